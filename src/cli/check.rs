@@ -1,0 +1,8 @@
+//! `puppet-preflight check` (being built).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> miette::Result<i32> {
+    Err(miette::miette!("`check` is not implemented yet"))
+}

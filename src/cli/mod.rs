@@ -1,0 +1,51 @@
+//! The command line: one module per subcommand, each with its clap `Args` and `run`.
+//!
+//! `run` functions return the process exit status (0, 1) or an operational error (exit 2).
+
+pub mod check;
+pub mod explain;
+pub mod install_hook;
+pub mod parse;
+pub mod resources;
+pub mod rules;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "puppet-preflight",
+    version,
+    about = "Checks a Puppet change before it is merged: what it does to binaries, links and services",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a change (default: HEAD^ against HEAD) and report findings.
+    Check(check::Args),
+    /// Check the syntax of manifests (files or directories, walks *.pp).
+    Parse(parse::Args),
+    /// Show the resources the tool extracts from a revision.
+    Resources(resources::Args),
+    /// List the rules with their default severity.
+    Rules(rules::Args),
+    /// Print a rule's documentation.
+    Explain(explain::Args),
+    /// Install a git pre-commit (or pre-push) hook that runs `check --staged`.
+    InstallHook(install_hook::Args),
+}
+
+pub fn run(cli: Cli) -> miette::Result<i32> {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Parse(a) => parse::run(a),
+        Command::Resources(a) => resources::run(a),
+        Command::Rules(a) => rules::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::InstallHook(a) => install_hook::run(a),
+    }
+}

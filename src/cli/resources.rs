@@ -1,0 +1,8 @@
+//! `puppet-preflight resources` (being built).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> miette::Result<i32> {
+    Err(miette::miette!("`resources` is not implemented yet"))
+}

@@ -1,0 +1,26 @@
+//! Operational failures: usage, I/O, git, configuration. Each renders as one clear paragraph
+//! through miette and makes the process exit with status 2. Findings are never errors.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    #[diagnostic(code(preflight::io))]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path} is not valid UTF-8 (byte {offset}); Puppet manifests must be UTF-8")]
+    #[diagnostic(code(preflight::encoding), help("re-encode the file as UTF-8"))]
+    NotUtf8 { path: String, offset: usize },
+
+    #[error("{0}")]
+    #[diagnostic(code(preflight::usage))]
+    Usage(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

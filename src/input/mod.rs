@@ -1,0 +1,62 @@
+//! The input layer: the only code that touches git and the filesystem of the repository.
+//!
+//! It turns "what the user asked to check" (two revisions, the index, a patch, the work
+//! tree, two directories) into a [`Change`]: the whole tree of both sides plus the list of
+//! files that differ. It never writes to the repository.
+
+pub mod tree;
+
+pub use tree::{Blob, EntryKind, Tree, TreeEntry};
+
+/// How a file differs between the two sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    Added,
+    Deleted,
+    Modified,
+    Renamed,
+    /// Only the mode changed (e.g. file -> executable, file -> symlink).
+    ModeChanged,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileChange {
+    pub status: FileStatus,
+    /// Path on the before side (`None` when added).
+    pub old_path: Option<String>,
+    /// Path on the after side (`None` when deleted).
+    pub new_path: Option<String>,
+    pub old_kind: Option<EntryKind>,
+    pub new_kind: Option<EntryKind>,
+    pub binary: bool,
+}
+
+impl FileChange {
+    /// The path to report the change under: the after side when it exists.
+    pub fn path(&self) -> &str {
+        self.new_path
+            .as_deref()
+            .or(self.old_path.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// One side of a change: a label for reports and the whole tree.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    /// A commit id, or `index`, `worktree`, `patch`, `empty`, a directory path.
+    pub label: String,
+    /// One-line summary (commit subject), when there is one.
+    pub summary: Option<String>,
+    pub tree: Tree,
+}
+
+/// What the tool judges: both sides and the files that differ.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub before: Revision,
+    pub after: Revision,
+    pub files: Vec<FileChange>,
+    /// Facts worth telling the user about the input (untracked files included, …).
+    pub notes: Vec<String>,
+}

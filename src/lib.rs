@@ -1,0 +1,14 @@
+//! puppet-preflight: checks a Puppet change before it is merged and deployed.
+//!
+//! Data flows one way: [`input`] -> [`parser`] -> [`model`] -> [`rules`] -> [`report`].
+//! See ARCHITECTURE.md for the map.
+
+pub mod ast;
+pub mod cli;
+pub mod diagnostic;
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod parser;
+pub mod report;
+pub mod rules;
