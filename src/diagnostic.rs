@@ -181,3 +181,15 @@ mod tests {
         assert_eq!((lc.column, lc.utf16_column), (2, 2));
     }
 }
+
+/// What the reporters and the CLI need to know of a rule (built from the rule registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Kebab-case, stable: `link-over-binary`.
+    pub name: &'static str,
+    pub default_severity: Severity,
+    /// One line: what the rule catches.
+    pub summary: &'static str,
+    /// The rule's documentation (markdown: What it does / Why is this bad? / …).
+    pub doc: &'static str,
+}
