@@ -21,6 +21,10 @@ pub enum Error {
     #[error("{0}")]
     #[diagnostic(code(preflight::usage))]
     Usage(String),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<crate::config::ConfigError>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
