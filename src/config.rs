@@ -408,11 +408,17 @@ impl ConfigError {
             }
             None => full.clone(),
         };
-        let (label, help) = explain_yaml_error(&message);
-        let span = loc.map(|l| {
-            let start = l.index().min(text.len());
-            SourceSpan::from((start, token_len(text, start)))
-        });
+        let mut message = message;
+        let (label, help) = explain_yaml_error(&mut message);
+        let mut start = loc.map(|l| l.index().min(text.len()));
+        if let Some(key) = message
+            .split("unknown rule `")
+            .nth(1)
+            .and_then(|r| r.split('`').next())
+        {
+            start = find_rule_key(text, key).or(start);
+        }
+        let span = start.map(|s| SourceSpan::from((s, token_len(text, s))));
         ConfigError::Invalid(Box::new(InvalidConfig {
             path: name.to_owned(),
             message,
@@ -438,10 +444,26 @@ fn token_len(text: &str, start: usize) -> usize {
     }
 }
 
-/// A short label and a help line for a serde_yaml message.
-fn explain_yaml_error(message: &str) -> (String, Option<String>) {
+/// What each key holds, for "wrong type" help.
+const KEY_HELP: &[(&str, &str)] = &[
+    ("modulepath", "a list of directories relative to the repository root, e.g. [modules, vendor_modules], or one string \"modules:vendor_modules\""),
+    ("hieradata", "a list of directories relative to the repository root, e.g. [hieradata]"),
+    ("executable_dirs", "a list of directory names (bin) or absolute prefixes (/opt/tools)"),
+    ("external_prefixes", "a list of absolute path prefixes, e.g. [/srv/deployment]"),
+    ("package_paths", "a map of package name to a list of absolute paths, e.g. {kubernetes-master: [/usr/bin/kube-apiserver]}"),
+    ("service_binaries", "a map of service name to one absolute path, e.g. {kube-scheduler: /usr/bin/kube-scheduler}"),
+    ("external_modules", "a list of module names, e.g. [secret]"),
+    ("rules", "a map of rule name to error, warning, info or off"),
+    ("puppet_version", "a Puppet major version number, 3 to 8 (default 7)"),
+];
+
+/// A short label and a help line for a serde_yaml message; also rewrites the message
+/// where serde's wording is long-winded.
+fn explain_yaml_error(message: &mut String) -> (String, Option<String>) {
     let keys = KEYS.join(", ");
-    if message.contains("unknown field") && !message.starts_with("rules") {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or("").to_owned();
+        *message = format!("unknown key `{key}`");
         return (
             "unknown key".into(),
             Some(format!("valid keys are: {keys}")),
@@ -470,20 +492,52 @@ fn explain_yaml_error(message: &str) -> (String, Option<String>) {
         );
     }
     if message.contains("invalid type") {
-        let help = if message.contains("expected struct Config") {
-            format!("the file must be a YAML mapping with some of these keys: {keys}")
-        } else {
-            "see the example in the README's Configuration section".into()
-        };
-        return ("wrong type".into(), Some(help));
+        if message.contains("expected struct Config") {
+            return (
+                "not a mapping".into(),
+                Some(format!(
+                    "the file must be a YAML mapping with some of these keys: {keys}"
+                )),
+            );
+        }
+        let key = message.split([':', '.', '[']).next().unwrap_or("");
+        let help = KEY_HELP
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(k, h)| format!("`{k}` is {h}"));
+        return ("wrong type".into(), help);
     }
     if message.contains("puppet_version") {
-        return ("unsupported version".into(), None);
+        return (
+            "unsupported version".into(),
+            Some("`puppet_version` is a Puppet major version number, 3 to 8 (default 7)".into()),
+        );
     }
     (
         "here".into(),
         Some(format!(
-            "the file must be a YAML mapping with some of these keys: {keys}"
+            "this is not valid YAML; the file must be a YAML mapping with some of these keys: {keys}"
         )),
     )
+}
+
+/// Where the key `key` of the `rules:` map is written (serde_yaml reports errors raised
+/// while reading a map at the previous event, not at the key).
+fn find_rule_key(text: &str, key: &str) -> Option<usize> {
+    let rules_at = text
+        .match_indices("rules")
+        .find(|&(i, _)| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .map_or(0, |(i, _)| i);
+    let after = &text[rules_at..];
+    for quoted in [format!("\"{key}\""), format!("'{key}'"), key.to_owned()] {
+        for (i, _) in after.match_indices(quoted.as_str()) {
+            let rest = after[i + quoted.len()..].trim_start_matches([' ', '\t']);
+            let before = after[..i].chars().next_back();
+            let starts_word = matches!(before, None | Some(' ' | '\t' | '\n' | '{' | ','));
+            if starts_word && rest.starts_with(':') {
+                return Some(rules_at + i);
+            }
+        }
+    }
+    None
 }
