@@ -237,6 +237,21 @@ impl Config {
         })
     }
 
+    /// The settings the resource model is built with.
+    pub fn model_options(&self) -> crate::model::ModelOptions {
+        crate::model::ModelOptions {
+            modulepath: self.modulepath.clone(),
+            hiera_files: self.hieradata.as_ref().map(|dirs| {
+                dirs.iter()
+                    .map(|d| format!("{}/common.yaml", d.trim_end_matches('/')))
+                    .collect()
+            }),
+            service_binary_hints: self.service_binaries.clone(),
+            puppet_major: self.puppet_version,
+            ..crate::model::ModelOptions::default()
+        }
+    }
+
     /// The effective default of the file type's `backup` attribute: `puppet` (the local
     /// clientbucket) before Puppet 7, `false` from 7 on.
     pub fn default_backup_enabled(&self) -> bool {

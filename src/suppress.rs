@@ -742,9 +742,14 @@ mod apply_tests {
 
     fn run_with(case: &Case, found: &[(Side, &str, u32, &str)], sel: &Selection) -> Outcome {
         let change = case.change();
-        let manifests = unparsed(&change);
+        let analysis = crate::rules::Analysis {
+            manifests: unparsed(&change),
+            before: Default::default(),
+            after: Default::default(),
+            diff: Default::default(),
+        };
         let config = Config::default();
-        let cx = Context::new(&change, &manifests, &config, sel);
+        let cx = analysis.context(&change, &config, sel);
         let mut findings: Vec<Finding> = found
             .iter()
             .map(|&(side, path, line, rule)| finding_at(case, side, path, line, rule))

@@ -1,5 +1,7 @@
-//! What a rule sees: the change, the parsed manifests of both sides, the configuration
-//! and the rule selection. Built once per change; rules only read it.
+//! What a rule sees: the change, the parsed manifests and the resource models of both
+//! sides, what the change does to the resources, the configuration and the rule
+//! selection. [`Analysis::build`] computes the heavy parts once per change; rules only
+//! read them through a [`Context`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -9,30 +11,78 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostic::Side;
 use crate::input::{Change, EntryKind, FileStatus, Tree};
+use crate::model::{Model, ModelChange, ParseCache};
 use crate::parser::{self, Parsed};
 
 use super::Selection;
+
+/// The parsed manifests and models of both sides of a change, and the model change.
+#[derive(Debug)]
+pub struct Analysis {
+    pub manifests: Manifests,
+    pub before: Model,
+    pub after: Model,
+    pub diff: ModelChange,
+}
+
+impl Analysis {
+    /// Parse (each distinct blob once) and evaluate both sides, then diff them.
+    pub fn build(change: &Change, config: &Config) -> Analysis {
+        let cache = ParseCache::new();
+        let opts = config.model_options();
+        let (before, after) = rayon::join(
+            || Model::build(&change.before.tree, &opts, &cache),
+            || Model::build(&change.after.tree, &opts, &cache),
+        );
+        let diff = ModelChange::compute(&before, &after, change);
+        let manifests = Manifests::from_cache(change, &cache);
+        Analysis {
+            manifests,
+            before,
+            after,
+            diff,
+        }
+    }
+
+    /// The context rules run in.
+    pub fn context<'a>(
+        &'a self,
+        change: &'a Change,
+        config: &'a Config,
+        selection: &'a Selection,
+    ) -> Context<'a> {
+        Context {
+            change,
+            manifests: &self.manifests,
+            before: &self.before,
+            after: &self.after,
+            diff: &self.diff,
+            config,
+            selection,
+        }
+    }
+}
 
 /// Everything a rule may look at. Rules are pure: no I/O, no git, no printing.
 pub struct Context<'a> {
     pub change: &'a Change,
     pub manifests: &'a Manifests,
+    /// The base revision's resources.
+    pub before: &'a Model,
+    /// The head revision's resources.
+    pub after: &'a Model,
+    /// What the change does to the resources (added, removed, changed, restarts).
+    pub diff: &'a ModelChange,
     pub config: &'a Config,
     pub selection: &'a Selection,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(
-        change: &'a Change,
-        manifests: &'a Manifests,
-        config: &'a Config,
-        selection: &'a Selection,
-    ) -> Self {
-        Context {
-            change,
-            manifests,
-            config,
-            selection,
+    /// The model of one side.
+    pub fn model(&self, side: Side) -> &'a Model {
+        match side {
+            Side::Before => self.before,
+            Side::After => self.after,
         }
     }
 
@@ -67,7 +117,7 @@ pub fn is_manifest(path: &str) -> bool {
 #[derive(Debug)]
 pub struct Manifest {
     pub text: Arc<str>,
-    pub parsed: Parsed,
+    pub parsed: Arc<Parsed>,
     /// Byte offset of the first invalid UTF-8 sequence, when the file is not UTF-8
     /// (Puppet rejects such a file; the text was decoded lossily to parse the rest).
     pub utf8_error: Option<usize>,
@@ -83,7 +133,7 @@ impl Manifest {
                 Some(e.valid_up_to()),
             ),
         };
-        let parsed = parser::parse(&text);
+        let parsed = Arc::new(parser::parse(&text));
         Manifest {
             text,
             parsed,
@@ -130,6 +180,43 @@ impl Manifests {
         for ((_, places), m) in work.iter().zip(parsed) {
             for &(side, path) in places {
                 out.side_mut(side).insert(path.to_owned(), Arc::clone(&m));
+            }
+        }
+        out
+    }
+
+    /// The manifests of both trees, taking parse results from `cache` (which the models
+    /// filled); files missing from it (not UTF-8) are parsed here, lossily decoded.
+    pub fn from_cache(change: &Change, cache: &ParseCache) -> Manifests {
+        let mut out = Manifests::default();
+        let mut shared: HashMap<*const u8, Arc<Manifest>> = HashMap::new();
+        for (side, tree) in [
+            (Side::Before, &change.before.tree),
+            (Side::After, &change.after.tree),
+        ] {
+            let entries: Vec<(&String, &Arc<crate::input::Blob>)> = tree
+                .files
+                .iter()
+                .filter(|(p, e)| {
+                    is_manifest(p) && matches!(e.kind, EntryKind::File | EntryKind::Executable)
+                })
+                .map(|(p, e)| (p, &e.blob))
+                .collect();
+            let blobs: Vec<&Arc<crate::input::Blob>> = entries.iter().map(|(_, b)| *b).collect();
+            let parsed = cache.parse_all(&blobs);
+            for ((path, blob), p) in entries.into_iter().zip(parsed) {
+                let m = shared
+                    .entry(blob.data.as_ptr())
+                    .or_insert_with(|| match (p, blob.text()) {
+                        (Some(parsed), Some(text)) => Arc::new(Manifest {
+                            text: Arc::from(text),
+                            parsed,
+                            utf8_error: None,
+                        }),
+                        _ => Arc::new(Manifest::parse(&blob.data)),
+                    })
+                    .clone();
+                out.side_mut(side).insert(path.clone(), m);
             }
         }
         out

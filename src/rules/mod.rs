@@ -44,7 +44,7 @@ mod unresolved_class;
 mod unsafe_revert;
 mod unused_suppression;
 
-pub use context::{is_manifest, Context, Manifest, Manifests};
+pub use context::{is_manifest, Analysis, Context, Manifest, Manifests};
 pub use registry::{lookup, Rule};
 pub use selection::{FailLevel, Selection, SelectionArgs};
 

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::diagnostic::{Finding, LineIndex, Side};
 use crate::input::{Blob, Change, EntryKind, FileChange, FileStatus, Revision, Tree, TreeEntry};
 
-use super::{lookup, Context, Manifests, Selection};
+use super::{lookup, Analysis, Manifests, Selection};
 
 /// The path snippets are placed at by [`after_only`].
 pub const SNIPPET_PATH: &str = "modules/demo/manifests/init.pp";
@@ -112,10 +112,10 @@ pub fn check_rule(name: &str, case: &Case) -> Vec<Finding> {
     let rule = lookup(name).expect("rule is registered");
     let check = rule.check.expect("rule is implemented");
     let change = case.change();
-    let manifests = Manifests::parse(&change);
     let config = Config::default();
     let selection = Selection::default();
-    let cx = Context::new(&change, &manifests, &config, &selection);
+    let analysis = Analysis::build(&change, &config);
+    let cx = analysis.context(&change, &config, &selection);
     let mut out = Vec::new();
     check(&cx, &mut out);
     out
@@ -124,8 +124,8 @@ pub fn check_rule(name: &str, case: &Case) -> Vec<Finding> {
 /// Run the whole pipeline ([`super::run`]) with a given configuration and selection.
 pub fn run_case(case: &Case, config: &Config, selection: &Selection) -> Vec<Finding> {
     let change = case.change();
-    let manifests = Manifests::parse(&change);
-    let cx = Context::new(&change, &manifests, config, selection);
+    let analysis = Analysis::build(&change, config);
+    let cx = analysis.context(&change, config, selection);
     super::run(&cx)
 }
 
@@ -145,13 +145,13 @@ pub fn unparsed(change: &Change) -> Manifests {
                 continue;
             }
             let text: Arc<str> = Arc::from(String::from_utf8_lossy(&e.blob.data).as_ref());
-            let parsed = Parsed {
+            let parsed = Arc::new(Parsed {
                 program: Program {
                     statements: Vec::new(),
                     span: Span::new(0, text.len() as u32),
                 },
                 errors: Vec::new(),
-            };
+            });
             let entry = Arc::new(Manifest {
                 text,
                 parsed,
