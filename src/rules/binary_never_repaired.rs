@@ -41,6 +41,121 @@
 //!
 //! - Puppet `file` type: `replace`, `checksum`.
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use crate::diagnostic::{Finding, Side};
+use crate::model::Value;
+
+use super::common::{at_attr, ensure_of, executable_reason, file_path, touched, Ensure};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "binary-never-repaired";
+
+/// Every alternative of `v` satisfies `pred` (symbolic values never do).
+fn all(v: Option<&Value>, pred: impl Fn(&Value) -> bool) -> bool {
+    v.is_some_and(|v| v.alternatives().iter().all(|a| pred(a)))
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for id in touched(cx) {
+        let r = cx.after.get(id);
+        if r.ty != "file"
+            || matches!(
+                ensure_of(r),
+                Ensure::Absent | Ensure::Directory | Ensure::Link | Ensure::Unknown
+            )
+        {
+            continue;
+        }
+        let Some(path) = file_path(r) else {
+            continue;
+        };
+        let no_replace = all(r.get("replace"), |v| {
+            matches!(v, Value::Bool(false)) || matches!(v.as_str(), Some("false" | "no"))
+        });
+        let time_checksum = all(r.get("checksum"), |v| {
+            matches!(v.as_str(), Some("mtime" | "ctime"))
+        });
+        if !no_replace && !time_checksum {
+            continue;
+        }
+        let Some(why) = executable_reason(cx, &path, Some(r)) else {
+            continue;
+        };
+        let res = r.display_ref();
+        let (attr, what) = if no_replace {
+            (
+                "replace",
+                "`replace => false` treats whatever exists there (even an empty or truncated \
+                 file) as in sync",
+            )
+        } else {
+            (
+                "checksum",
+                "a time-based `checksum` treats a newer local file (such as one clobbered by a \
+                 failed download) as in sync",
+            )
+        };
+        let mut f = finding(
+            rule,
+            at_attr(cx.after, Side::After, id, attr),
+            format!("{res} is an executable path ({why}) Puppet will never repair: {what}"),
+        );
+        f.help = Some(format!(
+            "remove `{attr}` so Puppet compares content (sha256) and restores the binary"
+        ));
+        f.resource = Some(res);
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case};
+
+    const PASS: &[&str] = &[
+        "class demo { file { '/usr/local/bin/agent': source => 'puppet:///modules/demo/agent', mode => '0755' } }",
+        // A seed configuration file, not a binary.
+        "class demo { file { '/etc/agent.conf': content => 'x', replace => false } }",
+        "class demo { file { '/usr/local/bin/agent': source => 'puppet:///modules/demo/agent', replace => true } }",
+        "class demo { file { '/usr/local/bin/agent': source => 'puppet:///modules/demo/agent', checksum => 'sha256' } }",
+        // Unknown value: silent.
+        "class demo($r) { file { '/usr/local/bin/agent': source => 'puppet:///modules/demo/agent', replace => $r } }",
+        // A link is not repaired by content anyway.
+        "class demo { file { '/usr/local/bin/agent': ensure => link, target => '/opt/a', replace => false } }",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        (
+            "class demo {\n  file { '/usr/local/bin/agent':\n    source  => 'puppet:///modules/demo/agent',\n    mode    => '0755',\n    replace => false,\n  }\n}\n",
+            &[5],
+        ),
+        (
+            "class demo {\n  file { '/srv/tool/run.sh':\n    source   => 'puppet:///modules/demo/run.sh',\n    mode     => '0755',\n    checksum => mtime,\n  }\n}\n",
+            &[5],
+        ),
+        ("class demo {\n  file { '/usr/sbin/d': ensure => file, source => 'puppet:///modules/demo/d', replace => 'no' }\n}\n", &[2]),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+}

@@ -14,6 +14,7 @@
 pub mod registry;
 pub mod selection;
 
+pub(crate) mod common;
 mod context;
 #[cfg(test)]
 pub(crate) mod testing;

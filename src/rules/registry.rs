@@ -120,14 +120,14 @@ registry! {
     link_target_unmanaged    "link-target-unmanaged"     Warning  pending  "a link whose target nothing in the repository manages (dangling or stale)";
     link_reversed            "link-reversed"             Error    pending  "the change flips a link's direction relative to the base revision";
     link_cycle               "link-cycle"                Error    pending  "managed links that resolve into a cycle";
-    link_flapping            "link-flapping"             Error    pending  "`ensure => link` with `links => follow` (re-created every run)";
-    empty_binary             "empty-binary"              Error    pending  "executable path as `ensure => file/present` with no content/source, or `content => ''`";
+    link_flapping            "link-flapping"             Error    check    "`ensure => link` with `links => follow` (re-created every run)";
+    empty_binary             "empty-binary"              Error    check    "executable path as `ensure => file/present` with no content/source, or `content => ''`";
     source_missing           "source-missing"            Error    pending  "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
     service_binary_relinked  "service-binary-relinked"   Error    pending  "a service this change restarts executes a path the same change re-points, removes or replaces";
     service_binary_missing   "service-binary-missing"    Error    pending  "a running service whose binary, package or unit is absent";
     restart_before_binary    "restart-before-binary"     Warning  pending  "a restart with no ordering edge from the binary's resource to the service";
     binary_without_backup    "binary-without-backup"     Warning  pending  "a binary replaced while the effective `backup` is false";
-    binary_never_repaired    "binary-never-repaired"     Warning  pending  "`replace => false` or `checksum => mtime/ctime` on an executable path";
+    binary_never_repaired    "binary-never-repaired"     Warning  check    "`replace => false` or `checksum => mtime/ctime` on an executable path";
     unsafe_revert            "unsafe-revert"             Warning  pending  "reverting this change would trip an error-level rule";
     duplicate_declaration    "duplicate-declaration"     Error    pending  "the same resource (normalised path) declared twice where both can be compiled together";
     deploy_script_unsafe     "deploy-script-unsafe"      Warning  pending  "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
