@@ -122,7 +122,7 @@ registry! {
     link_cycle               "link-cycle"                Error    pending  "managed links that resolve into a cycle";
     link_flapping            "link-flapping"             Error    check    "`ensure => link` with `links => follow` (re-created every run)";
     empty_binary             "empty-binary"              Error    check    "executable path as `ensure => file/present` with no content/source, or `content => ''`";
-    source_missing           "source-missing"            Error    pending  "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
+    source_missing           "source-missing"            Error    check    "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
     service_binary_relinked  "service-binary-relinked"   Error    pending  "a service this change restarts executes a path the same change re-points, removes or replaces";
     service_binary_missing   "service-binary-missing"    Error    pending  "a running service whose binary, package or unit is absent";
     restart_before_binary    "restart-before-binary"     Warning  pending  "a restart with no ordering edge from the binary's resource to the service";
@@ -184,7 +184,7 @@ pub fn suggest(name: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance on bytes (rule names are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
