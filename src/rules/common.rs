@@ -366,6 +366,26 @@ pub fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
     }
 }
 
+/// Links the change adds or re-points (a new resource, or a change of `ensure` or
+/// `target`), with their normalised paths. Links whose path is not known are skipped.
+pub fn touched_links(cx: &Context<'_>) -> Vec<(ResId, String)> {
+    touched(cx)
+        .into_iter()
+        .filter(|&id| {
+            let r = cx.after.get(id);
+            r.ty == "file" && ensure_of(r) == Ensure::Link
+        })
+        .filter(|&id| match cx.diff.diff_of(id) {
+            None => true,
+            Some(d) => d
+                .attrs
+                .iter()
+                .any(|a| a.name == "ensure" || a.name == "target"),
+        })
+        .filter_map(|id| file_path(cx.after.get(id)).map(|p| (id, p)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,24 +410,4 @@ mod tests {
         assert_eq!(mode_has_exec(&Value::unknown("$mode")), None);
         assert_eq!(mode_has_exec(&Value::str("0789")), None);
     }
-}
-
-/// Links the change adds or re-points (a new resource, or a change of `ensure` or
-/// `target`), with their normalised paths. Links whose path is not known are skipped.
-pub fn touched_links(cx: &Context<'_>) -> Vec<(ResId, String)> {
-    touched(cx)
-        .into_iter()
-        .filter(|&id| {
-            let r = cx.after.get(id);
-            r.ty == "file" && ensure_of(r) == Ensure::Link
-        })
-        .filter(|&id| match cx.diff.diff_of(id) {
-            None => true,
-            Some(d) => d
-                .attrs
-                .iter()
-                .any(|a| a.name == "ensure" || a.name == "target"),
-        })
-        .filter_map(|id| file_path(cx.after.get(id)).map(|p| (id, p)))
-        .collect()
 }
