@@ -116,7 +116,7 @@ macro_rules! registry {
 // module                  name                        default  state    summary
 registry! {
     syntax_error             "syntax-error"              Error    check    "a changed manifest does not parse";
-    link_over_binary         "link-over-binary"          Error    pending  "a symlink placed at an executable path, a path another resource manages as a file, or a path a declared package ships";
+    link_over_binary         "link-over-binary"          Error    check    "a symlink placed at an executable path, a path another resource manages as a file, or a path a declared package ships";
     link_target_unmanaged    "link-target-unmanaged"     Warning  check    "a link whose target nothing in the repository manages (dangling or stale)";
     link_reversed            "link-reversed"             Error    pending  "the change flips a link's direction relative to the base revision";
     link_cycle               "link-cycle"                Error    pending  "managed links that resolve into a cycle";
