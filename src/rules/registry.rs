@@ -118,8 +118,8 @@ registry! {
     syntax_error             "syntax-error"              Error    check    "a changed manifest does not parse";
     link_over_binary         "link-over-binary"          Error    check    "a symlink placed at an executable path, a path another resource manages as a file, or a path a declared package ships";
     link_target_unmanaged    "link-target-unmanaged"     Warning  check    "a link whose target nothing in the repository manages (dangling or stale)";
-    link_reversed            "link-reversed"             Error    pending  "the change flips a link's direction relative to the base revision";
-    link_cycle               "link-cycle"                Error    pending  "managed links that resolve into a cycle";
+    link_reversed            "link-reversed"             Error    check    "the change flips a link's direction relative to the base revision";
+    link_cycle               "link-cycle"                Error    check    "managed links that resolve into a cycle";
     link_flapping            "link-flapping"             Error    check    "`ensure => link` with `links => follow` (re-created every run)";
     empty_binary             "empty-binary"              Error    check    "executable path as `ensure => file/present` with no content/source, or `content => ''`";
     source_missing           "source-missing"            Error    check    "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
