@@ -2,8 +2,6 @@
 //! resource will be on disk, whether a path is executable, where links lead, and where to
 //! point a finding.
 
-#![allow(dead_code)] // TEMP: helpers for the link rules being written; removed when they land
-
 use std::collections::BTreeSet;
 
 use crate::ast::Span;

@@ -126,10 +126,10 @@ registry! {
     service_binary_relinked  "service-binary-relinked"   Error    pending  "a service this change restarts executes a path the same change re-points, removes or replaces";
     service_binary_missing   "service-binary-missing"    Error    pending  "a running service whose binary, package or unit is absent";
     restart_before_binary    "restart-before-binary"     Warning  pending  "a restart with no ordering edge from the binary's resource to the service";
-    binary_without_backup    "binary-without-backup"     Warning  pending  "a binary replaced while the effective `backup` is false";
+    binary_without_backup    "binary-without-backup"     Warning  check    "a binary replaced while the effective `backup` is false";
     binary_never_repaired    "binary-never-repaired"     Warning  check    "`replace => false` or `checksum => mtime/ctime` on an executable path";
     unsafe_revert            "unsafe-revert"             Warning  pending  "reverting this change would trip an error-level rule";
-    duplicate_declaration    "duplicate-declaration"     Error    pending  "the same resource (normalised path) declared twice where both can be compiled together";
+    duplicate_declaration    "duplicate-declaration"     Error    check    "the same resource (normalised path) declared twice where both can be compiled together";
     deploy_script_unsafe     "deploy-script-unsafe"      Warning  pending  "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
     service_binary_unmanaged "service-binary-unmanaged"  Error    pending  "a service runs an absolute path nothing in the repository provides";
     unit_exec_invalid        "unit-exec-invalid"         Error    pending  "an `ExecStart=`-style command systemd will not run as written";
