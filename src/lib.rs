@@ -5,6 +5,7 @@
 
 pub mod ast;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod input;
@@ -12,3 +13,4 @@ pub mod model;
 pub mod parser;
 pub mod report;
 pub mod rules;
+pub mod suppress;

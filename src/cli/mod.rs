@@ -49,3 +49,16 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         Command::InstallHook(a) => install_hook::run(a),
     }
 }
+
+/// Write `text` to stdout. A closed pipe (`| head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> Result<(), crate::error::Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::error::Error::Io {
+            path: "standard output".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
