@@ -54,6 +54,13 @@ impl Repo {
         run_git(self.path(), args)
     }
 
+    /// Raw stdout (patches may carry non-UTF-8 content).
+    pub fn git_bytes(&self, args: &[&str]) -> Vec<u8> {
+        let out = git_cmd(self.path()).args(args).output().expect("git runs");
+        assert!(out.status.success(), "git {args:?} failed");
+        out.stdout
+    }
+
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
         let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
