@@ -112,10 +112,14 @@ fn source_name(loc: &Location) -> String {
     }
 }
 
+/// The snippet's source, named `path:line:column` (columns in characters, as in every
+/// other format; miette's own header position is turned off because it counts differently).
 fn named_source(ch: &ChangeReport, loc: &Location) -> Option<NamedSource<Arc<str>>> {
-    ch.sources
-        .get(loc.side, &loc.file)
-        .map(|text| NamedSource::new(source_name(loc), text.clone()))
+    let r = region(&ch.sources, loc);
+    ch.sources.get(loc.side, &loc.file).map(|text| {
+        let name = format!("{}:{}:{}", source_name(loc), r.start.line, r.start.column);
+        NamedSource::new(name, text.clone())
+    })
 }
 
 /// A span miette can draw: clamped to the text, at least as long as one character.
@@ -150,13 +154,22 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
             ));
         } else {
             let r = region(&ch.sources, &rel.location);
-            related.push(NoteDiagnostic {
-                message: format!(
+            let message = if ch
+                .sources
+                .get(rel.location.side, &rel.location.file)
+                .is_some()
+            {
+                rel.message.clone()
+            } else {
+                format!(
                     "{}:{}: {}",
                     source_name(&rel.location),
                     r.start.line,
                     rel.message
-                ),
+                )
+            };
+            related.push(NoteDiagnostic {
+                message,
                 source: named_source(ch, &rel.location),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     None,
@@ -198,6 +211,8 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_width(WIDTH)
         .with_links(false)
         .with_context_lines(1)
+        .without_primary_span_start()
+        .with_show_related_as_nested(true)
 }
 
 fn summary_line(name: &str, c: &Counts) -> String {
