@@ -417,7 +417,7 @@ fn end_to_end_pre_commit_with_the_real_checker() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
     let pp = repo.join("modules/k8s/manifests/init.pp");
-    std::fs::write(&pp, "class k8s {\n  file { '/usr/bin/kube-scheduler':\n    ensure => file,\n    source => 'puppet:///modules/k8s/kube-scheduler',\n  }\n  service { 'kube-scheduler':\n    ensure    => running,\n    subscribe => File['/usr/bin/kube-scheduler'],\n  }\n}\n").unwrap();
+    std::fs::write(&pp, "class k8s {\n  file { '/usr/bin/kube-scheduler':\n    ensure => file,\n    source => 'puppet:///modules/k8s/kube-scheduler',\n  }\n  service { 'kube-scheduler':\n    ensure    => running,\n    binary    => '/usr/bin/kube-scheduler',\n    subscribe => File['/usr/bin/kube-scheduler'],\n  }\n}\n").unwrap();
     std::fs::create_dir_all(repo.join("modules/k8s/files")).unwrap();
     std::fs::write(repo.join("modules/k8s/files/kube-scheduler"), "#!/bin/sh\n").unwrap();
     sb.git_ok(&repo, &["add", "."]);
@@ -458,4 +458,40 @@ fn end_to_end_pre_commit_with_the_real_checker() {
         !out.status.success(),
         "commit -a must check the temporary index"
     );
+}
+
+/// `shellcheck` on both hook scripts, when it is installed (CI installs it and sets
+/// PREFLIGHT_REQUIRE_SHELLCHECK so a missing shellcheck fails instead of skipping).
+#[test]
+fn hook_scripts_pass_shellcheck() {
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("PREFLIGHT_REQUIRE_SHELLCHECK").is_none(),
+            "shellcheck missing"
+        );
+        eprintln!("shellcheck not installed: skipping");
+        return;
+    }
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    assert_eq!(
+        sb.preflight(&repo, &["install-hook"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sb.preflight(&repo, &["install-hook", "--pre-push"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = Command::new("shellcheck")
+        .arg(repo.join(".git/hooks/pre-commit"))
+        .arg(repo.join(".git/hooks/pre-push"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
 }

@@ -52,7 +52,11 @@ fn run(dir: &Path, home: &Path, path_prefix: Option<&Path>, prog: &str, args: &[
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -61,7 +65,13 @@ fn manifest_validates() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let out = run(&root(), tmp.path(), None, "pre-commit", &["validate-manifest", ".pre-commit-hooks.yaml"]);
+    let out = run(
+        &root(),
+        tmp.path(),
+        None,
+        "pre-commit",
+        &["validate-manifest", ".pre-commit-hooks.yaml"],
+    );
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -93,19 +103,43 @@ fn try_repo_runs_the_staged_check() {
     // A Puppet repository with a staged change.
     let repo = home.join("puppet");
     std::fs::create_dir_all(repo.join("modules/k8s/manifests")).unwrap();
-    assert!(run(&repo, home, None, "git", &["init", "-q"]).status.success());
+    assert!(run(&repo, home, None, "git", &["init", "-q"])
+        .status
+        .success());
     std::fs::write(repo.join("modules/k8s/manifests/init.pp"), "class k8s {}\n").unwrap();
-    assert!(run(&repo, home, None, "git", &["add", "."]).status.success());
+    assert!(run(&repo, home, None, "git", &["add", "."])
+        .status
+        .success());
 
     let project = root();
     let project = project.to_str().unwrap();
-    let out = run(&repo, home, Some(&bin), "pre-commit", &["try-repo", project, "puppet-preflight-system", "--verbose"]);
+    let out = run(
+        &repo,
+        home,
+        Some(&bin),
+        "pre-commit",
+        &["try-repo", project, "puppet-preflight-system", "--verbose"],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), "check --staged\n", "no file names passed");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "check --staged\n",
+        "no file names passed"
+    );
 
     // A failing check fails the hook and shows its output.
     std::fs::write(home.join("stub.exit"), "1").unwrap();
-    let out = run(&repo, home, Some(&bin), "pre-commit", &["try-repo", project, "puppet-preflight-system", "--verbose"]);
+    let out = run(
+        &repo,
+        home,
+        Some(&bin),
+        "pre-commit",
+        &["try-repo", project, "puppet-preflight-system", "--verbose"],
+    );
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("stub: finding service-binary-relinked"), "{}", text(&out));
+    assert!(
+        text(&out).contains("stub: finding service-binary-relinked"),
+        "{}",
+        text(&out)
+    );
 }

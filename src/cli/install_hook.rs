@@ -160,7 +160,7 @@ run() {{
         [ "$rc" -gt "$status" ] && status=$rc
     fi
 }}
-while read -r local_ref local_sha remote_ref remote_sha; do
+while read -r _local_ref local_sha remote_ref remote_sha; do
     [ -n "$local_sha" ] || continue
     is_zero "$local_sha" && continue                 # deleting a remote ref
     if ! is_zero "$remote_sha" && git cat-file -e "$remote_sha^{{commit}}" 2>/dev/null; then
