@@ -25,7 +25,7 @@ mod xml;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::diagnostic::{Finding, RuleMeta, Severity, Side};
+use crate::diagnostic::{Finding, LineIndex, RuleMeta, Severity, Side};
 use crate::input::Change;
 
 pub use args::{ColorChoice, Format, OutputArgs, ReportSpec};
@@ -52,18 +52,32 @@ impl Default for Tool {
     }
 }
 
+/// One file's text with its line index (built once, used by every position lookup).
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub text: Arc<str>,
+    pub index: LineIndex,
+}
+
 /// The text of every file a finding or related location points into, per side.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    files: BTreeMap<(Side, String), Arc<str>>,
+    files: BTreeMap<(Side, String), SourceFile>,
 }
 
 impl Sources {
     pub fn insert(&mut self, side: Side, file: impl Into<String>, text: impl Into<Arc<str>>) {
-        self.files.insert((side, file.into()), text.into());
+        let text: Arc<str> = text.into();
+        let index = LineIndex::new(&text);
+        self.files
+            .insert((side, file.into()), SourceFile { text, index });
     }
 
     pub fn get(&self, side: Side, file: &str) -> Option<&Arc<str>> {
+        self.file(side, file).map(|f| &f.text)
+    }
+
+    pub fn file(&self, side: Side, file: &str) -> Option<&SourceFile> {
         self.files.get(&(side, file.to_string()))
     }
 
@@ -85,7 +99,7 @@ impl Sources {
                 Side::After => &change.after.tree,
             };
             if let Some(text) = tree.text(&loc.file) {
-                sources.files.insert(key, Arc::from(text));
+                sources.insert(key.0, key.1, text);
             }
         }
         sources
@@ -346,6 +360,19 @@ impl<'a> ReportData<'a> {
     pub fn fails(&self) -> bool {
         exit_code(self, self.fail_level) == 1
     }
+}
+
+/// Write every output `args` asks for and return the exit status for `fail_level`
+/// (`None` = never): what `check` does last. The Gerrit vote and the JUnit failures use
+/// the same level.
+pub fn finish(
+    args: &OutputArgs,
+    data: &mut ReportData,
+    fail_level: Option<Severity>,
+) -> Result<i32, ReportError> {
+    data.fail_level = fail_level;
+    write_all(args, data)?;
+    Ok(exit_code(data, fail_level))
 }
 
 /// Does `finding` count against a run whose `--fail-level` is `fail_level`?

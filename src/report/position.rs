@@ -52,8 +52,8 @@ impl Region {
 
 /// Resolve `loc` against `sources`.
 pub fn region(sources: &Sources, loc: &Location) -> Region {
-    match sources.get(loc.side, &loc.file) {
-        Some(text) => resolve(text, loc.span.start, loc.span.end),
+    match sources.file(loc.side, &loc.file) {
+        Some(f) => resolve_with(&f.text, &f.index, loc.span.start, loc.span.end),
         None => Region::unknown(),
     }
 }
@@ -62,7 +62,11 @@ pub fn region(sources: &Sources, loc: &Location) -> Region {
 /// that falls at the very start of a later line (a span that swallowed the newline) is
 /// moved back to the end of the previous line, so "lines 9–12" never reads "9–13".
 pub fn resolve(text: &str, start: u32, end: u32) -> Region {
-    let idx = LineIndex::new(text);
+    resolve_with(text, &LineIndex::new(text), start, end)
+}
+
+/// [`resolve`] with the text's line index already built.
+pub fn resolve_with(text: &str, idx: &LineIndex, start: u32, end: u32) -> Region {
     let end = end.max(start);
     let s = idx.line_col(text, start);
     let mut e = idx.line_col(text, end);
