@@ -235,7 +235,10 @@ mod tests {
         let text = "ExecStart=<%= @bin %> -x <%= @y %>\n";
         let m = mask(text, TemplateKind::Erb);
         assert_eq!(m.text.len(), text.len());
-        assert_eq!(show(&m), "ExecStart=?????????? -x ????????\n");
+        assert_eq!(
+            show(&m),
+            format!("ExecStart={} -x {}\n", "?".repeat(11), "?".repeat(9))
+        );
         assert_eq!(m.tags.len(), 2);
         assert_eq!(m.tags[0].kind, TagKind::Output);
     }
@@ -261,7 +264,7 @@ mod tests {
     fn unclosed_tag_is_reported_and_masked_to_the_end() {
         let m = mask("A=1\n<%= @x\nB=2\n", TemplateKind::Erb);
         assert!(m.unclosed.is_some());
-        assert_eq!(show(&m), "A=1\n??????????????");
+        assert_eq!(show(&m), format!("A=1\n{}", "?".repeat(11)));
     }
 
     #[test]
