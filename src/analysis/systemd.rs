@@ -31,7 +31,10 @@
 //!   executable"); `$FOO`/`${FOO}` in arguments are expanded and fine.
 //! * `bin/foo` and `x/bin/true` are rejected ("Neither a valid executable name nor an
 //!   absolute path"). A bare name (`true`) is searched in a fixed list of directories
-//!   since systemd 239; older versions reject it. It is reported as its own kind
+//!   (`systemd-path search-binaries-default`: /usr/local/sbin, /usr/local/bin, /usr/sbin,
+//!   /usr/bin) since systemd 239 (NEWS "CHANGES WITH 239", systemd PR #8575); older
+//!   versions reject it ("Executable path is not absolute"). systemd's own units use bare
+//!   names. It is reported as its own kind
 //!   ([`ExecProblemKind::BareName`]) so that a rule can decide by the fleet's version.
 //! * Specifiers (`%p`, `%n`, `%i`, …) are expanded, also in the executable; they are kept
 //!   as written and recognisable as [`WordPart::Specifier`].
@@ -1140,42 +1143,37 @@ pub fn validate_command(cmd: &ExecCommand) -> Vec<ExecProblem> {
         if cmd.argv0.is_some() && i == 1 {
             continue;
         }
-        if let Some(s) = script {
-            if i >= s {
-                // Inside the shell's script: not ours to check, unless the script word was
-                // not quoted and operators follow it (the shell gets only the first word).
-                let script_quoted = cmd
-                    .words
-                    .get(s)
-                    .is_some_and(|w| w.raw.contains(['\'', '"']));
-                if i == s || script_quoted {
-                    continue;
-                }
-                if let Some(op) = operator_of(&w.raw) {
-                    out.push(ExecProblem {
-                        kind: ExecProblemKind::ShellOperator(op.clone()),
-                        span: w.span,
-                        message: format!(
-                            "`{op}` follows an unquoted `-c` script: the shell runs only `{}`; \
-                             quote the whole script",
-                            cmd.words[s].raw
-                        ),
-                    });
-                }
+        // Inside an explicit shell's script: not ours to check, unless the script word was
+        // not quoted and operators follow it (the shell gets only the first word).
+        let after_script = script.filter(|s| i >= *s);
+        if let Some(s) = after_script {
+            let script_quoted = cmd
+                .words
+                .get(s)
+                .is_some_and(|w| w.raw.contains(['\'', '"']));
+            if i == s || script_quoted {
                 continue;
             }
         }
         if let Some(op) = operator_of(&w.raw) {
-            out.push(ExecProblem {
-                kind: ExecProblemKind::ShellOperator(op.clone()),
-                span: w.span,
-                message: format!(
+            let message = match after_script {
+                Some(s) => format!(
+                    "`{op}` follows an unquoted `-c` script: the shell runs only `{}`; quote \
+                     the whole script",
+                    cmd.words[s].raw
+                ),
+                None => format!(
                     "`{op}` is shell syntax: systemd passes `{}` to the program as an argument; \
                      use an explicit shell (`/bin/sh -c '…'`)",
                     w.raw
                 ),
+            };
+            out.push(ExecProblem {
+                kind: ExecProblemKind::ShellOperator(op),
+                span: w.span,
+                message,
             });
-        } else if w.command_substitution {
+        } else if w.command_substitution && after_script.is_none() {
             out.push(ExecProblem {
                 kind: ExecProblemKind::CommandSubstitution,
                 span: w.span,

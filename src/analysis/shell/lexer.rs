@@ -364,21 +364,7 @@ impl<'a> Lexer<'a> {
                 }
                 b'`' => {
                     flush(&mut lit, &mut parts, false);
-                    let open = self.i;
-                    self.i += 1;
-                    let s = self.i;
-                    while self.i < self.end && self.b[self.i] != b'`' {
-                        if self.b[self.i] == b'\\' {
-                            self.i += 1;
-                        }
-                        self.i += 1;
-                    }
-                    if self.i >= self.end {
-                        self.error("a backtick substitution never closes", open);
-                    }
-                    let e = self.i.min(self.end);
-                    parts.push(Part::Subst(span(s, e)));
-                    self.i = (self.i + 1).min(self.end);
+                    self.backtick(&mut parts);
                 }
                 b'$' => {
                     flush(&mut lit, &mut parts, false);
@@ -386,10 +372,7 @@ impl<'a> Lexer<'a> {
                 }
                 c if template::is_marker(c) => {
                     flush(&mut lit, &mut parts, false);
-                    while self.i < self.end && template::is_marker(self.b[self.i]) {
-                        self.i += 1;
-                    }
-                    parts.push(Part::Unknown);
+                    self.markers(&mut parts);
                 }
                 _ => {
                     let ch = self.char_at(self.i);
@@ -408,6 +391,32 @@ impl<'a> Lexer<'a> {
             parts,
             span: span(start, self.i),
         }));
+    }
+
+    /// `` `…` `` at `self.i`: a command substitution.
+    fn backtick(&mut self, parts: &mut Vec<Part>) {
+        let open = self.i;
+        self.i += 1;
+        let s = self.i;
+        while self.i < self.end && self.b[self.i] != b'`' {
+            if self.b[self.i] == b'\\' {
+                self.i += 1;
+            }
+            self.i += 1;
+        }
+        if self.i >= self.end {
+            self.error("a backtick substitution never closes", open);
+        }
+        parts.push(Part::Subst(span(s, self.i.min(self.end))));
+        self.i = (self.i + 1).min(self.end);
+    }
+
+    /// A run of template marker bytes: text we cannot know.
+    fn markers(&mut self, parts: &mut Vec<Part>) {
+        while self.i < self.end && template::is_marker(self.b[self.i]) {
+            self.i += 1;
+        }
+        parts.push(Part::Unknown);
     }
 
     fn char_at(&self, i: usize) -> char {
@@ -447,23 +456,11 @@ impl<'a> Lexer<'a> {
                 }
                 b'`' => {
                     flush(&mut lit, parts, true);
-                    self.i += 1;
-                    let s = self.i;
-                    while self.i < self.end && self.b[self.i] != b'`' {
-                        if self.b[self.i] == b'\\' {
-                            self.i += 1;
-                        }
-                        self.i += 1;
-                    }
-                    parts.push(Part::Subst(span(s, self.i.min(self.end))));
-                    self.i = (self.i + 1).min(self.end);
+                    self.backtick(parts);
                 }
                 c if template::is_marker(c) => {
                     flush(&mut lit, parts, true);
-                    while self.i < self.end && template::is_marker(self.b[self.i]) {
-                        self.i += 1;
-                    }
-                    parts.push(Part::Unknown);
+                    self.markers(parts);
                 }
                 _ => {
                     let ch = self.char_at(self.i);
