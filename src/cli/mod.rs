@@ -8,6 +8,7 @@ pub mod install_hook;
 pub mod parse;
 pub mod resources;
 pub mod rules;
+mod summary;
 
 use clap::{Parser, Subcommand};
 
