@@ -677,7 +677,7 @@ impl<'t> Parser<'t> {
                     let entries = attrs
                         .into_iter()
                         .map(|a| HashEntry {
-                            key: Expr::new(ExprKind::Name(a.name), a.name_span),
+                            key: Expr::new(ExprKind::Str(a.name), a.name_span),
                             value: a.value,
                             span: a.span,
                         })
@@ -1941,7 +1941,19 @@ impl<'t> Parser<'t> {
                             r
                         }
                     }
-                    T::LBrace => self.hash()?,
+                    T::LBrace => {
+                        // `type T = { … }` is sugar for `Object[{ … }]` (as in Puppet's model)
+                        let h = self.hash()?;
+                        let span = h.span;
+                        let object = Expr::new(ExprKind::ClassRef("Object".into()), span);
+                        Expr::new(
+                            ExprKind::Access {
+                                target: Box::new(object),
+                                args: vec![h],
+                            },
+                            span,
+                        )
+                    }
                     T::ListStart | T::LBrack => self.array()?,
                     _ => return Err(self.expected(&["a type, hash or array after '='"])),
                 };

@@ -28,7 +28,7 @@ pub fn expr(e: &Expr) -> String {
 fn statements_top(out: &mut String, stmts: &[Expr]) {
     let mut p = Printer { out };
     match stmts.len() {
-        0 => {}
+        0 => p.s(":nop"),
         1 => p.expr(&stmts[0], true),
         _ => p.block(stmts),
     }
@@ -127,8 +127,16 @@ impl Printer<'_> {
                 self.s(" )");
             }
             ExprKind::Regex(r) => {
+                // as Ruby's Regexp#inspect: unescaped '/' is shown as '\/'
                 self.s("/");
-                self.s(r);
+                let mut escaped = false;
+                for c in r.chars() {
+                    if c == '/' && !escaped {
+                        self.out.push('\\');
+                    }
+                    escaped = c == '\\' && !escaped;
+                    self.out.push(c);
+                }
                 self.s("/");
             }
             ExprKind::Bool(b) => self.s(if *b { "true" } else { "false" }),
@@ -270,7 +278,8 @@ impl Printer<'_> {
                 self.s(" (then ");
                 self.branch(then_branch);
                 self.s(")");
-                if let Some(b) = else_branch {
+                // Puppet drops an empty else branch
+                if let Some(b) = else_branch.as_ref().filter(|b| !b.statements.is_empty()) {
                     self.s(" (else ");
                     self.branch(b);
                     self.s(")");
@@ -287,7 +296,7 @@ impl Printer<'_> {
                 self.s(" (then ");
                 self.branch(then_branch);
                 self.s(")");
-                if let Some(b) = else_branch {
+                if let Some(b) = else_branch.as_ref().filter(|b| !b.statements.is_empty()) {
                     self.s(" (else ");
                     self.branch(b);
                     self.s(")");
@@ -371,11 +380,9 @@ impl Printer<'_> {
                     self.s(" ");
                     self.expr(q, false);
                 }
-                self.s(")");
-                if let Some(o) = overrides {
-                    self.attrs(o);
-                }
-                self.s(")");
+                // Puppet's dump does not show the override block; neither do we.
+                let _ = overrides;
+                self.s("))");
             }
             ExprKind::ClassDef {
                 name,
@@ -448,15 +455,25 @@ impl Printer<'_> {
                 value,
                 ..
             } => {
-                self.s("(type-alias ");
-                self.s(name);
-                if !params.is_empty() {
-                    self.s(" (");
-                    for (i, a) in params.iter().enumerate() {
-                        if i > 0 {
-                            self.s(" ");
+                if params.is_empty() {
+                    self.s("(type-alias ");
+                    self.s(name);
+                } else {
+                    // `type Foo[1] = …` is a type mapping in Puppet's model
+                    self.s("(type-mapping (slice ");
+                    self.s(name);
+                    if params.len() == 1 {
+                        self.s(" ");
+                        self.expr(&params[0], false);
+                    } else {
+                        self.s(" (");
+                        for (i, a) in params.iter().enumerate() {
+                            if i > 0 {
+                                self.s(" ");
+                            }
+                            self.expr(a, false);
                         }
-                        self.expr(a, false);
+                        self.s(")");
                     }
                     self.s(")");
                 }
