@@ -300,6 +300,20 @@ impl<'t> Parser<'t> {
         self.depth -= 1;
     }
 
+    /// A loop that builds a left-deep tree (`a + b + c`, `$x.a.b`, `A -> B -> C`) makes the
+    /// tree deeper without recursing; count it against the same limit, so that walking or
+    /// dropping the tree cannot overflow the stack either.
+    fn grow(&mut self, chain: &mut usize) -> PResult<()> {
+        *chain += 1;
+        if self.depth + *chain > MAX_DEPTH {
+            self.depth += *chain;
+            let r = self.enter();
+            self.depth -= *chain + 1;
+            return r;
+        }
+        Ok(())
+    }
+
     // ----- statements -----
 
     // production: program
@@ -538,6 +552,7 @@ impl<'t> Parser<'t> {
     // production: relationship
     fn relationship(&mut self) -> PResult<Expr> {
         let mut lhs = self.resource()?;
+        let mut chain = 0;
         loop {
             let op = match self.kind() {
                 T::InEdge => RelOp::Before,
@@ -547,6 +562,7 @@ impl<'t> Parser<'t> {
                 _ => return Ok(lhs),
             };
             self.bump();
+            self.grow(&mut chain)?;
             let rhs = self.resource()?;
             let span = lhs.span.to(rhs.span);
             lhs = Expr::new(
@@ -612,14 +628,18 @@ impl<'t> Parser<'t> {
                     },
                     kw.span.to(close.span),
                 );
+                let mut chain = 0;
                 while self.kind() == T::LBrace {
+                    self.grow(&mut chain)?;
                     e = self.resource_tail(e)?;
                 }
                 Ok(e)
             }
             _ => {
                 let mut e = self.expression()?;
+                let mut chain = 0;
                 while self.kind() == T::LBrace {
+                    self.grow(&mut chain)?;
                     e = self.resource_tail(e)?;
                 }
                 Ok(e)
@@ -842,6 +862,7 @@ impl<'t> Parser<'t> {
 
     fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
         let mut lhs = self.unary()?;
+        let mut chain = 0;
         loop {
             let k = self.kind();
             if k == T::Question {
@@ -849,6 +870,7 @@ impl<'t> Parser<'t> {
                     break;
                 }
                 self.bump();
+                self.grow(&mut chain)?;
                 lhs = self.selector(lhs)?;
                 lhs = self.postfix(lhs)?;
                 continue;
@@ -858,6 +880,7 @@ impl<'t> Parser<'t> {
                 break;
             }
             self.bump();
+            self.grow(&mut chain)?;
             let rhs = self.expr_bp(bp + 1)?;
             let span = lhs.span.to(rhs.span);
             lhs = Expr::new(
@@ -941,7 +964,14 @@ impl<'t> Parser<'t> {
 
     // production: postfix
     fn postfix(&mut self, mut e: Expr) -> PResult<Expr> {
+        let mut chain = 0;
         loop {
+            if matches!(
+                self.kind(),
+                T::LParen | T::LBrack | T::Dot | T::LCollect | T::LLCollect
+            ) {
+                self.grow(&mut chain)?;
+            }
             match self.kind() {
                 T::LParen => e = self.call(e)?,
                 T::LBrack => e = self.access(e)?,

@@ -24,7 +24,7 @@ use super::SyntaxError;
 use crate::ast::Span;
 
 /// Maximum nesting of `${…}` / heredoc-in-interpolation before the lexer gives up.
-pub const MAX_LEX_DEPTH: usize = 200;
+pub const MAX_LEX_DEPTH: usize = 32;
 
 /// The kinds of token. Names follow Puppet's own token names where one exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
