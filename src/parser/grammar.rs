@@ -217,14 +217,27 @@ impl<'t> Parser<'t> {
             format!("syntax error at {found}: expected {list}")
         };
         let unclosed = t.kind == T::Eof || opened.is_some();
-        let opened = if unclosed {
-            opened.map(|(s, d)| (s, d.to_string()))
+        // at end of input, point just after the last token rather than past the text
+        let span = if t.kind == T::Eof {
+            Span::new(self.prev_end(), self.prev_end())
         } else {
-            None
+            t.span
         };
+        let opened = if t.kind == T::Eof {
+            opened.map(|(sp, d)| {
+                (
+                    sp,
+                    d.strip_prefix("in this ")
+                        .map_or(d.to_string(), |r| format!("this {r} is not closed")),
+                )
+            })
+        } else {
+            opened.map(|(sp, d)| (sp, d.to_string()))
+        };
+        let opened = if unclosed { opened } else { None };
         self.push_error(SyntaxError {
             message,
-            span: t.span,
+            span,
             expected: what.iter().map(|s| s.to_string()).collect(),
             opened,
         });
@@ -396,17 +409,25 @@ impl<'t> Parser<'t> {
     /// enclosing block (not consumed), at end of input, or at a token on a new line that
     /// starts a statement.
     fn resync(&mut self, start: usize) {
-        let mut depth: isize = 0;
-        for t in &self.toks[start.min(self.pos)..self.pos] {
-            match t.kind {
-                T::LBrace | T::SelBrace | T::LParen | T::WsLParen | T::ListStart | T::LBrack => {
-                    depth += 1
-                }
-                T::RBrace | T::RParen | T::RBrack => depth -= 1,
-                _ => {}
+        fn closer(k: T) -> Option<T> {
+            match k {
+                T::LBrace | T::SelBrace => Some(T::RBrace),
+                T::LParen | T::WsLParen => Some(T::RParen),
+                T::ListStart | T::LBrack => Some(T::RBrack),
+                _ => None,
             }
         }
-        let mut depth = depth.max(0);
+        // brackets the failed statement opened and left open
+        let mut stack: Vec<T> = Vec::new();
+        for t in &self.toks[start.min(self.pos)..self.pos] {
+            if let Some(c) = closer(t.kind) {
+                stack.push(c);
+            } else if matches!(t.kind, T::RBrace | T::RParen | T::RBrack) {
+                if let Some(i) = stack.iter().rposition(|&c| c == t.kind) {
+                    stack.truncate(i);
+                }
+            }
+        }
         let progress_from = self.pos;
         loop {
             let t = self.tok();
@@ -414,29 +435,20 @@ impl<'t> Parser<'t> {
             match t.kind {
                 T::Eof => return,
                 T::RBrace | T::RParen | T::RBrack => {
-                    if depth == 0 {
-                        if t.kind == T::RBrace {
-                            return;
-                        }
-                    } else {
-                        depth -= 1;
+                    match stack.iter().rposition(|&c| c == t.kind) {
+                        Some(i) => stack.truncate(i),
+                        // a '}' nobody here opened closes the enclosing block
+                        None if t.kind == T::RBrace => return,
+                        None => {}
                     }
                     self.bump();
                 }
                 k => {
-                    if depth == 0 && moved && t.nl && starts_expression(k) {
+                    if stack.is_empty() && moved && t.nl && starts_expression(k) {
                         return;
                     }
-                    if matches!(
-                        k,
-                        T::LBrace
-                            | T::SelBrace
-                            | T::LParen
-                            | T::WsLParen
-                            | T::ListStart
-                            | T::LBrack
-                    ) {
-                        depth += 1;
+                    if let Some(c) = closer(k) {
+                        stack.push(c);
                     }
                     self.bump();
                 }
