@@ -865,6 +865,8 @@ impl<'t> Parser<'t> {
         self.expr_bp(0)
     }
 
+    /// The Pratt loop: binding powers 1 (`or`) to 10 (`in`), the selector at 3.
+    // production: or_expr and_expr select_expr cmp_expr eq_expr shift_expr add_expr mul_expr match_expr in_expr
     fn expr_bp(&mut self, min: u8) -> PResult<Expr> {
         self.enter()?;
         let r = self.expr_bp_inner(min);
@@ -1081,7 +1083,7 @@ impl<'t> Parser<'t> {
         ))
     }
 
-    // production: access_args
+    // production: access_args access_arg
     fn access_args(&mut self, open: Span, trailing_comma: bool) -> PResult<Vec<Expr>> {
         let mut args: Vec<Expr> = Vec::new();
         let mut pairs = false;
@@ -1116,7 +1118,7 @@ impl<'t> Parser<'t> {
         Ok(args)
     }
 
-    // production: arguments
+    // production: arguments argument
     fn arguments(&mut self, close: T, trailing_comma: bool, open: Span) -> PResult<Vec<Expr>> {
         let mut args: Vec<Expr> = Vec::new();
         let mut pairs = false;
@@ -1164,6 +1166,7 @@ impl<'t> Parser<'t> {
     }
 
     /// `type` / `function` as a string in array elements and hash keys/values.
+    // production: keyword (the two keywords usable as values)
     fn entry_keyword(&mut self) -> Option<Expr> {
         let k = self.kind();
         if (k == T::Type || k == T::Function)
@@ -1648,6 +1651,7 @@ impl<'t> Parser<'t> {
         self.if_rest(kw.span, false)
     }
 
+    // production: if_rest
     fn if_rest(&mut self, start: Span, elsif: bool) -> PResult<Expr> {
         let cond = self.expression()?;
         let then_branch = self.block("'{' after the condition")?;

@@ -448,6 +448,7 @@ impl<'a> Lexer<'a> {
 
     /// Lex until end of input (Top) or the balancing `}` (Interp, which is consumed).
     /// Returns false if the input ended first in Interp mode.
+    // production: comment
     fn run(&mut self, mode: Mode) -> bool {
         let mut braces = 0usize;
         while !self.dead {
@@ -547,6 +548,7 @@ impl<'a> Lexer<'a> {
         mode == Mode::Top
     }
 
+    // production: punctuation
     fn lex_punct(&mut self, c: u8) {
         let start = self.pos;
         let p1 = self.peek(1);
@@ -661,6 +663,7 @@ impl<'a> Lexer<'a> {
 
     /// `/…/` where the closing slash is not escaped by an odd number of backslashes.
     /// Returns false (and consumes nothing) when there is no closing slash.
+    // production: regex
     fn lex_regex(&mut self) -> bool {
         let start = self.pos;
         let mut i = start + 1;
@@ -690,6 +693,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    // production: number
     fn lex_number(&mut self) {
         let start = self.pos;
         let rest = &self.src[start..];
@@ -731,6 +735,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `((::)?[a-z_]([\w-]*\w)?)+`, then keyword / NAME / WORD classification.
+    // production: bare_word word_segment
     fn lex_bare_word(&mut self) {
         let start = self.pos;
         let end = scan_bare_word(self.b, start);
@@ -753,6 +758,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `((::)?[A-Z]\w*)+`; followed by `::` is an error (`Foo::bar`).
+    // production: classref upper_segment
     fn lex_classref(&mut self) {
         let start = self.pos;
         let mut i = start;
@@ -795,6 +801,7 @@ impl<'a> Lexer<'a> {
         self.push_text(T::ClassRef, start, i, self.src[start..i].to_string());
     }
 
+    // production: variable
     fn lex_variable(&mut self) {
         let start = self.pos;
         let end = scan_var_name(self.b, start + 1);
@@ -807,6 +814,7 @@ impl<'a> Lexer<'a> {
         );
     }
 
+    // production: sq_string
     fn lex_sq(&mut self) {
         let start = self.pos;
         let mut i = start + 1;
@@ -847,6 +855,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// A double-quoted string: a plain STRING, or DqStart … DqEnd with interpolation.
+    // production: dq_text
     fn lex_dq(&mut self) {
         let start = self.pos;
         self.pos += 1;
@@ -977,6 +986,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `@(TAG:syntax/escapes)` and its body from the following lines.
+    // production: heredoc_opener tag syntax escape_flag
     fn lex_heredoc(&mut self) {
         let start = self.pos;
         let rest = &self.src[start..];
@@ -1217,6 +1227,7 @@ const DQ_ESCAPES: &str = "\\$'\"rntsu\n";
 
 /// Apply Puppet's escape processing: `\X` for X in `escapes` is replaced; any other
 /// backslash stays. `u` enables `\uXXXX` and `\u{X…}`.
+// production: escape
 fn unescape(raw: &str, escapes: &str) -> String {
     if !raw.contains('\\') || escapes.is_empty() {
         return raw.to_string();
@@ -1465,6 +1476,7 @@ struct EndLine<'a> {
 
 /// Puppet's end-line pattern, unanchored at the start (as Puppet's is):
 /// `blank* ('|' blank*)? ('-' blank*)? TAG blank* \r? (\n|EOF)`.
+// production: heredoc_end
 fn match_end_line<'a>(line: &'a str, tag: &str) -> Option<EndLine<'a>> {
     if tag.is_empty() || !line.contains(tag) {
         return None;
