@@ -862,8 +862,19 @@ impl<'a> Lexer<'a> {
         let first_tok = self.out.tokens.len();
         let mut interpolated = false;
         let mut seg_start = self.pos;
+        // Where Puppet's slurp regex restarts. Its pattern needs a non-backslash character
+        // before a terminator, so a '"' right at a restart point that is followed by '"' or
+        // '$' is text, not the end (`"${a}""` is `a` + `"`, as in Puppet 7/8).
+        let mut slurp_at = self.pos;
         let mut raw = String::new();
         loop {
+            if self.pos == slurp_at
+                && self.b.get(self.pos) == Some(&b'"')
+                && matches!(self.peek(1), b'"' | b'$')
+            {
+                self.pos += 1;
+                continue;
+            }
             let Some(&c) = self.b.get(self.pos) else {
                 self.error_opened(
                     start,
@@ -900,6 +911,7 @@ impl<'a> Lexer<'a> {
                             return;
                         }
                         seg_start = self.pos;
+                        slurp_at = self.pos;
                     } else {
                         let end = scan_var_name(self.b, dollar + 1);
                         if end > dollar + 1 {
@@ -917,8 +929,10 @@ impl<'a> Lexer<'a> {
                                 self.src[dollar + 1..end].to_string(),
                             );
                             seg_start = end;
+                            slurp_at = end;
                         } else {
                             self.pos += 1;
+                            slurp_at = self.pos;
                         }
                     }
                 }

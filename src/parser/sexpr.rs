@@ -340,6 +340,23 @@ impl Printer<'_> {
                 self.s(")");
             }
             ExprKind::ResourceDefaults {
+                type_ref, attrs, ..
+            } if matches!(type_ref.kind, ExprKind::Name(_)) => {
+                // `name { k => v }` (no title, not a statement call): Puppet keeps a name
+                // followed by a hash, and rejects it in validation
+                self.s("(block ");
+                self.expr(type_ref, false);
+                self.s(" ({}");
+                for a in attrs {
+                    self.s(" ('");
+                    self.s(&a.name);
+                    self.s("' ");
+                    self.expr(&a.value, false);
+                    self.s(")");
+                }
+                self.s("))");
+            }
+            ExprKind::ResourceDefaults {
                 form,
                 type_ref,
                 attrs,
