@@ -187,3 +187,21 @@ fn spans_point_into_the_source() {
     assert_eq!(&src[bodies[0].title.span.range()], "'/etc/x'");
     assert_eq!(&src[p.program.statements[0].span.range()], src);
 }
+
+#[test]
+fn plan_and_apply_only_in_tasks_mode() {
+    use puppet_preflight::parser::{parse_with, Options};
+    let src = "plan p::q(String $x) { apply($t) { file { 'a': } } }";
+    let tasks = parse_with(src, &Options { tasks: true });
+    assert!(tasks.errors.is_empty(), "{:?}", tasks.errors);
+    assert_eq!(
+        sexpr::program(&tasks.program),
+        "(plan p::q (parameters (t String x)) (block (apply $t (block (resource file ('a')) )) ))"
+    );
+    assert!(!parse(src).errors.is_empty());
+    // outside tasks mode they are ordinary names
+    assert_eq!(
+        tree("foo { 'x': plan => 1 }"),
+        "(resource foo ('x' (plan => 1)))"
+    );
+}

@@ -34,6 +34,10 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Bolt's tasks mode (as `puppet --tasks`): `plan` and `apply` are keywords.
+    #[arg(long)]
+    pub tasks: bool,
+
     /// Number of parallel jobs (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -69,8 +73,13 @@ pub fn run(args: Args) -> miette::Result<i32> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let want_tree = args.format == Format::Tree;
-    let results: Vec<Result<FileResult, Error>> =
-        pool.install(|| files.par_iter().map(|p| check_file(p, want_tree)).collect());
+    let options = parser::Options { tasks: args.tasks };
+    let results: Vec<Result<FileResult, Error>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|p| check_file(p, want_tree, &options))
+            .collect()
+    });
     let mut ok = Vec::with_capacity(results.len());
     for r in results {
         ok.push(r?);
@@ -129,7 +138,11 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn check_file(path: &Path, want_tree: bool) -> Result<FileResult, Error> {
+fn check_file(
+    path: &Path,
+    want_tree: bool,
+    options: &parser::Options,
+) -> Result<FileResult, Error> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: shown.clone(),
@@ -139,7 +152,7 @@ fn check_file(path: &Path, want_tree: bool) -> Result<FileResult, Error> {
         path: shown.clone(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    let parsed = parser::parse(&text);
+    let parsed = parser::parse_with(&text, options);
     let tree = want_tree.then(|| parser::sexpr::program(&parsed.program));
     Ok(FileResult {
         path: shown,

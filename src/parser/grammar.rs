@@ -114,6 +114,8 @@ fn starts_expression(t: T) -> bool {
             | T::Node
             | T::Function
             | T::Type
+            | T::Plan
+            | T::Apply
     )
 }
 
@@ -1437,6 +1439,8 @@ impl<'t> Parser<'t> {
             T::Define => return self.define_def(),
             T::Node => return self.node_def(),
             T::Function => return self.function_def(),
+            T::Plan => return self.plan_def(),
+            T::Apply => return self.apply_expr(),
             T::Type => return self.type_expr(),
             T::At | T::AtAt => {
                 return Err(self.error_at(
@@ -1833,6 +1837,39 @@ impl<'t> Parser<'t> {
             },
             span,
         ))
+    }
+
+    // production: plan_def
+    fn plan_def(&mut self) -> PResult<Expr> {
+        let kw = self.bump();
+        let (name, name_span) = self.classname()?;
+        let name = self.qualify(name);
+        let params = self.parameter_list()?;
+        self.namestack.push(name.clone());
+        let body = self.block("'{' starting the plan body");
+        self.namestack.pop();
+        let body = body?;
+        let span = kw.span.to(body.span);
+        Ok(Expr::new(
+            ExprKind::PlanDef {
+                name,
+                name_span,
+                params,
+                body,
+            },
+            span,
+        ))
+    }
+
+    // production: apply_expr
+    fn apply_expr(&mut self) -> PResult<Expr> {
+        let kw = self.bump();
+        let open = self.expect(T::LParen, "'(' after 'apply'")?;
+        let args = self.arguments(T::RParen, true, open.span)?;
+        self.expect_close(T::RParen, "')'", open.span, "this '(' is not closed")?;
+        let body = self.block("'{' starting the apply body")?;
+        let span = kw.span.to(body.span);
+        Ok(Expr::new(ExprKind::Apply { args, body }, span))
     }
 
     // production: define_def

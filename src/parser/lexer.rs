@@ -59,6 +59,9 @@ pub enum T {
     Type,
     Undef,
     Unless,
+    /// `plan` and `apply`: keywords only in Bolt's tasks mode.
+    Plan,
+    Apply,
     // interpolated strings: DqStart (DqText | Variable | InterpStart tokens InterpEnd)* DqEnd
     DqStart,
     DqText,
@@ -151,6 +154,8 @@ impl T {
             T::Type => "'type'",
             T::Undef => "'undef'",
             T::Unless => "'unless'",
+            T::Plan => "'plan'",
+            T::Apply => "'apply'",
             T::DqStart => "a string",
             T::DqText => "string text",
             T::InterpStart => "'${'",
@@ -230,6 +235,8 @@ impl T {
                 | T::Type
                 | T::Undef
                 | T::Unless
+                | T::Plan
+                | T::Apply
         )
     }
 
@@ -256,6 +263,8 @@ impl T {
             T::Type => "type",
             T::Undef => "undef",
             T::Unless => "unless",
+            T::Plan => "plan",
+            T::Apply => "apply",
             _ => return None,
         })
     }
@@ -308,7 +317,13 @@ pub struct Lexed {
 
 /// Lex a whole file. The last token is always [`T::Eof`].
 pub fn lex(src: &str) -> Lexed {
+    lex_with(src, false)
+}
+
+/// Lex a whole file; `tasks` makes `plan` and `apply` keywords (Bolt's tasks mode).
+pub fn lex_with(src: &str, tasks: bool) -> Lexed {
     let mut lx = Lexer::new(src, 0);
+    lx.tasks = tasks;
     if src.starts_with('\u{feff}') {
         lx.error(
             0,
@@ -369,6 +384,8 @@ struct Lexer<'a> {
     dead: bool,
     /// A newline was seen since the last token.
     saw_nl: bool,
+    /// Bolt's tasks mode: `plan` and `apply` are keywords.
+    tasks: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -389,6 +406,7 @@ impl<'a> Lexer<'a> {
             map: None,
             dead: false,
             saw_nl: true,
+            tasks: false,
         }
     }
 
@@ -747,7 +765,12 @@ impl<'a> Lexer<'a> {
         self.pos = end;
         let w = &self.src[start..end];
         if is_name(w) {
-            if let Some(k) = keyword(w) {
+            let task_kw = match w {
+                "plan" if self.tasks => Some(T::Plan),
+                "apply" if self.tasks => Some(T::Apply),
+                _ => None,
+            };
+            if let Some(k) = keyword(w).or(task_kw) {
                 self.push(k, start, end);
             } else {
                 self.push_text(T::Name, start, end, w.to_string());
@@ -1153,6 +1176,7 @@ impl<'a> Lexer<'a> {
         }
         let mut sub = Lexer::new(text, self.depth + 1);
         sub.map = Some(map);
+        sub.tasks = self.tasks;
         let dollar_escape = escapes.contains('$');
         let first = sub.out.tokens.len();
         sub.push(T::DqStart, 0, 0);

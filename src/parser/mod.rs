@@ -44,7 +44,19 @@ pub struct Parsed {
 /// a large stack, so that the nesting limit ([`grammar::MAX_DEPTH`]) is what stops
 /// pathological input, whatever the caller's stack size.
 pub fn parse(src: &str) -> Parsed {
-    let lexed = lexer::lex(src);
+    parse_with(src, &Options::default())
+}
+
+/// Parser options.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Bolt's tasks mode (`puppet --tasks`): `plan` and `apply` are keywords.
+    pub tasks: bool,
+}
+
+/// [`parse`] with options.
+pub fn parse_with(src: &str, options: &Options) -> Parsed {
+    let lexed = lexer::lex_with(src, options.tasks);
     if bracket_depth(&lexed.tokens) <= DEEP_INPUT {
         return parse_tokens(lexed);
     }
