@@ -38,6 +38,10 @@ pub struct Args {
     #[arg(long)]
     pub tasks: bool,
 
+    /// Print timing to stderr: bytes parsed, time spent inside the parser, throughput.
+    #[arg(long)]
+    pub stats: bool,
+
     /// Number of parallel jobs (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -49,6 +53,8 @@ struct FileResult {
     text: String,
     errors: Vec<SyntaxError>,
     tree: Option<String>,
+    /// Time spent in the parser (lexing and parsing, not reading).
+    parse_time: std::time::Duration,
 }
 
 #[derive(Serialize)]
@@ -66,6 +72,7 @@ struct JsonReport {
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
+    let started = std::time::Instant::now();
     let files = collect_files(&args.paths)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -85,6 +92,9 @@ pub fn run(args: Args) -> miette::Result<i32> {
         ok.push(r?);
     }
     let failed = ok.iter().any(|r| !r.errors.is_empty());
+    if args.stats {
+        print_stats(&ok, started.elapsed());
+    }
     match args.format {
         Format::Json => print_json(&ok)?,
         Format::Human => print_human(&ok),
@@ -152,13 +162,16 @@ fn check_file(
         path: shown.clone(),
         offset: e.utf8_error().valid_up_to(),
     })?;
+    let t0 = std::time::Instant::now();
     let parsed = parser::parse_with(&text, options);
+    let parse_time = t0.elapsed();
     let tree = want_tree.then(|| parser::sexpr::program(&parsed.program));
     Ok(FileResult {
         path: shown,
         text,
         errors: parsed.errors,
         tree,
+        parse_time,
     })
 }
 
@@ -191,6 +204,20 @@ fn print_human(results: &[FileResult]) {
         nfail,
         nerr,
         if nerr == 1 { "" } else { "s" }
+    );
+}
+
+fn print_stats(results: &[FileResult], wall: std::time::Duration) {
+    let bytes: usize = results.iter().map(|r| r.text.len()).sum();
+    let parse: f64 = results.iter().map(|r| r.parse_time.as_secs_f64()).sum();
+    let mb = bytes as f64 / 1e6;
+    eprintln!(
+        "stats: {} files, {:.2} MB; parser time {:.3} s ({:.1} MB/s per thread); wall {:.3} s",
+        results.len(),
+        mb,
+        parse,
+        if parse > 0.0 { mb / parse } else { 0.0 },
+        wall.as_secs_f64()
     );
 }
 

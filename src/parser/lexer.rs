@@ -1383,11 +1383,26 @@ pub(crate) fn scan_bare_word(b: &[u8], start: usize) -> usize {
 
 /// Whether a bare word is a NAME: `(::)?[a-z]\w*(::[a-z]\w*)*`.
 fn is_name(w: &str) -> bool {
-    let w = w.strip_prefix("::").unwrap_or(w);
-    w.split("::").all(|seg| {
-        let b = seg.as_bytes();
-        !b.is_empty() && b[0].is_ascii_lowercase() && b.iter().all(|&c| is_word_byte(c))
-    })
+    let b = w.as_bytes();
+    let mut i = if b.starts_with(b"::") { 2 } else { 0 };
+    loop {
+        // a segment: [a-z]\w*
+        if !b.get(i).is_some_and(|c| c.is_ascii_lowercase()) {
+            return false;
+        }
+        i += 1;
+        while b.get(i).is_some_and(|&c| is_word_byte(c)) {
+            i += 1;
+        }
+        if i == b.len() {
+            return true;
+        }
+        if b[i] == b':' && b.get(i + 1) == Some(&b':') {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
 }
 
 /// End of a variable name starting at `start` (after `$`): `(::)?(\w+::)*\w+`.
