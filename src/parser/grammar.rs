@@ -672,7 +672,12 @@ impl<'t> Parser<'t> {
     // production: resource_tail
     fn resource_tail(&mut self, left: Expr) -> PResult<Expr> {
         let open = self.bump(); // '{'
-        let untitled = self.peek_kind(0) == T::RBrace || self.at_attr_op(0);
+                                // Puppet's attribute_operations may start empty, so `{ , a => 1 }` and `{ , }` are
+                                // untitled bodies too
+        let untitled = self.peek_kind(0) == T::RBrace
+            || self.at_attr_op(0)
+            || (self.peek_kind(0) == T::Comma
+                && (self.at_attr_op(1) || self.peek_kind(1) == T::RBrace));
         if !untitled {
             let bodies = self.resource_bodies(open.span)?;
             let close = self.expect_close(
@@ -796,6 +801,10 @@ impl<'t> Parser<'t> {
     // production: attribute_operations
     fn attribute_operations(&mut self) -> PResult<Vec<AttrOp>> {
         let mut attrs = Vec::new();
+        // the list may begin empty: `{ , a => 1 }` (as in Puppet's grammar)
+        if self.kind() == T::Comma && self.at_attr_op(1) {
+            self.bump();
+        }
         loop {
             if !self.at_attr_op(0) {
                 break;

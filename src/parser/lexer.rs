@@ -843,6 +843,13 @@ impl<'a> Lexer<'a> {
         let mut i = start + 1;
         let mut text = String::new();
         let mut seg = i;
+        // Puppet's slurp regex `(?:[^\\]|^)(?:\\\\)*'` prefers consuming one non-backslash
+        // character before the quote: `'''` is the string `'`.
+        if let Some(ch) = self.char_at(i) {
+            if ch != '\\' && self.b.get(i + ch.len_utf8()) == Some(&b'\'') {
+                i += ch.len_utf8();
+            }
+        }
         loop {
             match self.b.get(i) {
                 None => {
@@ -885,18 +892,22 @@ impl<'a> Lexer<'a> {
         let first_tok = self.out.tokens.len();
         let mut interpolated = false;
         let mut seg_start = self.pos;
-        // Where Puppet's slurp regex restarts. Its pattern needs a non-backslash character
-        // before a terminator, so a '"' right at a restart point that is followed by '"' or
-        // '$' is text, not the end (`"${a}""` is `a` + `"`, as in Puppet 7/8).
+        // Where Puppet's slurp regex `(?:[^\\]|^)(?:\\\\)*("|\$\{?)` restarts. It prefers
+        // consuming one non-backslash character before a terminator, so at a restart point
+        // a character followed by '"' or '$' is text even when it is itself '"' or '$':
+        // `"${a}""` is `a` + `"`, `"$"` is `$` (as in Puppet 7/8).
         let mut slurp_at = self.pos;
         let mut raw = String::new();
         loop {
-            if self.pos == slurp_at
-                && self.b.get(self.pos) == Some(&b'"')
-                && matches!(self.peek(1), b'"' | b'$')
-            {
-                self.pos += 1;
-                continue;
+            if self.pos == slurp_at {
+                slurp_at = usize::MAX;
+                if let Some(ch) = self.char_at(self.pos) {
+                    let next = self.b.get(self.pos + ch.len_utf8()).copied();
+                    if ch != '\\' && matches!(next, Some(b'"' | b'$')) {
+                        self.pos += ch.len_utf8();
+                        continue;
+                    }
+                }
             }
             let Some(&c) = self.b.get(self.pos) else {
                 self.error_opened(
