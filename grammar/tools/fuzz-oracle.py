@@ -36,6 +36,28 @@ def mutate(rng, s):
             s = s[:j] + s[i:j] + s[j:]
     return s
 
+BODY_BITS = ["a", " ", "  ", "\t", "\\", "\\n", "\\t", "\\s", "\\u0041", "\\$", "$x", "${y}",
+             "${z[0]}", "$", "\"", "'", "\\\n", "|", "-", "EOT", "# c", "${'a'}"]
+
+def heredoc(rng):
+    tag = rng.choice(["EOT", "X", "My Tag", "END"])
+    opener_tag = f'"{tag}"' if rng.random() < 0.5 else tag
+    flags = ''
+    if rng.random() < 0.3:
+        flags += ':' + rng.choice(['json', 'yaml', 'x+y', 'Bad', 'q'])
+    if rng.random() < 0.6:
+        flags += '/' + ''.join(rng.sample('trnsuL$', rng.randint(0, 4))) + rng.choice(['', '', 'q', 'tt'])
+    rest = rng.choice(['', '', '.split("\\n")', ', 1', ' + "x"'])
+    n = rng.randint(1, 2)
+    lines = ['$v = [' + ', '.join(f'@({opener_tag}{flags})' for _ in range(n)) + ']' + rest]
+    for _ in range(n):
+        indent = rng.choice(['', '  ', '    ', '\t'])
+        for _ in range(rng.randint(0, 3)):
+            lines.append(rng.choice(['', '  ', '    ', indent]) + ''.join(rng.choice(BODY_BITS) for _ in range(rng.randint(0, 5))))
+        lines.append(indent + rng.choice(['', '|', '| ', '|-', '- ', '|  -']) + ' ' * rng.randint(0, 1) + tag + rng.choice(['', ' ', ' # x']))
+    lines.append(rng.choice(['', '$after = 1', 'notice($v)']))
+    return '\n'.join(lines)
+
 def mine(binary, d, i):
     p = os.path.join(d, f'{i}.pp')
     r = subprocess.run([binary, 'parse', '--format', 'tree', p], capture_output=True, text=True)
@@ -50,11 +72,14 @@ def main():
     base = seeds(root)
     snips = []
     for _ in range(count):
-        if rng.random() < 0.3:
+        r = rng.random()
+        if r < 0.25:
             snips.append(' '.join(rng.choice(VOCAB) for _ in range(rng.randint(1, 12))))
+        elif r < 0.5:
+            snips.append(heredoc(rng))
         else:
             snips.append(mutate(rng, rng.choice(base)))
-    snips = [s for s in snips if s.strip() and not re.search(r'^----', s, re.M) and '@(' not in s]
+    snips = [s for s in snips if s.strip() and not re.search(r'^----', s, re.M)]
     with tempfile.TemporaryDirectory() as d:
         sf = os.path.join(d, 'all.pp')
         with open(sf, 'w', encoding='utf-8') as f:

@@ -1185,10 +1185,15 @@ impl<'a> Lexer<'a> {
             self.error(s, e, "heredocs nested too deeply");
             return;
         }
+        let dollar_escape = escapes.contains('$');
+        if !has_interpolation(text, dollar_escape) {
+            // like Puppet: a "TAG" heredoc without interpolation is a plain string
+            self.push_text(T::Str, s, e, unescape(text, escapes));
+            return;
+        }
         let mut sub = Lexer::new(text, self.depth + 1);
         sub.map = Some(map);
         sub.tasks = self.tasks;
-        let dollar_escape = escapes.contains('$');
         let first = sub.out.tokens.len();
         sub.push(T::DqStart, 0, 0);
         let mut raw = String::new();
@@ -1268,6 +1273,26 @@ impl<'a> Lexer<'a> {
             self.out.errors.push(err);
         }
     }
+}
+
+/// Whether heredoc text contains a `$name` or `${` that interpolates (`\$` does not when
+/// the `$` escape is on).
+fn has_interpolation(text: &str, dollar_escape: bool) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if dollar_escape => i += 2,
+            b'$' => {
+                if b.get(i + 1) == Some(&b'{') || scan_var_name(b, i + 1) > i + 1 {
+                    return true;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    false
 }
 
 /// Escapes recognised in double-quoted strings (besides `\u`). `\n` (newline char) means
