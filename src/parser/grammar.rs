@@ -1798,6 +1798,14 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A class or plan body: definitions inside it get `name::` as prefix.
+    fn scoped_block(&mut self, name: &str, what: &str) -> PResult<Block> {
+        self.namestack.push(name.to_string());
+        let body = self.block(what);
+        self.namestack.pop();
+        body
+    }
+
     // production: parameter_list
     fn parameter_list(&mut self) -> PResult<Vec<Param>> {
         if !matches!(self.kind(), T::LParen | T::WsLParen) {
@@ -1831,10 +1839,7 @@ impl<'t> Parser<'t> {
             None
         };
         let name = self.qualify(name);
-        self.namestack.push(name.clone());
-        let body = self.block("'{' starting the class body");
-        self.namestack.pop();
-        let body = body?;
+        let body = self.scoped_block(&name, "'{' starting the class body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
             ExprKind::ClassDef {
@@ -1854,10 +1859,7 @@ impl<'t> Parser<'t> {
         let (name, name_span) = self.classname()?;
         let name = self.qualify(name);
         let params = self.parameter_list()?;
-        self.namestack.push(name.clone());
-        let body = self.block("'{' starting the plan body");
-        self.namestack.pop();
-        let body = body?;
+        let body = self.scoped_block(&name, "'{' starting the plan body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
             ExprKind::PlanDef {

@@ -78,6 +78,43 @@ impl Printer<'_> {
         }
     }
 
+    /// `(if cond (then …) (else …))`; Puppet drops an empty else branch.
+    fn conditional(&mut self, head: &str, cond: &Expr, then: &Block, other: Option<&Block>) {
+        self.s(head);
+        self.expr(cond, false);
+        self.s(" (then ");
+        self.branch(then);
+        self.s(")");
+        if let Some(b) = other.filter(|b| !b.statements.is_empty()) {
+            self.s(" (else ");
+            self.branch(b);
+            self.s(")");
+        }
+        self.s(")");
+    }
+
+    /// `(a b c)`
+    fn parenthesised(&mut self, items: &[Expr]) {
+        self.s("(");
+        for (i, a) in items.iter().enumerate() {
+            if i > 0 {
+                self.s(" ");
+            }
+            self.expr(a, false);
+        }
+        self.s(")");
+    }
+
+    /// Access arguments as Puppet dumps them: ` a` for one, ` (a b)` for several.
+    fn slice_args(&mut self, args: &[Expr]) {
+        self.s(" ");
+        if args.len() == 1 {
+            self.expr(&args[0], false);
+        } else {
+            self.parenthesised(args);
+        }
+    }
+
     fn string(&mut self, s: &str) {
         self.s("'");
         self.s(s);
@@ -221,19 +258,7 @@ impl Printer<'_> {
             ExprKind::Access { target, args } => {
                 self.s("(slice ");
                 self.expr(target, false);
-                if args.len() == 1 {
-                    self.s(" ");
-                    self.expr(&args[0], false);
-                } else {
-                    self.s(" (");
-                    for (i, a) in args.iter().enumerate() {
-                        if i > 0 {
-                            self.s(" ");
-                        }
-                        self.expr(a, false);
-                    }
-                    self.s(")");
-                }
+                self.slice_args(args);
                 self.s(")");
             }
             ExprKind::Call {
@@ -272,49 +297,19 @@ impl Printer<'_> {
                 then_branch,
                 else_branch,
                 ..
-            } => {
-                self.s("(if ");
-                self.expr(cond, false);
-                self.s(" (then ");
-                self.branch(then_branch);
-                self.s(")");
-                // Puppet drops an empty else branch
-                if let Some(b) = else_branch.as_ref().filter(|b| !b.statements.is_empty()) {
-                    self.s(" (else ");
-                    self.branch(b);
-                    self.s(")");
-                }
-                self.s(")");
-            }
+            } => self.conditional("(if ", cond, then_branch, else_branch.as_ref()),
             ExprKind::Unless {
                 cond,
                 then_branch,
                 else_branch,
-            } => {
-                self.s("(unless ");
-                self.expr(cond, false);
-                self.s(" (then ");
-                self.branch(then_branch);
-                self.s(")");
-                if let Some(b) = else_branch.as_ref().filter(|b| !b.statements.is_empty()) {
-                    self.s(" (else ");
-                    self.branch(b);
-                    self.s(")");
-                }
-                self.s(")");
-            }
+            } => self.conditional("(unless ", cond, then_branch, else_branch.as_ref()),
             ExprKind::Case { subject, options } => {
                 self.s("(case ");
                 self.expr(subject, false);
                 for o in options {
-                    self.s(" (when (");
-                    for (i, v) in o.values.iter().enumerate() {
-                        if i > 0 {
-                            self.s(" ");
-                        }
-                        self.expr(v, false);
-                    }
-                    self.s(") (then ");
+                    self.s(" (when ");
+                    self.parenthesised(&o.values);
+                    self.s(" (then ");
                     self.body(&o.body);
                     self.s("))");
                 }
@@ -479,19 +474,7 @@ impl Printer<'_> {
                     // `type Foo[1] = …` is a type mapping in Puppet's model
                     self.s("(type-mapping (slice ");
                     self.s(name);
-                    if params.len() == 1 {
-                        self.s(" ");
-                        self.expr(&params[0], false);
-                    } else {
-                        self.s(" (");
-                        for (i, a) in params.iter().enumerate() {
-                            if i > 0 {
-                                self.s(" ");
-                            }
-                            self.expr(a, false);
-                        }
-                        self.s(")");
-                    }
+                    self.slice_args(params);
                     self.s(")");
                 }
                 self.s(" ");
