@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Differential fuzzing against Puppet: random token soup and mutations of the tree-corpus
-snippets are parsed by Puppet (tools/puppet-oracle.rb) and by puppet-preflight; any
+snippets are parsed by Puppet (grammar/tools/oracle-dump.rb) and by puppet-preflight; any
 difference in acceptance or in the tree is printed.
 
 usage: python3 fuzz-oracle.py BINARY [COUNT] [SEED]
@@ -8,7 +8,8 @@ usage: python3 fuzz-oracle.py BINARY [COUNT] [SEED]
 import random, re, subprocess, sys, tempfile, os
 from concurrent.futures import ThreadPoolExecutor
 
-ORACLE = '/work/shared/tools/puppet-oracle.rb'
+import os
+ORACLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'oracle-dump.rb')
 VOCAB = ["$x", "$::y", "foo", "a-b", "Foo::Bar", "File", "1", "0x1F", "07", "1.5", "'s'", '"d"',
          '"a${x}b"', '"$y"', "/re/", "(", ")", "[", "]", " [", "{", "}", ",", ";", ":", ".",
          "?", "|", "=>", "+>", "=", "==", "!=", "=~", "<", ">", "<<", ">>", "+", "-", "*", "/",
@@ -84,7 +85,7 @@ def main():
         sf = os.path.join(d, 'all.pp')
         with open(sf, 'w', encoding='utf-8') as f:
             f.write('\n----\n'.join(snips) + '\n')
-        out = subprocess.run(['ruby', ORACLE, sf], capture_output=True, text=True).stdout
+        out = subprocess.run(['ruby', ORACLE, '--snippets', sf], capture_output=True, text=True).stdout
         parts = re.split(r'^----.*\n', open(sf, encoding='utf-8').read(), flags=re.M)
         oracle = {}
         for block in re.split(r'^=== #', out, flags=re.M)[1:]:

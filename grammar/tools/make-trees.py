@@ -4,16 +4,17 @@
 usage: python3 make-trees.py SNIPPETS.pp > fixtures/grammar/trees/NAME.txt
 
 SNIPPETS.pp holds snippets separated by lines '----'. Each is run through
-tools/puppet-oracle.rb (Puppet 7.23); the output repeats each snippet followed by
+grammar/tools/oracle-dump.rb (Puppet 7.23); the output repeats each snippet followed by
 '>>> TREE' (Puppet's dump: it parses) or '!!! MESSAGE' (Puppet reports a syntax error).
 tests/grammar_trees.rs checks puppet-preflight against these files.
 """
 import re, subprocess, sys
 
-ORACLE = '/work/shared/tools/puppet-oracle.rb'
+import os
+ORACLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'oracle-dump.rb')
 src = open(sys.argv[1], encoding='utf-8').read()
 snips = re.split(r'^----.*\n', src, flags=re.M)
-out = subprocess.run(['ruby', ORACLE, sys.argv[1]], capture_output=True, text=True).stdout
+out = subprocess.run(['ruby', ORACLE, '--snippets', sys.argv[1]], capture_output=True, text=True).stdout
 results = {}
 for block in re.split(r'^=== #', out, flags=re.M)[1:]:
     head, _, rest = block.partition('\n')
