@@ -22,7 +22,7 @@ def tree_of(source, name)
   model = Puppet::Pops::Parser::EvaluatingParser.new.parser.parse_string(source, name)
   dump = Puppet::Pops::Model::ModelTreeDumper.new.dump(model) rescue '(dump failed)'
   [:ok, dump.gsub(/\s+/, ' ')]
-rescue Puppet::ParseError, Puppet::Error, ArgumentError => e
+rescue StandardError => e
   [:error, e.message.lines.first.to_s.strip]
 end
 

@@ -225,17 +225,21 @@ impl<'t> Parser<'t> {
         } else {
             t.span
         };
-        let opened = if t.kind == T::Eof {
-            opened.map(|(sp, d)| {
-                (
-                    sp,
-                    d.strip_prefix("in this ")
-                        .map_or(d.to_string(), |r| format!("this {r} is not closed")),
-                )
-            })
-        } else {
-            opened.map(|(sp, d)| (sp, d.to_string()))
-        };
+        // The opener's label: "this X is not closed" when the input ended or a different
+        // closer came; "X opened here" when something else went wrong inside it.
+        let closer_found = matches!(t.kind, T::Eof | T::RBrace | T::RParen | T::RBrack);
+        let opened = opened.map(|(sp, d)| {
+            let noun = d.strip_prefix("in this ").or_else(|| {
+                d.strip_prefix("this ")
+                    .and_then(|r| r.strip_suffix(" is not closed"))
+            });
+            let label = match noun {
+                Some(n) if closer_found => format!("this {n} is not closed"),
+                Some(n) => format!("{n} opened here"),
+                None => d.to_string(),
+            };
+            (sp, label)
+        });
         let opened = if unclosed { opened } else { None };
         self.push_error(SyntaxError {
             message,
@@ -831,12 +835,15 @@ impl<'t> Parser<'t> {
                         self.found(t)
                     )
                 } else {
-                    format!(
-                        "syntax error at {}: expected ',' between attributes",
-                        self.found(t)
-                    )
+                    return Err(self.expected(&["',' between attributes"]));
                 };
                 return Err(self.error_at(t.span, msg));
+            }
+            k if (k.is_keyword() || k == T::Name) && self.peek_kind(1) == T::Assign => {
+                self.bump();
+                return Err(
+                    self.expected(&["'=>' after the attribute name ('=' assigns variables)"])
+                );
             }
             k if k.is_keyword() || k == T::Name => {
                 return Err(self.expected(&["',' between attributes", "'}'"]));
@@ -1684,6 +1691,11 @@ impl<'t> Parser<'t> {
             }
             T::Else => {
                 self.bump();
+                if self.kind() == T::If {
+                    return Err(
+                        self.expected(&["'{' after 'else' (Puppet spells 'else if' as 'elsif')"])
+                    );
+                }
                 let b = self.block("'{' after 'else'")?;
                 end = b.span;
                 Some(b)

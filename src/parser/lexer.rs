@@ -706,6 +706,13 @@ impl<'a> Lexer<'a> {
                 body.to_string()
             };
             self.pos = close + 1;
+            if let Some(why) = check_regex(&text) {
+                self.error(
+                    start,
+                    self.pos,
+                    format!("invalid regular expression: {why}"),
+                );
+            }
             self.push_text(T::Regex, start, self.pos, text);
             return true;
         }
@@ -855,8 +862,8 @@ impl<'a> Lexer<'a> {
                 None => {
                     self.error_opened(
                         start,
-                        self.b.len(),
-                        "unterminated single-quoted string",
+                        start + 1,
+                        "unterminated single-quoted string: no closing ' before the end of the file",
                         (start, start + 1, "the string starts here"),
                     );
                     self.pos = self.b.len();
@@ -912,8 +919,8 @@ impl<'a> Lexer<'a> {
             let Some(&c) = self.b.get(self.pos) else {
                 self.error_opened(
                     start,
-                    self.b.len(),
-                    "unterminated double-quoted string",
+                    start + 1,
+                    "unterminated double-quoted string: no closing \" before the end of the file",
                     (start, start + 1, "the string starts here"),
                 );
                 self.dead = true;
@@ -1273,6 +1280,104 @@ impl<'a> Lexer<'a> {
             self.out.errors.push(err);
         }
     }
+}
+
+/// The structural errors Ruby's regex compiler reports (Puppet compiles regex literals
+/// while lexing, so an invalid one is a syntax error): unbalanced parentheses, an unclosed
+/// character class, a trailing backslash, a repeat operator with nothing to repeat. Other
+/// regex errors (unknown properties, empty ranges) are not detected.
+fn check_regex(re: &str) -> Option<&'static str> {
+    let b = re.as_bytes();
+    let mut i = 0;
+    let mut groups = 0usize;
+    // whether a repeat operator here would have a target
+    let mut has_target = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                if i + 1 >= b.len() {
+                    return Some("too short escape sequence (trailing backslash)");
+                }
+                i += 2;
+                has_target = true;
+                continue;
+            }
+            b'(' => {
+                if b.get(i + 1) == Some(&b'?') && b.get(i + 2) == Some(&b'#') {
+                    // (?# comment )
+                    match b[i..].iter().position(|&c| c == b')') {
+                        Some(k) => i += k + 1,
+                        None => return Some("end pattern in group"),
+                    }
+                    continue;
+                }
+                groups += 1;
+                has_target = false;
+                i += 1;
+                if b.get(i) == Some(&b'?') {
+                    i += 1; // group options / lookaround header
+                }
+                continue;
+            }
+            b')' => {
+                if groups == 0 {
+                    return Some("unmatched close parenthesis");
+                }
+                groups -= 1;
+                has_target = true;
+            }
+            b'|' => has_target = false,
+            b'*' | b'+' | b'?' => {
+                if !has_target {
+                    return Some("target of repeat operator is not specified");
+                }
+            }
+            b'[' => {
+                match skip_char_class(b, i) {
+                    Ok(next) => i = next,
+                    Err(why) => return Some(why),
+                }
+                has_target = true;
+                continue;
+            }
+            _ => has_target = true,
+        }
+        i += 1;
+    }
+    if groups > 0 {
+        return Some("end pattern with unmatched parenthesis");
+    }
+    None
+}
+
+/// The index after the character class that starts at `start` (a `[`).
+fn skip_char_class(b: &[u8], start: usize) -> Result<usize, &'static str> {
+    let mut i = start + 1;
+    if b.get(i) == Some(&b'^') {
+        i += 1;
+    }
+    if b.get(i) == Some(&b']') {
+        i += 1; // a leading ']' is literal
+    }
+    let mut depth = 1usize;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Err("premature end of char-class")
 }
 
 /// Whether heredoc text contains a `$name` or `${` that interpolates (`\$` does not when

@@ -178,11 +178,14 @@ impl miette::Diagnostic for SyntaxDiagnostic {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let mut labels = Vec::new();
         let e = &self.error;
-        let here = if e.expected.is_empty() {
-            "here".to_string()
-        } else {
-            format!("expected {}", e.expected.join(" or "))
-        };
+        let here =
+            if let Some((_, what)) = e.opened.as_ref().filter(|(sp, _)| sp.start == e.span.start) {
+                what.clone()
+            } else if e.expected.is_empty() {
+                "here".to_string()
+            } else {
+                format!("expected {}", e.expected.join(" or "))
+            };
         labels.push(miette::LabeledSpan::new_primary_with_span(
             Some(here),
             (e.span.start as usize, e.span.len() as usize),
