@@ -226,8 +226,8 @@ impl<'t> Parser<'t> {
             t.span
         };
         // The opener's label: "this X is not closed" when the input ended or a different
-        // closer came; "X opened here" when something else went wrong inside it.
-        let closer_found = matches!(t.kind, T::Eof | T::RBrace | T::RParen | T::RBrack);
+        // closer came or the error is on a new line; "X opened here" otherwise.
+        let closer_found = t.nl || matches!(t.kind, T::Eof | T::RBrace | T::RParen | T::RBrack);
         let opened = opened.map(|(sp, d)| {
             let noun = d.strip_prefix("in this ").or_else(|| {
                 d.strip_prefix("this ")
