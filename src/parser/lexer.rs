@@ -1057,9 +1057,18 @@ impl<'a> Lexer<'a> {
         };
         let opener = &rest[..=close];
         let after_opener = start + close + 1;
-        let spec = match heredoc_opener(opener) {
-            Ok(("", spec)) => spec,
-            _ => {
+        // Puppet matches its opener pattern anywhere up to the first ')', so in
+        // `@(EOT/ @(EOT/)` the second, valid opener is the one that counts
+        let parsed =
+            opener
+                .match_indices("@(")
+                .find_map(|(k, _)| match heredoc_opener(&opener[k..]) {
+                    Ok(("", spec)) => Some(spec),
+                    _ => None,
+                });
+        let spec = match parsed {
+            Some(spec) => spec,
+            None => {
                 self.error(
                     start,
                     after_opener,
@@ -1176,6 +1185,14 @@ impl<'a> Lexer<'a> {
             }
         }
         let body_span_end = lines.last().map_or(body_start, |l| l.1);
+        if escapes.contains('u') && has_bad_unicode_escape(&text) {
+            // Puppet 7/8 crashes on this ("undefined method `+' for nil") and fails the file
+            self.error(
+                start,
+                after_opener,
+                "invalid \\u escape in the heredoc text (expected \\uXXXX or \\u{X…}); Puppet cannot parse it",
+            );
+        }
         if !interpolate {
             let value = unescape(&text, &escapes);
             self.push_text(T::Str, body_start, body_span_end, value);
@@ -1378,6 +1395,23 @@ fn skip_char_class(b: &[u8], start: usize) -> Result<usize, &'static str> {
         }
     }
     Err("premature end of char-class")
+}
+
+/// Whether `\u` appears (not itself escaped) without four hex digits or `{1–6 hex}`.
+fn has_bad_unicode_escape(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'\\' {
+            if b[i + 1] == b'u' && unicode_escape(&text[i + 2..]).is_none() {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// Whether heredoc text contains a `$name` or `${` that interpolates (`\$` does not when
