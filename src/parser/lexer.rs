@@ -997,6 +997,10 @@ impl<'a> Lexer<'a> {
         }
         let text = unescape(raw, esc);
         raw.clear();
+        if text.is_empty() {
+            // `\⏎` joined away: Puppet keeps no empty segment either
+            return;
+        }
         let idx = self.out.texts.len() as u32;
         self.out.texts.push(text);
         self.out.tokens.push(Token {
@@ -1210,6 +1214,15 @@ impl<'a> Lexer<'a> {
             return;
         }
         let dollar_escape = escapes.contains('$');
+        let trailing_backslashes = text.bytes().rev().take_while(|&c| c == b'\\').count();
+        if dollar_escape && trailing_backslashes % 2 == 1 {
+            // Puppet's slurp pattern cannot end on an unpaired backslash: it fails the file
+            self.error(
+                s,
+                e,
+                "this interpolating heredoc (with the $ escape) ends in a lone backslash, which Puppet cannot parse",
+            );
+        }
         if !has_interpolation(text, dollar_escape) {
             // like Puppet: a "TAG" heredoc without interpolation is a plain string
             self.push_text(T::Str, s, e, unescape(text, escapes));
