@@ -2034,11 +2034,25 @@ impl<'t> Parser<'t> {
                     T::ClassRef => {
                         let r = self.type_ref(true)?;
                         if self.kind() == T::LBrace && matches!(r.kind, ExprKind::ClassRef(_)) {
-                            let h = self.hash()?;
+                            // `type T = P { … }` is `Object[{ …, parent => P }]` in Puppet's
+                            // model (`Object { … }` is plain `Object[{ … }]`)
+                            let mut h = self.hash()?;
                             let span = r.span.to(h.span);
+                            let object = Expr::new(ExprKind::ClassRef("Object".into()), r.span);
+                            if !matches!(&r.kind, ExprKind::ClassRef(n) if n == "Object") {
+                                h.span = span;
+                                if let ExprKind::Hash(entries) = &mut h.kind {
+                                    let key = Expr::new(ExprKind::Name("parent".into()), r.span);
+                                    entries.push(HashEntry {
+                                        key,
+                                        span: r.span,
+                                        value: r,
+                                    });
+                                }
+                            }
                             Expr::new(
                                 ExprKind::Access {
-                                    target: Box::new(r),
+                                    target: Box::new(object),
                                     args: vec![h],
                                 },
                                 span,
