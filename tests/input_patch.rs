@@ -43,10 +43,10 @@ fn assert_same_tree(got: &Tree, want: &Tree) {
         assert_eq!(h.kind, e.kind, "kind of {path}");
         if e.kind != EntryKind::Submodule {
             assert!(
-                h.blob.data == e.blob.data,
+                h.blob.data() == e.blob.data(),
                 "content of {path}:\n--- got\n{}\n--- want\n{}",
-                String::from_utf8_lossy(&h.blob.data),
-                String::from_utf8_lossy(&e.blob.data)
+                String::from_utf8_lossy(h.blob.data()),
+                String::from_utf8_lossy(e.blob.data())
             );
         }
     }

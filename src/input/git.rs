@@ -12,6 +12,7 @@ use std::sync::Arc;
 use git2::{ErrorCode, Oid, Repository};
 use rayon::prelude::*;
 
+use super::category::categorize;
 use super::error::InputError;
 use super::tree::{Blob, EntryKind, Tree, TreeEntry};
 use super::Revision;
@@ -260,41 +261,108 @@ impl Repo {
         Ok(listing)
     }
 
-    /// Reads the content of every listed entry, each distinct object once, in parallel,
-    /// and builds one tree per listing. Identical content is one shared blob.
+    /// Lists several commits: the first fully, each next one as the previous listing
+    /// plus git's tree diff between them (identical subtrees are skipped without being
+    /// read, so a second revision of a large repository costs almost nothing).
+    pub fn list_commits(
+        &self,
+        commits: &[&git2::Commit<'_>],
+    ) -> Result<Vec<Vec<Listed>>, InputError> {
+        let mut out: Vec<Vec<Listed>> = Vec::with_capacity(commits.len());
+        for (i, c) in commits.iter().enumerate() {
+            let listing = match i
+                .checked_sub(1)
+                .and_then(|p| Some((commits[p], out.get(p)?)))
+            {
+                Some((prev, prev_list)) => self.list_relative(prev, prev_list, c)?,
+                None => self.list_commit(c)?,
+            };
+            out.push(listing);
+        }
+        Ok(out)
+    }
+
+    fn list_relative(
+        &self,
+        prev: &git2::Commit<'_>,
+        prev_list: &[Listed],
+        commit: &git2::Commit<'_>,
+    ) -> Result<Vec<Listed>, InputError> {
+        let what = || {
+            format!(
+                "the difference between {} and {}",
+                short(&prev.id()),
+                short(&commit.id())
+            )
+        };
+        let old = prev.tree().map_err(|e| git_error(what(), e))?;
+        let new = commit.tree().map_err(|e| git_error(what(), e))?;
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .map_err(|e| git_error(what(), e))?;
+        let mut map: std::collections::BTreeMap<&str, (EntryKind, Oid)> = prev_list
+            .iter()
+            .map(|l| (l.path.as_str(), (l.kind, l.id)))
+            .collect();
+        let mut added: Vec<Listed> = Vec::new();
+        for delta in diff.deltas() {
+            if let Some(p) = delta.old_file().path_bytes() {
+                if delta.old_file().id() != Oid::zero() {
+                    map.remove(utf8_path(p)?.as_str());
+                }
+            }
+            let nf = delta.new_file();
+            if let (Some(p), false) = (nf.path_bytes(), nf.id().is_zero()) {
+                added.push(Listed {
+                    path: utf8_path(p)?,
+                    kind: kind_from_mode(u32::from(nf.mode())),
+                    id: nf.id(),
+                });
+            }
+        }
+        let mut listing: Vec<Listed> = map
+            .into_iter()
+            .map(|(path, (kind, id))| Listed {
+                path: path.to_string(),
+                kind,
+                id,
+            })
+            .collect();
+        listing.extend(added);
+        Ok(listing)
+    }
+
+    /// Builds one tree per listing. Content that a Puppet stage reads (manifests,
+    /// templates, module files, hiera data and configuration, symlink targets) is read
+    /// now, each distinct object once, in parallel; everything else is read on first use.
+    /// Identical content is one shared blob.
     pub fn read_trees(&self, listings: &[&[Listed]]) -> Result<Vec<Tree>, InputError> {
+        let eager = |e: &Listed| e.kind == EntryKind::Symlink || categorize(&e.path).is_some();
         let mut wanted: Vec<Oid> = listings
             .iter()
             .flat_map(|l| l.iter())
-            .filter(|e| e.kind != EntryKind::Submodule)
+            .filter(|e| e.kind != EntryKind::Submodule && eager(e))
             .map(|e| e.id)
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let blobs = self.read_blobs(&wanted)?;
-        let mut gitlinks: HashMap<Oid, Arc<Blob>> = HashMap::new();
+        let mut blobs = self.read_blobs(&wanted)?;
+        let gitdir = Arc::new(self.repo.path().to_path_buf());
         let mut trees = Vec::with_capacity(listings.len());
         for listing in listings {
             let mut tree = Tree::default();
             for e in listing.iter() {
-                let blob = if e.kind == EntryKind::Submodule {
-                    gitlinks
-                        .entry(e.id)
-                        .or_insert_with(|| {
-                            Arc::new(Blob {
-                                id: Some(e.id.to_string()),
-                                data: Arc::from(&[][..]),
-                            })
-                        })
-                        .clone()
-                } else {
-                    // Every non-submodule id was read above; a miss would be a bug, but
-                    // it is reported rather than trusted.
-                    blobs.get(&e.id).cloned().ok_or_else(|| InputError::Git {
-                        what: format!("{} ({})", e.path, e.id),
-                        message: "object was not read".into(),
-                    })?
-                };
+                let blob = blobs
+                    .entry(e.id)
+                    .or_insert_with(|| {
+                        if e.kind == EntryKind::Submodule {
+                            Arc::new(Blob::new(Some(e.id.to_string()), Vec::new()))
+                        } else {
+                            Arc::new(Blob::lazy(gitdir.clone(), e.id))
+                        }
+                    })
+                    .clone();
                 tree.files
                     .insert(e.path.clone(), TreeEntry { kind: e.kind, blob });
             }
@@ -358,13 +426,7 @@ fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Bl
         let obj = odb
             .read(id)
             .map_err(|e| git_error(format!("object {id}"), e))?;
-        out.insert(
-            id,
-            Arc::new(Blob {
-                id: Some(id.to_string()),
-                data: Arc::from(obj.data()),
-            }),
-        );
+        out.insert(id, Arc::new(Blob::new(Some(id.to_string()), obj.data())));
     }
     Ok(out)
 }

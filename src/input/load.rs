@@ -92,11 +92,10 @@ fn load_revisions(
             parent
         }
     };
-    let head_list = repo.list_commit(&head_commit)?;
     let (before, after) = match &base_commit {
         Some(b) => {
-            let base_list = repo.list_commit(b)?;
-            let mut trees = repo.read_trees(&[&base_list, &head_list])?;
+            let lists = repo.list_commits(&[b, &head_commit])?;
+            let mut trees = repo.read_trees(&[&lists[0], &lists[1]])?;
             let after = trees.pop().unwrap_or_default();
             let before = trees.pop().unwrap_or_default();
             (
@@ -105,6 +104,7 @@ fn load_revisions(
             )
         }
         None => {
+            let head_list = repo.list_commit(&head_commit)?;
             let mut trees = repo.read_trees(&[&head_list])?;
             let after = trees.pop().unwrap_or_default();
             (empty_revision(), Repo::revision(&head_commit, after))
@@ -219,7 +219,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             }
         }
         let blob = match in_index {
-            Some(e) if *e.blob.data == *data => e.blob.clone(),
+            Some(e) if *e.blob.data() == *data => e.blob.clone(),
             _ => share(data, before.tree.get(path).map(|e| &e.blob)),
         };
         after
@@ -399,15 +399,16 @@ fn load_each(repo: &Repo, range: &str) -> Result<Vec<Change>, InputError> {
         commits.push((c, parent));
     }
     let mut slot: HashMap<Oid, usize> = HashMap::new();
-    let mut listings: Vec<Vec<Listed>> = Vec::new();
+    let mut order: Vec<&git2::Commit<'_>> = Vec::new();
     for (c, p) in &commits {
-        for commit in std::iter::once(c).chain(p.as_ref()) {
+        for commit in p.iter().chain(std::iter::once(c)) {
             if let std::collections::hash_map::Entry::Vacant(v) = slot.entry(commit.id()) {
-                v.insert(listings.len());
-                listings.push(repo.list_commit(commit)?);
+                v.insert(order.len());
+                order.push(commit);
             }
         }
     }
+    let listings = repo.list_commits(&order)?;
     let refs: Vec<&[Listed]> = listings.iter().map(Vec::as_slice).collect();
     let trees = repo.read_trees(&refs)?;
     let total = commits.len();

@@ -136,7 +136,7 @@ fn apply_file(
         if fp.binary {
             notes.push(format!("{source}: a binary file deleted by the patch"));
         } else if entry.kind != EntryKind::Submodule {
-            let rest = apply_hunks(ctx, fp, &source, &entry.blob.data)?;
+            let rest = apply_hunks(ctx, fp, &source, entry.blob.data())?;
             if !rest.is_empty() {
                 return Err(ctx.mismatch(
                     fp,
@@ -169,8 +169,8 @@ fn apply_file(
     } else if fp.hunks.is_empty() {
         entry.blob.clone()
     } else {
-        let data = apply_hunks(ctx, fp, &source, &entry.blob.data)?;
-        if *data == *entry.blob.data {
+        let data = apply_hunks(ctx, fp, &source, entry.blob.data())?;
+        if *data == *entry.blob.data() {
             entry.blob.clone()
         } else {
             share(data, base.get(&dest).map(|e| &e.blob))
@@ -205,10 +205,7 @@ fn gitlink(fp: &FilePatch) -> Arc<Blob> {
                 .strip_prefix("Subproject commit ")
                 .map(|s| s.trim().to_string())
         });
-    Arc::new(Blob {
-        id,
-        data: Arc::from(&[][..]),
-    })
+    Arc::new(Blob::new(id, Vec::new()))
 }
 
 /// Applies the hunks of `fp` to `data`, returning the new content.
@@ -357,10 +354,7 @@ mod tests {
                 p.to_string(),
                 TreeEntry {
                     kind: EntryKind::File,
-                    blob: Arc::new(Blob {
-                        id: None,
-                        data: Arc::from(c.as_bytes()),
-                    }),
+                    blob: Arc::new(Blob::new(None, c.as_bytes())),
                 },
             );
         }
