@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::os::unix::fs::MetadataExt;
+
 use git2::{ErrorCode, Oid, Repository};
 use rayon::prelude::*;
 
@@ -237,7 +239,12 @@ impl Repo {
             path: shown.clone(),
             message: e.message().to_string(),
         })?;
-        let mut listing = IndexListing::default();
+        let mut listing = IndexListing {
+            written: std::fs::metadata(&path)
+                .ok()
+                .map(|m| (m.mtime(), m.mtime_nsec())),
+            ..IndexListing::default()
+        };
         for entry in index.iter() {
             let p = utf8_path(&entry.path)?;
             let stage = (entry.flags >> 12) & 0x3;
@@ -255,6 +262,14 @@ impl Repo {
             if ext.contains(git2::IndexEntryExtendedFlag::SKIP_WORKTREE) {
                 listing.skip_worktree.insert(p.clone());
             }
+            listing.stats.insert(
+                p.clone(),
+                IndexStat {
+                    mtime: (i64::from(entry.mtime.seconds()), entry.mtime.nanoseconds()),
+                    size: entry.file_size,
+                    ino: entry.ino,
+                },
+            );
             listing.entries.push(Listed {
                 path: p,
                 kind: kind_from_mode(entry.mode),
@@ -418,6 +433,33 @@ pub(crate) struct IndexListing {
     pub entries: Vec<Listed>,
     pub intent_to_add: Vec<String>,
     pub skip_worktree: HashSet<String>,
+    /// What git recorded about each file on disk when it was last staged.
+    pub stats: HashMap<String, IndexStat>,
+    /// When the index file was written (seconds, nanoseconds).
+    pub written: Option<(i64, i64)>,
+}
+
+/// The stat data git keeps per index entry (truncated to 32 bits, as git stores it).
+pub(crate) struct IndexStat {
+    pub mtime: (i64, u32),
+    pub size: u32,
+    pub ino: u32,
+}
+
+impl IndexListing {
+    /// Whether `meta` shows the file unchanged since it was staged, judged like git:
+    /// same mtime, size and inode, and modified before the index was written (a file
+    /// changed in the same instant as the index is "racily clean" and must be read).
+    pub fn unchanged_on_disk(&self, path: &str, meta: &std::fs::Metadata) -> bool {
+        let (Some(st), Some(written)) = (self.stats.get(path), self.written) else {
+            return false;
+        };
+        let mtime = (meta.mtime(), meta.mtime_nsec());
+        st.mtime == (mtime.0, mtime.1 as u32)
+            && st.size == meta.len() as u32
+            && st.ino == meta.ino() as u32
+            && mtime < written
+    }
 }
 
 fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {

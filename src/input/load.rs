@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use git2::Oid;
@@ -205,7 +206,24 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             }
             continue;
         }
-        let Some((mut kind, data)) = read_entry(&workdir.join(path))? else {
+        let on_disk = workdir.join(path);
+        if let (Some(e), Ok(meta)) = (in_index, std::fs::symlink_metadata(&on_disk)) {
+            let same_type = match e.kind {
+                EntryKind::Symlink => meta.file_type().is_symlink() || !symlinks,
+                EntryKind::Executable => {
+                    meta.is_file() && (!filemode || meta.permissions().mode() & 0o111 != 0)
+                }
+                EntryKind::File => {
+                    meta.is_file() && (!filemode || meta.permissions().mode() & 0o111 == 0)
+                }
+                EntryKind::Submodule => false,
+            };
+            if same_type && index.unchanged_on_disk(path, &meta) {
+                after.files.insert(path.to_string(), e.clone());
+                continue;
+            }
+        }
+        let Some((mut kind, data)) = read_entry(&on_disk)? else {
             continue; // deleted on disk
         };
         if let Some(e) = in_index {
