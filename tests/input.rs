@@ -516,7 +516,56 @@ fn worktree_sees_a_same_size_edit_made_right_after_staging() {
         let mut a = args(&r);
         a.worktree = true;
         let c = one(a);
-        assert_eq!(summary(&c), vec![('M', "modules/k8s/manifests/same.pp".into())], "round {round}");
-        assert_eq!(c.after.tree.text("modules/k8s/manifests/same.pp"), Some(after.as_str()));
+        assert_eq!(
+            summary(&c),
+            vec![('M', "modules/k8s/manifests/same.pp".into())],
+            "round {round}"
+        );
+        assert_eq!(
+            c.after.tree.text("modules/k8s/manifests/same.pp"),
+            Some(after.as_str())
+        );
     }
+}
+
+#[test]
+fn linked_worktree_reads_its_own_index_and_the_shared_objects() {
+    let r = base_repo();
+    let wt = tempfile::tempdir().unwrap();
+    let path = wt.path().join("linked");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "linked",
+        path.to_str().unwrap(),
+    ]);
+    std::fs::write(
+        path.join("manifests/site.pp"),
+        "node default { include linked }\n",
+    )
+    .unwrap();
+    input_support::run_git(&path, &["add", "manifests/site.pp"]);
+    let c = one(InputArgs {
+        repo: Some(path.clone()),
+        staged: true,
+        ..InputArgs::default()
+    });
+    assert_eq!(summary(&c), vec![('M', "manifests/site.pp".into())]);
+    // Deferred content comes from the shared object database.
+    assert_eq!(
+        c.after
+            .tree
+            .get("README.md")
+            .unwrap()
+            .blob
+            .try_data()
+            .unwrap(),
+        b"readme\n"
+    );
+    // The main work tree's index is untouched by the linked one.
+    let mut a = args(&r);
+    a.staged = true;
+    assert!(one(a).files.is_empty());
 }

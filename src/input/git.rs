@@ -94,7 +94,7 @@ impl Repo {
             .unwrap_or_else(|| repo.path())
             .display()
             .to_string();
-        let shallow = read_shallow(repo.path());
+        let shallow = read_shallow(&common_dir(repo.path()));
         Ok(Repo {
             repo,
             display,
@@ -474,6 +474,15 @@ fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Bl
         out.insert(id, Arc::new(Blob::new(Some(id.to_string()), obj.data())));
     }
     Ok(out)
+}
+
+/// The git directory shared by all work trees: a linked work tree's git directory names
+/// it in its `commondir` file.
+fn common_dir(gitdir: &Path) -> PathBuf {
+    match std::fs::read_to_string(gitdir.join("commondir")) {
+        Ok(rel) => gitdir.join(rel.trim()),
+        Err(_) => gitdir.to_path_buf(),
+    }
 }
 
 /// The commits a shallow clone has without their parents (`.git/shallow`).
