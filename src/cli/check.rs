@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::input::{self, Change, FileChange, InputArgs};
 
@@ -130,50 +130,93 @@ fn human(changes: &[Change], each: Option<&str>) -> String {
     s
 }
 
-fn json_change(c: &Change) -> Value {
-    let files = relevant(c);
-    let list: Vec<Value> = files
-        .iter()
-        .map(|f| {
-            json!({
-                "path": f.path(),
-                "old_path": f.old_path,
-                "status": f.status.as_str(),
-                "category": f.category().map(|c| c.as_str()),
-                "old_kind": f.old_kind.map(|k| k.as_str()),
-                "new_kind": f.new_kind.map(|k| k.as_str()),
-                "binary": f.binary,
-                "similarity": f.similarity,
-            })
+/// The JSON report of one change (DESIGN.md's top-level shape, plus `files` and `notes`).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    tool: JsonTool,
+    base: &'a str,
+    head: &'a str,
+    base_summary: Option<&'a str>,
+    head_summary: Option<&'a str>,
+    findings: [(); 0],
+    summary: JsonSummary,
+    files: Vec<JsonFile<'a>>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonTool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    /// Puppet-relevant files changed (the ones listed in `files`).
+    files_changed: usize,
+    other_files_changed: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    old_path: Option<&'a str>,
+    status: &'static str,
+    category: Option<&'static str>,
+    old_kind: Option<&'static str>,
+    new_kind: Option<&'static str>,
+    binary: bool,
+    similarity: Option<u8>,
+}
+
+fn json_change(c: &Change) -> JsonReport<'_> {
+    let files: Vec<JsonFile<'_>> = relevant(c)
+        .into_iter()
+        .map(|f| JsonFile {
+            path: f.path(),
+            old_path: f.old_path.as_deref(),
+            status: f.status.as_str(),
+            category: f.category().map(|c| c.as_str()),
+            old_kind: f.old_kind.map(|k| k.as_str()),
+            new_kind: f.new_kind.map(|k| k.as_str()),
+            binary: f.binary,
+            similarity: f.similarity,
         })
         .collect();
-    json!({
-        "tool": {"name": "puppet-preflight", "version": env!("CARGO_PKG_VERSION")},
-        "base": c.before.label,
-        "head": c.after.label,
-        "base_summary": c.before.summary,
-        "head_summary": c.after.summary,
-        "findings": [],
-        "files": list,
-        "notes": c.notes,
-        "summary": {
-            "files_changed": files.len(),
-            "other_files_changed": c.files.len() - files.len(),
-            "errors": 0,
-            "warnings": 0,
-            "infos": 0,
+    JsonReport {
+        tool: JsonTool {
+            name: "puppet-preflight",
+            version: env!("CARGO_PKG_VERSION"),
         },
-    })
+        base: &c.before.label,
+        head: &c.after.label,
+        base_summary: c.before.summary.as_deref(),
+        head_summary: c.after.summary.as_deref(),
+        findings: [],
+        summary: JsonSummary {
+            files_changed: files.len(),
+            other_files_changed: c.files.len() - files.len(),
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+        },
+        files,
+        notes: &c.notes,
+    }
 }
 
 /// One object per change; `--each` prints an array of them (possibly empty).
 fn json_report(changes: &[Change], each: bool) -> String {
-    let value = if each {
-        Value::Array(changes.iter().map(json_change).collect())
+    let reports: Vec<JsonReport<'_>> = changes.iter().map(json_change).collect();
+    let text = if each {
+        serde_json::to_string_pretty(&reports)
     } else {
-        changes.first().map(json_change).unwrap_or(Value::Null)
+        serde_json::to_string_pretty(&reports.first())
     };
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".into());
+    let mut s = text.unwrap_or_else(|_| "null".into());
     s.push('\n');
     s
 }
