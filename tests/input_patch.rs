@@ -441,3 +441,132 @@ fn copy_dir(src: &Path, dst: &Path) {
         }
     }
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use puppet_preflight::input::patch::{apply, parse};
+    use puppet_preflight::input::{Blob, EntryKind, Tree, TreeEntry};
+    use std::sync::Arc;
+
+    /// Lines that look like parts of patches, in any order and number.
+    fn patch_line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("diff --git a/x.pp b/x.pp".to_string()),
+            Just("diff --git \"a/q\\303\\251.pp\" \"b/q\\303\\251.pp\"".to_string()),
+            Just("--- a/x.pp".to_string()),
+            Just("+++ b/x.pp".to_string()),
+            Just("--- /dev/null".to_string()),
+            Just("+++ /dev/null".to_string()),
+            Just("new file mode 100644".to_string()),
+            Just("deleted file mode 120000".to_string()),
+            Just("old mode 100644".to_string()),
+            Just("new mode 99999999999".to_string()),
+            Just("rename from x.pp".to_string()),
+            Just("rename to ../y.pp".to_string()),
+            Just("Binary files a/x.pp and b/x.pp differ".to_string()),
+            Just("GIT binary patch".to_string()),
+            Just("\\ No newline at end of file".to_string()),
+            Just(
+                "From 0123456789012345678901234567890123456789 Mon Sep 17 00:00:00 2001"
+                    .to_string()
+            ),
+            Just("Subject: [PATCH] x".to_string()),
+            Just(String::new()),
+            (0usize..5, 0usize..4, 0usize..5, 0usize..4)
+                .prop_map(|(a, b, c, d)| format!("@@ -{a},{b} +{c},{d} @@")),
+            "[ +-][a-c]{0,3}",
+            "[ -~]{0,12}",
+        ]
+    }
+
+    fn base() -> Tree {
+        let mut t = Tree::default();
+        t.files.insert(
+            "x.pp".into(),
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob::new(None, &b"a\nb\nc\n"[..])),
+            },
+        );
+        t
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn parse_and_apply_return_instead_of_panicking(
+            lines in proptest::collection::vec(patch_line(), 0..24),
+            crlf in any::<bool>(),
+        ) {
+            let sep = if crlf { "\r\n" } else { "\n" };
+            let text = lines.join(sep);
+            if let Ok(set) = parse(text.as_bytes(), "p") {
+                let _ = apply(&set, &base(), "p", "base");
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(set) = parse(&bytes, "p") {
+                let _ = apply(&set, &base(), "p", "base");
+            }
+        }
+    }
+}
+
+mod round_trip_random_edits {
+    use proptest::prelude::*;
+    use puppet_preflight::input::patch::{apply, parse};
+    use puppet_preflight::input::{Blob, EntryKind, Tree, TreeEntry};
+    use std::sync::Arc;
+
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::collection::vec(
+                prop_oneof!["  include a", "}", "", "\tb => 1,", "  include a\r"],
+                0..30,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, final_newline)| {
+                let mut s = lines.join("\n");
+                if final_newline && !s.is_empty() {
+                    s.push('\n');
+                }
+                s.into_bytes()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// GNU diff's output for two random versions applies back to exactly the second.
+        #[test]
+        fn gnu_diff_output_applies_exactly(old in text(), new in text(), context in 0usize..4) {
+            let dir = tempfile::tempdir().unwrap();
+            for (side, data) in [("a", &old), ("b", &new)] {
+                std::fs::create_dir_all(dir.path().join(side)).unwrap();
+                std::fs::write(dir.path().join(side).join("x.pp"), data).unwrap();
+            }
+            let out = std::process::Command::new("diff")
+                .current_dir(dir.path())
+                .args([format!("-U{context}").as_str(), "a/x.pp", "b/x.pp"])
+                .output()
+                .unwrap();
+            prop_assume!(out.status.code() == Some(1));
+            let mut base = Tree::default();
+            base.files.insert(
+                "x.pp".into(),
+                TreeEntry { kind: EntryKind::File, blob: Arc::new(Blob::new(None, old.clone())) },
+            );
+            let set = parse(&out.stdout, "p").unwrap();
+            let applied = apply(&set, &base, "p", "base").unwrap();
+            let got = applied.tree.get("x.pp").unwrap().blob.data().to_vec();
+            prop_assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&new),
+                "patch:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+}
