@@ -594,3 +594,24 @@ fn directories_mode_and_its_errors() {
     }
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
+
+#[test]
+fn missing_objects_fail_at_load_time() {
+    let r = history();
+    let blob = r.git(&["rev-parse", "HEAD:modules/k8s/manifests/init.pp"]);
+    let blob = blob.trim();
+    let loose = r
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&loose).expect("the blob is a loose object");
+    assert_error(
+        &check(r.path(), &[]),
+        &[
+            "modules/k8s/manifests/init.pp",
+            "missing from the object database",
+            "git fsck",
+        ],
+    );
+}

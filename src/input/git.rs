@@ -14,7 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use git2::{ErrorCode, Oid, Repository};
 use rayon::prelude::*;
 
-use super::category::categorize;
+use super::category::{categorize, Category};
 use super::error::InputError;
 use super::tree::{Blob, EntryKind, Tree, TreeEntry};
 use super::Revision;
@@ -351,20 +351,51 @@ impl Repo {
         Ok(listing)
     }
 
-    /// Builds one tree per listing. Content that a Puppet stage reads (manifests,
-    /// templates, module files, hiera data and configuration, symlink targets) is read
-    /// now, each distinct object once, in parallel; everything else is read on first use.
+    /// Builds one tree per listing. Small content every later stage needs (hiera data,
+    /// environment and hiera configuration, Puppetfile, symlink targets) is read now, each
+    /// distinct object once, in parallel; everything else, manifests included, is read on
+    /// first use (from any thread) or by [`Tree::prefetch`]. Every deferred object is
+    /// checked to exist now, so a damaged or partial clone fails here with a clear error.
     /// Identical content is one shared blob.
     pub fn read_trees(&self, listings: &[&[Listed]]) -> Result<Vec<Tree>, InputError> {
-        let eager = |e: &Listed| e.kind == EntryKind::Symlink || categorize(&e.path).is_some();
-        let mut wanted: Vec<Oid> = listings
-            .iter()
-            .flat_map(|l| l.iter())
-            .filter(|e| e.kind != EntryKind::Submodule && eager(e))
-            .map(|e| e.id)
-            .collect();
+        let eager = |e: &Listed| {
+            e.kind == EntryKind::Symlink
+                || matches!(
+                    categorize(&e.path),
+                    Some(
+                        Category::HieraData
+                            | Category::HieraConfig
+                            | Category::EnvironmentConf
+                            | Category::Puppetfile
+                    )
+                )
+        };
+        let mut wanted: Vec<Oid> = Vec::new();
+        let mut deferred: Vec<(Oid, &str)> = Vec::new();
+        for e in listings.iter().flat_map(|l| l.iter()) {
+            if e.kind == EntryKind::Submodule {
+                continue;
+            }
+            if eager(e) {
+                wanted.push(e.id);
+            } else {
+                deferred.push((e.id, &e.path));
+            }
+        }
         wanted.sort_unstable();
         wanted.dedup();
+        deferred.sort_unstable_by_key(|d| d.0);
+        deferred.dedup_by_key(|d| d.0);
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| git_error("the object database", e))?;
+        if let Some((id, path)) = deferred.iter().find(|(id, _)| !odb.exists(*id)) {
+            return Err(InputError::Git {
+                what: format!("{path} (object {id})"),
+                message: "the object is missing from the object database".into(),
+            });
+        }
         let mut blobs = self.read_blobs(&wanted)?;
         let gitdir = Arc::new(self.repo.path().to_path_buf());
         let mut trees = Vec::with_capacity(listings.len());

@@ -142,6 +142,22 @@ impl Tree {
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
+
+    /// Reads, in parallel, the deferred content of every entry `wanted` selects (e.g.
+    /// every manifest before parsing them), so that later `data()` calls do not wait.
+    pub fn prefetch<F>(&self, wanted: F) -> Result<(), InputError>
+    where
+        F: Fn(&str, &TreeEntry) -> bool + Sync,
+    {
+        use rayon::prelude::*;
+        let blobs: Vec<&Arc<Blob>> = self
+            .files
+            .iter()
+            .filter(|(p, e)| e.blob.data.get().is_none() && wanted(p, e))
+            .map(|(_, e)| &e.blob)
+            .collect();
+        blobs.par_iter().try_for_each(|b| b.try_data().map(|_| ()))
+    }
 }
 
 impl EntryKind {
