@@ -328,7 +328,14 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         })?;
         (source.to_string(), data)
     };
-    let set = patch::parse(&data, &name)?;
+    // Gerrit's REST endpoint `/revisions/…/patch` serves the format-patch text base64-encoded.
+    let (set, decoded) = match patch::parse(&data, &name) {
+        Err(InputError::EmptyPatch { .. }) => match patch::decode_base64(&data) {
+            Some(text) => (patch::parse(&text, &name)?, true),
+            None => return Err(InputError::EmptyPatch { patch: name }),
+        },
+        other => (other?, false),
+    };
     let (base_list, mut before) = base_listing(repo, base)?;
     let mut trees = repo.read_trees(&[&base_list])?;
     before.tree = trees.pop().unwrap_or_default();
@@ -342,6 +349,11 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         0 => {}
         1 => notes.push(format!("applied 1 patch: {}", set.subjects[0])),
         n => notes.push(format!("applied {n} patches: {}", set.subjects.join(" | "))),
+    }
+    if decoded {
+        notes.push(format!(
+            "{name} was base64-encoded (as Gerrit's REST /patch serves it): decoded"
+        ));
     }
     notes.extend(applied.notes);
     let after = Revision {
