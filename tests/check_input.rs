@@ -615,3 +615,38 @@ fn missing_objects_fail_at_load_time() {
         ],
     );
 }
+
+#[test]
+fn patch_from_standard_input() {
+    let r = history();
+    let patch = r.git_bytes(&["diff", "HEAD~1", "HEAD"]);
+    let mut child = preflight()
+        .current_dir(r.path())
+        .args(["check", "--patch", "-", "--base", "HEAD~1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&patch).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(" -> patch"), "{out}");
+    assert!(
+        out.contains("T  modules/k8s/files/kube-scheduler  [module-file, file -> symlink]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("M  modules/k8s/manifests/scheduler.pp"),
+        "{out}"
+    );
+    // An empty standard input is an empty patch.
+    let o = preflight()
+        .current_dir(r.path())
+        .args(["check", "--patch", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_error(&o, &["<stdin>", "contains no file changes"]);
+}
