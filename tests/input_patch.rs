@@ -70,6 +70,9 @@ fn history() -> (Repo, String, String, String) {
         format!("class app::old_name {{\n{long}}}\n"),
     );
     r.write("modules/app/manifests/gone.pp", "class app::gone {}\n");
+    let params: String = (0..20).map(|i| format!("  $p{i} = {i}\n")).collect();
+    let params = format!("class app::params {{\n{params}}}\n");
+    r.write("modules/app/manifests/params.pp", &params);
     r.write("modules/app/files/run.sh", "#!/bin/sh\necho run\n");
     r.write(
         "modules/app/files/kube-scheduler",
@@ -113,6 +116,16 @@ fn history() -> (Repo, String, String, String) {
     r.write("modules/app/files/latin1.conf", b"caf\xe9\nna\xefve\n");
     r.write("modules/app/files/with space.conf", "b\n");
     r.write("modules/app/files/caf\u{e9}.conf", "unicode name\n");
+    // A copy of params.pp as it was before this change, while params.pp itself is
+    // modified: `git diff -C` shows `copy from/to` with hunks against the old content.
+    r.write(
+        "modules/app/manifests/params.pp",
+        params.replace("$p3 = 3", "$p3 = 'three'"),
+    );
+    r.write(
+        "modules/app/manifests/zz_copy.pp",
+        format!("{params}# copied\n"),
+    );
     let c1 = r.commit_all("first change");
 
     r.write(
@@ -162,6 +175,8 @@ fn diff_variants_git_can_produce_all_apply() {
         vec!["-U10", "-M30%"],
         vec!["--src-prefix=i/", "--dst-prefix=w/"],
         vec!["-c", "core.quotePath=false"],
+        vec!["-C", "-C"],
+        vec!["-B"],
     ] {
         let mut a: Vec<&str> = Vec::new();
         let mut diff_flags = flags.clone();

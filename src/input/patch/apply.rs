@@ -49,20 +49,26 @@ pub fn apply(
         patch,
         base: base_label,
     };
-    let mut tree = base.clone();
-    let mut binary_changed = BTreeSet::new();
-    let mut notes = Vec::new();
+    let mut out = Applied {
+        tree: base.clone(),
+        binary_changed: BTreeSet::new(),
+        notes: Vec::new(),
+    };
+    // Every section of one patch is relative to the tree before that patch: a copy or
+    // rename reads its source from there even when an earlier section modified it.
+    let mut preimage = base.clone();
+    let mut current_patch = 0;
     for fp in &set.files {
         for p in [&fp.old_path, &fp.new_path].into_iter().flatten() {
             check_path(p, fp.line, patch)?;
         }
-        apply_file(&ctx, fp, base, &mut tree, &mut binary_changed, &mut notes)?;
+        if fp.patch_no != current_patch {
+            preimage = out.tree.clone();
+            current_patch = fp.patch_no;
+        }
+        apply_file(&ctx, fp, base, &preimage, &mut out)?;
     }
-    Ok(Applied {
-        tree,
-        binary_changed,
-        notes,
-    })
+    Ok(out)
 }
 
 /// Rejects paths that would leave the repository or reach into `.git`.
@@ -88,11 +94,12 @@ fn apply_file(
     ctx: &Ctx<'_>,
     fp: &FilePatch,
     base: &Tree,
-    tree: &mut Tree,
-    binary_changed: &mut BTreeSet<String>,
-    notes: &mut Vec<String>,
+    preimage: &Tree,
+    out: &mut Applied,
 ) -> Result<(), InputError> {
-    let files = &mut tree.files;
+    let files = &mut out.tree.files;
+    let binary_changed = &mut out.binary_changed;
+    let notes = &mut out.notes;
     // A `diff -u` without -N has no /dev/null: a lone `-0,0` hunk on a missing file
     // creates it.
     let implicit_create = !fp.created
@@ -128,7 +135,10 @@ fn apply_file(
         .or(fp.new_path.as_deref())
         .unwrap_or_default()
         .to_string();
-    let Some(entry) = files.get(&source).cloned() else {
+    let from_preimage = (fp.renamed || fp.copied)
+        .then(|| preimage.get(&source))
+        .flatten();
+    let Some(entry) = from_preimage.or_else(|| files.get(&source)).cloned() else {
         return Err(ctx.mismatch(fp, &source, "the patch changes it, but it does not exist"));
     };
 
