@@ -585,3 +585,28 @@ mod round_trip_random_edits {
         }
     }
 }
+
+#[test]
+fn rename_away_and_new_file_at_the_old_name() {
+    let r = Repo::new();
+    let body: String = (0..30).map(|i| format!("  $v{i} = {i}\n")).collect();
+    r.write("m/a.pp", format!("class a {{\n{body}}}\n"));
+    let c0 = r.commit_all("base");
+    r.git(&["mv", "m/a.pp", "m/z.pp"]);
+    r.write("m/a.pp", "class a { include z }\n");
+    let c1 = r.commit_all("split");
+    let want = tree_at(&r, &c1);
+    for flags in [
+        &["-M"][..],
+        &["-B", "-M"][..],
+        &["-B", "-M", "--no-prefix"][..],
+    ] {
+        let mut a = vec!["diff"];
+        a.extend(flags);
+        a.push(&c0);
+        a.push(&c1);
+        let patch = r.git_bytes(&a);
+        let c = apply(&r, &c0, &patch).unwrap_or_else(|e| panic!("{flags:?}: {e}"));
+        assert_same_tree(&c.after.tree, &want);
+    }
+}

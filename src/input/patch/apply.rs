@@ -23,6 +23,8 @@ pub struct Applied {
 struct Ctx<'a> {
     patch: &'a str,
     base: &'a str,
+    /// (patch number, path) of every rename source, per patch of the set.
+    renamed_away: BTreeSet<(usize, String)>,
 }
 
 impl Ctx<'_> {
@@ -48,6 +50,12 @@ pub fn apply(
     let ctx = Ctx {
         patch,
         base: base_label,
+        renamed_away: set
+            .files
+            .iter()
+            .filter(|f| f.renamed)
+            .filter_map(|f| Some((f.patch_no, f.old_path.clone()?)))
+            .collect(),
     };
     let mut out = Applied {
         tree: base.clone(),
@@ -109,7 +117,13 @@ fn apply_file(
 
     if fp.created || implicit_create {
         let path = fp.new_path.as_deref().unwrap_or_default();
-        if files.contains_key(path) {
+        // A path the same patch renames away may be created anew (`git diff -B -M`).
+        let vacated = preimage.get(path).is_some_and(|pre| {
+            files
+                .get(path)
+                .is_some_and(|cur| Arc::ptr_eq(&cur.blob, &pre.blob))
+        }) && ctx.renamed_away.contains(&(fp.patch_no, path.to_string()));
+        if files.contains_key(path) && !vacated {
             return Err(ctx.mismatch(fp, path, "the patch creates it, but it already exists"));
         }
         let kind = fp.new_mode.map(kind_from_mode).unwrap_or(EntryKind::File);
@@ -194,7 +208,12 @@ fn apply_file(
                 format!("the patch renames or copies {source} onto it, but it already exists"),
             ));
         }
-        if fp.renamed || !fp.copied {
+        // Unless a section of this patch already created a new file at the source path.
+        let untouched = match (files.get(&source), preimage.get(&source)) {
+            (Some(cur), Some(pre)) => Arc::ptr_eq(&cur.blob, &pre.blob) && cur.kind == pre.kind,
+            _ => true,
+        };
+        if (fp.renamed || !fp.copied) && untouched {
             files.remove(&source);
         }
     }
@@ -432,6 +451,22 @@ mod tests {
         let base = tree(&[("x", "a\r\nb\r\n")]);
         let a = run(&base, "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\r\n").unwrap();
         assert_eq!(a.tree.text("x"), Some("a\r\nc\r\n"));
+    }
+
+    #[test]
+    fn new_file_at_a_path_renamed_away_in_the_same_patch() {
+        let base = tree(&[("a.pp", "one\ntwo\n")]);
+        let patch = "diff --git a/a.pp b/a.pp\nnew file mode 100644\n--- /dev/null\n+++ b/a.pp\n@@ -0,0 +1 @@\n+fresh\n\
+                     diff --git a/a.pp b/z.pp\nsimilarity index 100%\nrename from a.pp\nrename to z.pp\n";
+        let a = run(&base, patch).unwrap();
+        assert_eq!(a.tree.text("a.pp"), Some("fresh\n"));
+        assert_eq!(a.tree.text("z.pp"), Some("one\ntwo\n"));
+        // Without the rename, creating an existing file is still an error.
+        let only_new = &patch[..patch.find("diff --git a/a.pp b/z.pp").unwrap()];
+        assert!(matches!(
+            run(&base, only_new),
+            Err(InputError::PatchFileMismatch { .. })
+        ));
     }
 
     #[test]
