@@ -569,3 +569,65 @@ fn linked_worktree_reads_its_own_index_and_the_shared_objects() {
     a.staged = true;
     assert!(one(a).files.is_empty());
 }
+
+#[test]
+fn intent_to_add_is_left_out_of_staged_but_in_the_worktree() {
+    let r = base_repo();
+    r.write("modules/k8s/manifests/later.pp", "class k8s::later {}\n");
+    r.git(&["add", "-N", "modules/k8s/manifests/later.pp"]);
+    let mut a = args(&r);
+    a.staged = true;
+    let c = one(a);
+    assert!(c.files.is_empty(), "{:?}", summary(&c));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("later.pp") && n.contains("intent-to-add")),
+        "{:?}",
+        c.notes
+    );
+    let mut a = args(&r);
+    a.worktree = true;
+    let c = one(a);
+    assert_eq!(
+        summary(&c),
+        vec![('A', "modules/k8s/manifests/later.pp".into())]
+    );
+    assert!(
+        c.notes.is_empty(),
+        "tracked (intent-to-add), not untracked: {:?}",
+        c.notes
+    );
+}
+
+#[test]
+fn worktree_keeps_submodules_and_respects_core_filemode() {
+    let r = base_repo();
+    let head = r.rev("HEAD");
+    r.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},vendor/lib"),
+    ]);
+    r.git(&["commit", "-q", "-m", "submodule"]);
+    // The gitlink has no checkout here; the work tree mode keeps the index's entry.
+    let mut a = args(&r);
+    a.worktree = true;
+    let c = one(a.clone());
+    assert!(c.files.is_empty(), "{:?}", summary(&c));
+    assert_eq!(
+        c.after.tree.get("vendor/lib").unwrap().kind,
+        EntryKind::Submodule
+    );
+    // An execute bit git is told to ignore is not a change.
+    r.chmod_x("modules/k8s/manifests/init.pp");
+    r.git(&["config", "core.filemode", "false"]);
+    assert!(one(a.clone()).files.is_empty());
+    r.git(&["config", "core.filemode", "true"]);
+    let c = one(a);
+    assert_eq!(
+        summary(&c),
+        vec![('T', "modules/k8s/manifests/init.pp".into())]
+    );
+}
