@@ -631,3 +631,60 @@ fn worktree_keeps_submodules_and_respects_core_filemode() {
         vec![('T', "modules/k8s/manifests/init.pp".into())]
     );
 }
+
+/// Renames of decreasing similarity: the pairs, their scores and the 50% cut must be
+/// git's own (`git diff --name-status -M`).
+#[test]
+fn rename_scores_and_threshold_match_git() {
+    let r = Repo::new();
+    let file = |k: usize, changed: usize| {
+        let mut s = format!("class f{k} {{\n");
+        for i in 0..20 {
+            if i < changed {
+                s.push_str(&format!("  $w{i} = 'changed {i} in {k}'\n"));
+            } else {
+                s.push_str(&format!("  $v{i} = 'value number {i} of file {k}'\n"));
+            }
+        }
+        s + "}\n"
+    };
+    for k in 0..16 {
+        r.write(&format!("m/f{k}.pp"), file(k, 0));
+    }
+    r.commit_all("files");
+    for k in 0..16 {
+        r.remove(&format!("m/f{k}.pp"));
+        r.write(&format!("m/g{k}.pp"), file(k, k));
+    }
+    r.commit_all("renames with edits");
+    let c = one(args(&r));
+    let mut ours: Vec<String> = c
+        .files
+        .iter()
+        .map(|f| match f.status {
+            FileStatus::Renamed => format!(
+                "R{:03}\t{}\t{}",
+                f.similarity.unwrap(),
+                f.old_path.as_deref().unwrap(),
+                f.new_path.as_deref().unwrap()
+            ),
+            _ => format!("{}\t{}", f.status.letter(), f.path()),
+        })
+        .collect();
+    let mut git: Vec<String> = r
+        .git(&["diff", "--name-status", "-M", "HEAD^", "HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ours.sort();
+    git.sort();
+    assert_eq!(ours, git);
+    assert!(
+        git.iter().any(|l| l.starts_with("R052")),
+        "the series crosses 50%: {git:?}"
+    );
+    assert!(
+        git.iter().any(|l| l.starts_with('D')),
+        "and goes below it: {git:?}"
+    );
+}
