@@ -650,3 +650,24 @@ fn patch_from_standard_input() {
         .unwrap();
     assert_error(&o, &["<stdin>", "contains no file changes"]);
 }
+
+#[test]
+fn patch_onto_a_repository_without_commits() {
+    let r = Repo::new();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("new.diff");
+    std::fs::write(
+        &p,
+        "diff --git a/manifests/site.pp b/manifests/site.pp\nnew file mode 100644\n--- /dev/null\n+++ b/manifests/site.pp\n@@ -0,0 +1 @@\n+node default {}\n",
+    )
+    .unwrap();
+    let o = check(
+        r.path(),
+        &["--patch", p.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["base"], "empty");
+    assert_eq!(v["files"][0]["path"], "manifests/site.pp");
+    assert_eq!(v["files"][0]["status"], "added");
+}

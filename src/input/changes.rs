@@ -189,7 +189,8 @@ fn find_renames(
         for (b, ns) in new_sigs.iter().enumerate() {
             let s = os.similarity(ns);
             if s >= RENAME_THRESHOLD {
-                scored.push((s, olds[a], news[b]));
+                // 100 is kept for identical content (same lines in another order is not).
+                scored.push((s.min(99), olds[a], news[b]));
             }
         }
     }
