@@ -598,27 +598,53 @@ impl<'a> Ev<'a> {
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Interpolated(parts) => {
-                let mut out = Vec::new();
+                // Alternatives multiply (a selector inside a string gives one string per
+                // branch), up to a small bound; beyond it the part is unknown.
+                let mut acc: Vec<Vec<SymPart>> = vec![Vec::new()];
                 for p in parts {
-                    match p {
-                        StrPart::Text(t, _) => out.push(SymPart::Lit(t.clone())),
+                    let alts: Vec<Vec<SymPart>> = match p {
+                        StrPart::Text(t, _) => vec![vec![SymPart::Lit(t.clone())]],
                         StrPart::Expr(x) => {
                             let v = self.eval(x, env);
-                            match v {
-                                Value::Symbolic(s) => out.extend(s.parts),
+                            let shown = || {
+                                src(self.text(&env.file), x.span)
+                                    .trim_start_matches('$')
+                                    .to_string()
+                            };
+                            let one = |v: &Value| match v {
+                                Value::Symbolic(s) => s.parts.clone(),
                                 v => match v.to_text() {
-                                    Some(t) => out.push(SymPart::Lit(t)),
-                                    None => out.push(SymPart::Unknown(
-                                        src(self.text(&env.file), x.span)
-                                            .trim_start_matches('$')
-                                            .to_string(),
-                                    )),
+                                    Some(t) => vec![SymPart::Lit(t)],
+                                    None => vec![SymPart::Unknown(shown())],
                                 },
+                            };
+                            match &v {
+                                Value::OneOf(vs) if acc.len() * vs.len() <= 16 => {
+                                    vs.iter().map(one).collect()
+                                }
+                                Value::OneOf(_) => vec![vec![SymPart::Unknown(shown())]],
+                                v => vec![one(v)],
                             }
                         }
+                    };
+                    if alts.len() == 1 {
+                        for a in &mut acc {
+                            a.extend(alts[0].iter().cloned());
+                        }
+                    } else {
+                        acc = acc
+                            .iter()
+                            .flat_map(|a| {
+                                alts.iter().map(move |b| {
+                                    let mut c = a.clone();
+                                    c.extend(b.iter().cloned());
+                                    c
+                                })
+                            })
+                            .collect();
                     }
                 }
-                Value::from_parts(out)
+                Value::one_of(acc.into_iter().map(Value::from_parts).collect())
             }
             ExprKind::Heredoc { text, .. } => self.eval(text, env),
             ExprKind::Regex(r) => Value::Regex(r.clone()),
@@ -1621,7 +1647,14 @@ impl<'a> Ev<'a> {
             } else if let Some((v, _)) = self.model.hiera.lookup(&format!("{name}::{}", p.name)) {
                 v.clone()
             } else if let Some(d) = &p.default {
-                self.eval(d, &cenv)
+                match self.eval(d, &cenv) {
+                    // A boolean flag left at its default may be set by hiera outside the
+                    // repository: keep both values so both branches stay visible.
+                    Value::Bool(b) if self.opts.open_flags => {
+                        Value::OneOf(vec![Value::Bool(b), Value::Bool(!b)])
+                    }
+                    v => v,
+                }
             } else {
                 Value::unknown(format!("{name}::{}", p.name))
             };

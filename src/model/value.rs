@@ -430,7 +430,13 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => write!(f, "'{s}'"),
+            Value::Str(s) => write!(
+                f,
+                "'{}'",
+                s.replace('\\', "\\\\")
+                    .replace('\n', "\\n")
+                    .replace('\'', "\\'")
+            ),
             Value::Array(a) => {
                 f.write_str("[")?;
                 for (i, v) in a.iter().enumerate() {
