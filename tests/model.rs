@@ -230,7 +230,7 @@ fn check_model(case: &str, m: &Model, tree: &Tree, exp: &Y) {
         m.edges.iter().any(|x| {
             m.get(x.from).display_ref() == f
                 && m.get(x.to).display_ref() == t
-                && refresh.is_none_or(|r| r == x.refresh)
+                && refresh.map_or(true, |r| r == x.refresh)
         })
     };
     for e in exp
@@ -342,7 +342,7 @@ fn check_model(case: &str, m: &Model, tree: &Tree, exp: &Y) {
             m.get(f.res).display_ref() == res
                 && u.get("attr")
                     .and_then(Y::as_str)
-                    .is_none_or(|a| a == f.attr)
+                    .map_or(true, |a| a == f.attr)
                 && f.file_ref.resolved.as_deref() == want_resolved
         });
         let f = found.unwrap_or_else(|| {
