@@ -254,6 +254,13 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
                 text: via,
                 res: None,
             });
+            if e.to != t {
+                // The edge lands on a class or define instance that contains the target.
+                c.push(ReasonStep {
+                    text: after.get(e.to).display_ref(),
+                    res: Some(e.to),
+                });
+            }
             c.push(ReasonStep {
                 text: tr.display_ref(),
                 res: Some(t),
