@@ -280,6 +280,8 @@ pub struct Stats {
     pub resources: usize,
     pub symbolic_values: usize,
     pub edges: usize,
+    /// Wall time of each phase of [`Model::build`].
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// One revision of the repository, evaluated.
