@@ -67,6 +67,18 @@ fn corpus_tree(root: &Path) -> Tree {
     tree
 }
 
+/// CPU time (user + system) of this process so far, from /proc (Linux; zero elsewhere).
+/// On a shared machine CPU time is steadier than wall time.
+fn cpu_time() -> std::time::Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    // Fields after the command: state ppid pgrp session tty tpgid flags minflt cminflt
+    // majflt cmajflt utime stime (clock ticks, 100 per second on Linux).
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    std::time::Duration::from_millis((tick(11) + tick(12)) * 10)
+}
+
 #[test]
 fn corpus_evaluates_without_panics() {
     let Ok(dir) = std::env::var("PREFLIGHT_CORPUS") else {
@@ -79,17 +91,19 @@ fn corpus_evaluates_without_panics() {
     let opts = ModelOptions::default();
 
     let cache = ParseCache::new();
-    let t1 = Instant::now();
+    let (t1, c1) = (Instant::now(), cpu_time());
     let model = Model::build(&tree, &opts, &cache);
     let build = t1.elapsed();
+    let build_cpu = cpu_time() - c1;
     let s = &model.stats;
     println!(
-        "corpus: {} files read in {:?}; model built in {:?}: {} manifests ({} with syntax errors), {} resources, {} symbolic values, {} edges, {} services, {} with a binary, {} classes, {} defines",
-        tree.files.len(), read, build, s.manifests, s.manifests_with_syntax_errors, s.resources,
+        "corpus: {} files read in {:?}; model built in {:?} (cpu {:?}): {} manifests ({} with syntax errors), {} resources, {} symbolic values, {} edges, {} services, {} with a binary, {} classes, {} defines",
+        tree.files.len(), read, build, build_cpu, s.manifests, s.manifests_with_syntax_errors, s.resources,
         s.symbolic_values, s.edges, model.index.services.len(),
         model.index.services.values().flatten().filter(|i| i.binary.is_some()).count(),
         model.classes.len(), model.defines.len()
     );
+    println!("phases: {:?}", s.timings);
     assert!(
         s.manifests > 1500,
         "expected the whole corpus, got {} manifests",
@@ -136,19 +150,20 @@ fn corpus_evaluates_without_panics() {
         notes: vec![],
     };
     let cache = ParseCache::new();
-    let t2 = Instant::now();
+    let (t2, c2) = (Instant::now(), cpu_time());
     let before = Model::build(&change.before.tree, &opts, &cache);
     let parsed_before = cache.parse_count();
     let after = Model::build(&change.after.tree, &opts, &cache);
     let mc = ModelChange::compute(&before, &after, &change);
     let full = t2.elapsed();
+    let full_cpu = cpu_time() - c2;
     println!(
         "phases before: {:?}\nphases after: {:?}",
         before.stats.timings, after.stats.timings
     );
     println!(
-        "one-file change: before+after+change in {:?} ({} parses for {} manifests per side); {} added, {} removed, {} changed, {} restarts",
-        full, cache.parse_count(), before.stats.manifests, mc.added.len(), mc.removed.len(), mc.changed.len(), mc.restarts.len()
+        "one-file change: before+after+change in {:?} (cpu {:?}) ({} parses for {} manifests per side); {} added, {} removed, {} changed, {} restarts",
+        full, full_cpu, cache.parse_count(), before.stats.manifests, mc.added.len(), mc.removed.len(), mc.changed.len(), mc.restarts.len()
     );
     assert_eq!(
         cache.parse_count(),

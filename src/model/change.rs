@@ -251,7 +251,7 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
             }
             let e = &after.edges[ei];
             let via = if e.from == x {
-                e.via.clone()
+                e.via.to_string()
             } else {
                 format!("{} (on {})", e.via, after.get(e.from).display_ref())
             };

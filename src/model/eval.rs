@@ -261,7 +261,7 @@ struct PendingRel {
     refresh: bool,
     file: Arc<str>,
     span: Span,
-    via: String,
+    via: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -1715,7 +1715,7 @@ impl<'a> Ev<'a> {
                         refresh: false,
                         file: env.file.clone(),
                         span,
-                        via: "require()".into(),
+                        via: "require()",
                     });
                 }
             }
@@ -2114,7 +2114,7 @@ impl<'a> Ev<'a> {
                     refresh: op.refreshes(),
                     file: env.file.clone(),
                     span: e.span,
-                    via: op.as_str().to_string(),
+                    via: op.as_str(),
                 });
                 r
             }
@@ -2299,12 +2299,18 @@ impl<'a> Ev<'a> {
                             refresh: rel.refresh,
                             file: rel.file.clone(),
                             span: rel.span,
-                            via: rel.via.clone(),
+                            via: rel.via,
                         });
                     }
                 }
             }
         }
+        // The evaluator's scopes hold many values; free them off the critical path.
+        let scratch = (
+            std::mem::take(&mut self.vars),
+            std::mem::take(&mut self.frames),
+        );
+        std::thread::spawn(move || drop(scratch));
         let mut m = self.model;
         m.by_key = std::mem::take(&mut self.keys);
         m.children = vec![Vec::new(); m.resources.len()];
@@ -2475,7 +2481,12 @@ fn rels_from_attrs(id: ResId, attrs: &[Attr]) -> Vec<PendingRel> {
             refresh: matches!(a.name.as_str(), "notify" | "subscribe"),
             file: a.file.clone(),
             span: a.value_span,
-            via: a.name.clone(),
+            via: match a.name.as_str() {
+                "before" => "before",
+                "notify" => "notify",
+                "subscribe" => "subscribe",
+                _ => "require",
+            },
         });
     }
     out

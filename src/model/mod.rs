@@ -245,7 +245,7 @@ pub struct Edge {
     pub file: Arc<str>,
     pub span: Span,
     /// `require`, `before`, `notify`, `subscribe`, `->`, `~>`, `<-`, `<~`, `require()`.
-    pub via: String,
+    pub via: &'static str,
 }
 
 /// A class or define defined in the repository.
