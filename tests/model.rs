@@ -14,6 +14,7 @@
 //! - `services`: `{name, binary, from, environment_files}`.
 //! - `file_uses`: `{res, attr, resolved, inferred}`.
 //! - `unresolved_classes`, `unresolved_refs`: lists of names / references.
+//! - `notes_contain`: fragments of evaluator notes (cycles, depth bound, unknowns).
 //! - `change` (before/after cases): `added`, `removed`, `changed` (`{ref, attrs}`),
 //!   `restarts` (exactly these services; each `{service, reason_contains: […]}`).
 
@@ -65,7 +66,8 @@ fn pair(v: &Y) -> (String, String) {
     )
 }
 
-const KNOWN_KEYS: [&str; 15] = [
+const KNOWN_KEYS: [&str; 16] = [
+    "notes_contain",
     "resources",
     "absent",
     "exclusive",
@@ -362,6 +364,10 @@ fn check_model(case: &str, m: &Model, tree: &Tree, exp: &Y) {
         if let Some(i) = u.get("inferred").and_then(Y::as_bool) {
             assert_eq!(f.file_ref.inferred, i, "{case}: inferred flag of {res}");
         }
+    }
+    for n in exp.get("notes_contain").and_then(Y::as_sequence).into_iter().flatten() {
+        let n = n.as_str().expect("note");
+        assert!(m.notes.iter().any(|x| x.message.contains(n)), "{case}: no note containing `{n}`; notes: {:?}", m.notes.iter().map(|x| &x.message).collect::<Vec<_>>());
     }
     if let Some(names) = exp.get("unresolved_classes").and_then(Y::as_sequence) {
         let got: BTreeSet<String> = m
