@@ -85,3 +85,49 @@ fn gerrit() {
 fn github() {
     check(Format::Github, "incident.github.txt", &args());
 }
+
+/// `--each`: two commits, the second clean.
+fn each_data() -> puppet_preflight::report::ReportData<'static> {
+    let mut data = incident::report_data();
+    let mut second = incident::change_report();
+    second.base = second.head.clone();
+    second.head = "c4a1e0f7b2d9".into();
+    second.title = Some("k8s: add a README".into());
+    second.findings.clear();
+    second.effects.clear();
+    second.files = vec![puppet_preflight::report::ChangedFile {
+        path: "modules/k8s/README.md".into(),
+        old_path: None,
+    }];
+    data.changes.push(second);
+    data
+}
+
+fn check_data(format: Format, file: &str, data: &puppet_preflight::report::ReportData) {
+    let actual = render(format, data, &args(), false);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(file);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(actual == expected, "{} differs:\n{actual}", path.display());
+}
+
+#[test]
+fn each_human() {
+    check_data(Format::Human, "incident-each.human.txt", &each_data());
+}
+
+#[test]
+fn each_json() {
+    check_data(Format::Json, "incident-each.json", &each_data());
+}
+
+#[test]
+fn each_junit() {
+    check_data(Format::Junit, "incident-each.junit.xml", &each_data());
+}

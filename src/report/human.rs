@@ -153,7 +153,7 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
                 span_for(ch, &rel.location),
             ));
         } else {
-            let r = region(&ch.sources, &rel.location);
+            // Without the file's text there is no snippet: name the file in the note.
             let message = if ch
                 .sources
                 .get(rel.location.side, &rel.location.file)
@@ -161,12 +161,7 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
             {
                 rel.message.clone()
             } else {
-                format!(
-                    "{}:{}: {}",
-                    source_name(&rel.location),
-                    r.start.line,
-                    rel.message
-                )
+                format!("{}: {}", source_name(&rel.location), rel.message)
             };
             related.push(NoteDiagnostic {
                 message,
@@ -181,14 +176,8 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
     let message = if source.is_some() {
         f.message.clone()
     } else {
-        // No snippet to show: say where it is in the message itself.
-        let r = region(&ch.sources, &f.location);
-        format!(
-            "{}:{}: {}",
-            source_name(&f.location),
-            r.start.line,
-            f.message
-        )
+        // No snippet to show: name the file in the message itself.
+        format!("{}: {}", source_name(&f.location), f.message)
     };
     FindingDiagnostic {
         message,
@@ -212,6 +201,7 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_links(false)
         .with_context_lines(1)
         .without_primary_span_start()
+        .with_break_words(false)
         .with_show_related_as_nested(true)
 }
 
@@ -282,7 +272,11 @@ pub fn render(data: &ReportData, opts: HumanOptions) -> String {
             let _ = writeln!(out, "{}\n", summary_line(&data.tool.name, &ch.counts()));
         }
     }
-    out.push_str(&summary_line(&data.tool.name, &data.counts()));
+    let mut last = summary_line(&data.tool.name, &data.counts());
+    if several {
+        last.push_str(&format!(" in {} commits", data.changes.len()));
+    }
+    out.push_str(&last);
     out.push('\n');
     out
 }
