@@ -205,54 +205,51 @@ fn each_and_clean_runs_are_valid_too() {
     assert_eq!(violations(&sarif::to_value(&empty)), Vec::<String>::new());
 }
 
+/// A way to break a valid log.
+type Breakage = fn(&mut Value);
+
 #[test]
 fn the_validator_rejects_invalid_logs() {
     let good = sarif::to_value(&incident::report_data());
-    let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let breakages: Vec<(&str, Breakage)> = vec![
         (
             "no version",
-            Box::new(|v: &mut Value| {
+            (|v: &mut Value| {
                 v.as_object_mut().unwrap().remove("version");
             }),
         ),
-        (
-            "bad version",
-            Box::new(|v: &mut Value| v["version"] = "2.0.0".into()),
-        ),
+        ("bad version", |v: &mut Value| v["version"] = "2.0.0".into()),
         (
             "no driver name",
-            Box::new(|v: &mut Value| {
+            (|v: &mut Value| {
                 v["runs"][0]["tool"]["driver"]
                     .as_object_mut()
                     .unwrap()
                     .remove("name");
             }),
         ),
-        (
-            "level",
-            Box::new(|v: &mut Value| v["runs"][0]["results"][0]["level"] = "fatal".into()),
-        ),
+        ("level", |v: &mut Value| {
+            v["runs"][0]["results"][0]["level"] = "fatal".into()
+        }),
         (
             "startLine 0",
-            Box::new(|v: &mut Value| {
+            (|v: &mut Value| {
                 v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
                     ["startLine"] = 0.into()
             }),
         ),
-        (
-            "unknown property",
-            Box::new(|v: &mut Value| v["runs"][0]["results"][0]["colour"] = "red".into()),
-        ),
+        ("unknown property", |v: &mut Value| {
+            v["runs"][0]["results"][0]["colour"] = "red".into()
+        }),
         (
             "suppression kind",
-            Box::new(|v: &mut Value| {
+            (|v: &mut Value| {
                 v["runs"][0]["results"][1]["suppressions"][0]["kind"] = "inline".into()
             }),
         ),
-        (
-            "message without text",
-            Box::new(|v: &mut Value| v["runs"][0]["results"][0]["message"] = serde_json::json!({})),
-        ),
+        ("message without text", |v: &mut Value| {
+            v["runs"][0]["results"][0]["message"] = serde_json::json!({})
+        }),
     ];
     for (name, breakage) in breakages {
         let mut bad = good.clone();
