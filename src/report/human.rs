@@ -230,7 +230,11 @@ fn effects(out: &mut String, ch: &ChangeReport) {
         }
         if let Some(loc) = &e.location {
             let r = region(&ch.sources, loc);
-            let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
+            if r.known {
+                let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
+            } else {
+                let _ = write!(out, " [{}]", source_name(loc));
+            }
         }
         out.push('\n');
     }
