@@ -8,11 +8,15 @@ mod incident;
 use std::path::PathBuf;
 
 use puppet_preflight::report::output::render;
-use puppet_preflight::report::{Format, OutputArgs};
+use puppet_preflight::report::{Format, OutputArgs, ReportData};
 
 fn check(format: Format, file: &str, args: &OutputArgs) {
-    let data = incident::report_data();
-    let actual = render(format, &data, args, false);
+    compare(format, file, &incident::report_data(), args);
+}
+
+/// Render `data` as `format` and compare with tests/golden/`file` (or rewrite it).
+fn compare(format: Format, file: &str, data: &ReportData, args: &OutputArgs) {
+    let actual = render(format, data, args, false);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(file);
@@ -87,7 +91,7 @@ fn github() {
 }
 
 /// `--each`: two commits, the second clean.
-fn each_data() -> puppet_preflight::report::ReportData<'static> {
+fn each_data() -> ReportData<'static> {
     let mut data = incident::report_data();
     let mut second = incident::change_report();
     second.base = second.head.clone();
@@ -103,31 +107,27 @@ fn each_data() -> puppet_preflight::report::ReportData<'static> {
     data
 }
 
-fn check_data(format: Format, file: &str, data: &puppet_preflight::report::ReportData) {
-    let actual = render(format, data, &args(), false);
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(file);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(actual == expected, "{} differs:\n{actual}", path.display());
-}
-
 #[test]
 fn each_human() {
-    check_data(Format::Human, "incident-each.human.txt", &each_data());
+    compare(
+        Format::Human,
+        "incident-each.human.txt",
+        &each_data(),
+        &args(),
+    );
 }
 
 #[test]
 fn each_json() {
-    check_data(Format::Json, "incident-each.json", &each_data());
+    compare(Format::Json, "incident-each.json", &each_data(), &args());
 }
 
 #[test]
 fn each_junit() {
-    check_data(Format::Junit, "incident-each.junit.xml", &each_data());
+    compare(
+        Format::Junit,
+        "incident-each.junit.xml",
+        &each_data(),
+        &args(),
+    );
 }

@@ -29,22 +29,16 @@ pub struct HumanOptions {
     pub summary: bool,
 }
 
+/// One rendered report: a finding, or (as `related`) a note on another file.
 #[derive(Debug)]
 struct FindingDiagnostic {
     message: String,
-    code: String,
+    code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
     source: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<NoteDiagnostic>,
-}
-
-#[derive(Debug)]
-struct NoteDiagnostic {
-    message: String,
-    source: Option<NamedSource<Arc<str>>>,
-    labels: Vec<LabeledSpan>,
+    related: Vec<FindingDiagnostic>,
 }
 
 impl fmt::Display for FindingDiagnostic {
@@ -54,16 +48,11 @@ impl fmt::Display for FindingDiagnostic {
 }
 impl std::error::Error for FindingDiagnostic {}
 
-impl fmt::Display for NoteDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-impl std::error::Error for NoteDiagnostic {}
-
 impl Diagnostic for FindingDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
@@ -87,21 +76,6 @@ impl Diagnostic for FindingDiagnostic {
             return None;
         }
         Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
-    }
-}
-
-impl Diagnostic for NoteDiagnostic {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.source.is_none() || self.labels.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
@@ -163,8 +137,12 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
             } else {
                 format!("{}: {}", source_name(&rel.location), rel.message)
             };
-            related.push(NoteDiagnostic {
+            related.push(FindingDiagnostic {
                 message,
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                related: Vec::new(),
                 source: named_source(ch, &rel.location),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     None,
@@ -181,7 +159,7 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
     };
     FindingDiagnostic {
         message,
-        code: f.rule.to_string(),
+        code: Some(f.rule.to_string()),
         severity: miette_severity(f.severity),
         help: f.help.clone(),
         source,
