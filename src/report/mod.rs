@@ -394,6 +394,20 @@ pub fn finish(
     Ok(exit_code(data, fail_level))
 }
 
+/// A finding's message for one-line formats: "(before the change)" when it is about the
+/// before side, then the help after `help_separator`.
+pub fn message_with_help(f: &Finding, help_separator: &str) -> String {
+    let mut message = f.message.clone();
+    if f.location.side == Side::Before {
+        message.push_str(" (before the change)");
+    }
+    if let Some(help) = &f.help {
+        message.push_str(help_separator);
+        message.push_str(help);
+    }
+    message
+}
+
 /// Does `finding` count against a run whose `--fail-level` is `fail_level`?
 pub fn fails_at(finding: &Finding, fail_level: Option<Severity>) -> bool {
     match fail_level {
