@@ -756,6 +756,11 @@ fn human_colour_only_when_asked() {
     assert!(with.ends_with("puppet-preflight: 1 error, 1 warning (1 suppressed); 1 file changed, 3359 manifests parsed\n"));
     // Suppressed findings are not shown, only counted.
     assert!(!plain.contains("binary-without-backup"));
+    // Messages and help are never wrapped, so paths in them stay whole.
+    for f in &incident::findings()[..2] {
+        assert!(plain.contains(&f.message), "{}", f.message);
+        assert!(plain.contains(f.help.as_deref().unwrap()));
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! with their own snippet. With `--summary` a plain-words list of what the change does on
 //! the hosts comes first. One summary line ends the output. Without colour (not a
 //! terminal, `NO_COLOR`, `--color never`) the theme is monochrome unicode; the width is
-//! fixed so the output is the same everywhere.
+//! fixed and messages are not wrapped, so the output is the same everywhere.
 
 use std::fmt::{self, Write};
 use std::sync::Arc;
@@ -179,7 +179,9 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_links(false)
         .with_context_lines(1)
         .without_primary_span_start()
-        .with_break_words(false)
+        // No wrapping of messages: miette's Unicode line breaking splits paths after `/`,
+        // which makes a path in a message or help wrong when copied. Terminals wrap.
+        .with_wrap_lines(false)
         .with_show_related_as_nested(true)
 }
 
