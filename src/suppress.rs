@@ -918,8 +918,8 @@ mod apply_tests {
 
     #[test]
     fn never_unused_when_the_rule_is_off_unselected_or_not_implemented() {
-        // link-cycle is not implemented yet.
-        let case = after("x # preflight:ignore:link-cycle waiting for the model\n");
+        // unsafe-revert is not implemented yet.
+        let case = after("x # preflight:ignore:unsafe-revert waiting for the model\n");
         assert!(run(&case, &[]).1.is_empty());
         // syntax-error ignored on the command line.
         let case = after("x # preflight:ignore:syntax-error parser bug\n");
