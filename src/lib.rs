@@ -3,6 +3,7 @@
 //! Data flows one way: [`input`] -> [`parser`] -> [`model`] -> [`rules`] -> [`report`].
 //! See ARCHITECTURE.md for the map.
 
+pub mod analysis;
 pub mod ast;
 pub mod cli;
 pub mod config;

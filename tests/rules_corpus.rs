@@ -84,6 +84,7 @@ fn corpus_as_one_added_change() {
             old_kind: None,
             new_kind: Some(EntryKind::File),
             binary: false,
+            similarity: None,
         })
         .collect();
     let change = Change {

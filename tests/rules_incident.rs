@@ -114,6 +114,7 @@ fn change() -> Change {
             old_kind: b.map(|_| EntryKind::File),
             new_kind: a.map(|_| EntryKind::File),
             binary: false,
+            similarity: None,
         });
     }
     Change {

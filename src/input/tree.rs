@@ -61,3 +61,14 @@ impl Tree {
         self.files.keys().map(String::as_str)
     }
 }
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Executable => "executable",
+            EntryKind::Symlink => "symlink",
+            EntryKind::Submodule => "submodule",
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Patch input: parse a unified diff (git diff, format-patch, an mbox of several
+//! patches, `diff -u`) and apply it in memory to the base tree.
+
+mod apply;
+mod parse;
+
+pub use apply::{apply, Applied};
+pub use parse::{parse, FilePatch, Hunk, HunkLine, LineKind, PatchSet};
