@@ -123,7 +123,7 @@ registry! {
     link_flapping            "link-flapping"             Error    check    "`ensure => link` with `links => follow` (re-created every run)";
     empty_binary             "empty-binary"              Error    check    "executable path as `ensure => file/present` with no content/source, or `content => ''`";
     source_missing           "source-missing"            Error    check    "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
-    service_binary_relinked  "service-binary-relinked"   Error    pending  "a service this change restarts executes a path the same change re-points, removes or replaces";
+    service_binary_relinked  "service-binary-relinked"   Error    check    "a service this change restarts executes a path the same change re-points, removes or replaces";
     service_binary_missing   "service-binary-missing"    Error    pending  "a running service whose binary, package or unit is absent";
     restart_before_binary    "restart-before-binary"     Warning  pending  "a restart with no ordering edge from the binary's resource to the service";
     binary_without_backup    "binary-without-backup"     Warning  check    "a binary replaced while the effective `backup` is false";
