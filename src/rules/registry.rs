@@ -125,7 +125,7 @@ registry! {
     source_missing           "source-missing"            Error    check    "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
     service_binary_relinked  "service-binary-relinked"   Error    check    "a service this change restarts executes a path the same change re-points, removes or replaces";
     service_binary_missing   "service-binary-missing"    Error    pending  "a running service whose binary, package or unit is absent";
-    restart_before_binary    "restart-before-binary"     Warning  pending  "a restart with no ordering edge from the binary's resource to the service";
+    restart_before_binary    "restart-before-binary"     Warning  check    "a restart with no ordering edge from the binary's resource to the service";
     binary_without_backup    "binary-without-backup"     Warning  check    "a binary replaced while the effective `backup` is false";
     binary_never_repaired    "binary-never-repaired"     Warning  check    "`replace => false` or `checksum => mtime/ctime` on an executable path";
     unsafe_revert            "unsafe-revert"             Warning  pending  "reverting this change would trip an error-level rule";
