@@ -124,13 +124,13 @@ registry! {
     empty_binary             "empty-binary"              Error    check    "executable path as `ensure => file/present` with no content/source, or `content => ''`";
     source_missing           "source-missing"            Error    check    "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
     service_binary_relinked  "service-binary-relinked"   Error    check    "a service this change restarts executes a path the same change re-points, removes or replaces";
-    service_binary_missing   "service-binary-missing"    Error    pending  "a running service whose binary, package or unit is absent";
+    service_binary_missing   "service-binary-missing"    Error    check    "a running service whose binary, package or unit is absent";
     restart_before_binary    "restart-before-binary"     Warning  check    "a restart with no ordering edge from the binary's resource to the service";
     binary_without_backup    "binary-without-backup"     Warning  check    "a binary replaced while the effective `backup` is false";
     binary_never_repaired    "binary-never-repaired"     Warning  check    "`replace => false` or `checksum => mtime/ctime` on an executable path";
     unsafe_revert            "unsafe-revert"             Warning  pending  "reverting this change would trip an error-level rule";
     duplicate_declaration    "duplicate-declaration"     Error    check    "the same resource (normalised path) declared twice where both can be compiled together";
-    deploy_script_unsafe     "deploy-script-unsafe"      Warning  pending  "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
+    deploy_script_unsafe     "deploy-script-unsafe"      Warning  check    "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
     service_binary_unmanaged "service-binary-unmanaged"  Error    pending  "a service runs an absolute path nothing in the repository provides";
     unit_exec_invalid        "unit-exec-invalid"         Error    pending  "an `ExecStart=`-style command systemd will not run as written";
     dangling_reference       "dangling-reference"        Error    pending  "a relationship or reference to a resource or class declared nowhere";

@@ -38,7 +38,3 @@
 //! ## References
 //!
 //! - `git revert`; Puppet ignores resources that leave the catalog (they stay on disk).
-
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
