@@ -128,7 +128,7 @@ registry! {
     restart_before_binary    "restart-before-binary"     Warning  check    "a restart with no ordering edge from the binary's resource to the service";
     binary_without_backup    "binary-without-backup"     Warning  check    "a binary replaced while the effective `backup` is false";
     binary_never_repaired    "binary-never-repaired"     Warning  check    "`replace => false` or `checksum => mtime/ctime` on an executable path";
-    unsafe_revert            "unsafe-revert"             Warning  pending  "reverting this change would trip an error-level rule";
+    unsafe_revert            "unsafe-revert"             Warning  check    "reverting this change would trip an error-level rule";
     duplicate_declaration    "duplicate-declaration"     Error    check    "the same resource (normalised path) declared twice where both can be compiled together";
     deploy_script_unsafe     "deploy-script-unsafe"      Warning  check    "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
     service_binary_unmanaged "service-binary-unmanaged"  Error    pending  "a service runs an absolute path nothing in the repository provides";

@@ -126,7 +126,17 @@ impl Touch {
             TouchKind::Removed => "is removed (`ensure => absent`)".to_string(),
             TouchKind::Emptied => "is emptied (no content, no source)".to_string(),
             TouchKind::Replaced => "gets new content".to_string(),
-            TouchKind::Dropped => "is no longer managed (hosts keep whatever is there)".into(),
+            TouchKind::Dropped => {
+                let gone = self
+                    .before
+                    .is_some_and(|b| ensure_of(cx.before.get(b)) == Ensure::Absent);
+                if gone {
+                    "is no longer managed after `ensure => absent` removed it: it stays missing"
+                        .into()
+                } else {
+                    "is no longer managed (hosts keep whatever is there)".into()
+                }
+            }
         };
         format!("{} {what} ({who})", self.path)
     }
