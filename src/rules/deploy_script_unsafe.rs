@@ -141,7 +141,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 String::new()
             } else {
                 let names: Vec<String> = services.iter().map(|&s| m.get(s).display_ref()).collect();
-                format!(" ({} runs it)", names.join(", "))
+                format!(" (run by {})", names.join(", "))
             };
             let mut f = finding(
                 rule,
@@ -177,9 +177,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             for &s in &services {
                 let loc: Location = at_service(m, Side::After, s);
+                let its: Vec<&str> = runs
+                    .iter()
+                    .filter(|(p, x)| *x == s && paths.contains(&p.as_str()))
+                    .map(|(p, _)| p.as_str())
+                    .collect();
                 f.related.push(Related {
                     location: loc,
-                    message: format!("{} runs {}", m.get(s).display_ref(), paths.join(", ")),
+                    message: format!("{} runs {}", m.get(s).display_ref(), its.join(", ")),
                 });
             }
             f.resource = Some(m.get(script.res).display_ref());
@@ -238,7 +243,7 @@ mod tests {
             Some("File['/usr/local/sbin/deploy']")
         );
         for part in [
-            "writes /usr/local/bin/foo (Service['foo'] runs it) unsafely",
+            "writes /usr/local/bin/foo (run by Service['foo']) unsafely",
             "`wget` writes straight onto the file",
             "no `set -e`",
             "it stops foo before downloading",

@@ -50,7 +50,8 @@ use crate::diagnostic::{Finding, Side};
 
 use super::common::{provider_of, related, resolve, Chain};
 use super::services::{
-    at_service, before_of, binary, exec_start_related, restart_reason, touch_at, Touch,
+    at_service, before_of, binary, exec_start_related, restart_reason, touch_at, unsafe_writers,
+    Touch,
 };
 use super::{finding, lookup, Context};
 
@@ -83,10 +84,41 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             _ => String::new(),
         };
         let last = after_chain.last();
+        let mut writers = Vec::new();
         let end = if after_chain.cycle {
             " The links form a cycle.".to_string()
         } else if provider_of(cx, cx.after, last).is_none() {
-            format!(" Nothing in the repository manages {last}, the file it will run.")
+            // A script that writes the file unsafely, in the head revision or dropped from
+            // the catalog by this change (it stays on the hosts).
+            writers = unsafe_writers(cx.after, Side::After, &cx.change.after.tree, last)
+                .into_iter()
+                .map(|(r, t)| (Side::After, r, t))
+                .collect();
+            for (r, t) in unsafe_writers(cx.before, Side::Before, &cx.change.before.tree, last) {
+                let res = cx.before.get(r);
+                let still = cx
+                    .after
+                    .live_resources()
+                    .any(|(_, a)| a.display_ref() == res.display_ref());
+                if !still {
+                    writers.push((Side::Before, r, t));
+                }
+            }
+            let mut s = format!(" Nothing in the repository manages {last}, the file it will run");
+            for (side, r, t) in &writers {
+                let m = cx.model(*side);
+                let left = if *side == Side::Before {
+                    ", which this change stops managing but leaves on the hosts,"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "; {}{left} writes it unsafely: {t}",
+                    m.get(*r).display_ref()
+                ));
+            }
+            s.push('.');
+            s
         } else {
             String::new()
         };
@@ -115,6 +147,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 f.related
                     .push(related(cx.before, Side::Before, b, t.describe(cx)));
             }
+        }
+        for (side, r, _) in &writers {
+            f.related.push(related(
+                cx.model(*side),
+                *side,
+                *r,
+                format!("writes {last} unsafely"),
+            ));
         }
         if let Some(r) = exec_start_related(
             cx.after,
@@ -262,7 +302,7 @@ mod tests {
             "modules/demo/templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → notify → Service['foo']",
             "moves from /usr/local/bin/foo to /usr/bin/foo",
             "/usr/bin/foo becomes a link to /usr/local/bin/foo",
-            "Nothing in the repository manages /usr/local/bin/foo",
+            "Nothing in the repository manages /usr/local/bin/foo, the file it will run.",
         ] {
             assert!(f.message.contains(part), "{part:?} not in {}", f.message);
         }

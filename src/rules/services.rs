@@ -280,8 +280,46 @@ pub fn exec_start_related(
 
 /// The model's reason chain of the restart of after-side service `id`, if the change
 /// restarts (or starts) it.
+///
+/// A unit file whose path is one of several alternatives (`case $initsystem`) is named by
+/// the alternative that is this service's systemd unit: `File['/lib/systemd/system/x.service']`
+/// rather than the list.
 pub fn restart_reason(cx: &Context<'_>, id: ResId) -> Option<String> {
-    cx.diff.restart_of(id).map(|r| r.reason_text())
+    let mut text = cx.diff.restart_of(id)?.reason_text();
+    let Some(info) = info(cx.after, id) else {
+        return Some(text);
+    };
+    for &u in &info.unit_files {
+        let r = cx.after.get(u);
+        if !matches!(r.title, Value::OneOf(_)) {
+            continue;
+        }
+        let unit = r
+            .name_value()
+            .alternatives()
+            .into_iter()
+            .filter_map(Value::as_str)
+            .find(|p| p.contains("/systemd/"));
+        if let Some(unit) = unit {
+            text = text.replace(&r.display_ref(), &format!("File['{unit}']"));
+        }
+    }
+    Some(text)
+}
+
+/// Scripts of `m` that write `path` unsafely, with the first hazard's wording.
+pub fn unsafe_writers(m: &Model, side: Side, tree: &Tree, path: &str) -> Vec<(ResId, String)> {
+    let mut out = Vec::new();
+    for script in scripts(m, side, tree) {
+        let report = script.analyze();
+        if let Some(h) = script_hazards(m, &report)
+            .into_iter()
+            .find(|h| h.exact && h.path == path)
+        {
+            out.push((script.res, h.message));
+        }
+    }
+    out
 }
 
 /// A shell script that the repository deploys (a `file` with `source`/`content`) or runs

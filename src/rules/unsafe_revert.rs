@@ -39,7 +39,7 @@
 //!
 //! - `git revert`; Puppet ignores resources that leave the catalog (they stay on disk).
 
-use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::input::{Change, FileChange, FileStatus};
 use crate::model::{ModelChange, ResId};
 
@@ -101,12 +101,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     let mut covered: Vec<ResId> = Vec::new();
     for rf in found {
+        if rf.severity != Severity::Error {
+            continue;
+        }
         let mut f = finding(
             rule,
             forward_location(cx, &rf),
             format!(
                 "a `git revert` of this change would trip `{}`: {}",
-                rf.rule, rf.message
+                rf.rule,
+                as_revert(&rf.message)
             ),
         );
         f.related = rf.related.iter().map(flip).collect();
@@ -115,11 +119,17 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .find(|(_, name, _, _)| Some(name) == rf.resource.as_ref())
         {
             covered.push(*s);
-            f.message.push_str(&format!(
-                " A revert also leaves behind: {}.",
-                texts.join("; ")
-            ));
-            f.related.extend(rels.iter().cloned());
+            // Scripts the reverse finding already names (as writers of the file) are not
+            // repeated.
+            let new: Vec<usize> = (0..texts.len())
+                .filter(|&i| !mentions(&f.message, &texts[i]))
+                .collect();
+            if !new.is_empty() {
+                let t: Vec<&str> = new.iter().map(|&i| texts[i].as_str()).collect();
+                f.message
+                    .push_str(&format!(" A revert also leaves behind: {}.", t.join("; ")));
+                f.related.extend(new.iter().map(|&i| rels[i].clone()));
+            }
         }
         f.help = Some(help());
         f.resource = rf.resource;
@@ -148,6 +158,22 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         f.resource = Some(name);
         out.push(f);
     }
+}
+
+/// A reverse finding's message, worded for the forward change: what the reverse change
+/// does is what the revert does.
+fn as_revert(message: &str) -> String {
+    message
+        .replace("by this change", "by the revert")
+        .replace("the same change", "the revert")
+        .replace("this change", "the revert")
+}
+
+/// Whether `message` already names the resource a leftover text starts with.
+fn mentions(message: &str, leftover: &str) -> bool {
+    leftover
+        .split_once(", a script")
+        .is_some_and(|(res, _)| message.contains(res))
 }
 
 fn help() -> String {
@@ -369,8 +395,39 @@ mod tests {
         );
         let found = check_rule(NAME, &c);
         assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(found[0].message.contains(
-            "File['/usr/local/sbin/deploy'], a script this change adds that writes /usr/local/bin/foo unsafely"
-        ), "{}", found[0].message);
+        assert!(
+            found[0].message.contains(
+                "File['/usr/local/sbin/deploy'], which the revert stops managing but leaves on \
+                 the hosts, writes it unsafely"
+            ),
+            "{}",
+            found[0].message
+        );
+
+        // Only the flags change, and the change adds such a script: the revert restarts
+        // the service onto the same path, which the script (left behind) writes in place.
+        let mut c = case(
+            "/usr/local/bin/foo",
+            "/usr/local/bin/foo --verbose",
+            &class(""),
+            &class("  file { '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }\n"),
+        );
+        c.after(
+            "modules/demo/files/deploy.sh",
+            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
+        );
+        let found = check_rule(NAME, &c);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.starts_with(
+                "a `git revert` of this change would restart Service['foo'] (modules/demo/\
+                 templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → \
+                 ~> → Service['foo']) onto /usr/local/bin/foo, and leave behind \
+                 File['/usr/local/sbin/deploy'], a script this change adds"
+            ),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].related.len(), 1);
     }
 }
