@@ -153,7 +153,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 cx.model(*side),
                 *side,
                 *r,
-                format!("writes {last} unsafely"),
+                format!("the script deployed here writes {last} unsafely"),
             ));
         }
         if let Some(r) = exec_start_related(
