@@ -221,6 +221,27 @@ mod tests {
         "#!/bin/bash\nwget -O /etc/foo.conf https://example.org/foo.conf\n",
     ];
 
+    /// Scripts and the line of the download each reports.
+    const FAIL: &[(&str, u32)] = &[
+        // wget -O onto the binary, no errexit.
+        ("#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n", 2),
+        // curl without -f onto the binary, even under set -e.
+        ("#!/bin/bash\nset -e\ncurl -sS -o /usr/local/bin/foo $URL/foo\n", 3),
+        // A redirection truncates the binary before curl runs.
+        ("#!/bin/sh\nset -e\ncurl -fsS $URL/foo > /usr/local/bin/foo\n", 3),
+        // A temporary file, but the failure is ignored and the file moved anyway.
+        ("#!/bin/bash\nset -e\nwget -O /tmp/foo.new $URL/foo || true\nmv /tmp/foo.new /usr/local/bin/foo\n", 3),
+    ];
+
+    #[test]
+    fn fail_snippets() {
+        for &(text, line) in FAIL {
+            let found = check_rule(NAME, &with_script(text));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(text, f)).collect();
+            assert_eq!(got, [line], "{text:?}: {found:#?}");
+        }
+    }
+
     #[test]
     fn pass() {
         for text in PASS {

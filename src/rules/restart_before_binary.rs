@@ -179,13 +179,30 @@ mod tests {
     const TARGET: &str =
         "  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n";
 
+    /// Class bodies added by a change that also edits the unit template (so the service
+    /// restarts); the link targets a binary managed with a source.
+    const PASS: &[&str] = &[
+        // Ordered with `before`.
+        "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        // Ordered with chain arrows.
+        "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  -> file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n  -> Service['foo']\n",
+        // Ordered with left-pointing arrows from the service side.
+        "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n  Service['foo'] <- File['/usr/bin/foo']\n  Service['foo'] <~ File['/opt/foo/foo']\n",
+    ];
+
+    /// The service is reported on line 3 of the class.
+    const FAIL: &[(&str, &[u32])] = &[
+        // Nothing orders the new link.
+        ("  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n", &[3]),
+        // The binary is ordered, the link is not.
+        ("  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n", &[3]),
+        // Only the environment file is new, and it is not ordered.
+        ("  file { '/etc/default/foo': content => 'DAEMON_ARGS=-v' }\n", &[3]),
+    ];
+
     #[test]
     fn pass() {
         let cases = [
-            // Ordered with `before`.
-            case(&class(""), &class(&format!("{LINK}, before => Service['foo'] }}\n{TARGET}"))),
-            // Ordered with a chain arrow.
-            case(&class(""), &class(&format!("{LINK} }}\n{TARGET}  File['/usr/bin/foo'] -> Service['foo']\n"))),
             // Ordered through containment: the service requires the class that holds it.
             {
                 let mut c = case(
@@ -215,9 +232,20 @@ mod tests {
                 "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n  else { file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' } }\n}\n",
             ),
         ];
-        for c in &cases {
-            let found = check_rule(NAME, c);
+        let snippets = PASS.iter().map(|body| case(&class(""), &class(body)));
+        for c in cases.into_iter().chain(snippets) {
+            let found = check_rule(NAME, &c);
             assert!(found.is_empty(), "{:?}\n{found:#?}", c.after);
+        }
+    }
+
+    #[test]
+    fn fail_snippets() {
+        for (body, lines) in FAIL {
+            let after = class(body);
+            let found = check_rule(NAME, &case(&class(""), &after));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
+            assert_eq!(&got, lines, "{body}: {found:#?}");
         }
     }
 

@@ -221,6 +221,30 @@ mod tests {
         c
     }
 
+    /// Unit template changes (`ExecStart` before, after) with the class body added by the
+    /// change; the unit file notifies the service, so each restarts it.
+    const PASS: &[(&str, &str, &str)] = &[
+        // The link changes, but it is ordered before the service and its target is
+        // managed with a source.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n"),
+        // The binary is symbolic (a template tag): never an error.
+        ("<%= @bin %>", "<%= @bin %>", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
+        // A link elsewhere changes; the service's own binary is untouched.
+        ("/usr/sbin/foo", "/usr/sbin/foo --x", "  file { '/usr/bin/bar': ensure => link, target => '/usr/local/bin/bar' }\n"),
+    ];
+
+    /// Each reports the service (line 6 of the class).
+    const FAIL: &[(&str, &str, &str)] = &[
+        // The 2016 scheduler change in miniature.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
+        // Ordered, but the target is managed by nothing.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo', before => Service['foo'] }\n"),
+        // The target is managed, but the link is not ordered before the service.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo' }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
+        // The unchanged ExecStart path is emptied by the change.
+        ("/usr/local/bin/foo", "/usr/local/bin/foo --v", "  file { '/usr/local/bin/foo': ensure => file, mode => '0755', before => Service['foo'] }\n"),
+    ];
+
     const UNIT_RES: &str = "  file { '/lib/systemd/system/foo.service':\n    content => template('demo/foo.service.erb'),\n    notify  => Service['foo'],\n  }\n  service { 'foo': ensure => running }\n";
 
     fn class(body: &str) -> String {
@@ -230,14 +254,6 @@ mod tests {
     #[test]
     fn pass() {
         let cases = [
-            // The link changes, but it is ordered before the service and its target is
-            // managed with a source.
-            unit_change(
-                "/usr/local/bin/foo",
-                "/usr/bin/foo",
-                &class(""),
-                &class("  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n"),
-            ),
             // A binary upgrade that notifies the service: the usual, ordered pattern.
             {
                 let mut c = Case::default();
@@ -265,24 +281,23 @@ mod tests {
                 c.after("modules/demo/manifests/unit.pp", define);
                 c
             },
-            // The service is restarted, but its binary is symbolic: never an error.
-            unit_change(
-                "<%= @bin %>",
-                "<%= @bin %>",
-                &class(""),
-                &class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
-            ),
-            // A link elsewhere changes; the service's own binary is untouched.
-            unit_change(
-                "/usr/sbin/foo",
-                "/usr/sbin/foo --x",
-                &class(""),
-                &class("  file { '/usr/bin/bar': ensure => link, target => '/usr/local/bin/bar' }\n"),
-            ),
         ];
-        for case in &cases {
-            let found = check_rule(NAME, case);
+        let snippets = PASS
+            .iter()
+            .map(|(b, a, body)| unit_change(b, a, &class(""), &class(body)));
+        for case in cases.into_iter().chain(snippets) {
+            let found = check_rule(NAME, &case);
             assert!(found.is_empty(), "{:#?}\n{found:#?}", case.after);
+        }
+    }
+
+    #[test]
+    fn fail_snippets() {
+        for (b, a, body) in FAIL {
+            let after = class(body);
+            let found = check_rule(NAME, &unit_change(b, a, &class(""), &after));
+            let lines: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
+            assert_eq!(lines, [6], "{body}: {found:#?}");
         }
     }
 

@@ -317,6 +317,44 @@ mod tests {
     const MANAGED_OLD: &str =
         "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n";
 
+    /// Forward changes of the unit template (`ExecStart` before, after) and of the class
+    /// body (before, after) whose revert is safe.
+    const PASS: &[(&str, &str, &str, &str)] = &[
+        // The ExecStart moves back and forth between two managed, ordered binaries.
+        (
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+        // Only flags change: the revert restarts the same managed binary.
+        (
+            "/usr/local/bin/foo --a",
+            "/usr/local/bin/foo --b",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+    ];
+
+    /// Forward changes whose revert restarts the service (line 3) onto a bad binary.
+    const FAIL: &[(&str, &str, &str, &str)] = &[
+        // The revert points ExecStart back at a file the forward change deleted.
+        (
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            "",
+            "  file { '/usr/local/bin/foo': ensure => absent }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+        // The revert points ExecStart back at a path that the forward change made a link
+        // to a file nothing manages.
+        (
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            "",
+            "  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+    ];
+
     #[test]
     fn pass() {
         let cases = [
@@ -336,9 +374,22 @@ mod tests {
                 c
             },
         ];
-        for c in &cases {
-            let found = check_rule(NAME, c);
+        let snippets = PASS
+            .iter()
+            .map(|(b, a, before, after)| case(b, a, &class(before), &class(after)));
+        for c in cases.into_iter().chain(snippets) {
+            let found = check_rule(NAME, &c);
             assert!(found.is_empty(), "{:?}\n{found:#?}", c.after);
+        }
+    }
+
+    #[test]
+    fn fail_snippets() {
+        for (b, a, before, after) in FAIL {
+            let after = class(after);
+            let found = check_rule(NAME, &case(b, a, &class(before), &after));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
+            assert_eq!(got, [3], "{after}: {found:#?}");
         }
     }
 
