@@ -44,7 +44,7 @@
 use crate::diagnostic::{Finding, Side};
 use crate::model::{normalize_path, ResId, Resource, Value};
 
-use super::common::{ensure_of, related, resolve, Ensure};
+use super::common::{ensure_of, file_path, related, resolve, Ensure};
 use super::services::{at_service, binary, is_touched};
 use super::{finding, lookup, Context};
 
@@ -101,14 +101,25 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ));
             }
         }
+        // The main unit file (a drop-in that goes away only removes an override).
         for &u in &svc.unit_files {
             let ur = m.get(u);
-            if ur.is_live() && ensure_of(ur) == Ensure::Absent {
+            let main = file_path(ur).is_some_and(|p| !p.contains(".d/"));
+            if main && ur.is_live() && ensure_of(ur) == Ensure::Absent {
                 causes.push((u, "its unit file is removed".to_string()));
             }
         }
-        // Only what this change does, and only what compiles together with the service.
-        causes.retain(|(x, _)| !m.exclusive(*x, s) && (is_touched(cx, *x) || is_touched(cx, s)));
+        // Only what this change does, only what compiles together with the service, and
+        // (a linter sees every class at once) only what belongs with it: the same module,
+        // or a relationship between the two.
+        causes.retain(|(x, _)| {
+            !m.exclusive(*x, s)
+                && (is_touched(cx, *x) || is_touched(cx, s))
+                && (m.get(*x).module == r.module
+                    || m.ordering_path(*x, s)
+                    || m.ordering_path(s, *x))
+        });
+        causes.dedup_by(|a, b| a.1 == b.1);
         if causes.is_empty() {
             continue;
         }
@@ -174,6 +185,8 @@ mod tests {
         "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo' }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
         // Another path is removed.
         "class demo {\n  file { '/usr/local/bin/old-foo': ensure => absent }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+        // A drop-in of the unit goes away, the unit stays.
+        "class demo {\n  file { '/etc/systemd/system/foo.service.d/limits.conf': ensure => absent }\n  service { 'foo': ensure => running }\n}\n",
         // The service's state is not managed (no ensure, no enable).
         "class demo {\n  package { 'foo': ensure => purged }\n  service { 'foo': }\n}\n",
     ];
@@ -221,6 +234,23 @@ mod tests {
             "Service['node-exporter'] stays running after this change, but package \
              `node-exporter`, which provides it, is removed"
         ));
+    }
+
+    #[test]
+    fn another_module_purging_the_package_is_another_role() {
+        let mut c = Case::default();
+        c.after(
+            "modules/compute/manifests/init.pp",
+            "class compute {\n  package { 'foo-agent': ensure => purged }\n}\n",
+        );
+        c.after(
+            "modules/network/manifests/init.pp",
+            "class network {\n  service { 'foo-agent': ensure => running }\n}\n",
+        );
+        assert!(check_rule(NAME, &c).is_empty());
+        // Related by an edge: they are meant to be in one catalog.
+        c.after("modules/network/manifests/init.pp", "class network {\n  service { 'foo-agent': ensure => running, require => Package['foo-agent'] }\n}\n");
+        assert_eq!(check_rule(NAME, &c).len(), 1);
     }
 
     #[test]
