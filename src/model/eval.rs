@@ -2440,6 +2440,8 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
         Value::Ref { ty, title } => {
             if let Value::Str(t) = &**title {
                 out.push((ty.clone(), t.clone()));
+            } else if let Some(k) = symbolic_key(title) {
+                out.push((ty.clone(), k));
             } else if let Value::Array(ts) = &**title {
                 for t in ts {
                     if let Value::Str(t) = t {
@@ -2497,11 +2499,23 @@ fn endpoints_value(eps: &[Endpoint]) -> Value {
     Value::unknown("resource expression")
 }
 
+/// The key of a title that is not known statically (alternatives, or partly symbolic):
+/// its display form, so that `File[$path]` finds the `file { $path: }` declared with the
+/// same value.
+fn symbolic_key(title: &Value) -> Option<String> {
+    match title {
+        Value::OneOf(_) | Value::Symbolic(_) => Some(title.to_string()),
+        _ => None,
+    }
+}
+
 /// Keys a resource can be referenced by: its title and its namevar.
 fn resource_keys(r: &Resource) -> Vec<String> {
     let mut keys = Vec::with_capacity(2);
     if let Some(t) = r.title.as_str() {
         keys.push(normalize_key(&r.ty, t));
+    } else if let Some(k) = symbolic_key(&r.title) {
+        keys.push(normalize_key(&r.ty, &k));
     }
     if let Some(n) = r.name_value().as_str() {
         let k = normalize_key(&r.ty, n);
