@@ -253,6 +253,8 @@ struct PendingRel {
     file: Arc<str>,
     span: Span,
     via: String,
+    /// Guard of the code that states the relationship.
+    guard: Vec<GuardStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -1524,6 +1526,7 @@ impl<'a> Ev<'a> {
                     title: name.clone(),
                     file: env.file.clone(),
                     span,
+                    guard: env.guard.clone(),
                 });
             }
             return None;
@@ -1656,6 +1659,7 @@ impl<'a> Ev<'a> {
                         file: env.file.clone(),
                         span,
                         via: "require()".into(),
+                        guard: env.guard.clone(),
                     });
                 }
             }
@@ -2034,9 +2038,9 @@ impl<'a> Ev<'a> {
                 file: a.file.clone(),
                 span: a.value_span,
                 via: a.name.clone(),
+                guard: env.guard.clone(),
             });
         }
-        let _ = env;
     }
 
     /// Apply the defaults visible from `frame` to the resources created directly in it.
@@ -2081,6 +2085,7 @@ impl<'a> Ev<'a> {
                     file: env.file.clone(),
                     span: e.span,
                     via: op.as_str().to_string(),
+                    guard: env.guard.clone(),
                 });
                 r
             }
@@ -2209,6 +2214,7 @@ impl<'a> Ev<'a> {
                     title,
                     file,
                     span,
+                    guard: Vec::new(),
                 });
             }
             for id in ids {
@@ -2224,6 +2230,7 @@ impl<'a> Ev<'a> {
                         title: title.clone(),
                         file: o.file.clone(),
                         span: o.span,
+                        guard: Vec::new(),
                     });
                 }
                 for id in ids {
@@ -2252,6 +2259,7 @@ impl<'a> Ev<'a> {
                             file: rel.file.clone(),
                             span: rel.span,
                             via: rel.via.clone(),
+                            guard: rel.guard.clone(),
                         });
                     }
                 }
@@ -2312,6 +2320,7 @@ impl<'a> Ev<'a> {
                             title: title.clone(),
                             file: rel.file.clone(),
                             span: rel.span,
+                            guard: rel.guard.clone(),
                         });
                     }
                     out.extend(ids);
