@@ -45,8 +45,18 @@ fn root() -> PathBuf {
 
 fn git(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=Preflight Test", "-c", "user.email=test@example.org"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=Preflight Test",
+            "-c",
+            "user.email=test@example.org",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(repo)
         .output()
@@ -122,7 +132,10 @@ fn findings_of(report: &serde_json::Value) -> BTreeSet<ExpectedFinding> {
         .as_array()
         .expect("findings is an array")
         .iter()
-        .filter(|f| f.get("suppressed").map_or(true, |s| s.is_null() || s == false))
+        .filter(|f| {
+            f.get("suppressed")
+                .map_or(true, |s| s.is_null() || s == false)
+        })
         .map(|f| ExpectedFinding {
             rule: f["rule"].as_str().unwrap().to_string(),
             file: f["file"].as_str().unwrap().to_string(),

@@ -8,6 +8,7 @@ pub mod install_hook;
 pub mod parse;
 pub mod resources;
 pub mod rules;
+mod summary;
 
 use clap::{Parser, Subcommand};
 
@@ -26,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a change (default: HEAD^ against HEAD) and report findings.
-    Check(check::Args),
+    Check(Box<check::Args>),
     /// Check the syntax of manifests (files or directories, walks *.pp).
     Parse(parse::Args),
     /// Show the resources the tool extracts from a revision.
@@ -41,7 +42,7 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
     match cli.command {
-        Command::Check(a) => check::run(a),
+        Command::Check(a) => check::run(*a),
         Command::Parse(a) => parse::run(a),
         Command::Resources(a) => resources::run(a),
         Command::Rules(a) => rules::run(a),

@@ -66,7 +66,8 @@ pub enum FailLevel {
 }
 
 impl FailLevel {
-    fn threshold(self) -> Option<Severity> {
+    /// The lowest severity that fails the run; `None` for `never`.
+    pub fn threshold(self) -> Option<Severity> {
         match self {
             FailLevel::Error => Some(Severity::Error),
             FailLevel::Warning => Some(Severity::Warning),

@@ -62,6 +62,7 @@ impl Case {
                 old_kind: b.map(|_| EntryKind::File),
                 new_kind: a.map(|_| EntryKind::File),
                 binary: false,
+                similarity: None,
             });
         }
         Change {
