@@ -136,7 +136,7 @@ registry! {
     dangling_reference       "dangling-reference"        Error    check    "a relationship or reference to a resource or class declared nowhere";
     unresolved_class         "unresolved-class"          Error    check    "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath";
     binary_not_executable    "binary-not-executable"     Error    check    "an executable path deployed with a mode lacking every execute bit";
-    invalid_attribute_value  "invalid-attribute-value"   Error    pending  "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
+    invalid_attribute_value  "invalid-attribute-value"   Error    check    "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
     unused_suppression       "unused-suppression"        Info     meta     "a `# preflight:ignore:` comment added by the change that suppresses nothing";
     invalid_suppression      "invalid-suppression"       Info     meta     "a malformed `# preflight:` comment: unknown rule, no reason, or an unmatched block";
 }
