@@ -235,6 +235,27 @@ impl UnitText {
     }
 }
 
+/// Where `span` of `text` (a literal whose source is not verbatim: an indented heredoc,
+/// a string with escapes) appears in `source` at or after `from`: its line is searched
+/// as written, then the offset inside the line is kept.
+pub fn map_by_line(source: &str, from: u32, text: &str, span: Span) -> Option<Span> {
+    let start = span.start as usize;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[line_start..line_end];
+    let trimmed = line.trim_start();
+    let lead = line.len() - trimmed.len();
+    let trimmed = trimmed.trim_end();
+    if trimmed.len() < 4 {
+        return None;
+    }
+    let hay = source.get(from as usize..)?;
+    let at = from as usize + hay.find(trimmed)?;
+    let delta = start.checked_sub(line_start + lead)?;
+    let s = u32::try_from(at + delta).ok()?;
+    Some(Span::new(s, s + span.len()))
+}
+
 /// Whether a managed path is a systemd unit (or drop-in) whose `Exec*=` lines matter.
 pub fn is_unit_path(path: &str) -> bool {
     path.ends_with(".service") || (path.contains(".service.d/") && path.ends_with(".conf"))
