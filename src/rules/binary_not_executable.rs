@@ -205,7 +205,7 @@ pub fn no_execute_bit(v: &Value) -> Option<bool> {
             rest = &rest[1 + perms_len..];
         }
     }
-    if x.iter().any(|v| *v == Some(true)) {
+    if x.contains(&Some(true)) {
         Some(false)
     } else if x.iter().all(|v| *v == Some(false)) {
         Some(true)

@@ -131,7 +131,7 @@ registry! {
     unsafe_revert            "unsafe-revert"             Warning  pending  "reverting this change would trip an error-level rule";
     duplicate_declaration    "duplicate-declaration"     Error    check    "the same resource (normalised path) declared twice where both can be compiled together";
     deploy_script_unsafe     "deploy-script-unsafe"      Warning  pending  "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
-    service_binary_unmanaged "service-binary-unmanaged"  Error    pending  "a service runs an absolute path nothing in the repository provides";
+    service_binary_unmanaged "service-binary-unmanaged"  Error    check    "a service runs an absolute path nothing in the repository provides";
     unit_exec_invalid        "unit-exec-invalid"         Error    check    "an `ExecStart=`-style command systemd will not run as written";
     dangling_reference       "dangling-reference"        Error    check    "a relationship or reference to a resource or class declared nowhere";
     unresolved_class         "unresolved-class"          Error    check    "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath";
