@@ -91,12 +91,13 @@ pub const OTHER_BRANCH: u32 = u32::MAX;
 /// while none of `targets` is declared: `None` when every compilation that contains the
 /// reference also contains a target. An empty result means the targets sit only in
 /// branches that exclude the reference. `node` bodies are not flipped (which node includes
-/// which class is not known). Gives up (`None`) beyond 12 conditions.
+/// which class is not known), nor `defined(…)` tests (the other branch is where the
+/// resource already exists elsewhere). Gives up (`None`) beyond 12 conditions.
 pub fn unsatisfied_when(m: &Model, at: &[GuardStep], targets: &[ResId]) -> Option<Vec<GuardStep>> {
     let node = |c: u32| {
         m.conditions
             .get(c as usize)
-            .map_or(true, |c| c.kind == "node")
+            .map_or(true, |c| c.kind == "node" || c.subject.contains("defined("))
     };
     let mut free: Vec<Vec<GuardStep>> = Vec::new();
     for &t in targets {

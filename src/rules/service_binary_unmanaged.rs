@@ -133,23 +133,22 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if let Some(p) = &lost {
             message.push_str(&format!(" any more (this change removed {})", p.what));
         }
-        let mut help = String::new();
-        if let Some((cand, id)) = &near {
+        message.push_str(
+            ": the service fails to start (203/EXEC) where the path is missing, or runs \
+             whatever stale file a host has there",
+        );
+        let help = if let Some((cand, id)) = &near {
             message.push_str(&format!("; did you mean {cand}?"));
-            help.push_str(&format!(
+            format!(
                 "point the service at {cand} (managed by {}), or deploy {path}",
                 cx.after.get(*id).display_ref()
-            ));
+            )
         } else {
-            help.push_str(&format!(
+            format!(
                 "manage {path} (a `file` with `source`/`content`, or its package with the path \
                  in package_paths), or point the service at a managed executable"
-            ));
-        }
-        message.push_str(
-            ": the service fails to start (203/EXEC) where the path is missing, or \
-                          runs whatever stale file a host has there",
-        );
+            )
+        };
         let mut f = finding(rule, r.location.clone(), message);
         f.severity = severity;
         f.help = Some(help);
