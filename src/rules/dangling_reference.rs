@@ -4,14 +4,18 @@
 //! or a `realize`/override reference to a resource that the repository declares nowhere
 //! after the change, and one whose target is declared only in some branches: the
 //! reference is then reported with the branch choice under which it finds nothing
-//! ("when `$manage_service` is false"). A reference satisfied by a defined-type instance,
+//! ("when `$manage_service` is false"). Branches are not flipped where the combination
+//! is implausible: `defined(…)` tests, `node` bodies, and conditions that test a variable
+//! the reference's own conditions test (the same fact checked in two files); a reference
+//! chosen by a selector and the ends of a chain matched by a collector are not judged.
+//! A reference satisfied by a defined-type instance,
 //! by a resource a define declares, by the resource's `alias`, or by a declaration in the
 //! same branch is fine.
 //!
 //! Only what the change introduces is reported: a new reference, or an old one whose
 //! target the change removed or moved into a branch. References that could be satisfied
 //! from outside the repository stay silent: defined types of modules listed in
-//! `external_modules` or a `Puppetfile`, built-in types in a module that declares a class
+//! `external_modules`, a `Puppetfile` or a `metadata.json`'s dependencies, built-in types in a module that declares a class
 //! from such a module (or named after one), titles a symbolic declaration could take, and
 //! types created by `create_resources`. `Class['x']` for a class that exists nowhere is
 //! `unresolved-class`.
@@ -256,6 +260,15 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             if alternatives {
                 continue;
             }
+        }
+        // `if defined(File[$x]) { … require => File[$x] }`.
+        let soft = e.guard.iter().any(|s| {
+            m.conditions
+                .get(s.cond as usize)
+                .is_some_and(|c| c.subject.contains("defined("))
+        });
+        if soft {
+            continue;
         }
         let chain_text = cx
             .manifest(side_of(cx, m), &e.file)
@@ -508,6 +521,8 @@ mod tests {
         "class demo($flag) {\n  if $flag { package { 'p': tag => 'x' } }\n  Package<| tag == 'x' |> -> Service['s']\n  service { 's': }\n}",
         // The other branch of `defined()` is where the resource already exists.
         "define demo::key($path) {\n  if !defined(File[$path]) { file { $path: ensure => file } }\n  exec { \"k-${title}\": command => '/bin/true', require => File[$path] }\n}\nclass demo { demo::key { 'a': path => '/etc/k' } }",
+        // Correlated conditions on the same fact in two places.
+        "class demo {\n  if $::osfamily == 'RedHat' { file { '/etc/sysconfig/x': ensure => file } }\n}\nclass demo::entry {\n  if $facts['os']['family'] != 'Debian' { exec { 'x': command => '/bin/true', require => File['/etc/sysconfig/x'] } }\n}",
         // The reference itself is chosen by a selector.
         "class demo($manage) {\n  if $manage { package { 'p': } }\n  $req = $manage ? { true => Package['p'], default => undef }\n  file { '/x': require => $req }\n}",
         // create_resources may declare it.
