@@ -442,6 +442,7 @@ pub fn is_distro_path(path: &str) -> bool {
         "/usr/lib/",
         "/usr/libexec/",
         "/usr/share/",
+        "/etc/init.d/",
     ]
     .iter()
     .any(|d| path.starts_with(d))

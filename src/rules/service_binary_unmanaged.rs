@@ -459,6 +459,7 @@ mod tests {
         "class demo {\n  file { '/opt/x/bin/x': source => 'puppet:///modules/demo/x' }\n  file { '/usr/local/bin/x': ensure => link, target => '/opt/x/bin/x' }\n  service { 'x': binary => '/usr/local/bin/x' }\n  exec { 'fetch-y': command => '/usr/bin/curl -fo /opt/y/y https://example.org/y', creates => '/opt/y/y' }\n  service { 'y': binary => '/opt/y/y' }\n}",
         // A path in a distribution directory with no near name: from an unnamed package.
         "class demo {\n  service { 'ssh': binary => '/usr/sbin/sshd' }\n}",
+        "class demo {\n  exec { 'bootstrap': command => '/etc/init.d/mysql bootstrap-pxc', before => Service['mysql'] }\n  service { 'mysql': }\n}",
         // Symbolic executable.
         "class demo($bin) {\n  service { 'x': binary => \"${bin}/x\" }\n}",
     ];
