@@ -538,8 +538,7 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
             file: path.clone(),
             span,
         };
-        if cx.selection.is_active_name(INVALID) {
-            let rule = registry::lookup(INVALID).expect("registered");
+        if let Some(rule) = registry::lookup(INVALID).filter(|r| cx.selection.is_active(r)) {
             for p in problems.iter().filter(|p| is_new(p.comment)) {
                 meta.push(crate::rules::finding(
                     rule,
@@ -564,8 +563,7 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
                 }
             }
         }
-        if cx.selection.is_active_name(UNUSED) {
-            let rule = registry::lookup(UNUSED).expect("registered");
+        if let Some(rule) = registry::lookup(UNUSED).filter(|r| cx.selection.is_active(r)) {
             for r in regions.iter().filter(|r| is_new(r.comment)) {
                 for (name, used) in r.rules.iter().zip(&r.used) {
                     let Some(target) = registry::lookup(name) else {
@@ -918,9 +916,18 @@ mod apply_tests {
 
     #[test]
     fn never_unused_when_the_rule_is_off_unselected_or_not_implemented() {
-        // link-cycle is not implemented yet.
-        let case = after("x # preflight:ignore:link-cycle waiting for the model\n");
-        assert!(run(&case, &[]).1.is_empty());
+        // A rule that is not implemented yet, if any is left.
+        if let Some(pending) = crate::rules::registry::rules()
+            .iter()
+            .find(|r| !r.implemented())
+        {
+            let text = format!(
+                "x # preflight:ignore:{} waiting for the model\n",
+                pending.name
+            );
+            let case = after(&text);
+            assert!(run(&case, &[]).1.is_empty());
+        }
         // syntax-error ignored on the command line.
         let case = after("x # preflight:ignore:syntax-error parser bug\n");
         let args = SelectionArgs {

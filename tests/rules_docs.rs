@@ -12,6 +12,7 @@ const NOT_RULES: &[&str] = &[
     "selection",
     "testing",
     "common",
+    "services",
     "executables",
 ];
 

@@ -221,7 +221,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             m.edges
                 .iter()
                 .find(|e| e.file == u.file && e.span == u.span)
-                .map(|e| e.via.clone())
+                .map(|e| e.via.to_string())
         });
         out.push(Problem {
             file: u.file.clone(),
@@ -238,9 +238,9 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         if e.via == "require()" {
             continue;
         }
-        let metaparam = METAPARAMS.contains(&e.via.as_str());
+        let metaparam = METAPARAMS.contains(&e.via);
         // A metaparameter's holder is the end that is not referenced.
-        let ends: &[ResId] = match e.via.as_str() {
+        let ends: &[ResId] = match e.via {
             "before" | "notify" => &[e.to],
             "require" | "subscribe" => &[e.from],
             _ => &[e.from, e.to],
@@ -300,7 +300,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 span: e.span,
                 ty: r.ty.clone(),
                 title: title.clone(),
-                via: Some(e.via.clone()),
+                via: Some(e.via.to_string()),
                 holder,
                 when: Some(steps),
             });
