@@ -7,7 +7,9 @@
 //! ("when `$manage_service` is false"). Branches are not flipped where the combination
 //! is implausible: `defined(…)` tests, `node` bodies, and conditions that test a variable
 //! the reference's own conditions test (the same fact checked in two files); a reference
-//! chosen by a selector and the ends of a chain matched by a collector are not judged.
+//! chosen by a selector and the ends of a chain matched by a collector are not judged,
+//! and only targets of the referencing code's own module are judged this way (another
+//! module's branches are usually chosen by the parameters the referencing code passes).
 //! A reference satisfied by a defined-type instance,
 //! by a resource a define declares, by the resource's `alias`, or by a declaration in the
 //! same branch is fine.
@@ -287,6 +289,15 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 continue;
             };
             let targets = m.find(&r.ty, title);
+            // Across modules, which branch the other module takes is usually set by the
+            // referencing code's own configuration: only the same module is judged.
+            let here = module_of_file(m, &e.file);
+            if targets
+                .iter()
+                .any(|&t| module_of_file(m, &m.get(t).file) != here)
+            {
+                continue;
+            }
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };

@@ -78,6 +78,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let name = u.title.as_str();
         if name.is_empty()
             || name.split("::").any(str::is_empty)
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'))
             || external.contains(&module_of(name))
         {
             continue;
