@@ -35,7 +35,12 @@
 //!
 //! The binary is replaced by another provider in the same change (package removed, a
 //! managed file added at the same path): the rule checks the resolved chain, not single
-//! resources, so this should not be reported; suppress if it is.
+//! resources, so this is not reported. Only what the change touches is reported, a
+//! drop-in (`foo.service.d/*.conf`) that goes away does not count as the unit, and a
+//! removal in another module counts only when a relationship ties it to the service (a
+//! linter sees every class at once; a compute role purging a package that a network
+//! role's service runs is not one catalog). Services in the other branch of a condition
+//! from the removal are never reported.
 //!
 //! ## References
 //!

@@ -1,9 +1,15 @@
 //! ## What it does
 //!
-//! Flags a service that this change restarts (a `notify`/`subscribe`/`~>` edge from
-//! something the change modifies, a unit file change, or `ensure => running` on a new
-//! service) when the executable it runs, after following links, is re-pointed, removed
-//! or replaced by the same change.
+//! Flags a service that this change restarts or starts (a `notify`/`subscribe`/`~>` edge
+//! from something the change modifies, such as a unit file whose template changed, or a
+//! new or changed `service`) when the change also touches what the service executes: the
+//! path from `binary`/`start` or from the `ExecStart=` of its managed unit file, in the
+//! base or the head revision, followed through managed links. A path is touched when it
+//! becomes a link, is re-pointed, removed (`ensure => absent`), emptied, given new
+//! content, or dropped from the catalog (Puppet then leaves whatever is on the hosts).
+//! The message gives the restart chain (`…systemd.erb changed → File['…'] → ~> →
+//! Service['…']`), what happens to each path, and who writes the file the service will
+//! run when nothing manages it (a deploy script doing `wget -O` onto it, say).
 //!
 //! ## Why is this bad?
 //!
@@ -38,8 +44,11 @@
 //!
 //! ## Exceptions
 //!
-//! Upgrades that are guarded by a validation step (`validate_cmd`, a version-check exec)
-//! ordered between the binary and the service.
+//! A deliberate, ordered upgrade is not reported: the file the service will finally run
+//! is managed with content (or by a package hint), nothing on the way is removed, emptied
+//! or dropped, and every touched resource is ordered before the service. A service whose
+//! binary is not known statically (a template tag in `ExecStart=`) is never reported.
+//! Suppress when a validation step outside Puppet guards the restart.
 //!
 //! ## References
 //!

@@ -1,8 +1,13 @@
 //! ## What it does
 //!
-//! Checks the change in reverse: the diff that `git revert` of this change would produce
-//! (head back to base) is run through the error-level rules, and any finding it would
-//! raise is reported on the forward change.
+//! Checks the change in reverse: the change that `git revert` would make (head back to
+//! base) is computed from the two models and run through the error-level rules about
+//! what services execute (`service-binary-relinked`, `service-binary-missing`,
+//! `service-binary-unmanaged`, `link-over-binary`, `empty-binary`). Every error they
+//! would raise is reported on the forward change, on the same resource, worded for the
+//! revert. It also names what the revert would leave behind: scripts this change adds
+//! that write, unsafely, the binary a service restarted by the revert would run (Puppet
+//! does not remove what leaves the catalog).
 //!
 //! ## Why is this bad?
 //!
