@@ -79,7 +79,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let after_chain = resolve(cx.after, &bin);
         let old_bin = before_of(cx, s).and_then(|b| binary(cx.before, b));
         let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
-        let touches = touches(cx, &after_chain, before_chain.as_ref());
+        let mut touches = touches(cx, &after_chain, before_chain.as_ref());
+        // A resource in another branch of a condition from the service never meets it.
+        touches.retain(|t| t.res.map_or(true, |r| !cx.after.exclusive(r, s)));
         if touches.is_empty() || is_safe(cx, s, &after_chain, &touches) {
             continue;
         }
@@ -277,6 +279,13 @@ mod tests {
                 c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
                 c
             },
+            // The service (and its unit) in one branch of an `if`, the link in the other.
+            unit_change(
+                "/usr/local/bin/foo",
+                "/usr/bin/foo",
+                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  }\n}\n",
+                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  } else {\n    file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  }\n}\n",
+            ),
             // A unit template change through a define with `restart => false`: no restart.
             {
                 let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";
