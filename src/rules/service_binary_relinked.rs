@@ -59,8 +59,8 @@ use crate::diagnostic::{Finding, Side};
 
 use super::common::{provider_of, related, resolve, Chain};
 use super::services::{
-    at_service, before_of, binary, exec_start_related, restart_reason, touch_at, unsafe_writers,
-    Touch,
+    at_service, before_of, binary, exclusive, exec_start_related, restart_reason, touch_at,
+    unsafe_writers, Touch,
 };
 use super::{finding, lookup, Context};
 
@@ -81,7 +81,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
         let mut touches = touches(cx, &after_chain, before_chain.as_ref());
         // A resource in another branch of a condition from the service never meets it.
-        touches.retain(|t| t.res.map_or(true, |r| !cx.after.exclusive(r, s)));
+        touches.retain(|t| t.res.map_or(true, |r| !exclusive(cx.after, r, s)));
         if touches.is_empty() || is_safe(cx, s, &after_chain, &touches) {
             continue;
         }
