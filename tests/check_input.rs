@@ -610,7 +610,7 @@ fn missing_objects_fail_at_load_time() {
         &check(r.path(), &[]),
         &[
             "modules/k8s/manifests/init.pp",
-            "missing from the object database",
+            "object not found",
             "git fsck",
         ],
     );
