@@ -21,6 +21,17 @@ pub enum Error {
     #[error("{0}")]
     #[diagnostic(code(preflight::usage))]
     Usage(String),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<crate::config::ConfigError>),
+
+    #[error("git: {message}")]
+    #[diagnostic(
+        code(preflight::git),
+        help("check that --repo points into a git repository and that the revision exists")
+    )]
+    Git { message: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,8 +1,361 @@
-//! `puppet-preflight resources` (being built).
+//! `puppet-preflight resources`: the model the tool extracts from a revision, for users
+//! (what did it understand?) and for tests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::LineIndex;
+use crate::error::Error;
+use crate::input::{Blob, EntryKind, Tree, TreeEntry};
+use crate::model::{Model, ModelOptions, ParseCache};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Read this git revision (commit, branch, tag) instead of files on disk.
+    #[arg(long)]
+    pub rev: Option<String>,
+    /// The repository root (default: the current directory, or the single directory given).
+    #[arg(long)]
+    pub repo: Option<PathBuf>,
+    /// Files or directories. With --repo or --rev they only filter what is shown.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
 
-pub fn run(_args: Args) -> miette::Result<i32> {
-    Err(miette::miette!("`resources` is not implemented yet"))
+pub fn run(args: Args) -> miette::Result<i32> {
+    let (tree, filters) = load(&args)?;
+    let cache = ParseCache::new();
+    let model = Model::build(&tree, &ModelOptions::default(), &cache);
+    let shown =
+        |file: &str| filters.is_empty() || filters.iter().any(|f| file.starts_with(f.as_str()));
+    match args.format {
+        Format::Json => {
+            let list = to_json(&model, &tree, &shown);
+            let text =
+                serde_json::to_string_pretty(&list).map_err(|e| Error::Usage(e.to_string()))?;
+            println!("{text}");
+        }
+        Format::Human => print_human(&model, &tree, &shown),
+    }
+    Ok(0)
+}
+
+/// The tree to model and the repository-relative prefixes to show.
+fn load(args: &Args) -> Result<(Tree, Vec<String>), Error> {
+    if let Some(rev) = &args.rev {
+        let root = args.repo.clone().unwrap_or_else(|| PathBuf::from("."));
+        let tree = tree_from_git(&root, rev)?;
+        let filters = args.paths.iter().map(|p| rel_str(p)).collect();
+        return Ok((tree, filters));
+    }
+    if let Some(root) = &args.repo {
+        let tree = tree_from_dir(root)?;
+        let filters = args
+            .paths
+            .iter()
+            .map(|p| rel_str(p.strip_prefix(root).unwrap_or(p)))
+            .collect();
+        return Ok((tree, filters));
+    }
+    match args.paths.as_slice() {
+        [] => Ok((tree_from_dir(Path::new("."))?, Vec::new())),
+        [one] if one.is_dir() => Ok((tree_from_dir(one)?, Vec::new())),
+        many => {
+            let mut tree = Tree::default();
+            for p in many {
+                if !p.exists() {
+                    return Err(Error::Io {
+                        path: p.display().to_string(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "no such file or directory",
+                        ),
+                    });
+                }
+                add_path(&mut tree, Path::new("."), p)?;
+            }
+            Ok((tree, Vec::new()))
+        }
+    }
+}
+
+fn rel_str(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.trim_start_matches("./").to_string()
+}
+
+/// Every file under `root` (hidden directories such as `.git` skipped), paths relative to
+/// `root`.
+pub fn tree_from_dir(root: &Path) -> Result<Tree, Error> {
+    if !root.is_dir() {
+        return Err(Error::Io {
+            path: root.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+        });
+    }
+    let mut tree = Tree::default();
+    add_path(&mut tree, root, root)?;
+    Ok(tree)
+}
+
+fn add_path(tree: &mut Tree, root: &Path, path: &Path) -> Result<(), Error> {
+    let walker = walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| Error::Io {
+            path: e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("directory loop")),
+        })?;
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let p = entry.path();
+        let rel = rel_str(p.strip_prefix(root).unwrap_or(p));
+        let (kind, data) = if ft.is_symlink() {
+            let t = std::fs::read_link(p).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+            (
+                EntryKind::Symlink,
+                t.to_string_lossy().into_owned().into_bytes(),
+            )
+        } else {
+            let data = std::fs::read(p).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+            (
+                if is_executable(&entry) {
+                    EntryKind::Executable
+                } else {
+                    EntryKind::File
+                },
+                data,
+            )
+        };
+        tree.files.insert(
+            rel,
+            TreeEntry {
+                kind,
+                blob: Arc::new(Blob {
+                    id: None,
+                    data: data.into(),
+                }),
+            },
+        );
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn is_executable(e: &walkdir::DirEntry) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    e.metadata()
+        .map(|m| m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &walkdir::DirEntry) -> bool {
+    false
+}
+
+/// The tree of `rev` in the repository containing `dir`, read from the object database.
+pub fn tree_from_git(dir: &Path, rev: &str) -> Result<Tree, Error> {
+    let git = |e: git2::Error| Error::Git {
+        message: e.message().to_string(),
+    };
+    let repo = git2::Repository::discover(dir).map_err(git)?;
+    let obj = repo.revparse_single(rev).map_err(|e| Error::Git {
+        message: format!("cannot resolve revision '{rev}': {}", e.message()),
+    })?;
+    let gtree = obj.peel_to_tree().map_err(git)?;
+    let mut tree = Tree::default();
+    let mut failure: Option<git2::Error> = None;
+    gtree
+        .walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            let kind = match entry.filemode() {
+                0o100755 => EntryKind::Executable,
+                0o120000 => EntryKind::Symlink,
+                0o160000 => EntryKind::Submodule,
+                0o100644 | 0o100664 => EntryKind::File,
+                _ => return git2::TreeWalkResult::Ok,
+            };
+            let path = format!("{root}{}", entry.name().unwrap_or(""));
+            let data: Arc<[u8]> = if kind == EntryKind::Submodule {
+                Arc::from(Vec::new())
+            } else {
+                match repo.find_blob(entry.id()) {
+                    Ok(b) => Arc::from(b.content()),
+                    Err(e) => {
+                        failure = Some(e);
+                        return git2::TreeWalkResult::Abort;
+                    }
+                }
+            };
+            tree.files.insert(
+                path,
+                TreeEntry {
+                    kind,
+                    blob: Arc::new(Blob {
+                        id: Some(entry.id().to_string()),
+                        data,
+                    }),
+                },
+            );
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(git)?;
+    if let Some(e) = failure {
+        return Err(git(e));
+    }
+    Ok(tree)
+}
+
+/// Line (1-based) of a byte offset in a file of the tree.
+struct Lines<'t> {
+    tree: &'t Tree,
+    cache: BTreeMap<String, LineIndex>,
+}
+
+impl<'t> Lines<'t> {
+    fn line(&mut self, file: &str, offset: u32) -> usize {
+        let tree = self.tree;
+        let idx = self
+            .cache
+            .entry(file.to_string())
+            .or_insert_with(|| LineIndex::new(tree.text(file).unwrap_or("")));
+        idx.line_of(offset) + 1
+    }
+}
+
+/// The JSON list of `resources --format json` (see DESIGN.md).
+pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serde_json::Value {
+    use serde_json::json;
+    let mut lines = Lines {
+        tree,
+        cache: BTreeMap::new(),
+    };
+    let mut out = Vec::new();
+    for (id, r) in model.resources.iter().enumerate() {
+        if !shown(&r.file) {
+            continue;
+        }
+        let mut attrs = serde_json::Map::new();
+        for a in &r.attrs {
+            attrs.insert(a.name.clone(), a.value.to_json());
+        }
+        let guard: Vec<String> = r.guard.iter().map(|g| model.guard_text(g)).collect();
+        let mut o = json!({
+            "type": r.ty,
+            "title": r.title.to_json(),
+            "file": &*r.file,
+            "line": lines.line(&r.file, r.span.start),
+            "attributes": attrs,
+            "guard": guard,
+            "scope": r.scope.to_string(),
+        });
+        if let Some(m) = o.as_object_mut() {
+            if r.form != crate::ast::ResourceForm::Regular {
+                let form = if r.form == crate::ast::ResourceForm::Virtual {
+                    "virtual"
+                } else {
+                    "exported"
+                };
+                m.insert("form".into(), json!(form));
+                m.insert("realized".into(), json!(r.realized));
+            }
+            if !r.define_chain.is_empty() {
+                let chain: Vec<String> = r
+                    .define_chain
+                    .iter()
+                    .map(|&d| model.get(d).display_ref())
+                    .collect();
+                m.insert("define_chain".into(), json!(chain));
+            }
+            let rels: Vec<serde_json::Value> = model
+                .edges_from(id)
+                .map(|e| json!({"op": if e.refresh { "~>" } else { "->" }, "to": model.get(e.to).display_ref()}))
+                .collect();
+            if !rels.is_empty() {
+                m.insert("relationships".into(), json!(rels));
+            }
+            let origin = match r.origin {
+                crate::model::Origin::Declared => None,
+                crate::model::Origin::EnsureResource => Some("ensure_resource"),
+                crate::model::Origin::CreateResources => Some("create_resources"),
+                crate::model::Origin::Undeclared => Some("undeclared"),
+            };
+            if let Some(o) = origin {
+                m.insert("origin".into(), json!(o));
+            }
+        }
+        out.push(o);
+    }
+    serde_json::Value::Array(out)
+}
+
+fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
+    let mut lines = Lines {
+        tree,
+        cache: BTreeMap::new(),
+    };
+    let mut count = 0;
+    for (id, r) in model.resources.iter().enumerate() {
+        if !shown(&r.file) {
+            continue;
+        }
+        count += 1;
+        let line = lines.line(&r.file, r.span.start);
+        let mut head = format!("{}  {}:{}  ({})", r.display_ref(), r.file, line, r.scope);
+        if r.form != crate::ast::ResourceForm::Regular {
+            head.push_str(if r.realized {
+                "  [virtual, realized]"
+            } else {
+                "  [virtual]"
+            });
+        }
+        println!("{head}");
+        for g in &r.guard {
+            println!("    when {}", model.guard_text(g));
+        }
+        for a in &r.attrs {
+            println!("    {} => {}", a.name, a.value);
+        }
+        for e in model.edges_from(id) {
+            println!(
+                "    {} {}",
+                if e.refresh { "~>" } else { "->" },
+                model.get(e.to).display_ref()
+            );
+        }
+    }
+    let s = &model.stats;
+    println!(
+        "\n{count} resources shown ({} in the model, {} symbolic values, {} relationships) from {} manifests",
+        s.resources, s.symbolic_values, s.edges, s.manifests
+    );
+    if s.manifests_with_syntax_errors > 0 {
+        println!(
+            "{} manifests have syntax errors; what could be parsed was evaluated (run `puppet-preflight parse` for details)",
+            s.manifests_with_syntax_errors
+        );
+    }
 }

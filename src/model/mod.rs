@@ -1,1 +1,435 @@
-//! (being built)
+//! The resource model: what one revision of the repository declares.
+//!
+//! [`Model::build`] parses every manifest of a [`Tree`] (through a shared [`ParseCache`], so
+//! files unchanged between the two sides are parsed once), evaluates them statically into
+//! [`Resource`]s with evaluated [`Value`]s, resolves relationships into [`Edge`]s, and
+//! builds the [`Index`] the rules query (managed paths, symlinks, packages, services and
+//! their binaries, module files and templates). [`ModelChange::compute`] diffs two models.
+//!
+//! Evaluation policy (a linter sees modules without node classification):
+//! - top-level code of the environment's manifests and every `node` body are evaluated
+//!   first (each node body in its own branch of one condition, so resources of different
+//!   nodes are exclusive);
+//! - a class is evaluated the first time something declares it (`include`, `contain`,
+//!   `require`, `class { … }`), with its parameters from the declaration, else hiera, else
+//!   the default; resource defaults are dynamically scoped through that chain;
+//! - afterwards every class nobody declared is evaluated once, with hiera/default
+//!   parameters, so the rules see the resources of all classes ([`Origin::Undeclared`]);
+//! - a class's resources carry only the guards inside the class body: the condition
+//!   around an `include` does not travel with the class (it is evaluated once).
+//!
+//! Nothing from the repository is executed: templates are read as text, custom functions
+//! yield symbolic values.
+
+mod cache;
+mod change;
+mod eval;
+mod functions;
+mod graph;
+mod hiera;
+mod index;
+mod unit;
+pub mod value;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::ast::{ResourceForm, Span};
+use crate::input::Tree;
+
+pub use cache::ParseCache;
+pub use change::{AttrDiff, ModelChange, ReasonStep, ResourceDiff, Restart};
+pub use hiera::Hiera;
+pub use index::{FileUse, Index, LinkInfo, ServiceBinary, ServiceInfo};
+pub use unit::{parse_unit, strip_template_tags, UnitInfo};
+pub use value::{SymPart, Symbolic, Value};
+
+/// Index of a resource in [`Model::resources`].
+pub type ResId = usize;
+
+/// Settings that change how a revision is evaluated.
+#[derive(Clone, Debug)]
+pub struct ModelOptions {
+    /// Modulepath entries relative to the repository root. `None`: read `environment.conf`,
+    /// else `["modules"]`.
+    pub modulepath: Option<Vec<String>>,
+    /// Hiera data files (repository-relative YAML) in lookup order. `None`: read
+    /// `hiera.yaml` (v5 levels that need no facts), else `hieradata/common.yaml` and
+    /// `data/common.yaml`.
+    pub hiera_files: Option<Vec<String>>,
+    /// Service name -> binary, used when nothing in the repository says.
+    pub service_binary_hints: BTreeMap<String, String>,
+    /// How deep defined types may nest before expansion stops.
+    pub max_define_depth: usize,
+    /// Puppet major version of the fleet (decides the default of `backup`).
+    pub puppet_major: u32,
+    /// A boolean class parameter that nothing in the repository sets (no declaration
+    /// parameter, no hiera key) keeps its default *and* the opposite value: hiera outside
+    /// the repository (per role, per host, per project) may flip it, so both branches of a
+    /// condition on it are evaluated, as exclusive branches. Off: the default is final.
+    pub open_flags: bool,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            modulepath: None,
+            hiera_files: None,
+            service_binary_hints: BTreeMap::new(),
+            max_define_depth: 16,
+            puppet_major: 7,
+            open_flags: true,
+        }
+    }
+}
+
+/// Where a resource was declared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Top,
+    Node(String),
+    Class(String),
+    Define { ty: String, title: String },
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Top => f.write_str("top"),
+            Scope::Node(n) => write!(f, "node {n}"),
+            Scope::Class(c) => write!(f, "class {c}"),
+            Scope::Define { ty, title } => {
+                write!(f, "define {}['{}']", value::capitalize_type(ty), title)
+            }
+        }
+    }
+}
+
+/// How a resource came to exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A resource expression in a manifest.
+    Declared,
+    /// `ensure_resource`, `ensure_resources` or `ensure_packages`.
+    EnsureResource,
+    /// `create_resources`.
+    CreateResources,
+    /// A class nobody declares, evaluated anyway with its defaults and hiera parameters.
+    Undeclared,
+}
+
+/// A condition evaluated with an unknown subject: its branches are all kept.
+#[derive(Clone, Debug)]
+pub struct Condition {
+    pub file: Arc<str>,
+    pub span: Span,
+    /// `if`, `unless`, `case`, `selector`, `node`.
+    pub kind: &'static str,
+    /// Source text of the tested expression (`$use_package`).
+    pub subject: String,
+}
+
+/// One step of a branch guard: condition `cond` took branch `branch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GuardStep {
+    pub cond: u32,
+    pub branch: u32,
+}
+
+/// Where an attribute's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrOrigin {
+    Declared,
+    /// A resource default (`File { backup => false }`) in scope.
+    Default,
+    /// A collector override block or a resource override (`File['/x'] { … }`).
+    Override,
+    /// A parameter of the defined type's instance (for the instance resource itself).
+    Param,
+}
+
+/// An evaluated attribute with the spans of its name and value.
+#[derive(Clone, Debug)]
+pub struct Attr {
+    pub name: String,
+    pub value: Value,
+    /// File holding the attribute text (a default or override may live elsewhere).
+    pub file: Arc<str>,
+    pub name_span: Span,
+    pub value_span: Span,
+    pub origin: AttrOrigin,
+}
+
+/// One resource of the catalogue (including class and defined-type instances).
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// Lowercase type: `file`, `service`, `class`, `systemd::unit_file`.
+    pub ty: String,
+    pub title: Value,
+    pub file: Arc<str>,
+    /// The declaration (resource body) span.
+    pub span: Span,
+    pub title_span: Span,
+    pub attrs: Vec<Attr>,
+    pub scope: Scope,
+    pub guard: Vec<GuardStep>,
+    pub form: ResourceForm,
+    /// Virtual or exported resources realised by a collector or `realize`.
+    pub realized: bool,
+    /// The innermost class or defined-type instance that contains this resource.
+    pub container: Option<ResId>,
+    /// Defined-type instances this resource was expanded from, outermost first.
+    pub define_chain: Vec<ResId>,
+    pub origin: Origin,
+    /// Module of the code that declared it.
+    pub module: Option<String>,
+}
+
+impl Resource {
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.attr(name).map(|a| &a.value)
+    }
+
+    /// The title as text when known.
+    pub fn title_str(&self) -> Option<&str> {
+        self.title.as_str()
+    }
+
+    /// `File['/x']`.
+    pub fn display_ref(&self) -> String {
+        let t = match &self.title {
+            Value::Str(s) => s.clone(),
+            v => v.to_string(),
+        };
+        format!("{}['{}']", value::capitalize_type(&self.ty), t)
+    }
+
+    /// The namevar's value (file `path`, package/service `name`, exec `command`) or title.
+    pub fn name_value(&self) -> &Value {
+        let nv = match self.ty.as_str() {
+            "file" => "path",
+            "exec" => "command",
+            _ => "name",
+        };
+        self.get(nv).unwrap_or(&self.title)
+    }
+
+    /// Whether the resource is applied: not virtual/exported, or realised.
+    pub fn is_live(&self) -> bool {
+        self.form == ResourceForm::Regular || self.realized
+    }
+
+    /// The effective `backup` of a file: its attribute (own or from a default), else the
+    /// default of the Puppet version (`false` from 7, `"puppet"` before).
+    pub fn effective_backup(&self, puppet_major: u32) -> Value {
+        match self.get("backup") {
+            Some(v) => v.clone(),
+            None if puppet_major >= 7 => Value::Bool(false),
+            None => Value::str("puppet"),
+        }
+    }
+}
+
+/// A relationship edge between two resources (either may be a class or define instance;
+/// such edges apply to everything the container holds).
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub from: ResId,
+    pub to: ResId,
+    /// `~>`, `notify`, `subscribe`: the target is refreshed when the source changes.
+    pub refresh: bool,
+    pub file: Arc<str>,
+    pub span: Span,
+    /// `require`, `before`, `notify`, `subscribe`, `->`, `~>`, `<-`, `<~`, `require()`.
+    pub via: &'static str,
+}
+
+/// A class or define defined in the repository.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    pub file: Arc<str>,
+    pub span: Span,
+}
+
+/// A reference (relationship, `realize`, override) to a resource declared nowhere.
+#[derive(Clone, Debug)]
+pub struct UnresolvedRef {
+    pub ty: String,
+    pub title: String,
+    pub file: Arc<str>,
+    pub span: Span,
+}
+
+/// Something the evaluator could not do (depth bound, cycle, …), for `--verbose` output.
+#[derive(Clone, Debug)]
+pub struct EvalNote {
+    pub file: Arc<str>,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Counts for benchmarks and regression checks.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub manifests: usize,
+    pub manifests_with_syntax_errors: usize,
+    pub resources: usize,
+    pub symbolic_values: usize,
+    pub edges: usize,
+    /// Wall time of each phase of [`Model::build`].
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+/// One revision of the repository, evaluated.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub resources: Vec<Resource>,
+    pub edges: Vec<Edge>,
+    pub conditions: Vec<Condition>,
+    pub classes: BTreeMap<String, Definition>,
+    pub defines: BTreeMap<String, Definition>,
+    /// `include`/`contain`/`require`/`class {}` of a class that exists nowhere.
+    pub unresolved_classes: Vec<UnresolvedRef>,
+    /// Relationship targets and `realize`/override references that match nothing.
+    pub unresolved_refs: Vec<UnresolvedRef>,
+    pub notes: Vec<EvalNote>,
+    pub modulepath: Vec<String>,
+    pub hiera: Hiera,
+    pub index: Index,
+    pub stats: Stats,
+    /// (type, key) -> resources; key is the normalised title and namevar.
+    by_key: HashMap<(String, String), Vec<ResId>>,
+    /// container -> directly contained resources.
+    children: Vec<Vec<ResId>>,
+    /// from -> edge indices.
+    out_edges: Vec<Vec<usize>>,
+}
+
+/// Normalise a resource key: file paths lose `//` and a trailing `/`; class names lose a
+/// leading `::` and are lowercased.
+pub fn normalize_key(ty: &str, title: &str) -> String {
+    match ty {
+        "file" => normalize_path(title),
+        "class" => title.trim_start_matches("::").to_ascii_lowercase(),
+        _ => title.to_string(),
+    }
+}
+
+/// `/a//b/` -> `/a/b`; `/` stays `/`.
+pub fn normalize_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut prev_slash = false;
+    for c in p.chars() {
+        if c == '/' {
+            if prev_slash {
+                continue;
+            }
+            prev_slash = true;
+        } else {
+            prev_slash = false;
+        }
+        out.push(c);
+    }
+    while out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+impl Model {
+    /// Parse (through `cache`) and evaluate every manifest of `tree`.
+    pub fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
+        eval::build(tree, opts, cache)
+    }
+
+    /// Resources whose title or namevar is `title` (normalised) for type `ty`.
+    pub fn find(&self, ty: &str, title: &str) -> &[ResId] {
+        let key = (ty.to_ascii_lowercase(), normalize_key(ty, title));
+        self.by_key.get(&key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn get(&self, id: ResId) -> &Resource {
+        &self.resources[id]
+    }
+
+    /// Whether two resources sit in different branches of the same condition, so that no
+    /// compilation contains both.
+    pub fn exclusive(&self, a: ResId, b: ResId) -> bool {
+        let (ga, gb) = (&self.resources[a].guard, &self.resources[b].guard);
+        ga.iter()
+            .any(|x| gb.iter().any(|y| x.cond == y.cond && x.branch != y.branch))
+    }
+
+    /// Human text of a guard: `if $use_package (then)`.
+    pub fn guard_text(&self, g: &GuardStep) -> String {
+        match self.conditions.get(g.cond as usize) {
+            Some(c) => {
+                let branch = match (c.kind, g.branch) {
+                    ("if", 0) => "then".to_string(),
+                    ("if", _) => "else".to_string(),
+                    ("unless", 0) => "unless-body".to_string(),
+                    ("unless", _) => "else".to_string(),
+                    (_, b) => format!("option {}", b + 1),
+                };
+                format!("{} {} ({branch})", c.kind, c.subject)
+            }
+            None => format!("condition {} branch {}", g.cond, g.branch),
+        }
+    }
+
+    /// Containers of `id`, innermost first.
+    pub fn ancestors(&self, id: ResId) -> impl Iterator<Item = ResId> + '_ {
+        std::iter::successors(self.resources[id].container, move |&c| {
+            self.resources[c].container
+        })
+    }
+
+    /// `id` and everything it contains, transitively.
+    pub fn descendants_or_self(&self, id: ResId) -> Vec<ResId> {
+        graph::descendants_or_self(&self.children, id)
+    }
+
+    /// Edges leaving `id` itself (not its containers).
+    pub fn edges_from(&self, id: ResId) -> impl Iterator<Item = &Edge> + '_ {
+        self.out_edges
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(move |&e| &self.edges[e])
+    }
+
+    /// Is there an ordering path (any edge kind, containment applied) from `a` to `b`?
+    /// Used by restart-before-binary: "is the binary's resource applied before the service".
+    pub fn ordering_path(&self, a: ResId, b: ResId) -> bool {
+        graph::path_exists(self, a, b, false)
+    }
+
+    /// Is there a path of refresh edges from `a` to `b`?
+    pub fn refresh_path(&self, a: ResId, b: ResId) -> bool {
+        graph::path_exists(self, a, b, true)
+    }
+
+    /// Lines of a resource for display, given the file text.
+    pub fn live_resources(&self) -> impl Iterator<Item = (ResId, &Resource)> {
+        self.resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_live())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_normalisation() {
+        assert_eq!(normalize_path("/usr//bin/"), "/usr/bin");
+        assert_eq!(normalize_path("/"), "/");
+        assert_eq!(normalize_key("class", "::K8s::Master"), "k8s::master");
+    }
+}

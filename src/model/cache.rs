@@ -1,0 +1,84 @@
+//! Parsed manifests shared between the two sides of a change.
+//!
+//! Keyed by the git blob id when there is one, else by a hash of the content, so a file
+//! unchanged between "before" and "after" is parsed once. Parsing runs in parallel (rayon).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::input::Blob;
+use crate::parser::{self, Parsed};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Oid(String),
+    Content(u64, usize),
+}
+
+fn key_of(blob: &Blob) -> Key {
+    match &blob.id {
+        Some(id) => Key::Oid(id.clone()),
+        None => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            blob.data.hash(&mut h);
+            Key::Content(h.finish(), blob.data.len())
+        }
+    }
+}
+
+/// A thread-safe cache of parse results.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    map: Mutex<HashMap<Key, Arc<Parsed>>>,
+    parsed: Mutex<usize>,
+}
+
+impl ParseCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many files were actually parsed (cache misses) so far.
+    pub fn parse_count(&self) -> usize {
+        self.parsed.lock().map(|g| *g).unwrap_or(0)
+    }
+
+    /// Parse every blob not yet in the cache (in parallel) and return all results, in order.
+    /// Blobs that are not UTF-8 yield `None`.
+    pub fn parse_all(&self, blobs: &[&Arc<Blob>]) -> Vec<Option<Arc<Parsed>>> {
+        let keys: Vec<Key> = blobs.iter().map(|b| key_of(b)).collect();
+        let missing: Vec<(usize, &Arc<Blob>)> = {
+            let map = match self.map.lock() {
+                Ok(m) => m,
+                Err(p) => p.into_inner(),
+            };
+            let mut seen = std::collections::HashSet::new();
+            blobs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !map.contains_key(&keys[*i]) && seen.insert(keys[*i].clone()))
+                .map(|(i, b)| (i, *b))
+                .collect()
+        };
+        let fresh: Vec<(usize, Option<Arc<Parsed>>)> = missing
+            .par_iter()
+            .map(|(i, b)| (*i, b.text().map(|t| Arc::new(parser::parse(t)))))
+            .collect();
+        let mut map = match self.map.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if let Ok(mut n) = self.parsed.lock() {
+            *n += fresh.len();
+        }
+        for (i, p) in fresh {
+            if let Some(p) = p {
+                map.insert(keys[i].clone(), p);
+            }
+        }
+        keys.iter().map(|k| map.get(k).cloned()).collect()
+    }
+}

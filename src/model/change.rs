@@ -1,0 +1,286 @@
+//! What a change does to the model: resource-level diff and the services it restarts.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use super::graph::successors;
+use super::value::Value;
+use super::{normalize_key, Model, ResId};
+use crate::input::Change;
+
+/// One attribute that differs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttrDiff {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A resource present on both sides with different attributes (or different content
+/// through a changed template/module file).
+#[derive(Clone, Debug)]
+pub struct ResourceDiff {
+    pub before: ResId,
+    pub after: ResId,
+    pub attrs: Vec<AttrDiff>,
+    /// Repository files (templates, module files) the resource reads that changed.
+    pub changed_files: Vec<String>,
+}
+
+/// One step of the explanation of a restart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReasonStep {
+    pub text: String,
+    /// The after-side resource this step is about, if any.
+    pub res: Option<ResId>,
+}
+
+/// A service the change restarts (or starts), with why.
+#[derive(Clone, Debug)]
+pub struct Restart {
+    /// After-side service resource.
+    pub service: ResId,
+    pub reason: Vec<ReasonStep>,
+}
+
+impl Restart {
+    /// `template modules/k8s/templates/x.erb changed → File['/lib/…'] → ~> → Service['x']`.
+    pub fn reason_text(&self) -> String {
+        self.reason
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ModelChange {
+    /// After-side resources with no before-side counterpart.
+    pub added: Vec<ResId>,
+    /// Before-side resources with no after-side counterpart.
+    pub removed: Vec<ResId>,
+    pub changed: Vec<ResourceDiff>,
+    pub restarts: Vec<Restart>,
+    /// After id -> before id for every matched pair (changed or not).
+    pub matched: HashMap<ResId, ResId>,
+}
+
+fn key_of(m: &Model, id: ResId) -> (String, String) {
+    let r = &m.resources[id];
+    let title = match &r.title {
+        Value::Str(s) => s.clone(),
+        v => v.to_string(),
+    };
+    (r.ty.clone(), normalize_key(&r.ty, &title))
+}
+
+fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
+    m.resources[id]
+        .attrs
+        .iter()
+        .map(|a| (a.name.as_str(), &a.value))
+        .collect()
+}
+
+impl ModelChange {
+    pub fn compute(before: &Model, after: &Model, change: &Change) -> ModelChange {
+        let changed_paths: HashSet<&str> = change
+            .files
+            .iter()
+            .flat_map(|f| [f.old_path.as_deref(), f.new_path.as_deref()])
+            .flatten()
+            .collect();
+        let mut groups_b: HashMap<(String, String), Vec<ResId>> = HashMap::new();
+        for id in 0..before.resources.len() {
+            groups_b.entry(key_of(before, id)).or_default().push(id);
+        }
+        let mut groups_a: Vec<((String, String), Vec<ResId>)> = Vec::new();
+        let mut pos: HashMap<(String, String), usize> = HashMap::new();
+        for id in 0..after.resources.len() {
+            let k = key_of(after, id);
+            match pos.get(&k) {
+                Some(&i) => groups_a[i].1.push(id),
+                None => {
+                    pos.insert(k.clone(), groups_a.len());
+                    groups_a.push((k, vec![id]));
+                }
+            }
+        }
+        // Resource -> repository files it reads (templates, module files, sources).
+        let mut uses_of: HashMap<ResId, Vec<&str>> = HashMap::new();
+        for u in &after.index.file_uses {
+            if let Some(p) = &u.file_ref.resolved {
+                uses_of.entry(u.res).or_default().push(p.as_str());
+            }
+        }
+        let mut out = ModelChange::default();
+        let mut seen_b: HashSet<ResId> = HashSet::new();
+        for (k, ids) in &groups_a {
+            let bs = groups_b.get(k).cloned().unwrap_or_default();
+            for (i, &a) in ids.iter().enumerate() {
+                let Some(&b) = bs.get(i) else {
+                    out.added.push(a);
+                    continue;
+                };
+                seen_b.insert(b);
+                out.matched.insert(a, b);
+                let (ma, mb) = (attr_map(after, a), attr_map(before, b));
+                let mut diffs = Vec::new();
+                for (name, va) in &ma {
+                    match mb.get(name) {
+                        Some(vb) if vb == va => {}
+                        vb => diffs.push(AttrDiff {
+                            name: name.to_string(),
+                            before: vb.map(|v| (*v).clone()),
+                            after: Some((*va).clone()),
+                        }),
+                    }
+                }
+                for (name, vb) in &mb {
+                    if !ma.contains_key(name) {
+                        diffs.push(AttrDiff {
+                            name: name.to_string(),
+                            before: Some((*vb).clone()),
+                            after: None,
+                        });
+                    }
+                }
+                let mut files: Vec<String> = uses_of
+                    .get(&a)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| changed_paths.contains(*p))
+                    .map(|p| p.to_string())
+                    .collect();
+                files.dedup();
+                if !diffs.is_empty() || !files.is_empty() {
+                    out.changed.push(ResourceDiff {
+                        before: b,
+                        after: a,
+                        attrs: diffs,
+                        changed_files: files,
+                    });
+                }
+            }
+        }
+        out.removed = (0..before.resources.len())
+            .filter(|b| !seen_b.contains(b))
+            .collect();
+        out.restarts = restarts(after, &out);
+        out
+    }
+
+    /// The diff of an after-side resource, if it changed.
+    pub fn diff_of(&self, after: ResId) -> Option<&ResourceDiff> {
+        self.changed.iter().find(|d| d.after == after)
+    }
+
+    pub fn restart_of(&self, service: ResId) -> Option<&Restart> {
+        self.restarts.iter().find(|r| r.service == service)
+    }
+}
+
+/// Why an after-side resource counts as changed (first step of a reason chain).
+fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<String> {
+    let r = after.get(id);
+    if ch.added.contains(&id) {
+        return Some(format!("{} added", r.display_ref()));
+    }
+    let d = ch.diff_of(id)?;
+    if let Some(f) = d.changed_files.first() {
+        return Some(format!("{f} changed → {}", r.display_ref()));
+    }
+    let names: Vec<&str> = d.attrs.iter().map(|a| a.name.as_str()).collect();
+    Some(format!(
+        "{} changed ({})",
+        r.display_ref(),
+        names.join(", ")
+    ))
+}
+
+/// Resources that handle a refresh and emit a further event.
+fn relays(ty: &str) -> bool {
+    matches!(ty, "service" | "exec" | "anchor")
+}
+
+fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
+    let mut found: BTreeMap<ResId, Vec<ReasonStep>> = BTreeMap::new();
+    let mut sources: Vec<ResId> = ch.added.clone();
+    sources.extend(ch.changed.iter().map(|d| d.after));
+    sources.sort_unstable();
+    sources.dedup();
+    // A service whose own attributes changed (or that is new) is (re)started itself.
+    for &s in &sources {
+        let r = after.get(s);
+        if r.ty == "service" && r.is_live() {
+            if let Some(t) = change_text(after, ch, s) {
+                found.entry(s).or_insert_with(|| {
+                    vec![ReasonStep {
+                        text: t,
+                        res: Some(s),
+                    }]
+                });
+            }
+        }
+    }
+    // Refresh events travel along ~> edges from every changed resource (not from class
+    // or define instances themselves: their contents change, they do not).
+    let mut visited: HashSet<ResId> = HashSet::new();
+    let mut queue: VecDeque<(ResId, Vec<ReasonStep>)> = VecDeque::new();
+    for &s in &sources {
+        let r = after.get(s);
+        if r.ty == "class" || after.defines.contains_key(&r.ty) || !r.is_live() {
+            continue;
+        }
+        if let Some(t) = change_text(after, ch, s) {
+            visited.insert(s);
+            queue.push_back((
+                s,
+                vec![ReasonStep {
+                    text: t,
+                    res: Some(s),
+                }],
+            ));
+        }
+    }
+    while let Some((x, chain)) = queue.pop_front() {
+        for (t, ei) in successors(after, x, true) {
+            let tr = after.get(t);
+            if !tr.is_live() || !relays(&tr.ty) {
+                continue;
+            }
+            let e = &after.edges[ei];
+            let via = if e.from == x {
+                e.via.to_string()
+            } else {
+                format!("{} (on {})", e.via, after.get(e.from).display_ref())
+            };
+            let mut c = chain.clone();
+            c.push(ReasonStep {
+                text: via,
+                res: None,
+            });
+            if e.to != t {
+                // The edge lands on a class or define instance that contains the target.
+                c.push(ReasonStep {
+                    text: after.get(e.to).display_ref(),
+                    res: Some(e.to),
+                });
+            }
+            c.push(ReasonStep {
+                text: tr.display_ref(),
+                res: Some(t),
+            });
+            if tr.ty == "service" {
+                found.entry(t).or_insert_with(|| c.clone());
+            }
+            if visited.insert(t) {
+                queue.push_back((t, c));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(service, reason)| Restart { service, reason })
+        .collect()
+}

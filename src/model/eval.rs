@@ -1,0 +1,2634 @@
+//! Static evaluation of parsed manifests into resources (see the policy in `mod.rs`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::functions::call_pure;
+use super::hiera::Hiera;
+use super::value::{FileRef, SymPart, Value};
+use super::{
+    normalize_key, Attr, AttrOrigin, Condition, Definition, Edge, EvalNote, GuardStep, Model,
+    ModelOptions, Origin, ResId, Resource, Scope, UnresolvedRef,
+};
+use crate::ast::{
+    AssignOp, AttrOp, AttrOperator, BinaryOp, Block, Expr, ExprKind, Lambda, Param, RelOp,
+    ResourceBody, ResourceForm, Span, StrPart, UnaryOp,
+};
+use crate::input::Tree;
+use crate::parser::Parsed;
+
+use super::ParseCache;
+
+/// Upper bound on iterations of `each`/`map` over one collection.
+const MAX_ITER: usize = 10_000;
+
+const METAPARAMS: [&str; 4] = ["require", "before", "notify", "subscribe"];
+
+/// Data types that look like resource references when indexed (`Optional[String]`).
+const DATA_TYPES: [&str; 30] = [
+    "any",
+    "array",
+    "boolean",
+    "callable",
+    "catalogentry",
+    "collection",
+    "data",
+    "default",
+    "enum",
+    "float",
+    "hash",
+    "integer",
+    "iterable",
+    "iterator",
+    "notundef",
+    "numeric",
+    "optional",
+    "pattern",
+    "regexp",
+    "runtime",
+    "scalar",
+    "semver",
+    "semverrange",
+    "sensitive",
+    "string",
+    "struct",
+    "timespan",
+    "timestamp",
+    "tuple",
+    "variant",
+];
+
+/// Built-in resource types of Puppet 7 (and its core modules) that have no `define`.
+const BUILTIN_TYPES: [&str; 30] = [
+    "file",
+    "service",
+    "package",
+    "exec",
+    "user",
+    "group",
+    "cron",
+    "host",
+    "mount",
+    "notify",
+    "schedule",
+    "stage",
+    "tidy",
+    "filebucket",
+    "resources",
+    "ssh_authorized_key",
+    "sshkey",
+    "augeas",
+    "selboolean",
+    "selmodule",
+    "yumrepo",
+    "zfs",
+    "zone",
+    "zpool",
+    "mailalias",
+    "k5login",
+    "maillist",
+    "router",
+    "anchor",
+    "concat",
+];
+
+pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
+    let t0 = std::time::Instant::now();
+    let modulepath = read_modulepath(tree, opts);
+    let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
+
+    let manifests: Vec<(&str, &Arc<crate::input::Blob>)> = tree
+        .files
+        .iter()
+        .filter(|(p, e)| is_manifest(p) && e.kind != crate::input::EntryKind::Symlink)
+        .map(|(p, e)| (p.as_str(), &e.blob))
+        .collect();
+    let blobs: Vec<&Arc<crate::input::Blob>> = manifests.iter().map(|(_, b)| *b).collect();
+    let parsed = cache.parse_all(&blobs);
+    let t_parse = t0.elapsed();
+    let files: Vec<ParsedFile> = manifests
+        .iter()
+        .zip(parsed)
+        .filter_map(|((path, blob), p)| {
+            Some(ParsedFile {
+                path: Arc::from(*path),
+                text: blob.text()?,
+                parsed: p?,
+                in_module: module_of_path(&modulepath, path).is_some(),
+            })
+        })
+        .collect();
+
+    let mut ev = Ev::new(tree, opts, modulepath, hiera);
+    ev.model.stats.manifests = files.len();
+    ev.model.stats.manifests_with_syntax_errors =
+        files.iter().filter(|f| !f.parsed.errors.is_empty()).count();
+    for f in &files {
+        ev.texts.insert(f.path.clone(), f.text);
+        ev.collect_defs(&f.path, &f.parsed.program.statements, "");
+    }
+    ev.run(&files);
+    let t_eval = t0.elapsed();
+    let mut m = ev.finish();
+    m.stats.timings = vec![
+        ("parse", t_parse),
+        ("evaluate", t_eval - t_parse),
+        ("relations+index", t0.elapsed() - t_eval),
+    ];
+    m
+}
+
+struct ParsedFile<'a> {
+    path: Arc<str>,
+    text: &'a str,
+    parsed: Arc<Parsed>,
+    in_module: bool,
+}
+
+/// Manifests: `*.pp` outside module examples/tests/spec fixtures.
+fn is_manifest(path: &str) -> bool {
+    path.ends_with(".pp")
+        && !path.split('/').any(|seg| {
+            matches!(
+                seg,
+                "examples" | "tests" | "spec" | "fixtures" | "acceptance"
+            ) || seg.starts_with('.')
+        })
+}
+
+/// `modulepath = a:b:$basemodulepath` in `environment.conf`, relative entries only.
+fn read_modulepath(tree: &Tree, opts: &ModelOptions) -> Vec<String> {
+    if let Some(mp) = &opts.modulepath {
+        return mp.clone();
+    }
+    if let Some(text) = tree.text("environment.conf") {
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("modulepath") {
+                if let Some(v) = rest.trim_start().strip_prefix('=') {
+                    let entries: Vec<String> = v
+                        .trim()
+                        .trim_matches('"')
+                        .split(':')
+                        .map(|e| e.trim().trim_start_matches("./").trim_end_matches('/'))
+                        .filter(|e| !e.is_empty() && !e.starts_with('$') && !e.starts_with('/'))
+                        .map(String::from)
+                        .collect();
+                    if !entries.is_empty() {
+                        return entries;
+                    }
+                }
+            }
+        }
+    }
+    vec!["modules".to_string()]
+}
+
+/// The module a repository path belongs to (`modules/k8s/manifests/x.pp` -> `k8s`).
+pub(super) fn module_of_path<'p>(modulepath: &[String], path: &'p str) -> Option<&'p str> {
+    for mp in modulepath {
+        let rest = if mp == "." || mp.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(mp.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        if let Some(rest) = rest {
+            if let Some((m, _)) = rest.split_once('/') {
+                return Some(m);
+            }
+        }
+    }
+    None
+}
+
+#[derive(Clone, Copy)]
+struct ClassDef<'a> {
+    file: &'a Arc<str>,
+    params: &'a [Param],
+    parent: Option<&'a str>,
+    body: &'a Block,
+}
+
+#[derive(Clone, Copy)]
+struct DefineDef<'a> {
+    file: &'a Arc<str>,
+    params: &'a [Param],
+    body: &'a Block,
+}
+
+#[derive(Default)]
+struct VarScope {
+    vars: HashMap<String, Value>,
+    parent: Option<usize>,
+}
+
+struct Frame {
+    defaults: Vec<(String, Vec<Attr>)>,
+    parent: Option<usize>,
+    created: Vec<ResId>,
+}
+
+#[derive(Clone, Copy)]
+enum ClassState {
+    Evaluating { res: ResId, scope: usize },
+    Done { res: ResId, scope: usize },
+}
+
+#[derive(Clone)]
+struct Env {
+    file: Arc<str>,
+    scope: usize,
+    frame: usize,
+    guard: Vec<GuardStep>,
+    container: Option<ResId>,
+    define_chain: Vec<ResId>,
+    kind: Scope,
+    module: Option<String>,
+    define_stack: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+enum Endpoint {
+    Res(ResId),
+    Ref { ty: String, title: String },
+    Collector(usize),
+}
+
+struct PendingRel {
+    from: Vec<Endpoint>,
+    to: Vec<Endpoint>,
+    refresh: bool,
+    file: Arc<str>,
+    span: Span,
+    via: &'static str,
+}
+
+#[derive(Clone, Debug)]
+enum Query {
+    All,
+    Eq(String, Value),
+    Ne(String, Value),
+    And(Box<Query>, Box<Query>),
+    Or(Box<Query>, Box<Query>),
+    Unknown,
+}
+
+struct Collector {
+    ty: String,
+    query: Query,
+    exported: bool,
+    overrides: Vec<(Attr, bool)>,
+}
+
+struct PendingOverride {
+    refs: Vec<(String, String)>,
+    attrs: Vec<(Attr, bool)>,
+    file: Arc<str>,
+    span: Span,
+}
+
+/// How a class got declared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClassHow {
+    Include,
+    Contain,
+    Require,
+    Resource,
+    Inherit,
+    Lookup,
+    Undeclared,
+}
+
+struct Ev<'a> {
+    tree: &'a Tree,
+    opts: &'a ModelOptions,
+    model: Model,
+    texts: HashMap<Arc<str>, &'a str>,
+    class_defs: HashMap<String, ClassDef<'a>>,
+    define_defs: HashMap<String, DefineDef<'a>>,
+    nodes: Vec<(&'a Arc<str>, &'a [Expr], &'a Block, String)>,
+    vars: Vec<VarScope>,
+    frames: Vec<Frame>,
+    class_state: HashMap<String, ClassState>,
+    keys: HashMap<(String, String), Vec<ResId>>,
+    rels: Vec<PendingRel>,
+    collectors: Vec<Collector>,
+    overrides: Vec<PendingOverride>,
+    realize: Vec<(String, String, Arc<str>, Span)>,
+    template_specs: std::cell::OnceCell<Vec<(String, String)>>,
+    file_specs: std::cell::OnceCell<Vec<(String, String)>>,
+}
+
+impl<'a> Ev<'a> {
+    fn new(tree: &'a Tree, opts: &'a ModelOptions, modulepath: Vec<String>, hiera: Hiera) -> Self {
+        let model = Model {
+            modulepath,
+            hiera,
+            ..Model::default()
+        };
+        Ev {
+            tree,
+            opts,
+            model,
+            texts: HashMap::new(),
+            class_defs: HashMap::new(),
+            define_defs: HashMap::new(),
+            nodes: Vec::new(),
+            vars: vec![VarScope::default()],
+            frames: vec![Frame {
+                defaults: Vec::new(),
+                parent: None,
+                created: Vec::new(),
+            }],
+            class_state: HashMap::new(),
+            keys: HashMap::new(),
+            rels: Vec::new(),
+            collectors: Vec::new(),
+            overrides: Vec::new(),
+            realize: Vec::new(),
+            template_specs: std::cell::OnceCell::new(),
+            file_specs: std::cell::OnceCell::new(),
+        }
+    }
+
+    // ----- definitions -----
+
+    fn collect_defs(&mut self, file: &'a Arc<str>, stmts: &'a [Expr], prefix: &str) {
+        for s in stmts {
+            match &s.kind {
+                ExprKind::ClassDef {
+                    name,
+                    name_span,
+                    params,
+                    parent,
+                    body,
+                } => {
+                    let full = qualify(prefix, name);
+                    self.model
+                        .classes
+                        .entry(full.clone())
+                        .or_insert(Definition {
+                            file: file.clone(),
+                            span: *name_span,
+                        });
+                    self.class_defs.entry(full.clone()).or_insert(ClassDef {
+                        file,
+                        params,
+                        parent: parent.as_deref(),
+                        body,
+                    });
+                    self.collect_defs(file, &body.statements, &full);
+                }
+                ExprKind::DefineDef {
+                    name,
+                    name_span,
+                    params,
+                    body,
+                } => {
+                    let full = qualify(prefix, name);
+                    self.model
+                        .defines
+                        .entry(full.clone())
+                        .or_insert(Definition {
+                            file: file.clone(),
+                            span: *name_span,
+                        });
+                    self.define_defs
+                        .entry(full)
+                        .or_insert(DefineDef { file, params, body });
+                }
+                ExprKind::NodeDef { names, body, .. } if prefix.is_empty() => {
+                    let text = self.texts.get(file).copied().unwrap_or("");
+                    let label = names
+                        .iter()
+                        .map(|n| src(text, n.span))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.nodes.push((file, names, body, label));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn is_define(&self, ty: &str) -> bool {
+        self.define_defs.contains_key(ty)
+    }
+
+    // ----- driver -----
+
+    fn run(&mut self, files: &'a [ParsedFile<'a>]) {
+        let top_env = |file: &Arc<str>| Env {
+            file: file.clone(),
+            scope: 0,
+            frame: 0,
+            guard: Vec::new(),
+            container: None,
+            define_chain: Vec::new(),
+            kind: Scope::Top,
+            module: None,
+            define_stack: Vec::new(),
+        };
+        // Top-level code of the environment's manifests (site.pp and friends).
+        for f in files.iter().filter(|f| !f.in_module) {
+            let env = top_env(&f.path);
+            for s in &f.parsed.program.statements {
+                if !is_definition(s) {
+                    self.eval(s, &env);
+                }
+            }
+        }
+        // Node bodies: one branch each of a single condition.
+        let nodes = std::mem::take(&mut self.nodes);
+        let cond = (nodes.len() > 1).then(|| {
+            let (file, _, body, _) = nodes[0];
+            self.new_condition(file, body.span, "node", "the agent's certname".into())
+        });
+        for (i, (file, _, body, label)) in nodes.iter().enumerate() {
+            let mut env = top_env(file);
+            env.scope = self.new_scope(Some(0));
+            env.frame = self.new_frame(Some(0));
+            env.kind = Scope::Node(label.clone());
+            if let Some(c) = cond {
+                env.guard.push(GuardStep {
+                    cond: c,
+                    branch: i as u32,
+                });
+            }
+            self.exec_block(body, &env);
+            self.end_frame(env.frame);
+        }
+        // Every class nobody declared, once, with hiera/default parameters.
+        let mut names: Vec<String> = self.class_defs.keys().cloned().collect();
+        names.sort();
+        for n in names {
+            if !self.class_state.contains_key(&n) {
+                let def = self.class_defs[&n];
+                let env = top_env(def.file);
+                self.declare_class(&n, None, ClassHow::Undeclared, &env, Span::default());
+            }
+        }
+        self.end_frame(0);
+    }
+
+    // ----- scopes -----
+
+    fn new_scope(&mut self, parent: Option<usize>) -> usize {
+        self.vars.push(VarScope {
+            vars: HashMap::new(),
+            parent,
+        });
+        self.vars.len() - 1
+    }
+
+    fn new_frame(&mut self, parent: Option<usize>) -> usize {
+        self.frames.push(Frame {
+            defaults: Vec::new(),
+            parent,
+            created: Vec::new(),
+        });
+        self.frames.len() - 1
+    }
+
+    fn new_condition(
+        &mut self,
+        file: &Arc<str>,
+        span: Span,
+        kind: &'static str,
+        subject: String,
+    ) -> u32 {
+        self.model.conditions.push(Condition {
+            file: file.clone(),
+            span,
+            kind,
+            subject,
+        });
+        (self.model.conditions.len() - 1) as u32
+    }
+
+    fn set_var(&mut self, scope: usize, name: &str, v: Value) {
+        let vars = &mut self.vars[scope].vars;
+        match vars.get_mut(name) {
+            // Puppet variables are immutable: a second assignment in the same scope can only
+            // come from another branch of an unknown condition.
+            Some(old) if *old != v => {
+                let prev = std::mem::replace(old, Value::Undef);
+                *old = Value::one_of(vec![prev, v]);
+            }
+            Some(_) => {}
+            None => {
+                vars.insert(name.to_string(), v);
+            }
+        }
+    }
+
+    fn lookup_var(&mut self, name: &str, env: &Env) -> Value {
+        if let Some(rest) = name.strip_prefix("::") {
+            if !rest.contains("::") {
+                return self.vars[0]
+                    .vars
+                    .get(rest)
+                    .cloned()
+                    .unwrap_or_else(|| Value::unknown(format!("::{rest}")));
+            }
+            return self.lookup_qualified(rest, env);
+        }
+        if name.contains("::") {
+            return self.lookup_qualified(name, env);
+        }
+        match name {
+            "facts" | "trusted" | "server_facts" => return Value::unknown(name),
+            _ => {}
+        }
+        let mut s = Some(env.scope);
+        while let Some(i) = s {
+            if let Some(v) = self.vars[i].vars.get(name) {
+                return v.clone();
+            }
+            s = self.vars[i].parent;
+        }
+        Value::unknown(name)
+    }
+
+    fn lookup_qualified(&mut self, name: &str, env: &Env) -> Value {
+        let Some((class, var)) = name.rsplit_once("::") else {
+            return Value::unknown(name);
+        };
+        let class = class.to_ascii_lowercase();
+        if !self.class_state.contains_key(&class) && self.class_defs.contains_key(&class) {
+            self.declare_class(&class, None, ClassHow::Lookup, env, Span::default());
+        }
+        match self.class_state.get(&class) {
+            Some(ClassState::Done { scope, .. } | ClassState::Evaluating { scope, .. }) => {
+                let mut s = Some(*scope);
+                while let Some(i) = s {
+                    if let Some(v) = self.vars[i].vars.get(var) {
+                        return v.clone();
+                    }
+                    // Inherited classes' variables are visible through the child.
+                    s = self.vars[i].parent.filter(|&p| p != 0);
+                }
+                Value::unknown(name)
+            }
+            None => Value::unknown(name),
+        }
+    }
+
+    fn text(&self, file: &Arc<str>) -> &'a str {
+        self.texts.get(file).copied().unwrap_or("")
+    }
+
+    fn note(&mut self, env: &Env, span: Span, message: String) {
+        self.model.notes.push(EvalNote {
+            file: env.file.clone(),
+            span,
+            message,
+        });
+    }
+
+    // ----- statements -----
+
+    fn exec_block(&mut self, b: &'a Block, env: &Env) -> Value {
+        let mut last = Value::Undef;
+        for s in &b.statements {
+            last = self.eval(s, env);
+        }
+        last
+    }
+
+    fn with_guard(&mut self, env: &Env, cond: u32, branch: u32) -> Env {
+        let mut e = env.clone();
+        e.guard.push(GuardStep { cond, branch });
+        e
+    }
+
+    // ----- expressions -----
+
+    fn eval(&mut self, e: &'a Expr, env: &Env) -> Value {
+        match &e.kind {
+            ExprKind::Variable(n) => self.lookup_var(n, env),
+            ExprKind::Name(n) | ExprKind::Word(n) => Value::Str(n.clone()),
+            ExprKind::ClassRef(n) => Value::Type(n.clone()),
+            ExprKind::Integer { value, .. } => Value::Int(*value),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Interpolated(parts) => {
+                // Alternatives multiply (a selector inside a string gives one string per
+                // branch), up to a small bound; beyond it the part is unknown.
+                let mut acc: Vec<Vec<SymPart>> = vec![Vec::new()];
+                for p in parts {
+                    let alts: Vec<Vec<SymPart>> = match p {
+                        StrPart::Text(t, _) => vec![vec![SymPart::Lit(t.clone())]],
+                        StrPart::Expr(x) => {
+                            let v = self.eval(x, env);
+                            let shown = || {
+                                src(self.text(&env.file), x.span)
+                                    .trim_start_matches('$')
+                                    .to_string()
+                            };
+                            let one = |v: &Value| match v {
+                                Value::Symbolic(s) => s.parts.clone(),
+                                v => match v.to_text() {
+                                    Some(t) => vec![SymPart::Lit(t)],
+                                    None => vec![SymPart::Unknown(shown())],
+                                },
+                            };
+                            match &v {
+                                Value::OneOf(vs) if acc.len() * vs.len() <= 16 => {
+                                    vs.iter().map(one).collect()
+                                }
+                                Value::OneOf(_) => vec![vec![SymPart::Unknown(shown())]],
+                                v => vec![one(v)],
+                            }
+                        }
+                    };
+                    if alts.len() == 1 {
+                        for a in &mut acc {
+                            a.extend(alts[0].iter().cloned());
+                        }
+                    } else {
+                        acc = acc
+                            .iter()
+                            .flat_map(|a| {
+                                alts.iter().map(move |b| {
+                                    let mut c = a.clone();
+                                    c.extend(b.iter().cloned());
+                                    c
+                                })
+                            })
+                            .collect();
+                    }
+                }
+                Value::one_of(acc.into_iter().map(Value::from_parts).collect())
+            }
+            ExprKind::Heredoc { text, .. } => self.eval(text, env),
+            ExprKind::Regex(r) => Value::Regex(r.clone()),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Undef => Value::Undef,
+            ExprKind::Default => Value::Default,
+            ExprKind::Reserved(r) => Value::Str(r.clone()),
+            ExprKind::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    if let ExprKind::Unary {
+                        op: UnaryOp::Splat,
+                        operand,
+                    } = &i.kind
+                    {
+                        match self.eval(operand, env) {
+                            Value::Array(a) => out.extend(a),
+                            v => out.push(v),
+                        }
+                    } else {
+                        out.push(self.eval(i, env));
+                    }
+                }
+                Value::Array(out)
+            }
+            ExprKind::Hash(entries) => Value::Hash(
+                entries
+                    .iter()
+                    .map(|h| (self.eval(&h.key, env), self.eval(&h.value, env)))
+                    .collect(),
+            ),
+            ExprKind::Paren(x) => self.eval(x, env),
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(operand, env);
+                match op {
+                    UnaryOp::Not => match v.truthy() {
+                        Some(b) => Value::Bool(!b),
+                        None => self.unknown_expr(e, env),
+                    },
+                    UnaryOp::Neg => match v {
+                        Value::Int(i) => Value::Int(-i),
+                        Value::Float(f) => Value::Float(-f),
+                        _ => self.unknown_expr(e, env),
+                    },
+                    UnaryOp::Splat => v,
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.eval_binary(e, *op, lhs, rhs, env),
+            ExprKind::Assign { op, lhs, rhs } => {
+                let v = self.eval(rhs, env);
+                match (&lhs.kind, op) {
+                    (ExprKind::Variable(n), AssignOp::Assign) => {
+                        self.set_var(env.scope, n, v.clone())
+                    }
+                    (ExprKind::Array(targets), AssignOp::Assign) => {
+                        for (i, t) in targets.iter().enumerate() {
+                            if let ExprKind::Variable(n) = &t.kind {
+                                let item = match &v {
+                                    Value::Array(a) => a.get(i).cloned().unwrap_or(Value::Undef),
+                                    Value::Hash(_) => {
+                                        v.hash_get(n).cloned().unwrap_or(Value::Undef)
+                                    }
+                                    _ => Value::unknown(n.clone()),
+                                };
+                                self.set_var(env.scope, n, item);
+                            }
+                        }
+                    }
+                    (ExprKind::Variable(n), _) => {
+                        let old = self.lookup_var(n, env);
+                        let new = match (old, v.clone()) {
+                            (Value::Array(mut a), Value::Array(b))
+                                if *op == AssignOp::AddAssign =>
+                            {
+                                a.extend(b);
+                                Value::Array(a)
+                            }
+                            _ => Value::unknown(n.clone()),
+                        };
+                        self.vars[env.scope].vars.insert(n.clone(), new);
+                    }
+                    _ => {}
+                }
+                v
+            }
+            ExprKind::Relationship { .. } => {
+                let eps = self.eval_endpoints(e, env);
+                endpoints_value(&eps)
+            }
+            ExprKind::Selector { subject, entries } => {
+                let subj = self.eval(subject, env);
+                let mut possible: Vec<(usize, bool)> = Vec::new();
+                for (i, en) in entries.iter().enumerate() {
+                    match self.case_match(&subj, &en.key, env) {
+                        Some(true) => {
+                            possible.push((i, true));
+                            break;
+                        }
+                        Some(false) => {}
+                        None => possible.push((i, false)),
+                    }
+                }
+                match possible.as_slice() {
+                    [] => Value::unknown(format!("no selector match for {subj}")),
+                    [(i, true)] => self.eval(&entries[*i].value, env),
+                    _ => {
+                        let vals: Vec<Value> = possible
+                            .iter()
+                            .map(|(i, _)| self.eval(&entries[*i].value, env))
+                            .collect();
+                        Value::one_of(vals)
+                    }
+                }
+            }
+            ExprKind::Access { target, args } => self.eval_access(e, target, args, env),
+            ExprKind::Call {
+                func, args, lambda, ..
+            } => {
+                let name = match &func.kind {
+                    ExprKind::Name(n) => n.clone(),
+                    ExprKind::ClassRef(n) => n.clone(),
+                    _ => return self.unknown_expr(e, env),
+                };
+                self.call(e, &name, args, None, lambda.as_deref(), env)
+            }
+            ExprKind::MethodCall {
+                receiver,
+                name,
+                args,
+                lambda,
+                ..
+            } => self.call(e, name, args, Some(receiver), lambda.as_deref(), env),
+            ExprKind::If {
+                cond,
+                then_branch,
+                else_branch,
+                ..
+            } => {
+                let c = self.eval(cond, env);
+                match c.truthy() {
+                    Some(true) => self.exec_block(then_branch, env),
+                    Some(false) => match else_branch {
+                        Some(b) => self.exec_block(b, env),
+                        None => Value::Undef,
+                    },
+                    None => {
+                        let subject = src(self.text(&env.file), cond.span);
+                        let id = self.new_condition(&env.file, cond.span, "if", subject);
+                        let e1 = self.with_guard(env, id, 0);
+                        self.exec_block(then_branch, &e1);
+                        if let Some(b) = else_branch {
+                            let e2 = self.with_guard(env, id, 1);
+                            self.exec_block(b, &e2);
+                        }
+                        Value::unknown("if")
+                    }
+                }
+            }
+            ExprKind::Unless {
+                cond,
+                then_branch,
+                else_branch,
+            } => {
+                let c = self.eval(cond, env);
+                match c.truthy() {
+                    Some(false) => self.exec_block(then_branch, env),
+                    Some(true) => match else_branch {
+                        Some(b) => self.exec_block(b, env),
+                        None => Value::Undef,
+                    },
+                    None => {
+                        let subject = src(self.text(&env.file), cond.span);
+                        let id = self.new_condition(&env.file, cond.span, "unless", subject);
+                        let e1 = self.with_guard(env, id, 0);
+                        self.exec_block(then_branch, &e1);
+                        if let Some(b) = else_branch {
+                            let e2 = self.with_guard(env, id, 1);
+                            self.exec_block(b, &e2);
+                        }
+                        Value::unknown("unless")
+                    }
+                }
+            }
+            ExprKind::Case { subject, options } => {
+                let subj = self.eval(subject, env);
+                let mut possible: Vec<(usize, bool)> = Vec::new();
+                'opts: for (i, o) in options.iter().enumerate() {
+                    let mut any_unknown = false;
+                    for v in &o.values {
+                        match self.case_match(&subj, v, env) {
+                            Some(true) => {
+                                possible.push((i, !any_unknown));
+                                if !any_unknown {
+                                    break 'opts;
+                                }
+                                continue 'opts;
+                            }
+                            Some(false) => {}
+                            None => any_unknown = true,
+                        }
+                    }
+                    if any_unknown {
+                        possible.push((i, false));
+                    }
+                }
+                match possible.as_slice() {
+                    [] => Value::Undef,
+                    [(i, true)] => self.exec_block(&options[*i].body, env),
+                    _ => {
+                        let subject_text = src(self.text(&env.file), subject.span);
+                        let id = self.new_condition(&env.file, subject.span, "case", subject_text);
+                        for (i, _) in possible {
+                            let e1 = self.with_guard(env, id, i as u32);
+                            self.exec_block(&options[i].body, &e1);
+                        }
+                        Value::unknown("case")
+                    }
+                }
+            }
+            ExprKind::Resource {
+                form,
+                type_expr,
+                bodies,
+            } => {
+                let ids = self.eval_resource(*form, type_expr, bodies, env);
+                endpoints_value(&ids.into_iter().map(Endpoint::Res).collect::<Vec<_>>())
+            }
+            ExprKind::ResourceDefaults {
+                type_ref, attrs, ..
+            } => {
+                let ty = type_name(type_ref);
+                let attrs = self.eval_attrs(attrs, env, AttrOrigin::Default, true);
+                let attrs = attrs.into_iter().map(|(a, _)| a).collect();
+                self.frames[env.frame].defaults.push((ty, attrs));
+                Value::Undef
+            }
+            ExprKind::ResourceOverride { target, attrs, .. } => {
+                let t = self.eval(target, env);
+                let mut refs = Vec::new();
+                collect_refs(&t, &mut refs);
+                let attrs = self.eval_attrs(attrs, env, AttrOrigin::Override, true);
+                self.overrides.push(PendingOverride {
+                    refs,
+                    attrs,
+                    file: env.file.clone(),
+                    span: e.span,
+                });
+                Value::Undef
+            }
+            ExprKind::Collector {
+                type_ref,
+                query,
+                exported,
+                overrides,
+            } => {
+                let idx = self.eval_collector(
+                    type_ref,
+                    query.as_deref(),
+                    *exported,
+                    overrides.as_deref(),
+                    env,
+                );
+                let _ = idx;
+                Value::unknown("collector")
+            }
+            ExprKind::ClassDef { .. }
+            | ExprKind::DefineDef { .. }
+            | ExprKind::NodeDef { .. }
+            | ExprKind::FunctionDef { .. }
+            | ExprKind::TypeAlias { .. }
+            | ExprKind::TypeDef { .. }
+            | ExprKind::PlanDef { .. } => Value::Undef,
+            ExprKind::Apply { .. } | ExprKind::Error => Value::unknown("error"),
+        }
+    }
+
+    fn unknown_expr(&self, e: &Expr, env: &Env) -> Value {
+        let t = src(self.text(&env.file), e.span);
+        Value::unknown(t.trim_start_matches('$').to_string())
+    }
+
+    fn eval_binary(
+        &mut self,
+        e: &'a Expr,
+        op: BinaryOp,
+        lhs: &'a Expr,
+        rhs: &'a Expr,
+        env: &Env,
+    ) -> Value {
+        // Short-circuit logic first.
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            let l = self.eval(lhs, env).truthy();
+            if op == BinaryOp::And && l == Some(false) {
+                return Value::Bool(false);
+            }
+            if op == BinaryOp::Or && l == Some(true) {
+                return Value::Bool(true);
+            }
+            let r = self.eval(rhs, env).truthy();
+            return match (l, r) {
+                (Some(a), Some(b)) => {
+                    Value::Bool(if op == BinaryOp::And { a && b } else { a || b })
+                }
+                (_, Some(false)) if op == BinaryOp::And => Value::Bool(false),
+                (_, Some(true)) if op == BinaryOp::Or => Value::Bool(true),
+                _ => self.unknown_expr(e, env),
+            };
+        }
+        let l = self.eval(lhs, env);
+        let r = self.eval(rhs, env);
+        let unknown = |s: &Self| s.unknown_expr(e, env);
+        match op {
+            BinaryOp::Eq | BinaryOp::Ne => match l.known_eq(&r) {
+                Some(b) => Value::Bool(if op == BinaryOp::Eq { b } else { !b }),
+                None => unknown(self),
+            },
+            BinaryOp::In => match (&l, &r) {
+                (Value::Str(a), Value::Str(b)) => {
+                    Value::Bool(b.to_lowercase().contains(&a.to_lowercase()))
+                }
+                (_, Value::Array(items)) if l.is_known() && r.is_known() => {
+                    Value::Bool(items.iter().any(|x| l.known_eq(x) == Some(true)))
+                }
+                (_, Value::Hash(h)) if l.is_known() && r.is_known() => {
+                    Value::Bool(h.iter().any(|(k, _)| l.known_eq(k) == Some(true)))
+                }
+                _ => unknown(self),
+            },
+            BinaryOp::Add => match (l, r) {
+                (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(b)),
+                (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+                (Value::Array(mut a), Value::Array(b)) => {
+                    a.extend(b);
+                    Value::Array(a)
+                }
+                (Value::Array(mut a), v) if v.is_known() => {
+                    a.push(v);
+                    Value::Array(a)
+                }
+                (Value::Hash(a), Value::Hash(b)) => {
+                    call_pure("merge", &[Value::Hash(a), Value::Hash(b)])
+                        .unwrap_or_else(|| unknown(self))
+                }
+                _ => unknown(self),
+            },
+            BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => match (l, r) {
+                (Value::Int(a), Value::Int(b)) => match op {
+                    BinaryOp::Sub => Value::Int(a.wrapping_sub(b)),
+                    BinaryOp::Mul => Value::Int(a.wrapping_mul(b)),
+                    BinaryOp::Div if b != 0 => Value::Int(a / b),
+                    BinaryOp::Mod if b != 0 => Value::Int(a % b),
+                    _ => unknown(self),
+                },
+                (Value::Array(a), Value::Array(b)) if op == BinaryOp::Sub => {
+                    Value::Array(a.into_iter().filter(|x| !b.contains(x)).collect())
+                }
+                _ => unknown(self),
+            },
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let ord = match (&l, &r) {
+                    (Value::Int(a), Value::Int(b)) => a.partial_cmp(b),
+                    (Value::Float(a), Value::Float(b)) => a.partial_cmp(b),
+                    (Value::Int(a), Value::Float(b)) => (*a as f64).partial_cmp(b),
+                    (Value::Float(a), Value::Int(b)) => a.partial_cmp(&(*b as f64)),
+                    _ => None,
+                };
+                match ord {
+                    Some(o) => Value::Bool(match op {
+                        BinaryOp::Lt => o.is_lt(),
+                        BinaryOp::Le => o.is_le(),
+                        BinaryOp::Gt => o.is_gt(),
+                        _ => o.is_ge(),
+                    }),
+                    None => unknown(self),
+                }
+            }
+            // No regex engine: matches stay unknown (never a guessed answer).
+            _ => unknown(self),
+        }
+    }
+
+    /// Does a case/selector option match the subject? `None`: cannot tell.
+    fn case_match(&mut self, subj: &Value, opt: &'a Expr, env: &Env) -> Option<bool> {
+        let v = self.eval(opt, env);
+        match &v {
+            Value::Default => Some(true),
+            // No regex engine and no type system: never guessed.
+            Value::Regex(_) | Value::Type(_) => None,
+            Value::Array(items) if !matches!(subj, Value::Array(_)) => {
+                let mut res = Some(false);
+                for i in items {
+                    match subj.known_eq(i) {
+                        Some(true) => return Some(true),
+                        None => res = None,
+                        Some(false) => {}
+                    }
+                }
+                res
+            }
+            _ => subj.known_eq(&v),
+        }
+    }
+
+    fn eval_access(&mut self, e: &'a Expr, target: &'a Expr, args: &'a [Expr], env: &Env) -> Value {
+        if let ExprKind::ClassRef(tn) = &target.kind {
+            let lower = tn.trim_start_matches("::").to_ascii_lowercase();
+            let is_ref = lower == "class"
+                || lower == "resource"
+                || BUILTIN_TYPES.contains(&lower.as_str())
+                || self.is_define(&lower)
+                || (!DATA_TYPES.contains(&lower.as_str()) && !lower.contains("::"));
+            if !is_ref {
+                return Value::Type(src(self.text(&env.file), e.span));
+            }
+            let mut vals: Vec<Value> = args.iter().map(|a| self.eval(a, env)).collect();
+            let ty = if lower == "resource" && !vals.is_empty() {
+                match vals.remove(0) {
+                    Value::Str(s) | Value::Type(s) => {
+                        s.trim_start_matches("::").to_ascii_lowercase()
+                    }
+                    _ => return self.unknown_expr(e, env),
+                }
+            } else {
+                lower
+            };
+            let mut titles = Vec::new();
+            for v in vals {
+                v.flatten_into(&mut titles);
+            }
+            let refs: Vec<Value> = titles
+                .into_iter()
+                .map(|t| {
+                    let t = match (ty.as_str(), t) {
+                        ("class", Value::Str(s)) => Value::Str(normalize_key("class", &s)),
+                        ("class", Value::Type(s)) => Value::Str(normalize_key("class", &s)),
+                        (_, t) => t,
+                    };
+                    Value::Ref {
+                        ty: ty.clone(),
+                        title: Box::new(t),
+                    }
+                })
+                .collect();
+            return if refs.len() == 1 {
+                refs.into_iter().next().unwrap_or(Value::Undef)
+            } else {
+                Value::Array(refs)
+            };
+        }
+        let t = self.eval(target, env);
+        let idx: Vec<Value> = args.iter().map(|a| self.eval(a, env)).collect();
+        match (&t, idx.as_slice()) {
+            (Value::Hash(_), [k]) if k.is_known() => match &t {
+                Value::Hash(h) => h
+                    .iter()
+                    .find(|(k2, _)| k2.known_eq(k) == Some(true))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or(if t.is_known() {
+                        Value::Undef
+                    } else {
+                        self.unknown_expr(e, env)
+                    }),
+                _ => Value::Undef,
+            },
+            (Value::Array(a), [Value::Int(i)]) => {
+                let i = if *i < 0 { a.len() as i64 + i } else { *i };
+                a.get(i as usize).cloned().unwrap_or(Value::Undef)
+            }
+            (Value::Str(s), [Value::Int(i)]) if *i >= 0 => s
+                .chars()
+                .nth(*i as usize)
+                .map(|c| Value::Str(c.to_string()))
+                .unwrap_or(Value::Undef),
+            _ => self.unknown_expr(e, env),
+        }
+    }
+
+    // ----- functions -----
+
+    fn call(
+        &mut self,
+        e: &'a Expr,
+        name: &str,
+        args: &'a [Expr],
+        receiver: Option<&'a Expr>,
+        lambda: Option<&'a Lambda>,
+        env: &Env,
+    ) -> Value {
+        let mut vals: Vec<Value> = Vec::with_capacity(args.len() + 1);
+        if let Some(r) = receiver {
+            vals.push(self.eval(r, env));
+        }
+        for a in args {
+            vals.push(self.eval(a, env));
+        }
+        let name = name.trim_start_matches("::");
+        match name {
+            "include" | "contain" | "require" | "require_package" => {
+                let how = match name {
+                    "contain" => ClassHow::Contain,
+                    "require" => ClassHow::Require,
+                    _ => ClassHow::Include,
+                };
+                if name == "require_package" {
+                    // WMF: a hidden class holding `package { p: ensure => present }`.
+                    for v in &vals {
+                        for n in names_of(v) {
+                            self.ensure_resource(
+                                "package",
+                                Value::Str(n),
+                                vec![("ensure", Value::str("present"))],
+                                e.span,
+                                env,
+                            );
+                        }
+                    }
+                    return Value::Undef;
+                }
+                for v in &vals {
+                    for n in names_of(v) {
+                        self.declare_class(&n, None, how, env, e.span);
+                    }
+                }
+                Value::Undef
+            }
+            "realize" => {
+                let mut refs = Vec::new();
+                for v in &vals {
+                    collect_refs(v, &mut refs);
+                }
+                for (ty, title) in refs {
+                    self.realize.push((ty, title, env.file.clone(), e.span));
+                }
+                Value::Undef
+            }
+            "ensure_resource" | "ensure_resources" => {
+                let ty = match vals.first() {
+                    Some(Value::Str(s) | Value::Type(s)) => {
+                        s.trim_start_matches("::").to_ascii_lowercase()
+                    }
+                    _ => return Value::Undef,
+                };
+                let params: Vec<(String, Value)> = match vals.get(2) {
+                    Some(Value::Hash(h)) => h
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if name == "ensure_resources" {
+                    if let Some(Value::Hash(h)) = vals.get(1) {
+                        for (t, attrs) in h.clone() {
+                            let mut ps = params.clone();
+                            if let Value::Hash(a) = attrs {
+                                for (k, v) in a {
+                                    if let Some(k) = k.as_str() {
+                                        ps.retain(|(n, _)| n != k);
+                                        ps.push((k.to_string(), v));
+                                    }
+                                }
+                            }
+                            let ps: Vec<(&str, Value)> =
+                                ps.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                            self.ensure_resource(&ty, t, ps, e.span, env);
+                        }
+                    }
+                    return Value::Undef;
+                }
+                let mut titles = Vec::new();
+                if let Some(t) = vals.get(1) {
+                    t.flatten_into(&mut titles);
+                }
+                for t in titles {
+                    let ps: Vec<(&str, Value)> = params
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.clone()))
+                        .collect();
+                    self.ensure_resource(&ty, t, ps, e.span, env);
+                }
+                Value::Undef
+            }
+            "ensure_packages" => {
+                let defaults: Vec<(String, Value)> = match vals.get(1) {
+                    Some(Value::Hash(h)) => h
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut items: Vec<(Value, Vec<(String, Value)>)> = Vec::new();
+                match vals.first() {
+                    Some(Value::Hash(h)) => {
+                        for (t, a) in h {
+                            let mut ps = defaults.clone();
+                            if let Value::Hash(a) = a {
+                                for (k, v) in a {
+                                    if let Some(k) = k.as_str() {
+                                        ps.retain(|(n, _)| n != k);
+                                        ps.push((k.to_string(), v.clone()));
+                                    }
+                                }
+                            }
+                            items.push((t.clone(), ps));
+                        }
+                    }
+                    Some(v) => {
+                        let mut ts = Vec::new();
+                        v.flatten_into(&mut ts);
+                        for t in ts {
+                            items.push((t, defaults.clone()));
+                        }
+                    }
+                    None => {}
+                }
+                for (t, mut ps) in items {
+                    if !ps.iter().any(|(k, _)| k == "ensure") {
+                        ps.insert(0, ("ensure".into(), Value::str("installed")));
+                    }
+                    let ps: Vec<(&str, Value)> =
+                        ps.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                    self.ensure_resource("package", t, ps, e.span, env);
+                }
+                Value::Undef
+            }
+            "create_resources" => {
+                let ty = match vals.first() {
+                    Some(Value::Str(s) | Value::Type(s)) => {
+                        s.trim_start_matches("::").to_ascii_lowercase()
+                    }
+                    _ => return Value::Undef,
+                };
+                let defaults: Vec<(Value, Value)> = match vals.get(2) {
+                    Some(Value::Hash(h)) => h.clone(),
+                    _ => Vec::new(),
+                };
+                match vals.get(1) {
+                    Some(Value::Hash(h)) => {
+                        for (title, attrs) in h.clone() {
+                            let mut merged = defaults.clone();
+                            if let Value::Hash(a) = attrs {
+                                for (k, v) in a {
+                                    merged.retain(|(k2, _)| *k2 != k);
+                                    merged.push((k, v));
+                                }
+                            }
+                            let attrs: Vec<Attr> = merged
+                                .into_iter()
+                                .filter(|(_, v)| !v.is_undef())
+                                .filter_map(|(k, v)| {
+                                    Some(Attr {
+                                        name: k.as_str()?.to_string(),
+                                        value: v,
+                                        file: env.file.clone(),
+                                        name_span: e.span,
+                                        value_span: e.span,
+                                        origin: AttrOrigin::Declared,
+                                    })
+                                })
+                                .collect();
+                            self.declare_one(
+                                &ty,
+                                title,
+                                e.span,
+                                e.span,
+                                attrs,
+                                ResourceForm::Regular,
+                                Origin::CreateResources,
+                                env,
+                            );
+                        }
+                    }
+                    Some(v) if !v.is_known() => {
+                        self.note(env, e.span, format!("create_resources('{ty}', …) over data that is not known statically"));
+                    }
+                    _ => {}
+                }
+                Value::Undef
+            }
+            "template" | "epp" | "file" => {
+                let refs: Vec<FileRef> = vals
+                    .iter()
+                    .take(if name == "epp" { 1 } else { vals.len() })
+                    .map(|spec| self.resolve_file_ref(name, spec))
+                    .collect();
+                Value::Content(refs)
+            }
+            "lookup" | "hiera" | "hiera_array" | "hiera_hash" | "hiera_include" => {
+                let key = vals.first().and_then(|v| v.as_str()).map(str::to_string);
+                let found = key
+                    .as_deref()
+                    .and_then(|k| self.model.hiera.lookup(k))
+                    .map(|(v, _)| v.clone());
+                match found {
+                    Some(v) => v,
+                    None => {
+                        // lookup(key, type, merge, default) / hiera(key, default)
+                        let default = if name == "lookup" {
+                            vals.get(3)
+                        } else {
+                            vals.get(1)
+                        };
+                        match default {
+                            Some(d) => d.clone(),
+                            None => {
+                                Value::unknown(format!("lookup('{}')", key.unwrap_or_default()))
+                            }
+                        }
+                    }
+                }
+            }
+            "defined" => Value::unknown(src(self.text(&env.file), e.span)),
+            "fail" | "warning" | "notice" | "info" | "debug" | "err" | "alert" | "crit"
+            | "emerg" | "assert_type" | "validate_legacy" | "deprecation" => Value::Undef,
+            n if n.starts_with("validate_") => Value::Undef,
+            "String" => match vals.first() {
+                Some(v) => v
+                    .to_text()
+                    .map(Value::Str)
+                    .unwrap_or_else(|| self.unknown_expr(e, env)),
+                None => Value::Undef,
+            },
+            "Integer" => match vals.first() {
+                Some(Value::Int(i)) => Value::Int(*i),
+                Some(Value::Str(s)) => s
+                    .trim()
+                    .parse()
+                    .map(Value::Int)
+                    .unwrap_or_else(|_| self.unknown_expr(e, env)),
+                _ => self.unknown_expr(e, env),
+            },
+            "each" | "map" | "filter" | "with" | "then" | "reduce" | "lest" | "slice"
+            | "each_with_index" => match lambda {
+                Some(l) => self.iterate(e, name, &vals, l, env),
+                None => self.unknown_expr(e, env),
+            },
+            _ => {
+                if let Some(v) = call_pure(name, &vals) {
+                    return v;
+                }
+                // A custom function: unknown. Still walk its lambda once so resources
+                // declared inside are seen (with unknown parameters).
+                if let Some(l) = lambda {
+                    let args: Vec<Value> = l
+                        .params
+                        .iter()
+                        .map(|p| Value::unknown(p.name.clone()))
+                        .collect();
+                    self.call_lambda(l, args, env);
+                }
+                self.unknown_expr(e, env)
+            }
+        }
+    }
+
+    fn iterate(
+        &mut self,
+        e: &'a Expr,
+        name: &str,
+        vals: &[Value],
+        l: &'a Lambda,
+        env: &Env,
+    ) -> Value {
+        let coll = vals.first().cloned().unwrap_or(Value::Undef);
+        let nparams = l.params.len();
+        let items: Option<Vec<Vec<Value>>> = match (&coll, name) {
+            (_, "with") => Some(vec![vals.to_vec()]),
+            (_, "then") if !coll.is_undef() && coll.is_known() => Some(vec![vec![coll.clone()]]),
+            (Value::Array(a), _) if name != "reduce" => Some(
+                a.iter()
+                    .take(MAX_ITER)
+                    .enumerate()
+                    .map(|(i, v)| {
+                        if nparams >= 2 {
+                            vec![Value::Int(i as i64), v.clone()]
+                        } else {
+                            vec![v.clone()]
+                        }
+                    })
+                    .collect(),
+            ),
+            (Value::Hash(h), _) if name != "reduce" => Some(
+                h.iter()
+                    .take(MAX_ITER)
+                    .map(|(k, v)| {
+                        if nparams >= 2 {
+                            vec![k.clone(), v.clone()]
+                        } else {
+                            vec![Value::Array(vec![k.clone(), v.clone()])]
+                        }
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        match items {
+            Some(items) => {
+                let mut results = Vec::new();
+                let mut kept = Vec::new();
+                for args in items {
+                    let r = self.call_lambda(l, args.clone(), env);
+                    if name == "filter" {
+                        match r.truthy() {
+                            Some(true) => kept.push(args.last().cloned().unwrap_or(Value::Undef)),
+                            Some(false) => {}
+                            None => return self.unknown_expr(e, env),
+                        }
+                    }
+                    results.push(r);
+                }
+                match name {
+                    "map" => Value::Array(results),
+                    "filter" => Value::Array(kept),
+                    "each" | "each_with_index" => coll,
+                    _ => results.pop().unwrap_or(Value::Undef),
+                }
+            }
+            None => {
+                let args: Vec<Value> = l
+                    .params
+                    .iter()
+                    .map(|p| Value::unknown(p.name.clone()))
+                    .collect();
+                self.call_lambda(l, args, env);
+                self.unknown_expr(e, env)
+            }
+        }
+    }
+
+    fn call_lambda(&mut self, l: &'a Lambda, args: Vec<Value>, env: &Env) -> Value {
+        let scope = self.new_scope(Some(env.scope));
+        for (i, p) in l.params.iter().enumerate() {
+            let v = args.get(i).cloned().unwrap_or(Value::Undef);
+            self.vars[scope].vars.insert(p.name.clone(), v);
+        }
+        let mut e = env.clone();
+        e.scope = scope;
+        self.exec_block(&l.body, &e)
+    }
+
+    /// Resolve `template('m/t')`, `epp('m/t')`, `file('m/f')`: a known spec through the
+    /// modulepath; a partly symbolic one by matching the repository's files (unique match).
+    /// `m/t` spec forms of every module template (or file) with its repository path,
+    /// computed once per model.
+    fn module_file_specs(&self, dir: &str) -> &[(String, String)] {
+        let cell = if dir == "files" {
+            &self.file_specs
+        } else {
+            &self.template_specs
+        };
+        cell.get_or_init(|| {
+            let mut out = Vec::new();
+            for mp in &self.model.modulepath {
+                let prefix = format!("{mp}/");
+                for p in self.tree.paths() {
+                    let Some(rest) = p.strip_prefix(&prefix) else {
+                        continue;
+                    };
+                    let Some((m, tail)) = rest.split_once('/') else {
+                        continue;
+                    };
+                    let Some(t) = tail.strip_prefix(dir).and_then(|t| t.strip_prefix('/')) else {
+                        continue;
+                    };
+                    out.push((format!("{m}/{t}"), p.to_string()));
+                }
+            }
+            out
+        })
+    }
+
+    pub(super) fn resolve_file_ref(&self, func: &str, spec: &Value) -> FileRef {
+        let dir = if func == "file" { "files" } else { "templates" };
+        let (resolved, inferred) = match spec {
+            Value::Str(s) => (
+                resolve_module_path(self.tree, &self.model.modulepath, s, dir),
+                false,
+            ),
+            Value::Symbolic(sym) => {
+                let cands = self.module_file_specs(dir);
+                let prefix = sym.known_prefix();
+                let mut hits = cands
+                    .iter()
+                    .filter(|(spec, _)| spec.starts_with(prefix) && sym.could_be(spec));
+                match (hits.next(), hits.next()) {
+                    (Some((_, path)), None) => (Some(path.clone()), true),
+                    _ => (None, false),
+                }
+            }
+            _ => (None, false),
+        };
+        FileRef {
+            func: func.to_string(),
+            spec: Box::new(spec.clone()),
+            resolved,
+            inferred,
+        }
+    }
+
+    // ----- classes -----
+
+    fn declare_class(
+        &mut self,
+        name: &str,
+        params: Option<Vec<Attr>>,
+        how: ClassHow,
+        env: &Env,
+        span: Span,
+    ) -> Option<ResId> {
+        let name = normalize_key("class", name);
+        let Some(def) = self.class_defs.get(&name).copied() else {
+            if name != "settings" && !name.is_empty() {
+                self.model.unresolved_classes.push(UnresolvedRef {
+                    ty: "class".into(),
+                    title: name.clone(),
+                    file: env.file.clone(),
+                    span,
+                });
+            }
+            return None;
+        };
+        if let Some(st) = self.class_state.get(&name).copied() {
+            let res = match st {
+                ClassState::Done { res, .. } | ClassState::Evaluating { res, .. } => res,
+            };
+            self.after_class_declared(res, how, env, span);
+            return Some(res);
+        }
+        // Parent class first (its scope is the child's parent scope).
+        let parent_scope = match def.parent {
+            Some(p) => {
+                let p = normalize_key("class", p);
+                self.declare_class(&p, None, ClassHow::Inherit, env, span);
+                match self.class_state.get(&p) {
+                    Some(ClassState::Done { scope, .. } | ClassState::Evaluating { scope, .. }) => {
+                        *scope
+                    }
+                    None => 0,
+                }
+            }
+            None => 0,
+        };
+        let given = params.unwrap_or_default();
+        let (file, decl_span) =
+            if how == ClassHow::Undeclared || how == ClassHow::Lookup || span == Span::default() {
+                let d = &self.model.classes[&name];
+                (d.file.clone(), d.span)
+            } else {
+                (env.file.clone(), span)
+            };
+        let res = self.push_resource(Resource {
+            ty: "class".into(),
+            title: Value::Str(name.clone()),
+            file,
+            span: decl_span,
+            title_span: decl_span,
+            attrs: given.clone(),
+            scope: env.kind.clone(),
+            guard: if how == ClassHow::Undeclared {
+                Vec::new()
+            } else {
+                env.guard.clone()
+            },
+            form: ResourceForm::Regular,
+            realized: false,
+            container: if how == ClassHow::Contain {
+                env.container
+            } else {
+                None
+            },
+            define_chain: Vec::new(),
+            origin: if matches!(how, ClassHow::Undeclared | ClassHow::Lookup) {
+                Origin::Undeclared
+            } else {
+                Origin::Declared
+            },
+            module: env.module.clone(),
+        });
+        let scope = self.new_scope(Some(parent_scope));
+        self.class_state
+            .insert(name.clone(), ClassState::Evaluating { res, scope });
+        self.relations_from_attrs(res, &given);
+        let module = name.split("::").next().map(str::to_string);
+        let cenv = Env {
+            file: def.file.clone(),
+            scope,
+            frame: self.new_frame(Some(env.frame)),
+            guard: Vec::new(),
+            container: Some(res),
+            define_chain: Vec::new(),
+            kind: Scope::Class(name.clone()),
+            module: module.clone(),
+            define_stack: env.define_stack.clone(),
+        };
+        for (k, v) in [("title", &name), ("name", &name)] {
+            self.vars[scope]
+                .vars
+                .insert(k.into(), Value::Str(v.clone()));
+        }
+        if let Some(m) = &module {
+            self.vars[scope]
+                .vars
+                .insert("module_name".into(), Value::Str(m.clone()));
+        }
+        self.vars[scope].vars.insert(
+            "caller_module_name".into(),
+            env.module.clone().map(Value::Str).unwrap_or(Value::Undef),
+        );
+        for p in def.params {
+            let v = if let Some(a) = given.iter().find(|a| a.name == p.name) {
+                a.value.clone()
+            } else if let Some((v, _)) = self.model.hiera.lookup(&format!("{name}::{}", p.name)) {
+                v.clone()
+            } else if let Some(d) = &p.default {
+                match self.eval(d, &cenv) {
+                    // A boolean flag left at its default may be set by hiera outside the
+                    // repository: keep both values so both branches stay visible.
+                    Value::Bool(b) if self.opts.open_flags => {
+                        Value::OneOf(vec![Value::Bool(b), Value::Bool(!b)])
+                    }
+                    v => v,
+                }
+            } else {
+                Value::unknown(format!("{name}::{}", p.name))
+            };
+            self.vars[scope].vars.insert(p.name.clone(), v);
+        }
+        self.exec_block(def.body, &cenv);
+        self.end_frame(cenv.frame);
+        self.class_state
+            .insert(name, ClassState::Done { res, scope });
+        self.after_class_declared(res, how, env, span);
+        Some(res)
+    }
+
+    fn after_class_declared(&mut self, res: ResId, how: ClassHow, env: &Env, span: Span) {
+        match how {
+            ClassHow::Contain => {
+                if let Some(c) = env.container {
+                    if c != res
+                        && self.model.resources[res].container.is_none()
+                        && !self.contains(res, c)
+                    {
+                        self.model.resources[res].container = Some(c);
+                    }
+                }
+            }
+            ClassHow::Require => {
+                if let Some(c) = env.container {
+                    self.rels.push(PendingRel {
+                        from: vec![Endpoint::Res(res)],
+                        to: vec![Endpoint::Res(c)],
+                        refresh: false,
+                        file: env.file.clone(),
+                        span,
+                        via: "require()",
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether `outer` is (transitively) contained in `inner` (to avoid containment cycles).
+    fn contains(&self, outer: ResId, inner: ResId) -> bool {
+        let mut c = Some(inner);
+        while let Some(x) = c {
+            if x == outer {
+                return true;
+            }
+            c = self.model.resources[x].container;
+        }
+        false
+    }
+
+    // ----- resources -----
+
+    fn push_resource(&mut self, r: Resource) -> ResId {
+        let id = self.model.resources.len();
+        for k in resource_keys(&r) {
+            self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+        }
+        self.model.resources.push(r);
+        id
+    }
+
+    fn eval_attrs(
+        &mut self,
+        attrs: &'a [AttrOp],
+        env: &Env,
+        origin: AttrOrigin,
+        keep_undef: bool,
+    ) -> Vec<(Attr, bool)> {
+        let mut out = Vec::with_capacity(attrs.len());
+        for a in attrs {
+            let v = self.eval(&a.value, env);
+            if a.is_splat() {
+                if let Value::Hash(h) = v {
+                    for (k, v) in h {
+                        if let Some(k) = k.as_str() {
+                            if keep_undef || !v.is_undef() {
+                                out.push((
+                                    Attr {
+                                        name: k.to_string(),
+                                        value: v,
+                                        file: env.file.clone(),
+                                        name_span: a.name_span,
+                                        value_span: a.value.span,
+                                        origin,
+                                    },
+                                    false,
+                                ));
+                            }
+                        }
+                    }
+                } else if !v.is_undef() {
+                    self.note(
+                        env,
+                        a.span,
+                        format!("attributes splat over a value not known statically: {v}"),
+                    );
+                }
+                continue;
+            }
+            if !keep_undef && v.is_undef() {
+                continue;
+            }
+            out.push((
+                Attr {
+                    name: a.name.clone(),
+                    value: v,
+                    file: env.file.clone(),
+                    name_span: a.name_span,
+                    value_span: a.value.span,
+                    origin,
+                },
+                a.op == AttrOperator::Append,
+            ));
+        }
+        out
+    }
+
+    fn eval_resource(
+        &mut self,
+        form: ResourceForm,
+        type_expr: &'a Expr,
+        bodies: &'a [ResourceBody],
+        env: &Env,
+    ) -> Vec<ResId> {
+        let ty = match &type_expr.kind {
+            ExprKind::Name(n) | ExprKind::ClassRef(n) => {
+                n.trim_start_matches("::").to_ascii_lowercase()
+            }
+            _ => match self.eval(type_expr, env) {
+                Value::Str(s) | Value::Type(s) => s.trim_start_matches("::").to_ascii_lowercase(),
+                v => {
+                    self.note(
+                        env,
+                        type_expr.span,
+                        format!("resource type not known statically: {v}"),
+                    );
+                    return Vec::new();
+                }
+            },
+        };
+        // A `default:` body gives attributes to the other bodies.
+        let mut body_defaults: Vec<Attr> = Vec::new();
+        for b in bodies {
+            if matches!(b.title.kind, ExprKind::Default) {
+                body_defaults = self
+                    .eval_attrs(&b.attrs, env, AttrOrigin::Default, false)
+                    .into_iter()
+                    .map(|(a, _)| a)
+                    .collect();
+            }
+        }
+        let mut ids = Vec::new();
+        for b in bodies {
+            if matches!(b.title.kind, ExprKind::Default) {
+                continue;
+            }
+            let title = self.eval(&b.title, env);
+            let mut attrs: Vec<Attr> = self
+                .eval_attrs(&b.attrs, env, AttrOrigin::Declared, false)
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect();
+            for d in &body_defaults {
+                if !attrs.iter().any(|a| a.name == d.name) {
+                    attrs.push(d.clone());
+                }
+            }
+            let mut titles = Vec::new();
+            title.flatten_into(&mut titles);
+            for t in titles {
+                if let Some(id) = self.declare_one(
+                    &ty,
+                    t,
+                    b.span,
+                    b.title.span,
+                    attrs.clone(),
+                    form,
+                    Origin::Declared,
+                    env,
+                ) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn declare_one(
+        &mut self,
+        ty: &str,
+        title: Value,
+        span: Span,
+        title_span: Span,
+        attrs: Vec<Attr>,
+        form: ResourceForm,
+        origin: Origin,
+        env: &Env,
+    ) -> Option<ResId> {
+        if ty == "class" {
+            let name = match &title {
+                Value::Str(s) | Value::Type(s) => s.clone(),
+                v => {
+                    self.note(env, span, format!("class name not known statically: {v}"));
+                    return None;
+                }
+            };
+            return self.declare_class(&name, Some(attrs), ClassHow::Resource, env, span);
+        }
+        if let Some(def) = self.define_defs.get(ty).copied() {
+            return self
+                .instantiate_define(ty, def, title, span, title_span, attrs, form, origin, env);
+        }
+        let id = self.push_resource(Resource {
+            ty: ty.to_string(),
+            title,
+            file: env.file.clone(),
+            span,
+            title_span,
+            attrs,
+            scope: env.kind.clone(),
+            guard: env.guard.clone(),
+            form,
+            realized: false,
+            container: env.container,
+            define_chain: env.define_chain.clone(),
+            origin,
+            module: env.module.clone(),
+        });
+        self.frames[env.frame].created.push(id);
+        let rels = rels_from_attrs(id, &self.model.resources[id].attrs);
+        self.rels.extend(rels);
+        Some(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instantiate_define(
+        &mut self,
+        ty: &str,
+        def: DefineDef<'a>,
+        title: Value,
+        span: Span,
+        title_span: Span,
+        attrs: Vec<Attr>,
+        form: ResourceForm,
+        origin: Origin,
+        env: &Env,
+    ) -> Option<ResId> {
+        if env.define_stack.iter().any(|d| d == ty) {
+            self.note(
+                env,
+                span,
+                format!("defined type {ty} instantiates itself (cycle); not expanded again"),
+            );
+            return None;
+        }
+        if env.define_stack.len() >= self.opts.max_define_depth {
+            self.note(
+                env,
+                span,
+                format!(
+                    "defined types nested deeper than {}; {ty} not expanded",
+                    self.opts.max_define_depth
+                ),
+            );
+            return None;
+        }
+        let attrs: Vec<Attr> = attrs
+            .into_iter()
+            .map(|mut a| {
+                if a.origin == AttrOrigin::Declared {
+                    a.origin = AttrOrigin::Param;
+                }
+                a
+            })
+            .collect();
+        let id = self.push_resource(Resource {
+            ty: ty.to_string(),
+            title: title.clone(),
+            file: env.file.clone(),
+            span,
+            title_span,
+            attrs: attrs.clone(),
+            scope: env.kind.clone(),
+            guard: env.guard.clone(),
+            form,
+            realized: false,
+            container: env.container,
+            define_chain: env.define_chain.clone(),
+            origin,
+            module: env.module.clone(),
+        });
+        self.frames[env.frame].created.push(id);
+        self.relations_from_attrs(id, &attrs);
+        let scope = self.new_scope(Some(0));
+        let module = ty.split("::").next().map(str::to_string);
+        let title_text = match &title {
+            Value::Str(s) => s.clone(),
+            v => v.to_string(),
+        };
+        let mut chain = env.define_chain.clone();
+        chain.push(id);
+        let mut stack = env.define_stack.clone();
+        stack.push(ty.to_string());
+        let denv = Env {
+            file: def.file.clone(),
+            scope,
+            frame: self.new_frame(Some(env.frame)),
+            guard: env.guard.clone(),
+            container: Some(id),
+            define_chain: chain,
+            kind: Scope::Define {
+                ty: ty.to_string(),
+                title: title_text,
+            },
+            module: module.clone(),
+            define_stack: stack,
+        };
+        {
+            let vars = &mut self.vars[scope].vars;
+            vars.insert("title".into(), title.clone());
+            vars.insert("name".into(), title.clone());
+            if let Some(m) = &module {
+                vars.insert("module_name".into(), Value::Str(m.clone()));
+            }
+            vars.insert(
+                "caller_module_name".into(),
+                env.module.clone().map(Value::Str).unwrap_or(Value::Undef),
+            );
+        }
+        for p in def.params {
+            let v = if let Some(a) = attrs.iter().find(|a| a.name == p.name) {
+                a.value.clone()
+            } else if let Some(d) = &p.default {
+                self.eval(d, &denv)
+            } else {
+                Value::Undef
+            };
+            self.vars[scope].vars.insert(p.name.clone(), v);
+        }
+        self.exec_block(def.body, &denv);
+        self.end_frame(denv.frame);
+        Some(id)
+    }
+
+    fn ensure_resource(
+        &mut self,
+        ty: &str,
+        title: Value,
+        params: Vec<(&str, Value)>,
+        span: Span,
+        env: &Env,
+    ) {
+        if let Some(t) = title.as_str() {
+            let key = (ty.to_string(), normalize_key(ty, t));
+            if self.keys.get(&key).is_some_and(|v| !v.is_empty()) {
+                return;
+            }
+        }
+        let attrs = params
+            .into_iter()
+            .filter(|(_, v)| !v.is_undef())
+            .map(|(k, v)| Attr {
+                name: k.to_string(),
+                value: v,
+                file: env.file.clone(),
+                name_span: span,
+                value_span: span,
+                origin: AttrOrigin::Declared,
+            })
+            .collect();
+        self.declare_one(
+            ty,
+            title,
+            span,
+            span,
+            attrs,
+            ResourceForm::Regular,
+            Origin::EnsureResource,
+            env,
+        );
+    }
+
+    fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr]) {
+        let rels = rels_from_attrs(id, attrs);
+        self.rels.extend(rels);
+    }
+
+    /// Apply the defaults visible from `frame` to the resources created directly in it.
+    fn end_frame(&mut self, frame: usize) {
+        let created = std::mem::take(&mut self.frames[frame].created);
+        for id in created {
+            let ty = self.model.resources[id].ty.clone();
+            let mut f = Some(frame);
+            while let Some(i) = f {
+                for (dty, attrs) in &self.frames[i].defaults {
+                    if *dty != ty {
+                        continue;
+                    }
+                    for a in attrs {
+                        let r = &mut self.model.resources[id];
+                        if !r.attrs.iter().any(|x| x.name == a.name) && !a.value.is_undef() {
+                            r.attrs.push(a.clone());
+                        }
+                    }
+                }
+                f = self.frames[i].parent;
+            }
+        }
+    }
+
+    // ----- relationships and collectors -----
+
+    /// Evaluate one side of a chain: declarations, references, collectors, chains.
+    fn eval_endpoints(&mut self, e: &'a Expr, env: &Env) -> Vec<Endpoint> {
+        match &e.kind {
+            ExprKind::Relationship { op, lhs, rhs } => {
+                let l = self.eval_endpoints(lhs, env);
+                let r = self.eval_endpoints(rhs, env);
+                let (from, to) = match op {
+                    RelOp::Before | RelOp::Notify => (l, r.clone()),
+                    RelOp::Require | RelOp::Subscribe => (r.clone(), l),
+                };
+                self.rels.push(PendingRel {
+                    from,
+                    to,
+                    refresh: op.refreshes(),
+                    file: env.file.clone(),
+                    span: e.span,
+                    via: op.as_str(),
+                });
+                r
+            }
+            ExprKind::Resource {
+                form,
+                type_expr,
+                bodies,
+            } => self
+                .eval_resource(*form, type_expr, bodies, env)
+                .into_iter()
+                .map(Endpoint::Res)
+                .collect(),
+            ExprKind::Collector {
+                type_ref,
+                query,
+                exported,
+                overrides,
+            } => {
+                vec![Endpoint::Collector(self.eval_collector(
+                    type_ref,
+                    query.as_deref(),
+                    *exported,
+                    overrides.as_deref(),
+                    env,
+                ))]
+            }
+            ExprKind::Paren(x) => self.eval_endpoints(x, env),
+            _ => {
+                let v = self.eval(e, env);
+                let mut refs = Vec::new();
+                collect_refs(&v, &mut refs);
+                refs.into_iter()
+                    .map(|(ty, title)| Endpoint::Ref { ty, title })
+                    .collect()
+            }
+        }
+    }
+
+    fn eval_collector(
+        &mut self,
+        type_ref: &'a Expr,
+        query: Option<&'a Expr>,
+        exported: bool,
+        overrides: Option<&'a [AttrOp]>,
+        env: &Env,
+    ) -> usize {
+        let ty = type_name(type_ref);
+        let q = match query {
+            Some(q) => self.eval_query(q, env),
+            None => Query::All,
+        };
+        let overrides = match overrides {
+            Some(o) => self.eval_attrs(o, env, AttrOrigin::Override, true),
+            None => Vec::new(),
+        };
+        self.collectors.push(Collector {
+            ty,
+            query: q,
+            exported,
+            overrides,
+        });
+        self.collectors.len() - 1
+    }
+
+    fn eval_query(&mut self, q: &'a Expr, env: &Env) -> Query {
+        match &q.kind {
+            ExprKind::Paren(x) => self.eval_query(x, env),
+            ExprKind::Binary { op, lhs, rhs } => match op {
+                BinaryOp::And => Query::And(
+                    Box::new(self.eval_query(lhs, env)),
+                    Box::new(self.eval_query(rhs, env)),
+                ),
+                BinaryOp::Or => Query::Or(
+                    Box::new(self.eval_query(lhs, env)),
+                    Box::new(self.eval_query(rhs, env)),
+                ),
+                BinaryOp::Eq | BinaryOp::Ne => {
+                    let attr = match &lhs.kind {
+                        ExprKind::Name(n) | ExprKind::Word(n) => n.clone(),
+                        _ => return Query::Unknown,
+                    };
+                    let v = self.eval(rhs, env);
+                    if *op == BinaryOp::Eq {
+                        Query::Eq(attr, v)
+                    } else {
+                        Query::Ne(attr, v)
+                    }
+                }
+                _ => Query::Unknown,
+            },
+            _ => Query::Unknown,
+        }
+    }
+
+    // ----- after evaluation -----
+
+    fn finish(mut self) -> Model {
+        // Collectors: realise virtual resources and apply override blocks.
+        let collectors = std::mem::take(&mut self.collectors);
+        let mut coll_matches: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
+        let mut by_type: HashMap<&str, Vec<ResId>> = HashMap::new();
+        if !collectors.is_empty() {
+            for (id, r) in self.model.resources.iter().enumerate() {
+                by_type.entry(r.ty.as_str()).or_default().push(id);
+            }
+        }
+        let mut matched: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
+        for c in &collectors {
+            let cands = by_type.get(c.ty.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            matched.push(
+                cands
+                    .iter()
+                    .copied()
+                    .filter(|&id| {
+                        let r = &self.model.resources[id];
+                        (c.exported || r.form != ResourceForm::Exported)
+                            && query_matches(&c.query, r)
+                    })
+                    .collect(),
+            );
+        }
+        drop(by_type);
+        for (c, matches) in collectors.iter().zip(matched) {
+            for &id in &matches {
+                let r = &mut self.model.resources[id];
+                if r.form == ResourceForm::Virtual
+                    || (c.exported && r.form == ResourceForm::Exported)
+                {
+                    r.realized = true;
+                }
+                apply_overrides(r, &c.overrides);
+            }
+            coll_matches.push(matches);
+        }
+        for (ty, title, file, span) in std::mem::take(&mut self.realize) {
+            let ids = self.lookup(&ty, &title);
+            if ids.is_empty() {
+                self.model.unresolved_refs.push(UnresolvedRef {
+                    ty,
+                    title,
+                    file,
+                    span,
+                });
+            }
+            for id in ids {
+                self.model.resources[id].realized = true;
+            }
+        }
+        for o in std::mem::take(&mut self.overrides) {
+            for (ty, title) in &o.refs {
+                let ids = self.lookup(ty, title);
+                if ids.is_empty() {
+                    self.model.unresolved_refs.push(UnresolvedRef {
+                        ty: ty.clone(),
+                        title: title.clone(),
+                        file: o.file.clone(),
+                        span: o.span,
+                    });
+                }
+                for id in ids {
+                    apply_overrides(&mut self.model.resources[id], &o.attrs);
+                }
+            }
+        }
+        // Attribute overrides may have changed namevars: rebuild the key index.
+        self.keys.clear();
+        for (id, r) in self.model.resources.iter().enumerate() {
+            for k in resource_keys(r) {
+                self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+            }
+        }
+        // Relationships.
+        for rel in std::mem::take(&mut self.rels) {
+            let from = self.resolve_endpoints(&rel.from, &coll_matches, &rel);
+            let to = self.resolve_endpoints(&rel.to, &coll_matches, &rel);
+            for &f in &from {
+                for &t in &to {
+                    if f != t {
+                        self.model.edges.push(Edge {
+                            from: f,
+                            to: t,
+                            refresh: rel.refresh,
+                            file: rel.file.clone(),
+                            span: rel.span,
+                            via: rel.via,
+                        });
+                    }
+                }
+            }
+        }
+        // The evaluator's scopes hold many values; free them off the critical path.
+        let scratch = (
+            std::mem::take(&mut self.vars),
+            std::mem::take(&mut self.frames),
+        );
+        std::thread::spawn(move || drop(scratch));
+        let mut m = self.model;
+        m.by_key = std::mem::take(&mut self.keys);
+        m.children = vec![Vec::new(); m.resources.len()];
+        for (id, r) in m.resources.iter().enumerate() {
+            if let Some(c) = r.container {
+                m.children[c].push(id);
+            }
+        }
+        m.out_edges = vec![Vec::new(); m.resources.len()];
+        for (i, e) in m.edges.iter().enumerate() {
+            m.out_edges[e.from].push(i);
+        }
+        m.index = super::index::build(&m, self.tree, self.opts);
+        m.stats.resources = m.resources.len();
+        m.stats.edges = m.edges.len();
+        m.stats.symbolic_values = m
+            .resources
+            .iter()
+            .map(|r| {
+                r.title.symbolic_count()
+                    + r.attrs
+                        .iter()
+                        .map(|a| a.value.symbolic_count())
+                        .sum::<usize>()
+            })
+            .sum();
+        m
+    }
+
+    fn lookup(&self, ty: &str, title: &str) -> Vec<ResId> {
+        self.keys
+            .get(&(ty.to_string(), normalize_key(ty, title)))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn resolve_endpoints(
+        &mut self,
+        eps: &[Endpoint],
+        coll: &[Vec<ResId>],
+        rel: &PendingRel,
+    ) -> Vec<ResId> {
+        let mut out = Vec::new();
+        for ep in eps {
+            match ep {
+                Endpoint::Res(id) => out.push(*id),
+                Endpoint::Collector(c) => out.extend(coll.get(*c).into_iter().flatten().copied()),
+                Endpoint::Ref { ty, title } => {
+                    let ids = self.lookup(ty, title);
+                    if ids.is_empty() {
+                        self.model.unresolved_refs.push(UnresolvedRef {
+                            ty: ty.clone(),
+                            title: title.clone(),
+                            file: rel.file.clone(),
+                            span: rel.span,
+                        });
+                    }
+                    out.extend(ids);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn qualify(prefix: &str, name: &str) -> String {
+    let name = name.trim_start_matches("::").to_ascii_lowercase();
+    if prefix.is_empty() || name.contains("::") {
+        name
+    } else {
+        format!("{prefix}::{name}")
+    }
+}
+
+fn is_definition(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::ClassDef { .. }
+            | ExprKind::DefineDef { .. }
+            | ExprKind::NodeDef { .. }
+            | ExprKind::FunctionDef { .. }
+            | ExprKind::TypeAlias { .. }
+            | ExprKind::TypeDef { .. }
+            | ExprKind::PlanDef { .. }
+    )
+}
+
+/// Source text of a span, on one line, shortened.
+pub(super) fn src(text: &str, span: Span) -> String {
+    let s = text.get(span.range()).unwrap_or("");
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 80 {
+        let mut t: String = one.chars().take(77).collect();
+        t.push('…');
+        t
+    } else {
+        one
+    }
+}
+
+fn type_name(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::ClassRef(n) | ExprKind::Name(n) => {
+            n.trim_start_matches("::").to_ascii_lowercase()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Class names given to include/contain/require: strings, arrays, `Class['x']`.
+fn names_of(v: &Value) -> Vec<String> {
+    let mut leaves = Vec::new();
+    v.flatten_into(&mut leaves);
+    leaves
+        .into_iter()
+        .filter_map(|l| match l {
+            Value::Str(s) | Value::Type(s) => Some(s),
+            Value::Ref { ty, title } if ty == "class" => title.as_str().map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Known references in a value (arrays flattened; symbolic titles skipped).
+fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Ref { ty, title } => {
+            if let Value::Str(t) = &**title {
+                out.push((ty.clone(), t.clone()));
+            } else if let Some(k) = symbolic_key(title) {
+                out.push((ty.clone(), k));
+            } else if let Value::Array(ts) = &**title {
+                for t in ts {
+                    if let Value::Str(t) = t {
+                        out.push((ty.clone(), t.clone()));
+                    }
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        Value::OneOf(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Relationships declared by metaparameters (`require`, `before`, `notify`, `subscribe`).
+fn rels_from_attrs(id: ResId, attrs: &[Attr]) -> Vec<PendingRel> {
+    let mut out = Vec::new();
+    for a in attrs {
+        if !METAPARAMS.contains(&a.name.as_str()) {
+            continue;
+        }
+        let mut refs = Vec::new();
+        collect_refs(&a.value, &mut refs);
+        let targets: Vec<Endpoint> = refs
+            .into_iter()
+            .map(|(ty, title)| Endpoint::Ref { ty, title })
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let me = vec![Endpoint::Res(id)];
+        let (from, to) = match a.name.as_str() {
+            "before" | "notify" => (me, targets),
+            _ => (targets, me),
+        };
+        out.push(PendingRel {
+            from,
+            to,
+            refresh: matches!(a.name.as_str(), "notify" | "subscribe"),
+            file: a.file.clone(),
+            span: a.value_span,
+            via: match a.name.as_str() {
+                "before" => "before",
+                "notify" => "notify",
+                "subscribe" => "subscribe",
+                _ => "require",
+            },
+        });
+    }
+    out
+}
+
+fn endpoints_value(eps: &[Endpoint]) -> Value {
+    let _ = eps;
+    Value::unknown("resource expression")
+}
+
+/// The key of a title that is not known statically (alternatives, or partly symbolic):
+/// its display form, so that `File[$path]` finds the `file { $path: }` declared with the
+/// same value.
+fn symbolic_key(title: &Value) -> Option<String> {
+    match title {
+        Value::OneOf(_) | Value::Symbolic(_) => Some(title.to_string()),
+        _ => None,
+    }
+}
+
+/// Keys a resource can be referenced by: its title and its namevar.
+fn resource_keys(r: &Resource) -> Vec<String> {
+    let mut keys = Vec::with_capacity(2);
+    if let Some(t) = r.title.as_str() {
+        keys.push(normalize_key(&r.ty, t));
+    } else if let Some(k) = symbolic_key(&r.title) {
+        keys.push(normalize_key(&r.ty, &k));
+    }
+    if let Some(n) = r.name_value().as_str() {
+        let k = normalize_key(&r.ty, n);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+fn query_matches(q: &Query, r: &Resource) -> bool {
+    match q {
+        Query::All => true,
+        Query::Unknown => false,
+        Query::And(a, b) => query_matches(a, r) && query_matches(b, r),
+        Query::Or(a, b) => query_matches(a, r) || query_matches(b, r),
+        Query::Eq(attr, Value::Str(want)) if attr == "tag" => has_tag(r, want),
+        Query::Ne(attr, Value::Str(want)) if attr == "tag" => !has_tag(r, want),
+        Query::Eq(attr, v) => {
+            let mut any = false;
+            for_attr_values(r, attr, &mut |x| any |= x.known_eq(v) == Some(true));
+            any
+        }
+        Query::Ne(attr, v) => {
+            let mut all = true;
+            for_attr_values(r, attr, &mut |x| all &= x.known_eq(v) == Some(false));
+            all
+        }
+    }
+}
+
+/// Tags are case-insensitive: the type, the class (and its segments), `tag` values.
+fn has_tag(r: &Resource, want: &str) -> bool {
+    let eq = |s: &str| s.eq_ignore_ascii_case(want);
+    if eq(&r.ty) {
+        return true;
+    }
+    if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+        if eq(c) || c.split("::").any(eq) {
+            return true;
+        }
+    }
+    let mut found = false;
+    if let Some(t) = r.get("tag") {
+        let mut leaves = Vec::new();
+        t.flatten_into(&mut leaves);
+        found = leaves.iter().any(|l| l.as_str().is_some_and(eq));
+    }
+    found
+}
+
+/// Call `f` on each value a collector query sees for `attr` (arrays flattened; `tag`
+/// includes the automatic tags: type, class name and its segments).
+fn for_attr_values(r: &Resource, attr: &str, f: &mut dyn FnMut(&Value)) {
+    fn leaves(v: &Value, f: &mut dyn FnMut(&Value)) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| leaves(x, f)),
+            v => f(v),
+        }
+    }
+    match attr {
+        "title" => f(&r.title),
+        "tag" => {
+            f(&Value::Str(r.ty.clone()));
+            if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+                f(&Value::Str(c.clone()));
+                for seg in c.split("::") {
+                    f(&Value::Str(seg.to_string()));
+                }
+            }
+            if let Some(t) = r.get("tag") {
+                leaves(t, f);
+            }
+        }
+        _ => match r.get(attr) {
+            Some(v) => leaves(v, f),
+            None if attr == "name" => f(&r.title),
+            None => {}
+        },
+    }
+}
+
+fn apply_overrides(r: &mut Resource, attrs: &[(Attr, bool)]) {
+    for (a, append) in attrs {
+        let pos = r.attrs.iter().position(|x| x.name == a.name);
+        match (pos, append) {
+            (Some(i), true) => {
+                let mut items = Vec::new();
+                r.attrs[i].value.flatten_into(&mut items);
+                a.value.flatten_into(&mut items);
+                r.attrs[i].value = Value::Array(items);
+                r.attrs[i].origin = AttrOrigin::Override;
+            }
+            (Some(i), false) if a.value.is_undef() => {
+                r.attrs.remove(i);
+            }
+            (Some(i), false) => r.attrs[i] = a.clone(),
+            (None, _) if a.value.is_undef() => {}
+            (None, _) => r.attrs.push(a.clone()),
+        }
+    }
+}
+
+/// `m/t` -> `<modulepath entry>/m/<dir>/t`, the first that exists.
+pub(super) fn resolve_module_path(
+    tree: &Tree,
+    modulepath: &[String],
+    spec: &str,
+    dir: &str,
+) -> Option<String> {
+    let (m, rest) = spec.split_once('/')?;
+    modulepath
+        .iter()
+        .map(|mp| format!("{mp}/{m}/{dir}/{rest}"))
+        .find(|p| tree.get(p).is_some())
+}

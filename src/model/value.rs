@@ -1,0 +1,556 @@
+//! Evaluated values: what a Puppet expression is known to be, or honestly not.
+//!
+//! A [`Value::Symbolic`] stands for something the static evaluator cannot know (a fact, the
+//! result of a custom function, a hiera key that is not in the repository). It keeps a
+//! display form (`/usr/bin/${unknown}`) and a pattern of known and unknown parts, and it
+//! never equals anything, not even another symbolic value with the same display.
+
+use std::fmt;
+
+/// One piece of a partly known string.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SymPart {
+    Lit(String),
+    /// An unknown run of characters (displayed as the expression it came from).
+    Unknown(String),
+}
+
+/// A value that could not be evaluated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Symbolic {
+    /// Known and unknown pieces, in order. A wholly unknown value is one `Unknown` part.
+    pub parts: Vec<SymPart>,
+}
+
+impl Symbolic {
+    /// A wholly unknown value, displayed as `${what}`.
+    pub fn unknown(what: impl Into<String>) -> Self {
+        Symbolic {
+            parts: vec![SymPart::Unknown(what.into())],
+        }
+    }
+
+    /// The display form: literal parts as written, unknown parts as `${expr}`.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for p in &self.parts {
+            match p {
+                SymPart::Lit(t) => s.push_str(t),
+                SymPart::Unknown(e) => {
+                    s.push_str("${");
+                    s.push_str(e);
+                    s.push('}');
+                }
+            }
+        }
+        s
+    }
+
+    /// The known text before the first unknown part (`/usr/bin/` for `/usr/bin/${x}`).
+    pub fn known_prefix(&self) -> &str {
+        match self.parts.first() {
+            Some(SymPart::Lit(t)) => t,
+            _ => "",
+        }
+    }
+
+    /// Whether some value of this pattern could be `candidate` (each unknown part matches
+    /// any run of characters, including none). A glob match, never an equality.
+    pub fn could_be(&self, candidate: &str) -> bool {
+        glob_match(&self.parts, candidate)
+    }
+
+    /// Whether any part is known text (a pattern worth matching against files).
+    pub fn has_literal(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, SymPart::Lit(t) if !t.is_empty()))
+    }
+}
+
+fn glob_match(parts: &[SymPart], s: &str) -> bool {
+    match parts.split_first() {
+        None => s.is_empty(),
+        Some((SymPart::Lit(t), rest)) => s
+            .strip_prefix(t.as_str())
+            .is_some_and(|r| glob_match(rest, r)),
+        Some((SymPart::Unknown(_), rest)) => {
+            // Try every split point (char boundaries only).
+            s.char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(s.len()))
+                .any(|i| glob_match(rest, &s[i..]))
+        }
+    }
+}
+
+/// A repository file named by `template('m/t')`, `epp('m/t')`, `file('m/f')` or a
+/// `puppet:///modules/m/f` source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileRef {
+    /// `template`, `epp`, `file`, `source`.
+    pub func: String,
+    /// The argument as evaluated (may be partly symbolic).
+    pub spec: Box<Value>,
+    /// The repository path it resolves to through the modulepath, when it exists.
+    pub resolved: Option<String>,
+    /// Resolved by matching a partly symbolic spec against the repository's files.
+    pub inferred: bool,
+}
+
+impl FileRef {
+    pub fn spec_display(&self) -> String {
+        match &*self.spec {
+            Value::Str(s) => s.clone(),
+            Value::Symbolic(s) => s.display(),
+            v => v.to_string(),
+        }
+    }
+}
+
+/// At most this many alternatives in a [`Value::OneOf`]; more become unknown.
+pub const MAX_ALTERNATIVES: usize = 16;
+/// At most this many value nodes across the alternatives of a [`Value::OneOf`].
+pub const MAX_WEIGHT: usize = 512;
+
+/// An evaluated Puppet value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Undef,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Array(Vec<Value>),
+    /// Insertion-ordered, as in Puppet.
+    Hash(Vec<(Value, Value)>),
+    /// `File['/x']`, `Class['k8s']`: type lowercase, class titles lowercase without `::`.
+    Ref {
+        ty: String,
+        title: Box<Value>,
+    },
+    /// A bare type: `File`, `String`, `Optional[String]` (display form).
+    Type(String),
+    Regex(String),
+    Default,
+    Symbolic(Symbolic),
+    /// The content of repository files rendered by `template()`, `epp()` or `file()`: not
+    /// evaluated (nothing is executed), but which files it comes from is known.
+    Content(Vec<FileRef>),
+    /// One of several values, chosen by something unknown (a selector or `case` over a
+    /// symbolic value, a variable assigned in both branches of an unknown `if`).
+    OneOf(Vec<Value>),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+
+    pub fn unknown(what: impl Into<String>) -> Value {
+        Value::Symbolic(Symbolic::unknown(what))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_undef(&self) -> bool {
+        matches!(self, Value::Undef)
+    }
+
+    /// Whether the value is fully known (no symbolic part and no alternatives inside).
+    pub fn is_known(&self) -> bool {
+        match self {
+            Value::Symbolic(_) | Value::OneOf(_) | Value::Content(_) => false,
+            Value::Array(a) => a.iter().all(Value::is_known),
+            Value::Hash(h) => h.iter().all(|(k, v)| k.is_known() && v.is_known()),
+            Value::Ref { title, .. } => title.is_known(),
+            _ => true,
+        }
+    }
+
+    /// Number of symbolic leaves (for statistics).
+    pub fn symbolic_count(&self) -> usize {
+        match self {
+            Value::Symbolic(_) => 1,
+            Value::OneOf(v) | Value::Array(v) => v.iter().map(Value::symbolic_count).sum(),
+            Value::Hash(h) => h
+                .iter()
+                .map(|(k, v)| k.symbolic_count() + v.symbolic_count())
+                .sum(),
+            Value::Ref { title, .. } => title.symbolic_count(),
+            _ => 0,
+        }
+    }
+
+    /// Puppet truthiness: `undef` and `false` are false, everything else true.
+    /// `None` when unknown.
+    pub fn truthy(&self) -> Option<bool> {
+        match self {
+            Value::Undef => Some(false),
+            Value::Bool(b) => Some(*b),
+            Value::Symbolic(_) => None,
+            Value::OneOf(vs) => {
+                let first = vs.first()?.truthy()?;
+                vs.iter()
+                    .all(|v| v.truthy() == Some(first))
+                    .then_some(first)
+            }
+            _ => Some(true),
+        }
+    }
+
+    /// Puppet `==`: strings compare case-insensitively; `None` when either side is unknown.
+    pub fn known_eq(&self, other: &Value) -> Option<bool> {
+        match (self, other) {
+            (Value::Symbolic(_), _) | (_, Value::Symbolic(_)) => None,
+            (Value::Content(_), _) | (_, Value::Content(_)) => None,
+            (Value::OneOf(a), b) | (b, Value::OneOf(a)) => {
+                let r: Vec<Option<bool>> = a.iter().map(|x| x.known_eq(b)).collect();
+                if r.iter().all(|x| *x == Some(true)) {
+                    Some(true)
+                } else if r.iter().all(|x| *x == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            (Value::Str(a), Value::Str(b)) => Some(a.eq_ignore_ascii_case(b)),
+            (Value::Int(a), Value::Int(b)) => Some(a == b),
+            (Value::Float(a), Value::Float(b)) => Some(a == b),
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                Some(*a as f64 == *b)
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                let mut all = Some(true);
+                for (x, y) in a.iter().zip(b) {
+                    match x.known_eq(y) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        Some(true) => {}
+                    }
+                }
+                all
+            }
+            (Value::Hash(a), Value::Hash(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                let mut all = Some(true);
+                for (k, v) in a {
+                    match b.iter().find(|(k2, _)| k.known_eq(k2) == Some(true)) {
+                        None => {
+                            if !k.is_known() {
+                                all = None
+                            } else {
+                                return Some(false);
+                            }
+                        }
+                        Some((_, v2)) => match v.known_eq(v2) {
+                            Some(false) => return Some(false),
+                            None => all = None,
+                            Some(true) => {}
+                        },
+                    }
+                }
+                all
+            }
+            (Value::Ref { ty: t1, title: a }, Value::Ref { ty: t2, title: b }) => {
+                if t1 != t2 {
+                    Some(false)
+                } else {
+                    a.known_eq(b)
+                }
+            }
+            (Value::Type(a), Value::Type(b)) => Some(a.eq_ignore_ascii_case(b)),
+            (Value::Regex(a), Value::Regex(b)) => Some(a == b),
+            (Value::Default, Value::Default) | (Value::Undef, Value::Undef) => Some(true),
+            (Value::Bool(a), Value::Bool(b)) => Some(a == b),
+            _ => Some(false),
+        }
+    }
+
+    /// The text of a string, number or boolean as interpolation would render it.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Undef => Some(String::new()),
+            Value::Type(t) => Some(t.clone()),
+            Value::Ref { .. } | Value::Array(_) | Value::Hash(_) if self.is_known() => {
+                Some(self.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// Interpolation pieces for building strings: literal text or unknown parts.
+    pub fn to_parts(&self) -> Vec<SymPart> {
+        match self {
+            Value::Symbolic(s) => s.parts.clone(),
+            v => match v.to_text() {
+                Some(t) => vec![SymPart::Lit(t)],
+                None => vec![SymPart::Unknown(v.to_string())],
+            },
+        }
+    }
+
+    /// Build a string from parts: a plain `Str` when all parts are known.
+    pub fn from_parts(parts: Vec<SymPart>) -> Value {
+        let mut merged: Vec<SymPart> = Vec::with_capacity(parts.len());
+        for p in parts {
+            match (merged.last_mut(), p) {
+                (Some(SymPart::Lit(a)), SymPart::Lit(b)) => a.push_str(&b),
+                (_, SymPart::Lit(b)) if b.is_empty() => {}
+                (_, p) => merged.push(p),
+            }
+        }
+        if merged.iter().all(|p| matches!(p, SymPart::Lit(_))) {
+            let mut s = String::new();
+            for p in merged {
+                if let SymPart::Lit(t) = p {
+                    s.push_str(&t);
+                }
+            }
+            Value::Str(s)
+        } else {
+            Value::Symbolic(Symbolic { parts: merged })
+        }
+    }
+
+    /// Flatten nested arrays (and alternatives) into a list of leaves.
+    pub fn flatten_into(&self, out: &mut Vec<Value>) {
+        match self {
+            Value::Array(a) => a.iter().for_each(|v| v.flatten_into(out)),
+            v => out.push(v.clone()),
+        }
+    }
+
+    /// Every concrete possibility: the alternatives of a `OneOf`, else the value itself.
+    pub fn alternatives(&self) -> Vec<&Value> {
+        match self {
+            Value::OneOf(v) => v.iter().flat_map(Value::alternatives).collect(),
+            v => vec![v],
+        }
+    }
+
+    /// A set of alternatives, deduplicated; one value collapses to itself.
+    pub fn one_of(values: Vec<Value>) -> Value {
+        let mut out: Vec<Value> = Vec::new();
+        for v in values {
+            let leaves = match v {
+                Value::OneOf(inner) => inner,
+                v => vec![v],
+            };
+            for l in leaves {
+                if !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+        if out.len() == 1 {
+            out.pop().unwrap_or(Value::Undef)
+        } else if out.len() > MAX_ALTERNATIVES
+            || out.iter().map(Value::weight).sum::<usize>() > MAX_WEIGHT
+        {
+            // Too many possibilities to be useful: say so instead of growing without bound.
+            Value::unknown(format!("one of {} values", out.len()))
+        } else {
+            Value::OneOf(out)
+        }
+    }
+
+    /// Number of nodes in the value (saturating), to bound the size of alternatives.
+    pub fn weight(&self) -> usize {
+        match self {
+            Value::Array(a) | Value::OneOf(a) => {
+                a.iter().fold(1usize, |n, v| n.saturating_add(v.weight()))
+            }
+            Value::Hash(h) => h.iter().fold(1usize, |n, (k, v)| {
+                n.saturating_add(k.weight()).saturating_add(v.weight())
+            }),
+            Value::Ref { title, .. } => 1 + title.weight(),
+            _ => 1,
+        }
+    }
+
+    pub fn hash_get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Hash(h) => h
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// JSON form used by `resources --format json` and by tests.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{json, Value as J};
+        match self {
+            Value::Undef => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => json!(i),
+            Value::Float(f) => json!(f),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Array(a) => J::Array(a.iter().map(Value::to_json).collect()),
+            Value::Hash(h) => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in h {
+                    let key = k.to_text().unwrap_or_else(|| k.to_string());
+                    m.insert(key, v.to_json());
+                }
+                J::Object(m)
+            }
+            Value::Ref { .. } | Value::Type(_) => J::String(self.to_string()),
+            Value::Regex(r) => json!({ "regex": r }),
+            Value::Default => J::String("default".into()),
+            Value::Symbolic(s) => json!({ "unknown": s.display() }),
+            Value::Content(refs) => J::Array(
+                refs.iter()
+                    .map(|r| {
+                        json!({
+                            r.func.clone(): r.spec_display(),
+                            "resolved": r.resolved,
+                            "inferred": r.inferred,
+                        })
+                    })
+                    .collect(),
+            ),
+            Value::OneOf(v) => {
+                json!({ "one_of": v.iter().map(Value::to_json).collect::<Vec<_>>() })
+            }
+        }
+    }
+}
+
+/// Capitalise each `::` segment: `k8s::scheduler` -> `K8s::Scheduler`.
+pub fn capitalize_type(ty: &str) -> String {
+    ty.split("::")
+        .map(|seg| {
+            let mut c = seg.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Undef => f.write_str("undef"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => write!(
+                f,
+                "'{}'",
+                s.replace('\\', "\\\\")
+                    .replace('\n', "\\n")
+                    .replace('\'', "\\'")
+            ),
+            Value::Array(a) => {
+                f.write_str("[")?;
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Hash(h) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in h.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} => {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Ref { ty, title } => write!(f, "{}[{}]", capitalize_type(ty), title),
+            Value::Type(t) => f.write_str(t),
+            Value::Regex(r) => write!(f, "/{r}/"),
+            Value::Default => f.write_str("default"),
+            Value::Symbolic(s) => write!(f, "\"{}\"", s.display()),
+            Value::Content(refs) => {
+                for (i, r) in refs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" + ")?;
+                    }
+                    write!(f, "{}('{}')", r.func, r.spec_display())?;
+                }
+                Ok(())
+            }
+            Value::OneOf(v) => {
+                f.write_str("one of (")?;
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" | ")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbolic_never_equals() {
+        let a = Value::unknown("x");
+        assert_eq!(a.known_eq(&a.clone()), None);
+        assert_eq!(a.known_eq(&Value::str("x")), None);
+        assert_eq!(Value::str("A").known_eq(&Value::str("a")), Some(true));
+        assert_eq!(Value::str("a").known_eq(&Value::str("b")), Some(false));
+    }
+
+    #[test]
+    fn pattern_matches_like_a_glob() {
+        let v = Value::from_parts(vec![
+            SymPart::Lit("k8s/initscripts/".into()),
+            SymPart::Unknown("kind".into()),
+            SymPart::Lit(".erb".into()),
+        ]);
+        let Value::Symbolic(s) = v else {
+            panic!("expected symbolic")
+        };
+        assert!(s.could_be("k8s/initscripts/systemd.erb"));
+        assert!(!s.could_be("k8s/initscripts/systemd.epp"));
+        assert_eq!(s.display(), "k8s/initscripts/${kind}.erb");
+        assert_eq!(s.known_prefix(), "k8s/initscripts/");
+    }
+
+    #[test]
+    fn known_parts_collapse_to_string() {
+        let v = Value::from_parts(vec![SymPart::Lit("/a".into()), SymPart::Lit("/b".into())]);
+        assert_eq!(v, Value::str("/a/b"));
+    }
+
+    #[test]
+    fn one_of_dedups_and_truthiness() {
+        let v = Value::one_of(vec![Value::str("a"), Value::str("a")]);
+        assert_eq!(v, Value::str("a"));
+        let w = Value::one_of(vec![Value::Bool(true), Value::str("x")]);
+        assert_eq!(w.truthy(), Some(true));
+        let u = Value::one_of(vec![Value::Bool(false), Value::str("x")]);
+        assert_eq!(u.truthy(), None);
+    }
+}
