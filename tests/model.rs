@@ -413,6 +413,7 @@ fn diff_files(before: &Tree, after: &Tree) -> Vec<FileChange> {
             old_kind: b.map(|e| e.kind),
             new_kind: a.map(|e| e.kind),
             binary: false,
+            similarity: None,
         });
     }
     out

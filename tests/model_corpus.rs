@@ -146,6 +146,7 @@ fn corpus_evaluates_without_panics() {
             old_kind: Some(EntryKind::File),
             new_kind: Some(EntryKind::File),
             binary: false,
+            similarity: None,
         }],
         notes: vec![],
     };
