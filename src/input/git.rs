@@ -453,7 +453,7 @@ thread_local! {
 }
 
 /// The content of one object, read through this thread's handle on `gitdir`.
-fn read_object(gitdir: &Path, oid: Oid) -> Result<Arc<[u8]>, String> {
+fn read_object(gitdir: &Path, oid: Oid) -> Result<Vec<u8>, String> {
     REPOSITORIES.with(|cell| {
         let mut repos = cell.borrow_mut();
         if !repos.contains_key(gitdir) {
@@ -463,7 +463,7 @@ fn read_object(gitdir: &Path, oid: Oid) -> Result<Arc<[u8]>, String> {
         let repo = &repos[gitdir];
         let odb = repo.odb().map_err(|e| e.message().to_string())?;
         let obj = odb.read(oid).map_err(|e| e.message().to_string())?;
-        Ok(Arc::from(obj.data()))
+        Ok(obj.data().to_vec())
     })
 }
 
