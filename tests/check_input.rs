@@ -612,7 +612,7 @@ fn missing_objects_fail_at_load_time() {
         &check(r.path(), &[]),
         &[
             "modules/k8s/manifests/init.pp",
-            "object not found",
+            "missing from the object database",
             "git fsck",
         ],
     );

@@ -43,10 +43,10 @@ fn assert_same_tree(got: &Tree, want: &Tree) {
         assert_eq!(h.kind, e.kind, "kind of {path}");
         if e.kind != EntryKind::Submodule {
             assert!(
-                h.blob.data == e.blob.data,
+                h.blob.data() == e.blob.data(),
                 "content of {path}:\n--- got\n{}\n--- want\n{}",
-                String::from_utf8_lossy(&h.blob.data),
-                String::from_utf8_lossy(&e.blob.data)
+                String::from_utf8_lossy(h.blob.data()),
+                String::from_utf8_lossy(e.blob.data())
             );
         }
     }
@@ -575,7 +575,7 @@ mod round_trip_random_edits {
             );
             let set = parse(&out.stdout, "p").unwrap();
             let applied = apply(&set, &base, "p", "base").unwrap();
-            let got = applied.tree.get("x.pp").unwrap().blob.data.to_vec();
+            let got = applied.tree.get("x.pp").unwrap().blob.data().to_vec();
             prop_assert_eq!(
                 String::from_utf8_lossy(&got),
                 String::from_utf8_lossy(&new),

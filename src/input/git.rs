@@ -5,7 +5,6 @@
 //! blobs come straight from the object database. Blobs are read once per object id, in
 //! parallel, so content that is identical on both sides is one shared `Arc<Blob>`.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use git2::{ErrorCode, Oid, Repository};
 use rayon::prelude::*;
 
+use super::category::{categorize, Category};
 use super::error::InputError;
 use super::tree::{Blob, EntryKind, Tree, TreeEntry};
 use super::Revision;
@@ -351,26 +351,66 @@ impl Repo {
         Ok(listing)
     }
 
-    /// Builds one tree per listing. Every distinct object is read once, in parallel, so
-    /// identical content is one shared blob on both sides (and at every path).
+    /// Builds one tree per listing. Small content every later stage needs (hiera data,
+    /// environment and hiera configuration, Puppetfile, symlink targets) is read now, each
+    /// distinct object once, in parallel; everything else, manifests included, is read on
+    /// first use (from any thread) or by [`Tree::prefetch`]. Every deferred object is
+    /// checked to exist now, so a damaged or partial clone fails here with a clear error.
+    /// Identical content is one shared blob.
     pub fn read_trees(&self, listings: &[&[Listed]]) -> Result<Vec<Tree>, InputError> {
-        let mut wanted: Vec<(Oid, &str)> = listings
-            .iter()
-            .flat_map(|l| l.iter())
-            .filter(|e| e.kind != EntryKind::Submodule)
-            .map(|e| (e.id, e.path.as_str()))
-            .collect();
-        wanted.sort_unstable_by_key(|w| w.0);
-        wanted.dedup_by_key(|w| w.0);
+        let eager = |e: &Listed| {
+            e.kind == EntryKind::Symlink
+                || matches!(
+                    categorize(&e.path),
+                    Some(
+                        Category::HieraData
+                            | Category::HieraConfig
+                            | Category::EnvironmentConf
+                            | Category::Puppetfile
+                    )
+                )
+        };
+        let mut wanted: Vec<Oid> = Vec::new();
+        let mut deferred: Vec<(Oid, &str)> = Vec::new();
+        for e in listings.iter().flat_map(|l| l.iter()) {
+            if e.kind == EntryKind::Submodule {
+                continue;
+            }
+            if eager(e) {
+                wanted.push(e.id);
+            } else {
+                deferred.push((e.id, &e.path));
+            }
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        deferred.sort_unstable_by_key(|d| d.0);
+        deferred.dedup_by_key(|d| d.0);
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| git_error("the object database", e))?;
+        if let Some((id, path)) = deferred.iter().find(|(id, _)| !odb.exists(*id)) {
+            return Err(InputError::Git {
+                what: format!("{path} (object {id})"),
+                message: "the object is missing from the object database".into(),
+            });
+        }
         let mut blobs = self.read_blobs(&wanted)?;
+        let gitdir = Arc::new(self.repo.path().to_path_buf());
         let mut trees = Vec::with_capacity(listings.len());
         for listing in listings {
             let mut tree = Tree::default();
             for e in listing.iter() {
                 let blob = blobs
                     .entry(e.id)
-                    // Only gitlinks are not read: they have no content here.
-                    .or_insert_with(|| Arc::new(Blob::new(Some(e.id.to_string()), Vec::new())))
+                    .or_insert_with(|| {
+                        if e.kind == EntryKind::Submodule {
+                            Arc::new(Blob::new(Some(e.id.to_string()), Vec::new()))
+                        } else {
+                            Arc::new(Blob::lazy(gitdir.clone(), e.id))
+                        }
+                    })
                     .clone();
                 tree.files
                     .insert(e.path.clone(), TreeEntry { kind: e.kind, blob });
@@ -380,24 +420,30 @@ impl Repo {
         Ok(trees)
     }
 
-    /// Reads objects in parallel. A `git2::Repository` cannot be shared between threads:
-    /// each worker thread keeps its own read-only handle (and with it libgit2's cache of
-    /// delta bases, which matters for packed repositories).
-    fn read_blobs(&self, ids: &[(Oid, &str)]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
-        let gitdir = self.repo.path().to_path_buf();
-        let read = |&(id, path): &(Oid, &str)| {
-            read_object(&gitdir, id)
-                .map(|data| (id, Arc::new(Blob::new(Some(id.to_string()), data))))
-                .map_err(|message| InputError::Git {
-                    what: format!("{path} (object {id})"),
-                    message,
-                })
-        };
-        if ids.len() < 64 {
-            ids.iter().map(read).collect()
-        } else {
-            ids.par_iter().map(read).collect()
+    fn read_blobs(&self, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
+        // A git2 Repository is not Sync: each worker opens its own read-only handle on
+        // the same git directory. Small sets are read on this thread.
+        let threads = rayon::current_num_threads().max(1);
+        if ids.len() < 256 || threads == 1 {
+            return read_blob_chunk(&self.repo, ids);
         }
+        let chunk = ids.len().div_ceil(threads * 4);
+        let gitdir = self.repo.path().to_path_buf();
+        let parts: Result<Vec<_>, InputError> = ids
+            .par_chunks(chunk)
+            .map(|part| {
+                let repo = Repository::open(&gitdir).map_err(|e| InputError::Repository {
+                    path: gitdir.display().to_string(),
+                    message: e.message().to_string(),
+                })?;
+                read_blob_chunk(&repo, part)
+            })
+            .collect();
+        let mut all = HashMap::with_capacity(ids.len());
+        for p in parts? {
+            all.extend(p);
+        }
+        Ok(all)
     }
 
     /// A revision for a commit: whole tree, id as label, subject as summary.
@@ -447,24 +493,18 @@ impl IndexListing {
     }
 }
 
-thread_local! {
-    /// One read-only repository handle per worker thread and git directory.
-    static REPOSITORIES: RefCell<HashMap<PathBuf, Repository>> = RefCell::new(HashMap::new());
-}
-
-/// The content of one object, read through this thread's handle on `gitdir`.
-fn read_object(gitdir: &Path, oid: Oid) -> Result<Vec<u8>, String> {
-    REPOSITORIES.with(|cell| {
-        let mut repos = cell.borrow_mut();
-        if !repos.contains_key(gitdir) {
-            let repo = Repository::open(gitdir).map_err(|e| e.message().to_string())?;
-            repos.insert(gitdir.to_path_buf(), repo);
-        }
-        let repo = &repos[gitdir];
-        let odb = repo.odb().map_err(|e| e.message().to_string())?;
-        let obj = odb.read(oid).map_err(|e| e.message().to_string())?;
-        Ok(obj.data().to_vec())
-    })
+fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
+    let odb = repo
+        .odb()
+        .map_err(|e| git_error("the object database", e))?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        let obj = odb
+            .read(id)
+            .map_err(|e| git_error(format!("object {id}"), e))?;
+        out.insert(id, Arc::new(Blob::new(Some(id.to_string()), obj.data())));
+    }
+    Ok(out)
 }
 
 /// The git directory shared by all work trees: a linked work tree's git directory names

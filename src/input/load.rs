@@ -237,7 +237,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             }
         }
         let blob = match in_index {
-            Some(e) if *e.blob.data == *data => e.blob.clone(),
+            Some(e) if *e.blob.data() == *data => e.blob.clone(),
             _ => share(data, before.tree.get(path).map(|e| &e.blob)),
         };
         after

@@ -160,7 +160,7 @@ fn apply_file(
         if fp.binary {
             notes.push(format!("{source}: a binary file deleted by the patch"));
         } else if entry.kind != EntryKind::Submodule {
-            let rest = apply_hunks(ctx, fp, &source, &entry.blob.data)?;
+            let rest = apply_hunks(ctx, fp, &source, entry.blob.data())?;
             if !rest.is_empty() {
                 return Err(ctx.mismatch(
                     fp,
@@ -193,8 +193,8 @@ fn apply_file(
     } else if fp.hunks.is_empty() {
         entry.blob.clone()
     } else {
-        let data = apply_hunks(ctx, fp, &source, &entry.blob.data)?;
-        if *data == *entry.blob.data {
+        let data = apply_hunks(ctx, fp, &source, entry.blob.data())?;
+        if *data == *entry.blob.data() {
             entry.blob.clone()
         } else {
             share(data, base.get(&dest).map(|e| &e.blob))
