@@ -329,6 +329,10 @@ fn script_passes_shellcheck() {
         return;
     }
     let bench = script().with_file_name("bench-staged.sh");
-    let out = Command::new("shellcheck").arg(script()).arg(bench).output().unwrap();
+    let out = Command::new("shellcheck")
+        .arg(script())
+        .arg(bench)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
 }

@@ -13,6 +13,7 @@ const NOT_RULES: &[&str] = &[
     "testing",
     "common",
     "services",
+    "executables",
 ];
 
 #[test]

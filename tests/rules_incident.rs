@@ -70,10 +70,7 @@ fn tree(files: &[(&str, &str)]) -> Tree {
             (*p).to_owned(),
             TreeEntry {
                 kind: EntryKind::File,
-                blob: Arc::new(Blob {
-                    id: None,
-                    data: Arc::from(text.as_bytes()),
-                }),
+                blob: Arc::new(Blob::new(None, text.as_bytes().to_vec())),
             },
         );
     }
@@ -104,7 +101,7 @@ fn change() -> Change {
         let status = match (b, a) {
             (None, Some(_)) => FileStatus::Added,
             (Some(_), None) => FileStatus::Deleted,
-            (Some(x), Some(y)) if x.blob.data != y.blob.data => FileStatus::Modified,
+            (Some(x), Some(y)) if x.blob.data() != y.blob.data() => FileStatus::Modified,
             _ => continue,
         };
         files.push(FileChange {

@@ -262,6 +262,8 @@ struct PendingRel {
     file: Arc<str>,
     span: Span,
     via: &'static str,
+    /// Guard of the code that states the relationship.
+    guard: Vec<GuardStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -1577,6 +1579,7 @@ impl<'a> Ev<'a> {
                     title: name.clone(),
                     file: env.file.clone(),
                     span,
+                    guard: env.guard.clone(),
                 });
             }
             return None;
@@ -1641,7 +1644,7 @@ impl<'a> Ev<'a> {
         let scope = self.new_scope(Some(parent_scope));
         self.class_state
             .insert(name.clone(), ClassState::Evaluating { res, scope });
-        self.relations_from_attrs(res, &given);
+        self.relations_from_attrs(res, &given, env);
         let module = name.split("::").next().map(str::to_string);
         let cenv = Env {
             file: def.file.clone(),
@@ -1716,6 +1719,7 @@ impl<'a> Ev<'a> {
                         file: env.file.clone(),
                         span,
                         via: "require()",
+                        guard: env.guard.clone(),
                     });
                 }
             }
@@ -1915,7 +1919,11 @@ impl<'a> Ev<'a> {
             module: env.module.clone(),
         });
         self.frames[env.frame].created.push(id);
-        let rels = rels_from_attrs(id, &self.model.resources[id].attrs);
+        let rels = rels_from_attrs(
+            id,
+            &self.model.resources[id].attrs,
+            &self.model.resources[id].guard,
+        );
         self.rels.extend(rels);
         Some(id)
     }
@@ -1978,7 +1986,7 @@ impl<'a> Ev<'a> {
             module: env.module.clone(),
         });
         self.frames[env.frame].created.push(id);
-        self.relations_from_attrs(id, &attrs);
+        self.relations_from_attrs(id, &attrs, env);
         let scope = self.new_scope(Some(0));
         let module = ty.split("::").next().map(str::to_string);
         let title_text = match &title {
@@ -2068,8 +2076,8 @@ impl<'a> Ev<'a> {
         );
     }
 
-    fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr]) {
-        let rels = rels_from_attrs(id, attrs);
+    fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr], env: &Env) {
+        let rels = rels_from_attrs(id, attrs, &env.guard);
         self.rels.extend(rels);
     }
 
@@ -2115,6 +2123,7 @@ impl<'a> Ev<'a> {
                     file: env.file.clone(),
                     span: e.span,
                     via: op.as_str(),
+                    guard: env.guard.clone(),
                 });
                 r
             }
@@ -2257,6 +2266,7 @@ impl<'a> Ev<'a> {
                     title,
                     file,
                     span,
+                    guard: Vec::new(),
                 });
             }
             for id in ids {
@@ -2272,6 +2282,7 @@ impl<'a> Ev<'a> {
                         title: title.clone(),
                         file: o.file.clone(),
                         span: o.span,
+                        guard: Vec::new(),
                     });
                 }
                 for id in ids {
@@ -2300,6 +2311,7 @@ impl<'a> Ev<'a> {
                             file: rel.file.clone(),
                             span: rel.span,
                             via: rel.via,
+                            guard: rel.guard.clone(),
                         });
                     }
                 }
@@ -2366,6 +2378,7 @@ impl<'a> Ev<'a> {
                             title: title.clone(),
                             file: rel.file.clone(),
                             span: rel.span,
+                            guard: rel.guard.clone(),
                         });
                     }
                     out.extend(ids);
@@ -2457,7 +2470,7 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 /// Relationships declared by metaparameters (`require`, `before`, `notify`, `subscribe`).
-fn rels_from_attrs(id: ResId, attrs: &[Attr]) -> Vec<PendingRel> {
+fn rels_from_attrs(id: ResId, attrs: &[Attr], guard: &[GuardStep]) -> Vec<PendingRel> {
     let mut out = Vec::new();
     for a in attrs {
         if !METAPARAMS.contains(&a.name.as_str()) {
@@ -2489,6 +2502,7 @@ fn rels_from_attrs(id: ResId, attrs: &[Attr]) -> Vec<PendingRel> {
                 "subscribe" => "subscribe",
                 _ => "require",
             },
+            guard: guard.to_vec(),
         });
     }
     out

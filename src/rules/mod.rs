@@ -16,6 +16,7 @@ pub mod selection;
 
 pub(crate) mod common;
 mod context;
+pub(crate) mod executables;
 pub(crate) mod services;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -131,12 +131,12 @@ registry! {
     unsafe_revert            "unsafe-revert"             Warning  check    "reverting this change would trip an error-level rule";
     duplicate_declaration    "duplicate-declaration"     Error    check    "the same resource (normalised path) declared twice where both can be compiled together";
     deploy_script_unsafe     "deploy-script-unsafe"      Warning  check    "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
-    service_binary_unmanaged "service-binary-unmanaged"  Error    pending  "a service runs an absolute path nothing in the repository provides";
-    unit_exec_invalid        "unit-exec-invalid"         Error    pending  "an `ExecStart=`-style command systemd will not run as written";
-    dangling_reference       "dangling-reference"        Error    pending  "a relationship or reference to a resource or class declared nowhere";
-    unresolved_class         "unresolved-class"          Error    pending  "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath";
-    binary_not_executable    "binary-not-executable"     Error    pending  "an executable path deployed with a mode lacking every execute bit";
-    invalid_attribute_value  "invalid-attribute-value"   Error    pending  "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
+    service_binary_unmanaged "service-binary-unmanaged"  Error    check    "a service runs an absolute path nothing in the repository provides";
+    unit_exec_invalid        "unit-exec-invalid"         Error    check    "an `ExecStart=`-style command systemd will not run as written";
+    dangling_reference       "dangling-reference"        Error    check    "a relationship or reference to a resource or class declared nowhere";
+    unresolved_class         "unresolved-class"          Error    check    "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath";
+    binary_not_executable    "binary-not-executable"     Error    check    "an executable path deployed with a mode lacking every execute bit";
+    invalid_attribute_value  "invalid-attribute-value"   Error    check    "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
     unused_suppression       "unused-suppression"        Info     meta     "a `# preflight:ignore:` comment added by the change that suppresses nothing";
     invalid_suppression      "invalid-suppression"       Info     meta     "a malformed `# preflight:` comment: unknown rule, no reason, or an unmatched block";
 }
