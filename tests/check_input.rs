@@ -337,12 +337,13 @@ fn report(o: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
 
-/// The files the findings of a report point at.
+/// The files the `syntax-error` findings of a report point at.
 fn finding_files(v: &serde_json::Value) -> Vec<String> {
     let mut files: Vec<String> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["rule"] == "syntax-error")
         .map(|f| f["file"].as_str().unwrap().to_string())
         .collect();
     files.dedup();
