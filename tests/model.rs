@@ -365,9 +365,18 @@ fn check_model(case: &str, m: &Model, tree: &Tree, exp: &Y) {
             assert_eq!(f.file_ref.inferred, i, "{case}: inferred flag of {res}");
         }
     }
-    for n in exp.get("notes_contain").and_then(Y::as_sequence).into_iter().flatten() {
+    for n in exp
+        .get("notes_contain")
+        .and_then(Y::as_sequence)
+        .into_iter()
+        .flatten()
+    {
         let n = n.as_str().expect("note");
-        assert!(m.notes.iter().any(|x| x.message.contains(n)), "{case}: no note containing `{n}`; notes: {:?}", m.notes.iter().map(|x| &x.message).collect::<Vec<_>>());
+        assert!(
+            m.notes.iter().any(|x| x.message.contains(n)),
+            "{case}: no note containing `{n}`; notes: {:?}",
+            m.notes.iter().map(|x| &x.message).collect::<Vec<_>>()
+        );
     }
     if let Some(names) = exp.get("unresolved_classes").and_then(Y::as_sequence) {
         let got: BTreeSet<String> = m

@@ -12,7 +12,11 @@ fn fixture(case: &str) -> String {
 }
 
 fn json_of(out: &std::process::Output) -> Vec<serde_json::Value> {
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).expect("a JSON list")
 }
 
@@ -24,13 +28,24 @@ fn find<'a>(list: &'a [serde_json::Value], ty: &str, title: &str) -> &'a serde_j
 
 #[test]
 fn json_has_the_contract_fields() {
-    let out = bin().args(["resources", "--format", "json", &fixture("guards-use-package")]).output().expect("run");
+    let out = bin()
+        .args([
+            "resources",
+            "--format",
+            "json",
+            &fixture("guards-use-package"),
+        ])
+        .output()
+        .expect("run");
     let list = json_of(&out);
     let link = find(&list, "file", "/usr/bin/kube-scheduler");
     assert_eq!(link["file"], "modules/k8s/manifests/scheduler.pp");
     assert_eq!(link["line"], 11);
     assert_eq!(link["attributes"]["ensure"], "link");
-    assert_eq!(link["attributes"]["target"], "/usr/local/bin/kube-scheduler");
+    assert_eq!(
+        link["attributes"]["target"],
+        "/usr/local/bin/kube-scheduler"
+    );
     assert_eq!(link["scope"], "class k8s::scheduler");
     assert_eq!(link["guard"], serde_json::json!(["if $use_package (else)"]));
     let pkg = find(&list, "package", "kubernetes-master");
@@ -39,10 +54,16 @@ fn json_has_the_contract_fields() {
 
 #[test]
 fn human_output_names_resources_guards_and_relationships() {
-    let out = bin().args(["resources", &fixture("define-service-unit")]).output().expect("run");
+    let out = bin()
+        .args(["resources", &fixture("define-service-unit")])
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("File['/lib/systemd/system/kube-scheduler.service']"), "{text}");
+    assert!(
+        text.contains("File['/lib/systemd/system/kube-scheduler.service']"),
+        "{text}"
+    );
     assert!(text.contains("~> Service['kube-scheduler']"), "{text}");
     assert!(text.contains("resources shown"), "{text}");
 }
@@ -58,23 +79,45 @@ fn reads_a_git_revision_without_checkout() {
     };
     let commit = |msg: &str| {
         let mut idx = repo.index().expect("index");
-        idx.add_all(["*"], git2::IndexAddOption::DEFAULT, None).expect("add");
+        idx.add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
         idx.write().expect("write index");
-        let tree = repo.find_tree(idx.write_tree().expect("tree")).expect("find tree");
+        let tree = repo
+            .find_tree(idx.write_tree().expect("tree"))
+            .expect("find tree");
         let sig = git2::Signature::now("t", "t@example.org").expect("sig");
-        let parents: Vec<git2::Commit> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
+        let parents: Vec<git2::Commit> = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .into_iter()
+            .collect();
         let refs: Vec<&git2::Commit> = parents.iter().collect();
-        repo.commit(Some("HEAD"), &sig, &sig, msg, &tree, &refs).expect("commit");
+        repo.commit(Some("HEAD"), &sig, &sig, msg, &tree, &refs)
+            .expect("commit");
     };
-    write("modules/m/manifests/init.pp", "class m { file { '/usr/bin/a': ensure => file } }\n");
+    write(
+        "modules/m/manifests/init.pp",
+        "class m { file { '/usr/bin/a': ensure => file } }\n",
+    );
     commit("one");
-    write("modules/m/manifests/init.pp", "class m { file { '/usr/bin/b': ensure => link, target => 'a' } }\n");
+    write(
+        "modules/m/manifests/init.pp",
+        "class m { file { '/usr/bin/b': ensure => link, target => 'a' } }\n",
+    );
     commit("two");
     // The work tree has a third version that --rev must not see.
-    write("modules/m/manifests/init.pp", "class m { file { '/usr/bin/c': } }\n");
+    write(
+        "modules/m/manifests/init.pp",
+        "class m { file { '/usr/bin/c': } }\n",
+    );
 
     let run = |rev: &str| {
-        bin().args(["resources", "--format", "json", "--rev", rev, "--repo"]).arg(dir.path()).output().expect("run")
+        bin()
+            .args(["resources", "--format", "json", "--rev", rev, "--repo"])
+            .arg(dir.path())
+            .output()
+            .expect("run")
     };
     let head = json_of(&run("HEAD"));
     let b = find(&head, "file", "/usr/bin/b");
@@ -92,13 +135,24 @@ fn reads_a_git_revision_without_checkout() {
 
 #[test]
 fn missing_paths_and_non_repositories_exit_2() {
-    let out = bin().args(["resources", "/nonexistent/preflight/x.pp", "/nonexistent/y.pp"]).output().expect("run");
+    let out = bin()
+        .args([
+            "resources",
+            "/nonexistent/preflight/x.pp",
+            "/nonexistent/y.pp",
+        ])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/preflight/x.pp"), "{err}");
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = bin().args(["resources", "--rev", "HEAD", "--repo"]).arg(dir.path()).output().expect("run");
+    let out = bin()
+        .args(["resources", "--rev", "HEAD", "--repo"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("git"));
     assert!(Path::new(dir.path()).exists());
@@ -111,7 +165,11 @@ fn a_file_that_does_not_parse_still_yields_the_rest() {
     std::fs::create_dir_all(&m).expect("mkdir");
     std::fs::write(m.join("ok.pp"), "file { '/etc/ok': ensure => file }\n").expect("write");
     std::fs::write(m.join("broken.pp"), "file { '/etc/broken': ensure => \n").expect("write");
-    let out = bin().args(["resources", "--format", "json"]).arg(dir.path()).output().expect("run");
+    let out = bin()
+        .args(["resources", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     let list = json_of(&out);
     find(&list, "file", "/etc/ok");
 }

@@ -217,9 +217,31 @@ struct DefineDef<'a> {
     body: &'a Block,
 }
 
+/// Variables of one scope. Scopes are small (a class's parameters and locals), so a
+/// vector searched linearly beats hashing.
+#[derive(Default)]
+struct Vars(Vec<(String, Value)>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.0.iter_mut().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, name: String, v: Value) {
+        match self.get_mut(&name) {
+            Some(slot) => *slot = v,
+            None => self.0.push((name, v)),
+        }
+    }
+}
+
 #[derive(Default)]
 struct VarScope {
-    vars: HashMap<String, Value>,
+    vars: Vars,
     parent: Option<usize>,
 }
 
@@ -476,7 +498,7 @@ impl<'a> Ev<'a> {
 
     fn new_scope(&mut self, parent: Option<usize>) -> usize {
         self.vars.push(VarScope {
-            vars: HashMap::new(),
+            vars: Vars::default(),
             parent,
         });
         self.vars.len() - 1
@@ -2222,8 +2244,40 @@ impl<'a> Ev<'a> {
             }
         }
         let mut matched: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
+        // (type, lowercase tag) -> resources, for the common `Type <| tag == 'x' |>`.
+        let mut by_tag: HashMap<(&str, String), Vec<ResId>> = HashMap::new();
+        if collectors.iter().any(|c| tag_of_query(&c.query).is_some()) {
+            for (id, r) in self.model.resources.iter().enumerate() {
+                let mut tags: Vec<String> = vec![r.ty.to_ascii_lowercase()];
+                if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+                    tags.push(c.to_ascii_lowercase());
+                    tags.extend(c.split("::").map(str::to_ascii_lowercase));
+                }
+                if let Some(t) = r.get("tag") {
+                    let mut leaves = Vec::new();
+                    t.flatten_into(&mut leaves);
+                    tags.extend(
+                        leaves
+                            .iter()
+                            .filter_map(|l| l.as_str())
+                            .map(str::to_ascii_lowercase),
+                    );
+                }
+                tags.sort();
+                tags.dedup();
+                for t in tags {
+                    by_tag.entry((r.ty.as_str(), t)).or_default().push(id);
+                }
+            }
+        }
         for c in &collectors {
-            let cands = by_type.get(c.ty.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            let cands = match tag_of_query(&c.query) {
+                Some(t) => by_tag
+                    .get(&(c.ty.as_str(), t.to_ascii_lowercase()))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+                None => by_type.get(c.ty.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+            };
             matched.push(
                 cands
                     .iter()
@@ -2237,6 +2291,7 @@ impl<'a> Ev<'a> {
             );
         }
         drop(by_type);
+        drop(by_tag);
         for (c, matches) in collectors.iter().zip(matched) {
             for &id in &matches {
                 let r = &mut self.model.resources[id];
@@ -2530,6 +2585,15 @@ fn query_matches(q: &Query, r: &Resource) -> bool {
             for_attr_values(r, attr, &mut |x| all &= x.known_eq(v) == Some(false));
             all
         }
+    }
+}
+
+/// The tag a query requires (`tag == 'x'`, possibly `and`-ed with more conditions).
+fn tag_of_query(q: &Query) -> Option<&str> {
+    match q {
+        Query::Eq(attr, Value::Str(t)) if attr == "tag" => Some(t),
+        Query::And(a, b) => tag_of_query(a).or_else(|| tag_of_query(b)),
+        _ => None,
     }
 }
 
