@@ -482,8 +482,14 @@ impl<'a> Ev<'a> {
             self.end_frame(env.frame);
         }
         // Every class nobody declared, once, with hiera/default parameters.
+        // Classes that some manifest declares resource-like (`class { 'x': p => v }`) go
+        // last, so that their declarer runs first and their parameters are the declared
+        // ones (the role/profile pattern), not the defaults.
+        let with_params = resource_like_class_names(files);
         let mut names: Vec<String> = self.class_defs.keys().cloned().collect();
-        names.sort();
+        names.sort_by(|a, b| {
+            (with_params.contains(a.as_str()), a).cmp(&(with_params.contains(b.as_str()), b))
+        });
         for n in names {
             if !self.class_state.contains_key(&n) {
                 let def = self.class_defs[&n];
@@ -2429,6 +2435,39 @@ impl<'a> Ev<'a> {
         }
         out
     }
+}
+
+/// Names in `class { 'name': … }` declarations, found in the text (a cheap scan; quoted
+/// literal names only).
+fn resource_like_class_names(files: &[ParsedFile<'_>]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for f in files {
+        let t = f.text;
+        let mut from = 0;
+        while let Some(i) = t[from..].find("class") {
+            let at = from + i;
+            from = at + 5;
+            let before_ok = at == 0
+                || !t.as_bytes()[at - 1].is_ascii_alphanumeric()
+                    && t.as_bytes()[at - 1] != b':'
+                    && t.as_bytes()[at - 1] != b'_';
+            let rest = t[at + 5..].trim_start();
+            let Some(rest) = rest.strip_prefix('{') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            let Some(end) = rest[1..].find(q) else {
+                continue;
+            };
+            if before_ok {
+                out.insert(normalize_key("class", &rest[1..1 + end]));
+            }
+        }
+    }
+    out
 }
 
 fn qualify(prefix: &str, name: &str) -> String {
