@@ -2324,7 +2324,8 @@ impl<'a> Ev<'a> {
                 self.model.resources[id].realized = true;
             }
         }
-        for o in std::mem::take(&mut self.overrides) {
+        let overrides = std::mem::take(&mut self.overrides);
+        for o in &overrides {
             for (ty, title) in &o.refs {
                 let ids = self.lookup(ty, title);
                 if ids.is_empty() {
@@ -2340,11 +2341,19 @@ impl<'a> Ev<'a> {
                 }
             }
         }
-        // Attribute overrides may have changed namevars: rebuild the key index.
-        self.keys.clear();
-        for (id, r) in self.model.resources.iter().enumerate() {
-            for k in resource_keys(r) {
-                self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+        // Overrides may have changed namevars (`path`, `name`, `command`): rebuild the
+        // key index then (only then: it is a large map).
+        let namevar_overridden = collectors
+            .iter()
+            .flat_map(|c| c.overrides.iter())
+            .chain(overrides.iter().flat_map(|o| o.attrs.iter()))
+            .any(|(a, _)| matches!(a.name.as_str(), "path" | "name" | "command"));
+        if namevar_overridden {
+            self.keys.clear();
+            for (id, r) in self.model.resources.iter().enumerate() {
+                for k in resource_keys(r) {
+                    self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+                }
             }
         }
         // Relationships.
@@ -2495,6 +2504,9 @@ fn is_definition(e: &Expr) -> bool {
 /// Source text of a span, on one line, shortened.
 pub(super) fn src(text: &str, span: Span) -> String {
     let s = text.get(span.range()).unwrap_or("");
+    if s.len() <= 80 && !s.contains(['\n', '\t', '\r']) && !s.contains("  ") {
+        return s.to_string();
+    }
     let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.chars().count() > 80 {
         let mut t: String = one.chars().take(77).collect();
