@@ -436,3 +436,64 @@ fn unit_texts(m: &Model, ix: &Index, tree: &Tree, u: ResId) -> Vec<(String, Opti
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Blob, EntryKind, TreeEntry};
+    use crate::model::ParseCache;
+    use std::sync::Arc;
+
+    fn model_of(pp: &str) -> Model {
+        let mut tree = Tree::default();
+        tree.files.insert(
+            "manifests/site.pp".into(),
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob {
+                    id: None,
+                    data: pp.as_bytes().to_vec().into(),
+                }),
+            },
+        );
+        Model::build(&tree, &ModelOptions::default(), &ParseCache::new())
+    }
+
+    #[test]
+    fn dot_segments_are_resolved() {
+        assert_eq!(clean_path("/usr/local/bin/../lib/./x"), "/usr/local/lib/x");
+        assert_eq!(clean_path("/../x"), "/x");
+    }
+
+    #[test]
+    fn link_chains_and_cycles() {
+        let m = model_of(
+            "file { '/a': ensure => link, target => '/b' }\n\
+             file { '/b/': ensure => link, target => 'c' }\n\
+             file { '/c': ensure => file }\n\
+             file { '/x': ensure => link, target => '/y' }\n\
+             file { '/y': ensure => link, target => '/x' }\n",
+        );
+        assert_eq!(
+            m.index.resolve_links("/a"),
+            (vec!["/a".to_string(), "/b".into(), "/c".into()], false)
+        );
+        let (chain, cycle) = m.index.resolve_links("/x");
+        assert!(cycle, "{chain:?}");
+        assert_eq!(m.index.managing("/b").len(), 1, "trailing slash normalised");
+        // ensure => file with a target is not a link
+        assert!(!m.index.links.contains_key("/c"));
+    }
+
+    #[test]
+    fn packages_and_symbolic_paths() {
+        let m = model_of(
+            "package { 'kubernetes-master': ensure => '1.4' }\n\
+             package { 'p': name => 'real-name' }\n\
+             file { \"/opt/${facts['x']}/bin\": ensure => directory }\n",
+        );
+        assert!(m.index.packages.contains_key("kubernetes-master"));
+        assert!(m.index.packages.contains_key("real-name"));
+        assert_eq!(m.index.symbolic_paths.len(), 1);
+    }
+}
