@@ -22,6 +22,10 @@ pub enum Error {
     #[diagnostic(code(preflight::usage))]
     Usage(String),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<crate::config::ConfigError>),
+
     #[error("git: {message}")]
     #[diagnostic(
         code(preflight::git),

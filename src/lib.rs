@@ -3,8 +3,10 @@
 //! Data flows one way: [`input`] -> [`parser`] -> [`model`] -> [`rules`] -> [`report`].
 //! See ARCHITECTURE.md for the map.
 
+pub mod analysis;
 pub mod ast;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod input;
@@ -12,3 +14,4 @@ pub mod model;
 pub mod parser;
 pub mod report;
 pub mod rules;
+pub mod suppress;

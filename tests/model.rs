@@ -413,7 +413,7 @@ fn diff_files(before: &Tree, after: &Tree) -> Vec<FileChange> {
         let status = match (b, a) {
             (None, Some(_)) => FileStatus::Added,
             (Some(_), None) => FileStatus::Deleted,
-            (Some(x), Some(y)) if x.blob.data != y.blob.data => FileStatus::Modified,
+            (Some(x), Some(y)) if x.blob.data() != y.blob.data() => FileStatus::Modified,
             _ => continue,
         };
         out.push(FileChange {
@@ -423,6 +423,7 @@ fn diff_files(before: &Tree, after: &Tree) -> Vec<FileChange> {
             old_kind: b.map(|e| e.kind),
             new_kind: a.map(|e| e.kind),
             binary: false,
+            similarity: None,
         });
     }
     out

@@ -56,10 +56,7 @@ fn corpus_tree(root: &Path) -> Tree {
                 format!("modules/{name}/{rel}"),
                 TreeEntry {
                     kind: EntryKind::File,
-                    blob: Arc::new(Blob {
-                        id: None,
-                        data: data.into(),
-                    }),
+                    blob: Arc::new(Blob::new(None, data)),
                 },
             );
         }
@@ -122,10 +119,7 @@ fn corpus_evaluates_without_panics() {
         path.into(),
         TreeEntry {
             kind: EntryKind::File,
-            blob: Arc::new(Blob {
-                id: None,
-                data: new.into_bytes().into(),
-            }),
+            blob: Arc::new(Blob::new(None, new.into_bytes())),
         },
     );
     let change = Change {
@@ -146,6 +140,7 @@ fn corpus_evaluates_without_panics() {
             old_kind: Some(EntryKind::File),
             new_kind: Some(EntryKind::File),
             binary: false,
+            similarity: None,
         }],
         notes: vec![],
     };

@@ -206,3 +206,18 @@ fn trailing_comma_rules() {
     assert!(!errors("case $x { 'a', : {} }").is_empty());
     assert!(!errors("include a,").is_empty());
 }
+
+#[test]
+fn skipped_statements_leave_an_error_node() {
+    use puppet_preflight::ast::ExprKind;
+    let src = "$a = 1\n$b = [1 2]\n$c = 3\n";
+    let p = parse(src);
+    let kinds: Vec<bool> = p
+        .program
+        .statements
+        .iter()
+        .map(|s| matches!(s.kind, ExprKind::Error))
+        .collect();
+    assert_eq!(kinds, vec![false, true, false]);
+    assert_eq!(&src[p.program.statements[1].span.range()], "$b = [1 2]");
+}

@@ -1,8 +1,73 @@
-//! `puppet-preflight check` (being built).
+//! `puppet-preflight check`: read the change(s), analyse both revisions, run the rules,
+//! report.
+//!
+//! The command is glue: [`input::load`] gives one [`Change`] (or one per commit with
+//! `--each`), [`Analysis::build`] parses and evaluates both sides, [`rules::run`] turns
+//! that into findings, and [`report::finish`] writes every requested format and decides
+//! the exit status.
+
+use crate::config::Config;
+use crate::input::{self, Change, InputArgs};
+use crate::report::{self, ChangeReport, OutputArgs, ReportData};
+use crate::rules::{self, Analysis, Selection, SelectionArgs};
+
+use super::summary;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
 
-pub fn run(_args: Args) -> miette::Result<i32> {
-    Err(miette::miette!("`check` is not implemented yet"))
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+pub fn run(args: Args) -> miette::Result<i32> {
+    let changes = input::load(&args.input)?;
+    // An explicit `--config` is read (and validated) before anything is analysed, so a
+    // broken file stops the run with its own error whatever the change holds.
+    let explicit = if args.selection.isolated {
+        Some(Config::default())
+    } else if args.selection.config.is_some() {
+        Some(args.selection.load_config(None)?)
+    } else {
+        None
+    };
+
+    let mut reports = Vec::with_capacity(changes.len());
+    let mut fail_level = None;
+    for change in &changes {
+        let config = match &explicit {
+            Some(c) => c.clone(),
+            // The configuration the change itself carries: the after side's file.
+            None => config_of(change)?,
+        };
+        let selection = Selection::resolve(&args.selection, &config)?;
+        fail_level = selection.fail_level.threshold();
+        reports.push(check_one(change, &config, &selection));
+    }
+
+    let rules: Vec<_> = rules::registry::all().to_vec();
+    let mut data = ReportData::new(&rules, reports);
+    let code = report::finish(&args.output, &mut data, fail_level)?;
+    Ok(code)
+}
+
+/// Analyse one change and run the rules on it.
+fn check_one(change: &Change, config: &Config, selection: &Selection) -> ChangeReport {
+    let analysis = Analysis::build(change, config);
+    let cx = analysis.context(change, config, selection);
+    let findings = rules::run(&cx);
+    let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
+    let mut report = ChangeReport::from_change(change, findings, parsed);
+    report.effects = summary::effects(&analysis);
+    report
+}
+
+/// The configuration at the root of the change's after side, or the default.
+fn config_of(change: &Change) -> Result<Config, crate::error::Error> {
+    Config::from_tree(&change.after.tree).map_err(|e| crate::error::Error::Config(Box::new(e)))
 }

@@ -8,6 +8,7 @@ pub mod install_hook;
 pub mod parse;
 pub mod resources;
 pub mod rules;
+mod summary;
 
 use clap::{Parser, Subcommand};
 
@@ -26,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a change (default: HEAD^ against HEAD) and report findings.
-    Check(check::Args),
+    Check(Box<check::Args>),
     /// Check the syntax of manifests (files or directories, walks *.pp).
     Parse(parse::Args),
     /// Show the resources the tool extracts from a revision.
@@ -41,11 +42,24 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
     match cli.command {
-        Command::Check(a) => check::run(a),
+        Command::Check(a) => check::run(*a),
         Command::Parse(a) => parse::run(a),
         Command::Resources(a) => resources::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::InstallHook(a) => install_hook::run(a),
+    }
+}
+
+/// Write `text` to stdout. A closed pipe (`| head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> Result<(), crate::error::Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::error::Error::Io {
+            path: "standard output".into(),
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }

@@ -3,9 +3,33 @@
 //! It turns "what the user asked to check" (two revisions, the index, a patch, the work
 //! tree, two directories) into a [`Change`]: the whole tree of both sides plus the list of
 //! files that differ. It never writes to the repository.
+//!
+//! - `args`: [`InputArgs`], the `check` flags, and the [`Mode`] they select.
+//! - `load`: [`load`], one loader per mode.
+//! - `git`: opening the repository (honouring `GIT_DIR`, `GIT_INDEX_FILE`), resolving
+//!   revisions (shallow clones said), listing commits and the index, reading blobs.
+//! - `disk`: the work tree and plain directories (symlinks not followed).
+//! - `patch`: the unified-diff parser and the in-memory applier for `--patch`.
+//! - `changes`: [`diff_trees`], the one file-level diff with rename detection, for every mode.
+//! - `category`: which paths Puppet reads ([`categorize`]).
+//! - `tree`: [`Tree`] and [`Blob`]; content not needed up front is read on first use.
+//! - `error`: [`InputError`], every way reading a change can fail (exit status 2).
 
+mod args;
+mod category;
+mod changes;
+mod disk;
+mod error;
+mod git;
+mod load;
+pub mod patch;
 pub mod tree;
 
+pub use args::{InputArgs, Mode};
+pub use category::{categorize, Category};
+pub use changes::{diff_trees, RENAME_THRESHOLD};
+pub use error::InputError;
+pub use load::load;
 pub use tree::{Blob, EntryKind, Tree, TreeEntry};
 
 /// How a file differs between the two sides.
@@ -29,6 +53,8 @@ pub struct FileChange {
     pub old_kind: Option<EntryKind>,
     pub new_kind: Option<EntryKind>,
     pub binary: bool,
+    /// For renames: how similar the two contents are, in percent (100 = identical).
+    pub similarity: Option<u8>,
 }
 
 impl FileChange {
@@ -38,6 +64,38 @@ impl FileChange {
             .as_deref()
             .or(self.old_path.as_deref())
             .unwrap_or_default()
+    }
+
+    /// The Puppet category of the change: the after path's, else the before path's (a
+    /// manifest renamed to `.bak` still matters).
+    pub fn category(&self) -> Option<Category> {
+        self.new_path
+            .as_deref()
+            .and_then(categorize)
+            .or_else(|| self.old_path.as_deref().and_then(categorize))
+    }
+}
+
+impl FileStatus {
+    /// git's status letter.
+    pub fn letter(self) -> char {
+        match self {
+            FileStatus::Added => 'A',
+            FileStatus::Deleted => 'D',
+            FileStatus::Modified => 'M',
+            FileStatus::Renamed => 'R',
+            FileStatus::ModeChanged => 'T',
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Added => "added",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Modified => "modified",
+            FileStatus::Renamed => "renamed",
+            FileStatus::ModeChanged => "mode-changed",
+        }
     }
 }
 

@@ -284,6 +284,8 @@ struct PendingRel {
     file: Arc<str>,
     span: Span,
     via: &'static str,
+    /// Guard of the code that states the relationship.
+    guard: Vec<GuardStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -1605,6 +1607,7 @@ impl<'a> Ev<'a> {
                     title: name.clone(),
                     file: env.file.clone(),
                     span,
+                    guard: env.guard.clone(),
                 });
             }
             return None;
@@ -1669,7 +1672,7 @@ impl<'a> Ev<'a> {
         let scope = self.new_scope(Some(parent_scope));
         self.class_state
             .insert(name.clone(), ClassState::Evaluating { res, scope });
-        self.relations_from_attrs(res, &given);
+        self.relations_from_attrs(res, &given, env);
         let module = name.split("::").next().map(str::to_string);
         let cenv = Env {
             file: def.file.clone(),
@@ -1744,6 +1747,7 @@ impl<'a> Ev<'a> {
                         file: env.file.clone(),
                         span,
                         via: "require()",
+                        guard: env.guard.clone(),
                     });
                 }
             }
@@ -1943,7 +1947,11 @@ impl<'a> Ev<'a> {
             module: env.module.clone(),
         });
         self.frames[env.frame].created.push(id);
-        let rels = rels_from_attrs(id, &self.model.resources[id].attrs);
+        let rels = rels_from_attrs(
+            id,
+            &self.model.resources[id].attrs,
+            &self.model.resources[id].guard,
+        );
         self.rels.extend(rels);
         Some(id)
     }
@@ -2006,7 +2014,7 @@ impl<'a> Ev<'a> {
             module: env.module.clone(),
         });
         self.frames[env.frame].created.push(id);
-        self.relations_from_attrs(id, &attrs);
+        self.relations_from_attrs(id, &attrs, env);
         let scope = self.new_scope(Some(0));
         let module = ty.split("::").next().map(str::to_string);
         let title_text = match &title {
@@ -2096,8 +2104,8 @@ impl<'a> Ev<'a> {
         );
     }
 
-    fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr]) {
-        let rels = rels_from_attrs(id, attrs);
+    fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr], env: &Env) {
+        let rels = rels_from_attrs(id, attrs, &env.guard);
         self.rels.extend(rels);
     }
 
@@ -2143,6 +2151,7 @@ impl<'a> Ev<'a> {
                     file: env.file.clone(),
                     span: e.span,
                     via: op.as_str(),
+                    guard: env.guard.clone(),
                 });
                 r
             }
@@ -2318,6 +2327,7 @@ impl<'a> Ev<'a> {
                     title,
                     file,
                     span,
+                    guard: Vec::new(),
                 });
             }
             for id in ids {
@@ -2334,6 +2344,7 @@ impl<'a> Ev<'a> {
                         title: title.clone(),
                         file: o.file.clone(),
                         span: o.span,
+                        guard: Vec::new(),
                     });
                 }
                 for id in ids {
@@ -2370,6 +2381,7 @@ impl<'a> Ev<'a> {
                             file: rel.file.clone(),
                             span: rel.span,
                             via: rel.via,
+                            guard: rel.guard.clone(),
                         });
                     }
                 }
@@ -2436,6 +2448,7 @@ impl<'a> Ev<'a> {
                             title: title.clone(),
                             file: rel.file.clone(),
                             span: rel.span,
+                            guard: rel.guard.clone(),
                         });
                     }
                     out.extend(ids);
@@ -2546,6 +2559,8 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
         Value::Ref { ty, title } => {
             if let Value::Str(t) = &**title {
                 out.push((ty.clone(), t.clone()));
+            } else if let Some(k) = symbolic_key(title) {
+                out.push((ty.clone(), k));
             } else if let Value::Array(ts) = &**title {
                 for t in ts {
                     if let Value::Str(t) = t {
@@ -2561,7 +2576,7 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 /// Relationships declared by metaparameters (`require`, `before`, `notify`, `subscribe`).
-fn rels_from_attrs(id: ResId, attrs: &[Attr]) -> Vec<PendingRel> {
+fn rels_from_attrs(id: ResId, attrs: &[Attr], guard: &[GuardStep]) -> Vec<PendingRel> {
     let mut out = Vec::new();
     for a in attrs {
         if !METAPARAMS.contains(&a.name.as_str()) {
@@ -2593,6 +2608,7 @@ fn rels_from_attrs(id: ResId, attrs: &[Attr]) -> Vec<PendingRel> {
                 "subscribe" => "subscribe",
                 _ => "require",
             },
+            guard: guard.to_vec(),
         });
     }
     out
@@ -2603,11 +2619,23 @@ fn endpoints_value(eps: &[Endpoint]) -> Value {
     Value::unknown("resource expression")
 }
 
+/// The key of a title that is not known statically (alternatives, or partly symbolic):
+/// its display form, so that `File[$path]` finds the `file { $path: }` declared with the
+/// same value.
+fn symbolic_key(title: &Value) -> Option<String> {
+    match title {
+        Value::OneOf(_) | Value::Symbolic(_) => Some(title.to_string()),
+        _ => None,
+    }
+}
+
 /// Keys a resource can be referenced by: its title and its namevar.
 fn resource_keys(r: &Resource) -> Vec<String> {
     let mut keys = Vec::with_capacity(2);
     if let Some(t) = r.title.as_str() {
         keys.push(normalize_key(&r.ty, t));
+    } else if let Some(k) = symbolic_key(&r.title) {
+        keys.push(normalize_key(&r.ty, &k));
     }
     if let Some(n) = r.name_value().as_str() {
         let k = normalize_key(&r.ty, n);

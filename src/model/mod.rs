@@ -246,6 +246,9 @@ pub struct Edge {
     pub span: Span,
     /// `require`, `before`, `notify`, `subscribe`, `->`, `~>`, `<-`, `<~`, `require()`.
     pub via: &'static str,
+    /// Branch guard of the code stating the relationship (a resource's metaparameter: the
+    /// resource's guard; a chain: the guard of the statement).
+    pub guard: Vec<GuardStep>,
 }
 
 /// A class or define defined in the repository.
@@ -262,6 +265,8 @@ pub struct UnresolvedRef {
     pub title: String,
     pub file: Arc<str>,
     pub span: Span,
+    /// Branch guard of the referencing code (empty when not known: `realize`, overrides).
+    pub guard: Vec<GuardStep>,
 }
 
 /// Something the evaluator could not do (depth bound, cycle, …), for `--verbose` output.

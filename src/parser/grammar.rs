@@ -386,6 +386,10 @@ impl<'t> Parser<'t> {
                         break;
                     }
                     self.resync(before);
+                    // keep a marker where the unparsable statement was
+                    let start = self.at(before).span.start;
+                    let end = self.prev_end().max(start);
+                    raw.push(Stmt::One(Expr::new(ExprKind::Error, Span::new(start, end))));
                     continue;
                 }
             }

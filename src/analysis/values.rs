@@ -1,0 +1,569 @@
+//! Validators for attribute values that the built-in types reject or silently
+//! misinterpret (the checks behind `invalid-attribute-value`).
+//!
+//! Every fact below was checked with Puppet 7.23 (`puppet apply --noop -e '…'`) or read in
+//! its source (`/usr/lib/ruby/vendor_ruby/puppet/type/…`):
+//!
+//! * `file { ensure }`: `present`, `absent`, `file`, `directory`, `link`, and `false`
+//!   (alias of `absent`). **Any other value is taken as a symlink target**
+//!   (`type/file/ensure.rb`, `newvalue(/./)` + munge): `'/usr/bin/x'` is a link to that
+//!   path, but `'running'`, `'File'`, `'usr/bin/true'` and `true` also become links (noop
+//!   shows `should be 'link'`), to relative targets — accepted, almost never meant.
+//! * `service { ensure }`: `running`, `stopped`, and `true`/`false` (booleans or
+//!   strings). `started`, `present`, `absent`, `Running` fail ("Invalid value … Valid
+//!   values are stopped, running").
+//! * `package { ensure }`: `present`/`installed`, `absent`, `purged`, `latest`, and any
+//!   other non-empty string **is a version** (`newvalue(/./)`): `'running'` makes apt
+//!   install `pkg=running`. `''` fails. `held` is no longer an ensure value in 7.23 (it is
+//!   taken as a version; `mark => hold` replaces it). `disabled` needs a provider with
+//!   the `disableable` feature (apt has not: "Provider apt must have features
+//!   'disableable'").
+//! * `exec` has no `ensure` ("no parameter named 'ensure'").
+//! * `file { mode }`: a string matching `0?[0-7]{1,4}` or the symbolic form
+//!   `[ugoa]*[-=+][-=+rstwxXugo]*` (comma-separated) (`util/symbolic_file_mode.rb`).
+//!   Verified: `'0755'`, `'755'`, `'1777'`, `'04755'`, `'07555'`, `'5'`, `'u+x,go-w'`,
+//!   `'a=rX'`, `'+x'`, `'=r'` pass; `'0999'`, `'rwxr-xr-x'`, `'17777'`, `''`, `'o-w,'`,
+//!   `'u+x g+x'` fail. A **number** (`mode => 0755`) fails in Puppet 7 ("The file mode
+//!   specification must be a string, not 'Integer'"; Puppet 4–6 only warned).
+//! * `file { source }`: an absolute path, or a URL with scheme `file`, `puppet`, `http`,
+//!   `https` (`type/file/source.rb`). Verified failures: `'foo/bar'` and `''` ("Cannot use
+//!   relative URLs"), `'ftp://…'` ("Cannot use URLs of type 'ftp'"), `'puppet:modules/m/f'`
+//!   ("Cannot use opaque URLs"). `'puppet://modules/m/f'` compiles but names a **server**
+//!   called `modules` and fails at apply time ("Request to https://modules:8140/… failed").
+//!   `'file:/etc/x'` and `'file:///etc/x'` both work.
+//! * Single-quoted strings (and heredocs whose tag is not in double quotes) never
+//!   interpolate: `'/usr/bin/${name}'` is literally `${name}`.
+
+use crate::ast::Span;
+
+/// How bad a value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Puppet refuses it: the catalog does not compile, or the resource fails.
+    Rejected,
+    /// Puppet accepts it but does something the author almost certainly did not mean.
+    Suspicious,
+}
+
+/// What is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueProblemKind {
+    UnknownEnsure,
+    EnsureBecomesLink,
+    EnsureBecomesVersion,
+    NoEnsureParameter,
+    NumericMode,
+    InvalidMode,
+    RelativeSource,
+    OpaqueSource,
+    UnsupportedSourceScheme,
+    MountAsServer,
+    SourceWhitespace,
+    UninterpolatedVariable,
+}
+
+/// A problem with a value; `span` is relative to the text that was checked (`None`: the
+/// whole value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueProblem {
+    pub kind: ValueProblemKind,
+    pub verdict: Verdict,
+    pub message: String,
+    /// What to write instead, when we can tell.
+    pub help: Option<String>,
+    pub span: Option<Span>,
+}
+
+impl ValueProblem {
+    fn new(kind: ValueProblemKind, verdict: Verdict, message: String) -> Self {
+        ValueProblem {
+            kind,
+            verdict,
+            message,
+            help: None,
+            span: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    fn at(mut self, start: usize, end: usize) -> Self {
+        self.span = Some(crate::analysis::template::span(start, end));
+        self
+    }
+}
+
+/// An attribute value as written: a string (quoted or a bare word), or a boolean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar<'a> {
+    Str(&'a str),
+    Bool(bool),
+}
+
+/// `ensure` of the built-in types that have one (`file`, `service`, `package`), and the
+/// missing parameter of `exec`. Other types: `None` (not judged).
+pub fn check_ensure(resource_type: &str, value: Scalar) -> Option<ValueProblem> {
+    match resource_type.to_ascii_lowercase().as_str() {
+        "file" => check_file_ensure(value),
+        "service" => check_service_ensure(value),
+        "package" => check_package_ensure(value),
+        "exec" => Some(
+            ValueProblem::new(
+                ValueProblemKind::NoEnsureParameter,
+                Verdict::Rejected,
+                "`exec` has no `ensure` parameter: the catalog does not compile".to_string(),
+            )
+            .help("use `creates`, `onlyif` or `unless` to decide whether it runs"),
+        ),
+        _ => None,
+    }
+}
+
+/// Words that are `ensure` values of other types, or of `file` in another case.
+const OTHER_ENSURES: &[&str] = &[
+    "running",
+    "stopped",
+    "installed",
+    "latest",
+    "purged",
+    "held",
+    "true",
+    "enabled",
+    "disabled",
+    "mask",
+    "masked",
+    "started",
+    "symlink",
+    "dir",
+];
+
+pub fn check_file_ensure(value: Scalar) -> Option<ValueProblem> {
+    let v = match value {
+        Scalar::Bool(false) => return None,
+        Scalar::Bool(true) => "true",
+        Scalar::Str(s) => s,
+    };
+    if matches!(
+        v,
+        "present" | "absent" | "file" | "directory" | "link" | "false"
+    ) {
+        return None;
+    }
+    if v.starts_with('/') {
+        return None; // a link to that absolute path
+    }
+    let lower = v.trim().to_ascii_lowercase();
+    let meant = if matches!(
+        lower.as_str(),
+        "present" | "absent" | "file" | "directory" | "link"
+    ) {
+        Some(lower.clone())
+    } else if lower == "symlink" {
+        Some("link".to_string())
+    } else if lower == "dir" {
+        Some("directory".to_string())
+    } else {
+        None
+    };
+    let mut p = ValueProblem::new(
+        ValueProblemKind::EnsureBecomesLink,
+        Verdict::Suspicious,
+        format!(
+            "`ensure => '{v}'` is not a `file` ensure value, so Puppet takes it as a symlink \
+             target: the file becomes a link to the relative path `{v}`"
+        ),
+    );
+    p = match meant {
+        Some(m) => p.help(format!("write `ensure => {m}`")),
+        None if OTHER_ENSURES.contains(&lower.as_str()) => p.help(
+            "`file` accepts present, absent, file, directory, link, or an absolute link target",
+        ),
+        None => p.help(
+            "for a link write `ensure => link, target => '/absolute/path'`; relative targets \
+             are resolved from the link's directory",
+        ),
+    };
+    Some(p)
+}
+
+pub fn check_service_ensure(value: Scalar) -> Option<ValueProblem> {
+    let v = match value {
+        Scalar::Bool(_) => return None,
+        Scalar::Str(s) => s,
+    };
+    if matches!(v, "running" | "stopped" | "true" | "false") {
+        return None;
+    }
+    let help = match v.trim().to_ascii_lowercase().as_str() {
+        "started" | "present" | "up" | "enabled" | "running" | "start" => {
+            "write `ensure => running`"
+        }
+        "absent" | "down" | "disabled" | "stopped" | "stop" | "purged" => {
+            "write `ensure => stopped` (and `enable => false` to keep it off at boot)"
+        }
+        _ => "`service` accepts running, stopped, true or false",
+    };
+    Some(
+        ValueProblem::new(
+            ValueProblemKind::UnknownEnsure,
+            Verdict::Rejected,
+            format!(
+                "`service` does not accept `ensure => '{v}'`: Puppet fails with \"Invalid value\""
+            ),
+        )
+        .help(help),
+    )
+}
+
+pub fn check_package_ensure(value: Scalar) -> Option<ValueProblem> {
+    let v = match value {
+        Scalar::Bool(b) => {
+            return Some(
+                ValueProblem::new(
+                    ValueProblemKind::EnsureBecomesVersion,
+                    Verdict::Suspicious,
+                    format!("`ensure => {b}` is not a package state"),
+                )
+                .help("write `ensure => installed` or `ensure => absent`"),
+            )
+        }
+        Scalar::Str(s) => s,
+    };
+    if matches!(v, "present" | "installed" | "absent" | "purged" | "latest") {
+        return None;
+    }
+    if v.is_empty() {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::UnknownEnsure,
+                Verdict::Rejected,
+                "`package` does not accept an empty `ensure`".to_string(),
+            )
+            .help("write `ensure => installed`, or a version string"),
+        );
+    }
+    if v == "held" {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::EnsureBecomesVersion,
+                Verdict::Suspicious,
+                "`ensure => held` is taken as a version string by Puppet 7: apt is asked to \
+                 install version `held`"
+                    .to_string(),
+            )
+            .help("write `ensure => installed, mark => hold`"),
+        );
+    }
+    if v == "disabled" {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::UnknownEnsure,
+                Verdict::Suspicious,
+                "`ensure => disabled` works only with providers that can disable packages \
+                 (dnfmodule); apt and dpkg fail"
+                    .to_string(),
+            )
+            .help("use `ensure => absent` or `purged`"),
+        );
+    }
+    if v.bytes().any(|b| b.is_ascii_digit()) {
+        return None; // a version
+    }
+    let help = match v.trim().to_ascii_lowercase().as_str() {
+        "running" | "true" | "enabled" | "present" | "installed" | "install" | "file" => {
+            "write `ensure => installed`"
+        }
+        "absent" | "removed" | "false" | "uninstalled" | "stopped" | "purged" => {
+            "write `ensure => absent` (or `purged`)"
+        }
+        "latest" | "newest" | "upgraded" => "write `ensure => latest`",
+        _ => "`package` accepts present, installed, absent, purged, latest or a version",
+    };
+    Some(
+        ValueProblem::new(
+            ValueProblemKind::EnsureBecomesVersion,
+            Verdict::Suspicious,
+            format!(
+                "`ensure => '{v}'` is not a package state, so Puppet takes it as a version: \
+                 the install of version `{v}` fails on every run"
+            ),
+        )
+        .help(help),
+    )
+}
+
+/// A `mode` as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeValue<'a> {
+    /// A quoted string or bare word.
+    Str(&'a str),
+    /// A number literal, with its source text (`0755`, `755`).
+    Number(&'a str),
+}
+
+fn is_octal_mode(s: &str) -> bool {
+    let digits = s.strip_prefix('0').unwrap_or(s);
+    let digits = if digits.is_empty() && !s.is_empty() {
+        s
+    } else {
+        digits
+    };
+    (1..=4).contains(&digits.len()) && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+}
+
+fn is_symbolic_clause(c: &str) -> bool {
+    let who = c.bytes().take_while(|b| b"ugoa".contains(b)).count();
+    let rest = &c.as_bytes()[who..];
+    !rest.is_empty()
+        && b"-=+".contains(&rest[0])
+        && rest[1..].iter().all(|b| b"-=+rstwxXugo".contains(b))
+}
+
+/// Puppet's own test: `0?[0-7]{1,4}` or comma-separated symbolic clauses.
+pub fn is_valid_mode(s: &str) -> bool {
+    is_octal_mode(s) || (!s.is_empty() && s.split(',').all(is_symbolic_clause))
+}
+
+/// `rwxr-xr-x` → `0755` (with s/S/t/T), for the help text.
+fn ls_style_to_octal(s: &str) -> Option<String> {
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() != 9 {
+        return None;
+    }
+    let mut special = 0;
+    let mut out = 0;
+    for (i, chunk) in b.chunks(3).enumerate() {
+        let mut v = 0;
+        match chunk[0] {
+            b'r' => v |= 4,
+            b'-' => {}
+            _ => return None,
+        }
+        match chunk[1] {
+            b'w' => v |= 2,
+            b'-' => {}
+            _ => return None,
+        }
+        let (x, sp) = match (i, chunk[2]) {
+            (_, b'x') => (1, false),
+            (_, b'-') => (0, false),
+            (0 | 1, b's') | (2, b't') => (1, true),
+            (0 | 1, b'S') | (2, b'T') => (0, true),
+            _ => return None,
+        };
+        v |= x;
+        if sp {
+            special |= 4 >> i;
+        }
+        out = out * 8 + v;
+    }
+    Some(format!("{special}{out:03o}"))
+}
+
+pub fn check_mode(value: ModeValue) -> Option<ValueProblem> {
+    match value {
+        ModeValue::Number(raw) => {
+            let digits = raw.trim_start_matches('0');
+            let as_string = if digits.len() <= 3 {
+                format!("0{digits:0>3}")
+            } else {
+                digits.to_string()
+            };
+            let help = if is_octal_mode(raw) {
+                format!("quote it: `mode => '{as_string}'`")
+            } else {
+                "write the mode as a quoted octal string, e.g. `mode => '0755'`".to_string()
+            };
+            Some(
+                ValueProblem::new(
+                    ValueProblemKind::NumericMode,
+                    Verdict::Rejected,
+                    format!(
+                        "`mode => {raw}` is a number: Puppet 7 refuses it (\"The file mode \
+                         specification must be a string\"); Puppet 4–6 only warned"
+                    ),
+                )
+                .help(help),
+            )
+        }
+        ModeValue::Str(s) if is_valid_mode(s) => None,
+        ModeValue::Str(s) => {
+            let mut p = ValueProblem::new(
+                ValueProblemKind::InvalidMode,
+                Verdict::Rejected,
+                format!(
+                    "`mode => '{s}'` is neither an octal mode (up to 4 digits 0–7, with an \
+                     optional leading 0) nor a symbolic mode such as `u+x,go-w`"
+                ),
+            );
+            if let Some(o) = ls_style_to_octal(s) {
+                p = p.help(format!("`{s}` in octal is `'{o}'`"));
+            } else if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+                let bad = s.bytes().position(|b| b > b'7');
+                p = match bad {
+                    Some(i) => p.help("octal digits go from 0 to 7").at(i, i + 1),
+                    None => p.help("at most four octal digits after an optional leading 0"),
+                };
+            } else if s.contains(' ') {
+                p = p.help("separate symbolic clauses with commas, without spaces");
+            }
+            Some(p)
+        }
+    }
+}
+
+/// `source` of a `file` (one entry; check every entry of an array).
+pub fn check_source(s: &str) -> Option<ValueProblem> {
+    if s != s.trim() {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::SourceWhitespace,
+                Verdict::Suspicious,
+                format!("the source `{s}` has leading or trailing whitespace, which is part of the name"),
+            )
+            .help("remove the whitespace"),
+        );
+    }
+    if s.starts_with('/') {
+        return None;
+    }
+    let scheme_len = s
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"+.-".contains(b))
+        .count();
+    let has_scheme = scheme_len > 0
+        && s.as_bytes()[0].is_ascii_alphabetic()
+        && s.as_bytes().get(scheme_len) == Some(&b':');
+    if !has_scheme {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::RelativeSource,
+                Verdict::Rejected,
+                format!(
+                    "the source `{s}` is neither an absolute path nor a URL: Puppet fails with \
+                     \"Cannot use relative URLs\""
+                ),
+            )
+            .help("write `puppet:///modules/MODULE/FILE` for a module file, or an absolute path"),
+        );
+    }
+    let scheme = &s[..scheme_len];
+    let rest = &s[scheme_len + 1..];
+    if !rest.starts_with('/') {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::OpaqueSource,
+                Verdict::Rejected,
+                format!("`{s}` has no `/` after `{scheme}:`: Puppet fails with \"Cannot use opaque URLs\""),
+            )
+            .help(format!("write `{scheme}:///{}`", rest.trim_start_matches('/'))),
+        );
+    }
+    if !matches!(scheme, "file" | "puppet" | "http" | "https") {
+        return Some(
+            ValueProblem::new(
+                ValueProblemKind::UnsupportedSourceScheme,
+                Verdict::Rejected,
+                format!(
+                    "Puppet cannot fetch `{scheme}:` sources (only puppet, file, http and https)"
+                ),
+            )
+            .help("download it with an `archive` resource or serve it over https")
+            .at(0, scheme_len),
+        );
+    }
+    if scheme == "puppet" {
+        if let Some(after) = rest.strip_prefix("//") {
+            let host_len = after.find('/').unwrap_or(after.len());
+            let host = &after[..host_len];
+            const MOUNTS: &[&str] = &[
+                "modules",
+                "files",
+                "private",
+                "volatile",
+                "facts",
+                "plugins",
+                "pluginfacts",
+                "tasks",
+            ];
+            if MOUNTS.contains(&host) {
+                let start = scheme_len + 3;
+                return Some(
+                    ValueProblem::new(
+                        ValueProblemKind::MountAsServer,
+                        Verdict::Rejected,
+                        format!(
+                            "`{s}` has two slashes after `puppet:`, so `{host}` is taken as the \
+                             server name and the file cannot be fetched"
+                        ),
+                    )
+                    .help(format!("write `puppet:///{}`", &after))
+                    .at(start, start + host_len),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// A string literal given with its **source text** (quotes included): a single-quoted
+/// string, or a heredoc whose tag is not in double quotes, containing `${name}` or
+/// `${::fact}` does not interpolate. `${UPPER_CASE}` is left alone: that is usually shell
+/// syntax meant literally. The span is relative to `raw`.
+pub fn check_uninterpolated(raw: &str) -> Option<ValueProblem> {
+    let literal = if raw.starts_with('\'') {
+        true
+    } else if let Some(tag) = raw.strip_prefix("@(") {
+        !tag.trim_start().starts_with('"')
+    } else {
+        false
+    };
+    if !literal {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(p) = raw[from..].find("${") {
+        let start = from + p;
+        let inner_start = start + 2;
+        let end = raw[inner_start..]
+            .find('}')
+            .map_or(raw.len(), |e| inner_start + e + 1);
+        let inner = &raw[inner_start..end.saturating_sub(1).max(inner_start)];
+        let first = inner.bytes().next().unwrap_or(b'A');
+        let puppet_like = inner.starts_with("::")
+            || inner.contains("::")
+            || inner.contains('[')
+            || first.is_ascii_lowercase()
+            || first == b'_' && inner.bytes().any(|b| b.is_ascii_lowercase());
+        if puppet_like {
+            let quote = if raw.starts_with('\'') {
+                "single-quoted string"
+            } else {
+                "heredoc without a double-quoted tag"
+            };
+            return Some(
+                ValueProblem::new(
+                    ValueProblemKind::UninterpolatedVariable,
+                    Verdict::Suspicious,
+                    format!(
+                        "`{}` is in a {quote}: Puppet does not interpolate it, the value \
+                         contains these characters literally",
+                        &raw[start..end]
+                    ),
+                )
+                .help(if raw.starts_with('\'') {
+                    "use double quotes to interpolate"
+                } else {
+                    "write the tag in double quotes, `@(\"EOT\")`, to interpolate"
+                })
+                .at(start, end),
+            );
+        }
+        from = inner_start;
+    }
+    None
+}

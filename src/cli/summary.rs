@@ -1,0 +1,176 @@
+//! What a change does on the hosts, in plain words, for `check --summary`: links created,
+//! re-pointed or removed, binaries replaced, packages changed, services restarted and why.
+
+use crate::diagnostic::{Location, Side};
+use crate::model::{Model, ResId, Resource, Value};
+use crate::report::{Effect, EffectKind};
+use crate::rules::Analysis;
+
+/// The effects of the analysed change, in a stable order.
+pub fn effects(analysis: &Analysis) -> Vec<Effect> {
+    let (before, after, diff) = (&analysis.before, &analysis.after, &analysis.diff);
+    let mut out = Vec::new();
+
+    for &id in &diff.added {
+        let r = after.get(id);
+        if let Some(e) = file_effect(r, None) {
+            out.push(located(e, after, id, Side::After));
+        } else if r.ty == "package" {
+            out.push(located(
+                package_effect(r, "declared"),
+                after,
+                id,
+                Side::After,
+            ));
+        }
+    }
+    for d in &diff.changed {
+        let r = after.get(d.after);
+        let old = before.get(d.before);
+        if let Some(e) = file_effect(r, Some(old)) {
+            out.push(located(e, after, d.after, Side::After));
+        } else if r.ty == "package" && d.attrs.iter().any(|a| a.name == "ensure") {
+            out.push(located(
+                package_effect(r, "ensure changed"),
+                after,
+                d.after,
+                Side::After,
+            ));
+        }
+    }
+    for &id in &diff.removed {
+        let r = before.get(id);
+        if r.ty == "file" && is_link(r) {
+            out.push(located(
+                Effect {
+                    kind: EffectKind::LinkRemoved,
+                    subject: title(r),
+                    detail: Some("no longer managed: the link stays on disk as it is".to_string()),
+                    location: None,
+                },
+                before,
+                id,
+                Side::Before,
+            ));
+        }
+    }
+    for restart in &diff.restarts {
+        let r = after.get(restart.service);
+        out.push(located(
+            Effect {
+                kind: EffectKind::ServiceRestarted,
+                subject: r.display_ref(),
+                detail: Some(restart.reason_text()),
+                location: None,
+            },
+            after,
+            restart.service,
+            Side::After,
+        ));
+    }
+    out.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.subject.cmp(&b.subject)));
+    out.dedup_by(|a, b| a.kind == b.kind && a.subject == b.subject);
+    out
+}
+
+fn located(mut e: Effect, model: &Model, id: ResId, side: Side) -> Effect {
+    let r = model.get(id);
+    e.location = Some(Location {
+        side,
+        file: r.file.to_string(),
+        span: r.span,
+    });
+    e
+}
+
+fn title(r: &Resource) -> String {
+    r.title_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| r.display_ref())
+}
+
+fn ensure(r: &Resource) -> Option<&str> {
+    r.get("ensure").and_then(Value::as_str)
+}
+
+fn is_link(r: &Resource) -> bool {
+    ensure(r) == Some("link") || (r.get("target").is_some() && ensure(r).is_none())
+}
+
+fn target(r: &Resource) -> String {
+    r.get("target")
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// A link created or re-pointed, or a regular file's content replaced.
+fn file_effect(r: &Resource, old: Option<&Resource>) -> Option<Effect> {
+    if r.ty != "file" {
+        return None;
+    }
+    if is_link(r) {
+        let now = target(r);
+        let (kind, detail) = match old {
+            Some(o) if is_link(o) && target(o) == now => return None,
+            Some(o) if is_link(o) => (
+                EffectKind::LinkRepointed,
+                format!("{} -> {now} (was -> {})", title(r), target(o)),
+            ),
+            Some(_) => (
+                EffectKind::LinkCreated,
+                format!("{} -> {now} (replaces a managed regular file)", title(r)),
+            ),
+            None => (EffectKind::LinkCreated, format!("{} -> {now}", title(r))),
+        };
+        return Some(Effect {
+            kind,
+            subject: title(r),
+            detail: Some(detail),
+            location: None,
+        });
+    }
+    if ensure(r) == Some("absent") && old.is_some_and(|o| ensure(o) != Some("absent")) {
+        return Some(Effect {
+            kind: EffectKind::FileRemoved,
+            subject: title(r),
+            detail: None,
+            location: None,
+        });
+    }
+    let replaces_content = old.is_some()
+        && ["content", "source"]
+            .iter()
+            .any(|a| r.get(a).is_some() || old.is_some_and(|o| o.get(a).is_some()));
+    let executable = title(r).contains("/bin/")
+        || title(r).contains("/sbin/")
+        || r.get("mode").and_then(Value::as_str).is_some_and(|m| {
+            m.chars()
+                .last()
+                .is_some_and(|c| matches!(c, '1' | '3' | '5' | '7'))
+        });
+    if replaces_content && executable {
+        return Some(Effect {
+            kind: EffectKind::BinaryReplaced,
+            subject: title(r),
+            detail: Some("content or source changed".to_string()),
+            location: None,
+        });
+    }
+    None
+}
+
+fn package_effect(r: &Resource, what: &str) -> Effect {
+    Effect {
+        kind: EffectKind::PackageChanged,
+        subject: title(r),
+        detail: Some(match ensure(r) {
+            Some(e) => format!("{what}: ensure => {e}"),
+            None => what.to_string(),
+        }),
+        location: None,
+    }
+}

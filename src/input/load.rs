@@ -1,0 +1,486 @@
+//! One loader per input mode, each producing whole trees for both sides and the files that
+//! differ. The repository is only ever read.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use git2::Oid;
+
+use super::args::{InputArgs, Mode};
+use super::changes::diff_trees;
+use super::disk::{read_dir_tree, read_entry, relative_utf8, share};
+use super::error::InputError;
+use super::git::{short, Listed, Repo};
+use super::patch;
+use super::tree::{EntryKind, Tree, TreeEntry};
+use super::{Change, FileChange, FileStatus, Revision};
+
+/// Reads the change(s) the flags describe: one [`Change`], or one per commit for `--each`
+/// (empty when the range has no commit).
+pub fn load(args: &InputArgs) -> Result<Vec<Change>, InputError> {
+    let repo = || Repo::open(args.repo.as_deref());
+    match args.mode() {
+        Mode::Directories { before, after } => Ok(vec![load_directories(&before, &after)?]),
+        Mode::Revisions { base, head } => Ok(vec![load_revisions(
+            &repo()?,
+            base.as_deref(),
+            head.as_deref(),
+        )?]),
+        Mode::Staged { base } => Ok(vec![load_staged(&repo()?, base.as_deref())?]),
+        Mode::Worktree { base } => Ok(vec![load_worktree(&repo()?, base.as_deref())?]),
+        Mode::Patch { source, base } => Ok(vec![load_patch(&repo()?, &source, base.as_deref())?]),
+        Mode::Each { range } => load_each(&repo()?, &range),
+    }
+}
+
+fn empty_revision() -> Revision {
+    Revision {
+        label: "empty".into(),
+        summary: None,
+        tree: Tree::default(),
+    }
+}
+
+fn change(before: Revision, after: Revision, notes: Vec<String>) -> Change {
+    let files = diff_trees(&before.tree, &after.tree);
+    Change {
+        before,
+        after,
+        files,
+        notes,
+    }
+}
+
+/// The base commit: `--base REV`, else HEAD (`None` in a repository with no commit yet).
+fn base_or_head<'r>(
+    repo: &'r Repo,
+    base: Option<&str>,
+) -> Result<Option<git2::Commit<'r>>, InputError> {
+    match base {
+        Some(rev) => repo.commit(rev).map(Some),
+        None => repo.head_commit(),
+    }
+}
+
+/// `--base`/`--head`, default `HEAD^..HEAD`; a root commit is compared with the empty
+/// tree, a merge with its first parent.
+fn load_revisions(
+    repo: &Repo,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Result<Change, InputError> {
+    let head_rev = head.unwrap_or("HEAD");
+    let head_commit = repo.commit(head_rev)?;
+    let mut notes = Vec::new();
+    let base_commit = match base {
+        Some(rev) => Some(repo.commit(rev)?),
+        None => {
+            let parent = repo.first_parent(&head_commit, &format!("{head_rev}^"))?;
+            match &parent {
+                None => notes.push(format!(
+                    "{} is a root commit: compared with the empty tree",
+                    short(&head_commit.id())
+                )),
+                Some(p) if head_commit.parent_count() > 1 => notes.push(format!(
+                    "{} is a merge commit: compared with its first parent {}",
+                    short(&head_commit.id()),
+                    short(&p.id())
+                )),
+                Some(_) => {}
+            }
+            parent
+        }
+    };
+    let (before, after) = match &base_commit {
+        Some(b) => {
+            let lists = repo.list_commits(&[b, &head_commit])?;
+            let mut trees = repo.read_trees(&[&lists[0], &lists[1]])?;
+            let after = trees.pop().unwrap_or_default();
+            let before = trees.pop().unwrap_or_default();
+            (
+                Repo::revision(b, before),
+                Repo::revision(&head_commit, after),
+            )
+        }
+        None => {
+            let head_list = repo.list_commit(&head_commit)?;
+            let mut trees = repo.read_trees(&[&head_list])?;
+            let after = trees.pop().unwrap_or_default();
+            (empty_revision(), Repo::revision(&head_commit, after))
+        }
+    };
+    Ok(change(before, after, notes))
+}
+
+/// The base listing for the staged and work-tree modes, and its revision shell.
+fn base_listing(repo: &Repo, base: Option<&str>) -> Result<(Vec<Listed>, Revision), InputError> {
+    match base_or_head(repo, base)? {
+        Some(c) => Ok((repo.list_commit(&c)?, Repo::revision(&c, Tree::default()))),
+        None => Ok((Vec::new(), empty_revision())),
+    }
+}
+
+fn require_work_tree(repo: &Repo, what: &'static str) -> Result<(), InputError> {
+    if repo.repo.is_bare() {
+        return Err(InputError::BareRepository {
+            path: repo.display.clone(),
+            what,
+        });
+    }
+    Ok(())
+}
+
+/// `--staged`: HEAD (or `--base`) against the index, exactly what `git commit` would
+/// record. `GIT_INDEX_FILE` is honoured.
+fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
+    require_work_tree(repo, "index (staging area)")?;
+    let (base_list, mut before) = base_listing(repo, base)?;
+    let index = repo.list_index()?;
+    let mut trees = repo.read_trees(&[&base_list, &index.entries])?;
+    let after_tree = trees.pop().unwrap_or_default();
+    before.tree = trees.pop().unwrap_or_default();
+    let mut notes = Vec::new();
+    let (index_path, from_env) = repo.index_path();
+    if from_env {
+        notes.push(format!(
+            "index read from GIT_INDEX_FILE={}",
+            index_path.display()
+        ));
+    }
+    for p in &index.intent_to_add {
+        notes.push(format!(
+            "{p}: marked intent-to-add (git add -N), not staged: left out"
+        ));
+    }
+    let after = Revision {
+        label: "index".into(),
+        summary: None,
+        tree: after_tree,
+    };
+    Ok(change(before, after, notes))
+}
+
+/// `--worktree`: HEAD (or `--base`) against the files on disk: every tracked file as it
+/// is now (missing ones count as deleted), plus untracked `.pp` files that are not ignored.
+fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
+    require_work_tree(repo, "work tree")?;
+    let workdir = repo
+        .repo
+        .workdir()
+        .ok_or_else(|| InputError::BareRepository {
+            path: repo.display.clone(),
+            what: "work tree",
+        })?
+        .to_path_buf();
+    let (base_list, mut before) = base_listing(repo, base)?;
+    let index = repo.list_index()?;
+    let mut trees = repo.read_trees(&[&base_list, &index.entries])?;
+    let index_tree = trees.pop().unwrap_or_default();
+    before.tree = trees.pop().unwrap_or_default();
+
+    let config = repo.repo.config().ok();
+    let flag = |name: &str| {
+        config
+            .as_ref()
+            .and_then(|c| c.get_bool(name).ok())
+            .unwrap_or(true)
+    };
+    let (filemode, symlinks) = (flag("core.filemode"), flag("core.symlinks"));
+
+    let mut after = Tree::default();
+    let tracked = index
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), Some(e)))
+        .chain(index.intent_to_add.iter().map(|p| (p.as_str(), None)));
+    for (path, entry) in tracked {
+        let in_index = index_tree.get(path);
+        let keep_index = entry.is_some_and(|e| {
+            e.kind == EntryKind::Submodule || index.skip_worktree.contains(&e.path)
+        });
+        if keep_index {
+            if let Some(e) = in_index {
+                after.files.insert(path.to_string(), e.clone());
+            }
+            continue;
+        }
+        let on_disk = workdir.join(path);
+        if let (Some(e), Ok(meta)) = (in_index, std::fs::symlink_metadata(&on_disk)) {
+            let same_type = match e.kind {
+                EntryKind::Symlink => meta.file_type().is_symlink() || !symlinks,
+                EntryKind::Executable => {
+                    meta.is_file() && (!filemode || meta.permissions().mode() & 0o111 != 0)
+                }
+                EntryKind::File => {
+                    meta.is_file() && (!filemode || meta.permissions().mode() & 0o111 == 0)
+                }
+                EntryKind::Submodule => false,
+            };
+            if same_type && index.unchanged_on_disk(path, &meta) {
+                after.files.insert(path.to_string(), e.clone());
+                continue;
+            }
+        }
+        let Some((mut kind, data)) = read_entry(&on_disk)? else {
+            continue; // deleted on disk
+        };
+        if let Some(e) = in_index {
+            // Where the filesystem cannot say, git keeps the index's mode.
+            let exec_pair = matches!(kind, EntryKind::File | EntryKind::Executable)
+                && matches!(e.kind, EntryKind::File | EntryKind::Executable);
+            if (!filemode && exec_pair)
+                || (!symlinks && e.kind == EntryKind::Symlink && kind == EntryKind::File)
+            {
+                kind = e.kind;
+            }
+        }
+        let blob = match in_index {
+            Some(e) if *e.blob.data() == *data => e.blob.clone(),
+            _ => share(data, before.tree.get(path).map(|e| &e.blob)),
+        };
+        after
+            .files
+            .insert(path.to_string(), TreeEntry { kind, blob });
+    }
+
+    let mut notes = Vec::new();
+    let known: BTreeSet<&str> = index
+        .entries
+        .iter()
+        .map(|e| e.path.as_str())
+        .chain(index.intent_to_add.iter().map(String::as_str))
+        .collect();
+    for path in untracked_manifests(repo, &workdir, &known)? {
+        if let Some((kind, data)) = read_entry(&workdir.join(&path))? {
+            notes.push(format!("{path}: untracked manifest, included"));
+            after.files.insert(
+                path,
+                TreeEntry {
+                    kind,
+                    blob: share(data, None),
+                },
+            );
+        }
+    }
+    let after = Revision {
+        label: "worktree".into(),
+        summary: None,
+        tree: after,
+    };
+    Ok(change(before, after, notes))
+}
+
+/// Untracked, not ignored `*.pp` files of the work tree (nested repositories skipped).
+fn untracked_manifests(
+    repo: &Repo,
+    workdir: &Path,
+    known: &BTreeSet<&str>,
+) -> Result<Vec<String>, InputError> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(workdir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_name() == ".git"
+                    || (e.file_type().is_dir() && e.path().join(".git").exists()))
+        });
+    for entry in walker {
+        // Unreadable directories cannot hold anything git tracks for us: skip them.
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() && !entry.file_type().is_symlink() {
+            continue;
+        }
+        if !entry.file_name().as_encoded_bytes().ends_with(b".pp") {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
+        let rel = relative_utf8(rel)?;
+        if known.contains(rel.as_str()) {
+            continue;
+        }
+        if repo.repo.is_path_ignored(&rel).unwrap_or(false) {
+            continue;
+        }
+        found.push(rel);
+    }
+    Ok(found)
+}
+
+/// `--patch FILE|-`: the patch applied in memory onto `--base` (default HEAD).
+fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, InputError> {
+    let (name, data) = if source == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| InputError::Io {
+                path: "<stdin>".into(),
+                message: e.to_string(),
+            })?;
+        ("<stdin>".to_string(), buf)
+    } else {
+        let data = std::fs::read(source).map_err(|e| InputError::Io {
+            path: source.into(),
+            message: e.to_string(),
+        })?;
+        (source.to_string(), data)
+    };
+    // Gerrit's REST endpoint `/revisions/…/patch` serves the format-patch text base64-encoded.
+    let (set, decoded) = match patch::parse(&data, &name) {
+        Err(InputError::EmptyPatch { .. }) => match patch::decode_base64(&data) {
+            Some(text) => (patch::parse(&text, &name)?, true),
+            None => return Err(InputError::EmptyPatch { patch: name }),
+        },
+        other => (other?, false),
+    };
+    let (base_list, mut before) = base_listing(repo, base)?;
+    let mut trees = repo.read_trees(&[&base_list])?;
+    before.tree = trees.pop().unwrap_or_default();
+    let base_name = match base {
+        Some(rev) => format!("{rev} ({})", short_label(&before.label)),
+        None => format!("HEAD ({})", short_label(&before.label)),
+    };
+    let applied = patch::apply(&set, &before.tree, &name, &base_name)?;
+    let mut notes = Vec::new();
+    match set.subjects.len() {
+        0 => {}
+        1 => notes.push(format!("applied 1 patch: {}", set.subjects[0])),
+        n => notes.push(format!("applied {n} patches: {}", set.subjects.join(" | "))),
+    }
+    if decoded {
+        notes.push(format!(
+            "{name} was base64-encoded (as Gerrit's REST /patch serves it): decoded"
+        ));
+    }
+    notes.extend(applied.notes);
+    let after = Revision {
+        label: "patch".into(),
+        summary: match set.subjects.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [first, .., last] => Some(format!("{first} … {last}")),
+        },
+        tree: applied.tree,
+    };
+    let mut change = change(before, after, notes);
+    // Binary content the patch does not carry still counts as changed.
+    for path in applied.binary_changed {
+        if let Some(fc) = change.files.iter_mut().find(|f| f.path() == path) {
+            fc.binary = true;
+        } else if let Some(e) = change.after.tree.get(&path) {
+            let old = change.before.tree.get(&path).map(|o| o.kind);
+            change.files.push(FileChange {
+                status: if old.is_some() {
+                    FileStatus::Modified
+                } else {
+                    FileStatus::Added
+                },
+                old_path: old.map(|_| path.clone()),
+                new_path: Some(path.clone()),
+                old_kind: old,
+                new_kind: Some(e.kind),
+                binary: true,
+                similarity: None,
+            });
+        }
+    }
+    change.files.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(change)
+}
+
+fn short_label(label: &str) -> &str {
+    label.get(..12).unwrap_or(label)
+}
+
+/// `--each A..B`: every commit reachable from B and not from A, following first parents,
+/// oldest first, each against its first parent.
+fn load_each(repo: &Repo, range: &str) -> Result<Vec<Change>, InputError> {
+    let bad = || InputError::BadRange {
+        range: range.into(),
+    };
+    if range.contains("...") {
+        return Err(bad());
+    }
+    let (a, b) = range.split_once("..").ok_or_else(bad)?;
+    let a = if a.is_empty() { "HEAD" } else { a };
+    let b = if b.is_empty() { "HEAD" } else { b };
+    let from = repo.commit(a)?;
+    let to = repo.commit(b)?;
+    let git = |e: git2::Error| InputError::Git {
+        what: format!("the commits of {range}"),
+        message: e.message().to_string(),
+    };
+    let mut walk = repo.repo.revwalk().map_err(git)?;
+    walk.push(to.id()).map_err(git)?;
+    walk.hide(from.id()).map_err(git)?;
+    walk.simplify_first_parent().map_err(git)?;
+    let mut ids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
+    ids.reverse();
+
+    // Every commit and its parent, listed once and read in one pass so that content
+    // shared along the series is read and stored once.
+    let mut commits = Vec::new();
+    for id in &ids {
+        let c = repo.repo.find_commit(*id).map_err(git)?;
+        let parent = repo.first_parent(&c, &format!("{}^", short(id)))?;
+        commits.push((c, parent));
+    }
+    let mut slot: HashMap<Oid, usize> = HashMap::new();
+    let mut order: Vec<&git2::Commit<'_>> = Vec::new();
+    for (c, p) in &commits {
+        for commit in p.iter().chain(std::iter::once(c)) {
+            if let std::collections::hash_map::Entry::Vacant(v) = slot.entry(commit.id()) {
+                v.insert(order.len());
+                order.push(commit);
+            }
+        }
+    }
+    let listings = repo.list_commits(&order)?;
+    let refs: Vec<&[Listed]> = listings.iter().map(Vec::as_slice).collect();
+    let trees = repo.read_trees(&refs)?;
+    let total = commits.len();
+    let mut out = Vec::with_capacity(total);
+    for (n, (c, p)) in commits.iter().enumerate() {
+        let after = Repo::revision(c, trees[slot[&c.id()]].clone());
+        let before = match p {
+            Some(p) => Repo::revision(p, trees[slot[&p.id()]].clone()),
+            None => empty_revision(),
+        };
+        let mut notes = vec![format!("commit {} of {total} in {range}", n + 1)];
+        if p.is_none() {
+            notes.push(format!(
+                "{} is a root commit: compared with the empty tree",
+                short(&c.id())
+            ));
+        } else if c.parent_count() > 1 {
+            notes.push(format!(
+                "{} is a merge commit: compared with its first parent",
+                short(&c.id())
+            ));
+        }
+        out.push(change(before, after, notes));
+    }
+    Ok(out)
+}
+
+/// `--before DIR --after DIR`: two plain directory trees, no git.
+fn load_directories(before: &Path, after: &Path) -> Result<Change, InputError> {
+    let before_tree = read_dir_tree(before, None)?;
+    let after_tree = read_dir_tree(after, Some(&before_tree))?;
+    Ok(change(
+        Revision {
+            label: before.display().to_string(),
+            summary: None,
+            tree: before_tree,
+        },
+        Revision {
+            label: after.display().to_string(),
+            summary: None,
+            tree: after_tree,
+        },
+        Vec::new(),
+    ))
+}

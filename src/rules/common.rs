@@ -1,0 +1,446 @@
+//! Questions several rules ask of the models: what the change touches, what a `file`
+//! resource will be on disk, whether a path is executable, where links lead, and where to
+//! point a finding.
+
+use std::collections::BTreeSet;
+
+use crate::ast::Span;
+use crate::diagnostic::{Location, Related, Side};
+use crate::model::{normalize_path, Model, ResId, Resource, Value};
+
+use super::Context;
+
+/// After-side resources the change adds or changes (attributes, or a repository file they
+/// read), live ones only, in declaration order.
+pub fn touched(cx: &Context<'_>) -> Vec<ResId> {
+    let mut ids: BTreeSet<ResId> = cx.diff.added.iter().copied().collect();
+    ids.extend(cx.diff.changed.iter().map(|d| d.after));
+    ids.into_iter()
+        .filter(|&id| cx.after.get(id).is_live())
+        .collect()
+}
+
+/// What a `file` resource makes of its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ensure {
+    /// `file`.
+    File,
+    /// `present` (a file if nothing is there; anything already there is kept).
+    Present,
+    /// `link`, a path-valued `ensure`, or a `target` with no `ensure`.
+    Link,
+    Directory,
+    Absent,
+    /// No `ensure`: Puppet manages only the attributes given (content makes it a file).
+    Unset,
+    /// Symbolic, or several possibilities that disagree.
+    Unknown,
+}
+
+const KEYWORDS: [&str; 7] = [
+    "present",
+    "absent",
+    "file",
+    "directory",
+    "link",
+    "false",
+    "true",
+];
+
+fn ensure_of_value(v: &Value) -> Ensure {
+    match v {
+        Value::Str(s) => match s.as_str() {
+            "file" => Ensure::File,
+            "present" | "true" => Ensure::Present,
+            "link" => Ensure::Link,
+            "directory" => Ensure::Directory,
+            "absent" | "false" => Ensure::Absent,
+            s if !KEYWORDS.contains(&s) && !s.is_empty() => Ensure::Link,
+            _ => Ensure::Unknown,
+        },
+        Value::Bool(true) => Ensure::Present,
+        Value::Bool(false) => Ensure::Absent,
+        Value::OneOf(vs) => {
+            let all: BTreeSet<_> = vs.iter().map(|v| ensure_of_value(v) as u8).collect();
+            if all.len() == 1 {
+                ensure_of_value(&vs[0])
+            } else {
+                Ensure::Unknown
+            }
+        }
+        _ => Ensure::Unknown,
+    }
+}
+
+/// The effective `ensure` of a `file` resource.
+pub fn ensure_of(r: &Resource) -> Ensure {
+    match r.get("ensure") {
+        Some(v) => ensure_of_value(v),
+        None if r.get("target").is_some() => Ensure::Link,
+        None if r.get("content").is_some() || r.get("source").is_some() => Ensure::File,
+        None => Ensure::Unset,
+    }
+}
+
+/// Whether the resource puts a regular file with known provenance at its path
+/// (`content`/`source` given, not a link, directory or absent).
+pub fn is_regular_file(r: &Resource) -> bool {
+    r.ty == "file"
+        && matches!(ensure_of(r), Ensure::File | Ensure::Present | Ensure::Unset)
+        && (r.get("content").is_some() || r.get("source").is_some())
+}
+
+/// Whether the resource manages its path as a regular file at all (content or not).
+pub fn is_file_like(r: &Resource) -> bool {
+    r.ty == "file"
+        && match ensure_of(r) {
+            Ensure::File | Ensure::Present => true,
+            Ensure::Unset => r.get("content").is_some() || r.get("source").is_some(),
+            _ => false,
+        }
+}
+
+/// The normalised path of a `file` resource, when fully known.
+pub fn file_path(r: &Resource) -> Option<String> {
+    match r.name_value() {
+        Value::Str(p) if p.starts_with('/') => Some(normalize_path(p)),
+        _ => None,
+    }
+}
+
+/// A `file` resource's path for rules that judge a path by its directory: the path when
+/// known, else the known directory of a partly known path (`/usr/local/bin/${name}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JudgedPath {
+    /// The path, or for a partly known one its known directory plus `/*`.
+    pub path: String,
+    /// How to show it: the path, or the pattern with its unknown parts.
+    pub shown: String,
+    /// The path was partly known; messages say so.
+    pub inferred: bool,
+}
+
+pub fn judged_path(r: &Resource) -> Option<JudgedPath> {
+    if let Some(p) = file_path(r) {
+        return Some(JudgedPath {
+            shown: p.clone(),
+            path: p,
+            inferred: false,
+        });
+    }
+    let Value::Symbolic(sym) = r.name_value() else {
+        return None;
+    };
+    let prefix = sym.known_prefix();
+    let dir = &prefix[..prefix.rfind('/')?];
+    if !dir.starts_with('/') || dir.len() < 2 {
+        return None;
+    }
+    Some(JudgedPath {
+        path: format!("{}/*", normalize_path(dir)),
+        shown: sym.display(),
+        inferred: true,
+    })
+}
+
+/// Whether a `mode` value grants execute permission to anyone: `Some(true/false)` when
+/// known, `None` for symbolic values.
+pub fn mode_has_exec(v: &Value) -> Option<bool> {
+    let s = match v {
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        _ => return None,
+    };
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let digits: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
+        if digits.iter().any(|&d| d > 7) {
+            return None;
+        }
+        let perms = &digits[digits.len().saturating_sub(3)..];
+        return Some(perms.iter().any(|d| d & 1 == 1));
+    }
+    // Symbolic: `u=rwx,go=rx`, `a+x`; an `x`/`X` granted (`=` or `+`) by any clause.
+    Some(s.split(',').any(|clause| {
+        clause
+            .find(['=', '+'])
+            .is_some_and(|i| clause[i + 1..].contains(['x', 'X']))
+    }))
+}
+
+/// Why `path` counts as an executable path, if it does: an executable directory from the
+/// configuration, an execute bit in the resource's `mode`, or a service that runs it.
+pub fn executable_reason(cx: &Context<'_>, path: &str, r: Option<&Resource>) -> Option<String> {
+    if cx.config.in_executable_dir(path) {
+        return Some("in an executable directory".into());
+    }
+    if let Some(true) = r.and_then(|r| r.get("mode")).and_then(mode_has_exec) {
+        return Some("declared with an execute bit in `mode`".into());
+    }
+    for m in [cx.after, cx.before] {
+        if let Some(s) = services_running(m, path).first() {
+            return Some(format!("run by {}", m.get(*s).display_ref()));
+        }
+    }
+    None
+}
+
+/// Services of `m` whose binary is exactly `path`.
+pub fn services_running(m: &Model, path: &str) -> Vec<ResId> {
+    let mut out = Vec::new();
+    for infos in m.index.services.values() {
+        for s in infos {
+            if let Some(b) = &s.binary {
+                if b.path.as_str().map(normalize_path).as_deref() == Some(path) {
+                    out.push(s.res);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Services of `m` whose binary, after following managed links, passes through `path`.
+pub fn services_through(m: &Model, path: &str) -> Vec<ResId> {
+    let mut out = Vec::new();
+    for infos in m.index.services.values() {
+        for s in infos {
+            let Some(bin) = s.binary.as_ref().and_then(|b| b.path.as_str()) else {
+                continue;
+            };
+            let chain = resolve(m, bin);
+            if chain.paths.iter().any(|p| p == path) {
+                out.push(s.res);
+            }
+        }
+    }
+    out
+}
+
+/// The link target of a `file` resource of `m`, resolved to an absolute normalised path.
+pub fn link_target(m: &Model, id: ResId) -> Option<String> {
+    let r = m.get(id);
+    let path = file_path(r)?;
+    m.index
+        .links
+        .get(&path)?
+        .iter()
+        .find(|l| l.res == id)?
+        .resolved
+        .clone()
+}
+
+/// A path followed through managed links, including links on its parent directories.
+#[derive(Clone, Debug, Default)]
+pub struct Chain {
+    /// Every path visited, the start first.
+    pub paths: Vec<String>,
+    /// The link resources followed, in order.
+    pub links: Vec<ResId>,
+    pub cycle: bool,
+}
+
+impl Chain {
+    pub fn last(&self) -> &str {
+        self.paths.last().map_or("", String::as_str)
+    }
+}
+
+/// Follow managed links from `path` (at most 40 hops, like the kernel).
+pub fn resolve(m: &Model, path: &str) -> Chain {
+    let mut chain = Chain {
+        paths: vec![normalize_path(path)],
+        ..Chain::default()
+    };
+    for _ in 0..40 {
+        let cur = chain.last().to_owned();
+        let Some((link, next)) = step(m, &cur) else {
+            return chain;
+        };
+        chain.links.push(link);
+        if chain.paths.contains(&next) {
+            chain.paths.push(next);
+            chain.cycle = true;
+            return chain;
+        }
+        chain.paths.push(next);
+    }
+    chain.cycle = true;
+    chain
+}
+
+/// One hop: the path itself is a link, or one of its parent directories is.
+fn step(m: &Model, path: &str) -> Option<(ResId, String)> {
+    let mut prefix = path;
+    loop {
+        if let Some(l) = m.index.links.get(prefix).and_then(|ls| {
+            ls.iter()
+                .find(|l| l.resolved.is_some() && m.get(l.res).is_live())
+        }) {
+            let target = l.resolved.clone()?;
+            let rest = &path[prefix.len()..];
+            return Some((l.res, normalize_path(&format!("{target}{rest}"))));
+        }
+        let cut = prefix.rfind('/')?;
+        if cut == 0 {
+            return None;
+        }
+        prefix = &prefix[..cut];
+    }
+}
+
+/// How `path` is provided on the hosts, if the repository (or the configuration) says.
+pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
+    for &id in m.index.managing(path) {
+        let r = m.get(id);
+        if !r.is_live() {
+            continue;
+        }
+        match ensure_of(r) {
+            Ensure::Directory => return Some(format!("{} (directory)", r.display_ref())),
+            Ensure::File | Ensure::Present | Ensure::Unset if is_regular_file(r) => {
+                return Some(r.display_ref())
+            }
+            // A file declared with no content only ensures something exists; it still
+            // counts as managed (empty-binary judges its content).
+            Ensure::File | Ensure::Present => return Some(r.display_ref()),
+            _ => {}
+        }
+    }
+    // A managed directory that deploys its whole tree.
+    let mut dir = path;
+    while let Some(cut) = dir.rfind('/') {
+        if cut == 0 {
+            break;
+        }
+        dir = &dir[..cut];
+        for &id in m.index.managing(dir) {
+            let r = m.get(id);
+            let recurse = r.get("recurse").is_some_and(|v| {
+                matches!(v, Value::Bool(true))
+                    || v.as_str() == Some("remote")
+                    || v.as_str() == Some("true")
+            });
+            if r.is_live() && recurse && r.get("source").is_some() {
+                return Some(format!("{} (recursive source)", r.display_ref()));
+            }
+        }
+    }
+    for (pkg, paths) in &cx.config.package_paths {
+        if paths.iter().any(|p| normalize_path(p) == path) && m.index.packages.contains_key(pkg) {
+            return Some(format!(
+                "Package['{pkg}'] (package_paths in the configuration)"
+            ));
+        }
+    }
+    for &id in &m.index.execs {
+        let r = m.get(id);
+        if let Some(c) = r.get("creates") {
+            let mut leaves = Vec::new();
+            c.flatten_into(&mut leaves);
+            if leaves
+                .iter()
+                .any(|v| v.as_str().map(normalize_path).as_deref() == Some(path))
+            {
+                return Some(format!("{} (creates)", r.display_ref()));
+            }
+        }
+    }
+    if cx.config.externally_managed(path) {
+        return Some("an externally managed prefix (external_prefixes)".into());
+    }
+    None
+}
+
+/// Where to point a finding about attribute `attr` of after-side resource `id`: the
+/// attribute's value, else the title.
+pub fn at_attr(m: &Model, side: Side, id: ResId, attr: &str) -> Location {
+    let r = m.get(id);
+    match r.attr(attr) {
+        Some(a) if !a.value_span.is_empty() => Location {
+            side,
+            file: a.file.to_string(),
+            span: a.value_span,
+        },
+        _ => at_title(m, side, id),
+    }
+}
+
+/// The first of `attrs` the resource has, else its title.
+pub fn at_first_attr(m: &Model, side: Side, id: ResId, attrs: &[&str]) -> Location {
+    for a in attrs {
+        if m.get(id).attr(a).is_some() {
+            return at_attr(m, side, id, a);
+        }
+    }
+    at_title(m, side, id)
+}
+
+/// The resource's title.
+pub fn at_title(m: &Model, side: Side, id: ResId) -> Location {
+    let r = m.get(id);
+    let span = if r.title_span.is_empty() {
+        Span::new(r.span.start, r.span.start)
+    } else {
+        r.title_span
+    };
+    Location {
+        side,
+        file: r.file.to_string(),
+        span,
+    }
+}
+
+/// A secondary label on another resource's title.
+pub fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
+    Related {
+        location: at_title(m, side, id),
+        message,
+    }
+}
+
+/// Links the change adds or re-points (a new resource, or a change of `ensure` or
+/// `target`), with their normalised paths. Links whose path is not known are skipped.
+pub fn touched_links(cx: &Context<'_>) -> Vec<(ResId, String)> {
+    touched(cx)
+        .into_iter()
+        .filter(|&id| {
+            let r = cx.after.get(id);
+            r.ty == "file" && ensure_of(r) == Ensure::Link
+        })
+        .filter(|&id| match cx.diff.diff_of(id) {
+            None => true,
+            Some(d) => d
+                .attrs
+                .iter()
+                .any(|a| a.name == "ensure" || a.name == "target"),
+        })
+        .filter_map(|id| file_path(cx.after.get(id)).map(|p| (id, p)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes() {
+        for (m, x) in [
+            ("0755", true),
+            ("755", true),
+            ("0644", false),
+            ("4750", true),
+            ("0640", false),
+            ("0601", true),
+            ("u=rwx,go=r", true),
+            ("a+X", true),
+            ("u=rw,go=r", false),
+            ("a-x", false),
+        ] {
+            assert_eq!(mode_has_exec(&Value::str(m)), Some(x), "{m}");
+        }
+        assert_eq!(mode_has_exec(&Value::Int(755)), Some(true));
+        assert_eq!(mode_has_exec(&Value::unknown("$mode")), None);
+        assert_eq!(mode_has_exec(&Value::str("0789")), None);
+    }
+}

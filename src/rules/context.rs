@@ -1,0 +1,260 @@
+//! What a rule sees: the change, the parsed manifests and the resource models of both
+//! sides, what the change does to the resources, the configuration and the rule
+//! selection. [`Analysis::build`] computes the heavy parts once per change; rules only
+//! read them through a [`Context`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostic::Side;
+use crate::input::{Change, EntryKind, FileStatus, Tree};
+use crate::model::{Model, ModelChange, ParseCache};
+use crate::parser::{self, Parsed};
+
+use super::Selection;
+
+/// The parsed manifests and models of both sides of a change, and the model change.
+#[derive(Debug)]
+pub struct Analysis {
+    pub manifests: Manifests,
+    pub before: Model,
+    pub after: Model,
+    pub diff: ModelChange,
+}
+
+impl Analysis {
+    /// Parse (each distinct blob once) and evaluate both sides, then diff them.
+    pub fn build(change: &Change, config: &Config) -> Analysis {
+        let cache = ParseCache::new();
+        let opts = config.model_options();
+        let (before, after) = rayon::join(
+            || Model::build(&change.before.tree, &opts, &cache),
+            || Model::build(&change.after.tree, &opts, &cache),
+        );
+        let diff = ModelChange::compute(&before, &after, change);
+        let manifests = Manifests::from_cache(change, &cache);
+        Analysis {
+            manifests,
+            before,
+            after,
+            diff,
+        }
+    }
+
+    /// The context rules run in.
+    pub fn context<'a>(
+        &'a self,
+        change: &'a Change,
+        config: &'a Config,
+        selection: &'a Selection,
+    ) -> Context<'a> {
+        Context {
+            change,
+            manifests: &self.manifests,
+            before: &self.before,
+            after: &self.after,
+            diff: &self.diff,
+            config,
+            selection,
+        }
+    }
+}
+
+/// Everything a rule may look at. Rules are pure: no I/O, no git, no printing.
+pub struct Context<'a> {
+    pub change: &'a Change,
+    pub manifests: &'a Manifests,
+    /// The base revision's resources.
+    pub before: &'a Model,
+    /// The head revision's resources.
+    pub after: &'a Model,
+    /// What the change does to the resources (added, removed, changed, restarts).
+    pub diff: &'a ModelChange,
+    pub config: &'a Config,
+    pub selection: &'a Selection,
+}
+
+impl<'a> Context<'a> {
+    /// The model of one side.
+    pub fn model(&self, side: Side) -> &'a Model {
+        match side {
+            Side::Before => self.before,
+            Side::After => self.after,
+        }
+    }
+
+    /// The after-side paths of the manifests (`*.pp`) this change adds, modifies or
+    /// renames, in path order. Deleted manifests are not included.
+    pub fn changed_manifests(&self) -> Vec<&'a str> {
+        let mut out: Vec<&str> = self
+            .change
+            .files
+            .iter()
+            .filter(|f| f.status != FileStatus::Deleted)
+            .filter_map(|f| f.new_path.as_deref())
+            .filter(|p| is_manifest(p))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The parsed manifest at `path` on `side`, if there is one.
+    pub fn manifest(&self, side: Side, path: &str) -> Option<&'a Manifest> {
+        self.manifests.side(side).get(path).map(Arc::as_ref)
+    }
+}
+
+/// Whether a repository path names a Puppet manifest.
+pub fn is_manifest(path: &str) -> bool {
+    path.ends_with(".pp")
+}
+
+/// One parsed manifest: its text (lossily decoded when not UTF-8) and the parse result.
+#[derive(Debug)]
+pub struct Manifest {
+    pub text: Arc<str>,
+    pub parsed: Arc<Parsed>,
+    /// Byte offset of the first invalid UTF-8 sequence, when the file is not UTF-8
+    /// (Puppet rejects such a file; the text was decoded lossily to parse the rest).
+    pub utf8_error: Option<usize>,
+}
+
+impl Manifest {
+    /// Parse `data`. Never fails: syntax and encoding errors are recorded.
+    pub fn parse(data: &[u8]) -> Manifest {
+        let (text, utf8_error): (Arc<str>, _) = match std::str::from_utf8(data) {
+            Ok(t) => (Arc::from(t), None),
+            Err(e) => (
+                Arc::from(String::from_utf8_lossy(data).as_ref()),
+                Some(e.valid_up_to()),
+            ),
+        };
+        let parsed = Arc::new(parser::parse(&text));
+        Manifest {
+            text,
+            parsed,
+            utf8_error,
+        }
+    }
+}
+
+/// Where one blob appears: (side, path) pairs.
+type Places<'a> = Vec<(Side, &'a str)>;
+
+/// The parsed manifests of both sides, keyed by repository path. A blob present on both
+/// sides (the same git object, or the same bytes) is parsed once and shared.
+#[derive(Debug, Default)]
+pub struct Manifests {
+    pub before: BTreeMap<String, Arc<Manifest>>,
+    pub after: BTreeMap<String, Arc<Manifest>>,
+}
+
+impl Manifests {
+    /// Parse every `*.pp` file of both trees, in parallel.
+    pub fn parse(change: &Change) -> Manifests {
+        let mut work: Vec<(&[u8], Places<'_>)> = Vec::new();
+        let mut seen: HashMap<&[u8], usize> = HashMap::new();
+        for (side, tree) in [
+            (Side::Before, &change.before.tree),
+            (Side::After, &change.after.tree),
+        ] {
+            for (path, data) in manifest_blobs(tree) {
+                match seen.get(data) {
+                    Some(&i) => work[i].1.push((side, path)),
+                    None => {
+                        seen.insert(data, work.len());
+                        work.push((data, vec![(side, path)]));
+                    }
+                }
+            }
+        }
+        let parsed: Vec<Arc<Manifest>> = work
+            .par_iter()
+            .map(|(data, _)| Arc::new(Manifest::parse(data)))
+            .collect();
+        let mut out = Manifests::default();
+        for ((_, places), m) in work.iter().zip(parsed) {
+            for &(side, path) in places {
+                out.side_mut(side).insert(path.to_owned(), Arc::clone(&m));
+            }
+        }
+        out
+    }
+
+    /// The manifests of both trees, taking parse results from `cache` (which the models
+    /// filled); files missing from it (not UTF-8) are parsed here, lossily decoded.
+    pub fn from_cache(change: &Change, cache: &ParseCache) -> Manifests {
+        let mut out = Manifests::default();
+        let mut shared: HashMap<*const u8, Arc<Manifest>> = HashMap::new();
+        for (side, tree) in [
+            (Side::Before, &change.before.tree),
+            (Side::After, &change.after.tree),
+        ] {
+            let entries: Vec<(&String, &Arc<crate::input::Blob>)> = tree
+                .files
+                .iter()
+                .filter(|(p, e)| {
+                    is_manifest(p) && matches!(e.kind, EntryKind::File | EntryKind::Executable)
+                })
+                .map(|(p, e)| (p, &e.blob))
+                .collect();
+            let blobs: Vec<&Arc<crate::input::Blob>> = entries.iter().map(|(_, b)| *b).collect();
+            let parsed = cache.parse_all(&blobs);
+            for ((path, blob), p) in entries.into_iter().zip(parsed) {
+                let m = shared
+                    .entry(blob.data().as_ptr())
+                    .or_insert_with(|| match (p, blob.text()) {
+                        (Some(parsed), Some(text)) => Arc::new(Manifest {
+                            text: Arc::from(text),
+                            parsed,
+                            utf8_error: None,
+                        }),
+                        _ => Arc::new(Manifest::parse(blob.data())),
+                    })
+                    .clone();
+                out.side_mut(side).insert(path.clone(), m);
+            }
+        }
+        out
+    }
+
+    pub fn side(&self, side: Side) -> &BTreeMap<String, Arc<Manifest>> {
+        match side {
+            Side::Before => &self.before,
+            Side::After => &self.after,
+        }
+    }
+
+    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<String, Arc<Manifest>> {
+        match side {
+            Side::Before => &mut self.before,
+            Side::After => &mut self.after,
+        }
+    }
+
+    /// How many distinct manifests were parsed (shared blobs count once).
+    pub fn distinct(&self) -> usize {
+        let mut ptrs: Vec<*const Manifest> = self
+            .before
+            .values()
+            .chain(self.after.values())
+            .map(Arc::as_ptr)
+            .collect();
+        ptrs.sort_unstable();
+        ptrs.dedup();
+        ptrs.len()
+    }
+}
+
+fn manifest_blobs(tree: &Tree) -> impl Iterator<Item = (&str, &[u8])> {
+    tree.files
+        .iter()
+        .filter(|(p, e)| {
+            is_manifest(p) && matches!(e.kind, EntryKind::File | EntryKind::Executable)
+        })
+        .map(|(p, e)| (p.as_str(), e.blob.data()))
+}

@@ -1,0 +1,256 @@
+//! ## What it does
+//!
+//! Flags a `file` resource on an executable path that will be an empty file:
+//! `ensure => file` or `present` with neither `content` nor `source`, or
+//! `content => ''` (directly, or through a variable whose known value is `''`). Resource
+//! defaults and collector overrides that supply content are taken into account.
+//!
+//! An executable path is one under a `bin`, `sbin` or `libexec` directory (configurable
+//! with `executable_dirs`), one declared with an execute bit in `mode`, or one a service
+//! runs. A path that is only partly known (`/usr/local/bin/${name}`) is judged by its
+//! known directory, and the message says the path was inferred; a path whose directory
+//! is unknown is not judged.
+//!
+//! ## Why is this bad?
+//!
+//! On a host where the file does not exist yet, Puppet creates a 0-byte file with the
+//! given mode. If the path is currently a symlink (an alternatives link, a link to a
+//! packaged binary), the link is replaced by that empty file. `content => ''` truncates
+//! an existing binary while keeping its mode. systemd then fails to start the service
+//! (`203/EXEC`, "Exec format error"), while a shell that runs the file treats it as an
+//! empty script and exits 0, so wrappers "succeed" doing nothing.
+//!
+//! ## Example
+//!
+//! ```puppet
+//! file { '/usr/local/bin/kube-apiserver':
+//!   ensure => file,
+//!   owner  => 'kubernetes',
+//!   mode   => '0755',
+//! }
+//! ```
+//!
+//! ## Use instead
+//!
+//! Give the file its content, or manage only what you mean to manage:
+//!
+//! ```puppet
+//! file { '/usr/local/bin/kube-apiserver':
+//!   ensure => file,
+//!   source => 'puppet:///modules/k8s/kube-apiserver',
+//!   owner  => 'kubernetes',
+//!   mode   => '0755',
+//! }
+//! ```
+//!
+//! To manage only the mode of a binary a package installs, order the file after the
+//! package (`require => Package['kubernetes-master']`) so it never creates the file.
+//!
+//! ## Exceptions
+//!
+//! Resources that only adjust the owner or mode of a binary a package always installs
+//! first. Still risky on hosts missing the package: keep the ordering edge and suppress
+//! with that reason.
+//!
+//! ## References
+//!
+//! - Puppet `file` type, `ensure => file` with neither `content` nor `source` creates an
+//!   empty file (verified on Puppet 7.23).
+
+use crate::diagnostic::{Finding, Side};
+use crate::model::Value;
+
+use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "empty-binary";
+
+/// A value that is present and not `undef`.
+fn given(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| !v.is_undef())
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for id in touched(cx) {
+        let r = cx.after.get(id);
+        if r.ty != "file" {
+            continue;
+        }
+        let Some(jp) = judged_path(r) else {
+            continue;
+        };
+        let path = jp.path.clone();
+        let ensure = ensure_of(r);
+        let content = r.get("content");
+        let empty_content = content.is_some_and(|c| {
+            c.alternatives()
+                .iter()
+                .all(|v| matches!(v, Value::Str(s) if s.is_empty()))
+        }) && matches!(ensure, Ensure::File | Ensure::Present | Ensure::Unset);
+        let no_data = matches!(ensure, Ensure::File | Ensure::Present)
+            && !given(content)
+            && !given(r.get("source"));
+        if !empty_content && !no_data {
+            continue;
+        }
+        let Some(why) = executable_reason(cx, &path, Some(r)) else {
+            continue;
+        };
+        let res = if jp.inferred {
+            format!("File['{}'] (path partly known)", jp.shown)
+        } else {
+            r.display_ref()
+        };
+        let mut f = if empty_content {
+            let mut f = finding(
+                rule,
+                at_attr(cx.after, Side::After, id, "content"),
+                format!(
+                    "{res} empties an executable path ({why}): `content` is '', so an existing \
+                     binary is truncated to 0 bytes"
+                ),
+            );
+            f.help = Some(
+                "deploy the real content (`source => 'puppet:///modules/…'` or a template), or \
+                 stop managing the file's content"
+                    .into(),
+            );
+            f
+        } else {
+            let ensure_text = r
+                .get("ensure")
+                .and_then(Value::as_str)
+                .unwrap_or("file")
+                .to_owned();
+            let mut f = finding(
+                rule,
+                at_attr(cx.after, Side::After, id, "ensure"),
+                format!(
+                    "{res} creates an empty file at an executable path ({why}): \
+                     `ensure => {ensure_text}` with neither `content` nor `source`"
+                ),
+            );
+            f.help = Some(
+                "give the file its content (`source` or `content`); to manage only the mode or \
+                 owner of a binary a package installs, drop `ensure` and require the package"
+                    .into(),
+            );
+            f
+        };
+        f.resource = Some(r.display_ref());
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+
+    /// No finding.
+    const PASS: &[&str] = &[
+        // Content from the repository.
+        "class demo { file { '/usr/local/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool', mode => '0755' } }",
+        // Not an executable path.
+        "class demo { file { '/etc/tool.conf': ensure => file } }",
+        "class demo { file { '/etc/tool/empty.conf': content => '' } }",
+        // Only mode and owner: Puppet does not create the file.
+        "class demo { file { '/usr/bin/tool': owner => 'root', mode => '0755' } }",
+        // A link, a directory, removal.
+        "class demo { file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/bin/tool' } }",
+        "class demo { file { '/usr/local/libexec/tool': ensure => directory } }",
+        "class demo { file { '/usr/local/bin/tool': ensure => absent } }",
+        // Symbolic content: unknown, so silent.
+        "class demo($script) { file { '/usr/local/bin/tool': ensure => file, content => $script } }",
+        // Content from a resource default.
+        "class demo { File { content => \"#!/bin/sh\\n\" } file { '/usr/local/bin/tool': ensure => file } }",
+        // Unknown paths, or an unknown directory: silent.
+        "class demo($p) { file { $p: ensure => file } }",
+        "class demo { file { \"/opt/${facts['app']}/bin/tool\": ensure => file } }",
+        "class demo { file { \"/etc/${facts['app']}.conf\": ensure => file } }",
+    ];
+
+    /// A finding on each listed line.
+    const FAIL: &[(&str, &[u32])] = &[
+        (
+            "class demo {\n  file { '/usr/local/bin/kube-apiserver':\n    ensure => file,\n    owner  => 'kubernetes',\n    mode   => '0755',\n  }\n}\n",
+            &[3],
+        ),
+        ("class demo {\n  file { '/opt/x/sbin/daemon': ensure => present }\n}\n", &[2]),
+        // content => '' truncates.
+        ("class demo {\n  file { '/usr/bin/tool':\n    content => '',\n  }\n}\n", &[3]),
+        // Through a variable whose value is known to be ''.
+        (
+            "class demo($script = '') {\n  file { '/srv/app/run': ensure => file, mode => '0750',\n    content => $script }\n}\n",
+            &[3],
+        ),
+        // A partly known path in a known executable directory (a define's `$title`).
+        ("define demo::bin() {\n  file { \"/usr/local/bin/${title}\": ensure => file }\n}\nclass demo { demo::bin { $facts['x']: } }\n", &[2]),
+        // content => undef is no content.
+        ("class demo {\n  file { '/usr/libexec/helper': ensure => file, content => undef }\n}\n", &[2]),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn only_what_the_change_touches() {
+        let src = "class demo {\n  file { '/usr/local/bin/tool': ensure => file }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, src);
+        case.after(SNIPPET_PATH, &format!("{src}# unrelated edit\n"));
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn partly_known_paths_say_so() {
+        let found = check_rule(
+            NAME,
+            &after_only("class demo($n) { file { \"/usr/local/bin/${n}\": ensure => file } }"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("File['/usr/local/bin/${demo::n}'] (path partly known)"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn message_names_resource_and_reason() {
+        let found = check_rule(
+            NAME,
+            &after_only("class demo { file { '/usr/local/bin/tool': ensure => file } }"),
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].resource.as_deref(),
+            Some("File['/usr/local/bin/tool']")
+        );
+        assert!(found[0]
+            .message
+            .contains("empty file at an executable path"));
+    }
+}

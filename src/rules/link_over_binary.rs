@@ -1,0 +1,334 @@
+//! ## What it does
+//!
+//! Flags a `file` resource that the change makes a symbolic link (`ensure => link`, or a
+//! `target` with no `ensure`) at a path that holds, or is expected to hold, a real
+//! executable. It is an error when the path:
+//!
+//! - is managed elsewhere in the repository as a regular file (`ensure => file`,
+//!   `content`, `source`);
+//! - was a managed regular file in the base revision;
+//! - is the binary some `service` runs (its `binary`/`start`, the `ExecStart=` of a unit
+//!   file the repository manages, or `service_binaries` in the configuration);
+//! - is shipped by a package the repository declares, according to `package_paths`.
+//!
+//! It is a warning when the only evidence is the directory: a package-managed system
+//! directory (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
+//!
+//! ## Why is this bad?
+//!
+//! With the default `links => manage`, Puppet deletes whatever regular file is at the
+//! path and puts the link in its place. From Puppet 7 the default `backup` is `false`, so
+//! the binary is simply gone; before 7 it went to the local clientbucket. If a package
+//! ships the path, the next package upgrade makes dpkg replace the link with its file
+//! again, Puppet puts the link back on the following run, and every flip is a change
+//! event that restarts the subscribed services. A conditional such as
+//! `if $use_package { package } else { link }` hides the conflict until the flag flips
+//! on some host.
+//!
+//! ## Example
+//!
+//! ```puppet
+//! package { 'kubernetes-master': ensure => present }   # ships /usr/bin/kube-apiserver
+//! file { '/usr/bin/kube-apiserver':
+//!   ensure => link,
+//!   target => '/usr/local/bin/kube-apiserver',
+//! }
+//! ```
+//!
+//! ## Use instead
+//!
+//! Let exactly one thing own the path. Either install the package and drop the link, or
+//! put the locally built binary where the service expects it and manage it as a file:
+//!
+//! ```puppet
+//! file { '/usr/local/bin/kube-apiserver':
+//!   ensure => file,
+//!   source => 'puppet:///modules/k8s/kube-apiserver',
+//!   mode   => '0755',
+//! }
+//! ```
+//!
+//! A link in `/usr/local/bin` pointing at a binary the repository manages (for example
+//! `/opt/tool/bin/tool`) is the normal way to expose a tool and is not flagged.
+//!
+//! ## Exceptions
+//!
+//! `dpkg-divert` or `update-alternatives` setups built to coexist with the package, where
+//! the link is the intended owner of the path. Suppress on the resource with the reason.
+//!
+//! ## References
+//!
+//! - Puppet `file` type: `ensure`, `links`, `backup` (PUP-9407: `backup` defaults to
+//!   `false` from Puppet 7).
+//! - dpkg replaces a symlink with the regular file it ships.
+//! - The Toolforge Kubernetes outage of December 2016 started with such links.
+
+use crate::diagnostic::{Finding, Severity, Side};
+
+use super::common::{
+    at_first_attr, is_file_like, is_regular_file, link_target, related, resolve, services_running,
+    touched_links,
+};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "link-over-binary";
+
+/// Directories whose files belong to packages.
+const SYSTEM_DIRS: [&str; 4] = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"];
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for (id, path) in touched_links(cx) {
+        // Already a link in the base revision: there is no binary left to clobber.
+        let was_link = cx
+            .before
+            .index
+            .links
+            .get(&path)
+            .is_some_and(|ls| ls.iter().any(|l| cx.before.get(l.res).is_live()));
+        if was_link {
+            continue;
+        }
+        let r = cx.after.get(id);
+        let res = r.display_ref();
+        // A deliberate conversion keeps the binary: the link leads to a managed file.
+        let keeps_binary = link_target(cx.after, id).is_some_and(|t| {
+            let chain = resolve(cx.after, &t);
+            !chain.cycle
+                && cx
+                    .after
+                    .index
+                    .managing(chain.last())
+                    .iter()
+                    .any(|&x| is_regular_file(cx.after.get(x)))
+        });
+        let mut reasons: Vec<String> = Vec::new();
+        let mut rel = Vec::new();
+        // Another declaration of the same path as a regular file, compiled together.
+        for &o in cx.after.index.managing(&path) {
+            let other = cx.after.get(o);
+            if o != id && other.is_live() && is_file_like(other) && !cx.after.exclusive(id, o) {
+                reasons.push(format!(
+                    "{} also manages it as a regular file",
+                    other.display_ref()
+                ));
+                rel.push(related(
+                    cx.after,
+                    Side::After,
+                    o,
+                    "declared as a regular file here".into(),
+                ));
+            }
+        }
+        // Package hints from the configuration.
+        for (pkg, paths) in &cx.config.package_paths {
+            if paths
+                .iter()
+                .any(|p| crate::model::normalize_path(p) == path)
+            {
+                if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
+                    reasons.push(format!("package `{pkg}` ships it (package_paths)"));
+                    rel.push(related(
+                        cx.after,
+                        Side::After,
+                        p,
+                        format!("`{pkg}` is installed here"),
+                    ));
+                }
+            }
+        }
+        if !keeps_binary {
+            for &o in cx.before.index.managing(&path) {
+                let old = cx.before.get(o);
+                if old.is_live() && is_file_like(old) {
+                    reasons.push("it was a managed regular file in the base revision".into());
+                    rel.push(related(
+                        cx.before,
+                        Side::Before,
+                        o,
+                        "the regular file it replaces".into(),
+                    ));
+                    break;
+                }
+            }
+            if let Some(&s) = services_running(cx.before, &path).first() {
+                reasons.push(format!(
+                    "{} ran it in the base revision",
+                    cx.before.get(s).display_ref()
+                ));
+                rel.push(related(
+                    cx.before,
+                    Side::Before,
+                    s,
+                    "the service that ran it".into(),
+                ));
+            }
+        }
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let severity = if !reasons.is_empty() {
+            Severity::Error
+        } else if SYSTEM_DIRS.contains(&dir) {
+            reasons.push(format!("{dir} holds files that packages install"));
+            // A package in the other branch of the same condition is the usual flip.
+            for (name, ids) in &cx.after.index.packages {
+                for &p in ids {
+                    if cx.after.exclusive(id, p) {
+                        rel.push(related(
+                            cx.after,
+                            Side::After,
+                            p,
+                            format!(
+                                "the other branch installs package `{name}`; if it ships {path}, \
+                                 each flip of the condition clobbers one with the other"
+                            ),
+                        ));
+                    }
+                }
+            }
+            Severity::Warning
+        } else {
+            continue;
+        };
+        let mut f = finding(
+            rule,
+            at_first_attr(cx.after, Side::After, id, &["ensure", "target"]),
+            format!(
+                "{res} becomes a symlink over an executable path: {}",
+                reasons.join("; ")
+            ),
+        );
+        f.severity = severity;
+        f.help = Some(
+            "let one thing own the path: install the binary where the service expects it and \
+             manage it as a file, or use the package and drop the link; a link to a managed \
+             binary belongs in /usr/local/bin"
+                .into(),
+        );
+        f.related = rel;
+        f.resource = Some(res);
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::Selection;
+
+    const PASS: &[&str] = &[
+        // /usr/local/bin link to a managed binary.
+        "class demo {\n  file { '/opt/tool/bin/tool': source => 'puppet:///modules/demo/tool', mode => '0755' }\n  file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/bin/tool' }\n}",
+        // A link outside system directories with no other owner.
+        "class demo { file { '/etc/alternatives-ish/tool': ensure => link, target => '/opt/tool' } }",
+        "class demo { file { '/usr/local/bin/tool': ensure => link, target => '/opt/unmanaged/tool' } }",
+        // Exclusive branches: never in one catalog.
+        "class demo($flag) {\n  if $flag { file { '/usr/local/bin/t': ensure => file, source => 'puppet:///modules/demo/t' } }\n  else { file { '/usr/local/bin/t': ensure => link, target => '/opt/t' } }\n}",
+    ];
+
+    const FAIL: &[(&str, &[(u32, Severity)])] = &[
+        // The incident's link: /usr/bin is package territory (warning).
+        (
+            "class demo {\n  file { '/usr/bin/kube-scheduler':\n    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n  }\n}\n",
+            &[(3, Severity::Warning)],
+        ),
+        // The same path managed as a regular file elsewhere: error.
+        (
+            "class a {\n  file { '/usr/local/bin/t': ensure => link, target => '/opt/t' }\n}\nclass b {\n  file { '/usr/local/bin/t/': ensure => file, source => 'puppet:///modules/demo/t' }\n}\n",
+            &[(2, Severity::Error)],
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, want) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<(u32, Severity)> = found
+                .iter()
+                .map(|f| (Case::line_of(src, f), f.severity))
+                .collect();
+            assert_eq!(got, want, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn a_regular_file_of_the_base_revision_replaced_by_a_link() {
+        let before = "class demo {\n  file { '/opt/x/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n}\n";
+        let after = "class demo {\n  file { '/opt/x/bin/tool': ensure => link, target => '/opt/y/tool' }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, before);
+        case.after(SNIPPET_PATH, after);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(found[0]
+            .message
+            .contains("managed regular file in the base revision"));
+        assert_eq!(found[0].related[0].location.side, Side::Before);
+    }
+
+    #[test]
+    fn deliberate_conversion_keeps_the_binary_at_the_managed_target() {
+        let before = "class demo {\n  file { '/opt/x/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n}\n";
+        let after = "class demo {\n  file { '/opt/x/libexec/tool-1.2': ensure => file, source => 'puppet:///modules/demo/tool' }\n  file { '/opt/x/bin/tool': ensure => link, target => '/opt/x/libexec/tool-1.2' }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, before);
+        case.after(SNIPPET_PATH, after);
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn a_service_ran_it_in_the_base_revision() {
+        let before = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n}\n";
+        let after = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n  file { '/opt/agent/agent': ensure => link, target => '/srv/agent' }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, before);
+        case.after(SNIPPET_PATH, after);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("Service['agent'] ran it"));
+    }
+
+    #[test]
+    fn package_hints_make_it_an_error() {
+        let src = "class demo {\n  package { 'kubernetes-master': ensure => present }\n  file { '/usr/bin/kube-apiserver': ensure => link, target => '/usr/local/bin/kube-apiserver' }\n}\n";
+        let mut config = Config::default();
+        config.package_paths.insert(
+            "kubernetes-master".into(),
+            vec!["/usr/bin/kube-apiserver".into()],
+        );
+        let found: Vec<_> = run_case(&after_only(src), &config, &Selection::default())
+            .into_iter()
+            .filter(|f| f.rule == NAME)
+            .collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(found[0]
+            .message
+            .contains("package `kubernetes-master` ships it"));
+    }
+
+    #[test]
+    fn re_pointing_an_existing_link_is_not_this_rule() {
+        let before = "class demo { file { '/usr/bin/t': ensure => link, target => '/opt/a/t' } }";
+        let after = "class demo { file { '/usr/bin/t': ensure => link, target => '/opt/b/t' } }";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, before);
+        case.after(SNIPPET_PATH, after);
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+}

@@ -1,0 +1,223 @@
+//! ## What it does
+//!
+//! Flags a link the change adds or re-points whose target nothing in the repository
+//! manages: no `file` resource with content, source or checksum, no package hint from the
+//! configuration's `package_paths`, no `exec` whose `creates` is that path, and no
+//! externally managed prefix (`external_prefixes`). Chains are resolved first (a link to
+//! a directory that is itself a link), and the last hop is judged. A target that is not
+//! fully known (`/opt/${app}/bin/x`) is not judged: any verdict would be a guess. Only
+//! links the change adds or re-points are checked.
+//!
+//! ## Why is this bad?
+//!
+//! Puppet creates a link to a missing path without any warning. When the target does
+//! exist on a host, nothing says what it holds: a stale leftover, a truncated download, a
+//! hand-copied build. Everything that runs through the link (a service's `ExecStart`, a
+//! cron job) inherits that uncertainty, and a later restart runs it.
+//!
+//! ## Example
+//!
+//! ```puppet
+//! file { '/usr/bin/kube-scheduler':
+//!   ensure => link,
+//!   target => '/usr/local/bin/kube-scheduler',   # nothing manages this path
+//! }
+//! ```
+//!
+//! ## Use instead
+//!
+//! Manage the target in the same change, or point the link at something that is
+//! managed:
+//!
+//! ```puppet
+//! file { '/usr/local/bin/kube-scheduler':
+//!   ensure => file,
+//!   source => 'puppet:///modules/k8s/kube-scheduler',
+//!   mode   => '0755',
+//! }
+//! file { '/usr/bin/kube-scheduler':
+//!   ensure => link,
+//!   target => '/usr/local/bin/kube-scheduler',
+//! }
+//! ```
+//!
+//! ## Exceptions
+//!
+//! Targets another tool deploys on purpose (scap or git-deploy trees under
+//! `/srv/deployment`, container runtimes). Add their prefix to `external_prefixes` in the
+//! configuration rather than suppressing each link.
+//!
+//! ## References
+//!
+//! - Puppet `file` type, `ensure => link` and `target`: dangling links are created
+//!   silently.
+//! - The `file` type autorequires its `target` only when the target is in the catalog.
+
+use crate::diagnostic::{Finding, Side};
+
+use super::common::{
+    at_first_attr, link_target, provider_of, related, resolve, services_through, touched_links,
+};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "link-target-unmanaged";
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for (id, path) in touched_links(cx) {
+        // A target that is not known statically stays unjudged.
+        let Some(target) = link_target(cx.after, id) else {
+            continue;
+        };
+        let chain = resolve(cx.after, &target);
+        if chain.cycle {
+            continue; // link-cycle reports it
+        }
+        let last = chain.last().to_owned();
+        if provider_of(cx, cx.after, &last).is_some() || holds_managed_paths(cx, &last) {
+            continue;
+        }
+        let r = cx.after.get(id);
+        let res = r.display_ref();
+        let via = if chain.paths.len() > 1 {
+            format!(" (through {})", chain.paths.join(" -> "))
+        } else {
+            String::new()
+        };
+        let mut f = finding(
+            rule,
+            at_first_attr(cx.after, Side::After, id, &["target", "ensure"]),
+            format!(
+                "{res} links to {last}{via}, which nothing in the repository manages: the link \
+                 dangles, or points at whatever stale file a host has there"
+            ),
+        );
+        f.help = Some(format!(
+            "manage {last} (a `file` with `source`/`content`, a package listed in package_paths, \
+             or an `exec` with `creates`), point the link at a managed path, or list the \
+             deploying tool's prefix in external_prefixes"
+        ));
+        for s in services_through(cx.after, &path) {
+            let restarted = if cx.diff.restart_of(s).is_some() {
+                ", and this change restarts it"
+            } else {
+                ""
+            };
+            f.related.push(related(
+                cx.after,
+                Side::After,
+                s,
+                format!(
+                    "{} runs {path} through this link{restarted}",
+                    cx.after.get(s).display_ref()
+                ),
+            ));
+        }
+        f.resource = Some(res);
+        out.push(f);
+    }
+}
+
+/// A directory that managed paths live under (a link to a release directory).
+fn holds_managed_paths(cx: &Context<'_>, dir: &str) -> bool {
+    let prefix = format!("{dir}/");
+    cx.after
+        .index
+        .paths
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(p, _)| p.starts_with(&prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::Selection;
+
+    const PASS: &[&str] = &[
+        // A link in /usr/local/bin to a managed binary.
+        "class demo {\n  file { '/opt/tool/bin/tool': source => 'puppet:///modules/demo/tool', mode => '0755' }\n  file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/bin/tool' }\n}",
+        // Package/link if-else where the target is managed.
+        "class demo($use_package) {\n  if $use_package { package { 'tool': ensure => present } }\n  else {\n    file { '/usr/bin/tool': ensure => link, target => '/usr/local/bin/tool' }\n    file { '/usr/local/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n  }\n}",
+        // Through a managed link to a directory that holds managed files.
+        "class demo {\n  file { '/opt/tool/current': ensure => link, target => '/opt/tool/releases/1.2' }\n  file { '/opt/tool/releases/1.2/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n  file { '/usr/bin/tool': ensure => link, target => '/opt/tool/current/bin/tool' }\n}",
+        // Created by an exec.
+        "class demo {\n  exec { 'fetch': command => '/usr/bin/fetch-tool', creates => '/opt/tool/tool' }\n  file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/tool' }\n}",
+        // A relative target resolved against the link's directory.
+        "class demo {\n  file { '/usr/lib/tool/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n  file { '/usr/lib/tool/current': ensure => link, target => 'tool' }\n}",
+        // Symbolic target: silent.
+        "class demo($v) { file { '/usr/local/bin/tool': ensure => link, target => \"/opt/tool-${v}/bin/tool\" } }",
+        // Not a link.
+        "class demo { file { '/usr/local/bin/tool': ensure => file, content => 'x' } }",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        // The 2016 incident: the link's target is managed by nothing.
+        (
+            "class demo {\n  file { '/usr/bin/kube-scheduler':\n    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n  }\n}\n",
+            &[4],
+        ),
+        // Path-valued ensure.
+        ("class demo {\n  file { '/usr/bin/tool': ensure => '/opt/missing/tool' }\n}\n", &[2]),
+        // A chain whose last hop is unmanaged.
+        (
+            "class demo {\n  file { '/opt/tool/current': ensure => link, target => '/opt/tool/releases/1.3' }\n  file { '/usr/bin/tool': ensure => link, target => '/opt/tool/current/bin/tool' }\n}\n",
+            &[2, 3],
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn external_prefixes_count_as_managed() {
+        let src = "class demo { file { '/usr/bin/app': ensure => link, target => '/srv/deployment/app/bin/app' } }";
+        let mut config = Config::default();
+        let found = run_case(&after_only(src), &config, &Selection::default());
+        assert!(found.iter().any(|f| f.rule == NAME));
+        config.external_prefixes.push("/srv/deployment".into());
+        let found = run_case(&after_only(src), &config, &Selection::default());
+        assert!(found.iter().all(|f| f.rule != NAME), "{found:#?}");
+    }
+
+    #[test]
+    fn names_the_service_that_runs_it() {
+        let src = "class demo {\n  file { '/usr/bin/kube-scheduler': ensure => link, target => '/usr/local/bin/kube-scheduler' }\n  service { 'kube-scheduler': ensure => running, binary => '/usr/bin/kube-scheduler' }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].related.len(), 1, "{found:#?}");
+        assert!(found[0].related[0]
+            .message
+            .contains("Service['kube-scheduler'] runs /usr/bin/kube-scheduler"));
+    }
+
+    #[test]
+    fn an_unchanged_link_is_not_reported() {
+        let src = "class demo {\n  file { '/usr/bin/x': ensure => link, target => '/opt/x', mode => '0755' }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, src);
+        case.after(SNIPPET_PATH, &src.replace("0755", "0775"));
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+}

@@ -1,0 +1,187 @@
+//! ## What it does
+//!
+//! Reports every syntax error in a manifest that the change adds or modifies, one
+//! finding per error, at the place the parser stopped understanding the text. A
+//! manifest that is not valid UTF-8 is reported here too.
+//!
+//! ## Why is this bad?
+//!
+//! Puppet compiles the whole catalog of a node before applying anything. One manifest
+//! that does not parse makes the catalog fail to compile on every node that loads it
+//! (for an autoloaded class: every node that includes it), so *nothing* is applied
+//! there until the change is fixed: no security update, no config change, no repair.
+//! The other rules of this tool also need a parsed manifest; a file that does not parse
+//! is checked for nothing else.
+//!
+//! ## Example
+//!
+//! ```puppet
+//! file { '/usr/local/bin/tool':
+//!   ensure => file,
+//!   source => 'puppet:///modules/tool/tool'
+//!   mode   => '0755',
+//! }
+//! ```
+//!
+//! The comma after the `source` value is missing.
+//!
+//! ## Use instead
+//!
+//! ```puppet
+//! file { '/usr/local/bin/tool':
+//!   ensure => file,
+//!   source => 'puppet:///modules/tool/tool',
+//!   mode   => '0755',
+//! }
+//! ```
+//!
+//! Run `puppet parser validate FILE` (or `puppet-preflight parse FILE`) before
+//! committing.
+//!
+//! ## Exceptions
+//!
+//! None worth suppressing: a manifest Puppet cannot parse is never deployable. If the
+//! tool rejects a file that `puppet parser validate` accepts, that is a bug in this
+//! tool; please report it with the snippet. Manifests the change does not touch are
+//! not reported, even when they do not parse.
+//!
+//! ## References
+//!
+//! - Puppet language reference, "Language: Basics" and the grammar in this repository
+//!   (`grammar/`).
+//! - `puppet parser validate` (Puppet's own syntax check).
+
+use crate::diagnostic::{Finding, Location, Related, Side};
+
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "syntax-error";
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for path in cx.changed_manifests() {
+        let Some(m) = cx.manifest(Side::After, path) else {
+            continue;
+        };
+        let at = |span| Location {
+            side: Side::After,
+            file: path.to_owned(),
+            span,
+        };
+        if let Some(offset) = m.utf8_error {
+            let offset = offset as u32;
+            let mut f = finding(
+                rule,
+                at(crate::ast::Span::new(offset, offset + 1)),
+                format!("{path} is not valid UTF-8 (byte {offset}); Puppet refuses to load it"),
+            );
+            f.help = Some("re-encode the file as UTF-8".to_owned());
+            out.push(f);
+        }
+        for e in &m.parsed.errors {
+            let mut f = finding(rule, at(e.span), e.message.clone());
+            if !e.expected.is_empty() {
+                f.help = Some(format!("expected {}", one_of(&e.expected)));
+            }
+            if let Some((span, what)) = &e.opened {
+                f.related.push(Related {
+                    location: at(*span),
+                    message: format!("{what} opened here"),
+                });
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// `a`, `a or b`, `one of a, b, c`.
+fn one_of(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", items.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case};
+
+    /// Manifests that parse: no finding.
+    const PASS: &[&str] = &[
+        "file { '/usr/local/bin/tool': ensure => file, source => 'puppet:///modules/tool/tool', mode => '0755' }\n",
+        "class k8s::scheduler(Boolean $use_package = false) {\n  if $use_package { require_package('kubernetes-master') }\n  else { file { '/usr/bin/kube-scheduler': ensure => link, target => '/usr/local/bin/kube-scheduler' } }\n}\n",
+        "# only a comment\n",
+        "",
+    ];
+
+    /// Manifests that do not parse: at least one finding, on the line given.
+    const FAIL: &[(&str, u32)] = &[
+        (
+            "file { '/usr/local/bin/tool':\n  ensure => file,\n  source => 'puppet:///modules/tool/tool'\n  mode   => '0755',\n}\n",
+            4,
+        ),
+        ("class broken {\n  file { '/x': ensure => file,\n", 2),
+        ("$x = 'unterminated\n", 1),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, line) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(!found.is_empty(), "no finding for {src:?}");
+            let lines: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert!(
+                lines.contains(&line),
+                "{src:?}: findings on lines {lines:?}, expected one on {line}"
+            );
+            assert!(found.iter().all(|f| f.location.side == Side::After));
+        }
+    }
+
+    #[test]
+    fn non_utf8_manifest_is_reported_at_the_bad_byte() {
+        let mut case = Case::default();
+        case.after_bytes("modules/m/manifests/init.pp", b"# caf\xe9\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.span.start, 5);
+        assert!(found[0].message.contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn untouched_and_deleted_manifests_are_not_reported() {
+        let broken = "class broken {\n";
+        // Present on both sides, identical: not part of the change.
+        let mut case = Case::default();
+        case.before("modules/a/manifests/init.pp", broken);
+        case.after("modules/a/manifests/init.pp", broken);
+        case.after("modules/b/manifests/init.pp", "class b {}\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // Deleted by the change: nothing to report on the after side.
+        let mut case = Case::default();
+        case.before("modules/a/manifests/init.pp", broken);
+        assert!(check_rule(NAME, &case).is_empty());
+        // Not a manifest.
+        assert!(check_rule(
+            NAME,
+            &Case::default().with_after("modules/a/templates/x.erb", broken)
+        )
+        .is_empty());
+    }
+}
