@@ -458,10 +458,7 @@ mod tests {
             "manifests/site.pp".into(),
             TreeEntry {
                 kind: EntryKind::File,
-                blob: Arc::new(Blob {
-                    id: None,
-                    data: pp.as_bytes().to_vec().into(),
-                }),
+                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
             },
         );
         Model::build(&tree, &ModelOptions::default(), &ParseCache::new())
