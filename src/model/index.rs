@@ -239,6 +239,18 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
             }
         }
     }
+    // Paths that are one of several alternatives of a file's path -> those files.
+    let mut alt_paths: BTreeMap<String, Vec<ResId>> = BTreeMap::new();
+    for &f in &ix.symbolic_paths {
+        for a in m.resources[f].name_value().alternatives() {
+            if let Some(p) = a.as_str() {
+                let ids = alt_paths.entry(normalize_path(p)).or_default();
+                if !ids.contains(&f) {
+                    ids.push(f);
+                }
+            }
+        }
+    }
     // Services, after paths are known (their units are looked up by path).
     let mut services: BTreeMap<String, Vec<ServiceInfo>> = BTreeMap::new();
     for (id, r) in m.resources.iter().enumerate() {
@@ -249,7 +261,7 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
             Value::Str(s) => s.clone(),
             v => v.to_string(),
         };
-        let info = service_info(m, &ix, tree, opts, id, &name);
+        let info = service_info(m, &ix, &alt_paths, tree, opts, id, &name);
         services.entry(name).or_default().push(info);
     }
     ix.services = services;
@@ -283,6 +295,7 @@ fn resolve_source(tree: &Tree, modulepath: &[String], s: &Value) -> (FileRef, bo
 fn service_info(
     m: &Model,
     ix: &Index,
+    alt_paths: &BTreeMap<String, Vec<ResId>>,
     tree: &Tree,
     opts: &ModelOptions,
     id: ResId,
@@ -315,12 +328,11 @@ fn service_info(
         .collect();
     // A unit whose path is one of several alternatives (`case $initsystem`) counts when
     // one alternative is this unit's path.
-    unit_res.extend(ix.symbolic_paths.iter().copied().filter(|&f| {
-        m.resources[f].name_value().alternatives().iter().any(|a| {
-            a.as_str()
-                .is_some_and(|p| mains.iter().any(|u| *u == normalize_path(p)))
-        })
-    }));
+    for u in &mains {
+        if let Some(ids) = alt_paths.get(u.as_str()) {
+            unit_res.extend(ids.iter().copied());
+        }
+    }
     unit_res.extend(
         ix.paths
             .range(dropin_prefix.clone()..)
