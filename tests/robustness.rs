@@ -962,3 +962,31 @@ fn unwritable_output() {
     );
     assert_clean_error(&r, "--report under a file", "out.txt");
 }
+
+#[test]
+fn bad_directories_and_ranges() {
+    let t = tempfile::tempdir().expect("tempdir");
+    write(&t.path().join("after/a.pp"), "file { '/a': }\n");
+    write(&t.path().join("a-file.pp"), "file { '/a': }\n");
+    let r = run(
+        t.path(),
+        &[&"check", &"--before", &"missing", &"--after", &"after"],
+    );
+    assert_clean_error(&r, "--before missing", "missing");
+    let r = run(
+        t.path(),
+        &[&"check", &"--before", &"a-file.pp", &"--after", &"after"],
+    );
+    assert_clean_error(&r, "--before a file", "a-file.pp");
+    let r = run(t.path(), &[&"parse", &"missing.pp"]);
+    assert_clean_error(&r, "parse missing", "missing.pp");
+    let r = run(t.path(), &[&"resources", &"missing.pp", &"a-file.pp"]);
+    assert_clean_error(&r, "resources missing", "missing.pp");
+
+    let repo = small_repo(t.path());
+    let r = run_read_only(&repo, &[&"check", &"--each", &"HEAD"]);
+    assert_clean_error(&r, "--each without ..", "A..B");
+    let r = run_read_only(&repo, &[&"check", &"--each", &"HEAD..HEAD~2"]);
+    assert_no_crash(&r, "--each over an empty range");
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
