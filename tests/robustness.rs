@@ -990,3 +990,44 @@ fn bad_directories_and_ranges() {
     assert_no_crash(&r, "--each over an empty range");
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+/// A file name with a newline cannot forge extra workflow commands or break the
+/// machine-readable formats.
+#[test]
+fn newline_in_a_file_name() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let repo = t.path().join("repo");
+    fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    write(&repo.join("ok.pp"), "file { '/a': }\n");
+    commit_all(&repo, "base");
+    write(
+        &repo.join("new\n::error file=x::forged.pp"),
+        "file { '/c': ensure => bogus }\n",
+    );
+    commit_all(&repo, "odd name");
+    let r = run_read_only(&repo, &[&"check", &"--format", &"github"]);
+    assert_no_crash(&r, "github");
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    for line in r.stdout.lines() {
+        assert!(
+            line.starts_with("::"),
+            "a line that is not a command: {line:?}"
+        );
+        assert!(!line.contains("x::forged"), "forged command: {line:?}");
+    }
+    let r = run_read_only(&repo, &[&"check", &"--format", &"json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert!(
+        v["findings"][0]["file"]
+            .as_str()
+            .unwrap_or("")
+            .contains('\n'),
+        "{v}"
+    );
+    for f in ["sarif", "checkstyle", "junit", "gerrit"] {
+        let r = run_read_only(&repo, &[&"check", &"--format", &f]);
+        assert_no_crash(&r, f);
+        assert_eq!(r.code, Some(1), "{f}: {}", r.stderr);
+    }
+}
