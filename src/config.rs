@@ -176,7 +176,7 @@ impl Config {
         };
         let text = entry.blob.text().ok_or_else(|| ConfigError::NotUtf8 {
             path: FILE_NAME.to_owned(),
-            offset: std::str::from_utf8(&entry.blob.data)
+            offset: std::str::from_utf8(entry.blob.data())
                 .err()
                 .map_or(0, |e| e.valid_up_to()),
         })?;

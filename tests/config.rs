@@ -283,12 +283,9 @@ fn modulepath_from_environment_conf() {
         "environment.conf".into(),
         TreeEntry {
             kind: EntryKind::File,
-            blob: Arc::new(Blob {
-                id: None,
-                data: Arc::from(
+            blob: Arc::new(Blob::new(None, Arc::<[u8]>::from(
                     &b"# WMF style\nmodulepath = modules:vendor_modules:core_modules:/etc/puppet/private/modules:$basemodulepath\n"[..],
-                ),
-            }),
+                ))),
         },
     );
     assert_eq!(

@@ -58,10 +58,7 @@ fn load(root: &Path) -> Tree {
             format!("modules/{name}/{rest}"),
             TreeEntry {
                 kind: EntryKind::File,
-                blob: Arc::new(Blob {
-                    id: None,
-                    data: Arc::from(data),
-                }),
+                blob: Arc::new(Blob::new(None, Arc::<[u8]>::from(data))),
             },
         );
     }

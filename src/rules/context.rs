@@ -170,14 +170,14 @@ impl Manifests {
             let parsed = cache.parse_all(&blobs);
             for ((path, blob), p) in entries.into_iter().zip(parsed) {
                 let m = shared
-                    .entry(blob.data.as_ptr())
+                    .entry(blob.data().as_ptr())
                     .or_insert_with(|| match (p, blob.text()) {
                         (Some(parsed), Some(text)) => Arc::new(Manifest {
                             text: Arc::from(text),
                             parsed,
                             utf8_error: None,
                         }),
-                        _ => Arc::new(Manifest::parse(&blob.data)),
+                        _ => Arc::new(Manifest::parse(blob.data())),
                     })
                     .clone();
                 out.side_mut(side).insert(path.clone(), m);
