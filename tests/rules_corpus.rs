@@ -106,6 +106,14 @@ fn corpus_as_one_added_change() {
     let cx = analysis.context(&change, &config, &selection);
     let findings = rules::run(&cx);
     let total = start.elapsed();
+    for r in rules::registry::rules() {
+        if let Some(check) = r.check {
+            let t = std::time::Instant::now();
+            let mut v = Vec::new();
+            check(&cx, &mut v);
+            println!("{:>10.1?}  {}", t.elapsed(), r.name);
+        }
+    }
     let mut per_rule: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
     for f in &findings {
         *per_rule.entry((f.rule, f.severity)).or_default() += 1;

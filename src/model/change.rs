@@ -127,7 +127,18 @@ impl ModelChange {
                 };
                 seen_b.insert(b);
                 out.matched.insert(a, b);
-                let (ma, mb) = (attr_map(after, a), attr_map(before, b));
+                let (ra, rb) = (&after.resources[a].attrs, &before.resources[b].attrs);
+                // Fast path: the same attributes in the same order (most resources).
+                let same = ra.len() == rb.len()
+                    && ra
+                        .iter()
+                        .zip(rb)
+                        .all(|(x, y)| x.name == y.name && x.value == y.value);
+                let (ma, mb) = if same {
+                    (BTreeMap::new(), BTreeMap::new())
+                } else {
+                    (attr_map(after, a), attr_map(before, b))
+                };
                 let mut diffs = Vec::new();
                 for (name, va) in &ma {
                     match mb.get(name) {

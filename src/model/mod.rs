@@ -15,6 +15,11 @@
 //!   the default; resource defaults are dynamically scoped through that chain;
 //! - afterwards every class nobody declared is evaluated once, with hiera/default
 //!   parameters, so the rules see the resources of all classes ([`Origin::Undeclared`]);
+//!   classes that some manifest declares with `class { 'x': … }` come last in that pass,
+//!   so their declarer (a role or profile) runs first and gives them their parameters;
+//! - a boolean class parameter nothing in the repository sets keeps both values
+//!   ([`ModelOptions::open_flags`]): hiera outside the repository may flip it, so both
+//!   branches of `if $use_package` are evaluated, as exclusive branches;
 //! - a class's resources carry only the guards inside the class body: the condition
 //!   around an `include` does not travel with the class (it is evaluated once).
 //!

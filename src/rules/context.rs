@@ -6,11 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::config::Config;
 use crate::diagnostic::Side;
-use crate::input::{Change, EntryKind, FileStatus, Tree};
+use crate::input::{Change, EntryKind, FileStatus};
 use crate::model::{Model, ModelChange, ParseCache};
 use crate::parser::{self, Parsed};
 
@@ -142,9 +140,6 @@ impl Manifest {
     }
 }
 
-/// Where one blob appears: (side, path) pairs.
-type Places<'a> = Vec<(Side, &'a str)>;
-
 /// The parsed manifests of both sides, keyed by repository path. A blob present on both
 /// sides (the same git object, or the same bytes) is parsed once and shared.
 #[derive(Debug, Default)]
@@ -154,37 +149,6 @@ pub struct Manifests {
 }
 
 impl Manifests {
-    /// Parse every `*.pp` file of both trees, in parallel.
-    pub fn parse(change: &Change) -> Manifests {
-        let mut work: Vec<(&[u8], Places<'_>)> = Vec::new();
-        let mut seen: HashMap<&[u8], usize> = HashMap::new();
-        for (side, tree) in [
-            (Side::Before, &change.before.tree),
-            (Side::After, &change.after.tree),
-        ] {
-            for (path, data) in manifest_blobs(tree) {
-                match seen.get(data) {
-                    Some(&i) => work[i].1.push((side, path)),
-                    None => {
-                        seen.insert(data, work.len());
-                        work.push((data, vec![(side, path)]));
-                    }
-                }
-            }
-        }
-        let parsed: Vec<Arc<Manifest>> = work
-            .par_iter()
-            .map(|(data, _)| Arc::new(Manifest::parse(data)))
-            .collect();
-        let mut out = Manifests::default();
-        for ((_, places), m) in work.iter().zip(parsed) {
-            for &(side, path) in places {
-                out.side_mut(side).insert(path.to_owned(), Arc::clone(&m));
-            }
-        }
-        out
-    }
-
     /// The manifests of both trees, taking parse results from `cache` (which the models
     /// filled); files missing from it (not UTF-8) are parsed here, lossily decoded.
     pub fn from_cache(change: &Change, cache: &ParseCache) -> Manifests {
@@ -235,26 +199,4 @@ impl Manifests {
             Side::After => &mut self.after,
         }
     }
-
-    /// How many distinct manifests were parsed (shared blobs count once).
-    pub fn distinct(&self) -> usize {
-        let mut ptrs: Vec<*const Manifest> = self
-            .before
-            .values()
-            .chain(self.after.values())
-            .map(Arc::as_ptr)
-            .collect();
-        ptrs.sort_unstable();
-        ptrs.dedup();
-        ptrs.len()
-    }
-}
-
-fn manifest_blobs(tree: &Tree) -> impl Iterator<Item = (&str, &[u8])> {
-    tree.files
-        .iter()
-        .filter(|(p, e)| {
-            is_manifest(p) && matches!(e.kind, EntryKind::File | EntryKind::Executable)
-        })
-        .map(|(p, e)| (p.as_str(), e.blob.data()))
 }

@@ -217,6 +217,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let includes = Includes::read(cx);
+    let mut memo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut declarers = |scope: String| -> BTreeSet<String> {
+        memo.entry(scope)
+            .or_insert_with_key(|s| includes.declarers(s))
+            .clone()
+    };
     let mut seen: BTreeSet<(ResId, ResId)> = BTreeSet::new();
     for id in touched(cx) {
         let r = cx.after.get(id);
@@ -237,7 +243,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let other = cx.after.get(o);
             other.ty == r.ty && (r.ty == "file" || other.title_str() == r.title_str())
         });
-        let mine = includes.declarers(&scope_of(cx.after, r));
+        if cands.iter().all(|&o| o == id) {
+            continue;
+        }
+        let mine = declarers(scope_of(cx.after, r));
         for o in cands {
             let other = cx.after.get(o);
             if o == id || !other.is_live() || cx.after.exclusive(id, o) {

@@ -5,14 +5,16 @@
 //! executable. It is an error when the path:
 //!
 //! - is managed elsewhere in the repository as a regular file (`ensure => file`,
-//!   `content`, `source`);
+//!   `content`, `source`), in a declaration that can be compiled with the link;
 //! - was a managed regular file in the base revision;
-//! - is the binary some `service` runs (its `binary`/`start`, the `ExecStart=` of a unit
-//!   file the repository manages, or `service_binaries` in the configuration);
+//! - is the binary a `service` ran in the base revision (its `binary`/`start`, the
+//!   `ExecStart=` of a unit file the repository manages, or `service_binaries` in the
+//!   configuration);
 //! - is shipped by a package the repository declares, according to `package_paths`.
 //!
 //! It is a warning when the only evidence is the directory: a package-managed system
-//! directory (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
+//! directory (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`). A path that was already a link
+//! in the base revision is not reported (re-pointing a link clobbers no binary).
 //!
 //! ## Why is this bad?
 //!
@@ -53,8 +55,11 @@
 //!
 //! ## Exceptions
 //!
-//! `dpkg-divert` or `update-alternatives` setups built to coexist with the package, where
-//! the link is the intended owner of the path. Suppress on the resource with the reason.
+//! A deliberate conversion is not reported: when the link leads to a regular file the
+//! repository manages with content (the binary moved there), the base-revision file and
+//! service evidence do not count. `dpkg-divert` or `update-alternatives` setups built to
+//! coexist with a package, where the link is the intended owner of the path, are worth
+//! a suppression with the reason.
 //!
 //! ## References
 //!
