@@ -413,7 +413,6 @@ fn pre_push_skips_deletions_and_uses_the_remote_sha_for_updates() {
 /// safe staged change commits even while the work tree is still broken; `git commit -a`
 /// checks its temporary index. Needs `check` wired to the input layer and the rules.
 #[test]
-#[ignore = "needs `check --staged` wired to input + rules (branches input, rules); run with --ignored after merging"]
 fn end_to_end_pre_commit_with_the_real_checker() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
@@ -423,7 +422,7 @@ fn end_to_end_pre_commit_with_the_real_checker() {
     );
     let pp = repo.join("modules/k8s/manifests/init.pp");
     let broken = "class k8s {\n  file { '/usr/bin/kube-scheduler': ensure => link target => '/usr/local/bin/kube-scheduler' }\n}\n";
-    let fine = "class k8s {\n  file { '/usr/bin/kube-scheduler': ensure => file }\n}\n";
+    let fine = "class k8s {\n  file { '/etc/k8s.conf': ensure => file, content => 'x' }\n}\n";
     let before = sb.git_ok(&repo, &["rev-parse", "HEAD"]);
 
     std::fs::write(&pp, broken).unwrap();
