@@ -107,6 +107,7 @@ pub fn puppet_comments(src: &str) -> Vec<Comment> {
         line_has_code: false,
         prev_value: false,
         heredocs: Vec::new(),
+        nesting: 0,
     };
     lx.run(false);
     lx.out
@@ -143,7 +144,13 @@ struct Lexer<'a> {
     prev_value: bool,
     /// Heredoc tags opened on the current line; their bodies start at the next newline.
     heredocs: Vec<String>,
+    /// How many `${…}` interpolations enclose the current position.
+    nesting: usize,
 }
+
+/// Deeper interpolation than this is abandoned (the parser reports it as an error): the
+/// lexer recurses once per level and must not overflow the stack.
+const MAX_NESTING: usize = 256;
 
 impl Lexer<'_> {
     fn peek(&self, k: usize) -> Option<u8> {
@@ -296,9 +303,15 @@ impl Lexer<'_> {
                 }
                 b'$' if self.peek(1) == Some(b'{') => {
                     self.i += 2;
+                    if self.nesting >= MAX_NESTING {
+                        self.i = self.s.len();
+                        return;
+                    }
                     let saved = (self.prev_value, self.line_has_code);
                     self.prev_value = false;
+                    self.nesting += 1;
                     self.run(true);
+                    self.nesting -= 1;
                     (self.prev_value, self.line_has_code) = saved;
                 }
                 _ => self.i += 1,

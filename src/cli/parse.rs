@@ -154,6 +154,15 @@ fn check_file(
     options: &parser::Options,
 ) -> Result<FileResult, Error> {
     let shown = path.display().to_string();
+    // A FIFO, socket or device named on the command line would block or never end.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return Err(Error::Io {
+                path: shown,
+                source: std::io::Error::other("not a regular file"),
+            });
+        }
+    }
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: shown.clone(),
         source,

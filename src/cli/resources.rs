@@ -127,6 +127,17 @@ fn add_path(tree: &mut Tree, root: &Path, path: &Path) -> Result<(), Error> {
         }
         let p = entry.path();
         let rel = rel_str(p.strip_prefix(root).unwrap_or(p));
+        if !ft.is_file() && !ft.is_symlink() {
+            // FIFOs, sockets, devices: reading one could block forever, and none is a
+            // repository file. Named on the command line, it is an error.
+            if entry.depth() == 0 {
+                return Err(Error::Io {
+                    path: entry.path().display().to_string(),
+                    source: std::io::Error::other("not a regular file"),
+                });
+            }
+            continue;
+        }
         let (kind, data) = if ft.is_symlink() {
             let t = std::fs::read_link(p).map_err(|e| Error::Io {
                 path: p.display().to_string(),

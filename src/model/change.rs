@@ -66,6 +66,10 @@ pub struct ModelChange {
     /// Hiera data files read by either side that the change touches (their effect shows
     /// up as attribute differences of the resources whose parameters they feed).
     pub changed_data_files: Vec<String>,
+    /// Lookup indexes over `added` and `changed`, built by [`ModelChange::compute`]: the
+    /// rules ask "was this added / how did it change" once per resource.
+    added_set: HashSet<ResId>,
+    changed_at: HashMap<ResId, usize>,
 }
 
 fn key_of(m: &Model, id: ResId) -> (String, String) {
@@ -190,13 +194,31 @@ impl ModelChange {
         out.removed = (0..before.resources.len())
             .filter(|b| !seen_b.contains(b))
             .collect();
+        out.added_set = out.added.iter().copied().collect();
+        out.changed_at = out
+            .changed
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.after, i))
+            .collect();
         out.restarts = restarts(after, &out);
         out
     }
 
+    /// Whether an after-side resource has no before-side counterpart.
+    pub fn is_added(&self, after: ResId) -> bool {
+        if self.added_set.is_empty() {
+            return self.added.contains(&after);
+        }
+        self.added_set.contains(&after)
+    }
+
     /// The diff of an after-side resource, if it changed.
     pub fn diff_of(&self, after: ResId) -> Option<&ResourceDiff> {
-        self.changed.iter().find(|d| d.after == after)
+        if self.changed_at.is_empty() {
+            return self.changed.iter().find(|d| d.after == after);
+        }
+        self.changed_at.get(&after).map(|&i| &self.changed[i])
     }
 
     pub fn restart_of(&self, service: ResId) -> Option<&Restart> {
@@ -207,7 +229,7 @@ impl ModelChange {
 /// Why an after-side resource counts as changed (first step of a reason chain).
 fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<String> {
     let r = after.get(id);
-    if ch.added.contains(&id) {
+    if ch.is_added(id) {
         return Some(format!("{} added", r.display_ref()));
     }
     let d = ch.diff_of(id)?;

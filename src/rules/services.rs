@@ -89,7 +89,7 @@ pub fn before_of(cx: &Context<'_>, id: ResId) -> Option<ResId> {
 /// Whether the change adds after-side resource `id` or changes it (attributes or a
 /// repository file it reads).
 pub fn is_touched(cx: &Context<'_>, id: ResId) -> bool {
-    cx.diff.added.contains(&id) || cx.diff.diff_of(id).is_some()
+    cx.diff.is_added(id) || cx.diff.diff_of(id).is_some()
 }
 
 /// What the change does to one path.

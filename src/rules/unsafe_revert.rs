@@ -308,7 +308,7 @@ fn leftover_writers(cx: &Context<'_>, s: ResId) -> (Vec<Related>, Vec<String>) {
     };
     let chain = resolve(cx.before, &bin);
     for script in scripts(cx.after, Side::After, &cx.change.after.tree) {
-        if !cx.diff.added.contains(&script.res) {
+        if !cx.diff.is_added(script.res) {
             continue;
         }
         let report = script.analyze();
