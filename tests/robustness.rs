@@ -1035,7 +1035,6 @@ fn newline_in_a_file_name() {
 /// -v`. Expected: control characters shown escaped (e.g. `\u{1b}`), as the GitHub format
 /// already escapes newlines. (src/report, human format.)
 #[test]
-#[ignore = "bug (src/report human): control characters in file names reach the terminal raw"]
 fn control_characters_in_a_file_name_are_escaped_in_human_output() {
     let t = tempfile::tempdir().expect("tempdir");
     let repo = t.path().join("repo");

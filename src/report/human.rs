@@ -81,8 +81,8 @@ impl Diagnostic for FindingDiagnostic {
 
 fn source_name(loc: &Location) -> String {
     match loc.side {
-        Side::After => loc.file.clone(),
-        Side::Before => format!("{} (before the change)", loc.file),
+        Side::After => escape_controls(&loc.file),
+        Side::Before => format!("{} (before the change)", escape_controls(&loc.file)),
     }
 }
 
@@ -158,10 +158,10 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
         format!("{}: {}", source_name(&f.location), f.message)
     };
     FindingDiagnostic {
-        message,
+        message: escape_controls(&message),
         code: Some(f.rule.to_string()),
         severity: miette_severity(f.severity),
-        help: f.help.clone(),
+        help: f.help.as_deref().map(escape_controls),
         source,
         labels,
         related,
@@ -223,6 +223,33 @@ fn effects(out: &mut String, ch: &ChangeReport) {
 
 /// Render the whole human report.
 pub fn render(data: &ReportData, opts: HumanOptions) -> String {
+    let out = render_raw(data, opts);
+    if opts.color {
+        out
+    } else {
+        escape_controls(&out)
+    }
+}
+
+/// Control characters other than newline and tab, shown escaped (`\u{1b}`): file names,
+/// titles and file content come from the change under review and must not drive the
+/// reader's terminal (an OSC sequence can set its title, a CSI sequence hide text).
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn render_raw(data: &ReportData, opts: HumanOptions) -> String {
     let h = handler(opts.color);
     let several = data.changes.len() > 1;
     let mut out = String::new();
