@@ -451,7 +451,6 @@ fn invalid_utf8_manifest() {
 /// puppet-preflight resources d`. It should say the file was skipped (or exit 2), as
 /// it already says when manifests have syntax errors.
 #[test]
-#[ignore = "bug (src/cli/resources.rs or model): a non-UTF-8 manifest is skipped silently"]
 fn resources_mentions_a_non_utf8_manifest() {
     let t = tempfile::tempdir().expect("tempdir");
     write(&t.path().join("d/bad.pp"), b"file { '/a\xff': }\n");

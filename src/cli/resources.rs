@@ -34,6 +34,14 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let (tree, filters) = load(&args)?;
     let cache = ParseCache::new();
     let model = Model::build(&tree, &ModelOptions::default(), &cache);
+    for (path, entry) in &tree.files {
+        if path.ends_with(".pp")
+            && entry.kind != EntryKind::Submodule
+            && entry.blob.text().is_none()
+        {
+            eprintln!("warning: {path} is not valid UTF-8 and was skipped (Puppet rejects it too)");
+        }
+    }
     let shown =
         |file: &str| filters.is_empty() || filters.iter().any(|f| file.starts_with(f.as_str()));
     match args.format {
