@@ -129,6 +129,28 @@ impl Config {
         if is_blank_yaml(text) {
             return Ok(Config::default());
         }
+        if let Some(at) = find_alias(text) {
+            let line = text[..at].matches('\n').count() + 1;
+            // A snippet with very long lines around it says nothing a line number does not.
+            let span = text
+                .lines()
+                .skip(line.saturating_sub(2))
+                .take(3)
+                .all(|l| l.len() <= 200)
+                .then(|| SourceSpan::from((at, token_len(text, at))));
+            return Err(ConfigError::Invalid(Box::new(InvalidConfig {
+                path: name.to_owned(),
+                message: format!(
+                    "YAML aliases (`*name`) are not accepted in the configuration (line {line})"
+                ),
+                src: NamedSource::new(name, text.to_owned()),
+                span,
+                label: "alias".into(),
+                help: Some(
+                    "write the values out: an alias can expand a small file into gigabytes".into(),
+                ),
+            })));
+        }
         serde_yaml::from_str::<Config>(text).map_err(|e| ConfigError::from_yaml(name, text, &e))
     }
 
@@ -450,6 +472,42 @@ impl ConfigError {
     }
 }
 
+/// Byte offset of the first YAML alias (`*name` where a value may start), outside quotes
+/// and comments. A configuration has no need for aliases, and a well-shaped alias bomb
+/// (thousands of keys all aliasing one big list) passes serde_yaml's own limits.
+fn find_alias(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let b = line.as_bytes();
+        let mut quote: Option<u8> = None;
+        let mut prev = b' ';
+        let mut prev_sig: Option<u8> = None;
+        for (i, &c) in b.iter().enumerate() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    b'\'' | b'"' => quote = Some(c),
+                    b'#' if prev == b' ' || prev == b'\t' || i == 0 => break,
+                    b'*' if matches!(prev_sig, None | Some(b':' | b'-' | b'[' | b',' | b'{'))
+                        && b.get(i + 1)
+                            .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_') =>
+                    {
+                        return Some(offset + i);
+                    }
+                    _ => {}
+                },
+            }
+            if !c.is_ascii_whitespace() {
+                prev_sig = Some(c);
+            }
+            prev = c;
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Length of the word at `start` (at least 1 unless at the end), for a tight label.
 fn token_len(text: &str, start: usize) -> usize {
     let rest = &text[start..];
@@ -560,4 +618,24 @@ fn find_rule_key(text: &str, key: &str) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod alias_tests {
+    use super::find_alias;
+
+    #[test]
+    fn aliases_are_found_where_a_value_starts() {
+        assert_eq!(find_alias("a: &x [1]\nb: *x\n"), Some(13));
+        assert_eq!(find_alias("a:\n  - *x\n"), Some(7));
+        assert_eq!(find_alias("a: [*x, *y]\n"), Some(4));
+    }
+
+    #[test]
+    fn stars_in_values_quotes_and_comments_are_not_aliases() {
+        assert_eq!(find_alias("external_prefixes: ['/srv/*']\n"), None);
+        assert_eq!(find_alias("a: \"*x\"\n# b: *x\n"), None);
+        assert_eq!(find_alias("a: /usr/lib/*x\n"), None);
+        assert_eq!(find_alias("rules: {link-cycle: off}\n"), None);
+    }
 }
