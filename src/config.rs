@@ -176,7 +176,7 @@ impl Config {
         };
         let text = entry.blob.text().ok_or_else(|| ConfigError::NotUtf8 {
             path: FILE_NAME.to_owned(),
-            offset: std::str::from_utf8(&entry.blob.data)
+            offset: std::str::from_utf8(entry.blob.data())
                 .err()
                 .map_or(0, |e| e.valid_up_to()),
         })?;
@@ -433,7 +433,12 @@ impl ConfigError {
         {
             start = find_rule_key(text, key).or(start);
         }
-        let span = start.map(|s| SourceSpan::from((s, token_len(text, s))));
+        let span = start.map(|mut s| {
+            while s > 0 && !text.is_char_boundary(s) {
+                s -= 1;
+            }
+            SourceSpan::from((s, token_len(text, s)))
+        });
         ConfigError::Invalid(Box::new(InvalidConfig {
             path: name.to_owned(),
             message,

@@ -538,8 +538,7 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
             file: path.clone(),
             span,
         };
-        if cx.selection.is_active_name(INVALID) {
-            let rule = registry::lookup(INVALID).expect("registered");
+        if let Some(rule) = registry::lookup(INVALID).filter(|r| cx.selection.is_active(r)) {
             for p in problems.iter().filter(|p| is_new(p.comment)) {
                 meta.push(crate::rules::finding(
                     rule,
@@ -564,8 +563,7 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
                 }
             }
         }
-        if cx.selection.is_active_name(UNUSED) {
-            let rule = registry::lookup(UNUSED).expect("registered");
+        if let Some(rule) = registry::lookup(UNUSED).filter(|r| cx.selection.is_active(r)) {
             for r in regions.iter().filter(|r| is_new(r.comment)) {
                 for (name, used) in r.rules.iter().zip(&r.used) {
                     let Some(target) = registry::lookup(name) else {

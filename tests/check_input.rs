@@ -363,13 +363,15 @@ fn assert_error(o: &std::process::Output, needles: &[&str]) {
     );
     let err = stderr(o);
     // miette wraps long lines; compare with whitespace collapsed.
-    let flat = err
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    // miette wraps lines (even inside paths): compare without any whitespace.
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect::<String>()
+    };
+    let flat = squash(&err);
     for n in needles {
-        assert!(flat.contains(n), "missing `{n}` in:\n{err}");
+        assert!(flat.contains(&squash(n)), "missing `{n}` in:\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -532,7 +534,7 @@ fn patch_errors_say_where() {
     );
     assert_error(
         &check(r.path(), &["--patch", &escape]),
-        &["`../../etc/", "leaves the repository"],
+        &["`../../etc/cron.d/x`", "leaves the repository"],
     );
     let absolute = write(
         "abs.diff",
@@ -591,4 +593,81 @@ fn directories_mode_and_its_errors() {
         assert_error(&o, &["secret.pp"]);
     }
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+#[test]
+fn missing_objects_fail_at_load_time() {
+    let r = history();
+    let blob = r.git(&["rev-parse", "HEAD:modules/k8s/manifests/init.pp"]);
+    let blob = blob.trim();
+    let loose = r
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&loose).expect("the blob is a loose object");
+    assert_error(
+        &check(r.path(), &[]),
+        &[
+            "modules/k8s/manifests/init.pp",
+            "missing from the object database",
+            "git fsck",
+        ],
+    );
+}
+
+#[test]
+fn patch_from_standard_input() {
+    let r = history();
+    let patch = r.git_bytes(&["diff", "HEAD~1", "HEAD"]);
+    let mut child = preflight()
+        .current_dir(r.path())
+        .args(["check", "--patch", "-", "--base", "HEAD~1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&patch).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(" -> patch"), "{out}");
+    assert!(
+        out.contains("T  modules/k8s/files/kube-scheduler  [module-file, file -> symlink]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("M  modules/k8s/manifests/scheduler.pp"),
+        "{out}"
+    );
+    // An empty standard input is an empty patch.
+    let o = preflight()
+        .current_dir(r.path())
+        .args(["check", "--patch", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_error(&o, &["<stdin>", "contains no file changes"]);
+}
+
+#[test]
+fn patch_onto_a_repository_without_commits() {
+    let r = Repo::new();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("new.diff");
+    std::fs::write(
+        &p,
+        "diff --git a/manifests/site.pp b/manifests/site.pp\nnew file mode 100644\n--- /dev/null\n+++ b/manifests/site.pp\n@@ -0,0 +1 @@\n+node default {}\n",
+    )
+    .unwrap();
+    let o = check(
+        r.path(),
+        &["--patch", p.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["base"], "empty");
+    assert_eq!(v["files"][0]["path"], "manifests/site.pp");
+    assert_eq!(v["files"][0]["status"], "added");
 }

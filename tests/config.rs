@@ -104,6 +104,15 @@ fn unknown_key_points_at_the_key_and_lists_valid_keys() {
 }
 
 #[test]
+fn non_ascii_text_before_the_error_is_labelled_correctly() {
+    let text = "# configuration de l'équipe — ☃\nexternal_prefixes: [/srv/dépôt]\nclé: 1\n";
+    let e = invalid(text);
+    assert_eq!(e.message, "unknown key `clé`");
+    assert_eq!(labelled(text, &e), "clé");
+    let _ = render(&*e);
+}
+
+#[test]
 fn unknown_rule_name_points_at_that_rule() {
     let text = "rules:\n  link-cycle: error\n  'link_cyle': off\n";
     let e = invalid(text);
@@ -274,12 +283,9 @@ fn modulepath_from_environment_conf() {
         "environment.conf".into(),
         TreeEntry {
             kind: EntryKind::File,
-            blob: Arc::new(Blob {
-                id: None,
-                data: Arc::from(
+            blob: Arc::new(Blob::new(None, Arc::<[u8]>::from(
                     &b"# WMF style\nmodulepath = modules:vendor_modules:core_modules:/etc/puppet/private/modules:$basemodulepath\n"[..],
-                ),
-            }),
+                ))),
         },
     );
     assert_eq!(

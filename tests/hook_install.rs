@@ -408,56 +408,45 @@ fn pre_push_skips_deletions_and_uses_the_remote_sha_for_updates() {
     assert_eq!(sb.stub_log(), vec![format!("|check --each {old}..{new}")]);
 }
 
-/// The whole thing with the real checker: a dangerous staged change fails the commit with
-/// the finding, a safe one commits, `git commit -a` uses its temporary index.
-/// Needs `check --staged` (branch `input`) and the rules (branch `rules`) merged.
+/// The whole thing with the real checker: a dangerous staged change (a manifest that no
+/// longer parses, so the catalog will not compile) fails the commit with the finding; a
+/// safe staged change commits even while the work tree is still broken; `git commit -a`
+/// checks its temporary index. Needs `check` wired to the input layer and the rules.
 #[test]
-#[ignore = "needs `check --staged` from the input branch and the rules; run with --ignored after merging"]
+#[ignore = "needs `check --staged` wired to input + rules (branches input, rules); run with --ignored after merging"]
 fn end_to_end_pre_commit_with_the_real_checker() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
-    let pp = repo.join("modules/k8s/manifests/init.pp");
-    std::fs::write(&pp, "class k8s {\n  file { '/usr/bin/kube-scheduler':\n    ensure => file,\n    source => 'puppet:///modules/k8s/kube-scheduler',\n  }\n  service { 'kube-scheduler':\n    ensure    => running,\n    binary    => '/usr/bin/kube-scheduler',\n    subscribe => File['/usr/bin/kube-scheduler'],\n  }\n}\n").unwrap();
-    std::fs::create_dir_all(repo.join("modules/k8s/files")).unwrap();
-    std::fs::write(repo.join("modules/k8s/files/kube-scheduler"), "#!/bin/sh\n").unwrap();
-    sb.git_ok(&repo, &["add", "."]);
-    sb.git_ok(&repo, &["commit", "-qm", "base"]);
     assert_eq!(
         sb.preflight(&repo, &["install-hook"]).status.code(),
         Some(0)
     );
+    let pp = repo.join("modules/k8s/manifests/init.pp");
+    let broken = "class k8s {\n  file { '/usr/bin/kube-scheduler': ensure => link target => '/usr/local/bin/kube-scheduler' }\n}\n";
+    let fine = "class k8s {\n  file { '/usr/bin/kube-scheduler': ensure => file }\n}\n";
+    let before = sb.git_ok(&repo, &["rev-parse", "HEAD"]);
 
-    // Dangerous: the restarted service's binary becomes a link to an unmanaged path.
-    let dangerous = std::fs::read_to_string(&pp).unwrap().replace(
-        "    ensure => file,\n    source => 'puppet:///modules/k8s/kube-scheduler',\n",
-        "    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n",
-    );
-    std::fs::write(&pp, &dangerous).unwrap();
+    std::fs::write(&pp, broken).unwrap();
     sb.git_ok(&repo, &["add", "."]);
     let out = sb.git(&repo, &["commit", "-qm", "dangerous"]);
     assert!(!out.status.success(), "the dangerous commit must fail");
-    assert!(
-        text(&out).contains("service-binary-relinked")
-            || text(&out).contains("link-target-unmanaged"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("syntax-error"), "{}", text(&out));
+    assert_eq!(sb.git_ok(&repo, &["rev-parse", "HEAD"]), before);
 
-    // Safe: back to the base content, staged; commits.
-    sb.git_ok(&repo, &["checkout", "HEAD", "--", "."]);
-    std::fs::write(repo.join("README"), "docs\n").unwrap();
-    sb.git_ok(&repo, &["add", "README"]);
+    // Stage the fine version, leave the broken one in the work tree: only the index counts.
+    std::fs::write(&pp, fine).unwrap();
+    sb.git_ok(&repo, &["add", "."]);
+    std::fs::write(&pp, broken).unwrap();
     let out = sb.git(&repo, &["commit", "-qm", "safe"]);
     assert!(out.status.success(), "{}", text(&out));
 
-    // `git commit -a` with the dangerous change only in the work tree: the temporary
-    // index holds it, so the hook must see it and fail.
-    std::fs::write(&pp, &dangerous).unwrap();
+    // `git commit -a` stages the broken work tree into a temporary index: must fail.
     let out = sb.git(&repo, &["commit", "-qam", "dangerous via -a"]);
     assert!(
         !out.status.success(),
         "commit -a must check the temporary index"
     );
+    assert!(text(&out).contains("syntax-error"), "{}", text(&out));
 }
 
 /// `shellcheck` on both hook scripts, when it is installed (CI installs it and sets
@@ -494,4 +483,40 @@ fn hook_scripts_pass_shellcheck() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn pre_push_to_an_empty_remote_checks_the_root_commit_too() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r"); // one commit: the root
+    std::fs::write(repo.join("modules/k8s/manifests/y.pp"), "class y {}\n").unwrap();
+    sb.git_ok(&repo, &["add", "."]);
+    sb.git_ok(&repo, &["commit", "-qm", "second"]);
+    let root = sb.git_ok(&repo, &["rev-list", "--max-parents=0", "HEAD"]);
+    let head = sb.git_ok(&repo, &["rev-parse", "HEAD"]);
+    let remote = sb.path("empty.git");
+    sb.git_ok(
+        sb.tmp.path(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    sb.git_ok(
+        &repo,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    sb.stub();
+    assert_eq!(
+        sb.preflight(&repo, &["install-hook", "--pre-push"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = sb.git_with_stub(&repo, &["push", "-q", "origin", "master"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        sb.stub_log(),
+        vec![
+            format!("|check --head {root}"),
+            format!("|check --each {root}..{head}")
+        ]
+    );
 }

@@ -219,7 +219,7 @@ fn file_turned_into_symlink_is_a_kind_change() {
         .get("modules/k8s/files/kube-scheduler")
         .unwrap();
     assert_eq!(e.kind, EntryKind::Symlink);
-    assert_eq!(&*e.blob.data, b"/usr/local/bin/kube-scheduler");
+    assert_eq!(e.blob.data(), b"/usr/local/bin/kube-scheduler");
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn non_utf8_content_is_loaded_as_bytes() {
     );
     let e = c.after.tree.get("modules/k8s/manifests/latin1.pp").unwrap();
     assert_eq!(e.blob.text(), None);
-    assert_eq!(e.blob.data[5], 0xe9);
+    assert_eq!(e.blob.data()[5], 0xe9);
     assert!(!c.files[0].binary);
 }
 
@@ -305,7 +305,7 @@ fn executable_binary_and_submodule_entries_are_said() {
         (FileStatus::Added, Some(EntryKind::Submodule))
     );
     let e = c.after.tree.get("vendor/lib").unwrap();
-    assert!(e.blob.data.is_empty());
+    assert!(e.blob.data().is_empty());
     assert_eq!(e.blob.id.as_deref(), Some(head.as_str()));
 }
 
@@ -500,4 +500,191 @@ fn missing_directory_is_an_error() {
         ..InputArgs::default()
     };
     assert!(matches!(load(&a), Err(InputError::Io { .. })));
+}
+
+#[test]
+fn worktree_sees_a_same_size_edit_made_right_after_staging() {
+    let r = base_repo();
+    for round in 0..5 {
+        let before = format!("class k8s::same{round} {{}}\n");
+        let after = format!("class k8s::SAME{round} {{}}\n");
+        r.write("modules/k8s/manifests/same.pp", &before);
+        r.git(&["add", "modules/k8s/manifests/same.pp"]);
+        r.git(&["commit", "-q", "-m", "same"]);
+        // Same size, written immediately: the index's stat data cannot tell them apart.
+        r.write("modules/k8s/manifests/same.pp", &after);
+        let mut a = args(&r);
+        a.worktree = true;
+        let c = one(a);
+        assert_eq!(
+            summary(&c),
+            vec![('M', "modules/k8s/manifests/same.pp".into())],
+            "round {round}"
+        );
+        assert_eq!(
+            c.after.tree.text("modules/k8s/manifests/same.pp"),
+            Some(after.as_str())
+        );
+    }
+}
+
+#[test]
+fn linked_worktree_reads_its_own_index_and_the_shared_objects() {
+    let r = base_repo();
+    let wt = tempfile::tempdir().unwrap();
+    let path = wt.path().join("linked");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "linked",
+        path.to_str().unwrap(),
+    ]);
+    std::fs::write(
+        path.join("manifests/site.pp"),
+        "node default { include linked }\n",
+    )
+    .unwrap();
+    input_support::run_git(&path, &["add", "manifests/site.pp"]);
+    let c = one(InputArgs {
+        repo: Some(path.clone()),
+        staged: true,
+        ..InputArgs::default()
+    });
+    assert_eq!(summary(&c), vec![('M', "manifests/site.pp".into())]);
+    // Deferred content comes from the shared object database.
+    assert_eq!(
+        c.after
+            .tree
+            .get("README.md")
+            .unwrap()
+            .blob
+            .try_data()
+            .unwrap(),
+        b"readme\n"
+    );
+    // The main work tree's index is untouched by the linked one.
+    let mut a = args(&r);
+    a.staged = true;
+    assert!(one(a).files.is_empty());
+}
+
+#[test]
+fn intent_to_add_is_left_out_of_staged_but_in_the_worktree() {
+    let r = base_repo();
+    r.write("modules/k8s/manifests/later.pp", "class k8s::later {}\n");
+    r.git(&["add", "-N", "modules/k8s/manifests/later.pp"]);
+    let mut a = args(&r);
+    a.staged = true;
+    let c = one(a);
+    assert!(c.files.is_empty(), "{:?}", summary(&c));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("later.pp") && n.contains("intent-to-add")),
+        "{:?}",
+        c.notes
+    );
+    let mut a = args(&r);
+    a.worktree = true;
+    let c = one(a);
+    assert_eq!(
+        summary(&c),
+        vec![('A', "modules/k8s/manifests/later.pp".into())]
+    );
+    assert!(
+        c.notes.is_empty(),
+        "tracked (intent-to-add), not untracked: {:?}",
+        c.notes
+    );
+}
+
+#[test]
+fn worktree_keeps_submodules_and_respects_core_filemode() {
+    let r = base_repo();
+    let head = r.rev("HEAD");
+    r.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},vendor/lib"),
+    ]);
+    r.git(&["commit", "-q", "-m", "submodule"]);
+    // The gitlink has no checkout here; the work tree mode keeps the index's entry.
+    let mut a = args(&r);
+    a.worktree = true;
+    let c = one(a.clone());
+    assert!(c.files.is_empty(), "{:?}", summary(&c));
+    assert_eq!(
+        c.after.tree.get("vendor/lib").unwrap().kind,
+        EntryKind::Submodule
+    );
+    // An execute bit git is told to ignore is not a change.
+    r.chmod_x("modules/k8s/manifests/init.pp");
+    r.git(&["config", "core.filemode", "false"]);
+    assert!(one(a.clone()).files.is_empty());
+    r.git(&["config", "core.filemode", "true"]);
+    let c = one(a);
+    assert_eq!(
+        summary(&c),
+        vec![('T', "modules/k8s/manifests/init.pp".into())]
+    );
+}
+
+/// Renames of decreasing similarity: the pairs, their scores and the 50% cut must be
+/// git's own (`git diff --name-status -M`).
+#[test]
+fn rename_scores_and_threshold_match_git() {
+    let r = Repo::new();
+    let file = |k: usize, changed: usize| {
+        let mut s = format!("class f{k} {{\n");
+        for i in 0..20 {
+            if i < changed {
+                s.push_str(&format!("  $w{i} = 'changed {i} in {k}'\n"));
+            } else {
+                s.push_str(&format!("  $v{i} = 'value number {i} of file {k}'\n"));
+            }
+        }
+        s + "}\n"
+    };
+    for k in 0..16 {
+        r.write(&format!("m/f{k}.pp"), file(k, 0));
+    }
+    r.commit_all("files");
+    for k in 0..16 {
+        r.remove(&format!("m/f{k}.pp"));
+        r.write(&format!("m/g{k}.pp"), file(k, k));
+    }
+    r.commit_all("renames with edits");
+    let c = one(args(&r));
+    let mut ours: Vec<String> = c
+        .files
+        .iter()
+        .map(|f| match f.status {
+            FileStatus::Renamed => format!(
+                "R{:03}\t{}\t{}",
+                f.similarity.unwrap(),
+                f.old_path.as_deref().unwrap(),
+                f.new_path.as_deref().unwrap()
+            ),
+            _ => format!("{}\t{}", f.status.letter(), f.path()),
+        })
+        .collect();
+    let mut git: Vec<String> = r
+        .git(&["diff", "--name-status", "-M", "HEAD^", "HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ours.sort();
+    git.sort();
+    assert_eq!(ours, git);
+    assert!(
+        git.iter().any(|l| l.starts_with("R052")),
+        "the series crosses 50%: {git:?}"
+    );
+    assert!(
+        git.iter().any(|l| l.starts_with('D')),
+        "and goes below it: {git:?}"
+    );
 }

@@ -43,10 +43,10 @@ fn assert_same_tree(got: &Tree, want: &Tree) {
         assert_eq!(h.kind, e.kind, "kind of {path}");
         if e.kind != EntryKind::Submodule {
             assert!(
-                h.blob.data == e.blob.data,
+                h.blob.data() == e.blob.data(),
                 "content of {path}:\n--- got\n{}\n--- want\n{}",
-                String::from_utf8_lossy(&h.blob.data),
-                String::from_utf8_lossy(&e.blob.data)
+                String::from_utf8_lossy(h.blob.data()),
+                String::from_utf8_lossy(e.blob.data())
             );
         }
     }
@@ -70,6 +70,9 @@ fn history() -> (Repo, String, String, String) {
         format!("class app::old_name {{\n{long}}}\n"),
     );
     r.write("modules/app/manifests/gone.pp", "class app::gone {}\n");
+    let params: String = (0..20).map(|i| format!("  $p{i} = {i}\n")).collect();
+    let params = format!("class app::params {{\n{params}}}\n");
+    r.write("modules/app/manifests/params.pp", &params);
     r.write("modules/app/files/run.sh", "#!/bin/sh\necho run\n");
     r.write(
         "modules/app/files/kube-scheduler",
@@ -113,6 +116,16 @@ fn history() -> (Repo, String, String, String) {
     r.write("modules/app/files/latin1.conf", b"caf\xe9\nna\xefve\n");
     r.write("modules/app/files/with space.conf", "b\n");
     r.write("modules/app/files/caf\u{e9}.conf", "unicode name\n");
+    // A copy of params.pp as it was before this change, while params.pp itself is
+    // modified: `git diff -C` shows `copy from/to` with hunks against the old content.
+    r.write(
+        "modules/app/manifests/params.pp",
+        params.replace("$p3 = 3", "$p3 = 'three'"),
+    );
+    r.write(
+        "modules/app/manifests/zz_copy.pp",
+        format!("{params}# copied\n"),
+    );
     let c1 = r.commit_all("first change");
 
     r.write(
@@ -162,6 +175,8 @@ fn diff_variants_git_can_produce_all_apply() {
         vec!["-U10", "-M30%"],
         vec!["--src-prefix=i/", "--dst-prefix=w/"],
         vec!["-c", "core.quotePath=false"],
+        vec!["-C", "-C"],
+        vec!["-B"],
     ] {
         let mut a: Vec<&str> = Vec::new();
         let mut diff_flags = flags.clone();
@@ -439,5 +454,159 @@ fn copy_dir(src: &Path, dst: &Path) {
         } else if e.file_type().is_file() {
             std::fs::copy(e.path(), &to).unwrap();
         }
+    }
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+    use puppet_preflight::input::patch::{apply, parse};
+    use puppet_preflight::input::{Blob, EntryKind, Tree, TreeEntry};
+    use std::sync::Arc;
+
+    /// Lines that look like parts of patches, in any order and number.
+    fn patch_line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("diff --git a/x.pp b/x.pp".to_string()),
+            Just("diff --git \"a/q\\303\\251.pp\" \"b/q\\303\\251.pp\"".to_string()),
+            Just("--- a/x.pp".to_string()),
+            Just("+++ b/x.pp".to_string()),
+            Just("--- /dev/null".to_string()),
+            Just("+++ /dev/null".to_string()),
+            Just("new file mode 100644".to_string()),
+            Just("deleted file mode 120000".to_string()),
+            Just("old mode 100644".to_string()),
+            Just("new mode 99999999999".to_string()),
+            Just("rename from x.pp".to_string()),
+            Just("rename to ../y.pp".to_string()),
+            Just("Binary files a/x.pp and b/x.pp differ".to_string()),
+            Just("GIT binary patch".to_string()),
+            Just("\\ No newline at end of file".to_string()),
+            Just(
+                "From 0123456789012345678901234567890123456789 Mon Sep 17 00:00:00 2001"
+                    .to_string()
+            ),
+            Just("Subject: [PATCH] x".to_string()),
+            Just(String::new()),
+            (0usize..5, 0usize..4, 0usize..5, 0usize..4)
+                .prop_map(|(a, b, c, d)| format!("@@ -{a},{b} +{c},{d} @@")),
+            "[ +-][a-c]{0,3}",
+            "[ -~]{0,12}",
+        ]
+    }
+
+    fn base() -> Tree {
+        let mut t = Tree::default();
+        t.files.insert(
+            "x.pp".into(),
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob::new(None, &b"a\nb\nc\n"[..])),
+            },
+        );
+        t
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn parse_and_apply_return_instead_of_panicking(
+            lines in proptest::collection::vec(patch_line(), 0..24),
+            crlf in any::<bool>(),
+        ) {
+            let sep = if crlf { "\r\n" } else { "\n" };
+            let text = lines.join(sep);
+            if let Ok(set) = parse(text.as_bytes(), "p") {
+                let _ = apply(&set, &base(), "p", "base");
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(set) = parse(&bytes, "p") {
+                let _ = apply(&set, &base(), "p", "base");
+            }
+        }
+    }
+}
+
+mod round_trip_random_edits {
+    use proptest::prelude::*;
+    use puppet_preflight::input::patch::{apply, parse};
+    use puppet_preflight::input::{Blob, EntryKind, Tree, TreeEntry};
+    use std::sync::Arc;
+
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::collection::vec(
+                prop_oneof!["  include a", "}", "", "\tb => 1,", "  include a\r"],
+                0..30,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, final_newline)| {
+                let mut s = lines.join("\n");
+                if final_newline && !s.is_empty() {
+                    s.push('\n');
+                }
+                s.into_bytes()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// GNU diff's output for two random versions applies back to exactly the second.
+        #[test]
+        fn gnu_diff_output_applies_exactly(old in text(), new in text(), context in 0usize..4) {
+            let dir = tempfile::tempdir().unwrap();
+            for (side, data) in [("a", &old), ("b", &new)] {
+                std::fs::create_dir_all(dir.path().join(side)).unwrap();
+                std::fs::write(dir.path().join(side).join("x.pp"), data).unwrap();
+            }
+            let out = std::process::Command::new("diff")
+                .current_dir(dir.path())
+                .args([format!("-U{context}").as_str(), "a/x.pp", "b/x.pp"])
+                .output()
+                .unwrap();
+            prop_assume!(out.status.code() == Some(1));
+            let mut base = Tree::default();
+            base.files.insert(
+                "x.pp".into(),
+                TreeEntry { kind: EntryKind::File, blob: Arc::new(Blob::new(None, old.clone())) },
+            );
+            let set = parse(&out.stdout, "p").unwrap();
+            let applied = apply(&set, &base, "p", "base").unwrap();
+            let got = applied.tree.get("x.pp").unwrap().blob.data().to_vec();
+            prop_assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&new),
+                "patch:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+}
+
+#[test]
+fn rename_away_and_new_file_at_the_old_name() {
+    let r = Repo::new();
+    let body: String = (0..30).map(|i| format!("  $v{i} = {i}\n")).collect();
+    r.write("m/a.pp", format!("class a {{\n{body}}}\n"));
+    let c0 = r.commit_all("base");
+    r.git(&["mv", "m/a.pp", "m/z.pp"]);
+    r.write("m/a.pp", "class a { include z }\n");
+    let c1 = r.commit_all("split");
+    let want = tree_at(&r, &c1);
+    for flags in [
+        &["-M"][..],
+        &["-B", "-M"][..],
+        &["-B", "-M", "--no-prefix"][..],
+    ] {
+        let mut a = vec!["diff"];
+        a.extend(flags);
+        a.push(&c0);
+        a.push(&c1);
+        let patch = r.git_bytes(&a);
+        let c = apply(&r, &c0, &patch).unwrap_or_else(|e| panic!("{flags:?}: {e}"));
+        assert_same_tree(&c.after.tree, &want);
     }
 }

@@ -712,3 +712,66 @@ fn exit_codes_follow_the_fail_level() {
     let data = ReportData::new(incident::RULES, vec![ch]);
     assert_eq!(exit_code(&data, Some(Severity::Info)), 0);
 }
+
+#[test]
+fn junit_with_no_change_at_all_has_one_passing_test() {
+    let data = ReportData::new(incident::RULES, vec![]);
+    let els = parse_xml(&junit::render(&data));
+    assert_eq!(count(&els, "testsuite"), 1);
+    assert_eq!(count(&els, "testcase"), 1);
+    assert_eq!(attr(&els[0], "tests"), Some("1"));
+}
+
+#[test]
+fn human_colour_only_when_asked() {
+    use puppet_preflight::report::human::{render, HumanOptions};
+    let data = incident::report_data();
+    let plain = render(
+        &data,
+        HumanOptions {
+            color: false,
+            summary: false,
+        },
+    );
+    assert!(!plain.contains('\u{1b}'));
+    let coloured = render(
+        &data,
+        HumanOptions {
+            color: true,
+            summary: false,
+        },
+    );
+    assert!(coloured.contains('\u{1b}'));
+    // The summary section appears only with --summary.
+    assert!(!plain.contains("What this change does on the hosts"));
+    let with = render(
+        &data,
+        HumanOptions {
+            color: false,
+            summary: true,
+        },
+    );
+    assert!(with
+        .contains("  - link re-pointed: /usr/bin/kube-scheduler -> /usr/local/bin/kube-scheduler"));
+    assert!(with.ends_with("puppet-preflight: 1 error, 1 warning (1 suppressed); 1 file changed, 3359 manifests parsed\n"));
+    // Suppressed findings are not shown, only counted.
+    assert!(!plain.contains("binary-without-backup"));
+    // Messages and help are never wrapped, so paths in them stay whole.
+    for f in &incident::findings()[..2] {
+        assert!(plain.contains(&f.message), "{}", f.message);
+        assert!(plain.contains(f.help.as_deref().unwrap()));
+    }
+}
+
+#[test]
+fn human_lists_related_places_in_other_files_and_missing_sources() {
+    use puppet_preflight::report::human::{render, HumanOptions};
+    let mut ch = incident::change_report();
+    // Drop the unit file's text: its related note must still say where it is.
+    let mut sources = Sources::default();
+    sources.insert(Side::After, incident::SCHEDULER, incident::SCHEDULER_PP);
+    ch.sources = sources;
+    let data = ReportData::new(incident::RULES, vec![ch]);
+    let out = render(&data, HumanOptions::default());
+    assert!(out.contains("modules/k8s/templates/kube-scheduler.service.erb: the unit runs /usr/bin/kube-scheduler"), "{out}");
+}

@@ -8,11 +8,15 @@ mod incident;
 use std::path::PathBuf;
 
 use puppet_preflight::report::output::render;
-use puppet_preflight::report::{Format, OutputArgs};
+use puppet_preflight::report::{Format, OutputArgs, ReportData};
 
 fn check(format: Format, file: &str, args: &OutputArgs) {
-    let data = incident::report_data();
-    let actual = render(format, &data, args, false);
+    compare(format, file, &incident::report_data(), args);
+}
+
+/// Render `data` as `format` and compare with tests/golden/`file` (or rewrite it).
+fn compare(format: Format, file: &str, data: &ReportData, args: &OutputArgs) {
+    let actual = render(format, data, args, false);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(file);
@@ -84,4 +88,46 @@ fn gerrit() {
 #[test]
 fn github() {
     check(Format::Github, "incident.github.txt", &args());
+}
+
+/// `--each`: two commits, the second clean.
+fn each_data() -> ReportData<'static> {
+    let mut data = incident::report_data();
+    let mut second = incident::change_report();
+    second.base = second.head.clone();
+    second.head = "c4a1e0f7b2d9".into();
+    second.title = Some("k8s: add a README".into());
+    second.findings.clear();
+    second.effects.clear();
+    second.files = vec![puppet_preflight::report::ChangedFile {
+        path: "modules/k8s/README.md".into(),
+        old_path: None,
+    }];
+    data.changes.push(second);
+    data
+}
+
+#[test]
+fn each_human() {
+    compare(
+        Format::Human,
+        "incident-each.human.txt",
+        &each_data(),
+        &args(),
+    );
+}
+
+#[test]
+fn each_json() {
+    compare(Format::Json, "incident-each.json", &each_data(), &args());
+}
+
+#[test]
+fn each_junit() {
+    compare(
+        Format::Junit,
+        "incident-each.junit.xml",
+        &each_data(),
+        &args(),
+    );
 }

@@ -71,7 +71,7 @@ fn explain_prints_the_documentation() {
     }
     assert!(!out.contains("//!"), "doc comment markers leaked");
     // A rule waiting for the model says so.
-    let (code, out, _) = run(&["explain", "link-over-binary"]);
+    let (code, out, _) = run(&["explain", "unsafe-revert"]);
     assert_eq!(code, 0);
     assert!(out.contains("Not implemented yet"));
 }

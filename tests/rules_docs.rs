@@ -12,6 +12,8 @@ const NOT_RULES: &[&str] = &[
     "selection",
     "testing",
     "common",
+    "services",
+    "executables",
 ];
 
 #[test]

@@ -149,7 +149,6 @@ pub fn pre_push_script(installer: Option<&Path>) -> String {
 # commit not yet on any remote-tracking branch of this remote.
 # Skip once with `git push --no-verify`; delete this file to uninstall.
 {}remote=$1
-empty_tree=$(git hash-object -t tree /dev/null)
 status=0
 is_zero() {{ case $1 in *[!0]*) return 1 ;; *) return 0 ;; esac; }}
 run() {{
@@ -170,7 +169,7 @@ while read -r _local_ref local_sha remote_ref remote_sha; do
         [ -n "$first" ] || continue                  # nothing the remote lacks
         if ! base=$(git rev-parse --verify -q "$first^"); then
             echo "pre-push: checking root commit $first for $remote_ref" >&2
-            run check --base "$empty_tree" --head "$first"
+            run check --head "$first"                # a root commit: against the empty tree
             base=$first
         fi
     fi

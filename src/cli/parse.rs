@@ -34,6 +34,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Bolt's tasks mode (as `puppet --tasks`): `plan` and `apply` are keywords.
+    #[arg(long)]
+    pub tasks: bool,
+
+    /// Print timing to stderr: bytes parsed, time spent inside the parser, throughput.
+    #[arg(long)]
+    pub stats: bool,
+
     /// Number of parallel jobs (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -45,6 +53,8 @@ struct FileResult {
     text: String,
     errors: Vec<SyntaxError>,
     tree: Option<String>,
+    /// Time spent in the parser (lexing and parsing, not reading).
+    parse_time: std::time::Duration,
 }
 
 #[derive(Serialize)]
@@ -62,6 +72,7 @@ struct JsonReport {
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
+    let started = std::time::Instant::now();
     let files = collect_files(&args.paths)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -69,13 +80,21 @@ pub fn run(args: Args) -> miette::Result<i32> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let want_tree = args.format == Format::Tree;
-    let results: Vec<Result<FileResult, Error>> =
-        pool.install(|| files.par_iter().map(|p| check_file(p, want_tree)).collect());
+    let options = parser::Options { tasks: args.tasks };
+    let results: Vec<Result<FileResult, Error>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|p| check_file(p, want_tree, &options))
+            .collect()
+    });
     let mut ok = Vec::with_capacity(results.len());
     for r in results {
         ok.push(r?);
     }
     let failed = ok.iter().any(|r| !r.errors.is_empty());
+    if args.stats {
+        print_stats(&ok, started.elapsed());
+    }
     match args.format {
         Format::Json => print_json(&ok)?,
         Format::Human => print_human(&ok),
@@ -129,7 +148,11 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn check_file(path: &Path, want_tree: bool) -> Result<FileResult, Error> {
+fn check_file(
+    path: &Path,
+    want_tree: bool,
+    options: &parser::Options,
+) -> Result<FileResult, Error> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: shown.clone(),
@@ -139,13 +162,16 @@ fn check_file(path: &Path, want_tree: bool) -> Result<FileResult, Error> {
         path: shown.clone(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    let parsed = parser::parse(&text);
+    let t0 = std::time::Instant::now();
+    let parsed = parser::parse_with(&text, options);
+    let parse_time = t0.elapsed();
     let tree = want_tree.then(|| parser::sexpr::program(&parsed.program));
     Ok(FileResult {
         path: shown,
         text,
         errors: parsed.errors,
         tree,
+        parse_time,
     })
 }
 
@@ -178,6 +204,20 @@ fn print_human(results: &[FileResult]) {
         nfail,
         nerr,
         if nerr == 1 { "" } else { "s" }
+    );
+}
+
+fn print_stats(results: &[FileResult], wall: std::time::Duration) {
+    let bytes: usize = results.iter().map(|r| r.text.len()).sum();
+    let parse: f64 = results.iter().map(|r| r.parse_time.as_secs_f64()).sum();
+    let mb = bytes as f64 / 1e6;
+    eprintln!(
+        "stats: {} files, {:.2} MB; parser time {:.3} s ({:.1} MB/s per thread); wall {:.3} s",
+        results.len(),
+        mb,
+        parse,
+        if parse > 0.0 { mb / parse } else { 0.0 },
+        wall.as_secs_f64()
     );
 }
 

@@ -154,10 +154,7 @@ fn add_path(tree: &mut Tree, root: &Path, path: &Path) -> Result<(), Error> {
             rel,
             TreeEntry {
                 kind,
-                blob: Arc::new(Blob {
-                    id: None,
-                    data: data.into(),
-                }),
+                blob: Arc::new(Blob::new(None, data)),
             },
         );
     }
@@ -214,10 +211,7 @@ pub fn tree_from_git(dir: &Path, rev: &str) -> Result<Tree, Error> {
                 path,
                 TreeEntry {
                     kind,
-                    blob: Arc::new(Blob {
-                        id: Some(entry.id().to_string()),
-                        data,
-                    }),
+                    blob: Arc::new(Blob::new(Some(entry.id().to_string()), data)),
                 },
             );
             git2::TreeWalkResult::Ok

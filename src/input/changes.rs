@@ -114,7 +114,7 @@ fn same_content(old: &TreeEntry, new: &TreeEntry) -> bool {
     }
     match (&old.blob.id, &new.blob.id) {
         (Some(a), Some(b)) => a == b,
-        _ => old.kind != EntryKind::Submodule && old.blob.data == new.blob.data,
+        _ => old.kind != EntryKind::Submodule && old.blob.data() == new.blob.data(),
     }
 }
 
@@ -138,18 +138,18 @@ fn find_renames(
     // Exact renames: identical content and kind class (a link only pairs with a link).
     let mut by_content: HashMap<(&[u8], bool), Vec<usize>> = HashMap::new();
     for (i, (_, e)) in deleted.iter().enumerate() {
-        if renamable(e) && !e.blob.data.is_empty() {
+        if renamable(e) && !e.blob.data().is_empty() {
             by_content
-                .entry((&e.blob.data[..], e.kind == EntryKind::Symlink))
+                .entry((e.blob.data(), e.kind == EntryKind::Symlink))
                 .or_default()
                 .push(i);
         }
     }
     for (j, (_, e)) in added.iter().enumerate() {
-        if !renamable(e) || e.blob.data.is_empty() {
+        if !renamable(e) || e.blob.data().is_empty() {
             continue;
         }
-        let key = (&e.blob.data[..], e.kind == EntryKind::Symlink);
+        let key = (e.blob.data(), e.kind == EntryKind::Symlink);
         if let Some(cands) = by_content.get_mut(&key) {
             // Prefer the candidate with the same file name, like git.
             let pick = cands
@@ -178,18 +178,19 @@ fn find_renames(
     }
     let old_sigs: Vec<Signature> = olds
         .iter()
-        .map(|&i| Signature::of(&deleted[i].1.blob.data))
+        .map(|&i| Signature::of(deleted[i].1.blob.data()))
         .collect();
     let new_sigs: Vec<Signature> = news
         .iter()
-        .map(|&j| Signature::of(&added[j].1.blob.data))
+        .map(|&j| Signature::of(added[j].1.blob.data()))
         .collect();
     let mut scored = Vec::new();
     for (a, os) in old_sigs.iter().enumerate() {
         for (b, ns) in new_sigs.iter().enumerate() {
             let s = os.similarity(ns);
             if s >= RENAME_THRESHOLD {
-                scored.push((s, olds[a], news[b]));
+                // 100 is kept for identical content (same lines in another order is not).
+                scored.push((s.min(99), olds[a], news[b]));
             }
         }
     }
@@ -207,7 +208,7 @@ fn find_renames(
 
 fn is_text_file(e: &TreeEntry) -> bool {
     matches!(e.kind, EntryKind::File | EntryKind::Executable)
-        && !e.blob.data.is_empty()
+        && !e.blob.data().is_empty()
         && !e.blob.is_binary()
 }
 

@@ -53,11 +53,8 @@ pub(crate) fn read_entry(path: &Path) -> Result<Option<(EntryKind, Vec<u8>)>, In
 /// bytes are the same, so unchanged files are shared between the sides.
 pub(crate) fn share(data: Vec<u8>, previous: Option<&Arc<Blob>>) -> Arc<Blob> {
     match previous {
-        Some(p) if *p.data == *data => p.clone(),
-        _ => Arc::new(Blob {
-            id: None,
-            data: Arc::from(data),
-        }),
+        Some(p) if *p.data() == *data => p.clone(),
+        _ => Arc::new(Blob::new(None, data)),
     }
 }
 

@@ -14,7 +14,10 @@ pub enum InputError {
     NotARepository { path: String },
 
     #[error("cannot open the git repository at {path}: {message}")]
-    #[diagnostic(code(preflight::input::repository))]
+    #[diagnostic(
+        code(preflight::input::repository),
+        help("check that the directory is a readable git repository; one owned by another user is refused (as git does) until it is listed with `git config --global --add safe.directory DIR`")
+    )]
     Repository { path: String, message: String },
 
     #[error("unknown revision `{rev}`: git cannot resolve it to a commit in {repo}")]

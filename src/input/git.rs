@@ -9,9 +9,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::os::unix::fs::MetadataExt;
+
 use git2::{ErrorCode, Oid, Repository};
 use rayon::prelude::*;
 
+use super::category::{categorize, Category};
 use super::error::InputError;
 use super::tree::{Blob, EntryKind, Tree, TreeEntry};
 use super::Revision;
@@ -61,6 +64,9 @@ impl Repo {
     /// Opens the repository containing `dir`, or the one git would use from the current
     /// directory and environment (GIT_DIR, GIT_CEILING_DIRECTORIES…) when `dir` is `None`.
     pub fn open(dir: Option<&Path>) -> Result<Repo, InputError> {
+        // Re-hashing every object on read (libgit2's default) is a quarter of the time
+        // spent reading a tree; git itself does not do it when reading objects either.
+        git2::opts::strict_hash_verification(false);
         let (result, asked) = match dir {
             Some(d) => (
                 Repository::open_ext(d, git2::RepositoryOpenFlags::empty(), &[] as &[&str]),
@@ -88,7 +94,7 @@ impl Repo {
             .unwrap_or_else(|| repo.path())
             .display()
             .to_string();
-        let shallow = read_shallow(repo.path());
+        let shallow = read_shallow(&common_dir(repo.path()));
         Ok(Repo {
             repo,
             display,
@@ -233,7 +239,12 @@ impl Repo {
             path: shown.clone(),
             message: e.message().to_string(),
         })?;
-        let mut listing = IndexListing::default();
+        let mut listing = IndexListing {
+            written: std::fs::metadata(&path)
+                .ok()
+                .map(|m| (m.mtime(), m.mtime_nsec())),
+            ..IndexListing::default()
+        };
         for entry in index.iter() {
             let p = utf8_path(&entry.path)?;
             let stage = (entry.flags >> 12) & 0x3;
@@ -251,6 +262,14 @@ impl Repo {
             if ext.contains(git2::IndexEntryExtendedFlag::SKIP_WORKTREE) {
                 listing.skip_worktree.insert(p.clone());
             }
+            listing.stats.insert(
+                p.clone(),
+                IndexStat {
+                    mtime: (i64::from(entry.mtime.seconds()), entry.mtime.nanoseconds()),
+                    size: entry.file_size,
+                    ino: entry.ino,
+                },
+            );
             listing.entries.push(Listed {
                 path: p,
                 kind: kind_from_mode(entry.mode),
@@ -260,41 +279,139 @@ impl Repo {
         Ok(listing)
     }
 
-    /// Reads the content of every listed entry, each distinct object once, in parallel,
-    /// and builds one tree per listing. Identical content is one shared blob.
-    pub fn read_trees(&self, listings: &[&[Listed]]) -> Result<Vec<Tree>, InputError> {
-        let mut wanted: Vec<Oid> = listings
+    /// Lists several commits: the first fully, each next one as the previous listing
+    /// plus git's tree diff between them (identical subtrees are skipped without being
+    /// read, so a second revision of a large repository costs almost nothing).
+    pub fn list_commits(
+        &self,
+        commits: &[&git2::Commit<'_>],
+    ) -> Result<Vec<Vec<Listed>>, InputError> {
+        let mut out: Vec<Vec<Listed>> = Vec::with_capacity(commits.len());
+        for (i, c) in commits.iter().enumerate() {
+            let listing = match i
+                .checked_sub(1)
+                .and_then(|p| Some((commits[p], out.get(p)?)))
+            {
+                Some((prev, prev_list)) => self.list_relative(prev, prev_list, c)?,
+                None => self.list_commit(c)?,
+            };
+            out.push(listing);
+        }
+        Ok(out)
+    }
+
+    fn list_relative(
+        &self,
+        prev: &git2::Commit<'_>,
+        prev_list: &[Listed],
+        commit: &git2::Commit<'_>,
+    ) -> Result<Vec<Listed>, InputError> {
+        let what = || {
+            format!(
+                "the difference between {} and {}",
+                short(&prev.id()),
+                short(&commit.id())
+            )
+        };
+        let old = prev.tree().map_err(|e| git_error(what(), e))?;
+        let new = commit.tree().map_err(|e| git_error(what(), e))?;
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .map_err(|e| git_error(what(), e))?;
+        let mut map: std::collections::BTreeMap<&str, (EntryKind, Oid)> = prev_list
             .iter()
-            .flat_map(|l| l.iter())
-            .filter(|e| e.kind != EntryKind::Submodule)
-            .map(|e| e.id)
+            .map(|l| (l.path.as_str(), (l.kind, l.id)))
             .collect();
+        let mut added: Vec<Listed> = Vec::new();
+        for delta in diff.deltas() {
+            if let Some(p) = delta.old_file().path_bytes() {
+                if delta.old_file().id() != Oid::zero() {
+                    map.remove(utf8_path(p)?.as_str());
+                }
+            }
+            let nf = delta.new_file();
+            if let (Some(p), false) = (nf.path_bytes(), nf.id().is_zero()) {
+                added.push(Listed {
+                    path: utf8_path(p)?,
+                    kind: kind_from_mode(u32::from(nf.mode())),
+                    id: nf.id(),
+                });
+            }
+        }
+        let mut listing: Vec<Listed> = map
+            .into_iter()
+            .map(|(path, (kind, id))| Listed {
+                path: path.to_string(),
+                kind,
+                id,
+            })
+            .collect();
+        listing.extend(added);
+        Ok(listing)
+    }
+
+    /// Builds one tree per listing. Small content every later stage needs (hiera data,
+    /// environment and hiera configuration, Puppetfile, symlink targets) is read now, each
+    /// distinct object once, in parallel; everything else, manifests included, is read on
+    /// first use (from any thread) or by [`Tree::prefetch`]. Every deferred object is
+    /// checked to exist now, so a damaged or partial clone fails here with a clear error.
+    /// Identical content is one shared blob.
+    pub fn read_trees(&self, listings: &[&[Listed]]) -> Result<Vec<Tree>, InputError> {
+        let eager = |e: &Listed| {
+            e.kind == EntryKind::Symlink
+                || matches!(
+                    categorize(&e.path),
+                    Some(
+                        Category::HieraData
+                            | Category::HieraConfig
+                            | Category::EnvironmentConf
+                            | Category::Puppetfile
+                    )
+                )
+        };
+        let mut wanted: Vec<Oid> = Vec::new();
+        let mut deferred: Vec<(Oid, &str)> = Vec::new();
+        for e in listings.iter().flat_map(|l| l.iter()) {
+            if e.kind == EntryKind::Submodule {
+                continue;
+            }
+            if eager(e) {
+                wanted.push(e.id);
+            } else {
+                deferred.push((e.id, &e.path));
+            }
+        }
         wanted.sort_unstable();
         wanted.dedup();
-        let blobs = self.read_blobs(&wanted)?;
-        let mut gitlinks: HashMap<Oid, Arc<Blob>> = HashMap::new();
+        deferred.sort_unstable_by_key(|d| d.0);
+        deferred.dedup_by_key(|d| d.0);
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| git_error("the object database", e))?;
+        if let Some((id, path)) = deferred.iter().find(|(id, _)| !odb.exists(*id)) {
+            return Err(InputError::Git {
+                what: format!("{path} (object {id})"),
+                message: "the object is missing from the object database".into(),
+            });
+        }
+        let mut blobs = self.read_blobs(&wanted)?;
+        let gitdir = Arc::new(self.repo.path().to_path_buf());
         let mut trees = Vec::with_capacity(listings.len());
         for listing in listings {
             let mut tree = Tree::default();
             for e in listing.iter() {
-                let blob = if e.kind == EntryKind::Submodule {
-                    gitlinks
-                        .entry(e.id)
-                        .or_insert_with(|| {
-                            Arc::new(Blob {
-                                id: Some(e.id.to_string()),
-                                data: Arc::from(&[][..]),
-                            })
-                        })
-                        .clone()
-                } else {
-                    // Every non-submodule id was read above; a miss would be a bug, but
-                    // it is reported rather than trusted.
-                    blobs.get(&e.id).cloned().ok_or_else(|| InputError::Git {
-                        what: format!("{} ({})", e.path, e.id),
-                        message: "object was not read".into(),
-                    })?
-                };
+                let blob = blobs
+                    .entry(e.id)
+                    .or_insert_with(|| {
+                        if e.kind == EntryKind::Submodule {
+                            Arc::new(Blob::new(Some(e.id.to_string()), Vec::new()))
+                        } else {
+                            Arc::new(Blob::lazy(gitdir.clone(), e.id))
+                        }
+                    })
+                    .clone();
                 tree.files
                     .insert(e.path.clone(), TreeEntry { kind: e.kind, blob });
             }
@@ -347,6 +464,33 @@ pub(crate) struct IndexListing {
     pub entries: Vec<Listed>,
     pub intent_to_add: Vec<String>,
     pub skip_worktree: HashSet<String>,
+    /// What git recorded about each file on disk when it was last staged.
+    pub stats: HashMap<String, IndexStat>,
+    /// When the index file was written (seconds, nanoseconds).
+    pub written: Option<(i64, i64)>,
+}
+
+/// The stat data git keeps per index entry (truncated to 32 bits, as git stores it).
+pub(crate) struct IndexStat {
+    pub mtime: (i64, u32),
+    pub size: u32,
+    pub ino: u32,
+}
+
+impl IndexListing {
+    /// Whether `meta` shows the file unchanged since it was staged, judged like git:
+    /// same mtime, size and inode, and modified before the index was written (a file
+    /// changed in the same instant as the index is "racily clean" and must be read).
+    pub fn unchanged_on_disk(&self, path: &str, meta: &std::fs::Metadata) -> bool {
+        let (Some(st), Some(written)) = (self.stats.get(path), self.written) else {
+            return false;
+        };
+        let mtime = (meta.mtime(), meta.mtime_nsec());
+        st.mtime == (mtime.0, mtime.1 as u32)
+            && st.size == meta.len() as u32
+            && st.ino == meta.ino() as u32
+            && mtime < written
+    }
 }
 
 fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
@@ -358,15 +502,18 @@ fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Bl
         let obj = odb
             .read(id)
             .map_err(|e| git_error(format!("object {id}"), e))?;
-        out.insert(
-            id,
-            Arc::new(Blob {
-                id: Some(id.to_string()),
-                data: Arc::from(obj.data()),
-            }),
-        );
+        out.insert(id, Arc::new(Blob::new(Some(id.to_string()), obj.data())));
     }
     Ok(out)
+}
+
+/// The git directory shared by all work trees: a linked work tree's git directory names
+/// it in its `commondir` file.
+fn common_dir(gitdir: &Path) -> PathBuf {
+    match std::fs::read_to_string(gitdir.join("commondir")) {
+        Ok(rel) => gitdir.join(rel.trim()),
+        Err(_) => gitdir.to_path_buf(),
+    }
 }
 
 /// The commits a shallow clone has without their parents (`.git/shallow`).

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use git2::Oid;
@@ -92,11 +93,10 @@ fn load_revisions(
             parent
         }
     };
-    let head_list = repo.list_commit(&head_commit)?;
     let (before, after) = match &base_commit {
         Some(b) => {
-            let base_list = repo.list_commit(b)?;
-            let mut trees = repo.read_trees(&[&base_list, &head_list])?;
+            let lists = repo.list_commits(&[b, &head_commit])?;
+            let mut trees = repo.read_trees(&[&lists[0], &lists[1]])?;
             let after = trees.pop().unwrap_or_default();
             let before = trees.pop().unwrap_or_default();
             (
@@ -105,6 +105,7 @@ fn load_revisions(
             )
         }
         None => {
+            let head_list = repo.list_commit(&head_commit)?;
             let mut trees = repo.read_trees(&[&head_list])?;
             let after = trees.pop().unwrap_or_default();
             (empty_revision(), Repo::revision(&head_commit, after))
@@ -205,7 +206,24 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             }
             continue;
         }
-        let Some((mut kind, data)) = read_entry(&workdir.join(path))? else {
+        let on_disk = workdir.join(path);
+        if let (Some(e), Ok(meta)) = (in_index, std::fs::symlink_metadata(&on_disk)) {
+            let same_type = match e.kind {
+                EntryKind::Symlink => meta.file_type().is_symlink() || !symlinks,
+                EntryKind::Executable => {
+                    meta.is_file() && (!filemode || meta.permissions().mode() & 0o111 != 0)
+                }
+                EntryKind::File => {
+                    meta.is_file() && (!filemode || meta.permissions().mode() & 0o111 == 0)
+                }
+                EntryKind::Submodule => false,
+            };
+            if same_type && index.unchanged_on_disk(path, &meta) {
+                after.files.insert(path.to_string(), e.clone());
+                continue;
+            }
+        }
+        let Some((mut kind, data)) = read_entry(&on_disk)? else {
             continue; // deleted on disk
         };
         if let Some(e) = in_index {
@@ -219,7 +237,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             }
         }
         let blob = match in_index {
-            Some(e) if *e.blob.data == *data => e.blob.clone(),
+            Some(e) if *e.blob.data() == *data => e.blob.clone(),
             _ => share(data, before.tree.get(path).map(|e| &e.blob)),
         };
         after
@@ -310,7 +328,14 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         })?;
         (source.to_string(), data)
     };
-    let set = patch::parse(&data, &name)?;
+    // Gerrit's REST endpoint `/revisions/…/patch` serves the format-patch text base64-encoded.
+    let (set, decoded) = match patch::parse(&data, &name) {
+        Err(InputError::EmptyPatch { .. }) => match patch::decode_base64(&data) {
+            Some(text) => (patch::parse(&text, &name)?, true),
+            None => return Err(InputError::EmptyPatch { patch: name }),
+        },
+        other => (other?, false),
+    };
     let (base_list, mut before) = base_listing(repo, base)?;
     let mut trees = repo.read_trees(&[&base_list])?;
     before.tree = trees.pop().unwrap_or_default();
@@ -324,6 +349,11 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         0 => {}
         1 => notes.push(format!("applied 1 patch: {}", set.subjects[0])),
         n => notes.push(format!("applied {n} patches: {}", set.subjects.join(" | "))),
+    }
+    if decoded {
+        notes.push(format!(
+            "{name} was base64-encoded (as Gerrit's REST /patch serves it): decoded"
+        ));
     }
     notes.extend(applied.notes);
     let after = Revision {
@@ -399,15 +429,16 @@ fn load_each(repo: &Repo, range: &str) -> Result<Vec<Change>, InputError> {
         commits.push((c, parent));
     }
     let mut slot: HashMap<Oid, usize> = HashMap::new();
-    let mut listings: Vec<Vec<Listed>> = Vec::new();
+    let mut order: Vec<&git2::Commit<'_>> = Vec::new();
     for (c, p) in &commits {
-        for commit in std::iter::once(c).chain(p.as_ref()) {
+        for commit in p.iter().chain(std::iter::once(c)) {
             if let std::collections::hash_map::Entry::Vacant(v) = slot.entry(commit.id()) {
-                v.insert(listings.len());
-                listings.push(repo.list_commit(commit)?);
+                v.insert(order.len());
+                order.push(commit);
             }
         }
     }
+    let listings = repo.list_commits(&order)?;
     let refs: Vec<&[Listed]> = listings.iter().map(Vec::as_slice).collect();
     let trees = repo.read_trees(&refs)?;
     let total = commits.len();

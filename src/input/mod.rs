@@ -3,6 +3,17 @@
 //! It turns "what the user asked to check" (two revisions, the index, a patch, the work
 //! tree, two directories) into a [`Change`]: the whole tree of both sides plus the list of
 //! files that differ. It never writes to the repository.
+//!
+//! - `args`: [`InputArgs`], the `check` flags, and the [`Mode`] they select.
+//! - `load`: [`load`], one loader per mode.
+//! - `git`: opening the repository (honouring `GIT_DIR`, `GIT_INDEX_FILE`), resolving
+//!   revisions (shallow clones said), listing commits and the index, reading blobs.
+//! - `disk`: the work tree and plain directories (symlinks not followed).
+//! - `patch`: the unified-diff parser and the in-memory applier for `--patch`.
+//! - `changes`: [`diff_trees`], the one file-level diff with rename detection, for every mode.
+//! - `category`: which paths Puppet reads ([`categorize`]).
+//! - `tree`: [`Tree`] and [`Blob`]; content not needed up front is read on first use.
+//! - `error`: [`InputError`], every way reading a change can fail (exit status 2).
 
 mod args;
 mod category;

@@ -23,8 +23,8 @@ fn key_of(blob: &Blob) -> Key {
         Some(id) => Key::Oid(id.clone()),
         None => {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            blob.data.hash(&mut h);
-            Key::Content(h.finish(), blob.data.len())
+            blob.data().hash(&mut h);
+            Key::Content(h.finish(), blob.data().len())
         }
     }
 }

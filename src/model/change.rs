@@ -106,6 +106,13 @@ impl ModelChange {
                 }
             }
         }
+        // Resource -> repository files it reads (templates, module files, sources).
+        let mut uses_of: HashMap<ResId, Vec<&str>> = HashMap::new();
+        for u in &after.index.file_uses {
+            if let Some(p) = &u.file_ref.resolved {
+                uses_of.entry(u.res).or_default().push(p.as_str());
+            }
+        }
         let mut out = ModelChange::default();
         let mut seen_b: HashSet<ResId> = HashSet::new();
         for (k, ids) in &groups_a {
@@ -138,13 +145,12 @@ impl ModelChange {
                         });
                     }
                 }
-                let mut files: Vec<String> = after
-                    .index
-                    .file_uses
-                    .iter()
-                    .filter(|u| u.res == a)
-                    .filter_map(|u| u.file_ref.resolved.clone())
-                    .filter(|p| changed_paths.contains(p.as_str()))
+                let mut files: Vec<String> = uses_of
+                    .get(&a)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| changed_paths.contains(*p))
+                    .map(|p| p.to_string())
                     .collect();
                 files.dedup();
                 if !diffs.is_empty() || !files.is_empty() {
@@ -245,7 +251,7 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
             }
             let e = &after.edges[ei];
             let via = if e.from == x {
-                e.via.clone()
+                e.via.to_string()
             } else {
                 format!("{} (on {})", e.via, after.get(e.from).display_ref())
             };
@@ -254,6 +260,13 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
                 text: via,
                 res: None,
             });
+            if e.to != t {
+                // The edge lands on a class or define instance that contains the target.
+                c.push(ReasonStep {
+                    text: after.get(e.to).display_ref(),
+                    res: Some(e.to),
+                });
+            }
             c.push(ReasonStep {
                 text: tr.display_ref(),
                 res: Some(t),

@@ -93,6 +93,7 @@ const BUILTIN_TYPES: [&str; 30] = [
 ];
 
 pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
+    let t0 = std::time::Instant::now();
     let modulepath = read_modulepath(tree, opts);
     let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
 
@@ -104,6 +105,7 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
         .collect();
     let blobs: Vec<&Arc<crate::input::Blob>> = manifests.iter().map(|(_, b)| *b).collect();
     let parsed = cache.parse_all(&blobs);
+    let t_parse = t0.elapsed();
     let files: Vec<ParsedFile> = manifests
         .iter()
         .zip(parsed)
@@ -126,7 +128,14 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
         ev.collect_defs(&f.path, &f.parsed.program.statements, "");
     }
     ev.run(&files);
-    ev.finish()
+    let t_eval = t0.elapsed();
+    let mut m = ev.finish();
+    m.stats.timings = vec![
+        ("parse", t_parse),
+        ("evaluate", t_eval - t_parse),
+        ("relations+index", t0.elapsed() - t_eval),
+    ];
+    m
 }
 
 struct ParsedFile<'a> {
@@ -252,7 +261,9 @@ struct PendingRel {
     refresh: bool,
     file: Arc<str>,
     span: Span,
-    via: String,
+    via: &'static str,
+    /// Guard of the code that states the relationship.
+    guard: Vec<GuardStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -307,6 +318,8 @@ struct Ev<'a> {
     collectors: Vec<Collector>,
     overrides: Vec<PendingOverride>,
     realize: Vec<(String, String, Arc<str>, Span)>,
+    template_specs: std::cell::OnceCell<Vec<(String, String)>>,
+    file_specs: std::cell::OnceCell<Vec<(String, String)>>,
 }
 
 impl<'a> Ev<'a> {
@@ -336,6 +349,8 @@ impl<'a> Ev<'a> {
             collectors: Vec::new(),
             overrides: Vec::new(),
             realize: Vec::new(),
+            template_specs: std::cell::OnceCell::new(),
+            file_specs: std::cell::OnceCell::new(),
         }
     }
 
@@ -499,7 +514,10 @@ impl<'a> Ev<'a> {
         match vars.get_mut(name) {
             // Puppet variables are immutable: a second assignment in the same scope can only
             // come from another branch of an unknown condition.
-            Some(old) if *old != v => *old = Value::one_of(vec![old.clone(), v]),
+            Some(old) if *old != v => {
+                let prev = std::mem::replace(old, Value::Undef);
+                *old = Value::one_of(vec![prev, v]);
+            }
             Some(_) => {}
             None => {
                 vars.insert(name.to_string(), v);
@@ -598,27 +616,53 @@ impl<'a> Ev<'a> {
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Interpolated(parts) => {
-                let mut out = Vec::new();
+                // Alternatives multiply (a selector inside a string gives one string per
+                // branch), up to a small bound; beyond it the part is unknown.
+                let mut acc: Vec<Vec<SymPart>> = vec![Vec::new()];
                 for p in parts {
-                    match p {
-                        StrPart::Text(t, _) => out.push(SymPart::Lit(t.clone())),
+                    let alts: Vec<Vec<SymPart>> = match p {
+                        StrPart::Text(t, _) => vec![vec![SymPart::Lit(t.clone())]],
                         StrPart::Expr(x) => {
                             let v = self.eval(x, env);
-                            match v {
-                                Value::Symbolic(s) => out.extend(s.parts),
+                            let shown = || {
+                                src(self.text(&env.file), x.span)
+                                    .trim_start_matches('$')
+                                    .to_string()
+                            };
+                            let one = |v: &Value| match v {
+                                Value::Symbolic(s) => s.parts.clone(),
                                 v => match v.to_text() {
-                                    Some(t) => out.push(SymPart::Lit(t)),
-                                    None => out.push(SymPart::Unknown(
-                                        src(self.text(&env.file), x.span)
-                                            .trim_start_matches('$')
-                                            .to_string(),
-                                    )),
+                                    Some(t) => vec![SymPart::Lit(t)],
+                                    None => vec![SymPart::Unknown(shown())],
                                 },
+                            };
+                            match &v {
+                                Value::OneOf(vs) if acc.len() * vs.len() <= 16 => {
+                                    vs.iter().map(one).collect()
+                                }
+                                Value::OneOf(_) => vec![vec![SymPart::Unknown(shown())]],
+                                v => vec![one(v)],
                             }
                         }
+                    };
+                    if alts.len() == 1 {
+                        for a in &mut acc {
+                            a.extend(alts[0].iter().cloned());
+                        }
+                    } else {
+                        acc = acc
+                            .iter()
+                            .flat_map(|a| {
+                                alts.iter().map(move |b| {
+                                    let mut c = a.clone();
+                                    c.extend(b.iter().cloned());
+                                    c
+                                })
+                            })
+                            .collect();
                     }
                 }
-                Value::from_parts(out)
+                Value::one_of(acc.into_iter().map(Value::from_parts).collect())
             }
             ExprKind::Heredoc { text, .. } => self.eval(text, env),
             ExprKind::Regex(r) => Value::Regex(r.clone()),
@@ -1460,6 +1504,35 @@ impl<'a> Ev<'a> {
 
     /// Resolve `template('m/t')`, `epp('m/t')`, `file('m/f')`: a known spec through the
     /// modulepath; a partly symbolic one by matching the repository's files (unique match).
+    /// `m/t` spec forms of every module template (or file) with its repository path,
+    /// computed once per model.
+    fn module_file_specs(&self, dir: &str) -> &[(String, String)] {
+        let cell = if dir == "files" {
+            &self.file_specs
+        } else {
+            &self.template_specs
+        };
+        cell.get_or_init(|| {
+            let mut out = Vec::new();
+            for mp in &self.model.modulepath {
+                let prefix = format!("{mp}/");
+                for p in self.tree.paths() {
+                    let Some(rest) = p.strip_prefix(&prefix) else {
+                        continue;
+                    };
+                    let Some((m, tail)) = rest.split_once('/') else {
+                        continue;
+                    };
+                    let Some(t) = tail.strip_prefix(dir).and_then(|t| t.strip_prefix('/')) else {
+                        continue;
+                    };
+                    out.push((format!("{m}/{t}"), p.to_string()));
+                }
+            }
+            out
+        })
+    }
+
     pub(super) fn resolve_file_ref(&self, func: &str, spec: &Value) -> FileRef {
         let dir = if func == "file" { "files" } else { "templates" };
         let (resolved, inferred) = match spec {
@@ -1468,32 +1541,14 @@ impl<'a> Ev<'a> {
                 false,
             ),
             Value::Symbolic(sym) => {
-                let mut found: Option<String> = None;
-                let mut count = 0;
-                for mp in &self.model.modulepath {
-                    let prefix = format!("{mp}/");
-                    for p in self.tree.paths() {
-                        let Some(rest) = p.strip_prefix(&prefix) else {
-                            continue;
-                        };
-                        let Some((m, tail)) = rest.split_once('/') else {
-                            continue;
-                        };
-                        let Some(t) = tail.strip_prefix(dir).and_then(|t| t.strip_prefix('/'))
-                        else {
-                            continue;
-                        };
-                        let spec_form = format!("{m}/{t}");
-                        if sym.could_be(&spec_form) {
-                            count += 1;
-                            found = Some(p.to_string());
-                        }
-                    }
-                }
-                if count == 1 {
-                    (found, true)
-                } else {
-                    (None, false)
+                let cands = self.module_file_specs(dir);
+                let prefix = sym.known_prefix();
+                let mut hits = cands
+                    .iter()
+                    .filter(|(spec, _)| spec.starts_with(prefix) && sym.could_be(spec));
+                match (hits.next(), hits.next()) {
+                    (Some((_, path)), None) => (Some(path.clone()), true),
+                    _ => (None, false),
                 }
             }
             _ => (None, false),
@@ -1524,6 +1579,7 @@ impl<'a> Ev<'a> {
                     title: name.clone(),
                     file: env.file.clone(),
                     span,
+                    guard: env.guard.clone(),
                 });
             }
             return None;
@@ -1621,7 +1677,14 @@ impl<'a> Ev<'a> {
             } else if let Some((v, _)) = self.model.hiera.lookup(&format!("{name}::{}", p.name)) {
                 v.clone()
             } else if let Some(d) = &p.default {
-                self.eval(d, &cenv)
+                match self.eval(d, &cenv) {
+                    // A boolean flag left at its default may be set by hiera outside the
+                    // repository: keep both values so both branches stay visible.
+                    Value::Bool(b) if self.opts.open_flags => {
+                        Value::OneOf(vec![Value::Bool(b), Value::Bool(!b)])
+                    }
+                    v => v,
+                }
             } else {
                 Value::unknown(format!("{name}::{}", p.name))
             };
@@ -1655,7 +1718,8 @@ impl<'a> Ev<'a> {
                         refresh: false,
                         file: env.file.clone(),
                         span,
-                        via: "require()".into(),
+                        via: "require()",
+                        guard: env.guard.clone(),
                     });
                 }
             }
@@ -1855,8 +1919,12 @@ impl<'a> Ev<'a> {
             module: env.module.clone(),
         });
         self.frames[env.frame].created.push(id);
-        let attrs = self.model.resources[id].attrs.clone();
-        self.relations_from_attrs(id, &attrs, env);
+        let rels = rels_from_attrs(
+            id,
+            &self.model.resources[id].attrs,
+            &self.model.resources[id].guard,
+        );
+        self.rels.extend(rels);
         Some(id)
     }
 
@@ -2009,34 +2077,8 @@ impl<'a> Ev<'a> {
     }
 
     fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr], env: &Env) {
-        for a in attrs {
-            if !METAPARAMS.contains(&a.name.as_str()) {
-                continue;
-            }
-            let mut refs = Vec::new();
-            collect_refs(&a.value, &mut refs);
-            let targets: Vec<Endpoint> = refs
-                .into_iter()
-                .map(|(ty, title)| Endpoint::Ref { ty, title })
-                .collect();
-            if targets.is_empty() {
-                continue;
-            }
-            let me = vec![Endpoint::Res(id)];
-            let (from, to) = match a.name.as_str() {
-                "before" | "notify" => (me, targets),
-                _ => (targets, me),
-            };
-            self.rels.push(PendingRel {
-                from,
-                to,
-                refresh: matches!(a.name.as_str(), "notify" | "subscribe"),
-                file: a.file.clone(),
-                span: a.value_span,
-                via: a.name.clone(),
-            });
-        }
-        let _ = env;
+        let rels = rels_from_attrs(id, attrs, &env.guard);
+        self.rels.extend(rels);
     }
 
     /// Apply the defaults visible from `frame` to the resources created directly in it.
@@ -2080,7 +2122,8 @@ impl<'a> Ev<'a> {
                     refresh: op.refreshes(),
                     file: env.file.clone(),
                     span: e.span,
-                    via: op.as_str().to_string(),
+                    via: op.as_str(),
+                    guard: env.guard.clone(),
                 });
                 r
             }
@@ -2181,15 +2224,29 @@ impl<'a> Ev<'a> {
         // Collectors: realise virtual resources and apply override blocks.
         let collectors = std::mem::take(&mut self.collectors);
         let mut coll_matches: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
+        let mut by_type: HashMap<&str, Vec<ResId>> = HashMap::new();
+        if !collectors.is_empty() {
+            for (id, r) in self.model.resources.iter().enumerate() {
+                by_type.entry(r.ty.as_str()).or_default().push(id);
+            }
+        }
+        let mut matched: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
         for c in &collectors {
-            let matches: Vec<ResId> = (0..self.model.resources.len())
-                .filter(|&id| {
-                    let r = &self.model.resources[id];
-                    r.ty == c.ty
-                        && (c.exported || r.form != ResourceForm::Exported)
-                        && query_matches(&c.query, r)
-                })
-                .collect();
+            let cands = by_type.get(c.ty.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            matched.push(
+                cands
+                    .iter()
+                    .copied()
+                    .filter(|&id| {
+                        let r = &self.model.resources[id];
+                        (c.exported || r.form != ResourceForm::Exported)
+                            && query_matches(&c.query, r)
+                    })
+                    .collect(),
+            );
+        }
+        drop(by_type);
+        for (c, matches) in collectors.iter().zip(matched) {
             for &id in &matches {
                 let r = &mut self.model.resources[id];
                 if r.form == ResourceForm::Virtual
@@ -2209,6 +2266,7 @@ impl<'a> Ev<'a> {
                     title,
                     file,
                     span,
+                    guard: Vec::new(),
                 });
             }
             for id in ids {
@@ -2224,6 +2282,7 @@ impl<'a> Ev<'a> {
                         title: title.clone(),
                         file: o.file.clone(),
                         span: o.span,
+                        guard: Vec::new(),
                     });
                 }
                 for id in ids {
@@ -2251,12 +2310,19 @@ impl<'a> Ev<'a> {
                             refresh: rel.refresh,
                             file: rel.file.clone(),
                             span: rel.span,
-                            via: rel.via.clone(),
+                            via: rel.via,
+                            guard: rel.guard.clone(),
                         });
                     }
                 }
             }
         }
+        // The evaluator's scopes hold many values; free them off the critical path.
+        let scratch = (
+            std::mem::take(&mut self.vars),
+            std::mem::take(&mut self.frames),
+        );
+        std::thread::spawn(move || drop(scratch));
         let mut m = self.model;
         m.by_key = std::mem::take(&mut self.keys);
         m.children = vec![Vec::new(); m.resources.len()];
@@ -2312,6 +2378,7 @@ impl<'a> Ev<'a> {
                             title: title.clone(),
                             file: rel.file.clone(),
                             span: rel.span,
+                            guard: rel.guard.clone(),
                         });
                     }
                     out.extend(ids);
@@ -2386,6 +2453,8 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
         Value::Ref { ty, title } => {
             if let Value::Str(t) = &**title {
                 out.push((ty.clone(), t.clone()));
+            } else if let Some(k) = symbolic_key(title) {
+                out.push((ty.clone(), k));
             } else if let Value::Array(ts) = &**title {
                 for t in ts {
                     if let Value::Str(t) = t {
@@ -2400,9 +2469,58 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Relationships declared by metaparameters (`require`, `before`, `notify`, `subscribe`).
+fn rels_from_attrs(id: ResId, attrs: &[Attr], guard: &[GuardStep]) -> Vec<PendingRel> {
+    let mut out = Vec::new();
+    for a in attrs {
+        if !METAPARAMS.contains(&a.name.as_str()) {
+            continue;
+        }
+        let mut refs = Vec::new();
+        collect_refs(&a.value, &mut refs);
+        let targets: Vec<Endpoint> = refs
+            .into_iter()
+            .map(|(ty, title)| Endpoint::Ref { ty, title })
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let me = vec![Endpoint::Res(id)];
+        let (from, to) = match a.name.as_str() {
+            "before" | "notify" => (me, targets),
+            _ => (targets, me),
+        };
+        out.push(PendingRel {
+            from,
+            to,
+            refresh: matches!(a.name.as_str(), "notify" | "subscribe"),
+            file: a.file.clone(),
+            span: a.value_span,
+            via: match a.name.as_str() {
+                "before" => "before",
+                "notify" => "notify",
+                "subscribe" => "subscribe",
+                _ => "require",
+            },
+            guard: guard.to_vec(),
+        });
+    }
+    out
+}
+
 fn endpoints_value(eps: &[Endpoint]) -> Value {
     let _ = eps;
     Value::unknown("resource expression")
+}
+
+/// The key of a title that is not known statically (alternatives, or partly symbolic):
+/// its display form, so that `File[$path]` finds the `file { $path: }` declared with the
+/// same value.
+fn symbolic_key(title: &Value) -> Option<String> {
+    match title {
+        Value::OneOf(_) | Value::Symbolic(_) => Some(title.to_string()),
+        _ => None,
+    }
 }
 
 /// Keys a resource can be referenced by: its title and its namevar.
@@ -2410,6 +2528,8 @@ fn resource_keys(r: &Resource) -> Vec<String> {
     let mut keys = Vec::with_capacity(2);
     if let Some(t) = r.title.as_str() {
         keys.push(normalize_key(&r.ty, t));
+    } else if let Some(k) = symbolic_key(&r.title) {
+        keys.push(normalize_key(&r.ty, &k));
     }
     if let Some(n) = r.name_value().as_str() {
         let k = normalize_key(&r.ty, n);
@@ -2426,41 +2546,70 @@ fn query_matches(q: &Query, r: &Resource) -> bool {
         Query::Unknown => false,
         Query::And(a, b) => query_matches(a, r) && query_matches(b, r),
         Query::Or(a, b) => query_matches(a, r) || query_matches(b, r),
-        Query::Eq(attr, v) => attr_values(r, attr)
-            .iter()
-            .any(|x| x.known_eq(v) == Some(true)),
+        Query::Eq(attr, Value::Str(want)) if attr == "tag" => has_tag(r, want),
+        Query::Ne(attr, Value::Str(want)) if attr == "tag" => !has_tag(r, want),
+        Query::Eq(attr, v) => {
+            let mut any = false;
+            for_attr_values(r, attr, &mut |x| any |= x.known_eq(v) == Some(true));
+            any
+        }
         Query::Ne(attr, v) => {
-            let vals = attr_values(r, attr);
-            vals.iter().all(|x| x.known_eq(v) == Some(false))
+            let mut all = true;
+            for_attr_values(r, attr, &mut |x| all &= x.known_eq(v) == Some(false));
+            all
         }
     }
 }
 
-fn attr_values(r: &Resource, attr: &str) -> Vec<Value> {
-    let mut out = Vec::new();
+/// Tags are case-insensitive: the type, the class (and its segments), `tag` values.
+fn has_tag(r: &Resource, want: &str) -> bool {
+    let eq = |s: &str| s.eq_ignore_ascii_case(want);
+    if eq(&r.ty) {
+        return true;
+    }
+    if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+        if eq(c) || c.split("::").any(eq) {
+            return true;
+        }
+    }
+    let mut found = false;
+    if let Some(t) = r.get("tag") {
+        let mut leaves = Vec::new();
+        t.flatten_into(&mut leaves);
+        found = leaves.iter().any(|l| l.as_str().is_some_and(eq));
+    }
+    found
+}
+
+/// Call `f` on each value a collector query sees for `attr` (arrays flattened; `tag`
+/// includes the automatic tags: type, class name and its segments).
+fn for_attr_values(r: &Resource, attr: &str, f: &mut dyn FnMut(&Value)) {
+    fn leaves(v: &Value, f: &mut dyn FnMut(&Value)) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| leaves(x, f)),
+            v => f(v),
+        }
+    }
     match attr {
-        "title" => out.push(r.title.clone()),
+        "title" => f(&r.title),
         "tag" => {
-            out.push(Value::Str(r.ty.clone()));
+            f(&Value::Str(r.ty.clone()));
             if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
-                out.push(Value::Str(c.clone()));
+                f(&Value::Str(c.clone()));
                 for seg in c.split("::") {
-                    out.push(Value::Str(seg.to_string()));
+                    f(&Value::Str(seg.to_string()));
                 }
             }
             if let Some(t) = r.get("tag") {
-                t.flatten_into(&mut out);
+                leaves(t, f);
             }
         }
-        _ => {
-            if let Some(v) = r.get(attr) {
-                v.flatten_into(&mut out);
-            } else if attr == "name" {
-                out.push(r.title.clone());
-            }
-        }
+        _ => match r.get(attr) {
+            Some(v) => leaves(v, f),
+            None if attr == "name" => f(&r.title),
+            None => {}
+        },
     }
-    out
 }
 
 fn apply_overrides(r: &mut Resource, attrs: &[(Attr, bool)]) {

@@ -10,13 +10,12 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
     let known = args.iter().all(Value::is_known);
     let v = match name {
         "merge" => {
-            if !known {
-                return Some(unknown());
-            }
+            // Only the hashes' structure must be known: a value that is symbolic (a fact)
+            // stays symbolic under its key.
             let mut out: Vec<(Value, Value)> = Vec::new();
             for a in args {
                 match a {
-                    Value::Hash(h) => {
+                    Value::Hash(h) if h.iter().all(|(k, _)| k.is_known()) => {
                         for (k, v) in h {
                             match out.iter_mut().find(|(k2, _)| k2 == k) {
                                 Some(slot) => slot.1 = v.clone(),

@@ -313,6 +313,14 @@ fn service_info(
         .iter()
         .flat_map(|p| ix.managing(p).iter().copied())
         .collect();
+    // A unit whose path is one of several alternatives (`case $initsystem`) counts when
+    // one alternative is this unit's path.
+    unit_res.extend(ix.symbolic_paths.iter().copied().filter(|&f| {
+        m.resources[f].name_value().alternatives().iter().any(|a| {
+            a.as_str()
+                .is_some_and(|p| mains.iter().any(|u| *u == normalize_path(p)))
+        })
+    }));
     unit_res.extend(
         ix.paths
             .range(dropin_prefix.clone()..)

@@ -63,6 +63,11 @@ pub struct ModelOptions {
     pub max_define_depth: usize,
     /// Puppet major version of the fleet (decides the default of `backup`).
     pub puppet_major: u32,
+    /// A boolean class parameter that nothing in the repository sets (no declaration
+    /// parameter, no hiera key) keeps its default *and* the opposite value: hiera outside
+    /// the repository (per role, per host, per project) may flip it, so both branches of a
+    /// condition on it are evaluated, as exclusive branches. Off: the default is final.
+    pub open_flags: bool,
 }
 
 impl Default for ModelOptions {
@@ -73,6 +78,7 @@ impl Default for ModelOptions {
             service_binary_hints: BTreeMap::new(),
             max_define_depth: 16,
             puppet_major: 7,
+            open_flags: true,
         }
     }
 }
@@ -239,7 +245,10 @@ pub struct Edge {
     pub file: Arc<str>,
     pub span: Span,
     /// `require`, `before`, `notify`, `subscribe`, `->`, `~>`, `<-`, `<~`, `require()`.
-    pub via: String,
+    pub via: &'static str,
+    /// Branch guard of the code stating the relationship (a resource's metaparameter: the
+    /// resource's guard; a chain: the guard of the statement).
+    pub guard: Vec<GuardStep>,
 }
 
 /// A class or define defined in the repository.
@@ -256,6 +265,8 @@ pub struct UnresolvedRef {
     pub title: String,
     pub file: Arc<str>,
     pub span: Span,
+    /// Branch guard of the referencing code (empty when not known: `realize`, overrides).
+    pub guard: Vec<GuardStep>,
 }
 
 /// Something the evaluator could not do (depth bound, cycle, …), for `--verbose` output.
@@ -274,6 +285,8 @@ pub struct Stats {
     pub resources: usize,
     pub symbolic_values: usize,
     pub edges: usize,
+    /// Wall time of each phase of [`Model::build`].
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// One revision of the repository, evaluated.

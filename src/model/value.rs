@@ -108,6 +108,11 @@ impl FileRef {
     }
 }
 
+/// At most this many alternatives in a [`Value::OneOf`]; more become unknown.
+pub const MAX_ALTERNATIVES: usize = 16;
+/// At most this many value nodes across the alternatives of a [`Value::OneOf`].
+pub const MAX_WEIGHT: usize = 512;
+
 /// An evaluated Puppet value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -354,8 +359,27 @@ impl Value {
         }
         if out.len() == 1 {
             out.pop().unwrap_or(Value::Undef)
+        } else if out.len() > MAX_ALTERNATIVES
+            || out.iter().map(Value::weight).sum::<usize>() > MAX_WEIGHT
+        {
+            // Too many possibilities to be useful: say so instead of growing without bound.
+            Value::unknown(format!("one of {} values", out.len()))
         } else {
             Value::OneOf(out)
+        }
+    }
+
+    /// Number of nodes in the value (saturating), to bound the size of alternatives.
+    pub fn weight(&self) -> usize {
+        match self {
+            Value::Array(a) | Value::OneOf(a) => {
+                a.iter().fold(1usize, |n, v| n.saturating_add(v.weight()))
+            }
+            Value::Hash(h) => h.iter().fold(1usize, |n, (k, v)| {
+                n.saturating_add(k.weight()).saturating_add(v.weight())
+            }),
+            Value::Ref { title, .. } => 1 + title.weight(),
+            _ => 1,
         }
     }
 
@@ -430,7 +454,13 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => write!(f, "'{s}'"),
+            Value::Str(s) => write!(
+                f,
+                "'{}'",
+                s.replace('\\', "\\\\")
+                    .replace('\n', "\\n")
+                    .replace('\'', "\\'")
+            ),
             Value::Array(a) => {
                 f.write_str("[")?;
                 for (i, v) in a.iter().enumerate() {

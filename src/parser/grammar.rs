@@ -114,6 +114,8 @@ fn starts_expression(t: T) -> bool {
             | T::Node
             | T::Function
             | T::Type
+            | T::Plan
+            | T::Apply
     )
 }
 
@@ -217,14 +219,31 @@ impl<'t> Parser<'t> {
             format!("syntax error at {found}: expected {list}")
         };
         let unclosed = t.kind == T::Eof || opened.is_some();
-        let opened = if unclosed {
-            opened.map(|(s, d)| (s, d.to_string()))
+        // at end of input, point just after the last token rather than past the text
+        let span = if t.kind == T::Eof {
+            Span::new(self.prev_end(), self.prev_end())
         } else {
-            None
+            t.span
         };
+        // The opener's label: "this X is not closed" when the input ended or a different
+        // closer came or the error is on a new line; "X opened here" otherwise.
+        let closer_found = t.nl || matches!(t.kind, T::Eof | T::RBrace | T::RParen | T::RBrack);
+        let opened = opened.map(|(sp, d)| {
+            let noun = d.strip_prefix("in this ").or_else(|| {
+                d.strip_prefix("this ")
+                    .and_then(|r| r.strip_suffix(" is not closed"))
+            });
+            let label = match noun {
+                Some(n) if closer_found => format!("this {n} is not closed"),
+                Some(n) => format!("{n} opened here"),
+                None => d.to_string(),
+            };
+            (sp, label)
+        });
+        let opened = if unclosed { opened } else { None };
         self.push_error(SyntaxError {
             message,
-            span: t.span,
+            span,
             expected: what.iter().map(|s| s.to_string()).collect(),
             opened,
         });
@@ -300,6 +319,20 @@ impl<'t> Parser<'t> {
         self.depth -= 1;
     }
 
+    /// A loop that builds a left-deep tree (`a + b + c`, `$x.a.b`, `A -> B -> C`) makes the
+    /// tree deeper without recursing; count it against the same limit, so that walking or
+    /// dropping the tree cannot overflow the stack either.
+    fn grow(&mut self, chain: &mut usize) -> PResult<()> {
+        *chain += 1;
+        if self.depth + *chain > MAX_DEPTH {
+            self.depth += *chain;
+            let r = self.enter();
+            self.depth -= *chain + 1;
+            return r;
+        }
+        Ok(())
+    }
+
     // ----- statements -----
 
     // production: program
@@ -353,6 +386,10 @@ impl<'t> Parser<'t> {
                         break;
                     }
                     self.resync(before);
+                    // keep a marker where the unparsable statement was
+                    let start = self.at(before).span.start;
+                    let end = self.prev_end().max(start);
+                    raw.push(Stmt::One(Expr::new(ExprKind::Error, Span::new(start, end))));
                     continue;
                 }
             }
@@ -382,17 +419,25 @@ impl<'t> Parser<'t> {
     /// enclosing block (not consumed), at end of input, or at a token on a new line that
     /// starts a statement.
     fn resync(&mut self, start: usize) {
-        let mut depth: isize = 0;
-        for t in &self.toks[start.min(self.pos)..self.pos] {
-            match t.kind {
-                T::LBrace | T::SelBrace | T::LParen | T::WsLParen | T::ListStart | T::LBrack => {
-                    depth += 1
-                }
-                T::RBrace | T::RParen | T::RBrack => depth -= 1,
-                _ => {}
+        fn closer(k: T) -> Option<T> {
+            match k {
+                T::LBrace | T::SelBrace => Some(T::RBrace),
+                T::LParen | T::WsLParen => Some(T::RParen),
+                T::ListStart | T::LBrack => Some(T::RBrack),
+                _ => None,
             }
         }
-        let mut depth = depth.max(0);
+        // brackets the failed statement opened and left open
+        let mut stack: Vec<T> = Vec::new();
+        for t in &self.toks[start.min(self.pos)..self.pos] {
+            if let Some(c) = closer(t.kind) {
+                stack.push(c);
+            } else if matches!(t.kind, T::RBrace | T::RParen | T::RBrack) {
+                if let Some(i) = stack.iter().rposition(|&c| c == t.kind) {
+                    stack.truncate(i);
+                }
+            }
+        }
         let progress_from = self.pos;
         loop {
             let t = self.tok();
@@ -400,29 +445,20 @@ impl<'t> Parser<'t> {
             match t.kind {
                 T::Eof => return,
                 T::RBrace | T::RParen | T::RBrack => {
-                    if depth == 0 {
-                        if t.kind == T::RBrace {
-                            return;
-                        }
-                    } else {
-                        depth -= 1;
+                    match stack.iter().rposition(|&c| c == t.kind) {
+                        Some(i) => stack.truncate(i),
+                        // a '}' nobody here opened closes the enclosing block
+                        None if t.kind == T::RBrace => return,
+                        None => {}
                     }
                     self.bump();
                 }
                 k => {
-                    if depth == 0 && moved && t.nl && starts_expression(k) {
+                    if stack.is_empty() && moved && t.nl && starts_expression(k) {
                         return;
                     }
-                    if matches!(
-                        k,
-                        T::LBrace
-                            | T::SelBrace
-                            | T::LParen
-                            | T::WsLParen
-                            | T::ListStart
-                            | T::LBrack
-                    ) {
-                        depth += 1;
+                    if let Some(c) = closer(k) {
+                        stack.push(c);
                     }
                     self.bump();
                 }
@@ -538,6 +574,7 @@ impl<'t> Parser<'t> {
     // production: relationship
     fn relationship(&mut self) -> PResult<Expr> {
         let mut lhs = self.resource()?;
+        let mut chain = 0;
         loop {
             let op = match self.kind() {
                 T::InEdge => RelOp::Before,
@@ -547,6 +584,7 @@ impl<'t> Parser<'t> {
                 _ => return Ok(lhs),
             };
             self.bump();
+            self.grow(&mut chain)?;
             let rhs = self.resource()?;
             let span = lhs.span.to(rhs.span);
             lhs = Expr::new(
@@ -612,14 +650,18 @@ impl<'t> Parser<'t> {
                     },
                     kw.span.to(close.span),
                 );
+                let mut chain = 0;
                 while self.kind() == T::LBrace {
+                    self.grow(&mut chain)?;
                     e = self.resource_tail(e)?;
                 }
                 Ok(e)
             }
             _ => {
                 let mut e = self.expression()?;
+                let mut chain = 0;
                 while self.kind() == T::LBrace {
+                    self.grow(&mut chain)?;
                     e = self.resource_tail(e)?;
                 }
                 Ok(e)
@@ -638,7 +680,12 @@ impl<'t> Parser<'t> {
     // production: resource_tail
     fn resource_tail(&mut self, left: Expr) -> PResult<Expr> {
         let open = self.bump(); // '{'
-        let untitled = self.peek_kind(0) == T::RBrace || self.at_attr_op(0);
+                                // Puppet's attribute_operations may start empty, so `{ , a => 1 }` and `{ , }` are
+                                // untitled bodies too
+        let untitled = self.peek_kind(0) == T::RBrace
+            || self.at_attr_op(0)
+            || (self.peek_kind(0) == T::Comma
+                && (self.at_attr_op(1) || self.peek_kind(1) == T::RBrace));
         if !untitled {
             let bodies = self.resource_bodies(open.span)?;
             let close = self.expect_close(
@@ -677,7 +724,7 @@ impl<'t> Parser<'t> {
                     let entries = attrs
                         .into_iter()
                         .map(|a| HashEntry {
-                            key: Expr::new(ExprKind::Name(a.name), a.name_span),
+                            key: Expr::new(ExprKind::Str(a.name), a.name_span),
                             value: a.value,
                             span: a.span,
                         })
@@ -762,6 +809,10 @@ impl<'t> Parser<'t> {
     // production: attribute_operations
     fn attribute_operations(&mut self) -> PResult<Vec<AttrOp>> {
         let mut attrs = Vec::new();
+        // the list may begin empty: `{ , a => 1 }` (as in Puppet's grammar)
+        if self.kind() == T::Comma && self.at_attr_op(1) {
+            self.bump();
+        }
         loop {
             if !self.at_attr_op(0) {
                 break;
@@ -788,12 +839,15 @@ impl<'t> Parser<'t> {
                         self.found(t)
                     )
                 } else {
-                    format!(
-                        "syntax error at {}: expected ',' between attributes",
-                        self.found(t)
-                    )
+                    return Err(self.expected(&["',' between attributes"]));
                 };
                 return Err(self.error_at(t.span, msg));
+            }
+            k if (k.is_keyword() || k == T::Name) && self.peek_kind(1) == T::Assign => {
+                self.bump();
+                return Err(
+                    self.expected(&["'=>' after the attribute name ('=' assigns variables)"])
+                );
             }
             k if k.is_keyword() || k == T::Name => {
                 return Err(self.expected(&["',' between attributes", "'}'"]));
@@ -833,6 +887,8 @@ impl<'t> Parser<'t> {
         self.expr_bp(0)
     }
 
+    /// The Pratt loop: binding powers 1 (`or`) to 10 (`in`), the selector at 3.
+    // production: or_expr and_expr select_expr cmp_expr eq_expr shift_expr add_expr mul_expr match_expr in_expr
     fn expr_bp(&mut self, min: u8) -> PResult<Expr> {
         self.enter()?;
         let r = self.expr_bp_inner(min);
@@ -842,6 +898,7 @@ impl<'t> Parser<'t> {
 
     fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
         let mut lhs = self.unary()?;
+        let mut chain = 0;
         loop {
             let k = self.kind();
             if k == T::Question {
@@ -849,6 +906,7 @@ impl<'t> Parser<'t> {
                     break;
                 }
                 self.bump();
+                self.grow(&mut chain)?;
                 lhs = self.selector(lhs)?;
                 lhs = self.postfix(lhs)?;
                 continue;
@@ -858,6 +916,7 @@ impl<'t> Parser<'t> {
                 break;
             }
             self.bump();
+            self.grow(&mut chain)?;
             let rhs = self.expr_bp(bp + 1)?;
             let span = lhs.span.to(rhs.span);
             lhs = Expr::new(
@@ -941,7 +1000,14 @@ impl<'t> Parser<'t> {
 
     // production: postfix
     fn postfix(&mut self, mut e: Expr) -> PResult<Expr> {
+        let mut chain = 0;
         loop {
+            if matches!(
+                self.kind(),
+                T::LParen | T::LBrack | T::Dot | T::LCollect | T::LLCollect
+            ) {
+                self.grow(&mut chain)?;
+            }
             match self.kind() {
                 T::LParen => e = self.call(e)?,
                 T::LBrack => e = self.access(e)?,
@@ -1039,7 +1105,7 @@ impl<'t> Parser<'t> {
         ))
     }
 
-    // production: access_args
+    // production: access_args access_arg
     fn access_args(&mut self, open: Span, trailing_comma: bool) -> PResult<Vec<Expr>> {
         let mut args: Vec<Expr> = Vec::new();
         let mut pairs = false;
@@ -1074,7 +1140,7 @@ impl<'t> Parser<'t> {
         Ok(args)
     }
 
-    // production: arguments
+    // production: arguments argument
     fn arguments(&mut self, close: T, trailing_comma: bool, open: Span) -> PResult<Vec<Expr>> {
         let mut args: Vec<Expr> = Vec::new();
         let mut pairs = false;
@@ -1122,6 +1188,7 @@ impl<'t> Parser<'t> {
     }
 
     /// `type` / `function` as a string in array elements and hash keys/values.
+    // production: keyword (the two keywords usable as values)
     fn entry_keyword(&mut self) -> Option<Expr> {
         let k = self.kind();
         if (k == T::Type || k == T::Function)
@@ -1392,6 +1459,8 @@ impl<'t> Parser<'t> {
             T::Define => return self.define_def(),
             T::Node => return self.node_def(),
             T::Function => return self.function_def(),
+            T::Plan => return self.plan_def(),
+            T::Apply => return self.apply_expr(),
             T::Type => return self.type_expr(),
             T::At | T::AtAt => {
                 return Err(self.error_at(
@@ -1606,6 +1675,7 @@ impl<'t> Parser<'t> {
         self.if_rest(kw.span, false)
     }
 
+    // production: if_rest
     fn if_rest(&mut self, start: Span, elsif: bool) -> PResult<Expr> {
         let cond = self.expression()?;
         let then_branch = self.block("'{' after the condition")?;
@@ -1625,6 +1695,11 @@ impl<'t> Parser<'t> {
             }
             T::Else => {
                 self.bump();
+                if self.kind() == T::If {
+                    return Err(
+                        self.expected(&["'{' after 'else' (Puppet spells 'else if' as 'elsif')"])
+                    );
+                }
                 let b = self.block("'{' after 'else'")?;
                 end = b.span;
                 Some(b)
@@ -1739,6 +1814,14 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A class or plan body: definitions inside it get `name::` as prefix.
+    fn scoped_block(&mut self, name: &str, what: &str) -> PResult<Block> {
+        self.namestack.push(name.to_string());
+        let body = self.block(what);
+        self.namestack.pop();
+        body
+    }
+
     // production: parameter_list
     fn parameter_list(&mut self) -> PResult<Vec<Param>> {
         if !matches!(self.kind(), T::LParen | T::WsLParen) {
@@ -1772,10 +1855,7 @@ impl<'t> Parser<'t> {
             None
         };
         let name = self.qualify(name);
-        self.namestack.push(name.clone());
-        let body = self.block("'{' starting the class body");
-        self.namestack.pop();
-        let body = body?;
+        let body = self.scoped_block(&name, "'{' starting the class body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
             ExprKind::ClassDef {
@@ -1787,6 +1867,36 @@ impl<'t> Parser<'t> {
             },
             span,
         ))
+    }
+
+    // production: plan_def
+    fn plan_def(&mut self) -> PResult<Expr> {
+        let kw = self.bump();
+        let (name, name_span) = self.classname()?;
+        let name = self.qualify(name);
+        let params = self.parameter_list()?;
+        let body = self.scoped_block(&name, "'{' starting the plan body")?;
+        let span = kw.span.to(body.span);
+        Ok(Expr::new(
+            ExprKind::PlanDef {
+                name,
+                name_span,
+                params,
+                body,
+            },
+            span,
+        ))
+    }
+
+    // production: apply_expr
+    fn apply_expr(&mut self) -> PResult<Expr> {
+        let kw = self.bump();
+        let open = self.expect(T::LParen, "'(' after 'apply'")?;
+        let args = self.arguments(T::RParen, true, open.span)?;
+        self.expect_close(T::RParen, "')'", open.span, "this '(' is not closed")?;
+        let body = self.block("'{' starting the apply body")?;
+        let span = kw.span.to(body.span);
+        Ok(Expr::new(ExprKind::Apply { args, body }, span))
     }
 
     // production: define_def
@@ -1928,11 +2038,25 @@ impl<'t> Parser<'t> {
                     T::ClassRef => {
                         let r = self.type_ref(true)?;
                         if self.kind() == T::LBrace && matches!(r.kind, ExprKind::ClassRef(_)) {
-                            let h = self.hash()?;
+                            // `type T = P { … }` is `Object[{ …, parent => P }]` in Puppet's
+                            // model (`Object { … }` is plain `Object[{ … }]`)
+                            let mut h = self.hash()?;
                             let span = r.span.to(h.span);
+                            let object = Expr::new(ExprKind::ClassRef("Object".into()), r.span);
+                            if !matches!(&r.kind, ExprKind::ClassRef(n) if n == "Object") {
+                                h.span = span;
+                                if let ExprKind::Hash(entries) = &mut h.kind {
+                                    let key = Expr::new(ExprKind::Name("parent".into()), r.span);
+                                    entries.push(HashEntry {
+                                        key,
+                                        span: r.span,
+                                        value: r,
+                                    });
+                                }
+                            }
                             Expr::new(
                                 ExprKind::Access {
-                                    target: Box::new(r),
+                                    target: Box::new(object),
                                     args: vec![h],
                                 },
                                 span,
@@ -1941,7 +2065,19 @@ impl<'t> Parser<'t> {
                             r
                         }
                     }
-                    T::LBrace => self.hash()?,
+                    T::LBrace => {
+                        // `type T = { … }` is sugar for `Object[{ … }]` (as in Puppet's model)
+                        let h = self.hash()?;
+                        let span = h.span;
+                        let object = Expr::new(ExprKind::ClassRef("Object".into()), span);
+                        Expr::new(
+                            ExprKind::Access {
+                                target: Box::new(object),
+                                args: vec![h],
+                            },
+                            span,
+                        )
+                    }
                     T::ListStart | T::LBrack => self.array()?,
                     _ => return Err(self.expected(&["a type, hash or array after '='"])),
                 };

@@ -24,7 +24,7 @@ use super::SyntaxError;
 use crate::ast::Span;
 
 /// Maximum nesting of `${…}` / heredoc-in-interpolation before the lexer gives up.
-pub const MAX_LEX_DEPTH: usize = 200;
+pub const MAX_LEX_DEPTH: usize = 32;
 
 /// The kinds of token. Names follow Puppet's own token names where one exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,6 +59,9 @@ pub enum T {
     Type,
     Undef,
     Unless,
+    /// `plan` and `apply`: keywords only in Bolt's tasks mode.
+    Plan,
+    Apply,
     // interpolated strings: DqStart (DqText | Variable | InterpStart tokens InterpEnd)* DqEnd
     DqStart,
     DqText,
@@ -151,6 +154,8 @@ impl T {
             T::Type => "'type'",
             T::Undef => "'undef'",
             T::Unless => "'unless'",
+            T::Plan => "'plan'",
+            T::Apply => "'apply'",
             T::DqStart => "a string",
             T::DqText => "string text",
             T::InterpStart => "'${'",
@@ -230,6 +235,8 @@ impl T {
                 | T::Type
                 | T::Undef
                 | T::Unless
+                | T::Plan
+                | T::Apply
         )
     }
 
@@ -256,6 +263,8 @@ impl T {
             T::Type => "type",
             T::Undef => "undef",
             T::Unless => "unless",
+            T::Plan => "plan",
+            T::Apply => "apply",
             _ => return None,
         })
     }
@@ -308,7 +317,13 @@ pub struct Lexed {
 
 /// Lex a whole file. The last token is always [`T::Eof`].
 pub fn lex(src: &str) -> Lexed {
+    lex_with(src, false)
+}
+
+/// Lex a whole file; `tasks` makes `plan` and `apply` keywords (Bolt's tasks mode).
+pub fn lex_with(src: &str, tasks: bool) -> Lexed {
     let mut lx = Lexer::new(src, 0);
+    lx.tasks = tasks;
     if src.starts_with('\u{feff}') {
         lx.error(
             0,
@@ -369,6 +384,8 @@ struct Lexer<'a> {
     dead: bool,
     /// A newline was seen since the last token.
     saw_nl: bool,
+    /// Bolt's tasks mode: `plan` and `apply` are keywords.
+    tasks: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -389,6 +406,7 @@ impl<'a> Lexer<'a> {
             map: None,
             dead: false,
             saw_nl: true,
+            tasks: false,
         }
     }
 
@@ -448,6 +466,7 @@ impl<'a> Lexer<'a> {
 
     /// Lex until end of input (Top) or the balancing `}` (Interp, which is consumed).
     /// Returns false if the input ended first in Interp mode.
+    // production: comment
     fn run(&mut self, mode: Mode) -> bool {
         let mut braces = 0usize;
         while !self.dead {
@@ -547,6 +566,7 @@ impl<'a> Lexer<'a> {
         mode == Mode::Top
     }
 
+    // production: punctuation
     fn lex_punct(&mut self, c: u8) {
         let start = self.pos;
         let p1 = self.peek(1);
@@ -661,6 +681,7 @@ impl<'a> Lexer<'a> {
 
     /// `/…/` where the closing slash is not escaped by an odd number of backslashes.
     /// Returns false (and consumes nothing) when there is no closing slash.
+    // production: regex
     fn lex_regex(&mut self) -> bool {
         let start = self.pos;
         let mut i = start + 1;
@@ -685,11 +706,19 @@ impl<'a> Lexer<'a> {
                 body.to_string()
             };
             self.pos = close + 1;
+            if let Some(why) = check_regex(&text) {
+                self.error(
+                    start,
+                    self.pos,
+                    format!("invalid regular expression: {why}"),
+                );
+            }
             self.push_text(T::Regex, start, self.pos, text);
             return true;
         }
     }
 
+    // production: number
     fn lex_number(&mut self) {
         let start = self.pos;
         let rest = &self.src[start..];
@@ -731,6 +760,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `((::)?[a-z_]([\w-]*\w)?)+`, then keyword / NAME / WORD classification.
+    // production: bare_word word_segment
     fn lex_bare_word(&mut self) {
         let start = self.pos;
         let end = scan_bare_word(self.b, start);
@@ -742,7 +772,12 @@ impl<'a> Lexer<'a> {
         self.pos = end;
         let w = &self.src[start..end];
         if is_name(w) {
-            if let Some(k) = keyword(w) {
+            let task_kw = match w {
+                "plan" if self.tasks => Some(T::Plan),
+                "apply" if self.tasks => Some(T::Apply),
+                _ => None,
+            };
+            if let Some(k) = keyword(w).or(task_kw) {
                 self.push(k, start, end);
             } else {
                 self.push_text(T::Name, start, end, w.to_string());
@@ -753,6 +788,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `((::)?[A-Z]\w*)+`; followed by `::` is an error (`Foo::bar`).
+    // production: classref upper_segment
     fn lex_classref(&mut self) {
         let start = self.pos;
         let mut i = start;
@@ -795,6 +831,7 @@ impl<'a> Lexer<'a> {
         self.push_text(T::ClassRef, start, i, self.src[start..i].to_string());
     }
 
+    // production: variable
     fn lex_variable(&mut self) {
         let start = self.pos;
         let end = scan_var_name(self.b, start + 1);
@@ -807,18 +844,26 @@ impl<'a> Lexer<'a> {
         );
     }
 
+    // production: sq_string
     fn lex_sq(&mut self) {
         let start = self.pos;
         let mut i = start + 1;
         let mut text = String::new();
         let mut seg = i;
+        // Puppet's slurp regex `(?:[^\\]|^)(?:\\\\)*'` prefers consuming one non-backslash
+        // character before the quote: `'''` is the string `'`.
+        if let Some(ch) = self.char_at(i) {
+            if ch != '\\' && self.b.get(i + ch.len_utf8()) == Some(&b'\'') {
+                i += ch.len_utf8();
+            }
+        }
         loop {
             match self.b.get(i) {
                 None => {
                     self.error_opened(
                         start,
-                        self.b.len(),
-                        "unterminated single-quoted string",
+                        start + 1,
+                        "unterminated single-quoted string: no closing ' before the end of the file",
                         (start, start + 1, "the string starts here"),
                     );
                     self.pos = self.b.len();
@@ -847,19 +892,35 @@ impl<'a> Lexer<'a> {
     }
 
     /// A double-quoted string: a plain STRING, or DqStart … DqEnd with interpolation.
+    // production: dq_text
     fn lex_dq(&mut self) {
         let start = self.pos;
         self.pos += 1;
         let first_tok = self.out.tokens.len();
         let mut interpolated = false;
         let mut seg_start = self.pos;
+        // Where Puppet's slurp regex `(?:[^\\]|^)(?:\\\\)*("|\$\{?)` restarts. It prefers
+        // consuming one non-backslash character before a terminator, so at a restart point
+        // a character followed by '"' or '$' is text even when it is itself '"' or '$':
+        // `"${a}""` is `a` + `"`, `"$"` is `$` (as in Puppet 7/8).
+        let mut slurp_at = self.pos;
         let mut raw = String::new();
         loop {
+            if self.pos == slurp_at {
+                slurp_at = usize::MAX;
+                if let Some(ch) = self.char_at(self.pos) {
+                    let next = self.b.get(self.pos + ch.len_utf8()).copied();
+                    if ch != '\\' && matches!(next, Some(b'"' | b'$')) {
+                        self.pos += ch.len_utf8();
+                        continue;
+                    }
+                }
+            }
             let Some(&c) = self.b.get(self.pos) else {
                 self.error_opened(
                     start,
-                    self.b.len(),
-                    "unterminated double-quoted string",
+                    start + 1,
+                    "unterminated double-quoted string: no closing \" before the end of the file",
                     (start, start + 1, "the string starts here"),
                 );
                 self.dead = true;
@@ -891,6 +952,7 @@ impl<'a> Lexer<'a> {
                             return;
                         }
                         seg_start = self.pos;
+                        slurp_at = self.pos;
                     } else {
                         let end = scan_var_name(self.b, dollar + 1);
                         if end > dollar + 1 {
@@ -908,8 +970,10 @@ impl<'a> Lexer<'a> {
                                 self.src[dollar + 1..end].to_string(),
                             );
                             seg_start = end;
+                            slurp_at = end;
                         } else {
                             self.pos += 1;
+                            slurp_at = self.pos;
                         }
                     }
                 }
@@ -933,6 +997,10 @@ impl<'a> Lexer<'a> {
         }
         let text = unescape(raw, esc);
         raw.clear();
+        if text.is_empty() {
+            // `\⏎` joined away: Puppet keeps no empty segment either
+            return;
+        }
         let idx = self.out.texts.len() as u32;
         self.out.texts.push(text);
         self.out.tokens.push(Token {
@@ -977,6 +1045,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `@(TAG:syntax/escapes)` and its body from the following lines.
+    // production: heredoc_opener tag syntax escape_flag
     fn lex_heredoc(&mut self) {
         let start = self.pos;
         let rest = &self.src[start..];
@@ -992,9 +1061,18 @@ impl<'a> Lexer<'a> {
         };
         let opener = &rest[..=close];
         let after_opener = start + close + 1;
-        let spec = match heredoc_opener(opener) {
-            Ok(("", spec)) => spec,
-            _ => {
+        // Puppet matches its opener pattern anywhere up to the first ')', so in
+        // `@(EOT/ @(EOT/)` the second, valid opener is the one that counts
+        let parsed =
+            opener
+                .match_indices("@(")
+                .find_map(|(k, _)| match heredoc_opener(&opener[k..]) {
+                    Ok(("", spec)) => Some(spec),
+                    _ => None,
+                });
+        let spec = match parsed {
+            Some(spec) => spec,
+            None => {
                 self.error(
                     start,
                     after_opener,
@@ -1111,6 +1189,14 @@ impl<'a> Lexer<'a> {
             }
         }
         let body_span_end = lines.last().map_or(body_start, |l| l.1);
+        if escapes.contains('u') && has_bad_unicode_escape(&text) {
+            // Puppet 7/8 crashes on this ("undefined method `+' for nil") and fails the file
+            self.error(
+                start,
+                after_opener,
+                "invalid \\u escape in the heredoc text (expected \\uXXXX or \\u{X…}); Puppet cannot parse it",
+            );
+        }
         if !interpolate {
             let value = unescape(&text, &escapes);
             self.push_text(T::Str, body_start, body_span_end, value);
@@ -1127,9 +1213,24 @@ impl<'a> Lexer<'a> {
             self.error(s, e, "heredocs nested too deeply");
             return;
         }
+        let dollar_escape = escapes.contains('$');
+        let trailing_backslashes = text.bytes().rev().take_while(|&c| c == b'\\').count();
+        if dollar_escape && trailing_backslashes % 2 == 1 {
+            // Puppet's slurp pattern cannot end on an unpaired backslash: it fails the file
+            self.error(
+                s,
+                e,
+                "this interpolating heredoc (with the $ escape) ends in a lone backslash, which Puppet cannot parse",
+            );
+        }
+        if !has_interpolation(text, dollar_escape) {
+            // like Puppet: a "TAG" heredoc without interpolation is a plain string
+            self.push_text(T::Str, s, e, unescape(text, escapes));
+            return;
+        }
         let mut sub = Lexer::new(text, self.depth + 1);
         sub.map = Some(map);
-        let dollar_escape = escapes.contains('$');
+        sub.tasks = self.tasks;
         let first = sub.out.tokens.len();
         sub.push(T::DqStart, 0, 0);
         let mut raw = String::new();
@@ -1211,12 +1312,148 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// The structural errors Ruby's regex compiler reports (Puppet compiles regex literals
+/// while lexing, so an invalid one is a syntax error): unbalanced parentheses, an unclosed
+/// character class, a trailing backslash, a repeat operator with nothing to repeat. Other
+/// regex errors (unknown properties, empty ranges) are not detected.
+fn check_regex(re: &str) -> Option<&'static str> {
+    let b = re.as_bytes();
+    let mut i = 0;
+    let mut groups = 0usize;
+    // whether a repeat operator here would have a target
+    let mut has_target = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                if i + 1 >= b.len() {
+                    return Some("too short escape sequence (trailing backslash)");
+                }
+                i += 2;
+                has_target = true;
+                continue;
+            }
+            b'(' => {
+                if b.get(i + 1) == Some(&b'?') && b.get(i + 2) == Some(&b'#') {
+                    // (?# comment )
+                    match b[i..].iter().position(|&c| c == b')') {
+                        Some(k) => i += k + 1,
+                        None => return Some("end pattern in group"),
+                    }
+                    continue;
+                }
+                groups += 1;
+                has_target = false;
+                i += 1;
+                if b.get(i) == Some(&b'?') {
+                    i += 1; // group options / lookaround header
+                }
+                continue;
+            }
+            b')' => {
+                if groups == 0 {
+                    return Some("unmatched close parenthesis");
+                }
+                groups -= 1;
+                has_target = true;
+            }
+            b'|' => has_target = false,
+            b'*' | b'+' | b'?' => {
+                if !has_target {
+                    return Some("target of repeat operator is not specified");
+                }
+            }
+            b'[' => {
+                match skip_char_class(b, i) {
+                    Ok(next) => i = next,
+                    Err(why) => return Some(why),
+                }
+                has_target = true;
+                continue;
+            }
+            _ => has_target = true,
+        }
+        i += 1;
+    }
+    if groups > 0 {
+        return Some("end pattern with unmatched parenthesis");
+    }
+    None
+}
+
+/// The index after the character class that starts at `start` (a `[`).
+fn skip_char_class(b: &[u8], start: usize) -> Result<usize, &'static str> {
+    let mut i = start + 1;
+    if b.get(i) == Some(&b'^') {
+        i += 1;
+    }
+    if b.get(i) == Some(&b']') {
+        i += 1; // a leading ']' is literal
+    }
+    let mut depth = 1usize;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Err("premature end of char-class")
+}
+
+/// Whether `\u` appears (not itself escaped) without four hex digits or `{1–6 hex}`.
+fn has_bad_unicode_escape(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'\\' {
+            if b[i + 1] == b'u' && unicode_escape(&text[i + 2..]).is_none() {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Whether heredoc text contains a `$name` or `${` that interpolates (`\$` does not when
+/// the `$` escape is on).
+fn has_interpolation(text: &str, dollar_escape: bool) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if dollar_escape => i += 2,
+            b'$' => {
+                if b.get(i + 1) == Some(&b'{') || scan_var_name(b, i + 1) > i + 1 {
+                    return true;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
 /// Escapes recognised in double-quoted strings (besides `\u`). `\n` (newline char) means
 /// backslash-newline is a line continuation.
 const DQ_ESCAPES: &str = "\\$'\"rntsu\n";
 
 /// Apply Puppet's escape processing: `\X` for X in `escapes` is replaced; any other
 /// backslash stays. `u` enables `\uXXXX` and `\u{X…}`.
+// production: escape
 fn unescape(raw: &str, escapes: &str) -> String {
     if !raw.contains('\\') || escapes.is_empty() {
         return raw.to_string();
@@ -1334,11 +1571,26 @@ pub(crate) fn scan_bare_word(b: &[u8], start: usize) -> usize {
 
 /// Whether a bare word is a NAME: `(::)?[a-z]\w*(::[a-z]\w*)*`.
 fn is_name(w: &str) -> bool {
-    let w = w.strip_prefix("::").unwrap_or(w);
-    w.split("::").all(|seg| {
-        let b = seg.as_bytes();
-        !b.is_empty() && b[0].is_ascii_lowercase() && b.iter().all(|&c| is_word_byte(c))
-    })
+    let b = w.as_bytes();
+    let mut i = if b.starts_with(b"::") { 2 } else { 0 };
+    loop {
+        // a segment: [a-z]\w*
+        if !b.get(i).is_some_and(|c| c.is_ascii_lowercase()) {
+            return false;
+        }
+        i += 1;
+        while b.get(i).is_some_and(|&c| is_word_byte(c)) {
+            i += 1;
+        }
+        if i == b.len() {
+            return true;
+        }
+        if b[i] == b':' && b.get(i + 1) == Some(&b':') {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
 }
 
 /// End of a variable name starting at `start` (after `$`): `(::)?(\w+::)*\w+`.
@@ -1465,6 +1717,7 @@ struct EndLine<'a> {
 
 /// Puppet's end-line pattern, unanchored at the start (as Puppet's is):
 /// `blank* ('|' blank*)? ('-' blank*)? TAG blank* \r? (\n|EOF)`.
+// production: heredoc_end
 fn match_end_line<'a>(line: &'a str, tag: &str) -> Option<EndLine<'a>> {
     if tag.is_empty() || !line.contains(tag) {
         return None;

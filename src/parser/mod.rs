@@ -39,8 +39,91 @@ pub struct Parsed {
 
 /// Parse a manifest. Never panics, never fails: errors are in [`Parsed::errors`], sorted by
 /// position.
+///
+/// Deeply bracketed input (beyond [`DEEP_INPUT`] levels) is parsed on a helper thread with
+/// a large stack, so that the nesting limit ([`grammar::MAX_DEPTH`]) is what stops
+/// pathological input, whatever the caller's stack size.
 pub fn parse(src: &str) -> Parsed {
-    let lexed = lexer::lex(src);
+    parse_with(src, &Options::default())
+}
+
+/// Parser options.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Bolt's tasks mode (`puppet --tasks`): `plan` and `apply` are keywords.
+    pub tasks: bool,
+}
+
+/// [`parse`] with options.
+pub fn parse_with(src: &str, options: &Options) -> Parsed {
+    let lexed = lexer::lex_with(src, options.tasks);
+    if bracket_depth(&lexed.tokens) <= DEEP_INPUT {
+        return parse_tokens(lexed);
+    }
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("puppet-parse-deep".into())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(scope, || parse_tokens(lexed))
+            .map(|h| h.join())
+    });
+    match spawned {
+        Ok(Ok(parsed)) => parsed,
+        _ => Parsed {
+            program: Program {
+                statements: Vec::new(),
+                span: Span::new(0, src.len() as u32),
+            },
+            errors: vec![SyntaxError {
+                message: "input nested too deeply to parse (could not start a parser thread)"
+                    .into(),
+                span: Span::new(0, 0),
+                expected: Vec::new(),
+                opened: None,
+            }],
+        },
+    }
+}
+
+/// Bracket nesting above which [`parse`] uses a helper thread.
+pub const DEEP_INPUT: usize = 24;
+const DEEP_STACK: usize = 256 * 1024 * 1024;
+
+/// The deepest bracket nesting, or the longest run of prefix operators / assignments
+/// (`- - - 1`, `$a = $b = …`), whichever is larger: what makes the parser recurse.
+fn bracket_depth(tokens: &[lexer::Token]) -> usize {
+    use lexer::T;
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    let mut run = 0usize;
+    for t in tokens {
+        match t.kind {
+            T::Not | T::Minus | T::Star | T::At | T::AtAt | T::Assign => {
+                run += 1;
+                max = max.max(run);
+            }
+            T::Variable => {}
+            _ => run = 0,
+        }
+        match t.kind {
+            T::LParen
+            | T::WsLParen
+            | T::ListStart
+            | T::LBrack
+            | T::LBrace
+            | T::SelBrace
+            | T::InterpStart => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            T::RParen | T::RBrack | T::RBrace | T::InterpEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn parse_tokens(lexed: lexer::Lexed) -> Parsed {
     let lex_dead = lexed
         .errors
         .iter()
@@ -95,11 +178,14 @@ impl miette::Diagnostic for SyntaxDiagnostic {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let mut labels = Vec::new();
         let e = &self.error;
-        let here = if e.expected.is_empty() {
-            "here".to_string()
-        } else {
-            format!("expected {}", e.expected.join(" or "))
-        };
+        let here =
+            if let Some((_, what)) = e.opened.as_ref().filter(|(sp, _)| sp.start == e.span.start) {
+                what.clone()
+            } else if e.expected.is_empty() {
+                "here".to_string()
+            } else {
+                format!("expected {}", e.expected.join(" or "))
+            };
         labels.push(miette::LabeledSpan::new_primary_with_span(
             Some(here),
             (e.span.start as usize, e.span.len() as usize),

@@ -28,7 +28,7 @@ pub fn expr(e: &Expr) -> String {
 fn statements_top(out: &mut String, stmts: &[Expr]) {
     let mut p = Printer { out };
     match stmts.len() {
-        0 => {}
+        0 => p.s(":nop"),
         1 => p.expr(&stmts[0], true),
         _ => p.block(stmts),
     }
@@ -75,6 +75,43 @@ impl Printer<'_> {
         for i in items {
             self.s(" ");
             self.expr(i, false);
+        }
+    }
+
+    /// `(if cond (then …) (else …))`; Puppet drops an empty else branch.
+    fn conditional(&mut self, head: &str, cond: &Expr, then: &Block, other: Option<&Block>) {
+        self.s(head);
+        self.expr(cond, false);
+        self.s(" (then ");
+        self.branch(then);
+        self.s(")");
+        if let Some(b) = other.filter(|b| !b.statements.is_empty()) {
+            self.s(" (else ");
+            self.branch(b);
+            self.s(")");
+        }
+        self.s(")");
+    }
+
+    /// `(a b c)`
+    fn parenthesised(&mut self, items: &[Expr]) {
+        self.s("(");
+        for (i, a) in items.iter().enumerate() {
+            if i > 0 {
+                self.s(" ");
+            }
+            self.expr(a, false);
+        }
+        self.s(")");
+    }
+
+    /// Access arguments as Puppet dumps them: ` a` for one, ` (a b)` for several.
+    fn slice_args(&mut self, args: &[Expr]) {
+        self.s(" ");
+        if args.len() == 1 {
+            self.expr(&args[0], false);
+        } else {
+            self.parenthesised(args);
         }
     }
 
@@ -127,8 +164,16 @@ impl Printer<'_> {
                 self.s(" )");
             }
             ExprKind::Regex(r) => {
+                // as Ruby's Regexp#inspect: unescaped '/' is shown as '\/'
                 self.s("/");
-                self.s(r);
+                let mut escaped = false;
+                for c in r.chars() {
+                    if c == '/' && !escaped {
+                        self.out.push('\\');
+                    }
+                    escaped = c == '\\' && !escaped;
+                    self.out.push(c);
+                }
                 self.s("/");
             }
             ExprKind::Bool(b) => self.s(if *b { "true" } else { "false" }),
@@ -213,19 +258,7 @@ impl Printer<'_> {
             ExprKind::Access { target, args } => {
                 self.s("(slice ");
                 self.expr(target, false);
-                if args.len() == 1 {
-                    self.s(" ");
-                    self.expr(&args[0], false);
-                } else {
-                    self.s(" (");
-                    for (i, a) in args.iter().enumerate() {
-                        if i > 0 {
-                            self.s(" ");
-                        }
-                        self.expr(a, false);
-                    }
-                    self.s(")");
-                }
+                self.slice_args(args);
                 self.s(")");
             }
             ExprKind::Call {
@@ -264,48 +297,19 @@ impl Printer<'_> {
                 then_branch,
                 else_branch,
                 ..
-            } => {
-                self.s("(if ");
-                self.expr(cond, false);
-                self.s(" (then ");
-                self.branch(then_branch);
-                self.s(")");
-                if let Some(b) = else_branch {
-                    self.s(" (else ");
-                    self.branch(b);
-                    self.s(")");
-                }
-                self.s(")");
-            }
+            } => self.conditional("(if ", cond, then_branch, else_branch.as_ref()),
             ExprKind::Unless {
                 cond,
                 then_branch,
                 else_branch,
-            } => {
-                self.s("(unless ");
-                self.expr(cond, false);
-                self.s(" (then ");
-                self.branch(then_branch);
-                self.s(")");
-                if let Some(b) = else_branch {
-                    self.s(" (else ");
-                    self.branch(b);
-                    self.s(")");
-                }
-                self.s(")");
-            }
+            } => self.conditional("(unless ", cond, then_branch, else_branch.as_ref()),
             ExprKind::Case { subject, options } => {
                 self.s("(case ");
                 self.expr(subject, false);
                 for o in options {
-                    self.s(" (when (");
-                    for (i, v) in o.values.iter().enumerate() {
-                        if i > 0 {
-                            self.s(" ");
-                        }
-                        self.expr(v, false);
-                    }
-                    self.s(") (then ");
+                    self.s(" (when ");
+                    self.parenthesised(&o.values);
+                    self.s(" (then ");
                     self.body(&o.body);
                     self.s("))");
                 }
@@ -329,6 +333,23 @@ impl Printer<'_> {
                     self.s(")");
                 }
                 self.s(")");
+            }
+            ExprKind::ResourceDefaults {
+                type_ref, attrs, ..
+            } if matches!(type_ref.kind, ExprKind::Name(_)) => {
+                // `name { k => v }` (no title, not a statement call): Puppet keeps a name
+                // followed by a hash, and rejects it in validation
+                self.s("(block ");
+                self.expr(type_ref, false);
+                self.s(" ({}");
+                for a in attrs {
+                    self.s(" ('");
+                    self.s(&a.name);
+                    self.s("' ");
+                    self.expr(&a.value, false);
+                    self.s(")");
+                }
+                self.s("))");
             }
             ExprKind::ResourceDefaults {
                 form,
@@ -371,11 +392,9 @@ impl Printer<'_> {
                     self.s(" ");
                     self.expr(q, false);
                 }
-                self.s(")");
-                if let Some(o) = overrides {
-                    self.attrs(o);
-                }
-                self.s(")");
+                // Puppet's dump does not show the override block; neither do we.
+                let _ = overrides;
+                self.s("))");
             }
             ExprKind::ClassDef {
                 name,
@@ -448,16 +467,14 @@ impl Printer<'_> {
                 value,
                 ..
             } => {
-                self.s("(type-alias ");
-                self.s(name);
-                if !params.is_empty() {
-                    self.s(" (");
-                    for (i, a) in params.iter().enumerate() {
-                        if i > 0 {
-                            self.s(" ");
-                        }
-                        self.expr(a, false);
-                    }
+                if params.is_empty() {
+                    self.s("(type-alias ");
+                    self.s(name);
+                } else {
+                    // `type Foo[1] = …` is a type mapping in Puppet's model
+                    self.s("(type-mapping (slice ");
+                    self.s(name);
+                    self.slice_args(params);
                     self.s(")");
                 }
                 self.s(" ");

@@ -8,10 +8,10 @@ use clap::ValueEnum;
 /// Output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, ValueEnum)]
 pub enum Format {
-    /// Source snippets for people (miette), with a summary line.
+    /// Findings with source snippets for people, and a summary line.
     #[default]
     Human,
-    /// The documented JSON document (see DESIGN.md).
+    /// One JSON document: tool, base, head, findings with positions, summary (stable fields).
     Json,
     /// SARIF 2.1.0, e.g. for GitHub code scanning.
     Sarif,

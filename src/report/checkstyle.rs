@@ -10,8 +10,7 @@ use std::fmt::Write;
 
 use super::position::region;
 use super::xml::escape;
-use super::ReportData;
-use crate::diagnostic::Side;
+use super::{message_with_help, ReportData};
 
 pub fn render(data: &ReportData) -> String {
     // file -> lines, in (file, position) order across all commits.
@@ -22,14 +21,7 @@ pub fn render(data: &ReportData) -> String {
                 continue;
             }
             let r = region(&ch.sources, &f.location);
-            let mut message = f.message.clone();
-            if f.location.side == Side::Before {
-                message.push_str(" (before the change)");
-            }
-            if let Some(help) = &f.help {
-                message.push_str(" Help: ");
-                message.push_str(help);
-            }
+            let message = message_with_help(f, " Help: ");
             let mut line = format!("    <error line=\"{}\"", r.start.line);
             if r.known {
                 let _ = write!(line, " column=\"{}\"", r.start.column);

@@ -4,9 +4,10 @@
 //!
 //! Ordinary `comments` (robot comments are gone in Gerrit 3.13), keyed by path, each with a
 //! 1-based `line` (the range's end line) and a `range` whose characters are 0-based,
-//! end-exclusive and counted in UTF-16 code units — Gerrit's server is Java and its web UI
-//! JavaScript, both of which index strings in UTF-16, so a line with `é` or `😀` before
-//! the finding must be counted that way. Findings on the before side (removals) are
+//! end-exclusive and counted in UTF-16 code units: the server applies ranges by indexing
+//! Java `String`s (see `FixCalculator` under `java/com/google/gerrit/server/fixes/` in the
+//! Gerrit sources: `srcLine.length()`, `append(srcLine, from, to)`) and the web UI is
+//! JavaScript, both UTF-16; so `😀` before a finding counts 2, `é` counts 1. Findings on the before side (removals) are
 //! `side: PARENT` comments. Gerrit rejects the whole review (HTTP 400) when a comment
 //! names a file outside the patch set, so findings in files the change does not touch go
 //! into the change message instead, as do those beyond `--gerrit-max-comments`.

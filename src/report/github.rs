@@ -10,8 +10,8 @@
 use std::fmt::Write;
 
 use super::position::region;
-use super::ReportData;
-use crate::diagnostic::{Severity, Side};
+use super::{message_with_help, ReportData};
+use crate::diagnostic::Severity;
 
 /// Escape workflow-command data (the part after `::`).
 pub fn escape_data(s: &str) -> String {
@@ -57,14 +57,7 @@ pub fn render(data: &ReportData) -> String {
                 ",title={}",
                 escape_property(&format!("{} {}", data.tool.name, f.rule))
             );
-            let mut message = f.message.clone();
-            if f.location.side == Side::Before {
-                message.push_str(" (before the change)");
-            }
-            if let Some(help) = &f.help {
-                message.push('\n');
-                message.push_str(help);
-            }
+            let message = message_with_help(f, "\n");
             let _ = writeln!(
                 out,
                 "::{} {props}::{}",

@@ -6,7 +6,7 @@
 //! with their own snippet. With `--summary` a plain-words list of what the change does on
 //! the hosts comes first. One summary line ends the output. Without colour (not a
 //! terminal, `NO_COLOR`, `--color never`) the theme is monochrome unicode; the width is
-//! fixed so the output is the same everywhere.
+//! fixed and messages are not wrapped, so the output is the same everywhere.
 
 use std::fmt::{self, Write};
 use std::sync::Arc;
@@ -29,22 +29,16 @@ pub struct HumanOptions {
     pub summary: bool,
 }
 
+/// One rendered report: a finding, or (as `related`) a note on another file.
 #[derive(Debug)]
 struct FindingDiagnostic {
     message: String,
-    code: String,
+    code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
     source: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<NoteDiagnostic>,
-}
-
-#[derive(Debug)]
-struct NoteDiagnostic {
-    message: String,
-    source: Option<NamedSource<Arc<str>>>,
-    labels: Vec<LabeledSpan>,
+    related: Vec<FindingDiagnostic>,
 }
 
 impl fmt::Display for FindingDiagnostic {
@@ -54,16 +48,11 @@ impl fmt::Display for FindingDiagnostic {
 }
 impl std::error::Error for FindingDiagnostic {}
 
-impl fmt::Display for NoteDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-impl std::error::Error for NoteDiagnostic {}
-
 impl Diagnostic for FindingDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
@@ -87,21 +76,6 @@ impl Diagnostic for FindingDiagnostic {
             return None;
         }
         Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
-    }
-}
-
-impl Diagnostic for NoteDiagnostic {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.source.is_none() || self.labels.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
@@ -153,7 +127,7 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
                 span_for(ch, &rel.location),
             ));
         } else {
-            let r = region(&ch.sources, &rel.location);
+            // Without the file's text there is no snippet: name the file in the note.
             let message = if ch
                 .sources
                 .get(rel.location.side, &rel.location.file)
@@ -161,15 +135,14 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
             {
                 rel.message.clone()
             } else {
-                format!(
-                    "{}:{}: {}",
-                    source_name(&rel.location),
-                    r.start.line,
-                    rel.message
-                )
+                format!("{}: {}", source_name(&rel.location), rel.message)
             };
-            related.push(NoteDiagnostic {
+            related.push(FindingDiagnostic {
                 message,
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                related: Vec::new(),
                 source: named_source(ch, &rel.location),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     None,
@@ -181,18 +154,12 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
     let message = if source.is_some() {
         f.message.clone()
     } else {
-        // No snippet to show: say where it is in the message itself.
-        let r = region(&ch.sources, &f.location);
-        format!(
-            "{}:{}: {}",
-            source_name(&f.location),
-            r.start.line,
-            f.message
-        )
+        // No snippet to show: name the file in the message itself.
+        format!("{}: {}", source_name(&f.location), f.message)
     };
     FindingDiagnostic {
         message,
-        code: f.rule.to_string(),
+        code: Some(f.rule.to_string()),
         severity: miette_severity(f.severity),
         help: f.help.clone(),
         source,
@@ -212,6 +179,9 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_links(false)
         .with_context_lines(1)
         .without_primary_span_start()
+        // No wrapping of messages: miette's Unicode line breaking splits paths after `/`,
+        // which makes a path in a message or help wrong when copied. Terminals wrap.
+        .with_wrap_lines(false)
         .with_show_related_as_nested(true)
 }
 
@@ -240,7 +210,11 @@ fn effects(out: &mut String, ch: &ChangeReport) {
         }
         if let Some(loc) = &e.location {
             let r = region(&ch.sources, loc);
-            let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
+            if r.known {
+                let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
+            } else {
+                let _ = write!(out, " [{}]", source_name(loc));
+            }
         }
         out.push('\n');
     }
@@ -282,7 +256,11 @@ pub fn render(data: &ReportData, opts: HumanOptions) -> String {
             let _ = writeln!(out, "{}\n", summary_line(&data.tool.name, &ch.counts()));
         }
     }
-    out.push_str(&summary_line(&data.tool.name, &data.counts()));
+    let mut last = summary_line(&data.tool.name, &data.counts());
+    if several {
+        last.push_str(&format!(" in {} commits", data.changes.len()));
+    }
+    out.push_str(&last);
     out.push('\n');
     out
 }

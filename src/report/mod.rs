@@ -25,7 +25,7 @@ mod xml;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::diagnostic::{Finding, LineIndex, RuleMeta, Severity, Side};
+use crate::diagnostic::{Finding, LineIndex, Location, RuleMeta, Severity, Side};
 use crate::input::Change;
 
 pub use args::{ColorChoice, Format, OutputArgs, ReportSpec};
@@ -86,12 +86,24 @@ impl Sources {
     /// without a snippet, at line 1 (see [`position`]).
     pub fn for_findings(change: &Change, findings: &[Finding]) -> Sources {
         let mut sources = Sources::default();
-        let locations = findings.iter().flat_map(|f| {
-            std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location))
-        });
+        sources.add_from(
+            change,
+            findings.iter().flat_map(|f| {
+                std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location))
+            }),
+        );
+        sources
+    }
+
+    /// Add, from the trees of `change`, the text of the files `locations` point into.
+    pub fn add_from<'l>(
+        &mut self,
+        change: &Change,
+        locations: impl IntoIterator<Item = &'l Location>,
+    ) {
         for loc in locations {
             let key = (loc.side, loc.file.clone());
-            if sources.files.contains_key(&key) {
+            if self.files.contains_key(&key) {
                 continue;
             }
             let tree = match loc.side {
@@ -99,10 +111,9 @@ impl Sources {
                 Side::After => &change.after.tree,
             };
             if let Some(text) = tree.text(&loc.file) {
-                sources.insert(key.0, key.1, text);
+                self.insert(key.0, key.1, text);
             }
         }
-        sources
     }
 }
 
@@ -163,7 +174,7 @@ pub struct Effect {
     pub subject: String,
     pub detail: Option<String>,
     /// Where the resource responsible is declared.
-    pub location: Option<crate::diagnostic::Location>,
+    pub location: Option<Location>,
 }
 
 /// The report of one change (one commit with `--each`).
@@ -205,6 +216,14 @@ impl ChangeReport {
             findings,
             effects: Vec::new(),
         }
+    }
+
+    /// Attach what the change does on the hosts (for `--summary`), with the text of the
+    /// files the effects point into.
+    pub fn add_effects(&mut self, change: &Change, effects: Vec<Effect>) {
+        self.sources
+            .add_from(change, effects.iter().filter_map(|e| e.location.as_ref()));
+        self.effects.extend(effects);
     }
 
     /// Findings in the order every format prints them: by file, side, position, rule.
@@ -373,6 +392,20 @@ pub fn finish(
     data.fail_level = fail_level;
     write_all(args, data)?;
     Ok(exit_code(data, fail_level))
+}
+
+/// A finding's message for one-line formats: "(before the change)" when it is about the
+/// before side, then the help after `help_separator`.
+pub fn message_with_help(f: &Finding, help_separator: &str) -> String {
+    let mut message = f.message.clone();
+    if f.location.side == Side::Before {
+        message.push_str(" (before the change)");
+    }
+    if let Some(help) = &f.help {
+        message.push_str(help_separator);
+        message.push_str(help);
+    }
+    message
 }
 
 /// Does `finding` count against a run whose `--fail-level` is `fail_level`?

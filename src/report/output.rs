@@ -143,6 +143,13 @@ pub fn git_dir_containing(path: &Path) -> Option<PathBuf> {
 }
 
 fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
+    // A device or pipe (`--output /dev/stdout`, a FIFO): write straight into it.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+            return f.write_all(content.as_bytes()).and_then(|()| f.flush());
+        }
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -253,6 +260,12 @@ mod tests {
         std::fs::create_dir_all(tmp.path().join("repo/.git")).unwrap();
         std::os::unix::fs::symlink(tmp.path().join("repo/.git"), tmp.path().join("link")).unwrap();
         assert!(git_dir_containing(&tmp.path().join("link/r.json")).is_some());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_file_writes_into_devices() {
+        write_file(Path::new("/dev/null"), "x").unwrap();
     }
 
     #[test]

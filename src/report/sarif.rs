@@ -11,7 +11,7 @@
 use serde_json::{json, Map, Value};
 
 use super::position::{region, Region};
-use super::{ChangeReport, ReportData};
+use super::{message_with_help, ChangeReport, ReportData};
 use crate::diagnostic::{Finding, Location, Severity, Side};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -114,11 +114,7 @@ fn rule_descriptor(name: &str, data: &ReportData) -> Value {
 }
 
 fn result(ch: &ChangeReport, f: &Finding, rule_index: usize, several: bool) -> Value {
-    let mut text = f.message.clone();
-    if let Some(help) = &f.help {
-        text.push('\n');
-        text.push_str(help);
-    }
+    let text = message_with_help(f, "\n");
     let mut location = Map::new();
     location.insert("physicalLocation".into(), physical(ch, &f.location));
     if let Some(res) = &f.resource {

@@ -44,7 +44,7 @@
 use crate::diagnostic::{Finding, Side};
 use crate::model::Value;
 
-use super::common::{at_attr, ensure_of, executable_reason, file_path, touched, Ensure};
+use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
 use super::{finding, lookup, Context};
 
 pub const NAME: &str = "binary-never-repaired";
@@ -68,9 +68,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let Some(path) = file_path(r) else {
+        let Some(jp) = judged_path(r) else {
             continue;
         };
+        let path = jp.path.clone();
         let no_replace = all(r.get("replace"), |v| {
             matches!(v, Value::Bool(false)) || matches!(v.as_str(), Some("false" | "no"))
         });
@@ -83,7 +84,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(why) = executable_reason(cx, &path, Some(r)) else {
             continue;
         };
-        let res = r.display_ref();
+        let res = if jp.inferred {
+            format!("File['{}'] (path partly known)", jp.shown)
+        } else {
+            r.display_ref()
+        };
         let (attr, what) = if no_replace {
             (
                 "replace",
@@ -105,7 +110,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         f.help = Some(format!(
             "remove `{attr}` so Puppet compares content (sha256) and restores the binary"
         ));
-        f.resource = Some(res);
+        f.resource = Some(r.display_ref());
         out.push(f);
     }
 }

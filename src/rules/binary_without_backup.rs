@@ -1,8 +1,9 @@
 //! ## What it does
 //!
-//! Flags a change that replaces something at an executable path (content change, `ensure`
-//! type change such as file to link, link re-pointed) while the effective `backup` of the
-//! `file` resource is off. The effective value is the explicit attribute, else a
+//! Flags a change that replaces a regular file at an executable path (content change, or
+//! an `ensure` change such as file to link) while the effective `backup` of the `file`
+//! resource is off, when the old content is not in the repository (a binary a deploy
+//! script or a hand installed, with Puppet managing only its mode or owner). The effective value is the explicit attribute, else a
 //! `File { backup => … }` default in scope, else the Puppet version default:
 //! `puppet` (local clientbucket) before Puppet 7, `false` from Puppet 7 (configure the
 //! version with `puppet_version`).
@@ -38,8 +39,11 @@
 //!
 //! ## Exceptions
 //!
-//! Binaries that can be rebuilt exactly: deployed from the repository
-//! (`source => 'puppet:///…'`) or from a pinned package version.
+//! Not reported when the repository itself holds the old content (a known `content`, a
+//! template, or a `puppet:///modules/…` source): reverting the change rebuilds it. Also
+//! not reported when the path was a link (links are never backed up) or when the
+//! repository did not manage the path before. Suppress when a package can restore the
+//! binary (`apt-get install --reinstall`).
 //!
 //! ## References
 //!
@@ -47,7 +51,7 @@
 //! - `puppet filebucket` (restoring from the clientbucket).
 
 use crate::diagnostic::{Finding, Side};
-use crate::model::Value;
+use crate::model::{Resource, Value};
 
 use super::common::{
     at_attr, at_first_attr, ensure_of, executable_reason, file_path, is_file_like, touched, Ensure,
@@ -67,6 +71,26 @@ fn backup_off(v: &Value) -> Option<bool> {
     };
     let first = off(alts.first()?)?;
     alts.iter().all(|a| off(a) == Some(first)).then_some(first)
+}
+
+/// Whether the repository holds the resource's content (a known `content`, a template,
+/// or a `puppet:///modules/…` source).
+fn rebuildable(r: &Resource) -> bool {
+    let known = |v: &Value| match v {
+        Value::Str(s) => !s.is_empty(),
+        Value::Content(refs) => refs.iter().all(|f| f.resolved.is_some()),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    };
+    r.get("content").is_some_and(known)
+        || r.get("source").is_some_and(|v| {
+            let mut leaves = Vec::new();
+            v.flatten_into(&mut leaves);
+            leaves.iter().any(|l| {
+                l.as_str()
+                    .is_some_and(|s| s.starts_with("puppet:///modules/"))
+            })
+        })
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -90,13 +114,20 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         // What was at the path in the base revision, as far as the repository says: only a
         // regular file can be bucketed (links never are), so only that loses something.
-        let before_file = cx
+        let olds: Vec<&Resource> = cx
             .before
             .index
             .managing(&path)
             .iter()
-            .any(|&b| cx.before.get(b).is_live() && is_file_like(cx.before.get(b)));
-        if !before_file {
+            .map(|&b| cx.before.get(b))
+            .filter(|b| b.is_live() && is_file_like(b))
+            .collect();
+        if olds.is_empty() {
+            continue;
+        }
+        // Content the repository itself provides can be rebuilt by reverting the change;
+        // what is lost without a backup is a binary something else put there.
+        if olds.iter().all(|b| rebuildable(b)) {
             continue;
         }
         // Does the change replace it?
@@ -164,7 +195,8 @@ mod tests {
     use crate::rules::testing::{check_rule, run_case, Case, SNIPPET_PATH};
     use crate::rules::Selection;
 
-    const BEFORE: &str = "class demo {\n  file { '/usr/local/bin/kube-apiserver': ensure => file, source => 'puppet:///modules/demo/v1' }\n}\n";
+    /// The binary is put there by a deploy script; Puppet manages only its mode.
+    const BEFORE: &str = "class demo {\n  file { '/usr/local/bin/kube-apiserver': ensure => file, mode => '0755' }\n}\n";
 
     fn case(after: &str) -> Case {
         let mut c = Case::default();
@@ -177,8 +209,8 @@ mod tests {
         // Backups on.
         "class demo {\n  file { '/usr/local/bin/kube-apiserver': ensure => link, target => '/opt/k8s/bin/kube-apiserver', backup => 'puppet' }\n}\n",
         "class demo {\n  File { backup => 'main' }\n  file { '/usr/local/bin/kube-apiserver': ensure => file, source => 'puppet:///modules/demo/v2' }\n}\n",
-        // Nothing replaced: only the mode changes.
-        "class demo {\n  file { '/usr/local/bin/kube-apiserver': ensure => file, source => 'puppet:///modules/demo/v1', mode => '0755' }\n}\n",
+        // Nothing replaced: only the owner changes.
+        "class demo {\n  file { '/usr/local/bin/kube-apiserver': ensure => file, mode => '0755', owner => 'kube' }\n}\n",
         // Unknown backup: silent.
         "class demo($b) {\n  file { '/usr/local/bin/kube-apiserver': ensure => file, source => 'puppet:///modules/demo/v2', backup => $b }\n}\n",
     ];
@@ -224,6 +256,16 @@ mod tests {
         config.puppet_version = 6;
         let found = run_case(&case(FAIL[0].0), &config, &Selection::default());
         assert!(found.iter().all(|f| f.rule != NAME), "{found:#?}");
+    }
+
+    #[test]
+    fn content_the_repository_holds_can_be_rebuilt() {
+        let mut c = Case::default();
+        c.before(SNIPPET_PATH, "class demo { file { '/usr/local/bin/x': ensure => file, source => 'puppet:///modules/demo/x' } }");
+        c.before("modules/demo/files/x", "#!/bin/sh\n");
+        c.after("modules/demo/files/x", "#!/bin/sh\n");
+        c.after(SNIPPET_PATH, "class demo {\n  file { '/opt/x/x': ensure => file, source => 'puppet:///modules/demo/x' }\n  file { '/usr/local/bin/x': ensure => link, target => '/opt/x/x' }\n}");
+        assert!(check_rule(NAME, &c).is_empty());
     }
 
     #[test]

@@ -108,6 +108,41 @@ pub fn file_path(r: &Resource) -> Option<String> {
     }
 }
 
+/// A `file` resource's path for rules that judge a path by its directory: the path when
+/// known, else the known directory of a partly known path (`/usr/local/bin/${name}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JudgedPath {
+    /// The path, or for a partly known one its known directory plus `/*`.
+    pub path: String,
+    /// How to show it: the path, or the pattern with its unknown parts.
+    pub shown: String,
+    /// The path was partly known; messages say so.
+    pub inferred: bool,
+}
+
+pub fn judged_path(r: &Resource) -> Option<JudgedPath> {
+    if let Some(p) = file_path(r) {
+        return Some(JudgedPath {
+            shown: p.clone(),
+            path: p,
+            inferred: false,
+        });
+    }
+    let Value::Symbolic(sym) = r.name_value() else {
+        return None;
+    };
+    let prefix = sym.known_prefix();
+    let dir = &prefix[..prefix.rfind('/')?];
+    if !dir.starts_with('/') || dir.len() < 2 {
+        return None;
+    }
+    Some(JudgedPath {
+        path: format!("{}/*", normalize_path(dir)),
+        shown: sym.display(),
+        inferred: true,
+    })
+}
+
 /// Whether a `mode` value grants execute permission to anyone: `Some(true/false)` when
 /// known, `None` for symbolic values.
 pub fn mode_has_exec(v: &Value) -> Option<bool> {

@@ -206,14 +206,14 @@ impl Manifests {
             let parsed = cache.parse_all(&blobs);
             for ((path, blob), p) in entries.into_iter().zip(parsed) {
                 let m = shared
-                    .entry(blob.data.as_ptr())
+                    .entry(blob.data().as_ptr())
                     .or_insert_with(|| match (p, blob.text()) {
                         (Some(parsed), Some(text)) => Arc::new(Manifest {
                             text: Arc::from(text),
                             parsed,
                             utf8_error: None,
                         }),
-                        _ => Arc::new(Manifest::parse(&blob.data)),
+                        _ => Arc::new(Manifest::parse(blob.data())),
                     })
                     .clone();
                 out.side_mut(side).insert(path.clone(), m);
@@ -256,5 +256,5 @@ fn manifest_blobs(tree: &Tree) -> impl Iterator<Item = (&str, &[u8])> {
         .filter(|(p, e)| {
             is_manifest(p) && matches!(e.kind, EntryKind::File | EntryKind::Executable)
         })
-        .map(|(p, e)| (p.as_str(), &e.blob.data[..]))
+        .map(|(p, e)| (p.as_str(), e.blob.data()))
 }

@@ -1,8 +1,20 @@
 //! ## What it does
 //!
-//! Flags a resource reference used in a relationship or metaparameter
-//! (`require => File['/x']`, `Service['y'] ~> …`, `Class['z']`) that names a resource or
-//! class declared nowhere in the repository, nor in `external_modules`.
+//! Flags a relationship (`require`, `before`, `notify`, `subscribe`, the chaining arrows)
+//! or a `realize`/override reference to a resource that the repository declares nowhere
+//! after the change, and one whose target is declared only in some branches: the
+//! reference is then reported with the branch choice under which it finds nothing
+//! ("when `$manage_service` is false"). A reference satisfied by a defined-type instance,
+//! by a resource a define declares, by the resource's `alias`, or by a declaration in the
+//! same branch is fine.
+//!
+//! Only what the change introduces is reported: a new reference, or an old one whose
+//! target the change removed or moved into a branch. References that could be satisfied
+//! from outside the repository stay silent: defined types of modules listed in
+//! `external_modules` or a `Puppetfile`, built-in types in a module that declares a class
+//! from such a module (or named after one), titles a symbolic declaration could take, and
+//! types created by `create_resources`. `Class['x']` for a class that exists nowhere is
+//! `unresolved-class`.
 //!
 //! ## Why is this bad?
 //!
@@ -31,12 +43,513 @@
 //! ## Exceptions
 //!
 //! Resources declared by modules outside the repository: list the modules in
-//! `external_modules`.
+//! `external_modules` (or in the `Puppetfile`). A branch combination that cannot happen
+//! (two flags that are always set together) is reported anyway; suppress it with the
+//! reason.
 //!
 //! ## References
 //!
 //! - Puppet language: relationships and ordering; resource references.
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::ast::Span;
+use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::model::value::capitalize_type;
+use crate::model::{Model, ResId, Value};
+
+use super::executables::{
+    describe_steps, external_modules, module_of, module_of_file, unsatisfied_when,
+};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "dangling-reference";
+
+const METAPARAMS: [&str; 4] = ["require", "before", "notify", "subscribe"];
+
+/// One reference that does not always find its target.
+struct Problem {
+    file: Arc<str>,
+    span: Span,
+    ty: String,
+    title: String,
+    /// The relationship (`notify`, `->`, …) or `realize`/override (`None`).
+    via: Option<String>,
+    /// The resource whose metaparameter holds the reference.
+    holder: Option<ResId>,
+    /// `None`: declared nowhere. `Some(steps)`: declared, but not under these choices
+    /// (empty: only in branches that exclude the reference).
+    when: Option<Vec<crate::model::GuardStep>>,
+}
+
+impl Problem {
+    fn key(&self) -> (String, String, String) {
+        (self.file.to_string(), self.ty.clone(), self.title.clone())
+    }
+
+    fn shown(&self) -> String {
+        format!("{}['{}']", capitalize_type(&self.ty), self.title)
+    }
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let external = external_modules(cx);
+    let old: BTreeSet<_> = problems(cx, cx.before, &external)
+        .iter()
+        .map(|p| (p.key(), p.when.is_none()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for p in problems(cx, cx.after, &external) {
+        if old.contains(&(p.key(), p.when.is_none())) {
+            continue;
+        }
+        if !seen.insert((p.file.clone(), p.span, p.ty.clone(), p.title.clone())) {
+            continue;
+        }
+        out.push(report(cx, rule, &p));
+    }
+}
+
+fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding {
+    let m = cx.after;
+    let target = p.shown();
+    let who = match p.holder {
+        Some(h) => m.get(h).display_ref(),
+        None => "this code".to_owned(),
+    };
+    let verb = match p.via.as_deref() {
+        Some("require") => "requires".to_owned(),
+        Some("before") => "must come before".to_owned(),
+        Some("notify") => "notifies".to_owned(),
+        Some("subscribe") => "subscribes to".to_owned(),
+        Some(op) => format!("is chained (`{op}`) to"),
+        None => "refers to".to_owned(),
+    };
+    let fails = "the catalog will not compile (\"Could not find resource\")";
+    let (message, help) = match &p.when {
+        None => (
+            format!("{who} {verb} {target}, which is declared nowhere in the repository: {fails}"),
+            format!(
+                "declare {target}, drop the reference, or point it at the resource that \
+                 replaced it; if it comes from a module outside the repository, list that \
+                 module in the Puppetfile or in external_modules"
+            ),
+        ),
+        Some(steps) if steps.is_empty() => (
+            format!(
+                "{who} {verb} {target}, which is declared only in branches that exclude this \
+                 reference: {fails} wherever the reference is evaluated"
+            ),
+            format!(
+                "declare {target} under the same condition as the reference, or move the reference"
+            ),
+        ),
+        Some(steps) => (
+            format!(
+                "{who} {verb} {target}, which is declared only in some branches: when {}, {fails}",
+                describe_steps(m, steps)
+            ),
+            format!(
+                "put the reference under the same condition as {target}, or declare it in \
+                 every branch"
+            ),
+        ),
+    };
+    let mut f = finding(
+        rule,
+        Location {
+            side: Side::After,
+            file: p.file.to_string(),
+            span: p.span,
+        },
+        message,
+    );
+    f.help = Some(help);
+    for &t in m.find(&p.ty, &p.title) {
+        let g = &m.get(t).guard;
+        let cond: Vec<String> = g.iter().map(|s| m.guard_text(s)).collect();
+        f.related.push(related(
+            m,
+            Side::After,
+            t,
+            format!("{target} is declared here, only under {}", cond.join(", ")),
+        ));
+    }
+    if p.when.is_none() {
+        for &t in cx.before.find(&p.ty, &p.title) {
+            f.related.push(related(
+                cx.before,
+                Side::Before,
+                t,
+                format!("{target} was declared here before this change"),
+            ));
+        }
+    }
+    f.resource = p.holder.map(|h| m.get(h).display_ref());
+    f
+}
+
+fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
+    super::common::related(m, side, id, message)
+}
+
+/// Every reference of `m` that is unsatisfied in some compilation.
+fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let outside = Outside::new(cx, m, external);
+    for u in &m.unresolved_refs {
+        if u.ty == "class" || outside.could_provide(m, &u.file, &u.ty, &u.title) {
+            continue;
+        }
+        let holder = holder_of(m, &u.file, u.span);
+        let via = holder.and_then(|h| {
+            m.get(h)
+                .attrs
+                .iter()
+                .find(|a| a.value_span == u.span && METAPARAMS.contains(&a.name.as_str()))
+                .map(|a| a.name.clone())
+        });
+        let via = via.or_else(|| {
+            m.edges
+                .iter()
+                .find(|e| e.file == u.file && e.span == u.span)
+                .map(|e| e.via.to_string())
+        });
+        out.push(Problem {
+            file: u.file.clone(),
+            span: u.span,
+            ty: u.ty.clone(),
+            title: u.title.clone(),
+            via,
+            holder,
+            when: None,
+        });
+    }
+    out.extend(undefined_type_refs(m, &outside));
+    for e in &m.edges {
+        if e.via == "require()" {
+            continue;
+        }
+        let metaparam = METAPARAMS.contains(&e.via);
+        // A metaparameter's holder is the end that is not referenced.
+        let ends: &[ResId] = match e.via {
+            "before" | "notify" => &[e.to],
+            "require" | "subscribe" => &[e.from],
+            _ => &[e.from, e.to],
+        };
+        for &t in ends {
+            let r = m.get(t);
+            if r.ty == "class" {
+                continue;
+            }
+            let Value::Str(title) = &r.title else {
+                continue;
+            };
+            let targets = m.find(&r.ty, title);
+            let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
+                continue;
+            };
+            let holder = if metaparam {
+                Some(if t == e.to { e.from } else { e.to })
+            } else {
+                None
+            };
+            out.push(Problem {
+                file: e.file.clone(),
+                span: e.span,
+                ty: r.ty.clone(),
+                title: title.clone(),
+                via: Some(e.via.to_string()),
+                holder,
+                when: Some(steps),
+            });
+        }
+    }
+    out
+}
+
+/// `Demo::Unit['x']` in a metaparameter, where `demo` is a module of the repository that
+/// defines no type `demo::unit` (the model keeps such a value as a type, not a reference).
+fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
+    let repo_modules: BTreeSet<String> = m
+        .classes
+        .keys()
+        .chain(m.defines.keys())
+        .map(|n| module_of(n))
+        .collect();
+    let mut out = Vec::new();
+    for (id, r) in m.live_resources() {
+        for a in r
+            .attrs
+            .iter()
+            .filter(|a| METAPARAMS.contains(&a.name.as_str()))
+        {
+            let mut vals = Vec::new();
+            a.value.flatten_into(&mut vals);
+            for v in vals {
+                let Value::Type(text) = v else { continue };
+                let Some((ty, title)) = parse_type_ref(&text) else {
+                    continue;
+                };
+                let module = module_of(&ty);
+                if m.defines.contains_key(&ty)
+                    || !repo_modules.contains(&module)
+                    || outside.external.contains(&module)
+                {
+                    continue;
+                }
+                out.push(Problem {
+                    file: a.file.clone(),
+                    span: a.value_span,
+                    ty,
+                    title,
+                    via: Some(a.name.clone()),
+                    holder: Some(id),
+                    when: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `Demo::Unit['x']` -> (`demo::unit`, `x`), for a literal title.
+fn parse_type_ref(text: &str) -> Option<(String, String)> {
+    let (ty, rest) = text.split_once('[')?;
+    if !ty.contains("::") || !ty.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let inner = rest.strip_suffix(']')?.trim();
+    let q = inner.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let title = inner.strip_prefix(q)?.strip_suffix(q)?;
+    if title.contains(['$', '\'', '"']) {
+        return None;
+    }
+    Some((
+        ty.trim_start_matches("::").to_ascii_lowercase(),
+        title.to_owned(),
+    ))
+}
+
+/// The resource whose metaparameter value is at `span` of `file`.
+fn holder_of(m: &Model, file: &str, span: Span) -> Option<ResId> {
+    m.resources.iter().position(|r| {
+        r.attrs.iter().any(|a| {
+            &*a.file == file && a.value_span == span && METAPARAMS.contains(&a.name.as_str())
+        })
+    })
+}
+
+/// What could declare a resource without the repository showing it.
+struct Outside<'a> {
+    external: &'a BTreeSet<String>,
+    /// Repository modules that declare a class of an external module.
+    using_external: BTreeSet<String>,
+    /// Types passed to `create_resources` (`None` in the set: a type not known).
+    created: BTreeSet<Option<String>>,
+}
+
+impl<'a> Outside<'a> {
+    fn new(cx: &Context<'_>, m: &Model, external: &'a BTreeSet<String>) -> Self {
+        let using_external = m
+            .unresolved_classes
+            .iter()
+            .filter(|u| external.contains(&module_of(&u.title)))
+            .filter_map(|u| module_of_file(m, &u.file))
+            .collect();
+        let side = if std::ptr::eq(m, cx.before) {
+            Side::Before
+        } else {
+            Side::After
+        };
+        let mut created = BTreeSet::new();
+        for man in cx.manifests.side(side).values() {
+            let text = &man.text;
+            let mut from = 0;
+            while let Some(i) = text[from..].find("create_resources(") {
+                let rest = text[from + i + "create_resources(".len()..].trim_start();
+                let ty = rest
+                    .strip_prefix(['\'', '"'])
+                    .and_then(|r| r.split(['\'', '"']).next())
+                    .map(|t| t.trim_start_matches("::").to_ascii_lowercase());
+                created.insert(ty);
+                from += i + 1;
+            }
+        }
+        Outside {
+            external,
+            using_external,
+            created,
+        }
+    }
+
+    fn could_provide(&self, m: &Model, file: &str, ty: &str, title: &str) -> bool {
+        if ty.contains("::") && self.external.contains(&module_of(ty)) {
+            return true;
+        }
+        if !ty.contains("::") {
+            if module_of_file(m, file).is_some_and(|md| self.using_external.contains(&md)) {
+                return true;
+            }
+            let t = title.to_ascii_lowercase();
+            if self
+                .external
+                .iter()
+                .any(|x| t == *x || t.starts_with(&format!("{x}-")))
+            {
+                return true;
+            }
+        }
+        if self.created.contains(&None) || self.created.contains(&Some(ty.to_owned())) {
+            return true;
+        }
+        // `alias`, or a declaration whose title or name is not known statically.
+        m.resources.iter().filter(|r| r.ty == ty).any(|r| {
+            let alias = r.get("alias").is_some_and(|a| {
+                a.alternatives().iter().any(|v| v.as_str() == Some(title))
+                    || matches!(a, Value::Array(xs) if xs.iter().any(|v| v.as_str() == Some(title)))
+            });
+            alias || could_be(&r.title, title) || could_be(r.name_value(), title)
+        })
+    }
+}
+
+fn could_be(v: &Value, title: &str) -> bool {
+    match v {
+        Value::Symbolic(s) => s.could_be(title),
+        Value::OneOf(vs) | Value::Array(vs) => vs.iter().any(|x| could_be(x, title)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::Selection;
+
+    const PASS: &[&str] = &[
+        // Declared, referenced from a metaparameter and from a chain.
+        "class demo {\n  service { 'x': }\n  file { '/etc/x': notify => Service['x'] }\n  Package['p'] -> Service['x']\n  package { 'p': }\n}",
+        // A reference satisfied only in one branch of an `if` whose other branch has none:
+        // the reference sits in the same branch.
+        "class demo($flag) {\n  if $flag {\n    service { 'x': }\n    file { '/etc/x': notify => Service['x'] }\n  } else {\n    file { '/etc/y': ensure => absent }\n  }\n}",
+        // Declared in both branches.
+        "class demo($flag) {\n  if $flag { service { 'x': enable => true } } else { service { 'x': enable => false } }\n  file { '/etc/x': notify => Service['x'] }\n}",
+        // A define instance, and a resource a define declares.
+        "define demo::unit($bin) { file { \"/etc/systemd/system/${title}.service\": content => $bin } }\nclass demo {\n  demo::unit { 'x': bin => '/usr/bin/x' }\n  service { 'x': require => [Demo::Unit['x'], File['/etc/systemd/system/x.service']] }\n}",
+        // The resource's name (namevar) and alias.
+        "class demo {\n  service { 'web': name => 'nginx' }\n  package { 'p': alias => 'pkg' }\n  file { '/x': notify => Service['nginx'], require => Package['pkg'] }\n}",
+        // A declaration whose title is not known statically could be the target.
+        "class demo($svc) {\n  service { $svc: }\n  file { '/x': notify => Service['nginx'] }\n}",
+        // create_resources may declare it.
+        "class demo($h) {\n  create_resources('service', $h)\n  file { '/x': notify => Service['nginx'] }\n}",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        ("class demo {\n  file { '/etc/x':\n    notify => Service['x'],\n  }\n}\n", &[3]),
+        ("class demo {\n  package { 'p': }\n  Package['p'] -> Service['x']\n}\n", &[3]),
+        // Satisfied only when `$flag` is true; the reference is unconditional.
+        (
+            "class demo($flag) {\n  if $flag {\n    service { 'x': }\n  }\n  file { '/etc/x': notify => Service['x'] }\n}\n",
+            &[5],
+        ),
+        // Declared only in the branch that excludes the reference.
+        (
+            "class demo($flag) {\n  if $flag {\n    service { 'x': }\n  } else {\n    file { '/etc/x': notify => Service['x'] }\n  }\n}\n",
+            &[5],
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn says_which_branch_breaks() {
+        let src = "class demo($manage) {\n  if $manage {\n    service { 'x': }\n  }\n  file { '/etc/x': notify => Service['x'] }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("when `$manage` is false"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].resource.as_deref(), Some("File['/etc/x']"));
+        assert_eq!(found[0].related.len(), 1);
+    }
+
+    #[test]
+    fn a_deleted_service_is_reported_where_it_is_still_notified() {
+        let svc = "class demo {\n  service { 'x': ensure => running }\n}\n";
+        let user = "class other {\n  file { '/etc/x.conf':\n    content => 'x',\n    notify  => Service['x'],\n  }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, svc);
+        case.before("modules/other/manifests/init.pp", user);
+        case.after(SNIPPET_PATH, "class demo {\n}\n");
+        case.after("modules/other/manifests/init.pp", user);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.file, "modules/other/manifests/init.pp");
+        assert!(found[0]
+            .message
+            .contains("notifies Service['x'], which is declared nowhere"));
+        assert_eq!(found[0].related[0].location.side, Side::Before);
+        // Dangling on both sides: not this change's doing.
+        let mut case = Case::default();
+        case.before("modules/other/manifests/init.pp", user);
+        case.after(
+            "modules/other/manifests/init.pp",
+            &format!("{user}# edited\n"),
+        );
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn external_modules_can_provide_targets() {
+        let src = "class demo {\n  include nginx\n  file { '/etc/x': notify => Service['nginx'], require => Apt::Source['x'] }\n}\n";
+        // Module `apt` is not in the repository at all: its types come from outside.
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+        let mut case = after_only(src);
+        case.after("Puppetfile", "mod 'puppet/nginx'\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // A missing type of a module the repository holds is reported.
+        let src = "class demo {\n  file { '/etc/x': require => Demo::Unit['x'] }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains("requires Demo::Unit['x']"),
+            "{}",
+            found[0].message
+        );
+        let mut config = Config::default();
+        config.external_modules.push("demo".into());
+        let case = after_only(src);
+        let found: Vec<_> = run_case(&case, &config, &Selection::default())
+            .into_iter()
+            .filter(|f| f.rule == NAME)
+            .collect();
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}

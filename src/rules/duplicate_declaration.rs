@@ -1,7 +1,13 @@
 //! ## What it does
 //!
-//! Flags two declarations of the same resource, the same type and normalised title or
-//! path, that can end up in one catalog: not in exclusive branches of the same condition.
+//! Flags two declarations of the same resource, the same type and normalised title (or,
+//! for files, path), that can end up in one catalog: declared by the same class, or by
+//! classes that one class (a role, a node, top scope) includes together, and not in
+//! exclusive branches of the same condition. Two classes that nothing in the repository
+//! includes together are not compared: which roles combine them is not known. Nor are
+//! two declarations under two different conditions the tool cannot evaluate (they are
+//! often exclusive through facts); one unconditional declaration and one under a
+//! condition are reported.
 //! Paths are compared after removing a trailing `/` and collapsing `//`. Declarations
 //! through `ensure_resource` / `ensure_packages` count, when their parameters differ from
 //! the other declaration.
@@ -46,10 +52,11 @@
 //! - Puppet language: resource uniqueness (title and `namevar`/path aliases).
 //! - stdlib `ensure_resource`, `ensure_packages`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ast::{Expr, ExprKind};
 use crate::diagnostic::{Finding, Side};
-use crate::model::{Origin, ResId, Resource, Value};
+use crate::model::{Model, Origin, ResId, Resource, Scope, Value};
 
 use super::common::{at_title, related, touched};
 use super::{finding, lookup, Context};
@@ -66,10 +73,142 @@ fn reusable(ensured: &Resource, other: &Resource) -> bool {
     })
 }
 
+/// The namevar counts for uniqueness only for files (by path); other types (`exec`
+/// with the same command, for instance) are told apart by title.
 fn key_text(r: &Resource) -> Option<String> {
-    match r.name_value() {
-        Value::Str(s) => Some(s.clone()),
+    match (r.ty.as_str(), r.name_value()) {
+        ("file", Value::Str(s)) => Some(s.clone()),
         _ => r.title_str().map(str::to_owned),
+    }
+}
+
+/// Which classes, defines, node bodies and top scope declare which classes and defined
+/// types unconditionally, read from the manifests (the model evaluates each class once,
+/// so it cannot say every place a class is included from). Declarations inside an
+/// `if`/`unless`/`case` or a lambda are left out: `if $dpdk { require vswitch::dpdk }
+/// else { require vswitch::ovs }` does not put the two classes in one catalog.
+#[derive(Default)]
+struct Includes {
+    /// Declared -> the scopes that declare it (`top`, `node:<n>`, class or define names).
+    declared_by: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Includes {
+    fn read(cx: &Context<'_>) -> Includes {
+        let mut inc = Includes::default();
+        for m in cx.manifests.after.values() {
+            for (i, st) in m.parsed.program.statements.iter().enumerate() {
+                match &st.kind {
+                    ExprKind::ClassDef { name, body, .. }
+                    | ExprKind::DefineDef { name, body, .. } => {
+                        inc.block(&norm(name), &body.statements);
+                    }
+                    ExprKind::NodeDef { body, .. } => {
+                        inc.block(&format!("node:{i}:{}", st.span.start), &body.statements)
+                    }
+                    _ => inc.expr("top", st),
+                }
+            }
+        }
+        inc
+    }
+
+    fn block(&mut self, scope: &str, statements: &[Expr]) {
+        for st in statements {
+            self.expr(scope, st);
+        }
+    }
+
+    fn add(&mut self, scope: &str, declared: &Expr) {
+        let name = match &declared.kind {
+            ExprKind::Str(s) | ExprKind::Name(s) => norm(s),
+            ExprKind::Array(items) => {
+                for it in items {
+                    self.add(scope, it);
+                }
+                return;
+            }
+            _ => return,
+        };
+        self.declared_by
+            .entry(name)
+            .or_default()
+            .insert(scope.to_owned());
+    }
+
+    fn expr(&mut self, scope: &str, e: &Expr) {
+        match &e.kind {
+            ExprKind::Call { func, args, .. } => {
+                if let ExprKind::Name(f) = &func.kind {
+                    if matches!(f.as_str(), "include" | "contain" | "require") {
+                        for a in args {
+                            self.add(scope, a);
+                        }
+                    }
+                }
+            }
+            ExprKind::MethodCall { receiver, .. } => self.expr(scope, receiver),
+            ExprKind::Resource {
+                type_expr, bodies, ..
+            } => {
+                if let ExprKind::Name(t) = &type_expr.kind {
+                    if t == "class" {
+                        for b in bodies {
+                            self.add(scope, &b.title);
+                        }
+                    } else {
+                        let t = norm(t);
+                        self.declared_by
+                            .entry(t)
+                            .or_default()
+                            .insert(scope.to_owned());
+                    }
+                }
+            }
+            ExprKind::Relationship { lhs, rhs, .. } => {
+                self.expr(scope, lhs);
+                self.expr(scope, rhs);
+            }
+            ExprKind::Paren(inner) => self.expr(scope, inner),
+            _ => {}
+        }
+    }
+
+    /// Every scope from which `name` is (transitively) declared, `name` included.
+    fn declarers(&self, name: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::from([name.to_owned()]);
+        let mut todo = vec![name.to_owned()];
+        while let Some(n) = todo.pop() {
+            for d in self.declared_by.get(&n).into_iter().flatten() {
+                if out.insert(d.clone()) {
+                    todo.push(d.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `::Foo::Bar` -> `foo::bar`.
+fn norm(name: &str) -> String {
+    name.trim_start_matches("::").to_ascii_lowercase()
+}
+
+/// The scope a resource enters the catalogue from: the class (or `top`, or node) that
+/// declared it, or that declared the outermost defined-type instance it was expanded
+/// from (the define's name would merge every instance of it).
+fn scope_of(m: &Model, r: &Resource) -> String {
+    if let Some(&outer) = r.define_chain.first() {
+        let o = m.get(outer);
+        if o.define_chain.is_empty() {
+            return scope_of(m, o);
+        }
+    }
+    match &r.scope {
+        Scope::Class(c) => norm(c),
+        Scope::Define { ty, .. } => norm(ty),
+        Scope::Top => "top".into(),
+        Scope::Node(n) => format!("node {n}"),
     }
 }
 
@@ -77,6 +216,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
+    let includes = Includes::read(cx);
     let mut seen: BTreeSet<(ResId, ResId)> = BTreeSet::new();
     for id in touched(cx) {
         let r = cx.after.get(id);
@@ -93,9 +233,52 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         cands.sort_unstable();
         cands.dedup();
+        cands.retain(|&o| {
+            let other = cx.after.get(o);
+            other.ty == r.ty && (r.ty == "file" || other.title_str() == r.title_str())
+        });
+        let mine = includes.declarers(&scope_of(cx.after, r));
         for o in cands {
             let other = cx.after.get(o);
             if o == id || !other.is_live() || cx.after.exclusive(id, o) {
+                continue;
+            }
+            // Inside two declarations of the same define instance: that pair is judged
+            // (and reported) on its own.
+            let same_instance = r.define_chain.iter().any(|&x| {
+                other.define_chain.iter().any(|&y| {
+                    let (dx, dy) = (cx.after.get(x), cx.after.get(y));
+                    x != y && dx.ty == dy.ty && dx.title == dy.title
+                })
+            }) || (matches!(r.scope, Scope::Define { .. })
+                && r.scope == other.scope);
+            if same_instance {
+                continue;
+            }
+            // `if !defined(File[$x]) { file { $x: } }` is the idiom that avoids duplicates.
+            let guarded_by_defined = |res: &Resource| {
+                res.guard.iter().any(|g| {
+                    cx.after
+                        .conditions
+                        .get(g.cond as usize)
+                        .is_some_and(|c| c.subject.contains("defined"))
+                })
+            };
+            if guarded_by_defined(r) || guarded_by_defined(other) {
+                continue;
+            }
+            // Under two different conditions whose values are unknown: compiling both needs
+            // both to hold, which the tool cannot tell (they are often exclusive in ways
+            // only facts decide). Stay silent unless one's conditions include the other's.
+            let (ga, gb) = (&r.guard, &other.guard);
+            if !ga.iter().all(|g| gb.contains(g)) && !gb.iter().all(|g| ga.contains(g)) {
+                continue;
+            }
+            // Compiled together only if some scope declares both (or they share one).
+            if includes
+                .declarers(&scope_of(cx.after, other))
+                .is_disjoint(&mine)
+            {
                 continue;
             }
             let via_ensure = match (&r.origin, &other.origin) {
@@ -163,12 +346,33 @@ mod tests {
         "class demo {\n  ensure_resource('file', '/etc/x', { 'ensure' => 'file' })\n  file { '/etc/x': ensure => file, content => 'x' }\n}",
         // Classes are included many times.
         "class other {}\nclass demo {\n  include other\n  include other\n}",
+        // Two classes nothing in the repository includes together: no role, no finding.
+        "class demo::a { file { '/etc/x': content => 'a' } }\nclass demo::b { file { '/etc/x': content => 'b' } }",
+        // Alternatives chosen by a condition in the class that includes them.
+        "class demo::ovs { service { 'openvswitch': ensure => running } }\nclass demo::dpdk { service { 'openvswitch': ensure => running } }\nclass demo($dpdk) {\n  if $dpdk { require demo::dpdk } else { require demo::ovs }\n}",
+        // Two different unknown conditions (often exclusive through facts).
+        "class demo($a, $b) {\n  if $a { file { '/etc/x': content => 'a' } }\n  if $b { file { '/etc/x': content => 'b' } }\n}",
+        // The defined() idiom.
+        "class demo {\n  file { '/srv/www': ensure => directory }\n  if ! defined(File['/srv/www']) { file { '/srv/www': ensure => directory } }\n}",
+        // Two execs with the same command are not a conflict (titles differ).
+        "class demo {\n  exec { 'reload-a': command => '/bin/systemctl daemon-reload', refreshonly => true }\n  exec { 'reload-b': command => '/bin/systemctl daemon-reload', refreshonly => true }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
+        // Two classes a role includes together; the paths differ only by a trailing slash.
         (
-            "class demo::a {\n  file { '/usr/bin/kube-apiserver': ensure => link, target => '/usr/local/bin/kube-apiserver' }\n}\nclass demo::b {\n  package { 'kubernetes-master': ensure => present }\n  file { '/usr/bin/kube-apiserver/': ensure => file }\n}\n",
+            "class demo::a {\n  file { '/usr/bin/kube-apiserver': ensure => link, target => '/usr/local/bin/kube-apiserver' }\n}\nclass demo::b {\n  package { 'kubernetes-master': ensure => present }\n  file { '/usr/bin/kube-apiserver/': ensure => file }\n}\nclass demo::role {\n  include demo::a\n  include demo::b\n}\n",
             &[2],
+        ),
+        // One unconditional, one under a condition: both compile when it holds.
+        (
+            "class demo($a) {\n  file { '/etc/x': content => 'a' }\n  if $a { file { '/etc/x': content => 'b' } }\n}\n",
+            &[2],
+        ),
+        // The same define instance declared twice in one class.
+        (
+            "define demo::unit() { file { \"/etc/${title}\": content => 'x' } }\nclass demo {\n  demo::unit { 'a': }\n  demo::unit { 'a': }\n}\n",
+            &[3],
         ),
         // ensure_resource with different parameters.
         (

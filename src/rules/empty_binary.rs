@@ -7,7 +7,9 @@
 //!
 //! An executable path is one under a `bin`, `sbin` or `libexec` directory (configurable
 //! with `executable_dirs`), one declared with an execute bit in `mode`, or one a service
-//! runs.
+//! runs. A path that is only partly known (`/usr/local/bin/${name}`) is judged by its
+//! known directory, and the message says the path was inferred; a path whose directory
+//! is unknown is not judged.
 //!
 //! ## Why is this bad?
 //!
@@ -58,7 +60,7 @@
 use crate::diagnostic::{Finding, Side};
 use crate::model::Value;
 
-use super::common::{at_attr, ensure_of, executable_reason, file_path, touched, Ensure};
+use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
 use super::{finding, lookup, Context};
 
 pub const NAME: &str = "empty-binary";
@@ -77,9 +79,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if r.ty != "file" {
             continue;
         }
-        let Some(path) = file_path(r) else {
+        let Some(jp) = judged_path(r) else {
             continue;
         };
+        let path = jp.path.clone();
         let ensure = ensure_of(r);
         let content = r.get("content");
         let empty_content = content.is_some_and(|c| {
@@ -96,7 +99,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(why) = executable_reason(cx, &path, Some(r)) else {
             continue;
         };
-        let res = r.display_ref();
+        let res = if jp.inferred {
+            format!("File['{}'] (path partly known)", jp.shown)
+        } else {
+            r.display_ref()
+        };
         let mut f = if empty_content {
             let mut f = finding(
                 rule,
@@ -133,7 +140,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
             f
         };
-        f.resource = Some(res);
+        f.resource = Some(r.display_ref());
         out.push(f);
     }
 }
@@ -160,8 +167,10 @@ mod tests {
         "class demo($script) { file { '/usr/local/bin/tool': ensure => file, content => $script } }",
         // Content from a resource default.
         "class demo { File { content => \"#!/bin/sh\\n\" } file { '/usr/local/bin/tool': ensure => file } }",
-        // Symbolic path: silent.
-        "class demo { file { \"/usr/local/bin/${facts['tool']}\": ensure => file } }",
+        // Unknown paths, or an unknown directory: silent.
+        "class demo($p) { file { $p: ensure => file } }",
+        "class demo { file { \"/opt/${facts['app']}/bin/tool\": ensure => file } }",
+        "class demo { file { \"/etc/${facts['app']}.conf\": ensure => file } }",
     ];
 
     /// A finding on each listed line.
@@ -178,6 +187,8 @@ mod tests {
             "class demo($script = '') {\n  file { '/srv/app/run': ensure => file, mode => '0750',\n    content => $script }\n}\n",
             &[3],
         ),
+        // A partly known path in a known executable directory (a define's `$title`).
+        ("define demo::bin() {\n  file { \"/usr/local/bin/${title}\": ensure => file }\n}\nclass demo { demo::bin { $facts['x']: } }\n", &[2]),
         // content => undef is no content.
         ("class demo {\n  file { '/usr/libexec/helper': ensure => file, content => undef }\n}\n", &[2]),
     ];
@@ -209,6 +220,22 @@ mod tests {
         case.before(SNIPPET_PATH, src);
         case.after(SNIPPET_PATH, &format!("{src}# unrelated edit\n"));
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn partly_known_paths_say_so() {
+        let found = check_rule(
+            NAME,
+            &after_only("class demo($n) { file { \"/usr/local/bin/${n}\": ensure => file } }"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("File['/usr/local/bin/${demo::n}'] (path partly known)"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

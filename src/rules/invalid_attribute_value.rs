@@ -1,9 +1,17 @@
 //! ## What it does
 //!
 //! Flags attribute values a built-in type rejects, or treats as something the author
-//! did not mean: an unknown `ensure` value, a `mode` that is neither octal nor symbolic,
-//! a malformed `source` URL (`puppet://modules/…` with two slashes, a relative path), and
-//! `${…}` inside a single-quoted string, which Puppet does not interpolate.
+//! did not mean: an unknown `ensure` value (`file`, `service`, `package`; `exec` has no
+//! `ensure` at all), a `mode` that is neither octal nor symbolic (or a number, which
+//! Puppet 7 refuses), a malformed `source` URL (`puppet://modules/…` with two slashes, a
+//! relative path, an unsupported scheme), and `${…}` with a Puppet variable inside a
+//! single-quoted string (a title, a path, a link target), which Puppet does not
+//! interpolate. The checks are those of `src/analysis/values.rs`.
+//!
+//! Only values the change adds or modifies are judged (every attribute of a new resource,
+//! the changed attributes of a changed one). Values not known statically are not judged.
+//! Attributes that hold shell or file text (`content`, `command`, `onlyif`, `unless`, …)
+//! are not searched for `${`: there it is usually shell syntax.
 //!
 //! ## Why is this bad?
 //!
@@ -40,6 +48,301 @@
 //! - Puppet `file` type reference (`ensure`, `mode`, `source`).
 //! - Puppet language: strings (single quotes do not interpolate).
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use std::collections::{BTreeSet, HashMap};
+
+use crate::analysis::values::{
+    check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar, ValueProblem,
+};
+use crate::ast::{Expr, Span};
+use crate::diagnostic::{Finding, Location, Side};
+use crate::model::{Attr, AttrOrigin, Resource, Value};
+
+use super::common::touched;
+use super::executables::{string_literals, walk};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "invalid-attribute-value";
+
+/// Attributes whose text is shell or file content, where `${x}` is meant literally.
+const TEXT_ATTRS: &[&str] = &[
+    "content",
+    "command",
+    "onlyif",
+    "unless",
+    "environment",
+    "validate_cmd",
+    "refresh",
+    "start",
+    "stop",
+    "restart",
+    "status",
+    "message",
+];
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let mut exprs: ExprIndex<'_> = ExprIndex::default();
+    let mut seen = BTreeSet::new();
+    for id in touched(cx) {
+        let r = cx.after.get(id);
+        let changed: Option<BTreeSet<&str>> = cx
+            .diff
+            .diff_of(id)
+            .map(|d| d.attrs.iter().map(|a| a.name.as_str()).collect());
+        let is_new = !cx.diff.matched.contains_key(&id);
+        if !is_new && changed.is_none() {
+            continue; // only a template it reads changed
+        }
+        for a in &r.attrs {
+            if !is_new
+                && !changed
+                    .as_ref()
+                    .is_some_and(|c| c.contains(a.name.as_str()))
+            {
+                continue;
+            }
+            if a.origin == AttrOrigin::Param {
+                continue;
+            }
+            let mut problems: Vec<(ValueProblem, Option<Span>)> = Vec::new();
+            for p in value_problems(cx, r, a) {
+                problems.push((p, None));
+            }
+            if !TEXT_ATTRS.contains(&a.name.as_str()) && r.ty != "exec" {
+                for (lit, p) in quoted_problems(cx, &mut exprs, &a.file, a.value_span) {
+                    problems.push((p, Some(lit)));
+                }
+            }
+            for (p, lit) in problems {
+                let span = locate(cx, &a.file, a.value_span, lit, &p);
+                if !seen.insert((a.file.to_string(), span, p.message.clone())) {
+                    continue;
+                }
+                let mut f = finding(
+                    rule,
+                    Location {
+                        side: Side::After,
+                        file: a.file.to_string(),
+                        span,
+                    },
+                    format!("{}: {}", r.display_ref(), p.message),
+                );
+                f.help = p.help.clone();
+                f.resource = Some(r.display_ref());
+                out.push(f);
+            }
+        }
+        // The title of a new resource.
+        if is_new && !r.title_span.is_empty() {
+            for (lit, p) in quoted_problems(cx, &mut exprs, &r.file, r.title_span) {
+                let span = locate(cx, &r.file, r.title_span, Some(lit), &p);
+                if !seen.insert((r.file.to_string(), span, p.message.clone())) {
+                    continue;
+                }
+                let mut f = finding(
+                    rule,
+                    Location {
+                        side: Side::After,
+                        file: r.file.to_string(),
+                        span,
+                    },
+                    format!("the title of {}: {}", r.display_ref(), p.message),
+                );
+                f.help = p.help.clone();
+                f.resource = Some(r.display_ref());
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// Problems of the evaluated value of `ensure`, `mode` and `source`.
+fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem> {
+    let ty = r.ty.as_str();
+    let mut out = Vec::new();
+    match (ty, a.name.as_str()) {
+        ("exec", "ensure") => out.extend(check_ensure("exec", Scalar::Str(""))),
+        ("file" | "service" | "package", "ensure") => match &a.value {
+            Value::Str(s) => out.extend(check_ensure(ty, Scalar::Str(s))),
+            Value::Bool(b) => out.extend(check_ensure(ty, Scalar::Bool(*b))),
+            _ => {}
+        },
+        ("file", "mode") => match &a.value {
+            Value::Str(s) => out.extend(check_mode(ModeValue::Str(s))),
+            Value::Int(_) => {
+                let raw = cx
+                    .manifest(Side::After, &a.file)
+                    .and_then(|m| m.text.get(a.value_span.range()))
+                    .map(str::trim)
+                    .filter(|t| t.bytes().all(|b| b.is_ascii_digit()) && !t.is_empty());
+                if let Some(raw) = raw {
+                    out.extend(check_mode(ModeValue::Number(raw)));
+                }
+            }
+            _ => {}
+        },
+        ("file", "source") => {
+            let mut vals = Vec::new();
+            a.value.flatten_into(&mut vals);
+            for v in vals {
+                if let Value::Str(s) = v {
+                    out.extend(check_source(&s));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Single-quoted literals inside the expression at `span` that hold `${…}`, with the
+/// span of each literal.
+fn quoted_problems<'a>(
+    cx: &Context<'a>,
+    exprs: &mut ExprIndex<'a>,
+    file: &str,
+    span: Span,
+) -> Vec<(Span, ValueProblem)> {
+    let Some(man) = cx.manifest(Side::After, file) else {
+        return Vec::new();
+    };
+    let Some(e) = exprs.find(cx, file, span) else {
+        return Vec::new();
+    };
+    let mut lits = Vec::new();
+    string_literals(e, &mut lits);
+    lits.into_iter()
+        .filter_map(|l| {
+            let raw = man.text.get(l.span.range())?;
+            check_uninterpolated(raw).map(|p| (l.span, p))
+        })
+        .collect()
+}
+
+/// Where to point: inside the literal when the problem has a span, else the value.
+fn locate(cx: &Context<'_>, file: &str, value: Span, lit: Option<Span>, p: &ValueProblem) -> Span {
+    let base = match lit {
+        Some(l) => l,
+        None => {
+            // A string literal written verbatim: problem offsets are relative to its text.
+            let quoted = cx
+                .manifest(Side::After, file)
+                .and_then(|m| m.text.get(value.range()))
+                .is_some_and(|t| t.starts_with('\'') && !t.contains('\\'));
+            if !quoted {
+                return value;
+            }
+            Span::new(value.start + 1, value.end.saturating_sub(1))
+        }
+    };
+    match p.span {
+        Some(s) if lit.is_some() => Span::new(base.start + s.start, base.start + s.end),
+        Some(s) => Span::new(base.start + s.start, base.start + s.end),
+        None => value,
+    }
+}
+
+/// The expressions of each manifest by span, built on first use.
+#[derive(Default)]
+struct ExprIndex<'a> {
+    files: HashMap<String, HashMap<Span, &'a Expr>>,
+}
+
+impl<'a> ExprIndex<'a> {
+    fn find(&mut self, cx: &Context<'a>, file: &str, span: Span) -> Option<&'a Expr> {
+        if !self.files.contains_key(file) {
+            let mut map = HashMap::new();
+            if let Some(man) = cx.manifest(Side::After, file) {
+                for st in &man.parsed.program.statements {
+                    walk(st, &mut |e| {
+                        map.entry(e.span).or_insert(e);
+                    });
+                }
+            }
+            self.files.insert(file.to_owned(), map);
+        }
+        self.files.get(file)?.get(&span).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+
+    const PASS: &[&str] = &[
+        "class demo {\n  file { '/usr/local/bin/tool': ensure => file, mode => '0755', source => 'puppet:///modules/demo/tool' }\n}",
+        "class demo {\n  file { '/usr/bin/tool': ensure => '/opt/tool/bin/tool' }\n  file { '/etc/x': ensure => absent, mode => 'u+x,go-w', source => ['file:///srv/x', '/srv/y'] }\n}",
+        "class demo {\n  service { 'x': ensure => running }\n  service { 'y': ensure => false }\n  package { 'p': ensure => '1.2-3' }\n  package { 'q': ensure => latest }\n}",
+        // Double quotes interpolate; shell text in single quotes is left alone.
+        "class demo($dir) {\n  file { \"${dir}/bin\": ensure => directory }\n  exec { 'x': command => '/bin/sh -c \"echo ${foo}\"', path => '/bin' }\n  file { '/etc/x': content => 'PATH=${path}' }\n}",
+        // Upper-case ${…} in single quotes is usually meant for a shell.
+        "class demo {\n  file { '/etc/default/x': ensure => file, source => 'puppet:///modules/demo/${HOME}' }\n}",
+        // Symbolic values are not judged.
+        "class demo($e, $m) {\n  file { '/x': ensure => $e, mode => $m }\n}",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        (
+            "class demo {\n  file { '/usr/local/bin/tool':\n    ensure => 'executable',\n    mode   => '755x',\n    source => 'puppet://modules/demo/tool',\n  }\n}\n",
+            &[3, 4, 5],
+        ),
+        ("class demo {\n  service { 'x':\n    ensure => started,\n  }\n}\n", &[3]),
+        ("class demo {\n  exec { 'x':\n    command => '/bin/true',\n    ensure  => present,\n  }\n}\n", &[4]),
+        // A link target in single quotes: the link points at a literal `${app}`.
+        (
+            "class demo($app) {\n  file { '/usr/local/bin/app':\n    ensure => link,\n    target => '/opt/${app}/bin/app',\n  }\n}\n",
+            &[4],
+        ),
+        ("class demo {\n  file { '/etc/x':\n    mode => 0644,\n  }\n}\n", &[3]),
+        ("class demo($v) {\n  file { '/opt/${v}/x': ensure => file }\n}\n", &[2]),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn points_inside_the_value() {
+        let src = "class demo {\n  file { '/x': source => 'puppet://modules/demo/x' }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1);
+        let s = found[0].location.span;
+        assert_eq!(&src[s.range()], "modules", "{found:#?}");
+        let src = "class demo($a) {\n  file { '/x': ensure => link, target => '/opt/${a}/x' }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        let s = found[0].location.span;
+        assert_eq!(&src[s.range()], "${a}");
+    }
+
+    #[test]
+    fn only_values_the_change_touches() {
+        let src = "class demo {\n  file { '/x': mode => '0999', owner => 'root' }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, src);
+        case.after(SNIPPET_PATH, &src.replace("'root'", "'bin'"));
+        assert!(check_rule(NAME, &case).is_empty());
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, &src.replace("0999", "0644"));
+        case.after(SNIPPET_PATH, src);
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+}

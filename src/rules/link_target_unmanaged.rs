@@ -4,9 +4,9 @@
 //! manages: no `file` resource with content, source or checksum, no package hint from the
 //! configuration's `package_paths`, no `exec` whose `creates` is that path, and no
 //! externally managed prefix (`external_prefixes`). Chains are resolved first (a link to
-//! a directory that is itself a link), and the last hop is judged. A target that is only
-//! partly known (`/opt/${app}/bin/x`) is matched against the repository's files and the
-//! message says the match was inferred; a fully unknown target is not reported.
+//! a directory that is itself a link), and the last hop is judged. A target that is not
+//! fully known (`/opt/${app}/bin/x`) is not judged: any verdict would be a guess. Only
+//! links the change adds or re-points are checked.
 //!
 //! ## Why is this bad?
 //!

@@ -16,6 +16,8 @@ pub mod selection;
 
 pub(crate) mod common;
 mod context;
+pub(crate) mod executables;
+pub(crate) mod services;
 #[cfg(test)]
 pub(crate) mod testing;
 

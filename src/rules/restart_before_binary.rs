@@ -45,6 +45,235 @@
 //!   manifest order from 4.0).
 //! - Puppet `service` type: no autorequire.
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use crate::diagnostic::{Finding, Side};
+use crate::model::{normalize_path, ResId};
+
+use super::common::{related, resolve};
+use super::services::{at_service, binary, environment_files, is_touched, restart_reason};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "restart-before-binary";
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for restart in &cx.diff.restarts {
+        let s = restart.service;
+        let Some(bin) = binary(cx.after, s) else {
+            continue;
+        };
+        let mut unordered: Vec<(ResId, String)> = Vec::new();
+        for (x, role) in providers(cx, s, &bin) {
+            if unordered.iter().any(|(y, _)| *y == x)
+                || !is_touched(cx, x)
+                || cx.after.exclusive(x, s)
+                || cx.after.ordering_path(x, s)
+            {
+                continue;
+            }
+            unordered.push((x, role));
+        }
+        if unordered.is_empty() {
+            continue;
+        }
+        let name = cx.after.get(s).display_ref();
+        let reason = restart_reason(cx, s).unwrap_or_default();
+        let list: Vec<String> = unordered
+            .iter()
+            .map(|(x, role)| format!("{} ({role})", cx.after.get(*x).display_ref()))
+            .collect();
+        let mut f =
+            finding(
+                rule,
+                at_service(cx.after, Side::After, s),
+                format!(
+                "{name} is restarted by this change ({reason}), but nothing orders {} before it: \
+                 the restart may run before {} in place, and a failure there will not stop it",
+                list.join(", "),
+                if unordered.len() == 1 { "it is" } else { "they are" }
+            ),
+            );
+        f.help =
+            Some(format!(
+            "add `before => {name}` to {} (or `require` them from the service), so that Puppet \
+             applies them first and skips the restart when one of them fails",
+            if unordered.len() == 1 { "it" } else { "each of them" }
+        ));
+        for (x, role) in &unordered {
+            f.related.push(related(
+                cx.after,
+                Side::After,
+                *x,
+                format!("{role}, changed by this change, with no ordering edge to {name}"),
+            ));
+        }
+        f.resource = Some(name);
+        out.push(f);
+    }
+}
+
+/// The after-side resources that provide what service `s` runs: the links on its
+/// binary's chain, the file at the end of it, the packages that ship a path on it
+/// (`package_paths`), and its environment files. Each with a few words on its role.
+fn providers(cx: &Context<'_>, s: ResId, bin: &str) -> Vec<(ResId, String)> {
+    let m = cx.after;
+    let chain = resolve(m, bin);
+    let mut out = Vec::new();
+    for (&l, path) in chain.links.iter().zip(&chain.paths) {
+        out.push((l, format!("the link at {path}")));
+    }
+    let last = chain.last().to_string();
+    for &x in m.index.managing(&last) {
+        if m.get(x).is_live() && m.get(x).ty == "file" && !chain.links.contains(&x) {
+            out.push((x, format!("the binary {last}")));
+        }
+    }
+    for (pkg, paths) in &cx.config.package_paths {
+        if paths
+            .iter()
+            .any(|p| chain.paths.contains(&normalize_path(p)))
+        {
+            for &p in m.index.packages.get(pkg).into_iter().flatten() {
+                out.push((p, format!("the package that ships {last}")));
+            }
+        }
+    }
+    for env in environment_files(m, s) {
+        for &x in m.index.managing(&env) {
+            if m.get(x).is_live() {
+                out.push((x, format!("its EnvironmentFile {env}")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{check_rule, Case, SNIPPET_PATH};
+
+    const UNIT: &str = "modules/demo/templates/foo.service.erb";
+    const UNIT_TEXT: &str =
+        "[Service]\nEnvironmentFile=-/etc/default/%p\nExecStart=/usr/bin/foo $DAEMON_ARGS\n";
+
+    /// The unit template changes (so the service restarts); the manifest goes from
+    /// `before` to `after`.
+    fn case(before: &str, after: &str) -> Case {
+        let mut c = Case::default();
+        c.before(SNIPPET_PATH, before);
+        c.after(SNIPPET_PATH, after);
+        c.before(UNIT, "[Service]\nExecStart=/usr/bin/foo\n");
+        c.after(UNIT, UNIT_TEXT);
+        c
+    }
+
+    fn class(body: &str) -> String {
+        format!(
+            "class demo {{\n  file {{ '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }}\n  ~> service {{ 'foo': ensure => running }}\n{body}}}\n"
+        )
+    }
+
+    const LINK: &str = "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo'";
+    const TARGET: &str =
+        "  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n";
+
+    /// Class bodies added by a change that also edits the unit template (so the service
+    /// restarts); the link targets a binary managed with a source.
+    const PASS: &[&str] = &[
+        // Ordered with `before`.
+        "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        // Ordered with chain arrows.
+        "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  -> file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n  -> Service['foo']\n",
+        // Ordered with left-pointing arrows from the service side.
+        "  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n  Service['foo'] <- File['/usr/bin/foo']\n  Service['foo'] <~ File['/opt/foo/foo']\n",
+    ];
+
+    /// The service is reported on line 3 of the class.
+    const FAIL: &[(&str, &[u32])] = &[
+        // Nothing orders the new link.
+        ("  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n", &[3]),
+        // The binary is ordered, the link is not.
+        ("  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n", &[3]),
+        // Only the environment file is new, and it is not ordered.
+        ("  file { '/etc/default/foo': content => 'DAEMON_ARGS=-v' }\n", &[3]),
+    ];
+
+    #[test]
+    fn pass() {
+        let cases = [
+            // Ordered through containment: the service requires the class that holds it.
+            {
+                let mut c = case(
+                    &class("  include demo::bin\n"),
+                    &class("  include demo::bin\n  Class['demo::bin'] -> Service['foo']\n"),
+                );
+                let bin = "class demo::bin {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n}\n";
+                c.before("modules/demo/manifests/bin.pp", "class demo::bin {}\n");
+                c.after("modules/demo/manifests/bin.pp", bin);
+                c
+            },
+            // The link is unchanged: nothing new to order.
+            case(
+                &class(&format!("{LINK} }}\n")),
+                &class(&format!("{LINK} }}\n")),
+            ),
+            // A package version bump with no refresh edge: no restart at all.
+            {
+                let mut c = Case::default();
+                c.before(SNIPPET_PATH, "class demo {\n  package { 'foo': ensure => '1.0' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+                c.after(SNIPPET_PATH, "class demo {\n  package { 'foo': ensure => '1.1' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+                c
+            },
+            // The service is in the other branch of the `if` from its link.
+            case(
+                "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n}\n",
+                "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n  else { file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' } }\n}\n",
+            ),
+        ];
+        let snippets = PASS.iter().map(|body| case(&class(""), &class(body)));
+        for c in cases.into_iter().chain(snippets) {
+            let found = check_rule(NAME, &c);
+            assert!(found.is_empty(), "{:?}\n{found:#?}", c.after);
+        }
+    }
+
+    #[test]
+    fn fail_snippets() {
+        for (body, lines) in FAIL {
+            let after = class(body);
+            let found = check_rule(NAME, &case(&class(""), &after));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
+            assert_eq!(&got, lines, "{body}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn fail() {
+        // The link and the environment file are new and unordered.
+        let after = class(&format!(
+            "{LINK} }}\n{TARGET}  file {{ '/etc/default/foo': content => 'DAEMON_ARGS=-v' }}\n"
+        ));
+        let found = check_rule(NAME, &case(&class(""), &after));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(Case::line_of(&after, f), 3);
+        assert!(f
+            .message
+            .contains("File['/usr/bin/foo'] (the link at /usr/bin/foo)"));
+        assert!(f
+            .message
+            .contains("File['/etc/default/foo'] (its EnvironmentFile /etc/default/foo)"));
+        assert!(!f.message.contains("File['/opt/foo/foo']"), "{}", f.message);
+        assert_eq!(f.related.len(), 2);
+
+        // The target's content changes with no edge, while a config file restarts it.
+        let mut c = Case::default();
+        c.before(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
+        c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
+        let found = check_rule(NAME, &c);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("the binary /usr/local/bin/foo"));
+    }
+}

@@ -41,6 +41,233 @@
 //!
 //! - Puppet `service` and `package` types; `ensure => absent` / `purged`.
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use crate::diagnostic::{Finding, Side};
+use crate::model::{normalize_path, ResId, Resource, Value};
+
+use super::common::{ensure_of, file_path, related, resolve, Ensure};
+use super::services::{at_service, binary, is_touched};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "service-binary-missing";
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let m = cx.after;
+    for svc in m.index.services.values().flatten() {
+        let s = svc.res;
+        let r = m.get(s);
+        let Some(state) = wants_running(r) else {
+            continue;
+        };
+        let mut causes: Vec<(ResId, String)> = Vec::new();
+        if let Some(bin) = binary(m, s) {
+            let chain = resolve(m, &bin);
+            for p in &chain.paths {
+                for &x in m.index.managing(p) {
+                    let xr = m.get(x);
+                    if xr.is_live() && xr.ty == "file" && ensure_of(xr) == Ensure::Absent {
+                        let what = if *p == bin {
+                            format!("its binary {bin} is removed")
+                        } else {
+                            format!("its binary {bin} leads to {p}, which is removed")
+                        };
+                        causes.push((x, what));
+                    }
+                }
+            }
+            for (pkg, paths) in &cx.config.package_paths {
+                if let Some(p) = paths
+                    .iter()
+                    .map(|p| normalize_path(p))
+                    .find(|p| chain.paths.contains(p))
+                {
+                    for &x in m.index.packages.get(pkg).into_iter().flatten() {
+                        if package_removed(m.get(x)) {
+                            causes
+                                .push((x, format!("package `{pkg}`, which ships {p}, is removed")));
+                        }
+                    }
+                }
+            }
+        }
+        // The package named after the service (the usual Debian convention).
+        for &x in m.index.packages.get(&svc.name).into_iter().flatten() {
+            if package_removed(m.get(x)) && !causes.iter().any(|(y, _)| *y == x) {
+                causes.push((
+                    x,
+                    format!("package `{}`, which provides it, is removed", svc.name),
+                ));
+            }
+        }
+        // The main unit file (a drop-in that goes away only removes an override).
+        for &u in &svc.unit_files {
+            let ur = m.get(u);
+            let main = file_path(ur).is_some_and(|p| !p.contains(".d/"));
+            if main && ur.is_live() && ensure_of(ur) == Ensure::Absent {
+                causes.push((u, "its unit file is removed".to_string()));
+            }
+        }
+        // Only what this change does, only what compiles together with the service, and
+        // (a linter sees every class at once) only what belongs with it: the same module,
+        // or a relationship between the two.
+        causes.retain(|(x, _)| {
+            !m.exclusive(*x, s)
+                && (is_touched(cx, *x) || is_touched(cx, s))
+                && (m.get(*x).module == r.module
+                    || m.ordering_path(*x, s)
+                    || m.ordering_path(s, *x))
+        });
+        causes.dedup_by(|a, b| a.1 == b.1);
+        if causes.is_empty() {
+            continue;
+        }
+        let name = r.display_ref();
+        let text: Vec<&str> = causes.iter().map(|(_, t)| t.as_str()).collect();
+        let mut f = finding(
+            rule,
+            at_service(m, Side::After, s),
+            format!(
+                "{name} stays {state} after this change, but {}: its next start or restart fails",
+                text.join(", and ")
+            ),
+        );
+        f.help = Some(format!(
+            "stop and disable the service in the same change (`ensure => stopped, enable => \
+             false`, ordered before the removal), or keep what provides {}",
+            binary(m, s).unwrap_or_else(|| "its binary".into())
+        ));
+        for (x, t) in &causes {
+            f.related.push(related(m, Side::After, *x, t.clone()));
+        }
+        f.resource = Some(name);
+        out.push(f);
+    }
+}
+
+/// `Some("running")`/`Some("enabled")` when the service is declared to run (or to start
+/// at boot) with known values.
+fn wants_running(r: &Resource) -> Option<&'static str> {
+    let is = |v: Option<&Value>, words: &[&str]| match v {
+        Some(Value::Bool(b)) => *b && words.contains(&"true"),
+        Some(Value::Str(s)) => words.contains(&s.as_str()),
+        _ => false,
+    };
+    if is(r.get("ensure"), &["running", "true"]) {
+        Some("running")
+    } else if is(r.get("enable"), &["true"]) && !is(r.get("ensure"), &["stopped", "false"]) {
+        Some("enabled")
+    } else {
+        None
+    }
+}
+
+fn package_removed(r: &Resource) -> bool {
+    r.is_live()
+        && matches!(
+            r.get("ensure").and_then(Value::as_str),
+            Some("absent" | "purged")
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+
+    const PASS: &[&str] = &[
+        // Stopped and disabled in the same change that removes the package.
+        "class demo {\n  service { 'node-exporter': ensure => stopped, enable => false }\n  -> package { 'node-exporter': ensure => absent }\n}\n",
+        // The package is removed in the other branch of the `if` from the service.
+        "class demo($legacy) {\n  if $legacy { package { 'node-exporter': ensure => absent } }\n  else { service { 'node-exporter': ensure => running } }\n}\n",
+        // The binary is present.
+        "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo' }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+        // Another path is removed.
+        "class demo {\n  file { '/usr/local/bin/old-foo': ensure => absent }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+        // A drop-in of the unit goes away, the unit stays.
+        "class demo {\n  file { '/etc/systemd/system/foo.service.d/limits.conf': ensure => absent }\n  service { 'foo': ensure => running }\n}\n",
+        // The service's state is not managed (no ensure, no enable).
+        "class demo {\n  package { 'foo': ensure => purged }\n  service { 'foo': }\n}\n",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        // P11: the package that provides the service is removed.
+        (
+            "class demo {\n  package { 'node-exporter': ensure => absent }\n  service { 'node-exporter':\n    ensure => running,\n    enable => true,\n  }\n}\n",
+            &[3],
+        ),
+        // The binary itself is removed.
+        (
+            "class demo {\n  file { '/usr/local/bin/foo': ensure => absent }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+            &[3],
+        ),
+        // The binary is a link to a removed file.
+        (
+            "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': ensure => absent }\n  service { 'foo': enable => true, binary => '/usr/bin/foo' }\n}\n",
+            &[4],
+        ),
+        // The unit file is removed while the service stays.
+        (
+            "class demo {\n  file { '/etc/systemd/system/foo.service': ensure => absent }\n  service { 'foo': ensure => running }\n}\n",
+            &[3],
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(found.is_empty(), "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+        let found = check_rule(NAME, &after_only(FAIL[0].0));
+        assert!(found[0].message.contains(
+            "Service['node-exporter'] stays running after this change, but package \
+             `node-exporter`, which provides it, is removed"
+        ));
+    }
+
+    #[test]
+    fn another_module_purging_the_package_is_another_role() {
+        let mut c = Case::default();
+        c.after(
+            "modules/compute/manifests/init.pp",
+            "class compute {\n  package { 'foo-agent': ensure => purged }\n}\n",
+        );
+        c.after(
+            "modules/network/manifests/init.pp",
+            "class network {\n  service { 'foo-agent': ensure => running }\n}\n",
+        );
+        assert!(check_rule(NAME, &c).is_empty());
+        // Related by an edge: they are meant to be in one catalog.
+        c.after("modules/network/manifests/init.pp", "class network {\n  service { 'foo-agent': ensure => running, require => Package['foo-agent'] }\n}\n");
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+    }
+
+    #[test]
+    fn only_what_the_change_does() {
+        // Both unchanged: the problem predates the change.
+        let src = FAIL[1].0;
+        let mut c = Case::default();
+        c.before(SNIPPET_PATH, src);
+        c.after(SNIPPET_PATH, &format!("{src}# a comment\n"));
+        assert!(check_rule(NAME, &c).is_empty());
+        // The removal is new.
+        let mut c = Case::default();
+        c.before(
+            SNIPPET_PATH,
+            &src.replace("ensure => absent", "source => 'puppet:///modules/demo/foo'"),
+        );
+        c.after(SNIPPET_PATH, src);
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+    }
+}

@@ -46,6 +46,311 @@
 //! - Puppet relationships and refresh events (`notify`, `subscribe`, `~>`).
 //! - systemd: `Type=simple` reports a successful restart even when the binary cannot run.
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use crate::diagnostic::{Finding, Side};
+
+use super::common::{provider_of, related, resolve, Chain};
+use super::services::{
+    at_service, before_of, binary, exec_start_related, restart_reason, touch_at, unsafe_writers,
+    Touch,
+};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "service-binary-relinked";
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    for restart in &cx.diff.restarts {
+        let s = restart.service;
+        // A restart that cannot be tied to a binary is never an error.
+        let Some(bin) = binary(cx.after, s) else {
+            continue;
+        };
+        let after_chain = resolve(cx.after, &bin);
+        let old_bin = before_of(cx, s).and_then(|b| binary(cx.before, b));
+        let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
+        let touches = touches(cx, &after_chain, before_chain.as_ref());
+        if touches.is_empty() || is_safe(cx, s, &after_chain, &touches) {
+            continue;
+        }
+        let svc = cx.after.get(s);
+        let name = svc.display_ref();
+        let reason = restart_reason(cx, s).unwrap_or_default();
+        let switch = match &old_bin {
+            Some(old) if *old != bin => {
+                format!("; its executable moves from {old} to {bin}")
+            }
+            _ => String::new(),
+        };
+        let last = after_chain.last();
+        let mut writers = Vec::new();
+        let end = if after_chain.cycle {
+            " The links form a cycle.".to_string()
+        } else if provider_of(cx, cx.after, last).is_none() {
+            // A script that writes the file unsafely, in the head revision or dropped from
+            // the catalog by this change (it stays on the hosts).
+            writers = unsafe_writers(cx.after, Side::After, &cx.change.after.tree, last)
+                .into_iter()
+                .map(|(r, t)| (Side::After, r, t))
+                .collect();
+            for (r, t) in unsafe_writers(cx.before, Side::Before, &cx.change.before.tree, last) {
+                let res = cx.before.get(r);
+                let still = cx
+                    .after
+                    .live_resources()
+                    .any(|(_, a)| a.display_ref() == res.display_ref());
+                if !still {
+                    writers.push((Side::Before, r, t));
+                }
+            }
+            let mut s = format!(" Nothing in the repository manages {last}, the file it will run");
+            for (side, r, t) in &writers {
+                let m = cx.model(*side);
+                let left = if *side == Side::Before {
+                    ", which this change stops managing but leaves on the hosts,"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "; {}{left} writes it unsafely: {t}",
+                    m.get(*r).display_ref()
+                ));
+            }
+            s.push('.');
+            s
+        } else {
+            String::new()
+        };
+        let what: Vec<String> = touches.iter().map(|t| t.describe(cx)).collect();
+        let mut f = finding(
+            rule,
+            at_service(cx.after, Side::After, s),
+            format!(
+                "{name} is restarted by this change ({reason}){switch}, and the same change \
+                 touches what it runs: {}.{end}",
+                what.join("; ")
+            ),
+        );
+        f.help = Some(
+            "change the binary and the service definition in separate changes, or order every \
+             resource of the binary's chain before the service (`before => Service[…]`) and \
+             manage the file it finally runs (`source`/`content`, or a package), ideally with a \
+             version check between them"
+                .to_string(),
+        );
+        for t in &touches {
+            if let Some(r) = t.res {
+                f.related
+                    .push(related(cx.after, Side::After, r, t.describe(cx)));
+            } else if let Some(b) = t.before {
+                f.related
+                    .push(related(cx.before, Side::Before, b, t.describe(cx)));
+            }
+        }
+        for (side, r, _) in &writers {
+            f.related.push(related(
+                cx.model(*side),
+                *side,
+                *r,
+                format!("the script deployed here writes {last} unsafely"),
+            ));
+        }
+        if let Some(r) = exec_start_related(
+            cx.after,
+            &cx.change.after.tree,
+            Side::After,
+            s,
+            format!("{name} runs {bin}"),
+        ) {
+            f.related.push(r);
+        }
+        f.resource = Some(name);
+        out.push(f);
+    }
+}
+
+/// The touched paths of both chains (the after chain first), each once.
+fn touches(cx: &Context<'_>, after: &Chain, before: Option<&Chain>) -> Vec<Touch> {
+    let mut out: Vec<Touch> = Vec::new();
+    let paths = after
+        .paths
+        .iter()
+        .chain(before.into_iter().flat_map(|c| c.paths.iter()));
+    for p in paths {
+        if out.iter().any(|t| t.path == *p) {
+            continue;
+        }
+        if let Some(t) = touch_at(cx, p) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// A deliberate, well-ordered upgrade: the file the service will run is managed with
+/// content, nothing on its chain is removed, emptied or dropped, and every resource the
+/// change touches on it is applied before the service.
+fn is_safe(cx: &Context<'_>, s: usize, after: &Chain, touches: &[Touch]) -> bool {
+    if after.cycle || provider_of(cx, cx.after, after.last()).is_none() {
+        return false;
+    }
+    touches
+        .iter()
+        .filter(|t| after.paths.contains(&t.path))
+        .all(|t| !t.breaks() && t.res.is_some_and(|r| cx.after.ordering_path(r, s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+
+    const UNIT: &str = "modules/demo/templates/foo.service.erb";
+
+    /// A change of the unit template (ExecStart moves) plus the manifest `after`.
+    fn unit_change(before_exec: &str, after_exec: &str, before: &str, after: &str) -> Case {
+        let mut c = Case::default();
+        c.before(SNIPPET_PATH, before);
+        c.after(SNIPPET_PATH, after);
+        c.before(
+            UNIT,
+            &format!("[Service]\nExecStart={before_exec} --flag\n"),
+        );
+        c.after(UNIT, &format!("[Service]\nExecStart={after_exec} --flag\n"));
+        c
+    }
+
+    /// Unit template changes (`ExecStart` before, after) with the class body added by the
+    /// change; the unit file notifies the service, so each restarts it.
+    const PASS: &[(&str, &str, &str)] = &[
+        // The link changes, but it is ordered before the service and its target is
+        // managed with a source.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n"),
+        // The binary is symbolic (a template tag): never an error.
+        ("<%= @bin %>", "<%= @bin %>", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
+        // A link elsewhere changes; the service's own binary is untouched.
+        ("/usr/sbin/foo", "/usr/sbin/foo --x", "  file { '/usr/bin/bar': ensure => link, target => '/usr/local/bin/bar' }\n"),
+    ];
+
+    /// Each reports the service (line 6 of the class).
+    const FAIL: &[(&str, &str, &str)] = &[
+        // The 2016 scheduler change in miniature.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
+        // Ordered, but the target is managed by nothing.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo', before => Service['foo'] }\n"),
+        // The target is managed, but the link is not ordered before the service.
+        ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo' }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
+        // The unchanged ExecStart path is emptied by the change.
+        ("/usr/local/bin/foo", "/usr/local/bin/foo --v", "  file { '/usr/local/bin/foo': ensure => file, mode => '0755', before => Service['foo'] }\n"),
+    ];
+
+    const UNIT_RES: &str = "  file { '/lib/systemd/system/foo.service':\n    content => template('demo/foo.service.erb'),\n    notify  => Service['foo'],\n  }\n  service { 'foo': ensure => running }\n";
+
+    fn class(body: &str) -> String {
+        format!("class demo {{\n{UNIT_RES}{body}}}\n")
+    }
+
+    #[test]
+    fn pass() {
+        let cases = [
+            // A binary upgrade that notifies the service: the usual, ordered pattern.
+            {
+                let mut c = Case::default();
+                c.before(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
+                c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
+                c
+            },
+            // The link changes but nothing restarts the service (no refresh edge).
+            {
+                let mut c = Case::default();
+                c.before(SNIPPET_PATH, "class demo {\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+                c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+                c
+            },
+            // A unit template change through a define with `restart => false`: no restart.
+            {
+                let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";
+                let mut c = unit_change(
+                    "/usr/local/bin/foo",
+                    "/usr/bin/foo",
+                    "class demo { demo::unit { 'foo': restart => false } }\n",
+                    "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  demo::unit { 'foo': restart => false }\n}\n",
+                );
+                c.before("modules/demo/manifests/unit.pp", define);
+                c.after("modules/demo/manifests/unit.pp", define);
+                c
+            },
+        ];
+        let snippets = PASS
+            .iter()
+            .map(|(b, a, body)| unit_change(b, a, &class(""), &class(body)));
+        for case in cases.into_iter().chain(snippets) {
+            let found = check_rule(NAME, &case);
+            assert!(found.is_empty(), "{:#?}\n{found:#?}", case.after);
+        }
+    }
+
+    #[test]
+    fn fail_snippets() {
+        for (b, a, body) in FAIL {
+            let after = class(body);
+            let found = check_rule(NAME, &unit_change(b, a, &class(""), &after));
+            let lines: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
+            assert_eq!(lines, [6], "{body}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn fail() {
+        // The 2016 scheduler change in miniature: ExecStart moves onto a new link to an
+        // unmanaged file, and the unit change restarts the service.
+        let after =
+            class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n");
+        let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(Case::line_of(&after, f), 6);
+        assert_eq!(f.resource.as_deref(), Some("Service['foo']"));
+        for part in [
+            "modules/demo/templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → notify → Service['foo']",
+            "moves from /usr/local/bin/foo to /usr/bin/foo",
+            "/usr/bin/foo becomes a link to /usr/local/bin/foo",
+            "Nothing in the repository manages /usr/local/bin/foo, the file it will run.",
+        ] {
+            assert!(f.message.contains(part), "{part:?} not in {}", f.message);
+        }
+        // Related: the link, and the ExecStart in the template.
+        assert_eq!(f.related.len(), 2, "{:#?}", f.related);
+        assert_eq!(f.related[1].location.file, UNIT);
+
+        // The link is ordered before the service, but its target is not managed.
+        let after = class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo', before => Service['foo'] }\n");
+        let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+
+        // The target is managed, but the link is not ordered before the service.
+        let after = class("  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo' }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n");
+        let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+
+        // A re-pointed link under an unchanged ExecStart, restarted by a config file.
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-1/foo' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+        case.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-2/foo' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("re-pointed from /opt/foo-1/foo to /opt/foo-2/foo"));
+
+        // A new service started onto a binary the change empties.
+        let found = check_rule(
+            NAME,
+            &after_only("class demo {\n  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo', require => File['/usr/local/bin/foo'] }\n}\n"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("is emptied"));
+    }
+}

@@ -2,10 +2,25 @@
 //!
 //! Flags a service whose executable (its `binary`/`start` attribute, the `ExecStart=` of
 //! a unit file the repository manages, or `service_binaries` in the configuration) is an
-//! absolute path that nothing in the repository provides: no `file`, no package hint, no
-//! `exec creates`, no externally managed prefix. When a similarly named path is managed,
-//! the message suggests it ("did you mean …"). It is an error when the change restarts
-//! the service, a warning otherwise.
+//! absolute path that nothing in the repository provides; also the command of a timer-job
+//! define (`systemd::timer::job { … command => … }`) and of an `exec` ordered before a
+//! service. A path is provided by a `file` with content or source (or a recursive
+//! directory source above it), a managed link, an `exec`/`archive` whose `creates` is the
+//! path, a package listed for it in `package_paths`, an externally managed prefix, or —
+//! outside `/usr/local` and `/opt` — a declared package named like the service or the
+//! binary. A path that is itself a managed link is left to `link-target-unmanaged`, which
+//! judges where the link leads, so the same mistake is not reported twice.
+//!
+//! When a managed path differs only by directory (`bin`/`sbin`), by extension (`.py`,
+//! `.sh`, …) or has the same file name elsewhere, the message says "did you mean …".
+//! Paths in the distribution's directories (`/usr/bin`, `/bin`, `/usr/sbin`, …) usually
+//! come from a package the repository never names: they are reported only with such a
+//! near name, or when the change removed what provided them.
+//!
+//! Severity: error when the change introduces the problem (a new service or command, a
+//! changed executable, or the removal of the package, file or link that provided it);
+//! warning when the change touches a service whose executable was already unprovided.
+//! Untouched services with an old problem are not reported.
 //!
 //! ## Why is this bad?
 //!
@@ -45,6 +60,529 @@
 //! - systemd.service(5): `ExecStart=`.
 //! - Puppet `service` type: `binary`, `start`.
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use std::collections::BTreeSet;
+
+use crate::analysis::systemd::parse_unit;
+use crate::ast::Span;
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
+use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
+
+use super::common::{at_attr, at_title, provider_of, related, resolve, touched};
+use super::executables::{is_distro_path, map_by_line, unit_texts};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "service-binary-unmanaged";
+
+/// Extensions a script is often deployed with while a unit names it without (or the
+/// other way round).
+const EXTENSIONS: &[&str] = &[".py", ".sh", ".bash", ".pl", ".rb"];
+
+/// What runs a path: a service, a timer job or an exec.
+struct Runner {
+    /// The resource (service, define instance, exec).
+    res: ResId,
+    /// Its name for matching packages (service name), if any.
+    name: Option<String>,
+    path: String,
+    location: Location,
+    /// The resource or its unit changed, or it is restarted.
+    touched: bool,
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let touched: BTreeSet<ResId> = touched(cx).into_iter().collect();
+    let mut seen = BTreeSet::new();
+    for r in runners(cx, cx.after, Side::After, &touched) {
+        if !seen.insert((r.res, r.path.clone())) {
+            continue;
+        }
+        if provided(cx, cx.after, &r.path, r.name.as_deref()).is_some() {
+            continue;
+        }
+        // How the base revision ran this path.
+        let before = cx
+            .diff
+            .matched
+            .get(&r.res)
+            .and_then(|&b| {
+                runners(cx, cx.before, Side::Before, &BTreeSet::new())
+                    .into_iter()
+                    .find(|x| x.res == b && x.path == r.path)
+            })
+            .map(|x| provided(cx, cx.before, &x.path, x.name.as_deref()));
+        let (severity, lost) = match before {
+            // The same path, provided before: the change removed the provider.
+            Some(Some(p)) => (Severity::Error, Some(p)),
+            // Already unprovided: only when the change touches the runner.
+            Some(None) if r.touched => (Severity::Warning, None),
+            Some(None) => continue,
+            // New runner or new path.
+            None if r.touched || !cx.diff.matched.contains_key(&r.res) => (Severity::Error, None),
+            None => continue,
+        };
+        let near = nearest(cx.after, &r.path);
+        if is_distro_path(&r.path) && near.is_none() && lost.is_none() {
+            continue;
+        }
+        let who = cx.after.get(r.res).display_ref();
+        let path = &r.path;
+        let mut message = format!("{who} runs {path}, which nothing in the repository provides");
+        if let Some(p) = &lost {
+            message.push_str(&format!(" any more (this change removed {})", p.what));
+        }
+        let mut help = String::new();
+        if let Some((cand, id)) = &near {
+            message.push_str(&format!("; did you mean {cand}?"));
+            help.push_str(&format!(
+                "point the service at {cand} (managed by {}), or deploy {path}",
+                cx.after.get(*id).display_ref()
+            ));
+        } else {
+            help.push_str(&format!(
+                "manage {path} (a `file` with `source`/`content`, or its package with the path \
+                 in package_paths), or point the service at a managed executable"
+            ));
+        }
+        message.push_str(
+            ": the service fails to start (203/EXEC) where the path is missing, or \
+                          runs whatever stale file a host has there",
+        );
+        let mut f = finding(rule, r.location.clone(), message);
+        f.severity = severity;
+        f.help = Some(help);
+        if r.location.file != *cx.after.get(r.res).file
+            || r.location.span != at_title(cx.after, Side::After, r.res).span
+        {
+            f.related.push(related(
+                cx.after,
+                Side::After,
+                r.res,
+                format!("{who} is declared here"),
+            ));
+        }
+        if let Some((cand, id)) = &near {
+            f.related.push(related(
+                cx.after,
+                Side::After,
+                *id,
+                format!("{cand} is managed here"),
+            ));
+        }
+        if let Some(p) = lost {
+            if let Some(rel) = p.related {
+                f.related.push(rel);
+            }
+        }
+        f.resource = Some(who);
+        out.push(f);
+    }
+}
+
+/// Everything of `m` that runs an absolute path: services, timer jobs, execs ordered
+/// before a service.
+fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -> Vec<Runner> {
+    let mut out = Vec::new();
+    for infos in m.index.services.values() {
+        for s in infos {
+            let r = m.get(s.res);
+            if !r.is_live() {
+                continue;
+            }
+            let Some(bin) = &s.binary else { continue };
+            let Some(path) = absolute(&bin.path) else {
+                continue;
+            };
+            let is_touched = touched.contains(&s.res)
+                || s.unit_files.iter().any(|u| touched.contains(u))
+                || (side == Side::After && cx.diff.restart_of(s.res).is_some());
+            out.push(Runner {
+                res: s.res,
+                name: Some(s.name.clone()),
+                location: service_location(cx, m, side, s, bin.from, &path),
+                path,
+                touched: is_touched,
+            });
+        }
+    }
+    for (id, r) in m.live_resources() {
+        let timer = r.ty.contains("::") && (r.ty.contains("timer") || r.ty.contains("systemd"));
+        let exec = r.ty == "exec" && before_a_service(m, id);
+        if !(timer || exec) {
+            continue;
+        }
+        let attr = "command";
+        let Some(Value::Str(cmd)) = r.get(attr) else {
+            continue;
+        };
+        let Some(first) = cmd.split_whitespace().next() else {
+            continue;
+        };
+        let first = first.trim_matches(['\'', '"']);
+        if !first.starts_with('/') || first.contains(['$', '%', '*']) {
+            continue;
+        }
+        out.push(Runner {
+            res: id,
+            name: r.title_str().map(str::to_owned),
+            path: normalize_path(first),
+            location: at_attr(m, side, id, attr),
+            touched: touched.contains(&id),
+        });
+    }
+    out
+}
+
+/// Whether an exec is ordered before (or notifies) a service.
+fn before_a_service(m: &Model, id: ResId) -> bool {
+    m.edges_from(id).any(|e| m.get(e.to).ty == "service")
+}
+
+fn absolute(v: &Value) -> Option<String> {
+    let p = v.as_str()?;
+    (p.starts_with('/') && !p.contains(['%', '$', '*'])).then(|| normalize_path(p))
+}
+
+/// Where to point for a service's executable: the `binary`/`start` attribute, the
+/// `ExecStart=` executable in the unit (template or literal), else the service title.
+fn service_location(
+    cx: &Context<'_>,
+    m: &Model,
+    side: Side,
+    s: &ServiceInfo,
+    from: &str,
+    path: &str,
+) -> Location {
+    match from {
+        "binary" | "start" => return at_attr(m, side, s.res, from),
+        "unit" => {}
+        _ => return at_title(m, side, s.res),
+    }
+    for &u in &s.unit_files {
+        for ut in unit_texts(cx, side, u) {
+            let unit = parse_unit(&ut.text, ut.kind);
+            let Some(word) = unit.exec_start().into_iter().find_map(|c| {
+                c.executable
+                    .filter(|w| w.known().is_some_and(|k| normalize_path(&k) == path))
+            }) else {
+                continue;
+            };
+            if ut.repo_file.is_some() {
+                if let Some(l) = ut.locate(side, word.span) {
+                    return l;
+                }
+            }
+            if let Some((loc, base)) = &ut.literal {
+                let span = match base {
+                    Some(b) => Some(Span::new(word.span.start + b, word.span.end + b)),
+                    None => cx.manifest(side, &loc.file).and_then(|man| {
+                        map_by_line(&man.text, loc.span.start, &ut.text, word.span)
+                    }),
+                };
+                return Location {
+                    span: span.unwrap_or(loc.span),
+                    ..loc.clone()
+                };
+            }
+        }
+    }
+    at_title(m, side, s.res)
+}
+
+/// What provides a path, for messages about its removal.
+struct Provider {
+    what: String,
+    related: Option<Related>,
+}
+
+/// How `path` is provided in `m`, if it is. A managed link counts as provided here:
+/// `link-target-unmanaged` judges its target.
+fn provided(cx: &Context<'_>, m: &Model, path: &str, name: Option<&str>) -> Option<Provider> {
+    let side = if std::ptr::eq(m, cx.before) {
+        Side::Before
+    } else {
+        Side::After
+    };
+    let chain = resolve(m, path);
+    if let Some(&link) = chain.links.first() {
+        return Some(Provider {
+            what: m.get(link).display_ref(),
+            related: Some(related(
+                m,
+                side,
+                link,
+                format!("{} provided {path}", m.get(link).display_ref()),
+            )),
+        });
+    }
+    if let Some(what) = provider_of(cx, m, path) {
+        let id = m
+            .index
+            .managing(path)
+            .iter()
+            .copied()
+            .find(|&i| m.get(i).is_live());
+        return Some(Provider {
+            related: id.map(|i| related(m, side, i, format!("{what} provided {path}"))),
+            what,
+        });
+    }
+    // `creates` of any resource type (archive, staging, …).
+    for (id, r) in m.live_resources() {
+        let Some(c) = r.get("creates") else { continue };
+        let mut leaves = Vec::new();
+        c.flatten_into(&mut leaves);
+        if leaves
+            .iter()
+            .any(|v| v.as_str().map(normalize_path).as_deref() == Some(path))
+        {
+            return Some(Provider {
+                what: format!("{} (creates)", r.display_ref()),
+                related: Some(related(
+                    m,
+                    side,
+                    id,
+                    format!("{} created {path}", r.display_ref()),
+                )),
+            });
+        }
+    }
+    if path.starts_with("/usr/local/") || path.starts_with("/opt/") {
+        return None;
+    }
+    let base = path.rsplit('/').next().unwrap_or(path);
+    for pkg in [name, Some(base)].into_iter().flatten() {
+        if let Some(&id) = m
+            .index
+            .packages
+            .get(pkg)
+            .and_then(|ids| ids.iter().find(|&&i| m.get(i).is_live()))
+        {
+            let r = m.get(id);
+            let absent = r
+                .get("ensure")
+                .and_then(Value::as_str)
+                .is_some_and(|e| matches!(e, "absent" | "purged"));
+            if absent {
+                continue;
+            }
+            return Some(Provider {
+                what: r.display_ref(),
+                related: Some(related(
+                    m,
+                    side,
+                    id,
+                    format!("{} provided {path}", r.display_ref()),
+                )),
+            });
+        }
+    }
+    None
+}
+
+/// A managed path that differs from `path` only by `bin`/`sbin`, by extension, or by
+/// directory (same file name), best first.
+fn nearest(m: &Model, path: &str) -> Option<(String, ResId)> {
+    let (dir, base) = path.rsplit_once('/')?;
+    let stem = strip_ext(base);
+    let managed = |p: &str| -> Option<ResId> {
+        m.index
+            .managing(p)
+            .iter()
+            .copied()
+            .find(|&i| m.get(i).is_live() && m.get(i).ty == "file")
+    };
+    let mut candidates: Vec<String> = Vec::new();
+    for (a, b) in [("/sbin", "/bin"), ("/bin", "/sbin")] {
+        if let Some(parent) = dir.strip_suffix(a) {
+            candidates.push(format!("{parent}{b}/{base}"));
+        }
+    }
+    for e in EXTENSIONS {
+        candidates.push(format!("{dir}/{base}{e}"));
+    }
+    if stem != base {
+        candidates.push(format!("{dir}/{stem}"));
+    }
+    for c in candidates {
+        if let Some(id) = managed(&c) {
+            return Some((c, id));
+        }
+    }
+    // The same file name (or the same name without extension) in another directory.
+    for (p, ids) in &m.index.paths {
+        let Some((pd, pb)) = p.rsplit_once('/') else {
+            continue;
+        };
+        if pd == dir || !(pb == base || strip_ext(pb) == stem) {
+            continue;
+        }
+        if let Some(&id) = ids
+            .iter()
+            .find(|&&i| m.get(i).is_live() && m.get(i).ty == "file")
+        {
+            if matches!(
+                super::common::ensure_of(m.get(id)),
+                super::common::Ensure::Directory | super::common::Ensure::Absent
+            ) {
+                continue;
+            }
+            return Some((p.clone(), id));
+        }
+    }
+    None
+}
+
+fn strip_ext(base: &str) -> &str {
+    EXTENSIONS
+        .iter()
+        .find_map(|e| base.strip_suffix(e))
+        .unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::Selection;
+
+    const PASS: &[&str] = &[
+        // A unit running a binary from a declared package named like the service.
+        "class demo {\n  package { 'nginx': ensure => installed }\n  file { '/lib/systemd/system/nginx.service': content => \"[Service]\\nExecStart=/usr/sbin/nginx -g 'daemon off;'\\n\" }\n  service { 'nginx': ensure => running }\n}",
+        // A managed script.
+        "class demo {\n  file { '/usr/local/bin/exporter': source => 'puppet:///modules/demo/exporter', mode => '0755' }\n  file { '/etc/systemd/system/exporter.service': content => \"[Service]\\nExecStart=/usr/local/bin/exporter\\n\" }\n  service { 'exporter': ensure => running }\n}",
+        // An explicit shell from the distribution.
+        "class demo {\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/bin/sh -c 'a && b'\\n\" }\n  service { 'x': ensure => running }\n}",
+        // A link to a managed path; an exec that creates it.
+        "class demo {\n  file { '/opt/x/bin/x': source => 'puppet:///modules/demo/x' }\n  file { '/usr/local/bin/x': ensure => link, target => '/opt/x/bin/x' }\n  service { 'x': binary => '/usr/local/bin/x' }\n  exec { 'fetch-y': command => '/usr/bin/curl -fo /opt/y/y https://example.org/y', creates => '/opt/y/y' }\n  service { 'y': binary => '/opt/y/y' }\n}",
+        // A path in a distribution directory with no near name: from an unnamed package.
+        "class demo {\n  service { 'ssh': binary => '/usr/sbin/sshd' }\n}",
+        // Symbolic executable.
+        "class demo($bin) {\n  service { 'x': binary => \"${bin}/x\" }\n}",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        // The unit runs sbin, the script is deployed to bin.
+        (
+            "class demo {\n  file { '/usr/local/bin/exporter': source => 'puppet:///modules/demo/exporter', mode => '0755' }\n  file { '/etc/systemd/system/exporter.service':\n    content => \"[Service]\\nExecStart=/usr/local/sbin/exporter --port 9100\\n\",\n  }\n  service { 'exporter': ensure => running }\n}\n",
+            &[4],
+        ),
+        // Nothing provides it at all.
+        ("class demo {\n  service { 'x':\n    binary => '/opt/x/bin/x',\n  }\n}\n", &[3]),
+        // A package of the service's name does not ship files under /usr/local.
+        ("class demo {\n  package { 'x': }\n  service { 'x': binary => '/usr/local/bin/x' }\n}\n", &[3]),
+        // A timer job running an unmanaged script.
+        ("class demo {\n  systemd::timer::job { 'cleanup': command => '/usr/local/bin/cleanup --all' }\n}\n", &[2]),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn did_you_mean() {
+        for (unit_path, managed, want) in [
+            (
+                "/usr/local/sbin/exporter",
+                "/usr/local/bin/exporter",
+                "did you mean /usr/local/bin/exporter?",
+            ),
+            (
+                "/usr/local/bin/exporter",
+                "/usr/local/bin/exporter.py",
+                "did you mean /usr/local/bin/exporter.py?",
+            ),
+            (
+                "/usr/bin/exporter",
+                "/opt/exporter/exporter",
+                "did you mean /opt/exporter/exporter?",
+            ),
+        ] {
+            let src = format!(
+                "class demo {{\n  file {{ '{managed}': source => 'puppet:///modules/demo/e' }}\n  service {{ 'exporter': binary => '{unit_path}' }}\n}}\n"
+            );
+            let found = check_rule(NAME, &after_only(&src));
+            assert_eq!(found.len(), 1, "{src}: {found:#?}");
+            assert!(found[0].message.contains(want), "{}", found[0].message);
+            assert_eq!(found[0].severity, Severity::Error);
+        }
+    }
+
+    #[test]
+    fn removing_the_package_reports_the_service_that_stays() {
+        let svc = "class demo {\n  file { '/lib/systemd/system/foo.service': content => \"[Service]\\nExecStart=/usr/bin/foo\\n\" }\n  service { 'foo': ensure => running }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, svc);
+        case.before(
+            "modules/demo/manifests/pkg.pp",
+            "class demo::pkg {\n  package { 'foo': ensure => installed }\n}\n",
+        );
+        case.after(SNIPPET_PATH, svc);
+        case.after("modules/demo/manifests/pkg.pp", "class demo::pkg {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755' }\n}\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(f.severity, Severity::Error);
+        assert!(
+            f.message.contains("this change removed Package['foo']"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("did you mean /usr/local/bin/foo?"),
+            "{}",
+            f.message
+        );
+        assert!(f.related.iter().any(|r| r.location.side == Side::Before));
+        // The ExecStart word in the literal unit.
+        assert_eq!(&svc[f.location.span.range()], "/usr/bin/foo");
+    }
+
+    #[test]
+    fn an_old_problem_is_a_warning_when_touched_and_silent_otherwise() {
+        let src = "class demo {\n  service { 'x': binary => '/opt/x/x', enable => true }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, src);
+        case.after(SNIPPET_PATH, &src.replace("true", "false"));
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Warning);
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, src);
+        case.after(SNIPPET_PATH, &format!("{src}# edited\n"));
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn package_paths_hints_provide() {
+        let src = "class demo {\n  package { 'kubernetes-master': }\n  service { 'kube-apiserver': binary => '/usr/local/bin/kube-apiserver' }\n}\n";
+        let mut config = Config::default();
+        let found = run_case(&after_only(src), &config, &Selection::default());
+        assert!(found.iter().any(|f| f.rule == NAME));
+        config.package_paths.insert(
+            "kubernetes-master".into(),
+            vec!["/usr/local/bin/kube-apiserver".into()],
+        );
+        let found = run_case(&after_only(src), &config, &Selection::default());
+        assert!(found.iter().all(|f| f.rule != NAME), "{found:#?}");
+    }
+}

@@ -125,7 +125,7 @@ mod tests {
             "file { '/usr/local/bin/tool':\n  ensure => file,\n  source => 'puppet:///modules/tool/tool'\n  mode   => '0755',\n}\n",
             4,
         ),
-        ("class broken {\n  file { '/x': ensure => file,\n", 3),
+        ("class broken {\n  file { '/x': ensure => file,\n", 2),
         ("$x = 'unterminated\n", 1),
     ];
 

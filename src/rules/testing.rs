@@ -88,10 +88,7 @@ fn revision(label: &str, files: &BTreeMap<String, Vec<u8>>) -> Revision {
             p.clone(),
             TreeEntry {
                 kind: EntryKind::File,
-                blob: Arc::new(Blob {
-                    id: None,
-                    data: Arc::from(&data[..]),
-                }),
+                blob: Arc::new(Blob::new(None, data.clone())),
             },
         );
     }
@@ -145,7 +142,7 @@ pub fn unparsed(change: &Change) -> Manifests {
             if !super::is_manifest(path) {
                 continue;
             }
-            let text: Arc<str> = Arc::from(String::from_utf8_lossy(&e.blob.data).as_ref());
+            let text: Arc<str> = Arc::from(String::from_utf8_lossy(e.blob.data()).as_ref());
             let parsed = Arc::new(Parsed {
                 program: Program {
                     statements: Vec::new(),

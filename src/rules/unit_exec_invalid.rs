@@ -1,9 +1,21 @@
 //! ## What it does
 //!
-//! Reads `ExecStart=` (and `ExecStartPre=`, `ExecStop=`, `ExecReload=`) lines of systemd
-//! unit files the repository manages, and flags commands systemd will not run as
-//! written: shell operators (`|`, `&&`, `;`, `>`), globs, a command quoted as a whole,
-//! or a relative executable path.
+//! Reads the `Exec*=` lines (`ExecStart=`, `ExecStartPre=`, `ExecReload=`, `ExecStop=`, …)
+//! of the systemd units the change deploys — a `file` whose path is a `.service` unit or
+//! a `.service.d/*.conf` drop-in, or a unit-file resource of a module outside the
+//! repository (`systemd::unit_file { 'x.service': content => … }`) — from a literal
+//! `content`, a heredoc, a `template()`/`epp()` read as text (lines produced entirely by
+//! template code are skipped), or a `source` module file. It also reads the command a
+//! timer-job define turns into one (`systemd::timer::job { 'x': command => … }`).
+//!
+//! It flags commands systemd will not run as written: shell operators (`&&`, `||`, `|`,
+//! `>`, `<`, `;`, `$(…)`) without an explicit shell, glob characters in the executable,
+//! the whole command quoted as one word, a relative executable path, stray characters
+//! before the path, a variable as the executable, and several `ExecStart=` lines in a
+//! service that is not `Type=oneshot`. An explicit shell (`/bin/sh -c '… && …'`) is fine.
+//! A bare program name (`ExecStart=true`) is accepted by systemd 239 and later and is not
+//! reported. Only problems the change introduces are reported (a problem already in the
+//! base revision's text is not).
 //!
 //! ## Why is this bad?
 //!
@@ -39,6 +51,305 @@
 //!
 //! - systemd.service(5), "Command lines".
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use std::collections::BTreeSet;
+
+use crate::analysis::systemd::{parse_unit, validate_exec, ExecProblem, ExecProblemKind};
+use crate::diagnostic::{Finding, Location, Side};
+use crate::model::{ResId, Resource, Value};
+
+use super::common::{at_attr, file_path, touched};
+use super::executables::{is_unit_path, map_by_line, unit_texts, verbatim_offset, UnitText};
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "unit-exec-invalid";
+
+/// Define parameters that end up as an `ExecStart=` command.
+const COMMAND_PARAMS: &[&str] = &["command", "exec_start", "execstart"];
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let mut seen = BTreeSet::new();
+    let mut push = |loc: Location, res: String, p: &ExecProblem, out: &mut Vec<Finding>| {
+        if !seen.insert((loc.file.clone(), loc.span, p.message.clone())) {
+            return;
+        }
+        let mut f = finding(rule, loc, format!("{res}: {}", p.message));
+        f.help = Some(help(&p.kind).to_owned());
+        f.resource = Some(res);
+        out.push(f);
+    };
+    for id in touched(cx) {
+        let r = cx.after.get(id);
+        if let Some(dropin) = unit_kind(cx, r) {
+            let old = cx
+                .diff
+                .matched
+                .get(&id)
+                .map(|&b| old_problems(cx, b, dropin))
+                .unwrap_or_default();
+            for ut in unit_texts(cx, Side::After, id) {
+                let ut = at_instance(cx, id, ut);
+                let old_file = ut
+                    .repo_file
+                    .as_deref()
+                    .and_then(|p| cx.change.before.tree.text(p))
+                    .map(|t| messages(&problems(t, &ut, dropin)))
+                    .unwrap_or_default();
+                for p in problems(&ut.text, &ut, dropin) {
+                    if old.contains(&p.message) || old_file.contains(&p.message) {
+                        continue;
+                    }
+                    let loc = locate(cx, &ut, p.span)
+                        .unwrap_or_else(|| at_attr(cx.after, Side::After, id, "content"));
+                    push(loc, r.display_ref(), &p, out);
+                }
+            }
+        }
+        if is_timer_like(&r.ty) {
+            for name in COMMAND_PARAMS {
+                let Some(a) = r.attr(name) else { continue };
+                let Value::Str(cmd) = &a.value else { continue };
+                let old: BTreeSet<String> = cx
+                    .diff
+                    .matched
+                    .get(&id)
+                    .and_then(|&b| cx.before.get(b).get(name))
+                    .and_then(Value::as_str)
+                    .map(|c| messages(&command_problems(c)))
+                    .unwrap_or_default();
+                let base = cx
+                    .manifest(Side::After, &a.file)
+                    .and_then(|m| verbatim_offset(&m.text, a.value_span, cmd));
+                for p in command_problems(cmd) {
+                    if old.contains(&p.message) {
+                        continue;
+                    }
+                    let span = match base {
+                        Some(b) => crate::ast::Span::new(p.span.start + b, p.span.end + b),
+                        None => a.value_span,
+                    };
+                    let loc = Location {
+                        side: Side::After,
+                        file: a.file.to_string(),
+                        span,
+                    };
+                    push(loc, r.display_ref(), &p, out);
+                }
+            }
+        }
+    }
+}
+
+/// Where a span of a unit text is: in its template, at its verbatim literal, or on the
+/// same line of a heredoc or escaped string.
+fn locate(cx: &Context<'_>, ut: &UnitText, span: crate::ast::Span) -> Option<Location> {
+    if let Some((loc, None)) = &ut.literal {
+        if let Some(s) = cx
+            .manifest(Side::After, &loc.file)
+            .and_then(|m| map_by_line(&m.text, loc.span.start, &ut.text, span))
+        {
+            return Some(Location {
+                span: s,
+                ..loc.clone()
+            });
+        }
+    }
+    ut.locate(Side::After, span)
+}
+
+/// `Some(dropin)` when the resource deploys a systemd service unit (or a drop-in).
+fn unit_kind(cx: &Context<'_>, r: &Resource) -> Option<bool> {
+    if r.ty == "file" {
+        let p = file_path(r)?;
+        return is_unit_path(&p).then(|| p.contains(".service.d/"));
+    }
+    // A unit-file type the repository does not define (a module from outside).
+    if cx.after.defines.contains_key(&r.ty) || r.get("content").is_none() {
+        return None;
+    }
+    let title = r.title_str().unwrap_or("");
+    let unitish = r.ty.contains("systemd") || r.ty.contains("unit");
+    let dropin = r.ty.contains("dropin") || title.ends_with(".conf");
+    (unitish && (title.ends_with(".service") || dropin)).then_some(dropin)
+}
+
+/// Defined types whose `command` becomes an `ExecStart=` line.
+fn is_timer_like(ty: &str) -> bool {
+    ty.contains("::") && (ty.contains("timer") || ty.contains("systemd"))
+}
+
+/// The problems of a unit text that matter here (bare names are accepted by systemd 239+).
+fn problems(text: &str, ut: &UnitText, dropin: bool) -> Vec<ExecProblem> {
+    parse_unit(text, ut.kind)
+        .validate(dropin)
+        .into_iter()
+        .filter(|p| p.kind != ExecProblemKind::BareName)
+        .collect()
+}
+
+fn command_problems(cmd: &str) -> Vec<ExecProblem> {
+    validate_exec(cmd)
+        .into_iter()
+        .filter(|p| p.kind != ExecProblemKind::BareName)
+        .collect()
+}
+
+fn messages(ps: &[ExecProblem]) -> BTreeSet<String> {
+    ps.iter().map(|p| p.message.clone()).collect()
+}
+
+/// Problems of the literal unit texts of a base-revision resource.
+fn old_problems(cx: &Context<'_>, before: ResId, dropin: bool) -> BTreeSet<String> {
+    unit_texts(cx, Side::Before, before)
+        .into_iter()
+        .filter(|ut| ut.repo_file.is_none())
+        .flat_map(|ut| messages(&problems(&ut.text, &ut, dropin)))
+        .collect()
+}
+
+/// A literal that reached the unit through a define parameter is shown where the
+/// instance passes it.
+fn at_instance(cx: &Context<'_>, id: ResId, mut ut: UnitText) -> UnitText {
+    if ut.repo_file.is_some() {
+        return ut;
+    }
+    let r = cx.after.get(id);
+    for &inst in r.define_chain.iter().rev() {
+        let ir = cx.after.get(inst);
+        if let Some(a) = ir
+            .attrs
+            .iter()
+            .find(|a| a.value.as_str() == Some(ut.text.as_str()))
+        {
+            let base = cx
+                .manifest(Side::After, &a.file)
+                .and_then(|m| verbatim_offset(&m.text, a.value_span, &ut.text));
+            ut.literal = Some((
+                Location {
+                    side: Side::After,
+                    file: a.file.to_string(),
+                    span: a.value_span,
+                },
+                base,
+            ));
+            break;
+        }
+    }
+    ut
+}
+
+fn help(kind: &ExecProblemKind) -> &'static str {
+    match kind {
+        ExecProblemKind::ShellOperator(_) | ExecProblemKind::CommandSubstitution => {
+            "run the line through a shell, `ExecStart=/bin/sh -c '…'`, or move the logic into \
+             a script; for output redirection use `StandardOutput=append:/path`"
+        }
+        ExecProblemKind::SeveralExecStart => {
+            "use `Type=oneshot`, or move the extra commands to `ExecStartPre=`/`ExecStartPost=`"
+        }
+        ExecProblemKind::QuotedWholeCommand => "quote only the arguments that need it",
+        ExecProblemKind::VariableExecutable => {
+            "write the executable's absolute path; variables work in arguments"
+        }
+        _ => "write the absolute path of the executable first, then its arguments",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+
+    const PASS: &[&str] = &[
+        "class demo {\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/usr/bin/x --flag\\n\" }\n}",
+        // An explicit shell may use shell syntax.
+        "class demo {\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/bin/sh -c 'a && b > /tmp/log'\\n\" }\n}",
+        // Several ExecStart in a oneshot service; a drop-in resetting ExecStart.
+        "class demo {\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nType=oneshot\\nExecStart=/bin/a\\nExecStart=/bin/b\\n\" }\n  file { '/etc/systemd/system/y.service.d/override.conf': content => \"[Service]\\nExecStart=\\nExecStart=/usr/bin/y\\n\" }\n}",
+        // Not a service unit.
+        "class demo {\n  file { '/etc/cron.d/x': content => \"* * * * * root a && b\\n\" }\n}",
+        // A timer job with a plain command; a bare program name.
+        "class demo {\n  systemd::timer::job { 'x': command => '/usr/local/bin/x --all' }\n  file { '/etc/systemd/system/t.service': content => \"[Service]\\nExecStart=true\\n\" }\n}",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        (
+            "class demo {\n  file { '/etc/systemd/system/x.service':\n    content => @(EOT),\n      [Service]\n      ExecStart=/usr/bin/x --config /etc/x.yml > /var/log/x.log\n      | EOT\n  }\n}\n",
+            &[5],
+        ),
+        // A timer job's command with `&&` and `>`.
+        (
+            "class demo {\n  systemd::timer::job { 'cleanup':\n    command => '/usr/bin/find /tmp -delete && /usr/bin/touch /tmp/x > /dev/null',\n  }\n}\n",
+            &[3, 3],
+        ),
+        // Two ExecStart in a simple service; relative path.
+        (
+            "class demo {\n  file { '/lib/systemd/system/x.service': content => \"[Service]\\nExecStart=/bin/a\\nExecStart=bin/b\\n\" }\n}\n",
+            &[2, 2],
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn templates_are_read_as_text_and_point_into_the_template() {
+        let tpl = "[Service]\n<% if @debug -%>\nExecStartPre=/usr/bin/check <%= @conf %> | logger\n<% end -%>\nExecStart=<%= @bin %> --serve\n<%= @extra %>\n";
+        let mut case = after_only(
+            "class demo($debug, $conf, $bin, $extra) {\n  file { '/etc/systemd/system/x.service': content => template('demo/x.service.erb') }\n}\n",
+        );
+        case.after("modules/demo/templates/x.service.erb", tpl);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].location.file,
+            "modules/demo/templates/x.service.erb"
+        );
+        assert_eq!(&tpl[found[0].location.span.range()], "|");
+        // The same problem in the base revision's template: not reported again.
+        let mut old = Case::default();
+        old.before(SNIPPET_PATH, "class demo { }\n");
+        for (p, d) in &case.after {
+            old.after.insert(p.clone(), d.clone());
+            old.before.insert(p.clone(), d.clone());
+        }
+        old.after.insert(
+            SNIPPET_PATH.into(),
+            String::from_utf8(case.after[SNIPPET_PATH].clone())
+                .unwrap()
+                .replace("$extra)", "$extra, $more = 1)")
+                .into_bytes(),
+        );
+        assert!(check_rule(NAME, &old).is_empty());
+    }
+
+    #[test]
+    fn a_literal_passed_to_a_define_is_shown_at_the_instance() {
+        let src = "define demo::unit($content) {\n  file { \"/etc/systemd/system/${title}.service\": content => $content }\n}\nclass demo {\n  demo::unit { 'x': content => '[Service]\nExecStart=/usr/bin/x; /usr/bin/y\n' }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(Case::line_of(src, &found[0]), 6);
+        assert!(found[0]
+            .message
+            .contains("File['/etc/systemd/system/x.service']"));
+    }
+}

@@ -1,9 +1,17 @@
 //! ## What it does
 //!
-//! Flags `include`, `require`, `contain` and resource-like `class { 'x': }` of a class
-//! that exists in no module of the modulepath (nor in `external_modules`). A name that
-//! looks like a package (`require('kubernetes-master')`) gets a hint that a package
-//! function was probably meant.
+//! Flags `include`, `require`, `contain`, resource-like `class { 'x': }` and `Class['x']`
+//! references naming a class that no manifest of the modulepath defines, when the change
+//! introduces the reference or removes the class. Modules outside the repository are
+//! skipped: those named in `external_modules` and every module a `Puppetfile` lists
+//! (`mod 'author/name'`, `mod 'name'`). A name that cannot be a class (it contains `-`) or
+//! that a `package` resource uses gets a hint that a package was meant
+//! (`require('kubernetes-master')`); a name close to a defined class gets "did you mean".
+//! When the reference sits in a branch (`if $use_package { … }`), the message says on
+//! which nodes the catalog breaks.
+//!
+//! A `Class['x']` reference to a class that exists nowhere is reported here, not as
+//! `dangling-reference`.
 //!
 //! ## Why is this bad?
 //!
@@ -29,14 +37,272 @@
 //!
 //! ## Exceptions
 //!
-//! Classes from modules outside the repository (Puppetfile, private repository): list
-//! them in `external_modules`.
+//! Classes from modules outside the repository that no `Puppetfile` lists (a private
+//! repository, modules installed on the server by other means): list them in
+//! `external_modules` rather than suppressing each use.
 //!
 //! ## References
 //!
 //! - Puppet functions `include`, `require`, `contain`; class autoloading
 //!   (`<module>/manifests/<name>.pp`).
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use std::collections::BTreeSet;
+
+use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::model::{Model, UnresolvedRef};
+
+use super::executables::{describe_steps, external_modules, module_of};
+use super::registry::edit_distance;
+use super::{finding, lookup, Context};
+
+pub const NAME: &str = "unresolved-class";
+
+/// Class references of a model that resolve to nothing: declarations, then `Class[…]`.
+fn unresolved(m: &Model) -> impl Iterator<Item = &UnresolvedRef> {
+    m.unresolved_classes
+        .iter()
+        .chain(m.unresolved_refs.iter().filter(|u| u.ty == "class"))
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let external = external_modules(cx);
+    let before: BTreeSet<(&str, &str)> = unresolved(cx.before)
+        .map(|u| (&*u.file, u.title.as_str()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for u in unresolved(cx.after) {
+        let name = u.title.as_str();
+        if name.is_empty() || external.contains(&module_of(name)) {
+            continue;
+        }
+        // Pre-existing: the base revision already failed to resolve it here.
+        if before.contains(&(&*u.file, name)) {
+            continue;
+        }
+        if !seen.insert((u.file.clone(), u.span, name.to_owned())) {
+            continue;
+        }
+        let text = cx
+            .manifest(Side::After, &u.file)
+            .and_then(|m| m.text.get(u.span.range()))
+            .map(|t| t.lines().next().unwrap_or(t).trim().to_owned())
+            .filter(|t| !t.is_empty() && t.len() <= 80);
+        let shown = match &text {
+            Some(t) => format!("`{t}` names class `{name}`"),
+            None => format!("class `{name}` is declared here, but it"),
+        };
+        let when = if u.guard.is_empty() {
+            "every node that evaluates it".to_owned()
+        } else {
+            format!("nodes where {}", describe_steps(cx.after, &u.guard))
+        };
+        let mut f = finding(
+            rule,
+            Location {
+                side: Side::After,
+                file: u.file.to_string(),
+                span: u.span,
+            },
+            if text.is_some() {
+                format!(
+                    "{shown}, which no manifest of the modulepath defines: the catalog fails to \
+                     compile (\"Could not find class\") on {when}"
+                )
+            } else {
+                format!(
+                    "{shown} is defined by no manifest of the modulepath: the catalog fails to \
+                     compile (\"Could not find class\") on {when}"
+                )
+            },
+        );
+        f.help = Some(help(cx, name));
+        if let Some(def) = cx.before.classes.get(name) {
+            f.related.push(Related {
+                location: Location {
+                    side: Side::Before,
+                    file: def.file.to_string(),
+                    span: def.span,
+                },
+                message: format!("class `{name}` was defined here before this change"),
+            });
+        }
+        f.resource = Some(format!("Class['{name}']"));
+        out.push(f);
+    }
+}
+
+/// What to write instead: a package function, the nearest class, or the module to add.
+fn help(cx: &Context<'_>, name: &str) -> String {
+    let package = cx.after.index.packages.contains_key(name)
+        || cx.before.index.packages.contains_key(name)
+        || cx.config.package_paths.contains_key(name);
+    if name.contains('-') || package {
+        let why = if name.contains('-') {
+            "a class name cannot contain `-`"
+        } else {
+            "a package of that name is declared"
+        };
+        return format!(
+            "`{name}` looks like a package, not a class ({why}): install it with \
+             `ensure_packages(['{name}'])` or a `package` resource, and order against \
+             `Package['{name}']`"
+        );
+    }
+    if let Some(near) = nearest(cx, name) {
+        return format!("did you mean `{near}`?");
+    }
+    format!(
+        "add the class (`{}/manifests/…`), fix the name, or list module `{}` in the Puppetfile \
+         or in external_modules if it comes from outside the repository",
+        module_of(name),
+        module_of(name)
+    )
+}
+
+/// The defined class closest to `name` by edit distance, when close enough to be a typo.
+fn nearest(cx: &Context<'_>, name: &str) -> Option<String> {
+    let limit = (name.len() / 4).clamp(1, 3);
+    cx.after
+        .classes
+        .keys()
+        .map(|k| (edit_distance(k, name), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::Selection;
+
+    const PASS: &[&str] = &[
+        // Defined in the repository, by include, require, contain, class {} and Class[].
+        "class demo { include demo::inner\n require demo::inner\n contain demo::inner }\nclass demo::inner {}",
+        "class demo { class { 'demo::inner': } }\nclass demo::inner {}",
+        "class demo { file { '/x': require => Class['demo::inner'] } }\nclass demo::inner {}",
+        // `Class['x']` for a class defined in the repo, even when nobody includes it.
+        "class demo { notify { 'x': before => Class['demo::other'] } }\nclass demo::other { }",
+        // A package function, not a class.
+        "class demo { ensure_packages(['kubernetes-master']) }",
+        // Names not known statically.
+        "class demo($role) { include \"role::${role}\" }",
+        // Built-in pseudo-class.
+        "class demo { include settings }",
+    ];
+
+    const FAIL: &[(&str, &[u32])] = &[
+        // The 2016 mistake: a package name where a class is expected.
+        (
+            "class demo($use_package) {\n  if $use_package {\n    require('kubernetes-master')\n  }\n}\n",
+            &[3],
+        ),
+        ("class demo {\n  include demo::missing\n}\n", &[2]),
+        ("class demo {\n  contain ::nowhere\n  class { 'nothing': }\n}\n", &[2, 3]),
+        (
+            "class demo {\n  file { '/x': require => Class['demo::gone'] }\n}\n",
+            &[2],
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        for src in PASS {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(
+                found.is_empty(),
+                "unexpected findings for {src:?}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail() {
+        for &(src, lines) in FAIL {
+            let found = check_rule(NAME, &after_only(src));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn package_names_get_a_package_hint_and_the_branch() {
+        let src = "class demo($use_package) {\n  if $use_package {\n    require('kubernetes-master')\n  }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert!(
+            f.message
+                .contains("`require('kubernetes-master')` names class `kubernetes-master`"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("`$use_package` is true"),
+            "{}",
+            f.message
+        );
+        assert!(f
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("ensure_packages(['kubernetes-master'])"));
+        assert_eq!(f.resource.as_deref(), Some("Class['kubernetes-master']"));
+    }
+
+    #[test]
+    fn typos_get_did_you_mean() {
+        let src = "class demo { include demo::servce }\nclass demo::service {}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `demo::service`?")
+        );
+    }
+
+    #[test]
+    fn puppetfile_and_external_modules_are_silent() {
+        let src =
+            "class demo {\n  include apt\n  include stdlib::stages\n  include secret::keys\n}\n";
+        let mut case = after_only(src);
+        case.after(
+            "Puppetfile",
+            "mod 'puppetlabs/apt', '9.0.0'\nmod 'puppetlabs-stdlib'\n",
+        );
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("secret::keys"));
+        let mut config = Config::default();
+        config.external_modules.push("secret".into());
+        let found: Vec<_> = run_case(&case, &config, &Selection::default())
+            .into_iter()
+            .filter(|f| f.rule == NAME)
+            .collect();
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn removing_a_class_reports_its_users_and_old_problems_stay_quiet() {
+        let user = "class demo {\n  include demo::gone\n}\n";
+        let def = "class demo::gone {}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, user);
+        case.before("modules/demo/manifests/gone.pp", def);
+        case.after(SNIPPET_PATH, user);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].related.len(), 1);
+        assert_eq!(found[0].related[0].location.side, Side::Before);
+        // Unresolved on both sides: not this change's doing.
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, user);
+        case.after(SNIPPET_PATH, &format!("{user}# edited\n"));
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+}

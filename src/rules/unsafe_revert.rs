@@ -39,6 +39,446 @@
 //!
 //! - `git revert`; Puppet ignores resources that leave the catalog (they stay on disk).
 
-// Not implemented yet: this rule needs the resource model (evaluated resources, the
-// path/link index and the model change), which is being built on branch `model`. The
-// registry marks it `pending`; the runner never calls it and `rules` says so.
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
+use crate::input::{Change, FileChange, FileStatus};
+use crate::model::{ModelChange, ResId};
+
+use super::common::{related, resolve};
+use super::services::{at_service, binary, script_hazards, scripts};
+use super::{finding, lookup, Context, Manifests};
+
+pub const NAME: &str = "unsafe-revert";
+
+/// The error-level rules run on the reverse change: those about what a service will
+/// execute. (Rules about the base revision's own code — syntax, classes, references —
+/// would only repeat what was already true before this change.)
+const REVERT_RULES: [&str; 5] = [
+    "service-binary-relinked",
+    "service-binary-missing",
+    "service-binary-unmanaged",
+    "link-over-binary",
+    "empty-binary",
+];
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let change = reversed(cx.change);
+    let diff = ModelChange::compute(cx.after, cx.before, &change);
+    let manifests = Manifests {
+        before: cx.manifests.after.clone(),
+        after: cx.manifests.before.clone(),
+    };
+    let rev = Context {
+        change: &change,
+        manifests: &manifests,
+        before: cx.after,
+        after: cx.before,
+        diff: &diff,
+        config: cx.config,
+        selection: cx.selection,
+    };
+    let mut found = Vec::new();
+    for name in REVERT_RULES {
+        if let Some(check) = lookup(name).and_then(|r| r.check) {
+            check(&rev, &mut found);
+        }
+    }
+    // Services the revert restarts, with the scripts this change adds that a revert would
+    // leave on the hosts and that write what those services would run.
+    let mut leftovers: Vec<(ResId, String, Vec<Related>, Vec<String>)> = Vec::new();
+    for r in &diff.restarts {
+        let (rels, texts) = leftover_writers(cx, r.service);
+        if !texts.is_empty() {
+            leftovers.push((
+                r.service,
+                cx.before.get(r.service).display_ref(),
+                rels,
+                texts,
+            ));
+        }
+    }
+    let mut covered: Vec<ResId> = Vec::new();
+    for rf in found {
+        if rf.severity != Severity::Error {
+            continue;
+        }
+        let mut f = finding(
+            rule,
+            forward_location(cx, &rf),
+            format!(
+                "a `git revert` of this change would trip `{}`: {}",
+                rf.rule,
+                as_revert(&rf.message)
+            ),
+        );
+        f.related = rf.related.iter().map(flip).collect();
+        if let Some((s, _, rels, texts)) = leftovers
+            .iter()
+            .find(|(_, name, _, _)| Some(name) == rf.resource.as_ref())
+        {
+            covered.push(*s);
+            // Scripts the reverse finding already names (as writers of the file) are not
+            // repeated.
+            let new: Vec<usize> = (0..texts.len())
+                .filter(|&i| !mentions(&f.message, &texts[i]))
+                .collect();
+            if !new.is_empty() {
+                let t: Vec<&str> = new.iter().map(|&i| texts[i].as_str()).collect();
+                f.message
+                    .push_str(&format!(" A revert also leaves behind: {}.", t.join("; ")));
+                f.related.extend(new.iter().map(|&i| rels[i].clone()));
+            }
+        }
+        f.help = Some(help());
+        f.resource = rf.resource;
+        out.push(f);
+    }
+    for (s, name, rels, texts) in leftovers {
+        if covered.contains(&s) {
+            continue;
+        }
+        let reason = diff
+            .restart_of(s)
+            .map(|r| r.reason_text())
+            .unwrap_or_default();
+        let bin = binary(cx.before, s).unwrap_or_default();
+        let mut f = finding(
+            rule,
+            service_location(cx, &diff, s),
+            format!(
+                "a `git revert` of this change would restart {name} ({reason}) onto {bin}, and \
+                 leave behind {}",
+                texts.join("; ")
+            ),
+        );
+        f.related = rels;
+        f.help = Some(help());
+        f.resource = Some(name);
+        out.push(f);
+    }
+}
+
+/// A reverse finding's message, worded for the forward change: what the reverse change
+/// does is what the revert does.
+fn as_revert(message: &str) -> String {
+    message
+        .replace("by this change", "by the revert")
+        .replace("the same change", "the revert")
+        .replace("this change", "the revert")
+}
+
+/// Whether `message` already names the resource a leftover text starts with.
+fn mentions(message: &str, leftover: &str) -> bool {
+    leftover
+        .split_once(", a script")
+        .is_some_and(|(res, _)| message.contains(res))
+}
+
+fn help() -> String {
+    "make the previous state safe before relying on a revert: manage the binary the old \
+     configuration runs (content, mode, a checksum), make deploy scripts atomic, or keep the \
+     resources this change adds with `ensure => absent` for a transition period so that \
+     rolling back has a defined state"
+        .to_string()
+}
+
+/// The change `git revert` would make: head back to base.
+fn reversed(change: &Change) -> Change {
+    let files = change
+        .files
+        .iter()
+        .map(|f| FileChange {
+            status: match f.status {
+                FileStatus::Added => FileStatus::Deleted,
+                FileStatus::Deleted => FileStatus::Added,
+                s => s,
+            },
+            old_path: f.new_path.clone(),
+            new_path: f.old_path.clone(),
+            old_kind: f.new_kind,
+            new_kind: f.old_kind,
+            binary: f.binary,
+            similarity: f.similarity,
+        })
+        .collect();
+    Change {
+        before: change.after.clone(),
+        after: change.before.clone(),
+        files,
+        notes: Vec::new(),
+    }
+}
+
+/// A location of the reverse change, seen from the forward change: its after side is
+/// our before side.
+fn flip(r: &Related) -> Related {
+    Related {
+        location: Location {
+            side: match r.location.side {
+                Side::After => Side::Before,
+                Side::Before => Side::After,
+            },
+            ..r.location.clone()
+        },
+        message: r.message.clone(),
+    }
+}
+
+/// Point a reverse finding at the same resource on the forward change's after side when
+/// it exists there, else where the reverse finding points (the base revision).
+fn forward_location(cx: &Context<'_>, rf: &Finding) -> Location {
+    if let Some(name) = &rf.resource {
+        if let Some((id, r)) = cx
+            .after
+            .live_resources()
+            .find(|(_, r)| r.display_ref() == *name)
+        {
+            return if r.ty == "service" {
+                at_service(cx.after, Side::After, id)
+            } else {
+                super::common::at_title(cx.after, Side::After, id)
+            };
+        }
+    }
+    flip(&Related {
+        location: rf.location.clone(),
+        message: String::new(),
+    })
+    .location
+}
+
+/// The forward after-side service matching base-revision service `s`, else `s` itself.
+fn service_location(cx: &Context<'_>, rev_diff: &ModelChange, s: ResId) -> Location {
+    match rev_diff.matched.get(&s) {
+        Some(&a) => at_service(cx.after, Side::After, a),
+        None => at_service(cx.before, Side::Before, s),
+    }
+}
+
+/// Scripts this change adds (a revert drops them from the catalog; they stay on the
+/// hosts) that write, unsafely, a path on the binary chain base-revision service `s` runs.
+fn leftover_writers(cx: &Context<'_>, s: ResId) -> (Vec<Related>, Vec<String>) {
+    let mut rels = Vec::new();
+    let mut texts = Vec::new();
+    let Some(bin) = binary(cx.before, s) else {
+        return (rels, texts);
+    };
+    let chain = resolve(cx.before, &bin);
+    for script in scripts(cx.after, Side::After, &cx.change.after.tree) {
+        if !cx.diff.added.contains(&script.res) {
+            continue;
+        }
+        let report = script.analyze();
+        let hit: Vec<String> = script_hazards(cx.after, &report)
+            .into_iter()
+            .filter(|h| chain.paths.contains(&h.path))
+            .map(|h| h.path)
+            .collect();
+        let Some(path) = hit.first() else { continue };
+        let res = cx.after.get(script.res).display_ref();
+        texts.push(format!(
+            "{res}, a script this change adds that writes {path} unsafely (Puppet does not \
+             remove what leaves the catalog)"
+        ));
+        rels.push(related(
+            cx.after,
+            Side::After,
+            script.res,
+            format!("stays on the hosts after a revert and writes {path}"),
+        ));
+    }
+    (rels, texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{check_rule, Case, SNIPPET_PATH};
+
+    const UNIT: &str = "modules/demo/templates/foo.service.erb";
+
+    fn case(before_exec: &str, after_exec: &str, before: &str, after: &str) -> Case {
+        let mut c = Case::default();
+        c.before(SNIPPET_PATH, before);
+        c.after(SNIPPET_PATH, after);
+        c.before(UNIT, &format!("[Service]\nExecStart={before_exec}\n"));
+        c.after(UNIT, &format!("[Service]\nExecStart={after_exec}\n"));
+        c
+    }
+
+    fn class(body: &str) -> String {
+        format!(
+            "class demo {{\n  file {{ '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }}\n  ~> service {{ 'foo': ensure => running }}\n{body}}}\n"
+        )
+    }
+
+    const MANAGED_OLD: &str =
+        "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n";
+
+    /// Forward changes of the unit template (`ExecStart` before, after) and of the class
+    /// body (before, after) whose revert is safe.
+    const PASS: &[(&str, &str, &str, &str)] = &[
+        // The ExecStart moves back and forth between two managed, ordered binaries.
+        (
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+        // Only flags change: the revert restarts the same managed binary.
+        (
+            "/usr/local/bin/foo --a",
+            "/usr/local/bin/foo --b",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+            "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+    ];
+
+    /// Forward changes whose revert restarts the service (line 3) onto a bad binary.
+    const FAIL: &[(&str, &str, &str, &str)] = &[
+        // The revert points ExecStart back at a file the forward change deleted.
+        (
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            "",
+            "  file { '/usr/local/bin/foo': ensure => absent }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+        // The revert points ExecStart back at a path that the forward change made a link
+        // to a file nothing manages.
+        (
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            "",
+            "  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
+        ),
+    ];
+
+    #[test]
+    fn pass() {
+        let cases = [
+            // Forward: a managed binary moves; the old one stays managed on both sides, so a
+            // revert restarts onto a file Puppet vouches for.
+            case(
+                "/usr/local/bin/foo",
+                "/opt/foo/foo",
+                &class(MANAGED_OLD),
+                &class(&format!("{MANAGED_OLD}  file {{ '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }}\n")),
+            ),
+            // Nothing about services.
+            {
+                let mut c = Case::default();
+                c.before(SNIPPET_PATH, "class demo { file { '/etc/motd': content => 'a' } }\n");
+                c.after(SNIPPET_PATH, "class demo { file { '/etc/motd': content => 'b' } }\n");
+                c
+            },
+        ];
+        let snippets = PASS
+            .iter()
+            .map(|(b, a, before, after)| case(b, a, &class(before), &class(after)));
+        for c in cases.into_iter().chain(snippets) {
+            let found = check_rule(NAME, &c);
+            assert!(found.is_empty(), "{:?}\n{found:#?}", c.after);
+        }
+    }
+
+    #[test]
+    fn fail_snippets() {
+        for (b, a, before, after) in FAIL {
+            let after = class(after);
+            let found = check_rule(NAME, &case(b, a, &class(before), &after));
+            let got: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
+            assert_eq!(got, [3], "{after}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn fail() {
+        // Forward: ExecStart moves from an unmanaged binary to a managed one, and the old
+        // one is cleaned up. A revert points the service back at the old path, which the
+        // forward change deleted and the revert no longer manages.
+        let before = class("");
+        let after = class("  file { '/usr/local/bin/foo': ensure => absent }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n");
+        let found = check_rule(
+            NAME,
+            &case("/usr/local/bin/foo", "/usr/bin/foo", &before, &after),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(f.resource.as_deref(), Some("Service['foo']"));
+        assert_eq!(f.location.side, Side::After);
+        assert_eq!(Case::line_of(&after, f), 3);
+        assert!(
+            f.message
+                .starts_with("a `git revert` of this change would trip `service-binary-relinked`"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains(
+                "/usr/local/bin/foo is no longer managed after `ensure => absent` removed it"
+            ),
+            "{}",
+            f.message
+        );
+        // The same with the old binary kept managed is a safe revert.
+        let after = class(&format!("{MANAGED_OLD}  file {{ '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }}\n"));
+        let c = case(
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            &class(MANAGED_OLD),
+            &after,
+        );
+        assert!(check_rule(NAME, &c).is_empty());
+
+        // The 2016 apiserver pattern: a deploy script added by the change writes the old
+        // binary in place; a revert restarts the service onto it and leaves the script.
+        let mut c = case(
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            &class(""),
+            &class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  file { '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }\n"),
+        );
+        c.after(
+            "modules/demo/files/deploy.sh",
+            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
+        );
+        let found = check_rule(NAME, &c);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains(
+                "File['/usr/local/sbin/deploy'], which the revert stops managing but leaves on \
+                 the hosts, writes it unsafely"
+            ),
+            "{}",
+            found[0].message
+        );
+
+        // Only the flags change, and the change adds such a script: the revert restarts
+        // the service onto the same path, which the script (left behind) writes in place.
+        let mut c = case(
+            "/usr/local/bin/foo",
+            "/usr/local/bin/foo --verbose",
+            &class(""),
+            &class("  file { '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }\n"),
+        );
+        c.after(
+            "modules/demo/files/deploy.sh",
+            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
+        );
+        let found = check_rule(NAME, &c);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.starts_with(
+                "a `git revert` of this change would restart Service['foo'] (modules/demo/\
+                 templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → \
+                 ~> → Service['foo']) onto /usr/local/bin/foo, and leave behind \
+                 File['/usr/local/sbin/deploy'], a script this change adds"
+            ),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].related.len(), 1);
+    }
+}

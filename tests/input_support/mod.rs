@@ -129,7 +129,12 @@ pub fn manifest(class: &str, body: &str) -> String {
     format!("class {class} {{\n{body}}}\n")
 }
 
+/// The Debian puppet-module corpus (`PREFLIGHT_CORPUS`: the unpacked packages' root or
+/// its `usr/share/puppet/modules.available`; default `/work/corpus/raw`), when present.
 pub fn corpus_modules() -> Option<PathBuf> {
-    let p = PathBuf::from("/work/corpus/raw/usr/share/puppet/modules.available");
-    p.is_dir().then_some(p)
+    let root = std::env::var_os("PREFLIGHT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/corpus/raw"));
+    let nested = root.join("usr/share/puppet/modules.available");
+    [nested, root].into_iter().find(|p| p.is_dir())
 }

@@ -23,6 +23,8 @@ pub struct Applied {
 struct Ctx<'a> {
     patch: &'a str,
     base: &'a str,
+    /// (patch number, path) of every rename source, per patch of the set.
+    renamed_away: BTreeSet<(usize, String)>,
 }
 
 impl Ctx<'_> {
@@ -48,21 +50,33 @@ pub fn apply(
     let ctx = Ctx {
         patch,
         base: base_label,
+        renamed_away: set
+            .files
+            .iter()
+            .filter(|f| f.renamed)
+            .filter_map(|f| Some((f.patch_no, f.old_path.clone()?)))
+            .collect(),
     };
-    let mut tree = base.clone();
-    let mut binary_changed = BTreeSet::new();
-    let mut notes = Vec::new();
+    let mut out = Applied {
+        tree: base.clone(),
+        binary_changed: BTreeSet::new(),
+        notes: Vec::new(),
+    };
+    // Every section of one patch is relative to the tree before that patch: a copy or
+    // rename reads its source from there even when an earlier section modified it.
+    let mut preimage = base.clone();
+    let mut current_patch = 0;
     for fp in &set.files {
         for p in [&fp.old_path, &fp.new_path].into_iter().flatten() {
             check_path(p, fp.line, patch)?;
         }
-        apply_file(&ctx, fp, base, &mut tree, &mut binary_changed, &mut notes)?;
+        if fp.patch_no != current_patch {
+            preimage = out.tree.clone();
+            current_patch = fp.patch_no;
+        }
+        apply_file(&ctx, fp, base, &preimage, &mut out)?;
     }
-    Ok(Applied {
-        tree,
-        binary_changed,
-        notes,
-    })
+    Ok(out)
 }
 
 /// Rejects paths that would leave the repository or reach into `.git`.
@@ -88,11 +102,12 @@ fn apply_file(
     ctx: &Ctx<'_>,
     fp: &FilePatch,
     base: &Tree,
-    tree: &mut Tree,
-    binary_changed: &mut BTreeSet<String>,
-    notes: &mut Vec<String>,
+    preimage: &Tree,
+    out: &mut Applied,
 ) -> Result<(), InputError> {
-    let files = &mut tree.files;
+    let files = &mut out.tree.files;
+    let binary_changed = &mut out.binary_changed;
+    let notes = &mut out.notes;
     // A `diff -u` without -N has no /dev/null: a lone `-0,0` hunk on a missing file
     // creates it.
     let implicit_create = !fp.created
@@ -102,7 +117,13 @@ fn apply_file(
 
     if fp.created || implicit_create {
         let path = fp.new_path.as_deref().unwrap_or_default();
-        if files.contains_key(path) {
+        // A path the same patch renames away may be created anew (`git diff -B -M`).
+        let vacated = preimage.get(path).is_some_and(|pre| {
+            files
+                .get(path)
+                .is_some_and(|cur| Arc::ptr_eq(&cur.blob, &pre.blob))
+        }) && ctx.renamed_away.contains(&(fp.patch_no, path.to_string()));
+        if files.contains_key(path) && !vacated {
             return Err(ctx.mismatch(fp, path, "the patch creates it, but it already exists"));
         }
         let kind = fp.new_mode.map(kind_from_mode).unwrap_or(EntryKind::File);
@@ -128,7 +149,10 @@ fn apply_file(
         .or(fp.new_path.as_deref())
         .unwrap_or_default()
         .to_string();
-    let Some(entry) = files.get(&source).cloned() else {
+    let from_preimage = (fp.renamed || fp.copied)
+        .then(|| preimage.get(&source))
+        .flatten();
+    let Some(entry) = from_preimage.or_else(|| files.get(&source)).cloned() else {
         return Err(ctx.mismatch(fp, &source, "the patch changes it, but it does not exist"));
     };
 
@@ -136,7 +160,7 @@ fn apply_file(
         if fp.binary {
             notes.push(format!("{source}: a binary file deleted by the patch"));
         } else if entry.kind != EntryKind::Submodule {
-            let rest = apply_hunks(ctx, fp, &source, &entry.blob.data)?;
+            let rest = apply_hunks(ctx, fp, &source, entry.blob.data())?;
             if !rest.is_empty() {
                 return Err(ctx.mismatch(
                     fp,
@@ -169,8 +193,8 @@ fn apply_file(
     } else if fp.hunks.is_empty() {
         entry.blob.clone()
     } else {
-        let data = apply_hunks(ctx, fp, &source, &entry.blob.data)?;
-        if *data == *entry.blob.data {
+        let data = apply_hunks(ctx, fp, &source, entry.blob.data())?;
+        if *data == *entry.blob.data() {
             entry.blob.clone()
         } else {
             share(data, base.get(&dest).map(|e| &e.blob))
@@ -184,7 +208,12 @@ fn apply_file(
                 format!("the patch renames or copies {source} onto it, but it already exists"),
             ));
         }
-        if fp.renamed || !fp.copied {
+        // Unless a section of this patch already created a new file at the source path.
+        let untouched = match (files.get(&source), preimage.get(&source)) {
+            (Some(cur), Some(pre)) => Arc::ptr_eq(&cur.blob, &pre.blob) && cur.kind == pre.kind,
+            _ => true,
+        };
+        if (fp.renamed || !fp.copied) && untouched {
             files.remove(&source);
         }
     }
@@ -205,10 +234,7 @@ fn gitlink(fp: &FilePatch) -> Arc<Blob> {
                 .strip_prefix("Subproject commit ")
                 .map(|s| s.trim().to_string())
         });
-    Arc::new(Blob {
-        id,
-        data: Arc::from(&[][..]),
-    })
+    Arc::new(Blob::new(id, Vec::new()))
 }
 
 /// Applies the hunks of `fp` to `data`, returning the new content.
@@ -357,10 +383,7 @@ mod tests {
                 p.to_string(),
                 TreeEntry {
                     kind: EntryKind::File,
-                    blob: Arc::new(Blob {
-                        id: None,
-                        data: Arc::from(c.as_bytes()),
-                    }),
+                    blob: Arc::new(Blob::new(None, c.as_bytes())),
                 },
             );
         }
@@ -428,6 +451,22 @@ mod tests {
         let base = tree(&[("x", "a\r\nb\r\n")]);
         let a = run(&base, "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\r\n").unwrap();
         assert_eq!(a.tree.text("x"), Some("a\r\nc\r\n"));
+    }
+
+    #[test]
+    fn new_file_at_a_path_renamed_away_in_the_same_patch() {
+        let base = tree(&[("a.pp", "one\ntwo\n")]);
+        let patch = "diff --git a/a.pp b/a.pp\nnew file mode 100644\n--- /dev/null\n+++ b/a.pp\n@@ -0,0 +1 @@\n+fresh\n\
+                     diff --git a/a.pp b/z.pp\nsimilarity index 100%\nrename from a.pp\nrename to z.pp\n";
+        let a = run(&base, patch).unwrap();
+        assert_eq!(a.tree.text("a.pp"), Some("fresh\n"));
+        assert_eq!(a.tree.text("z.pp"), Some("one\ntwo\n"));
+        // Without the rename, creating an existing file is still an error.
+        let only_new = &patch[..patch.find("diff --git a/a.pp b/z.pp").unwrap()];
+        assert!(matches!(
+            run(&base, only_new),
+            Err(InputError::PatchFileMismatch { .. })
+        ));
     }
 
     #[test]

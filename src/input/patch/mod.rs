@@ -2,7 +2,9 @@
 //! patches, `diff -u`) and apply it in memory to the base tree.
 
 mod apply;
+mod base64;
 mod parse;
 
 pub use apply::{apply, Applied};
+pub use base64::decode_base64;
 pub use parse::{parse, FilePatch, Hunk, HunkLine, LineKind, PatchSet};

@@ -22,6 +22,9 @@ pub struct PatchSet {
 pub struct FilePatch {
     /// 1-based line of the section's first header line.
     pub line: usize,
+    /// Which mail of an mbox the section belongs to (0 for a plain diff). The sections of
+    /// one patch all describe changes from the same preimage.
+    pub patch_no: usize,
     /// Path before, `None` for a creation.
     pub old_path: Option<String>,
     /// Path after, `None` for a deletion.
@@ -82,6 +85,7 @@ pub fn parse(data: &[u8], name: &str) -> Result<PatchSet, InputError> {
         lines,
         pos: 0,
         name,
+        patch_no: 0,
     }
     .run()
 }
@@ -117,6 +121,7 @@ struct Parser<'a> {
     lines: Vec<&'a [u8]>,
     pos: usize,
     name: &'a str,
+    patch_no: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -139,6 +144,7 @@ impl<'a> Parser<'a> {
             let lineno = self.pos + 1;
             if is_mbox_separator(line) {
                 in_mail_headers = true;
+                self.patch_no += 1;
                 self.pos += 1;
             } else if in_mail_headers && line.is_empty() {
                 in_mail_headers = false;
@@ -198,6 +204,7 @@ impl<'a> Parser<'a> {
         let (a, b) = self.diff_git_names(&header[b"diff --git ".len()..], start)?;
         let mut fp = FilePatch {
             line: start,
+            patch_no: self.patch_no,
             old_path: Some(a),
             new_path: Some(b),
             ..FilePatch::default()
@@ -273,6 +280,7 @@ impl<'a> Parser<'a> {
     fn plain_section(&mut self) -> Result<FilePatch, InputError> {
         let mut fp = FilePatch {
             line: self.pos + 1,
+            patch_no: self.patch_no,
             ..FilePatch::default()
         };
         self.file_headers(&mut fp, false)?;

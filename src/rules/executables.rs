@@ -1,0 +1,555 @@
+//! Questions the "will not run" rules (`service-binary-unmanaged`, `unit-exec-invalid`,
+//! `dangling-reference`, `unresolved-class`, `binary-not-executable`,
+//! `invalid-attribute-value`) share: which modules live outside the repository, in which
+//! branch combination a reference finds nothing, the texts a unit-file resource deploys,
+//! and where inside a manifest literal a problem sits.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::analysis::template::TemplateKind;
+use crate::ast::{Expr, ExprKind, Span, StrPart};
+use crate::diagnostic::{Location, Side};
+use crate::model::{GuardStep, Model, ResId, Value};
+
+use super::Context;
+
+// ---------------------------------------------------------------------------------------
+// Modules outside the repository
+
+/// Module names listed in a `Puppetfile`: `mod 'author/name'`, `mod 'author-name'`,
+/// `mod "name", :git => …`. Comments and other lines are ignored.
+pub fn puppetfile_modules(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let Some(rest) = line.strip_prefix("mod") else {
+            continue;
+        };
+        let rest = rest.trim_start_matches(['(', ' ', '\t']);
+        let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+            continue;
+        };
+        let body = &rest[1..];
+        let Some(end) = body.find(q) else {
+            continue;
+        };
+        let full = &body[..end];
+        let name = full.rsplit(['/', '-']).next().unwrap_or(full).trim();
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            out.push(name.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// Modules that exist outside the repository: `external_modules` in the configuration
+/// and every module named in a `Puppetfile` of the head revision (at the root or in an
+/// environment directory).
+pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = cx
+        .config
+        .external_modules
+        .iter()
+        .map(|m| m.to_ascii_lowercase())
+        .collect();
+    let tree = &cx.change.after.tree;
+    for p in tree.paths() {
+        if p == "Puppetfile" || p.ends_with("/Puppetfile") {
+            if let Some(text) = tree.text(p) {
+                out.extend(puppetfile_modules(text));
+            }
+        }
+    }
+    out
+}
+
+/// The module a class or defined-type name belongs to: `apt::source` -> `apt`.
+pub fn module_of(name: &str) -> String {
+    let n = name.trim_start_matches("::");
+    n.split("::").next().unwrap_or(n).to_ascii_lowercase()
+}
+
+/// The module directory a repository file lives in (`modules/k8s/manifests/x.pp` ->
+/// `k8s`), through the model's modulepath.
+pub fn module_of_file(m: &Model, path: &str) -> Option<String> {
+    for mp in &m.modulepath {
+        let prefix = format!("{}/", mp.trim_end_matches('/'));
+        if let Some(rest) = path.strip_prefix(&prefix) {
+            return rest.split('/').next().map(str::to_owned);
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Branches
+
+/// A branch value standing for "another option of this `case`/selector".
+pub const OTHER_BRANCH: u32 = u32::MAX;
+
+/// The branch choices (one per condition) under which code guarded by `at` is compiled
+/// while none of `targets` is declared: `None` when every compilation that contains the
+/// reference also contains a target. An empty result means the targets sit only in
+/// branches that exclude the reference. `node` bodies are not flipped (which node includes
+/// which class is not known). Gives up (`None`) beyond 12 conditions.
+pub fn unsatisfied_when(m: &Model, at: &[GuardStep], targets: &[ResId]) -> Option<Vec<GuardStep>> {
+    let node = |c: u32| {
+        m.conditions
+            .get(c as usize)
+            .map_or(true, |c| c.kind == "node")
+    };
+    let mut free: Vec<Vec<GuardStep>> = Vec::new();
+    for &t in targets {
+        let g = &m.get(t).guard;
+        let conflicts = g
+            .iter()
+            .any(|s| at.iter().any(|a| a.cond == s.cond && a.branch != s.branch));
+        if conflicts {
+            continue;
+        }
+        let steps: Vec<GuardStep> = g
+            .iter()
+            .filter(|s| !at.contains(s) && !node(s.cond))
+            .copied()
+            .collect();
+        if steps.is_empty() {
+            return None;
+        }
+        free.push(steps);
+    }
+    if free.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut used: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    for s in free.iter().flatten() {
+        used.entry(s.cond).or_default().insert(s.branch);
+    }
+    if used.len() > 12 {
+        return None;
+    }
+    let choices: Vec<(u32, Vec<u32>)> = used
+        .iter()
+        .map(|(&c, bs)| {
+            let kind = m.conditions.get(c as usize).map_or("if", |x| x.kind);
+            let vals = match kind {
+                "if" | "unless" => vec![0, 1],
+                _ if bs.len() == 1 => bs.iter().copied().chain([OTHER_BRANCH]).collect(),
+                _ => bs.iter().copied().collect(),
+            };
+            (c, vals)
+        })
+        .collect();
+    let mut pick = vec![0usize; choices.len()];
+    loop {
+        let value = |cond: u32| {
+            choices
+                .iter()
+                .position(|(c, _)| *c == cond)
+                .map(|i| choices[i].1[pick[i]])
+        };
+        let all_absent = free
+            .iter()
+            .all(|steps| steps.iter().any(|s| value(s.cond) != Some(s.branch)));
+        if all_absent {
+            return Some(
+                choices
+                    .iter()
+                    .zip(&pick)
+                    .map(|((c, vals), &i)| GuardStep {
+                        cond: *c,
+                        branch: vals[i],
+                    })
+                    .collect(),
+            );
+        }
+        // Next combination.
+        let mut i = 0;
+        loop {
+            if i == pick.len() {
+                return None;
+            }
+            pick[i] += 1;
+            if pick[i] < choices[i].1.len() {
+                break;
+            }
+            pick[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+/// `` `if $use_package` takes the else branch``, for messages.
+pub fn describe_steps(m: &Model, steps: &[GuardStep]) -> String {
+    let parts: Vec<String> = steps
+        .iter()
+        .map(|s| match m.conditions.get(s.cond as usize) {
+            Some(c) => {
+                let branch = match (c.kind, s.branch) {
+                    ("if", 0) | ("unless", 1) => "is true".to_owned(),
+                    ("if", _) | ("unless", _) => "is false".to_owned(),
+                    (_, OTHER_BRANCH) => "matches another option".to_owned(),
+                    (_, b) => format!("takes option {}", b + 1),
+                };
+                format!("`{}` {branch}", c.subject)
+            }
+            None => format!("condition {} takes branch {}", s.cond, s.branch),
+        })
+        .collect();
+    parts.join(" and ")
+}
+
+// ---------------------------------------------------------------------------------------
+// Unit texts
+
+/// Text a unit-file resource deploys, with where it lives.
+#[derive(Clone, Debug)]
+pub struct UnitText {
+    pub text: String,
+    pub kind: TemplateKind,
+    /// The repository file it is read from (template, module file), if any.
+    pub repo_file: Option<String>,
+    /// For text that is a literal in a manifest: the attribute value's location, and the
+    /// byte offset of the text inside that manifest when the literal is written verbatim.
+    pub literal: Option<(Location, Option<u32>)>,
+}
+
+impl UnitText {
+    /// Where a span of [`Self::text`] is in the repository.
+    pub fn locate(&self, side: Side, span: Span) -> Option<Location> {
+        if let Some(f) = &self.repo_file {
+            return Some(Location {
+                side,
+                file: f.clone(),
+                span,
+            });
+        }
+        let (loc, base) = self.literal.as_ref()?;
+        Some(match base {
+            Some(b) => Location {
+                side,
+                file: loc.file.clone(),
+                span: Span::new(span.start + b, span.end + b),
+            },
+            None => loc.clone(),
+        })
+    }
+}
+
+/// Where `span` of `text` (a literal whose source is not verbatim: an indented heredoc,
+/// a string with escapes) appears in `source` at or after `from`: its line is searched
+/// as written, then the offset inside the line is kept.
+pub fn map_by_line(source: &str, from: u32, text: &str, span: Span) -> Option<Span> {
+    let start = span.start as usize;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[line_start..line_end];
+    let trimmed = line.trim_start();
+    let lead = line.len() - trimmed.len();
+    let trimmed = trimmed.trim_end();
+    if trimmed.len() < 4 {
+        return None;
+    }
+    let hay = source.get(from as usize..)?;
+    let at = from as usize + hay.find(trimmed)?;
+    let delta = start.checked_sub(line_start + lead)?;
+    let s = u32::try_from(at + delta).ok()?;
+    Some(Span::new(s, s + span.len()))
+}
+
+/// Whether a managed path is a systemd unit (or drop-in) whose `Exec*=` lines matter.
+pub fn is_unit_path(path: &str) -> bool {
+    path.ends_with(".service") || (path.contains(".service.d/") && path.ends_with(".conf"))
+}
+
+/// The texts a resource deploys as its file content: a literal `content`, the
+/// templates or module files it renders, or its `source` module file.
+pub fn unit_texts(cx: &Context<'_>, side: Side, id: ResId) -> Vec<UnitText> {
+    let m = cx.model(side);
+    let tree = match side {
+        Side::Before => &cx.change.before.tree,
+        Side::After => &cx.change.after.tree,
+    };
+    let r = m.get(id);
+    let mut out = Vec::new();
+    if let Some(a) = r.attr("content") {
+        for alt in a.value.alternatives() {
+            match alt {
+                Value::Str(s) => {
+                    let loc = Location {
+                        side,
+                        file: a.file.to_string(),
+                        span: a.value_span,
+                    };
+                    let base = cx
+                        .manifest(side, &a.file)
+                        .and_then(|man| verbatim_offset(&man.text, a.value_span, s));
+                    out.push(UnitText {
+                        text: s.clone(),
+                        kind: TemplateKind::Plain,
+                        repo_file: None,
+                        literal: Some((loc, base)),
+                    });
+                }
+                Value::Content(refs) => {
+                    for fr in refs {
+                        let Some(p) = &fr.resolved else { continue };
+                        if let Some(t) = tree.text(p) {
+                            let kind = if fr.func == "file" {
+                                TemplateKind::Plain
+                            } else {
+                                TemplateKind::from_path(p)
+                            };
+                            out.push(UnitText {
+                                text: t.to_owned(),
+                                kind,
+                                repo_file: Some(p.clone()),
+                                literal: None,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        return out;
+    }
+    for fu in m
+        .index
+        .file_uses
+        .iter()
+        .filter(|f| f.res == id && f.attr == "source")
+    {
+        if let Some(p) = &fu.file_ref.resolved {
+            if let Some(t) = tree.text(p) {
+                out.push(UnitText {
+                    text: t.to_owned(),
+                    kind: TemplateKind::Plain,
+                    repo_file: Some(p.clone()),
+                    literal: None,
+                });
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The offset in `text` where the literal `value` is written verbatim, inside (or right
+/// after the opener of) the expression at `span`: true for single-quoted strings without
+/// escapes and for heredocs without margin stripping.
+pub fn verbatim_offset(text: &str, span: Span, value: &str) -> Option<u32> {
+    if value.is_empty() {
+        return None;
+    }
+    let start = span.start as usize;
+    let end = (span.end as usize).max(start).min(text.len());
+    // A heredoc's body follows its opener, outside the opener's span.
+    let window_end = text.len().min(end.max(start + value.len() + 4096));
+    let hay = text.get(start..window_end)?;
+    let i = hay.find(value)?;
+    u32::try_from(start + i).ok()
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths
+
+/// Directories a distribution's packages fill: a binary there usually comes from a
+/// package the repository never mentions.
+pub fn is_distro_path(path: &str) -> bool {
+    [
+        "/bin/",
+        "/sbin/",
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/lib/",
+        "/usr/lib/",
+        "/usr/libexec/",
+        "/usr/share/",
+    ]
+    .iter()
+    .any(|d| path.starts_with(d))
+}
+
+// ---------------------------------------------------------------------------------------
+// AST
+
+/// The string literals (`Str` nodes, with their source spans) inside a value
+/// expression: directly, in arrays, hashes, parentheses, selectors, calls and operators.
+pub fn string_literals<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Str(_) => out.push(e),
+        ExprKind::Array(xs) => xs.iter().for_each(|x| string_literals(x, out)),
+        ExprKind::Hash(es) => es.iter().for_each(|h| {
+            string_literals(&h.key, out);
+            string_literals(&h.value, out);
+        }),
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => string_literals(x, out),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            string_literals(lhs, out);
+            string_literals(rhs, out);
+        }
+        ExprKind::Selector { entries, .. } => {
+            entries.iter().for_each(|s| string_literals(&s.value, out))
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|x| string_literals(x, out)),
+        ExprKind::Interpolated(parts) => parts.iter().for_each(|p| {
+            if let StrPart::Expr(x) = p {
+                string_literals(x, out);
+            }
+        }),
+        _ => {}
+    }
+}
+
+/// Every expression of a program, depth first (statements, blocks, values).
+pub fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    f(e);
+    let each = |xs: &'e [Expr], f: &mut dyn FnMut(&'e Expr)| {
+        for x in xs {
+            walk(x, f);
+        }
+    };
+    match &e.kind {
+        ExprKind::Array(xs) => each(xs, f),
+        ExprKind::Hash(es) => {
+            for h in es {
+                walk(&h.key, f);
+                walk(&h.value, f);
+            }
+        }
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => walk(x, f),
+        ExprKind::Heredoc { text, .. } => walk(text, f),
+        ExprKind::Binary { lhs, rhs, .. }
+        | ExprKind::Assign { lhs, rhs, .. }
+        | ExprKind::Relationship { lhs, rhs, .. } => {
+            walk(lhs, f);
+            walk(rhs, f);
+        }
+        ExprKind::Selector { subject, entries } => {
+            walk(subject, f);
+            for s in entries {
+                walk(&s.key, f);
+                walk(&s.value, f);
+            }
+        }
+        ExprKind::Access { target, args } => {
+            walk(target, f);
+            each(args, f);
+        }
+        ExprKind::Call {
+            func, args, lambda, ..
+        } => {
+            walk(func, f);
+            each(args, f);
+            if let Some(l) = lambda {
+                each(&l.body.statements, f);
+            }
+        }
+        ExprKind::MethodCall {
+            receiver,
+            args,
+            lambda,
+            ..
+        } => {
+            walk(receiver, f);
+            each(args, f);
+            if let Some(l) = lambda {
+                each(&l.body.statements, f);
+            }
+        }
+        ExprKind::If {
+            cond,
+            then_branch,
+            else_branch,
+            ..
+        }
+        | ExprKind::Unless {
+            cond,
+            then_branch,
+            else_branch,
+        } => {
+            walk(cond, f);
+            each(&then_branch.statements, f);
+            if let Some(b) = else_branch {
+                each(&b.statements, f);
+            }
+        }
+        ExprKind::Case { subject, options } => {
+            walk(subject, f);
+            for o in options {
+                each(&o.values, f);
+                each(&o.body.statements, f);
+            }
+        }
+        ExprKind::Resource {
+            type_expr, bodies, ..
+        } => {
+            walk(type_expr, f);
+            for b in bodies {
+                walk(&b.title, f);
+                for a in &b.attrs {
+                    walk(&a.value, f);
+                }
+            }
+        }
+        ExprKind::ResourceDefaults { attrs, .. } | ExprKind::ResourceOverride { attrs, .. } => {
+            for a in attrs {
+                walk(&a.value, f);
+            }
+        }
+        ExprKind::ClassDef { params, body, .. } | ExprKind::DefineDef { params, body, .. } => {
+            for p in params {
+                if let Some(d) = &p.default {
+                    walk(d, f);
+                }
+            }
+            each(&body.statements, f);
+        }
+        ExprKind::NodeDef { body, .. } => each(&body.statements, f),
+        ExprKind::Interpolated(parts) => {
+            for p in parts {
+                if let StrPart::Expr(x) = p {
+                    walk(x, f);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn puppetfile_lines() {
+        let pf = "forge 'https://forge.puppet.com'\n# mod 'commented/out'\nmod 'puppetlabs/stdlib', '9.0.0'\nmod 'puppetlabs-apache'\nmod \"nginx\",\n  :git => 'https://example.org/nginx.git'\nmod('voxpupuli/systemd')\nmodule_thing 'x'\n";
+        assert_eq!(
+            puppetfile_modules(pf),
+            vec!["stdlib", "apache", "nginx", "systemd"]
+        );
+    }
+
+    #[test]
+    fn modules_of_names_and_files() {
+        assert_eq!(module_of("::Apt::Source"), "apt");
+        assert_eq!(module_of("ntp"), "ntp");
+        let mut m = Model::default();
+        m.modulepath = vec!["modules".into(), "vendor/".into()];
+        assert_eq!(
+            module_of_file(&m, "vendor/apt/manifests/init.pp").as_deref(),
+            Some("apt")
+        );
+        assert_eq!(module_of_file(&m, "manifests/site.pp"), None);
+    }
+
+    #[test]
+    fn verbatim_offsets() {
+        let text = "content => 'ExecStart=/x',";
+        assert_eq!(
+            verbatim_offset(text, Span::new(11, 26), "ExecStart=/x"),
+            Some(12)
+        );
+        assert_eq!(verbatim_offset(text, Span::new(11, 26), "missing"), None);
+    }
+}
