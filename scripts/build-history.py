@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build a realistic Puppet control repository with a git history, for end-to-end checks.
 
-usage: scripts/build-history.py CORPUS_DIR OUT_DIR [--recipes FILE]
+usage: scripts/build-history.py CORPUS_DIR OUT_DIR [--recipes FILE] [--modules A,B,...]
 
 CORPUS_DIR is the unpacked Debian puppet-module-* packages (the directory holding
 usr/share/puppet/modules.available, as scripts/fetch-corpus.sh leaves it). OUT_DIR must
@@ -11,7 +11,9 @@ not exist; it becomes a git repository:
   manifests/site.pp    a few node roles including real classes of the corpus
   hieradata/common.yaml, hiera.yaml (v5), environment.conf
 
-The first commit imports that tree. Then every recipe of fixtures/history/recipes.py
+--modules keeps only the named modules and, transitively, the modules their metadata.json
+declares as dependencies (a smaller repository for debug-build tests; the recipes must
+only touch kept modules). The first commit imports that tree. Then every recipe of fixtures/history/recipes.py
 (a Python literal read with ast.literal_eval, never executed; or --recipes FILE) becomes
 one commit: an edit of real modules (text replacements that
 must match exactly, new files, deletions, renames) or a `git revert` of an earlier
@@ -30,8 +32,11 @@ Second form, the expected/unexpected table:
 EACH.json is the output of `puppet-preflight check --each ROOT..HEAD --format json` on
 that repository. For every commit it prints the expected findings found, the expected
 findings missing and the unexpected ones (neither expected nor allowed), then the
-findings per rule. Exit status 1 when an expected finding is missing or an unexpected
-finding is at error level (warnings and infos are listed, not counted); 0 otherwise.
+findings per rule. Exit status 1 when an expected finding is missing, an unexpected
+finding is at error level (warnings and infos are listed, not counted), or a known miss
+(`xfail`) is found after all (the recipe must then move it to `expect`); 0 otherwise.
+Allowed findings marked `"fp": True` are known false positives of the tool, counted
+apart; `xfail` entries are hazards the tool is known to miss, each with a `why`.
 
 Needs python3 (standard library only) and git.
 """
@@ -65,6 +70,17 @@ def module_name(path):
             name = None
     base = name or os.path.basename(path)
     return base.replace("/", "-").split("-")[-1]
+
+
+def dependencies(path):
+    """Module names metadata.json declares as dependencies."""
+    try:
+        with open(os.path.join(path, "metadata.json"), encoding="utf-8") as fh:
+            deps = json.load(fh).get("dependencies") or []
+    except (OSError, ValueError):
+        return []
+    return [d["name"].replace("/", "-").split("-")[-1] for d in deps
+            if isinstance(d, dict) and isinstance(d.get("name"), str)]
 
 
 def copy_module(src, dst):
@@ -247,6 +263,7 @@ def table(expected_path, each_path):
         by_commit.setdefault(f.get("commit") or each.get("head"), []).append(f)
     checked = {c["head"] for c in each.get("commits", [])} or {each.get("head")}
     missing_total = unexpected_errors = unexpected_other = found_total = 0
+    known_fp = known_miss = xpass = 0
     per_rule = {}
     rows = []
     for c in expected["commits"]:
@@ -262,19 +279,37 @@ def table(expected_path, each_path):
         missing = [e for e in c["expect"] if not any(matches(e, f) for f in fs)]
         unexpected = [f for f in fs
                       if not any(matches(e, f) for e in c["expect"] + c["allow"])]
+        xfail = c.get("xfail", [])
+        xpassed = [e for e in xfail if any(matches(e, f) for f in fs)]
+        fps = [f for f in fs if not any(matches(e, f) for e in c["expect"])
+               and any(matches(e, f) for e in c["allow"] if e.get("fp"))]
+        known_fp += len(fps)
+        known_miss += len(xfail) - len(xpassed)
+        xpass += len(xpassed)
         found_total += len(found)
         missing_total += len(missing)
         unexpected_errors += sum(1 for f in unexpected if f["severity"] == "error")
         unexpected_other += sum(1 for f in unexpected if f["severity"] != "error")
         status = "ok"
-        if missing or any(f["severity"] == "error" for f in unexpected):
+        if missing or xpassed or any(f["severity"] == "error" for f in unexpected):
             status = "FAIL"
         elif unexpected:
             status = "ok (unexpected below error level)"
+        extra = f", known misses {len(xfail)}" if xfail else ""
+        extra += f", known false positives {len(fps)}" if fps else ""
         rows.append(f"{c['id']:<34} {c['kind']:<8} expected {len(found)}/{len(c['expect'])}, "
-                    f"findings {len(fs)}, unexpected {len(unexpected)}: {status}")
+                    f"findings {len(fs)}, unexpected {len(unexpected)}{extra}: {status}")
         for e in missing:
             rows.append(f"    MISSING    {e['rule']} {e.get('resource') or e.get('file') or ''}")
+        for e in xpassed:
+            rows.append(f"    XPASS      {e['rule']} {e.get('resource') or e.get('file') or ''}"
+                        " (found now: move it from xfail to expect)")
+        for e in xfail:
+            if e not in xpassed:
+                rows.append(f"    KNOWN MISS {e['rule']} {e.get('resource') or e.get('file') or ''}"
+                            f": {e.get('why', '')}")
+        for f in fps:
+            rows.append(f"    KNOWN FP   {describe(f)}")
         for f in unexpected:
             rows.append(f"    UNEXPECTED {describe(f)}")
             rows.append(f"               {f['message'][:200]}")
@@ -286,8 +321,9 @@ def table(expected_path, each_path):
     hazards = sum(1 for c in expected["commits"] if c["expect"])
     print(f"commits: {len(expected['commits'])} ({hazards} expecting findings); "
           f"expected findings found {found_total}, missing {missing_total}; "
-          f"unexpected: {unexpected_errors} at error level, {unexpected_other} below")
-    return 1 if missing_total or unexpected_errors else 0
+          f"unexpected: {unexpected_errors} at error level, {unexpected_other} below; "
+          f"known misses {known_miss}, known false positives {known_fp}, xpass {xpass}")
+    return 1 if missing_total or unexpected_errors or xpass else 0
 
 
 def main(argv):
@@ -303,6 +339,13 @@ def main(argv):
         if i + 1 >= len(args):
             die("--recipes needs a file")
         recipes_path = args[i + 1]
+        del args[i:i + 2]
+    only = None
+    if "--modules" in args:
+        i = args.index("--modules")
+        if i + 1 >= len(args):
+            die("--modules needs a comma-separated list")
+        only = {m for m in args[i + 1].split(",") if m}
         del args[i:i + 2]
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -333,7 +376,19 @@ def main(argv):
         if name in seen:
             die(f"module name {name} from both {seen[name]} and {d}")
         seen[name] = d
-        copy_module(src, os.path.join(out, "modules", name))
+    if only is not None:
+        unknown = sorted(only - set(seen))
+        if unknown:
+            die(f"--modules: no module named {', '.join(unknown)} in the corpus")
+        todo = sorted(only)
+        while todo:
+            for dep in dependencies(os.path.join(avail, seen[todo.pop()])):
+                if dep in seen and dep not in only:
+                    only.add(dep)
+                    todo.append(dep)
+        seen = {k: v for k, v in seen.items() if k in only}
+    for name, d in sorted(seen.items()):
+        copy_module(os.path.join(avail, d), os.path.join(out, "modules", name))
     for rel, text in [("manifests/site.pp", SITE_PP), ("hiera.yaml", HIERA_YAML),
                       ("hieradata/common.yaml", COMMON_YAML),
                       ("environment.conf", ENVIRONMENT_CONF), ("README.md", README)]:
@@ -368,6 +423,7 @@ def main(argv):
             "kind": r["kind"],
             "expect": r.get("expect", []),
             "allow": r.get("allow", []),
+            "xfail": r.get("xfail", []),
             "note": r.get("note", ""),
         })
     head = repo.git("rev-parse", "HEAD", capture=True)
