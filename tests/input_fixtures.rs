@@ -1,13 +1,16 @@
 //! Data-driven patch cases: each `fixtures/patches/<case>/` holds a `before/` tree (or
 //! names another case's with `before_from`), a patch file, and `expected.yaml` with either
 //! the files the patch changes (`"<status letter> <path>"`) or the pieces of the error
-//! message. The harness commits `before/` to a fresh repository and runs the real binary.
+//! message. The harness commits `before/` to a fresh repository, runs the real binary
+//! (exit status, error text, report head and file count) and reads the file-level facts
+//! (statuses, notes) from `input::load`.
 
 mod input_support;
 
 use std::path::{Path, PathBuf};
 
 use input_support::{check, Repo};
+use puppet_preflight::input::{load, InputArgs};
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,17 +45,6 @@ fn copy_tree(src: &Path, dst: &Path) {
         } else {
             std::fs::copy(e.path(), &to).unwrap();
         }
-    }
-}
-
-fn letter(status: &str) -> &'static str {
-    match status {
-        "added" => "A",
-        "deleted" => "D",
-        "modified" => "M",
-        "renamed" => "R",
-        "mode-changed" => "T",
-        other => panic!("unknown status {other}"),
     }
 }
 
@@ -95,22 +87,26 @@ fn run_case(dir: &Path) -> Result<(), String> {
         }
         return Ok(());
     }
-    if o.status.code() != Some(0) {
+    if !matches!(o.status.code(), Some(0 | 1)) {
         return Err(format!("{name}: exit {:?}:\n{stderr}", o.status.code()));
     }
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).map_err(|e| format!("{name}: {e}"))?;
-    let mut got: Vec<String> = v["files"]
-        .as_array()
-        .unwrap()
+    if v["head"] != "patch" || v["summary"]["files_changed"] != exp.files.len() {
+        return Err(format!("{name}: report {v}"));
+    }
+    // The file-level facts come from the input layer itself.
+    let changes = load(&InputArgs {
+        repo: Some(repo.path().to_path_buf()),
+        patch: Some(patch.display().to_string()),
+        ..InputArgs::default()
+    })
+    .map_err(|e| format!("{name}: {e}"))?;
+    let change = &changes[0];
+    let mut got: Vec<String> = change
+        .files
         .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                letter(f["status"].as_str().unwrap()),
-                f["path"].as_str().unwrap()
-            )
-        })
+        .map(|f| format!("{} {}", f.status.letter(), f.path()))
         .collect();
     got.sort();
     let mut want = exp.files.clone();
@@ -118,15 +114,12 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if got != want {
         return Err(format!("{name}: files\n  got  {got:?}\n  want {want:?}"));
     }
-    let notes: Vec<&str> = v["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|n| n.as_str())
-        .collect();
     for n in &exp.notes {
-        if !notes.iter().any(|x| x.contains(n.as_str())) {
-            return Err(format!("{name}: no note containing `{n}` in {notes:?}"));
+        if !change.notes.iter().any(|x| x.contains(n.as_str())) {
+            return Err(format!(
+                "{name}: no note containing `{n}` in {:?}",
+                change.notes
+            ));
         }
     }
     Ok(())

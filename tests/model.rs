@@ -16,7 +16,8 @@
 //! - `unresolved_classes`, `unresolved_refs`: lists of names / references.
 //! - `notes_contain`: fragments of evaluator notes (cycles, depth bound, unknowns).
 //! - `change` (before/after cases): `added`, `removed`, `changed` (`{ref, attrs}`),
-//!   `restarts` (exactly these services; each `{service, reason_contains: […]}`).
+//!   `changed_data_files`, `restarts` (exactly these services; each
+//!   `{service, reason_contains: […]}`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -474,6 +475,10 @@ fn check_change(case: &str, before: &Model, after: &Model, mc: &ModelChange, exp
                 assert_eq!(d.changed_files, want, "{case}: changed files of {r}");
             }
         }
+    }
+    if let Some(want) = list("changed_data_files") {
+        let got: BTreeSet<String> = mc.changed_data_files.iter().cloned().collect();
+        assert_eq!(got, want, "{case}: changed hiera data files");
     }
     if let Some(rs) = exp.get("restarts").and_then(Y::as_sequence) {
         let got: BTreeSet<String> = mc

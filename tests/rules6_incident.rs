@@ -176,3 +176,58 @@ fn human_report_of_the_apiserver_commit() {
         path.display()
     );
 }
+
+/// Copy a fixture tree into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).min_depth(1) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_scheduler_change_with_refresh_false_restarts_nothing() {
+    // The same commit, but the unit is declared with `refresh => false` on both sides:
+    // the unit change does not restart the service, so none of the restart rules fire
+    // (the link itself is still reported by the link rules).
+    let tmp = tempfile::tempdir().unwrap();
+    let (before, after) = (tmp.path().join("before"), tmp.path().join("after"));
+    copy_tree(&incident("00-base"), &before);
+    copy_tree(&incident("01-kube-scheduler"), &after);
+    for side in [&before, &after] {
+        let p = side.join("modules/k8s/manifests/scheduler.pp");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let edited = text.replace(
+            "base::service_unit { 'kube-scheduler':\n        systemd => true,\n",
+            "base::service_unit { 'kube-scheduler':\n        systemd => true,\n        refresh => false,\n",
+        );
+        assert_ne!(text, edited, "the fixture changed shape");
+        std::fs::write(&p, edited).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_puppet-preflight"))
+        .args(["check", "--format", "json", "--before"])
+        .arg(&before)
+        .arg("--after")
+        .arg(&after)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .filter(|r| RULES[..5].contains(r))
+        .collect();
+    assert!(rules.is_empty(), "{rules:?}");
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "link-target-unmanaged"));
+}

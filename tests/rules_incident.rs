@@ -155,10 +155,15 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
             ("link-over-binary", 10, Severity::Warning),
             // Nothing manages /usr/local/bin/kube-scheduler.
             ("link-target-unmanaged", 11, Severity::Warning),
+            // The unit change restarts the service onto the new link, unordered, and a
+            // revert would restart it again onto the unmanaged copy.
+            ("restart-before-binary", 24, Severity::Warning),
+            ("service-binary-relinked", 24, Severity::Error),
+            ("unsafe-revert", 24, Severity::Warning),
         ],
         "{findings:#?}"
     );
-    for f in &findings {
+    for f in &findings[..2] {
         assert_eq!(f.location.file, MANIFEST);
         assert_eq!(f.location.side, Side::After);
         assert_eq!(
@@ -182,16 +187,15 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         "{}",
         rel.message
     );
-    // Nothing fails at the default level: both are warnings (a CI vote would pass with
-    // `--fail-level error`, fail with `--fail-level warning`).
-    assert_eq!(rules::FailLevel::Error.exit_status(&findings), 0);
+    // The restart onto the relinked path fails the default level.
+    assert_eq!(rules::FailLevel::Error.exit_status(&findings), 1);
     assert_eq!(rules::FailLevel::Warning.exit_status(&findings), 1);
 }
 
 #[test]
-fn reverting_it_is_quiet_for_these_rules() {
-    // The revert removes the link: nothing here reports on a removed link (unsafe-revert,
-    // which would, is not implemented yet).
+fn reverting_it_restarts_onto_the_unmanaged_copy() {
+    // The revert drops the link and moves ExecStart back onto /usr/local/bin, which
+    // nothing manages, and the unit change restarts the service onto it.
     let mut c = change();
     std::mem::swap(&mut c.before, &mut c.after);
     for f in &mut c.files {
@@ -207,5 +211,15 @@ fn reverting_it_is_quiet_for_these_rules() {
     let selection = Selection::default();
     let analysis = Analysis::build(&c, &config);
     let findings = rules::run(&analysis.context(&c, &config, &selection));
-    assert!(findings.is_empty(), "{findings:#?}");
+    let mut got: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            "service-binary-relinked",
+            "service-binary-unmanaged",
+            "unsafe-revert"
+        ],
+        "{findings:#?}"
+    );
 }

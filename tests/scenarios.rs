@@ -173,7 +173,6 @@ fn assert_same(context: &str, expected: Vec<ExpectedFinding>, actual: BTreeSet<E
 }
 
 #[test]
-#[ignore = "needs the check pipeline; enabled when rules land"]
 fn scenarios_report_exactly_the_expected_findings() {
     let dir = root().join("fixtures/scenarios");
     let mut names: Vec<_> = fs::read_dir(&dir)
@@ -206,7 +205,6 @@ fn scenarios_report_exactly_the_expected_findings() {
 }
 
 #[test]
-#[ignore = "needs the check pipeline; enabled when rules land"]
 fn incident_2016_series_commit_by_commit() {
     let dir = root().join("fixtures/incident-2016");
     let series: Series =

@@ -63,6 +63,9 @@ pub struct ModelChange {
     pub restarts: Vec<Restart>,
     /// After id -> before id for every matched pair (changed or not).
     pub matched: HashMap<ResId, ResId>,
+    /// Hiera data files read by either side that the change touches (their effect shows
+    /// up as attribute differences of the resources whose parameters they feed).
+    pub changed_data_files: Vec<String>,
 }
 
 fn key_of(m: &Model, id: ResId) -> (String, String) {
@@ -163,6 +166,16 @@ impl ModelChange {
                 }
             }
         }
+        let mut data: Vec<String> = before
+            .hiera
+            .files()
+            .chain(after.hiera.files())
+            .filter(|p| changed_paths.contains(p))
+            .map(str::to_string)
+            .collect();
+        data.sort();
+        data.dedup();
+        out.changed_data_files = data;
         out.removed = (0..before.resources.len())
             .filter(|b| !seen_b.contains(b))
             .collect();

@@ -217,9 +217,31 @@ struct DefineDef<'a> {
     body: &'a Block,
 }
 
+/// Variables of one scope. Scopes are small (a class's parameters and locals), so a
+/// vector searched linearly beats hashing.
+#[derive(Default)]
+struct Vars(Vec<(String, Value)>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.0.iter_mut().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, name: String, v: Value) {
+        match self.get_mut(&name) {
+            Some(slot) => *slot = v,
+            None => self.0.push((name, v)),
+        }
+    }
+}
+
 #[derive(Default)]
 struct VarScope {
-    vars: HashMap<String, Value>,
+    vars: Vars,
     parent: Option<usize>,
 }
 
@@ -462,8 +484,14 @@ impl<'a> Ev<'a> {
             self.end_frame(env.frame);
         }
         // Every class nobody declared, once, with hiera/default parameters.
+        // Classes that some manifest declares resource-like (`class { 'x': p => v }`) go
+        // last, so that their declarer runs first and their parameters are the declared
+        // ones (the role/profile pattern), not the defaults.
+        let with_params = resource_like_class_names(files);
         let mut names: Vec<String> = self.class_defs.keys().cloned().collect();
-        names.sort();
+        names.sort_by(|a, b| {
+            (with_params.contains(a.as_str()), a).cmp(&(with_params.contains(b.as_str()), b))
+        });
         for n in names {
             if !self.class_state.contains_key(&n) {
                 let def = self.class_defs[&n];
@@ -478,7 +506,7 @@ impl<'a> Ev<'a> {
 
     fn new_scope(&mut self, parent: Option<usize>) -> usize {
         self.vars.push(VarScope {
-            vars: HashMap::new(),
+            vars: Vars::default(),
             parent,
         });
         self.vars.len() - 1
@@ -2231,8 +2259,40 @@ impl<'a> Ev<'a> {
             }
         }
         let mut matched: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
+        // (type, lowercase tag) -> resources, for the common `Type <| tag == 'x' |>`.
+        let mut by_tag: HashMap<(&str, String), Vec<ResId>> = HashMap::new();
+        if collectors.iter().any(|c| tag_of_query(&c.query).is_some()) {
+            for (id, r) in self.model.resources.iter().enumerate() {
+                let mut tags: Vec<String> = vec![r.ty.to_ascii_lowercase()];
+                if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+                    tags.push(c.to_ascii_lowercase());
+                    tags.extend(c.split("::").map(str::to_ascii_lowercase));
+                }
+                if let Some(t) = r.get("tag") {
+                    let mut leaves = Vec::new();
+                    t.flatten_into(&mut leaves);
+                    tags.extend(
+                        leaves
+                            .iter()
+                            .filter_map(|l| l.as_str())
+                            .map(str::to_ascii_lowercase),
+                    );
+                }
+                tags.sort();
+                tags.dedup();
+                for t in tags {
+                    by_tag.entry((r.ty.as_str(), t)).or_default().push(id);
+                }
+            }
+        }
         for c in &collectors {
-            let cands = by_type.get(c.ty.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            let cands = match tag_of_query(&c.query) {
+                Some(t) => by_tag
+                    .get(&(c.ty.as_str(), t.to_ascii_lowercase()))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+                None => by_type.get(c.ty.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+            };
             matched.push(
                 cands
                     .iter()
@@ -2246,6 +2306,7 @@ impl<'a> Ev<'a> {
             );
         }
         drop(by_type);
+        drop(by_tag);
         for (c, matches) in collectors.iter().zip(matched) {
             for &id in &matches {
                 let r = &mut self.model.resources[id];
@@ -2273,7 +2334,8 @@ impl<'a> Ev<'a> {
                 self.model.resources[id].realized = true;
             }
         }
-        for o in std::mem::take(&mut self.overrides) {
+        let overrides = std::mem::take(&mut self.overrides);
+        for o in &overrides {
             for (ty, title) in &o.refs {
                 let ids = self.lookup(ty, title);
                 if ids.is_empty() {
@@ -2290,11 +2352,19 @@ impl<'a> Ev<'a> {
                 }
             }
         }
-        // Attribute overrides may have changed namevars: rebuild the key index.
-        self.keys.clear();
-        for (id, r) in self.model.resources.iter().enumerate() {
-            for k in resource_keys(r) {
-                self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+        // Overrides may have changed namevars (`path`, `name`, `command`): rebuild the
+        // key index then (only then: it is a large map).
+        let namevar_overridden = collectors
+            .iter()
+            .flat_map(|c| c.overrides.iter())
+            .chain(overrides.iter().flat_map(|o| o.attrs.iter()))
+            .any(|(a, _)| matches!(a.name.as_str(), "path" | "name" | "command"));
+        if namevar_overridden {
+            self.keys.clear();
+            for (id, r) in self.model.resources.iter().enumerate() {
+                for k in resource_keys(r) {
+                    self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+                }
             }
         }
         // Relationships.
@@ -2389,6 +2459,39 @@ impl<'a> Ev<'a> {
     }
 }
 
+/// Names in `class { 'name': … }` declarations, found in the text (a cheap scan; quoted
+/// literal names only).
+fn resource_like_class_names(files: &[ParsedFile<'_>]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for f in files {
+        let t = f.text;
+        let mut from = 0;
+        while let Some(i) = t[from..].find("class") {
+            let at = from + i;
+            from = at + 5;
+            let before_ok = at == 0
+                || !t.as_bytes()[at - 1].is_ascii_alphanumeric()
+                    && t.as_bytes()[at - 1] != b':'
+                    && t.as_bytes()[at - 1] != b'_';
+            let rest = t[at + 5..].trim_start();
+            let Some(rest) = rest.strip_prefix('{') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            let Some(end) = rest[1..].find(q) else {
+                continue;
+            };
+            if before_ok {
+                out.insert(normalize_key("class", &rest[1..1 + end]));
+            }
+        }
+    }
+    out
+}
+
 fn qualify(prefix: &str, name: &str) -> String {
     let name = name.trim_start_matches("::").to_ascii_lowercase();
     if prefix.is_empty() || name.contains("::") {
@@ -2414,6 +2517,9 @@ fn is_definition(e: &Expr) -> bool {
 /// Source text of a span, on one line, shortened.
 pub(super) fn src(text: &str, span: Span) -> String {
     let s = text.get(span.range()).unwrap_or("");
+    if s.len() <= 80 && !s.contains(['\n', '\t', '\r']) && !s.contains("  ") {
+        return s.to_string();
+    }
     let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.chars().count() > 80 {
         let mut t: String = one.chars().take(77).collect();
@@ -2558,6 +2664,15 @@ fn query_matches(q: &Query, r: &Resource) -> bool {
             for_attr_values(r, attr, &mut |x| all &= x.known_eq(v) == Some(false));
             all
         }
+    }
+}
+
+/// The tag a query requires (`tag == 'x'`, possibly `and`-ed with more conditions).
+fn tag_of_query(q: &Query) -> Option<&str> {
+    match q {
+        Query::Eq(attr, Value::Str(t)) if attr == "tag" => Some(t),
+        Query::And(a, b) => tag_of_query(a).or_else(|| tag_of_query(b)),
+        _ => None,
     }
 }
 

@@ -239,6 +239,18 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
             }
         }
     }
+    // Paths that are one of several alternatives of a file's path -> those files.
+    let mut alt_paths: BTreeMap<String, Vec<ResId>> = BTreeMap::new();
+    for &f in &ix.symbolic_paths {
+        for a in m.resources[f].name_value().alternatives() {
+            if let Some(p) = a.as_str() {
+                let ids = alt_paths.entry(normalize_path(p)).or_default();
+                if !ids.contains(&f) {
+                    ids.push(f);
+                }
+            }
+        }
+    }
     // Services, after paths are known (their units are looked up by path).
     let mut services: BTreeMap<String, Vec<ServiceInfo>> = BTreeMap::new();
     for (id, r) in m.resources.iter().enumerate() {
@@ -249,7 +261,7 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
             Value::Str(s) => s.clone(),
             v => v.to_string(),
         };
-        let info = service_info(m, &ix, tree, opts, id, &name);
+        let info = service_info(m, &ix, &alt_paths, tree, opts, id, &name);
         services.entry(name).or_default().push(info);
     }
     ix.services = services;
@@ -283,6 +295,7 @@ fn resolve_source(tree: &Tree, modulepath: &[String], s: &Value) -> (FileRef, bo
 fn service_info(
     m: &Model,
     ix: &Index,
+    alt_paths: &BTreeMap<String, Vec<ResId>>,
     tree: &Tree,
     opts: &ModelOptions,
     id: ResId,
@@ -315,12 +328,11 @@ fn service_info(
         .collect();
     // A unit whose path is one of several alternatives (`case $initsystem`) counts when
     // one alternative is this unit's path.
-    unit_res.extend(ix.symbolic_paths.iter().copied().filter(|&f| {
-        m.resources[f].name_value().alternatives().iter().any(|a| {
-            a.as_str()
-                .is_some_and(|p| mains.iter().any(|u| *u == normalize_path(p)))
-        })
-    }));
+    for u in &mains {
+        if let Some(ids) = alt_paths.get(u.as_str()) {
+            unit_res.extend(ids.iter().copied());
+        }
+    }
     unit_res.extend(
         ix.paths
             .range(dropin_prefix.clone()..)
@@ -443,4 +455,62 @@ fn unit_texts(m: &Model, ix: &Index, tree: &Tree, u: ResId) -> Vec<(String, Opti
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Blob, EntryKind, TreeEntry};
+    use crate::model::ParseCache;
+    use std::sync::Arc;
+
+    fn model_of(pp: &str) -> Model {
+        let mut tree = Tree::default();
+        tree.files.insert(
+            "manifests/site.pp".into(),
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
+            },
+        );
+        Model::build(&tree, &ModelOptions::default(), &ParseCache::new())
+    }
+
+    #[test]
+    fn dot_segments_are_resolved() {
+        assert_eq!(clean_path("/usr/local/bin/../lib/./x"), "/usr/local/lib/x");
+        assert_eq!(clean_path("/../x"), "/x");
+    }
+
+    #[test]
+    fn link_chains_and_cycles() {
+        let m = model_of(
+            "file { '/a': ensure => link, target => '/b' }\n\
+             file { '/b/': ensure => link, target => 'c' }\n\
+             file { '/c': ensure => file }\n\
+             file { '/x': ensure => link, target => '/y' }\n\
+             file { '/y': ensure => link, target => '/x' }\n",
+        );
+        assert_eq!(
+            m.index.resolve_links("/a"),
+            (vec!["/a".to_string(), "/b".into(), "/c".into()], false)
+        );
+        let (chain, cycle) = m.index.resolve_links("/x");
+        assert!(cycle, "{chain:?}");
+        assert_eq!(m.index.managing("/b").len(), 1, "trailing slash normalised");
+        // ensure => file with a target is not a link
+        assert!(!m.index.links.contains_key("/c"));
+    }
+
+    #[test]
+    fn packages_and_symbolic_paths() {
+        let m = model_of(
+            "package { 'kubernetes-master': ensure => '1.4' }\n\
+             package { 'p': name => 'real-name' }\n\
+             file { \"/opt/${facts['x']}/bin\": ensure => directory }\n",
+        );
+        assert!(m.index.packages.contains_key("kubernetes-master"));
+        assert!(m.index.packages.contains_key("real-name"));
+        assert_eq!(m.index.symbolic_paths.len(), 1);
+    }
 }

@@ -4,14 +4,20 @@
 //! or a `realize`/override reference to a resource that the repository declares nowhere
 //! after the change, and one whose target is declared only in some branches: the
 //! reference is then reported with the branch choice under which it finds nothing
-//! ("when `$manage_service` is false"). A reference satisfied by a defined-type instance,
+//! ("when `$manage_service` is false"). Branches are not flipped where the combination
+//! is implausible: `defined(…)` tests, `node` bodies, and conditions that test a variable
+//! the reference's own conditions test (the same fact checked in two files); a reference
+//! chosen by a selector and the ends of a chain matched by a collector are not judged,
+//! and only targets of the referencing code's own module are judged this way (another
+//! module's branches are usually chosen by the parameters the referencing code passes).
+//! A reference satisfied by a defined-type instance,
 //! by a resource a define declares, by the resource's `alias`, or by a declaration in the
 //! same branch is fine.
 //!
 //! Only what the change introduces is reported: a new reference, or an old one whose
 //! target the change removed or moved into a branch. References that could be satisfied
 //! from outside the repository stay silent: defined types of modules listed in
-//! `external_modules` or a `Puppetfile`, built-in types in a module that declares a class
+//! `external_modules`, a `Puppetfile` or a `metadata.json`'s dependencies, built-in types in a module that declares a class
 //! from such a module (or named after one), titles a symbolic declaration could take, and
 //! types created by `create_resources`. `Class['x']` for a class that exists nowhere is
 //! `unresolved-class`.
@@ -241,15 +247,57 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             "require" | "subscribe" => &[e.from],
             _ => &[e.from, e.to],
         };
+        // A metaparameter whose value is itself chosen by a condition (`$x ? { … }`): the
+        // reference exists only in some alternatives, which guards do not record.
+        if metaparam {
+            let holder = if e.via == "before" || e.via == "notify" {
+                e.from
+            } else {
+                e.to
+            };
+            let alternatives =
+                m.get(holder).attrs.iter().any(|a| {
+                    a.name == e.via && a.value_span == e.span && has_alternatives(&a.value)
+                });
+            if alternatives {
+                continue;
+            }
+        }
+        // `if defined(File[$x]) { … require => File[$x] }`.
+        let soft = e.guard.iter().any(|s| {
+            m.conditions
+                .get(s.cond as usize)
+                .is_some_and(|c| c.subject.contains("defined("))
+        });
+        if soft {
+            continue;
+        }
+        let chain_text = cx
+            .manifest(side_of(cx, m), &e.file)
+            .and_then(|man| man.text.get(e.span.range()))
+            .unwrap_or("");
         for &t in ends {
             let r = m.get(t);
             if r.ty == "class" {
+                continue;
+            }
+            // An end matched by a collector (`Package<| |> -> …`) is not a reference.
+            if !metaparam && collected(chain_text, &r.ty) {
                 continue;
             }
             let Value::Str(title) = &r.title else {
                 continue;
             };
             let targets = m.find(&r.ty, title);
+            // Across modules, which branch the other module takes is usually set by the
+            // referencing code's own configuration: only the same module is judged.
+            let here = module_of_file(m, &e.file);
+            if targets
+                .iter()
+                .any(|&t| module_of_file(m, &m.get(t).file) != here)
+            {
+                continue;
+            }
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };
@@ -335,6 +383,43 @@ fn parse_type_ref(text: &str) -> Option<(String, String)> {
     ))
 }
 
+fn side_of(cx: &Context<'_>, m: &Model) -> Side {
+    if std::ptr::eq(m, cx.before) {
+        Side::Before
+    } else {
+        Side::After
+    }
+}
+
+fn has_alternatives(v: &Value) -> bool {
+    match v {
+        Value::OneOf(_) => true,
+        Value::Array(xs) => xs.iter().any(has_alternatives),
+        _ => false,
+    }
+}
+
+/// Whether the chain text collects resources of type `ty` (`Ty <| … |>`).
+fn collected(text: &str, ty: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(ty) {
+        let at = from + i;
+        let prev = if at == 0 {
+            b' '
+        } else {
+            lower.as_bytes()[at - 1]
+        };
+        let starts_word = !(prev.is_ascii_alphanumeric() || prev == b':' || prev == b'_');
+        let rest = lower[at + ty.len()..].trim_start();
+        if starts_word && (rest.starts_with("<|") || rest.starts_with("<<|")) {
+            return true;
+        }
+        from = at + ty.len();
+    }
+    false
+}
+
 /// The resource whose metaparameter value is at `span` of `file`.
 fn holder_of(m: &Model, file: &str, span: Span) -> Option<ResId> {
     m.resources.iter().position(|r| {
@@ -361,11 +446,7 @@ impl<'a> Outside<'a> {
             .filter(|u| external.contains(&module_of(&u.title)))
             .filter_map(|u| module_of_file(m, &u.file))
             .collect();
-        let side = if std::ptr::eq(m, cx.before) {
-            Side::Before
-        } else {
-            Side::After
-        };
+        let side = side_of(cx, m);
         let mut created = BTreeSet::new();
         for man in cx.manifests.side(side).values() {
             let text = &man.text;
@@ -447,6 +528,14 @@ mod tests {
         "class demo {\n  service { 'web': name => 'nginx' }\n  package { 'p': alias => 'pkg' }\n  file { '/x': notify => Service['nginx'], require => Package['pkg'] }\n}",
         // A declaration whose title is not known statically could be the target.
         "class demo($svc) {\n  service { $svc: }\n  file { '/x': notify => Service['nginx'] }\n}",
+        // Collectors match what exists; a chain through them references nothing.
+        "class demo($flag) {\n  if $flag { package { 'p': tag => 'x' } }\n  Package<| tag == 'x' |> -> Service['s']\n  service { 's': }\n}",
+        // The other branch of `defined()` is where the resource already exists.
+        "define demo::key($path) {\n  if !defined(File[$path]) { file { $path: ensure => file } }\n  exec { \"k-${title}\": command => '/bin/true', require => File[$path] }\n}\nclass demo { demo::key { 'a': path => '/etc/k' } }",
+        // Correlated conditions on the same fact in two places.
+        "class demo {\n  if $::osfamily == 'RedHat' { file { '/etc/sysconfig/x': ensure => file } }\n}\nclass demo::entry {\n  if $facts['os']['family'] != 'Debian' { exec { 'x': command => '/bin/true', require => File['/etc/sysconfig/x'] } }\n}",
+        // The reference itself is chosen by a selector.
+        "class demo($manage) {\n  if $manage { package { 'p': } }\n  $req = $manage ? { true => Package['p'], default => undef }\n  file { '/x': require => $req }\n}",
         // create_resources may declare it.
         "class demo($h) {\n  create_resources('service', $h)\n  file { '/x': notify => Service['nginx'] }\n}",
     ];

@@ -288,6 +288,30 @@ mod tests {
     }
 
     #[test]
+    fn templates_and_literal_content() {
+        // An ERB template: the finding points into the template, at the download.
+        let tpl = "#!/bin/bash\n# <%= @comment %>\nwget -O /usr/local/bin/<%= @name %>-agent <%= @url %>\nwget -O /usr/local/bin/foo <%= @url %>/foo\n";
+        let mut c = Case::default();
+        c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/local/sbin/fetch': content => template('demo/fetch.sh.erb'), mode => '0555' }\n}\n");
+        c.after("modules/demo/templates/fetch.sh.erb", tpl);
+        let found = check_rule(NAME, &c);
+        let got: Vec<(String, u32)> = found
+            .iter()
+            .map(|f| (f.location.file.clone(), Case::line_of(tpl, f)))
+            .collect();
+        assert!(
+            got.contains(&("modules/demo/templates/fetch.sh.erb".to_string(), 4)),
+            "{found:#?}"
+        );
+        // Literal content (a heredoc): the finding points at the attribute.
+        let src = "class demo {\n  file { '/usr/local/sbin/fetch':\n    mode    => '0555',\n    content => @(END),\n      #!/bin/sh\n      curl -o /usr/local/bin/foo https://example.org/foo\n      | END\n  }\n}\n";
+        let found = check_rule(NAME, &crate::rules::testing::after_only(src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.file, SNIPPET_PATH);
+        assert!(found[0].message.contains("`curl` without `-f`"));
+    }
+
+    #[test]
     fn only_scripts_the_change_touches() {
         let text = "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n";
         let mut c = with_script(text);

@@ -59,8 +59,29 @@ pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
                 out.extend(puppetfile_modules(text));
             }
         }
+        // A module's declared dependencies come from wherever modules are installed.
+        if p.ends_with("/metadata.json") && p.matches('/').count() <= 3 {
+            if let Some(text) = tree.text(p) {
+                out.extend(metadata_dependencies(text));
+            }
+        }
     }
     out
+}
+
+/// The module names of a `metadata.json`'s `dependencies` (`"name": "puppetlabs/stdlib"`).
+pub fn metadata_dependencies(text: &str) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    v.get("dependencies")
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("name")?.as_str())
+        .filter_map(|n| n.rsplit(['/', '-']).next())
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 /// The module a class or defined-type name belongs to: `apt::source` -> `apt`.
@@ -91,12 +112,22 @@ pub const OTHER_BRANCH: u32 = u32::MAX;
 /// while none of `targets` is declared: `None` when every compilation that contains the
 /// reference also contains a target. An empty result means the targets sit only in
 /// branches that exclude the reference. `node` bodies are not flipped (which node includes
-/// which class is not known). Gives up (`None`) beyond 12 conditions.
+/// which class is not known), nor `defined(…)` tests (the other branch is where the
+/// resource already exists elsewhere), nor conditions that test a variable the
+/// reference's own conditions test (they are correlated: `if $::osfamily == 'RedHat'` in
+/// two files). Gives up (`None`) beyond 12 conditions.
 pub fn unsatisfied_when(m: &Model, at: &[GuardStep], targets: &[ResId]) -> Option<Vec<GuardStep>> {
+    let at_vars: BTreeSet<String> = at
+        .iter()
+        .filter_map(|s| m.conditions.get(s.cond as usize))
+        .flat_map(|c| variables(&c.subject))
+        .collect();
     let node = |c: u32| {
-        m.conditions
-            .get(c as usize)
-            .map_or(true, |c| c.kind == "node")
+        m.conditions.get(c as usize).map_or(true, |c| {
+            c.kind == "node"
+                || c.subject.contains("defined(")
+                || variables(&c.subject).iter().any(|v| at_vars.contains(v))
+        })
     };
     let mut free: Vec<Vec<GuardStep>> = Vec::new();
     for &t in targets {
@@ -176,6 +207,52 @@ pub fn unsatisfied_when(m: &Model, at: &[GuardStep], targets: &[ResId]) -> Optio
             i += 1;
         }
     }
+}
+
+/// The variables a condition's text tests: `$::osfamily` and `$facts['os']` both give
+/// the fact's name; a class parameter gives its last segment.
+pub fn variables(subject: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let b = subject.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b':') {
+            j += 1;
+        }
+        let name = subject[start..j].trim_start_matches("::");
+        let last = name.rsplit("::").next().unwrap_or(name);
+        let var = if last == "facts" {
+            // `$facts['os']['family']` -> `os`
+            subject[j..]
+                .trim_start_matches(['[', '\'', '"'])
+                .split(['\'', '"', ']'])
+                .next()
+                .unwrap_or("facts")
+                .to_owned()
+        } else {
+            last.to_owned()
+        };
+        let var = match var.as_str() {
+            "osfamily"
+            | "operatingsystem"
+            | "operatingsystemrelease"
+            | "operatingsystemmajrelease"
+            | "lsbdistcodename"
+            | "lsbdistid" => "os".to_owned(),
+            _ => var,
+        };
+        if !var.is_empty() {
+            out.push(var);
+        }
+        i = j.max(i + 1);
+    }
+    out
 }
 
 /// `` `if $use_package` takes the else branch``, for messages.
@@ -365,6 +442,7 @@ pub fn is_distro_path(path: &str) -> bool {
         "/usr/lib/",
         "/usr/libexec/",
         "/usr/share/",
+        "/etc/init.d/",
     ]
     .iter()
     .any(|d| path.starts_with(d))
@@ -541,6 +619,18 @@ mod tests {
             Some("apt")
         );
         assert_eq!(module_of_file(&m, "manifests/site.pp"), None);
+    }
+
+    #[test]
+    fn condition_variables() {
+        assert_eq!(
+            variables("$::osfamily == 'RedHat' and $facts['os']['release']"),
+            vec!["os", "os"]
+        );
+        assert_eq!(
+            variables("$service_name == $::neutron::params::server_service"),
+            vec!["service_name", "server_service"]
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! Only values the change adds or modifies are judged (every attribute of a new resource,
 //! the changed attributes of a changed one). Values not known statically are not judged.
 //! Attributes that hold shell or file text (`content`, `command`, `onlyif`, `unless`, …)
-//! are not searched for `${`: there it is usually shell syntax.
+//! are not searched for `${`: there it is usually shell syntax. A non-keyword `ensure`
+//! (`'symlink'`) next to an explicit `target` is a link to that target (Puppet 7.23 munges
+//! it to `link`, checked with `puppet apply`) and is not reported.
 //!
 //! ## Why is this bad?
 //!
@@ -164,6 +166,9 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
     let mut out = Vec::new();
     match (ty, a.name.as_str()) {
         ("exec", "ensure") => out.extend(check_ensure("exec", Scalar::Str(""))),
+        // With an explicit `target`, any non-keyword `ensure` is a link to that target
+        // (Puppet 7.23 munges it to `link`; checked with `puppet apply`).
+        ("file", "ensure") if r.get("target").is_some() => {}
         ("file" | "service" | "package", "ensure") => match &a.value {
             Value::Str(s) => out.extend(check_ensure(ty, Scalar::Str(s))),
             Value::Bool(b) => out.extend(check_ensure(ty, Scalar::Bool(*b))),
@@ -278,6 +283,8 @@ mod tests {
         "class demo {\n  service { 'x': ensure => running }\n  service { 'y': ensure => false }\n  package { 'p': ensure => '1.2-3' }\n  package { 'q': ensure => latest }\n}",
         // Double quotes interpolate; shell text in single quotes is left alone.
         "class demo($dir) {\n  file { \"${dir}/bin\": ensure => directory }\n  exec { 'x': command => '/bin/sh -c \"echo ${foo}\"', path => '/bin' }\n  file { '/etc/x': content => 'PATH=${path}' }\n}",
+        // `ensure => symlink` with a target is a link to the target.
+        "class demo {\n  file { '/etc/resolv.conf': ensure => 'symlink', target => '/run/systemd/resolve/stub-resolv.conf' }\n}",
         // Upper-case ${…} in single quotes is usually meant for a shell.
         "class demo {\n  file { '/etc/default/x': ensure => file, source => 'puppet:///modules/demo/${HOME}' }\n}",
         // Symbolic values are not judged.

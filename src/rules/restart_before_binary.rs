@@ -49,7 +49,9 @@ use crate::diagnostic::{Finding, Side};
 use crate::model::{normalize_path, ResId};
 
 use super::common::{related, resolve};
-use super::services::{at_service, binary, environment_files, is_touched, restart_reason};
+use super::services::{
+    at_service, binary, environment_files, exclusive, is_touched, restart_reason,
+};
 use super::{finding, lookup, Context};
 
 pub const NAME: &str = "restart-before-binary";
@@ -67,7 +69,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for (x, role) in providers(cx, s, &bin) {
             if unordered.iter().any(|(y, _)| *y == x)
                 || !is_touched(cx, x)
-                || cx.after.exclusive(x, s)
+                || exclusive(cx.after, x, s)
                 || cx.after.ordering_path(x, s)
             {
                 continue;

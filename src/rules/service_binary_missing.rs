@@ -35,7 +35,12 @@
 //!
 //! The binary is replaced by another provider in the same change (package removed, a
 //! managed file added at the same path): the rule checks the resolved chain, not single
-//! resources, so this should not be reported; suppress if it is.
+//! resources, so this is not reported. Only what the change touches is reported, a
+//! drop-in (`foo.service.d/*.conf`) that goes away does not count as the unit, and a
+//! removal in another module counts only when a relationship ties it to the service (a
+//! linter sees every class at once; a compute role purging a package that a network
+//! role's service runs is not one catalog). Services in the other branch of a condition
+//! from the removal are never reported.
 //!
 //! ## References
 //!
@@ -45,7 +50,7 @@ use crate::diagnostic::{Finding, Side};
 use crate::model::{normalize_path, ResId, Resource, Value};
 
 use super::common::{ensure_of, file_path, related, resolve, Ensure};
-use super::services::{at_service, binary, is_touched};
+use super::services::{at_service, binary, exclusive, is_touched};
 use super::{finding, lookup, Context};
 
 pub const NAME: &str = "service-binary-missing";
@@ -113,7 +118,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // (a linter sees every class at once) only what belongs with it: the same module,
         // or a relationship between the two.
         causes.retain(|(x, _)| {
-            !m.exclusive(*x, s)
+            !exclusive(m, *x, s)
                 && (is_touched(cx, *x) || is_touched(cx, s))
                 && (m.get(*x).module == r.module
                     || m.ordering_path(*x, s)
@@ -250,6 +255,27 @@ mod tests {
         assert!(check_rule(NAME, &c).is_empty());
         // Related by an edge: they are meant to be in one catalog.
         c.after("modules/network/manifests/init.pp", "class network {\n  service { 'foo-agent': ensure => running, require => Package['foo-agent'] }\n}\n");
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+    }
+
+    #[test]
+    fn the_class_that_runs_it_is_declared_in_the_other_branch() {
+        // The Debian corpus's oci::compute: `if $dvr { class { 'haproxy': } } else {
+        // package { 'remove-haproxy': name => 'haproxy', ensure => purged } }`.
+        let mut c = Case::default();
+        c.after(
+            "manifests/site.pp",
+            "node default {\n  include oci::compute\n}\n",
+        );
+        c.after("modules/haproxy/manifests/init.pp", "class haproxy {\n  package { 'haproxy': ensure => present }\n  service { 'haproxy': ensure => running, require => Package['haproxy'] }\n}\n");
+        c.after("modules/oci/manifests/compute.pp", "class oci::compute($dvr) {\n  if $dvr { class { 'haproxy': } }\n  else { package { 'remove-haproxy': name => 'haproxy', ensure => purged } }\n}\n");
+        assert!(
+            check_rule(NAME, &c).is_empty(),
+            "{:#?}",
+            check_rule(NAME, &c)
+        );
+        // Declared unconditionally, the purge does break it.
+        c.after("modules/oci/manifests/compute.pp", "class oci::compute {\n  class { 'haproxy': }\n  package { 'remove-haproxy': name => 'haproxy', ensure => purged }\n}\n");
         assert_eq!(check_rule(NAME, &c).len(), 1);
     }
 

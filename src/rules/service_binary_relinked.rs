@@ -1,9 +1,15 @@
 //! ## What it does
 //!
-//! Flags a service that this change restarts (a `notify`/`subscribe`/`~>` edge from
-//! something the change modifies, a unit file change, or `ensure => running` on a new
-//! service) when the executable it runs, after following links, is re-pointed, removed
-//! or replaced by the same change.
+//! Flags a service that this change restarts or starts (a `notify`/`subscribe`/`~>` edge
+//! from something the change modifies, such as a unit file whose template changed, or a
+//! new or changed `service`) when the change also touches what the service executes: the
+//! path from `binary`/`start` or from the `ExecStart=` of its managed unit file, in the
+//! base or the head revision, followed through managed links. A path is touched when it
+//! becomes a link, is re-pointed, removed (`ensure => absent`), emptied, given new
+//! content, or dropped from the catalog (Puppet then leaves whatever is on the hosts).
+//! The message gives the restart chain (`…systemd.erb changed → File['…'] → ~> →
+//! Service['…']`), what happens to each path, and who writes the file the service will
+//! run when nothing manages it (a deploy script doing `wget -O` onto it, say).
 //!
 //! ## Why is this bad?
 //!
@@ -38,8 +44,11 @@
 //!
 //! ## Exceptions
 //!
-//! Upgrades that are guarded by a validation step (`validate_cmd`, a version-check exec)
-//! ordered between the binary and the service.
+//! A deliberate, ordered upgrade is not reported: the file the service will finally run
+//! is managed with content (or by a package hint), nothing on the way is removed, emptied
+//! or dropped, and every touched resource is ordered before the service. A service whose
+//! binary is not known statically (a template tag in `ExecStart=`) is never reported.
+//! Suppress when a validation step outside Puppet guards the restart.
 //!
 //! ## References
 //!
@@ -50,8 +59,8 @@ use crate::diagnostic::{Finding, Side};
 
 use super::common::{provider_of, related, resolve, Chain};
 use super::services::{
-    at_service, before_of, binary, exec_start_related, restart_reason, touch_at, unsafe_writers,
-    Touch,
+    at_service, before_of, binary, exclusive, exec_start_related, restart_reason, touch_at,
+    unsafe_writers, Touch,
 };
 use super::{finding, lookup, Context};
 
@@ -70,7 +79,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let after_chain = resolve(cx.after, &bin);
         let old_bin = before_of(cx, s).and_then(|b| binary(cx.before, b));
         let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
-        let touches = touches(cx, &after_chain, before_chain.as_ref());
+        let mut touches = touches(cx, &after_chain, before_chain.as_ref());
+        // A resource in another branch of a condition from the service never meets it.
+        touches.retain(|t| t.res.map_or(true, |r| !exclusive(cx.after, r, s)));
         if touches.is_empty() || is_safe(cx, s, &after_chain, &touches) {
             continue;
         }
@@ -268,6 +279,13 @@ mod tests {
                 c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
                 c
             },
+            // The service (and its unit) in one branch of an `if`, the link in the other.
+            unit_change(
+                "/usr/local/bin/foo",
+                "/usr/bin/foo",
+                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  }\n}\n",
+                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  } else {\n    file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  }\n}\n",
+            ),
             // A unit template change through a define with `restart => false`: no restart.
             {
                 let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";

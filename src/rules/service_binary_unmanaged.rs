@@ -133,23 +133,22 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if let Some(p) = &lost {
             message.push_str(&format!(" any more (this change removed {})", p.what));
         }
-        let mut help = String::new();
-        if let Some((cand, id)) = &near {
+        message.push_str(
+            ": the service fails to start (203/EXEC) where the path is missing, or runs \
+             whatever stale file a host has there",
+        );
+        let help = if let Some((cand, id)) = &near {
             message.push_str(&format!("; did you mean {cand}?"));
-            help.push_str(&format!(
+            format!(
                 "point the service at {cand} (managed by {}), or deploy {path}",
                 cx.after.get(*id).display_ref()
-            ));
+            )
         } else {
-            help.push_str(&format!(
+            format!(
                 "manage {path} (a `file` with `source`/`content`, or its package with the path \
                  in package_paths), or point the service at a managed executable"
-            ));
-        }
-        message.push_str(
-            ": the service fails to start (203/EXEC) where the path is missing, or \
-                          runs whatever stale file a host has there",
-        );
+            )
+        };
         let mut f = finding(rule, r.location.clone(), message);
         f.severity = severity;
         f.help = Some(help);
@@ -460,6 +459,7 @@ mod tests {
         "class demo {\n  file { '/opt/x/bin/x': source => 'puppet:///modules/demo/x' }\n  file { '/usr/local/bin/x': ensure => link, target => '/opt/x/bin/x' }\n  service { 'x': binary => '/usr/local/bin/x' }\n  exec { 'fetch-y': command => '/usr/bin/curl -fo /opt/y/y https://example.org/y', creates => '/opt/y/y' }\n  service { 'y': binary => '/opt/y/y' }\n}",
         // A path in a distribution directory with no near name: from an unnamed package.
         "class demo {\n  service { 'ssh': binary => '/usr/sbin/sshd' }\n}",
+        "class demo {\n  exec { 'bootstrap': command => '/etc/init.d/mysql bootstrap-pxc', before => Service['mysql'] }\n  service { 'mysql': }\n}",
         // Symbolic executable.
         "class demo($bin) {\n  service { 'x': binary => \"${bin}/x\" }\n}",
     ];

@@ -70,6 +70,17 @@ pub fn environment_files(m: &Model, id: ResId) -> Vec<String> {
     out
 }
 
+/// Whether `a` and `b` can never be in one catalog: they, or the classes and defined
+/// types that contain them, sit in different branches of one condition (a class declared
+/// in the `then` branch, a resource in the `else` branch).
+pub fn exclusive(m: &Model, a: ResId, b: ResId) -> bool {
+    let mut xs = vec![a];
+    xs.extend(m.ancestors(a));
+    let mut ys = vec![b];
+    ys.extend(m.ancestors(b));
+    xs.iter().any(|&x| ys.iter().any(|&y| m.exclusive(x, y)))
+}
+
 /// The before-side counterpart of after-side resource `id`.
 pub fn before_of(cx: &Context<'_>, id: ResId) -> Option<ResId> {
     cx.diff.matched.get(&id).copied()

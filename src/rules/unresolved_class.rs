@@ -3,8 +3,9 @@
 //! Flags `include`, `require`, `contain`, resource-like `class { 'x': }` and `Class['x']`
 //! references naming a class that no manifest of the modulepath defines, when the change
 //! introduces the reference or removes the class. Modules outside the repository are
-//! skipped: those named in `external_modules` and every module a `Puppetfile` lists
-//! (`mod 'author/name'`, `mod 'name'`). A name that cannot be a class (it contains `-`) or
+//! skipped: those named in `external_modules`, every module a `Puppetfile` lists
+//! (`mod 'author/name'`, `mod 'name'`), and the `dependencies` of the repository's
+//! modules' `metadata.json`. A declaration inside `if defined('x')` is skipped too. A name that cannot be a class (it contains `-`) or
 //! that a `package` resource uses gets a hint that a package was meant
 //! (`require('kubernetes-master')`); a name close to a defined class gets "did you mean".
 //! When the reference sits in a branch (`if $use_package { … }`), the message says on
@@ -75,7 +76,23 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for u in unresolved(cx.after) {
         let name = u.title.as_str();
-        if name.is_empty() || external.contains(&module_of(name)) {
+        if name.is_empty()
+            || name.split("::").any(str::is_empty)
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'))
+            || external.contains(&module_of(name))
+        {
+            continue;
+        }
+        // `if defined('x') { include x }`: only declared where it exists.
+        let soft = u.guard.iter().any(|s| {
+            cx.after
+                .conditions
+                .get(s.cond as usize)
+                .is_some_and(|c| c.subject.contains("defined("))
+        });
+        if soft {
             continue;
         }
         // Pre-existing: the base revision already failed to resolve it here.
@@ -194,6 +211,8 @@ mod tests {
         "class demo($role) { include \"role::${role}\" }",
         // Built-in pseudo-class.
         "class demo { include settings }",
+        // Included only where it is defined.
+        "class demo($m) { if defined(\"demo::${m}\") { include \"demo::${m}\" } }\nclass demo::a {}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[

@@ -1,8 +1,13 @@
 //! ## What it does
 //!
-//! Checks the change in reverse: the diff that `git revert` of this change would produce
-//! (head back to base) is run through the error-level rules, and any finding it would
-//! raise is reported on the forward change.
+//! Checks the change in reverse: the change that `git revert` would make (head back to
+//! base) is computed from the two models and run through the error-level rules about
+//! what services execute (`service-binary-relinked`, `service-binary-missing`,
+//! `service-binary-unmanaged`, `link-over-binary`, `empty-binary`). Every error they
+//! would raise is reported on the forward change, on the same resource, worded for the
+//! revert. It also names what the revert would leave behind: scripts this change adds
+//! that write, unsafely, the binary a service restarted by the revert would run (Puppet
+//! does not remove what leaves the catalog).
 //!
 //! ## Why is this bad?
 //!
@@ -99,21 +104,57 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ));
         }
     }
-    let mut covered: Vec<ResId> = Vec::new();
+    // What the revert restarts, by name (reverse after side = our before side).
+    let restarted: Vec<String> = diff
+        .restarts
+        .iter()
+        .map(|r| cx.before.get(r.service).display_ref())
+        .collect();
+    // Error-level reverse findings, one group per resource. A service that the revert
+    // does not restart is only reported when its binary goes missing (its next start
+    // fails): a latent ExecStart is not what the revert does.
+    let mut groups: Vec<Vec<Finding>> = Vec::new();
     for rf in found {
         if rf.severity != Severity::Error {
             continue;
         }
+        let is_service = rf
+            .resource
+            .as_deref()
+            .is_some_and(|r| r.starts_with("Service["));
+        if is_service
+            && rf.rule != "service-binary-missing"
+            && !rf.resource.as_ref().is_some_and(|r| restarted.contains(r))
+        {
+            continue;
+        }
+        match groups
+            .iter_mut()
+            .find(|g| g[0].resource.is_some() && g[0].resource == rf.resource)
+        {
+            Some(g) => g.push(rf),
+            None => groups.push(vec![rf]),
+        }
+    }
+    let mut covered: Vec<ResId> = Vec::new();
+    for group in groups {
+        let rf = &group[0];
+        let mut names: Vec<String> = group.iter().map(|g| format!("`{}`", g.rule)).collect();
+        names.dedup();
+        let texts: Vec<String> = group.iter().map(|g| as_revert(&g.message)).collect();
         let mut f = finding(
             rule,
-            forward_location(cx, &rf),
+            forward_location(cx, rf),
             format!(
-                "a `git revert` of this change would trip `{}`: {}",
-                rf.rule,
-                as_revert(&rf.message)
+                "a `git revert` of this change would trip {}: {}",
+                names.join(" and "),
+                texts.join(" Also: ")
             ),
         );
-        f.related = rf.related.iter().map(flip).collect();
+        f.related = group
+            .iter()
+            .flat_map(|g| g.related.iter().map(flip))
+            .collect();
         if let Some((s, _, rels, texts)) = leftovers
             .iter()
             .find(|(_, name, _, _)| Some(name) == rf.resource.as_ref())
@@ -132,7 +173,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
         f.help = Some(help());
-        f.resource = rf.resource;
+        f.resource = rf.resource.clone();
         out.push(f);
     }
     for (s, name, rels, texts) in leftovers {
