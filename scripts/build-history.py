@@ -4,7 +4,8 @@
 usage: scripts/build-history.py CORPUS_DIR OUT_DIR [--recipes FILE] [--modules A,B,...]
 
 CORPUS_DIR is the unpacked Debian puppet-module-* packages (the directory holding
-usr/share/puppet/modules.available, as scripts/fetch-corpus.sh leaves it). OUT_DIR must
+usr/share/puppet/modules.available, as scripts/fetch-corpus.sh leaves it), or that
+modules.available directory itself. OUT_DIR must
 not exist; it becomes a git repository:
 
   modules/<name>/      every Debian module (spec/ left out), named after metadata.json
@@ -352,6 +353,8 @@ def main(argv):
         sys.exit(2)
     corpus, out = args
     avail = os.path.join(corpus, "usr", "share", "puppet", "modules.available")
+    if not os.path.isdir(avail) and os.path.basename(os.path.normpath(corpus)) == "modules.available":
+        avail = corpus
     if not os.path.isdir(avail):
         die(f"{avail} is not a directory (unpack the corpus with scripts/fetch-corpus.sh)")
     if os.path.exists(out):

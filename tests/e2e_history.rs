@@ -8,7 +8,8 @@
 //! error level (the harmless edits must stay silent at that level).
 //!
 //! Needs `PREFLIGHT_CORPUS` (the unpacked packages' root, as `scripts/fetch-corpus.sh`
-//! leaves it), python3 and git; without the variable it says so and passes. By default it
+//! leaves it, or its `usr/share/puppet/modules.available` as `.ci/run` sets it), python3
+//! and git; without the variable it says so and passes. By default it
 //! keeps only the modules the recipes touch and their dependencies (about 340 manifests),
 //! which a debug build checks in a few minutes; `PREFLIGHT_E2E_FULL=1` uses every module
 //! (meant for release builds: `cargo test --release --test e2e_history`).
