@@ -264,6 +264,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if same_instance {
                 continue;
             }
+            // The same declaration of the same class, met twice by the evaluator (a class
+            // reached both as declared and through another path): Puppet evaluates a class
+            // body once, so this is one resource, not two.
+            if matches!(r.scope, Scope::Class(_))
+                && r.scope == other.scope
+                && r.file == other.file
+                && r.span == other.span
+            {
+                continue;
+            }
             // `if !defined(File[$x]) { file { $x: } }` is the idiom that avoids duplicates.
             let guarded_by_defined = |res: &Resource| {
                 res.guard.iter().any(|g| {
@@ -355,6 +365,9 @@ mod tests {
         "class demo {\n  ensure_resource('file', '/etc/x', { 'ensure' => 'file' })\n  file { '/etc/x': ensure => file, content => 'x' }\n}",
         // Classes are included many times.
         "class other {}\nclass demo {\n  include other\n  include other\n}",
+        // A class that inherits the class containing it (voxpupuli collectd's shape) is
+        // still evaluated once by Puppet: one declaration, not two.
+        "class demo {\n  contain demo::config\n}\nclass demo::config inherits demo {\n  file { '/etc/demo.conf': ensure => file, content => 'x' }\n}\ninclude demo",
         // Two classes nothing in the repository includes together: no role, no finding.
         "class demo::a { file { '/etc/x': content => 'a' } }\nclass demo::b { file { '/etc/x': content => 'b' } }",
         // Alternatives chosen by a condition in the class that includes them.
