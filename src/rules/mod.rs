@@ -51,6 +51,8 @@ pub use context::{is_manifest, Analysis, Context, Manifest, Manifests};
 pub use registry::{lookup, Rule};
 pub use selection::{FailLevel, Selection, SelectionArgs};
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Finding, Location, Severity};
 
 /// The signature every rule's `check` has: read the context, push findings.
@@ -78,21 +80,23 @@ pub(crate) fn finding(rule: &'static Rule, location: Location, message: String) 
 ///
 /// The result is sorted by side, file, position and rule, so output is stable.
 pub fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in registry::rules() {
-        if !cx.selection.is_active(rule) {
-            continue;
-        }
-        if let Some(check) = rule.check {
-            let start = findings.len();
-            check(cx, &mut findings);
+    // Rules are pure and independent: run them in parallel, keeping registry order.
+    let per_rule: Vec<Vec<Finding>> = registry::rules()
+        .par_iter()
+        .filter(|rule| cx.selection.is_active(rule))
+        .filter_map(|rule| rule.check.map(|check| (rule, check)))
+        .map(|(rule, check)| {
+            let mut found = Vec::new();
+            check(cx, &mut found);
             debug_assert!(
-                findings[start..].iter().all(|f| f.rule == rule.name),
+                found.iter().all(|f| f.rule == rule.name),
                 "rule {} reported a finding under another name",
                 rule.name
             );
-        }
-    }
+            found
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     let meta = crate::suppress::apply(cx, &mut findings);
     findings.extend(meta);
     for f in &mut findings {
