@@ -21,6 +21,10 @@ if [ -z "${PREFLIGHT:-}" ]; then
     fi
 fi
 [ -d "$modules" ] || { echo "bench-staged: no module directory $modules" >&2; exit 2; }
+# The runs happen inside the scratch repository: a relative path must not break them.
+case $PREFLIGHT in
+    */*) PREFLIGHT=$(cd "$(dirname "$PREFLIGHT")" && pwd)/$(basename "$PREFLIGHT") ;;
+esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/preflight-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -38,7 +42,13 @@ file=$(git ls-files '*.pp' | head -n 1)
 printf '\n# a one-line change\n' >> "$file"
 git add "$file"
 
-"$PREFLIGHT" check --staged >/dev/null 2>&1 || true      # warm-up
+# Warm-up; exit status 2 (an error, not a finding) would make every timing meaningless.
+status=0
+"$PREFLIGHT" check --staged >/dev/null 2>&1 || status=$?
+if [ "$status" -ge 2 ]; then
+    echo "bench-staged: $PREFLIGHT check --staged failed (exit $status)" >&2
+    exit 2
+fi
 i=0
 : > "$tmp/times"
 while [ "$i" -lt "$runs" ]; do
