@@ -121,3 +121,17 @@ fn single_threaded_gives_the_same_result() {
     assert_eq!((c1, &o1), (c2, &o2));
     assert_eq!(c1, 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_are_not_followed() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "m/a.pp", b"$x = 1\n");
+    std::os::unix::fs::symlink("..", d.path().join("m/up")).expect("symlink loop");
+    std::os::unix::fs::symlink("a.pp", d.path().join("m/b.pp")).expect("file symlink");
+    let (code, out, err) = run(&["--format", "json", d.path().to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    // a.pp and the file symlink b.pp; nothing through the directory loop
+    assert_eq!(v["files"], 2, "{out}");
+}

@@ -15,7 +15,12 @@ VOCAB = ["$x", "$::y", "foo", "a-b", "Foo::Bar", "File", "1", "0x1F", "07", "1.5
          "?", "|", "=>", "+>", "=", "==", "!=", "=~", "<", ">", "<<", ">>", "+", "-", "*", "/",
          "%", "!", "->", "~>", "<|", "|>", "@", "@@", "and", "or", "in", "if", "elsif", "else",
          "unless", "case", "default", "undef", "true", "class", "define", "node", "function",
-         "type", "inherits", "include", "notice", "\n", " ", "\n(", "# c\n", "'a':", "x =>"]
+         "type", "inherits", "include", "notice", "\n", " ", "\n(", "# c\n", "'a':", "x =>",
+         "case $x {", "'a': {", "default:", "? {", "<| tag == 'x' |>", "File[", "Class['a']",
+         "node 'a'", "=> {", "|$x|", ".each", ".map |$v|", "function f()", ">>", "Integer[1]",
+         "type T =", "-> File['a']", "file { 'a':", "ensure => file", "*=>", "+=", "private",
+         "$x ? {", "unless", "{}", "[]", "()", "(1)", "[1]", "{a => 1}", "1.0", "2e3", "0x", "::a",
+         "$::a", "a::b", "A::B", "Foo::bar", "@file", "@@file", "<<| |>>", "import"]
 
 def seeds(root):
     text = open(os.path.join(root, 'fixtures/grammar/trees/tricky.txt'), encoding='utf-8').read()

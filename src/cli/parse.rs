@@ -121,7 +121,9 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         })?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            for entry in walkdir::WalkDir::new(p).follow_links(true) {
+            // Symlinked directories are not descended (no loops, no file seen twice, as
+            // `find` and git); a symlink to a file counts as that file.
+            for entry in walkdir::WalkDir::new(p) {
                 let entry = entry.map_err(|e| {
                     let path = e
                         .path()
@@ -133,9 +135,10 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                             .unwrap_or_else(|| std::io::Error::other("file system loop")),
                     }
                 })?;
-                if entry.file_type().is_file()
-                    && entry.path().extension().is_some_and(|x| x == "pp")
-                {
+                let is_file = entry.file_type().is_file()
+                    || (entry.path_is_symlink()
+                        && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
+                if is_file && entry.path().extension().is_some_and(|x| x == "pp") {
                     found.push(entry.into_path());
                 }
             }

@@ -4,6 +4,22 @@
 //! error it found. Two stages: [`lexer`] turns the text into tokens (resolving Puppet's
 //! context-sensitive lexing), [`grammar`] builds the tree with recursive descent and a
 //! Pratt loop for operators. [`sexpr`] prints trees compactly for tests.
+//!
+//! Tree shapes worth knowing (they follow Puppet's own model):
+//! - A bare WORD (`foo-bar`, `a-1`) is [`ExprKind::Word`](crate::ast::ExprKind::Word); Puppet
+//!   evaluates it as the string. A NAME (`present`, `apache::params`) is `Name`.
+//! - `include a, b` / `notice 'x'` become `Call { statement: true, .. }`; `foo(1)` is a
+//!   `Call` with `statement: false`. `notice { a => 1 }` is a statement call with a hash.
+//! - `File { … }` is `ResourceDefaults`; `File['/a'] { … }` (any access) is
+//!   `ResourceOverride`; `name { k => v }` with another NAME is `ResourceDefaults` with a
+//!   `Name` type (Puppet parses it and rejects it in validation).
+//! - `"…"` without interpolation, `'…'`, and a heredoc body without interpolation are
+//!   `Str` with the text after escapes; otherwise `Interpolated` parts. A heredoc is
+//!   `Heredoc { text }` whose span is the `@(…)` opener and whose text's span is the body.
+//! - `type T = { … }` is `Object[{ … }]`; `type T = P { … }` is `Object[{ …, parent => P }]`.
+//! - `elsif` is an `If { elsif: true }` alone in the `else_branch` of the previous `If`.
+//! - Nested classes, defines and plans get the enclosing class name as prefix (`a::b`).
+//! - After a syntax error, the skipped statement is an `Error` node with its span.
 
 pub mod grammar;
 pub mod lexer;
