@@ -2,8 +2,8 @@
 //! `puppet apply --noop -e` on Puppet 7.23 (see the module documentation).
 
 use puppet_preflight::analysis::values::{
-    check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar,
-    ValueProblemKind as K, Verdict,
+    check_ensure, check_mode, check_source, check_uninterpolated, check_uninterpolated_heredoc,
+    ModeValue, Scalar, ValueProblemKind as K, Verdict,
 };
 
 #[test]
@@ -230,7 +230,6 @@ fn uninterpolated_variables() {
         "'/etc/${::fqdn}/x'",
         "'${facts['os']['family']}'",
         "'${k8s::version}'",
-        "@(EOT)\n  ExecStart=/usr/bin/${name}\n  | EOT",
     ] {
         let p = check_uninterpolated(raw).unwrap_or_else(|| panic!("{raw:?}"));
         assert_eq!(p.kind, K::UninterpolatedVariable);
@@ -242,9 +241,18 @@ fn uninterpolated_variables() {
         "'/usr/local/bin/kube'",
         "'echo ${HOME} ${PATH}'",
         "'$name'",
-        "@(\"EOT\")\n  ${name}\n  | EOT",
         "plain",
     ] {
         assert_eq!(check_uninterpolated(raw), None, "{raw:?}");
     }
+    let body = "  ExecStart=/usr/bin/${name} ${DAEMON_ARGS}\n  | EOT";
+    for opener in ["@(EOT)", "@(EOT:systemd)", "@('EOT')"] {
+        let p = check_uninterpolated_heredoc(opener, body).unwrap_or_else(|| panic!("{opener}"));
+        assert_eq!(p.span.map(|s| &body[s.range()]), Some("${name}"));
+    }
+    assert_eq!(check_uninterpolated_heredoc("@(\"EOT\")", body), None);
+    assert_eq!(
+        check_uninterpolated_heredoc("@(EOT)", "  ${DAEMON_ARGS}\n"),
+        None
+    );
 }

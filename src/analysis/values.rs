@@ -510,58 +510,73 @@ pub fn check_source(s: &str) -> Option<ValueProblem> {
     None
 }
 
-/// A string literal given with its **source text** (quotes included): a single-quoted
-/// string, or a heredoc whose tag is not in double quotes, containing `${name}` or
-/// `${::fact}` does not interpolate. `${UPPER_CASE}` is left alone: that is usually shell
-/// syntax meant literally. The span is relative to `raw`.
+/// A string literal given with its **source text**, quotes included (the parser's span of
+/// a string covers its quotes, so `&source[expr.span.range()]` is the right input). A
+/// single-quoted string containing `${name}` or `${::fact}` does not interpolate.
+/// `${UPPER_CASE}` is left alone: that is usually shell syntax meant literally. The span
+/// is relative to `raw`. Double-quoted strings and bare words: `None`.
 pub fn check_uninterpolated(raw: &str) -> Option<ValueProblem> {
-    let literal = if raw.starts_with('\'') {
-        true
-    } else if let Some(tag) = raw.strip_prefix("@(") {
-        !tag.trim_start().starts_with('"')
-    } else {
-        false
-    };
-    if !literal {
+    if !raw.starts_with('\'') {
         return None;
     }
+    let (start, end) = puppet_interpolation(raw)?;
+    Some(
+        uninterpolated(
+            &raw[start..end],
+            "single-quoted string",
+            "use double quotes to interpolate",
+        )
+        .at(start, end),
+    )
+}
+
+/// The same check for a heredoc: `opener` is its `@(TAG…)` text, `body` its text. Only a
+/// tag in double quotes (`@("EOT")`) interpolates. The span is relative to `body`.
+pub fn check_uninterpolated_heredoc(opener: &str, body: &str) -> Option<ValueProblem> {
+    let tag = opener.strip_prefix("@(")?;
+    if tag.trim_start().starts_with('"') {
+        return None;
+    }
+    let (start, end) = puppet_interpolation(body)?;
+    Some(
+        uninterpolated(
+            &body[start..end],
+            "heredoc whose tag is not in double quotes",
+            "write the tag in double quotes, `@(\"EOT\")`, to interpolate",
+        )
+        .at(start, end),
+    )
+}
+
+fn uninterpolated(expr: &str, container: &str, help: &str) -> ValueProblem {
+    ValueProblem::new(
+        ValueProblemKind::UninterpolatedVariable,
+        Verdict::Suspicious,
+        format!(
+            "`{expr}` is in a {container}: Puppet does not interpolate it, the value contains \
+             these characters literally"
+        ),
+    )
+    .help(help)
+}
+
+/// The first `${…}` that looks like a Puppet variable (lower case, `::`, `[`).
+fn puppet_interpolation(text: &str) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(p) = raw[from..].find("${") {
+    while let Some(p) = text[from..].find("${") {
         let start = from + p;
         let inner_start = start + 2;
-        let end = raw[inner_start..]
+        let end = text[inner_start..]
             .find('}')
-            .map_or(raw.len(), |e| inner_start + e + 1);
-        let inner = &raw[inner_start..end.saturating_sub(1).max(inner_start)];
+            .map_or(text.len(), |e| inner_start + e + 1);
+        let inner = &text[inner_start..end.saturating_sub(1).max(inner_start)];
         let first = inner.bytes().next().unwrap_or(b'A');
-        let puppet_like = inner.starts_with("::")
-            || inner.contains("::")
+        let puppet_like = inner.contains("::")
             || inner.contains('[')
             || first.is_ascii_lowercase()
             || first == b'_' && inner.bytes().any(|b| b.is_ascii_lowercase());
         if puppet_like {
-            let quote = if raw.starts_with('\'') {
-                "single-quoted string"
-            } else {
-                "heredoc without a double-quoted tag"
-            };
-            return Some(
-                ValueProblem::new(
-                    ValueProblemKind::UninterpolatedVariable,
-                    Verdict::Suspicious,
-                    format!(
-                        "`{}` is in a {quote}: Puppet does not interpolate it, the value \
-                         contains these characters literally",
-                        &raw[start..end]
-                    ),
-                )
-                .help(if raw.starts_with('\'') {
-                    "use double quotes to interpolate"
-                } else {
-                    "write the tag in double quotes, `@(\"EOT\")`, to interpolate"
-                })
-                .at(start, end),
-            );
+            return Some((start, end));
         }
         from = inner_start;
     }
