@@ -43,6 +43,8 @@ const PASS: &[&str] = &[
     "echo \"run: curl -o /usr/local/bin/tool http://x\"\n",
     // Other paths.
     "wget -O /usr/local/bin/other https://x/other\n",
+    "cd /srv\nwget -O tool https://x/tool\n",
+    "cd \"$(dirname \"$0\")\"\nwget -O tool https://x/tool\n",
     "curl -o /srv/data/file.json https://x/data\n",
 ];
 
@@ -99,6 +101,14 @@ const FAIL: &[(&str, &[HazardKind])] = &[
     (
         "DEST=/usr/local/bin\nset -e\nwget -O ${DEST}/tool https://x/tool\n",
         &[HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -e\ncd /usr/local/bin\nwget -O tool https://x/tool\n",
+        &[HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -e\ncurl -sS -o /tmp/tool https://x/tool\nmv /tmp/tool /usr/local/bin/\n",
+        &[HazardKind::ErrorPageOnTarget],
     ),
     (
         "#!/bin/bash -e\nfor b in other tool; do\n  wget -O \"/usr/local/bin/$b\" \"https://x/$b\"\ndone\n",

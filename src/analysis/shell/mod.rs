@@ -429,6 +429,8 @@ enum VarValue {
 
 struct Env {
     vars: HashMap<String, VarValue>,
+    /// The working directory after a literal `cd`, to resolve relative paths.
+    cwd: Option<String>,
 }
 
 impl Env {
@@ -491,6 +493,18 @@ impl Env {
             span: w.span,
         }
     }
+
+    /// A relative file operand resolved against a known working directory.
+    fn absolute(&self, mut p: ShPath) -> ShPath {
+        let relative =
+            !p.text.is_empty() && p.text != "-" && !p.text.starts_with(['/', '$', '…', '~']);
+        if let (true, Some(cwd)) = (relative, &self.cwd) {
+            let rel = p.text.trim_start_matches("./");
+            p.text = format!("{}/{rel}", cwd.trim_end_matches('/'));
+            p.temp = p.temp || looks_temporary(&p.text);
+        }
+        p
+    }
 }
 
 fn looks_temporary(p: &str) -> bool {
@@ -535,6 +549,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
     let commands = fl.commands;
     let mut env = Env {
         vars: HashMap::new(),
+        cwd: None,
     };
     let mut errexit_at_first_download: Option<bool> = None;
     for (ci, cmd) in commands.iter().enumerate() {
@@ -622,11 +637,31 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                             d.target = Target::File(path);
                         }
                     }
+                    if let Target::File(p) = d.target {
+                        d.target = Target::File(env.absolute(p));
+                    }
                     errexit_at_first_download.get_or_insert(errexit);
                     report.downloads.push(d);
                 }
+                "cd" | "pushd" => {
+                    let dir = words[1..].iter().find(|w| !w.text.starts_with('-'));
+                    env.cwd = match dir {
+                        Some(d) if d.exact => {
+                            let d = env.absolute(d.clone());
+                            d.text.starts_with('/').then_some(d.text)
+                        }
+                        _ => None,
+                    };
+                }
                 "mv" | "cp" | "install" => {
                     if let Some((from, to)) = move_operands(&base, &words[1..]) {
+                        let from = env.absolute(from);
+                        let mut to = env.absolute(to);
+                        // `mv /tmp/tool /usr/local/bin/`: into the directory, same name.
+                        if to.text.ends_with('/') {
+                            let name = from.text.rsplit('/').next().unwrap_or_default();
+                            to.text.push_str(name);
+                        }
                         report.moves.push(Move {
                             tool: base.clone(),
                             from,
@@ -680,7 +715,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                     if let Some((path, truncates)) = redirect_target {
                         report.writes.push(Write {
                             command: base.clone(),
-                            path,
+                            path: env.absolute(path),
                             truncates,
                             span: cmd.span,
                             order: cmd.order,
