@@ -566,10 +566,9 @@ fn puppet_interpolation(text: &str) -> Option<(usize, usize)> {
     while let Some(p) = text[from..].find("${") {
         let start = from + p;
         let inner_start = start + 2;
-        let end = text[inner_start..]
-            .find('}')
-            .map_or(text.len(), |e| inner_start + e + 1);
-        let inner = &text[inner_start..end.saturating_sub(1).max(inner_start)];
+        let close = text[inner_start..].find('}').map(|e| inner_start + e);
+        let inner = &text[inner_start..close.unwrap_or(text.len())];
+        let end = close.map_or(text.len(), |c| c + 1);
         let first = inner.bytes().next().unwrap_or(b'A');
         let puppet_like = inner.contains("::")
             || inner.contains('[')
