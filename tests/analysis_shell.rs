@@ -102,6 +102,18 @@ const FAIL: &[(&str, &[HazardKind])] = &[
         "DEST=/usr/local/bin\nset -e\nwget -O ${DEST}/tool https://x/tool\n",
         &[HazardKind::TruncatesTarget],
     ),
+    // A signature checked after an in-place download: the old file is already gone.
+    (
+        "set -eux\nwget -O /usr/local/bin/tool \"https://x/tool-$(dpkg --print-architecture)\"\n\
+         wget -O /usr/local/bin/tool.asc https://x/tool.asc\n\
+         gpg --batch --verify /usr/local/bin/tool.asc /usr/local/bin/tool\n",
+        &[HazardKind::TruncatesTarget],
+    ),
+    // Installed only when missing, without errexit.
+    (
+        "#!/bin/sh\nif [ ! -f /usr/local/bin/tool ]; then\n  wget -O /usr/local/bin/tool https://x/t\n  chmod +x /usr/local/bin/tool\nfi\n",
+        &[HazardKind::NoErrexit, HazardKind::TruncatesTarget],
+    ),
     (
         "set -e\ncd /usr/local/bin\nwget -O tool https://x/tool\n",
         &[HazardKind::TruncatesTarget],
