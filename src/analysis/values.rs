@@ -581,3 +581,111 @@ fn puppet_interpolation(text: &str) -> Option<(usize, usize)> {
     }
     None
 }
+
+// ---------------------------------------------------------------------------------------
+// From the syntax tree
+
+/// Checks one attribute of a built-in resource as written in a manifest: `ensure` of
+/// `file`/`service`/`package`/`exec`, `mode` and `source` of `file`, and, for any
+/// attribute, single-quoted strings and non-interpolating heredocs containing `${…}`.
+/// Arrays are checked element by element (`source => [ … ]`). Values that are not
+/// literals (variables, calls, interpolated strings) are not judged.
+///
+/// `source` is the text of the file the expression was parsed from: every returned span
+/// is a byte range in that file (always `Some`).
+pub fn check_attribute(
+    type_name: &str,
+    attr: &str,
+    value: &crate::ast::Expr,
+    source: &str,
+) -> Vec<ValueProblem> {
+    use crate::ast::ExprKind;
+    let mut out = Vec::new();
+    let ty = type_name.to_ascii_lowercase();
+    match &value.kind {
+        ExprKind::Array(items) => {
+            for item in items {
+                out.extend(check_attribute(type_name, attr, item, source));
+            }
+            return out;
+        }
+        ExprKind::Paren(inner) => return check_attribute(type_name, attr, inner, source),
+        _ => {}
+    }
+    let raw = source.get(value.span.range()).unwrap_or("");
+    let text: Option<&str> = match &value.kind {
+        ExprKind::Str(s) | ExprKind::Name(s) | ExprKind::Word(s) => Some(s),
+        _ => None,
+    };
+    // Where the unescaped text sits in the file, when it can be told: a bare word, or a
+    // quoted string without escapes.
+    let text_offset = text.and_then(|t| {
+        if raw == t {
+            Some(value.span.start)
+        } else if raw.len() == t.len() + 2 && raw.get(1..raw.len() - 1) == Some(t) {
+            Some(value.span.start + 1)
+        } else {
+            None
+        }
+    });
+    let place = |mut p: ValueProblem| {
+        p.span = Some(match (p.span, text_offset) {
+            (Some(rel), Some(base)) => Span::new(base + rel.start, base + rel.end),
+            _ => value.span,
+        });
+        p
+    };
+    match (attr, ty.as_str()) {
+        ("ensure", "file" | "service" | "package" | "exec") => {
+            let scalar = match (&value.kind, text) {
+                (ExprKind::Bool(b), _) => Some(Scalar::Bool(*b)),
+                (_, Some(t)) => Some(Scalar::Str(t)),
+                _ => None,
+            };
+            let problem = match scalar {
+                Some(s) => check_ensure(&ty, s),
+                // `exec` has no ensure whatever its value.
+                None if ty == "exec" => check_ensure("exec", Scalar::Str("")),
+                None => None,
+            };
+            out.extend(problem.map(place));
+        }
+        ("mode", "file") => {
+            let mode = match (&value.kind, text) {
+                (ExprKind::Integer { .. } | ExprKind::Float(_), _) => Some(ModeValue::Number(raw)),
+                (_, Some(t)) => Some(ModeValue::Str(t)),
+                _ => None,
+            };
+            out.extend(mode.and_then(check_mode).map(place));
+        }
+        ("source", "file") => {
+            if let Some(t) = text {
+                out.extend(check_source(t).map(place));
+            }
+        }
+        _ => {}
+    }
+    match &value.kind {
+        ExprKind::Str(_) => {
+            if let Some(mut p) = check_uninterpolated(raw) {
+                p.span = p
+                    .span
+                    .map(|s| Span::new(value.span.start + s.start, value.span.start + s.end));
+                out.push(p);
+            }
+        }
+        ExprKind::Heredoc { text, .. } => {
+            let opener_end = raw.find(')').map_or(raw.len(), |p| p + 1);
+            let opener = &raw[..opener_end];
+            let body = source.get(text.span.range()).unwrap_or("");
+            if let Some(mut p) = check_uninterpolated_heredoc(opener, body) {
+                p.span = p
+                    .span
+                    .map(|s| Span::new(text.span.start + s.start, text.span.start + s.end));
+                out.push(p);
+            }
+        }
+        _ => {}
+    }
+    out
+}
