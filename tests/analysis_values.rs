@@ -258,8 +258,10 @@ fn uninterpolated_variables() {
 }
 
 mod from_the_tree {
-    use puppet_preflight::analysis::values::{check_attribute, ValueProblemKind as K};
-    use puppet_preflight::ast::{Expr, ExprKind, Radix, Span};
+    use puppet_preflight::analysis::values::{
+        check_attribute, check_attributes, ValueProblemKind as K,
+    };
+    use puppet_preflight::ast::{AttrOp, AttrOperator, Expr, ExprKind, Radix, Span};
 
     /// An expression for the first occurrence of `needle` in `src`.
     fn at(src: &str, needle: &str, kind: ExprKind) -> Expr {
@@ -373,5 +375,29 @@ mod from_the_tree {
             found(src, "file", "content", &doc),
             [(K::UninterpolatedVariable, "${name}".to_string())]
         );
+    }
+
+    /// Found in the Debian corpus (camptocamp-systemd `resolved.pp`): `ensure => 'symlink'`
+    /// next to a `target` is a link to the target (verified), so it is not reported; alone
+    /// it is a link to the relative path `symlink`.
+    #[test]
+    fn ensure_word_next_to_a_target_is_a_link_to_the_target() {
+        let src = "file { '/etc/resolv.conf': ensure => 'symlink', target => $t }";
+        let ensure = at(src, "'symlink'", ExprKind::Str("symlink".into()));
+        let target = at(src, "$t", ExprKind::Variable("t".into()));
+        let attr = |name: &str, value: &Expr| AttrOp {
+            name: name.into(),
+            name_span: Span::default(),
+            op: AttrOperator::Set,
+            value: value.clone(),
+            span: value.span,
+        };
+        let both = [attr("ensure", &ensure), attr("target", &target)];
+        assert!(check_attributes("file", &both, src).is_empty());
+        let alone = [attr("ensure", &ensure)];
+        let p = check_attributes("file", &alone, src);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].kind, K::EnsureBecomesLink);
+        assert_eq!(p[0].help.as_deref(), Some("write `ensure => link`"));
     }
 }

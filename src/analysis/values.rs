@@ -8,7 +8,9 @@
 //!   (alias of `absent`). **Any other value is taken as a symlink target**
 //!   (`type/file/ensure.rb`, `newvalue(/./)` + munge): `'/usr/bin/x'` is a link to that
 //!   path, but `'running'`, `'File'`, `'usr/bin/true'` and `true` also become links (noop
-//!   shows `should be 'link'`), to relative targets — accepted, almost never meant.
+//!   shows `should be 'link'`), to relative targets — accepted, almost never meant. When
+//!   the resource also has a `target`, that target wins (`ensure => 'symlink', target =>
+//!   '/etc/hostname'` created a link to `/etc/hostname`), so the value is harmless there.
 //! * `service { ensure }`: `running`, `stopped`, and `true`/`false` (booleans or
 //!   strings). `started`, `present`, `absent`, `Running` fail ("Invalid value … Valid
 //!   values are stopped, running").
@@ -599,17 +601,45 @@ pub fn check_attribute(
     value: &crate::ast::Expr,
     source: &str,
 ) -> Vec<ValueProblem> {
+    check_attribute_in(type_name, attr, value, source, false)
+}
+
+/// [`check_attribute`] for every attribute of one resource body; knows the siblings (a
+/// `file` with a `target` is a link to that target whatever its `ensure` word says).
+pub fn check_attributes(
+    type_name: &str,
+    attrs: &[crate::ast::AttrOp],
+    source: &str,
+) -> Vec<ValueProblem> {
+    let has_target = attrs.iter().any(|a| a.name == "target");
+    attrs
+        .iter()
+        .flat_map(|a| check_attribute_in(type_name, &a.name, &a.value, source, has_target))
+        .collect()
+}
+
+fn check_attribute_in(
+    type_name: &str,
+    attr: &str,
+    value: &crate::ast::Expr,
+    source: &str,
+    has_target: bool,
+) -> Vec<ValueProblem> {
     use crate::ast::ExprKind;
     let mut out = Vec::new();
     let ty = type_name.to_ascii_lowercase();
     match &value.kind {
         ExprKind::Array(items) => {
             for item in items {
-                out.extend(check_attribute(type_name, attr, item, source));
+                out.extend(check_attribute_in(
+                    type_name, attr, item, source, has_target,
+                ));
             }
             return out;
         }
-        ExprKind::Paren(inner) => return check_attribute(type_name, attr, inner, source),
+        ExprKind::Paren(inner) => {
+            return check_attribute_in(type_name, attr, inner, source, has_target)
+        }
         _ => {}
     }
     let raw = source.get(value.span.range()).unwrap_or("");
@@ -643,6 +673,7 @@ pub fn check_attribute(
                 _ => None,
             };
             let problem = match scalar {
+                Some(_) if ty == "file" && has_target => None,
                 Some(s) => check_ensure(&ty, s),
                 // `exec` has no ensure whatever its value.
                 None if ty == "exec" => check_ensure("exec", Scalar::Str("")),
