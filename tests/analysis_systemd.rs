@@ -307,6 +307,16 @@ fn several_execstart_in_simple_service_is_reported_but_not_in_oneshot() {
     );
     assert_eq!(semicolons.validate(false).len(), 1);
 
+    // Alternatives in a template are not several ExecStart lines.
+    let branches = "[Service]\n<% if @pkg -%>\nExecStart=/usr/bin/a\n<% else -%>\nExecStart=/usr/local/bin/a\n<% end -%>\n";
+    let unit = parse_unit(branches, TemplateKind::Erb);
+    assert_eq!(unit.exec_start().len(), 2, "both branches are read");
+    assert!(unit.validate(false).is_empty());
+    // … but two lines in the same branch are.
+    let same =
+        "[Service]\n<% if @pkg -%>\nExecStart=/usr/bin/a\nExecStart=/usr/bin/b\n<% end -%>\n";
+    assert_eq!(parse_unit(same, TemplateKind::Erb).validate(false).len(), 1);
+
     let templated_type = parse_unit(
         "[Service]\nType=<%= @type %>\nExecStart=/usr/bin/a\nExecStart=/usr/bin/b\n",
         TemplateKind::Erb,

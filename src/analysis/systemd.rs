@@ -207,6 +207,9 @@ pub struct UnitFile {
     pub errors: Vec<UnitSyntaxError>,
     /// A template tag that never closes.
     pub unclosed_tag: Option<Span>,
+    /// Template control-flow tags (`<% if … %>`, `<% else %>`, `<% end %>`): entries on
+    /// either side of one may be exclusive alternatives. Every branch is read.
+    pub code_tags: Vec<Span>,
 }
 
 /// Parses unit-file text; `kind` says whether to read it as an ERB/EPP template.
@@ -214,6 +217,12 @@ pub fn parse_unit(text: &str, kind: TemplateKind) -> UnitFile {
     let masked = mask(text, kind);
     let mut unit = UnitFile {
         unclosed_tag: masked.unclosed.as_ref().map(|u| u.span),
+        code_tags: masked
+            .tags
+            .iter()
+            .filter(|t| t.kind == template::TagKind::Code)
+            .map(|t| t.span)
+            .collect(),
         ..UnitFile::default()
     };
     let mut section: Option<String> = None;
@@ -428,7 +437,8 @@ impl UnitFile {
     ///
     /// `dropin`: the file is a drop-in (`*.service.d/*.conf`). Without its own `Type=` a
     /// drop-in's type comes from the main unit, so the several-`ExecStart` check is
-    /// skipped there.
+    /// skipped there. In a template, two `ExecStart=` lines with control flow between
+    /// them may be alternatives and are not reported.
     pub fn validate(&self, dropin: bool) -> Vec<ExecProblem> {
         let mut problems = Vec::new();
         let mut starts: Vec<ExecCommand> = Vec::new();
@@ -460,7 +470,17 @@ impl UnitFile {
                 Some(v) => format!("`Type={v}`"),
                 None => "the default `Type=simple`".to_string(),
             };
-            for cmd in &starts[1..] {
+            for pair in starts.windows(2) {
+                let (prev, cmd) = (&pair[0], &pair[1]);
+                // Two lines separated by template control flow may be alternatives
+                // (`<% if %>ExecStart=a<% else %>ExecStart=b<% end %>`): not provable.
+                if self
+                    .code_tags
+                    .iter()
+                    .any(|t| t.start >= prev.span.end && t.end <= cmd.span.start)
+                {
+                    continue;
+                }
                 problems.push(ExecProblem {
                     kind: ExecProblemKind::SeveralExecStart,
                     span: cmd.span,
