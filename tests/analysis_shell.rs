@@ -348,3 +348,21 @@ fn broken_scripts_do_not_panic() {
     );
     assert_eq!(r.downloads.len(), 1);
 }
+
+#[test]
+fn first_run_fetch_with_errexit_still_truncates_in_place() {
+    let r = analyze(&fixture("fetch-first-run.bash"), TemplateKind::Plain);
+    assert!(r.errexit, "`set -o nounset` after `set -e` keeps errexit");
+    let paths = ["/usr/local/bin/kubelet", "/usr/local/bin/kube-proxy"];
+    let h = r.hazards(Interest::Paths(&paths));
+    let got: Vec<(HazardKind, &str)> = h.iter().map(|h| (h.kind, h.path.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (HazardKind::TruncatesTarget, "/usr/local/bin/kubelet"),
+            (HazardKind::TruncatesTarget, "/usr/local/bin/kube-proxy")
+        ]
+    );
+    // The URL is built from unresolved positional parameters; the target is still exact.
+    assert!(h.iter().all(|h| h.exact));
+}

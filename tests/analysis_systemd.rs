@@ -368,3 +368,13 @@ fn lines_made_only_of_template_output_are_recorded_as_unknown() {
     assert_eq!(unit.templated_keys.len(), 1);
     assert_eq!(unit.exec_start().len(), 1);
 }
+
+#[test]
+fn bare_names_depend_on_the_systemd_version() {
+    let p = validate_exec("python3 /opt/app/main.py");
+    assert!(!p[0].kind.applies_to(None));
+    assert!(!p[0].kind.applies_to(Some(252)));
+    assert!(p[0].kind.applies_to(Some(232)));
+    let p = validate_exec("/usr/bin/a && /usr/bin/b");
+    assert!(p[0].kind.applies_to(None));
+}

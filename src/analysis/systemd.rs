@@ -662,6 +662,17 @@ pub enum ExecProblemKind {
     SeveralExecStart,
 }
 
+impl ExecProblemKind {
+    /// Whether the problem holds for the fleet's systemd `version` (`None`: a current
+    /// one). Only [`ExecProblemKind::BareName`] depends on it: accepted since systemd 239.
+    pub fn applies_to(&self, version: Option<u32>) -> bool {
+        match self {
+            ExecProblemKind::BareName => version.is_some_and(|v| v < 239),
+            _ => true,
+        }
+    }
+}
+
 /// One problem with its span and a message that states it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecProblem {
