@@ -102,6 +102,19 @@ const FAIL: &[(&str, &[HazardKind])] = &[
         "DEST=/usr/local/bin\nset -e\nwget -O ${DEST}/tool https://x/tool\n",
         &[HazardKind::TruncatesTarget],
     ),
+    // Wrappers run the real command.
+    (
+        "set -e\nsudo -u root wget -O /usr/local/bin/tool https://x/tool\n",
+        &[HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -e\nenv HTTPS_PROXY=http://p:3128 timeout 60 curl -s -o /usr/local/bin/tool https://x/tool\n",
+        &[HazardKind::ErrorPageOnTarget],
+    ),
+    (
+        "set -e\nsudo systemctl stop tool\nsudo curl -f -o /usr/local/bin/tool https://x/tool\n",
+        &[HazardKind::StopsServiceFirst],
+    ),
     // A signature checked after an in-place download: the old file is already gone.
     (
         "set -eux\nwget -O /usr/local/bin/tool \"https://x/tool-$(dpkg --print-architecture)\"\n\

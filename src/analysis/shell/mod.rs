@@ -602,11 +602,16 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
         }
         let on_failure = on_failure(&commands, ci, errexit);
         for bindings in loop_bindings(cmd) {
-            let words: Vec<ShPath> = cmd
+            let all: Vec<ShPath> = cmd
                 .words
                 .iter()
                 .map(|w| env.resolve(w, &bindings))
                 .collect();
+            // `sudo wget …`, `env X=1 curl …`, `timeout 60 wget …`: the real command.
+            let words = &all[wrapper_len(&all)..];
+            let Some(first) = words.first() else { continue };
+            let name = first.text.clone();
+            let base = name.rsplit('/').next().unwrap_or(&name).to_string();
             let args: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
             let redirect_target = cmd.redirects.iter().rev().find_map(|r| {
                 (r.op.writes() && r.op.fd.unwrap_or(1) == 1)
@@ -624,7 +629,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                     } else {
                         Tool::Curl
                     };
-                    let mut d = download(tool, &words, cmd, on_failure, errexit);
+                    let mut d = download(tool, words, cmd, on_failure, errexit);
                     if let Some((path, truncates)) = redirect_target {
                         if d.target == Target::Stdout {
                             d.target = Target::File(path);
@@ -728,6 +733,38 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
     report.errexit = errexit_at_first_download.unwrap_or(errexit);
     link_moves_and_checksums(&mut report);
     report
+}
+
+/// How many leading words are wrappers that run the next words as the command (`sudo`,
+/// `env`, `command`, `exec`, `nohup`, `nice`, `ionice`, `timeout`, `stdbuf`, `time`).
+fn wrapper_len(words: &[ShPath]) -> usize {
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        let base = w.text.rsplit('/').next().unwrap_or(&w.text);
+        let with_arg: &[&str] = match base {
+            "sudo" | "doas" => &["-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t", "-D"],
+            "env" => &["-u", "-C", "-S"],
+            "nice" => &["-n"],
+            "ionice" => &["-c", "-n", "-p"],
+            "timeout" => &["-s", "-k"],
+            "stdbuf" => &["-i", "-o", "-e"],
+            "command" | "exec" | "nohup" | "time" | "builtin" => &[],
+            _ => return i,
+        };
+        i += 1;
+        while let Some(o) = words.get(i) {
+            let t = o.text.as_str();
+            let assignment = base == "env" && t.contains('=') && !t.starts_with('=');
+            if !(t.starts_with('-') && t.len() > 1) && !assignment {
+                break;
+            }
+            i += 1 + usize::from(with_arg.contains(&t));
+        }
+        if base == "timeout" {
+            i += 1; // the duration
+        }
+    }
+    i
 }
 
 fn apply_set(cmd: &Command, errexit: &mut bool, report: &mut ScriptReport) {
