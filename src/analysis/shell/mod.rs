@@ -754,8 +754,9 @@ fn wrapper_len(words: &[ShPath]) -> usize {
         i += 1;
         while let Some(o) = words.get(i) {
             let t = o.text.as_str();
+            let option = t.starts_with('-') && t.len() > 1;
             let assignment = base == "env" && t.contains('=') && !t.starts_with('=');
-            if !(t.starts_with('-') && t.len() > 1) && !assignment {
+            if !option && !assignment {
                 break;
             }
             i += 1 + usize::from(with_arg.contains(&t));
