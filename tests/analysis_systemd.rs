@@ -370,6 +370,22 @@ fn lines_made_only_of_template_output_are_recorded_as_unknown() {
 }
 
 #[test]
+fn empty_values_have_a_span_after_the_equals_sign() {
+    let text = "[Service]\nExecStart=\nType=\n";
+    let unit = parse_unit(text, TemplateKind::Plain);
+    let reset = &unit.entries[0];
+    assert!(reset.value.text.is_empty());
+    assert_eq!(
+        reset.value.span().start as usize,
+        text.find("ExecStart=").unwrap_or(0) + 10
+    );
+    assert_eq!(
+        unit.service_type().map(|t| t.span.start as usize),
+        text.find("Type=").map(|p| p + 5)
+    );
+}
+
+#[test]
 fn bare_names_depend_on_the_systemd_version() {
     let p = validate_exec("python3 /opt/app/main.py");
     assert!(!p[0].kind.applies_to(None));

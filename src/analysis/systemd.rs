@@ -73,6 +73,8 @@ pub struct Value {
     /// [`CODE`] bytes.
     pub text: String,
     offsets: Vec<u32>,
+    /// Where an empty value sits (just after the `=`), for its span.
+    anchor: u32,
 }
 
 impl Value {
@@ -84,13 +86,14 @@ impl Value {
         Value {
             text: text.to_string(),
             offsets,
+            anchor: base,
         }
     }
 
     /// The source span of `text[range]`.
     pub fn span_of(&self, range: std::ops::Range<usize>) -> Span {
         if self.offsets.is_empty() {
-            return Span::default();
+            return Span::new(self.anchor, self.anchor);
         }
         let last = self.offsets.len() - 1;
         let start = self.offsets[range.start.min(last)];
@@ -134,9 +137,17 @@ impl Value {
         while e > s && is_blank(bytes[e - 1]) {
             e -= 1;
         }
+        let anchor = match self.offsets.get(s) {
+            Some(o) => *o,
+            None => self
+                .offsets
+                .last()
+                .map_or(self.anchor, |o| o.saturating_add(1)),
+        };
         Value {
             text: self.text[s..e].to_string(),
             offsets: self.offsets[s..e].to_vec(),
+            anchor,
         }
     }
 }
@@ -253,6 +264,7 @@ pub fn parse_unit(text: &str, kind: TemplateKind) -> UnitFile {
             None => Value {
                 text: String::new(),
                 offsets: Vec::new(),
+                anchor: base,
             },
         };
         current.push(content, base);
