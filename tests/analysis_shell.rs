@@ -74,8 +74,13 @@ const FAIL: &[(&str, &[HazardKind])] = &[
         "set -e\ncurl -fsSL https://x/tool > /usr/local/bin/tool\n",
         &[HazardKind::TruncatesTarget],
     ),
+    // In a pipeline the download's status is lost unless pipefail is on.
     (
         "set -e\ncurl -fsSL https://x/tool | sudo tee /usr/local/bin/tool >/dev/null\n",
+        &[HazardKind::NoErrexit, HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -eo pipefail\ncurl -fsSL https://x/tool | sudo tee /usr/local/bin/tool >/dev/null\n",
         &[HazardKind::TruncatesTarget],
     ),
     (

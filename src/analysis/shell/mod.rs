@@ -600,7 +600,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
             apply_set(cmd, &mut errexit, &mut report);
             continue;
         }
-        let on_failure = on_failure(&commands, ci, errexit);
+        let on_failure = on_failure(&commands, ci, errexit, report.pipefail);
         for bindings in loop_bindings(cmd) {
             let all: Vec<ShPath> = cmd
                 .words
@@ -1034,13 +1034,16 @@ fn tee_target(
 }
 
 /// What happens when command `ci` fails.
-fn on_failure(commands: &[Command], ci: usize, errexit: bool) -> OnFailure {
+fn on_failure(commands: &[Command], ci: usize, errexit: bool, pipefail: bool) -> OnFailure {
     let cmd = &commands[ci];
     if cmd.condition {
         return OnFailure::Handled;
     }
-    // In a pipeline that is not the last stage, the status is lost (without pipefail);
-    // treat it like the last stage's handling.
+    // Not the last stage of a pipeline: without pipefail its status is lost, and the
+    // script carries on even under errexit (`curl … | tee PATH`).
+    if matches!(cmd.after, Some(Op::Pipe | Op::PipeAmp)) && !pipefail {
+        return OnFailure::Continues;
+    }
     match cmd.after {
         Some(Op::AndIf) => OnFailure::Handled,
         Some(Op::OrIf) => {
@@ -1319,11 +1322,20 @@ impl ScriptReport {
                         HazardKind::NoErrexit,
                         None,
                         None,
-                        format!(
-                            "the script has no `set -e` and does not test `{tool}`'s status: after \
-                             a failed download of `{}` it carries on",
-                            path.text
-                        ),
+                        if d.errexit {
+                            format!(
+                                "`{tool}` runs in a pipeline without `set -o pipefail`, so `set -e` \
+                                 does not see its failure: after a failed download of `{}` the \
+                                 script carries on",
+                                path.text
+                            )
+                        } else {
+                            format!(
+                                "the script has no `set -e` and does not test `{tool}`'s status: \
+                                 after a failed download of `{}` it carries on",
+                                path.text
+                            )
+                        },
                     ),
                     OnFailure::Ignored if d.direct_to_target || !d.checksum_verified => push(
                         HazardKind::FailureIgnored,
