@@ -324,6 +324,12 @@ fn templates_and_exec_command_strings() {
         Target::File(p) => assert!(!p.exact && p.text.starts_with('…')),
         other => panic!("{other:?}"),
     }
+    let paths = ["/usr/local/bin/tool"];
+    let h = r.hazards(Interest::Paths(&paths));
+    assert_eq!(h.len(), 1, "`<%= @dest %>/tool` may be the path: {h:?}");
+    assert!(!h[0].exact);
+    let other = ["/usr/local/bin/other"];
+    assert_eq!(r.hazards(Interest::Paths(&other)), []);
     // An exec command string is a one-line script.
     let cmd =
         "/usr/bin/wget -q -O /usr/local/bin/tool http://x/tool && chmod +x /usr/local/bin/tool";

@@ -27,8 +27,10 @@
 //! a failure before the last stage of a pipeline unless `set -o pipefail`.)
 //!
 //! It is a heuristic: functions are read inline (as if called where defined), `case`
-//! branches and `if` branches are all taken, and a variable assigned in a way we cannot
-//! follow stays `$name` (matched loosely against paths, reported as inexact).
+//! branches and `if` branches are all taken (in a template, every `<% if %>` branch too,
+//! so a `set -e` inside one counts), a variable assigned in a way we cannot follow stays
+//! `$name` and template output stays `…` (both matched loosely against paths and reported
+//! as inexact), and commands held in variables (`$DL "$URL"`) are not seen.
 
 pub mod lexer;
 
@@ -1209,8 +1211,8 @@ pub struct Hazard {
     pub message: String,
 }
 
-/// Whether `path` is one of the caller's paths (`$var` in an inexact path matches any
-/// run of characters without `/`).
+/// Whether `path` is one of the caller's paths (in an inexact path `$var` matches any run
+/// of characters without `/`, and template output `…` matches anything).
 fn interesting(path: &ShPath, interest: Interest) -> bool {
     match interest {
         Interest::ExecutablePaths => is_exec_path(&path.text),
@@ -1231,7 +1233,12 @@ pub fn is_exec_path(p: &str) -> bool {
 }
 
 fn loose_match(pattern: &str, path: &str) -> bool {
+    const UNKNOWN: &[u8] = "…".as_bytes();
     fn go(p: &[u8], s: &[u8]) -> bool {
+        if let Some(rest) = p.strip_prefix(UNKNOWN) {
+            // Template output: any text, `/` included.
+            return (0..=s.len()).any(|k| go(rest, &s[k..]));
+        }
         match p.first() {
             None => s.is_empty(),
             Some(b'$') => {
