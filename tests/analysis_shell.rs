@@ -43,6 +43,8 @@ const PASS: &[&str] = &[
     "echo \"run: curl -o /usr/local/bin/tool http://x\"\n",
     // Other paths.
     "wget -O /usr/local/bin/other https://x/other\n",
+    "cd /srv\nwget -O tool https://x/tool\n",
+    "cd \"$(dirname \"$0\")\"\nwget -O tool https://x/tool\n",
     "curl -o /srv/data/file.json https://x/data\n",
 ];
 
@@ -72,8 +74,13 @@ const FAIL: &[(&str, &[HazardKind])] = &[
         "set -e\ncurl -fsSL https://x/tool > /usr/local/bin/tool\n",
         &[HazardKind::TruncatesTarget],
     ),
+    // In a pipeline the download's status is lost unless pipefail is on.
     (
         "set -e\ncurl -fsSL https://x/tool | sudo tee /usr/local/bin/tool >/dev/null\n",
+        &[HazardKind::NoErrexit, HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -eo pipefail\ncurl -fsSL https://x/tool | sudo tee /usr/local/bin/tool >/dev/null\n",
         &[HazardKind::TruncatesTarget],
     ),
     (
@@ -99,6 +106,39 @@ const FAIL: &[(&str, &[HazardKind])] = &[
     (
         "DEST=/usr/local/bin\nset -e\nwget -O ${DEST}/tool https://x/tool\n",
         &[HazardKind::TruncatesTarget],
+    ),
+    // Wrappers run the real command.
+    (
+        "set -e\nsudo -u root wget -O /usr/local/bin/tool https://x/tool\n",
+        &[HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -e\nenv HTTPS_PROXY=http://p:3128 timeout 60 curl -s -o /usr/local/bin/tool https://x/tool\n",
+        &[HazardKind::ErrorPageOnTarget],
+    ),
+    (
+        "set -e\nsudo systemctl stop tool\nsudo curl -f -o /usr/local/bin/tool https://x/tool\n",
+        &[HazardKind::StopsServiceFirst],
+    ),
+    // A signature checked after an in-place download: the old file is already gone.
+    (
+        "set -eux\nwget -O /usr/local/bin/tool \"https://x/tool-$(dpkg --print-architecture)\"\n\
+         wget -O /usr/local/bin/tool.asc https://x/tool.asc\n\
+         gpg --batch --verify /usr/local/bin/tool.asc /usr/local/bin/tool\n",
+        &[HazardKind::TruncatesTarget],
+    ),
+    // Installed only when missing, without errexit.
+    (
+        "#!/bin/sh\nif [ ! -f /usr/local/bin/tool ]; then\n  wget -O /usr/local/bin/tool https://x/t\n  chmod +x /usr/local/bin/tool\nfi\n",
+        &[HazardKind::NoErrexit, HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -e\ncd /usr/local/bin\nwget -O tool https://x/tool\n",
+        &[HazardKind::TruncatesTarget],
+    ),
+    (
+        "set -e\ncurl -sS -o /tmp/tool https://x/tool\nmv /tmp/tool /usr/local/bin/\n",
+        &[HazardKind::ErrorPageOnTarget],
     ),
     (
         "#!/bin/bash -e\nfor b in other tool; do\n  wget -O \"/usr/local/bin/$b\" \"https://x/$b\"\ndone\n",
@@ -213,10 +253,8 @@ fn incident_deploy_master_resolves_the_loop_and_orders_stops_first() {
 
 #[test]
 fn incident_deploy_master_without_errexit_also_carries_on() {
-    let r = analyze(
-        &fixture("deploy-master-no-errexit.bash"),
-        TemplateKind::Plain,
-    );
+    let text = fixture("deploy-master.bash").replace("\nset -e\n", "\n");
+    let r = analyze(&text, TemplateKind::Plain);
     assert!(!r.errexit);
     let paths = ["/usr/local/bin/kube-apiserver"];
     let kinds: Vec<HazardKind> = r
@@ -286,6 +324,12 @@ fn templates_and_exec_command_strings() {
         Target::File(p) => assert!(!p.exact && p.text.starts_with('…')),
         other => panic!("{other:?}"),
     }
+    let paths = ["/usr/local/bin/tool"];
+    let h = r.hazards(Interest::Paths(&paths));
+    assert_eq!(h.len(), 1, "`<%= @dest %>/tool` may be the path: {h:?}");
+    assert!(!h[0].exact);
+    let other = ["/usr/local/bin/other"];
+    assert_eq!(r.hazards(Interest::Paths(&other)), []);
     // An exec command string is a one-line script.
     let cmd =
         "/usr/bin/wget -q -O /usr/local/bin/tool http://x/tool && chmod +x /usr/local/bin/tool";
@@ -325,4 +369,22 @@ fn broken_scripts_do_not_panic() {
         TemplateKind::Plain,
     );
     assert_eq!(r.downloads.len(), 1);
+}
+
+#[test]
+fn first_run_fetch_with_errexit_still_truncates_in_place() {
+    let r = analyze(&fixture("fetch-first-run.bash"), TemplateKind::Plain);
+    assert!(r.errexit, "`set -o nounset` after `set -e` keeps errexit");
+    let paths = ["/usr/local/bin/kubelet", "/usr/local/bin/kube-proxy"];
+    let h = r.hazards(Interest::Paths(&paths));
+    let got: Vec<(HazardKind, &str)> = h.iter().map(|h| (h.kind, h.path.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (HazardKind::TruncatesTarget, "/usr/local/bin/kubelet"),
+            (HazardKind::TruncatesTarget, "/usr/local/bin/kube-proxy")
+        ]
+    );
+    // The URL is built from unresolved positional parameters; the target is still exact.
+    assert!(h.iter().all(|h| h.exact));
 }

@@ -307,6 +307,16 @@ fn several_execstart_in_simple_service_is_reported_but_not_in_oneshot() {
     );
     assert_eq!(semicolons.validate(false).len(), 1);
 
+    // Alternatives in a template are not several ExecStart lines.
+    let branches = "[Service]\n<% if @pkg -%>\nExecStart=/usr/bin/a\n<% else -%>\nExecStart=/usr/local/bin/a\n<% end -%>\n";
+    let unit = parse_unit(branches, TemplateKind::Erb);
+    assert_eq!(unit.exec_start().len(), 2, "both branches are read");
+    assert!(unit.validate(false).is_empty());
+    // … but two lines in the same branch are.
+    let same =
+        "[Service]\n<% if @pkg -%>\nExecStart=/usr/bin/a\nExecStart=/usr/bin/b\n<% end -%>\n";
+    assert_eq!(parse_unit(same, TemplateKind::Erb).validate(false).len(), 1);
+
     let templated_type = parse_unit(
         "[Service]\nType=<%= @type %>\nExecStart=/usr/bin/a\nExecStart=/usr/bin/b\n",
         TemplateKind::Erb,
@@ -357,4 +367,30 @@ fn lines_made_only_of_template_output_are_recorded_as_unknown() {
     assert_eq!(unit.unknown_lines.len(), 1);
     assert_eq!(unit.templated_keys.len(), 1);
     assert_eq!(unit.exec_start().len(), 1);
+}
+
+#[test]
+fn empty_values_have_a_span_after_the_equals_sign() {
+    let text = "[Service]\nExecStart=\nType=\n";
+    let unit = parse_unit(text, TemplateKind::Plain);
+    let reset = &unit.entries[0];
+    assert!(reset.value.text.is_empty());
+    assert_eq!(
+        reset.value.span().start as usize,
+        text.find("ExecStart=").unwrap_or(0) + 10
+    );
+    assert_eq!(
+        unit.service_type().map(|t| t.span.start as usize),
+        text.find("Type=").map(|p| p + 5)
+    );
+}
+
+#[test]
+fn bare_names_depend_on_the_systemd_version() {
+    let p = validate_exec("python3 /opt/app/main.py");
+    assert!(!p[0].kind.applies_to(None));
+    assert!(!p[0].kind.applies_to(Some(252)));
+    assert!(p[0].kind.applies_to(Some(232)));
+    let p = validate_exec("/usr/bin/a && /usr/bin/b");
+    assert!(p[0].kind.applies_to(None));
 }

@@ -2,8 +2,8 @@
 //! `puppet apply --noop -e` on Puppet 7.23 (see the module documentation).
 
 use puppet_preflight::analysis::values::{
-    check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar,
-    ValueProblemKind as K, Verdict,
+    check_ensure, check_mode, check_source, check_uninterpolated, check_uninterpolated_heredoc,
+    ModeValue, Scalar, ValueProblemKind as K, Verdict,
 };
 
 #[test]
@@ -230,7 +230,6 @@ fn uninterpolated_variables() {
         "'/etc/${::fqdn}/x'",
         "'${facts['os']['family']}'",
         "'${k8s::version}'",
-        "@(EOT)\n  ExecStart=/usr/bin/${name}\n  | EOT",
     ] {
         let p = check_uninterpolated(raw).unwrap_or_else(|| panic!("{raw:?}"));
         assert_eq!(p.kind, K::UninterpolatedVariable);
@@ -242,9 +241,163 @@ fn uninterpolated_variables() {
         "'/usr/local/bin/kube'",
         "'echo ${HOME} ${PATH}'",
         "'$name'",
-        "@(\"EOT\")\n  ${name}\n  | EOT",
         "plain",
     ] {
         assert_eq!(check_uninterpolated(raw), None, "{raw:?}");
+    }
+    let body = "  ExecStart=/usr/bin/${name} ${DAEMON_ARGS}\n  | EOT";
+    for opener in ["@(EOT)", "@(EOT:systemd)", "@('EOT')"] {
+        let p = check_uninterpolated_heredoc(opener, body).unwrap_or_else(|| panic!("{opener}"));
+        assert_eq!(p.span.map(|s| &body[s.range()]), Some("${name}"));
+    }
+    assert_eq!(check_uninterpolated_heredoc("@(\"EOT\")", body), None);
+    assert_eq!(
+        check_uninterpolated_heredoc("@(EOT)", "  ${DAEMON_ARGS}\n"),
+        None
+    );
+}
+
+mod from_the_tree {
+    use puppet_preflight::analysis::values::{
+        check_attribute, check_attributes, ValueProblemKind as K,
+    };
+    use puppet_preflight::ast::{AttrOp, AttrOperator, Expr, ExprKind, Radix, Span};
+
+    /// An expression for the first occurrence of `needle` in `src`.
+    fn at(src: &str, needle: &str, kind: ExprKind) -> Expr {
+        let start = src
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {src}"));
+        Expr::new(kind, Span::new(start as u32, (start + needle.len()) as u32))
+    }
+
+    fn found(src: &str, ty: &str, attr: &str, e: &Expr) -> Vec<(K, String)> {
+        check_attribute(ty, attr, e, src)
+            .into_iter()
+            .map(|p| {
+                let sp = p.span.expect("always placed");
+                (p.kind, src[sp.range()].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spans_point_into_the_manifest() {
+        let src = "file { '/x': mode => '0958', source => ['puppet:///modules/m/a', 'puppet://modules/m/b'] }";
+        let mode = at(src, "'0958'", ExprKind::Str("0958".into()));
+        assert_eq!(
+            found(src, "file", "mode", &mode),
+            [(K::InvalidMode, "9".to_string())]
+        );
+        let a = at(
+            src,
+            "'puppet:///modules/m/a'",
+            ExprKind::Str("puppet:///modules/m/a".into()),
+        );
+        let b = at(
+            src,
+            "'puppet://modules/m/b'",
+            ExprKind::Str("puppet://modules/m/b".into()),
+        );
+        let arr = Expr::new(
+            ExprKind::Array(vec![a.clone(), b.clone()]),
+            a.span.to(b.span),
+        );
+        assert_eq!(
+            found(src, "file", "source", &arr),
+            [(K::MountAsServer, "modules".to_string())]
+        );
+    }
+
+    #[test]
+    fn bare_words_numbers_booleans_and_exec() {
+        let src = "service { 'x': ensure => started } file { '/y': mode => 0755, ensure => true } exec { 'z': ensure => $e }";
+        let started = at(src, "started", ExprKind::Name("started".into()));
+        assert_eq!(
+            found(src, "Service", "ensure", &started),
+            [(K::UnknownEnsure, "started".to_string())]
+        );
+        let num = at(
+            src,
+            "0755",
+            ExprKind::Integer {
+                value: 0o755,
+                radix: Radix::Octal,
+            },
+        );
+        assert_eq!(
+            found(src, "file", "mode", &num),
+            [(K::NumericMode, "0755".to_string())]
+        );
+        let t = at(src, "true", ExprKind::Bool(true));
+        assert_eq!(
+            found(src, "file", "ensure", &t),
+            [(K::EnsureBecomesLink, "true".to_string())]
+        );
+        let var = at(src, "$e", ExprKind::Variable("e".into()));
+        assert_eq!(
+            found(src, "exec", "ensure", &var),
+            [(K::NoEnsureParameter, "$e".to_string())]
+        );
+        // A variable elsewhere is not judged.
+        assert!(found(src, "file", "ensure", &var).is_empty());
+        assert!(found(src, "file", "mode", &var).is_empty());
+    }
+
+    #[test]
+    fn uninterpolated_in_any_attribute() {
+        let src = "file { '/usr/bin/x': ensure => link, target => '/opt/${name}/bin/x' }";
+        let target = at(
+            src,
+            "'/opt/${name}/bin/x'",
+            ExprKind::Str("/opt/${name}/bin/x".into()),
+        );
+        assert_eq!(
+            found(src, "file", "target", &target),
+            [(K::UninterpolatedVariable, "${name}".to_string())]
+        );
+        let src = "file { '/u': content => @(EOT)\n  ExecStart=/usr/bin/${name}\n  | EOT\n}";
+        let body_start = src.find("  ExecStart").unwrap_or(0);
+        let body_end = src.find("  | EOT").unwrap_or(0);
+        let text = Expr::new(
+            ExprKind::Str("ExecStart=/usr/bin/${name}\n".into()),
+            Span::new(body_start as u32, body_end as u32),
+        );
+        let doc = at(
+            src,
+            "@(EOT)",
+            ExprKind::Heredoc {
+                syntax: None,
+                text: Box::new(text),
+            },
+        );
+        assert_eq!(
+            found(src, "file", "content", &doc),
+            [(K::UninterpolatedVariable, "${name}".to_string())]
+        );
+    }
+
+    /// Found in the Debian corpus (camptocamp-systemd `resolved.pp`): `ensure => 'symlink'`
+    /// next to a `target` is a link to the target (verified), so it is not reported; alone
+    /// it is a link to the relative path `symlink`.
+    #[test]
+    fn ensure_word_next_to_a_target_is_a_link_to_the_target() {
+        let src = "file { '/etc/resolv.conf': ensure => 'symlink', target => $t }";
+        let ensure = at(src, "'symlink'", ExprKind::Str("symlink".into()));
+        let target = at(src, "$t", ExprKind::Variable("t".into()));
+        let attr = |name: &str, value: &Expr| AttrOp {
+            name: name.into(),
+            name_span: Span::default(),
+            op: AttrOperator::Set,
+            value: value.clone(),
+            span: value.span,
+        };
+        let both = [attr("ensure", &ensure), attr("target", &target)];
+        assert!(check_attributes("file", &both, src).is_empty());
+        let alone = [attr("ensure", &ensure)];
+        let p = check_attributes("file", &alone, src);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].kind, K::EnsureBecomesLink);
+        assert_eq!(p[0].help.as_deref(), Some("write `ensure => link`"));
     }
 }

@@ -73,6 +73,8 @@ pub struct Value {
     /// [`CODE`] bytes.
     pub text: String,
     offsets: Vec<u32>,
+    /// Where an empty value sits (just after the `=`), for its span.
+    anchor: u32,
 }
 
 impl Value {
@@ -84,13 +86,14 @@ impl Value {
         Value {
             text: text.to_string(),
             offsets,
+            anchor: base,
         }
     }
 
     /// The source span of `text[range]`.
     pub fn span_of(&self, range: std::ops::Range<usize>) -> Span {
         if self.offsets.is_empty() {
-            return Span::default();
+            return Span::new(self.anchor, self.anchor);
         }
         let last = self.offsets.len() - 1;
         let start = self.offsets[range.start.min(last)];
@@ -134,9 +137,17 @@ impl Value {
         while e > s && is_blank(bytes[e - 1]) {
             e -= 1;
         }
+        let anchor = match self.offsets.get(s) {
+            Some(o) => *o,
+            None => self
+                .offsets
+                .last()
+                .map_or(self.anchor, |o| o.saturating_add(1)),
+        };
         Value {
             text: self.text[s..e].to_string(),
             offsets: self.offsets[s..e].to_vec(),
+            anchor,
         }
     }
 }
@@ -207,6 +218,9 @@ pub struct UnitFile {
     pub errors: Vec<UnitSyntaxError>,
     /// A template tag that never closes.
     pub unclosed_tag: Option<Span>,
+    /// Template control-flow tags (`<% if … %>`, `<% else %>`, `<% end %>`): entries on
+    /// either side of one may be exclusive alternatives. Every branch is read.
+    pub code_tags: Vec<Span>,
 }
 
 /// Parses unit-file text; `kind` says whether to read it as an ERB/EPP template.
@@ -214,6 +228,12 @@ pub fn parse_unit(text: &str, kind: TemplateKind) -> UnitFile {
     let masked = mask(text, kind);
     let mut unit = UnitFile {
         unclosed_tag: masked.unclosed.as_ref().map(|u| u.span),
+        code_tags: masked
+            .tags
+            .iter()
+            .filter(|t| t.kind == template::TagKind::Code)
+            .map(|t| t.span)
+            .collect(),
         ..UnitFile::default()
     };
     let mut section: Option<String> = None;
@@ -244,6 +264,7 @@ pub fn parse_unit(text: &str, kind: TemplateKind) -> UnitFile {
             None => Value {
                 text: String::new(),
                 offsets: Vec::new(),
+                anchor: base,
             },
         };
         current.push(content, base);
@@ -428,7 +449,8 @@ impl UnitFile {
     ///
     /// `dropin`: the file is a drop-in (`*.service.d/*.conf`). Without its own `Type=` a
     /// drop-in's type comes from the main unit, so the several-`ExecStart` check is
-    /// skipped there.
+    /// skipped there. In a template, two `ExecStart=` lines with control flow between
+    /// them may be alternatives and are not reported.
     pub fn validate(&self, dropin: bool) -> Vec<ExecProblem> {
         let mut problems = Vec::new();
         let mut starts: Vec<ExecCommand> = Vec::new();
@@ -460,7 +482,17 @@ impl UnitFile {
                 Some(v) => format!("`Type={v}`"),
                 None => "the default `Type=simple`".to_string(),
             };
-            for cmd in &starts[1..] {
+            for pair in starts.windows(2) {
+                let (prev, cmd) = (&pair[0], &pair[1]);
+                // Two lines separated by template control flow may be alternatives
+                // (`<% if %>ExecStart=a<% else %>ExecStart=b<% end %>`): not provable.
+                if self
+                    .code_tags
+                    .iter()
+                    .any(|t| t.start >= prev.span.end && t.end <= cmd.span.start)
+                {
+                    continue;
+                }
                 problems.push(ExecProblem {
                     kind: ExecProblemKind::SeveralExecStart,
                     span: cmd.span,
@@ -640,6 +672,17 @@ pub enum ExecProblemKind {
     UnbalancedQuote,
     /// Several `ExecStart=` commands in a service that is not `Type=oneshot`.
     SeveralExecStart,
+}
+
+impl ExecProblemKind {
+    /// Whether the problem holds for the fleet's systemd `version` (`None`: a current
+    /// one). Only [`ExecProblemKind::BareName`] depends on it: accepted since systemd 239.
+    pub fn applies_to(&self, version: Option<u32>) -> bool {
+        match self {
+            ExecProblemKind::BareName => version.is_some_and(|v| v < 239),
+            _ => true,
+        }
+    }
 }
 
 /// One problem with its span and a message that states it.

@@ -8,7 +8,9 @@
 //!   (alias of `absent`). **Any other value is taken as a symlink target**
 //!   (`type/file/ensure.rb`, `newvalue(/./)` + munge): `'/usr/bin/x'` is a link to that
 //!   path, but `'running'`, `'File'`, `'usr/bin/true'` and `true` also become links (noop
-//!   shows `should be 'link'`), to relative targets — accepted, almost never meant.
+//!   shows `should be 'link'`), to relative targets — accepted, almost never meant. When
+//!   the resource also has a `target`, that target wins (`ensure => 'symlink', target =>
+//!   '/etc/hostname'` created a link to `/etc/hostname`), so the value is harmless there.
 //! * `service { ensure }`: `running`, `stopped`, and `true`/`false` (booleans or
 //!   strings). `started`, `present`, `absent`, `Running` fail ("Invalid value … Valid
 //!   values are stopped, running").
@@ -510,60 +512,211 @@ pub fn check_source(s: &str) -> Option<ValueProblem> {
     None
 }
 
-/// A string literal given with its **source text** (quotes included): a single-quoted
-/// string, or a heredoc whose tag is not in double quotes, containing `${name}` or
-/// `${::fact}` does not interpolate. `${UPPER_CASE}` is left alone: that is usually shell
-/// syntax meant literally. The span is relative to `raw`.
+/// A string literal given with its **source text**, quotes included (the parser's span of
+/// a string covers its quotes, so `&source[expr.span.range()]` is the right input). A
+/// single-quoted string containing `${name}` or `${::fact}` does not interpolate.
+/// `${UPPER_CASE}` is left alone: that is usually shell syntax meant literally. The span
+/// is relative to `raw`. Double-quoted strings and bare words: `None`.
 pub fn check_uninterpolated(raw: &str) -> Option<ValueProblem> {
-    let literal = if raw.starts_with('\'') {
-        true
-    } else if let Some(tag) = raw.strip_prefix("@(") {
-        !tag.trim_start().starts_with('"')
-    } else {
-        false
-    };
-    if !literal {
+    if !raw.starts_with('\'') {
         return None;
     }
+    let (start, end) = puppet_interpolation(raw)?;
+    Some(
+        uninterpolated(
+            &raw[start..end],
+            "single-quoted string",
+            "use double quotes to interpolate",
+        )
+        .at(start, end),
+    )
+}
+
+/// The same check for a heredoc: `opener` is its `@(TAG…)` text, `body` its text. Only a
+/// tag in double quotes (`@("EOT")`) interpolates. The span is relative to `body`.
+pub fn check_uninterpolated_heredoc(opener: &str, body: &str) -> Option<ValueProblem> {
+    let tag = opener.strip_prefix("@(")?;
+    if tag.trim_start().starts_with('"') {
+        return None;
+    }
+    let (start, end) = puppet_interpolation(body)?;
+    Some(
+        uninterpolated(
+            &body[start..end],
+            "heredoc whose tag is not in double quotes",
+            "write the tag in double quotes, `@(\"EOT\")`, to interpolate",
+        )
+        .at(start, end),
+    )
+}
+
+fn uninterpolated(expr: &str, container: &str, help: &str) -> ValueProblem {
+    ValueProblem::new(
+        ValueProblemKind::UninterpolatedVariable,
+        Verdict::Suspicious,
+        format!(
+            "`{expr}` is in a {container}: Puppet does not interpolate it, the value contains \
+             these characters literally"
+        ),
+    )
+    .help(help)
+}
+
+/// The first `${…}` that looks like a Puppet variable (lower case, `::`, `[`).
+fn puppet_interpolation(text: &str) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(p) = raw[from..].find("${") {
+    while let Some(p) = text[from..].find("${") {
         let start = from + p;
         let inner_start = start + 2;
-        let end = raw[inner_start..]
-            .find('}')
-            .map_or(raw.len(), |e| inner_start + e + 1);
-        let inner = &raw[inner_start..end.saturating_sub(1).max(inner_start)];
+        let close = text[inner_start..].find('}').map(|e| inner_start + e);
+        let inner = &text[inner_start..close.unwrap_or(text.len())];
+        let end = close.map_or(text.len(), |c| c + 1);
         let first = inner.bytes().next().unwrap_or(b'A');
-        let puppet_like = inner.starts_with("::")
-            || inner.contains("::")
+        let puppet_like = inner.contains("::")
             || inner.contains('[')
             || first.is_ascii_lowercase()
             || first == b'_' && inner.bytes().any(|b| b.is_ascii_lowercase());
         if puppet_like {
-            let quote = if raw.starts_with('\'') {
-                "single-quoted string"
-            } else {
-                "heredoc without a double-quoted tag"
-            };
-            return Some(
-                ValueProblem::new(
-                    ValueProblemKind::UninterpolatedVariable,
-                    Verdict::Suspicious,
-                    format!(
-                        "`{}` is in a {quote}: Puppet does not interpolate it, the value \
-                         contains these characters literally",
-                        &raw[start..end]
-                    ),
-                )
-                .help(if raw.starts_with('\'') {
-                    "use double quotes to interpolate"
-                } else {
-                    "write the tag in double quotes, `@(\"EOT\")`, to interpolate"
-                })
-                .at(start, end),
-            );
+            return Some((start, end));
         }
         from = inner_start;
     }
     None
+}
+
+// ---------------------------------------------------------------------------------------
+// From the syntax tree
+
+/// Checks one attribute of a built-in resource as written in a manifest: `ensure` of
+/// `file`/`service`/`package`/`exec`, `mode` and `source` of `file`, and, for any
+/// attribute, single-quoted strings and non-interpolating heredocs containing `${…}`.
+/// Arrays are checked element by element (`source => [ … ]`). Values that are not
+/// literals (variables, calls, interpolated strings) are not judged.
+///
+/// `source` is the text of the file the expression was parsed from: every returned span
+/// is a byte range in that file (always `Some`).
+pub fn check_attribute(
+    type_name: &str,
+    attr: &str,
+    value: &crate::ast::Expr,
+    source: &str,
+) -> Vec<ValueProblem> {
+    check_attribute_in(type_name, attr, value, source, false)
+}
+
+/// [`check_attribute`] for every attribute of one resource body; knows the siblings (a
+/// `file` with a `target` is a link to that target whatever its `ensure` word says).
+pub fn check_attributes(
+    type_name: &str,
+    attrs: &[crate::ast::AttrOp],
+    source: &str,
+) -> Vec<ValueProblem> {
+    let has_target = attrs.iter().any(|a| a.name == "target");
+    attrs
+        .iter()
+        .flat_map(|a| check_attribute_in(type_name, &a.name, &a.value, source, has_target))
+        .collect()
+}
+
+fn check_attribute_in(
+    type_name: &str,
+    attr: &str,
+    value: &crate::ast::Expr,
+    source: &str,
+    has_target: bool,
+) -> Vec<ValueProblem> {
+    use crate::ast::ExprKind;
+    let mut out = Vec::new();
+    let ty = type_name.to_ascii_lowercase();
+    match &value.kind {
+        ExprKind::Array(items) => {
+            for item in items {
+                out.extend(check_attribute_in(
+                    type_name, attr, item, source, has_target,
+                ));
+            }
+            return out;
+        }
+        ExprKind::Paren(inner) => {
+            return check_attribute_in(type_name, attr, inner, source, has_target)
+        }
+        _ => {}
+    }
+    let raw = source.get(value.span.range()).unwrap_or("");
+    let text: Option<&str> = match &value.kind {
+        ExprKind::Str(s) | ExprKind::Name(s) | ExprKind::Word(s) => Some(s),
+        _ => None,
+    };
+    // Where the unescaped text sits in the file, when it can be told: a bare word, or a
+    // quoted string without escapes.
+    let text_offset = text.and_then(|t| {
+        if raw == t {
+            Some(value.span.start)
+        } else if raw.len() == t.len() + 2 && raw.get(1..raw.len() - 1) == Some(t) {
+            Some(value.span.start + 1)
+        } else {
+            None
+        }
+    });
+    let place = |mut p: ValueProblem| {
+        p.span = Some(match (p.span, text_offset) {
+            (Some(rel), Some(base)) => Span::new(base + rel.start, base + rel.end),
+            _ => value.span,
+        });
+        p
+    };
+    match (attr, ty.as_str()) {
+        ("ensure", "file" | "service" | "package" | "exec") => {
+            let scalar = match (&value.kind, text) {
+                (ExprKind::Bool(b), _) => Some(Scalar::Bool(*b)),
+                (_, Some(t)) => Some(Scalar::Str(t)),
+                _ => None,
+            };
+            let problem = match scalar {
+                Some(_) if ty == "file" && has_target => None,
+                Some(s) => check_ensure(&ty, s),
+                // `exec` has no ensure whatever its value.
+                None if ty == "exec" => check_ensure("exec", Scalar::Str("")),
+                None => None,
+            };
+            out.extend(problem.map(place));
+        }
+        ("mode", "file") => {
+            let mode = match (&value.kind, text) {
+                (ExprKind::Integer { .. } | ExprKind::Float(_), _) => Some(ModeValue::Number(raw)),
+                (_, Some(t)) => Some(ModeValue::Str(t)),
+                _ => None,
+            };
+            out.extend(mode.and_then(check_mode).map(place));
+        }
+        ("source", "file") => {
+            if let Some(t) = text {
+                out.extend(check_source(t).map(place));
+            }
+        }
+        _ => {}
+    }
+    match &value.kind {
+        ExprKind::Str(_) => {
+            if let Some(mut p) = check_uninterpolated(raw) {
+                p.span = p
+                    .span
+                    .map(|s| Span::new(value.span.start + s.start, value.span.start + s.end));
+                out.push(p);
+            }
+        }
+        ExprKind::Heredoc { text, .. } => {
+            let opener_end = raw.find(')').map_or(raw.len(), |p| p + 1);
+            let opener = &raw[..opener_end];
+            let body = source.get(text.span.range()).unwrap_or("");
+            if let Some(mut p) = check_uninterpolated_heredoc(opener, body) {
+                p.span = p
+                    .span
+                    .map(|s| Span::new(text.span.start + s.start, text.span.start + s.end));
+                out.push(p);
+            }
+        }
+        _ => {}
+    }
+    out
 }

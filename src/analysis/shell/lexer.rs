@@ -485,19 +485,21 @@ impl<'a> Lexer<'a> {
         let start = self.i;
         match self.peek(1) {
             Some(b'(') if self.peek(2) == Some(b'(') => {
-                self.i = self.matching(start + 1, b'(', b')');
+                (self.i, _) = self.matching(start + 1, b'(', b')');
                 parts.push(Part::Unknown);
             }
             Some(b'(') => {
                 let inner = start + 2;
-                self.i = self.matching(start + 1, b'(', b')');
-                let inner_end = self.i.saturating_sub(1).max(inner);
+                let (after, closed) = self.matching(start + 1, b'(', b')');
+                self.i = after;
+                let inner_end = if closed { after - 1 } else { self.end };
                 parts.push(Part::Subst(span(inner, inner_end)));
             }
             Some(b'{') => {
                 let inner = start + 2;
-                self.i = self.matching(start + 1, b'{', b'}');
-                let inner_end = self.i.saturating_sub(1).max(inner);
+                let (after, closed) = self.matching(start + 1, b'{', b'}');
+                self.i = after;
+                let inner_end = if closed { after - 1 } else { self.end };
                 parts.push(parameter(&self.text[inner..inner_end]));
             }
             Some(b'\'') if !in_dquote => {
@@ -545,8 +547,9 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Index just after the bracket matching the one at `open`, skipping quotes.
-    fn matching(&mut self, open: usize, o: u8, c: u8) -> usize {
+    /// Index just after the bracket matching the one at `open`, skipping quotes, and
+    /// whether it was found (otherwise the end of the text).
+    fn matching(&mut self, open: usize, o: u8, c: u8) -> (usize, bool) {
         let mut depth = 0usize;
         let mut j = open;
         let mut quote: Option<u8> = None;
@@ -570,7 +573,7 @@ impl<'a> Lexer<'a> {
                     } else if b == c {
                         depth = depth.saturating_sub(1);
                         if depth == 0 {
-                            return j + 1;
+                            return (j + 1, true);
                         }
                     }
                 }
@@ -578,7 +581,7 @@ impl<'a> Lexer<'a> {
             j += 1;
         }
         self.error("a `$(`/`${` expansion never closes", open);
-        self.end
+        (self.end, false)
     }
 }
 
@@ -599,10 +602,10 @@ fn parameter(inner: &str) -> Part {
         .bytes()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
         .count();
-    let name_len = if name_len == 0 && !inner.is_empty() {
-        1
-    } else {
-        name_len
+    // `${#x}`, `${@}`, …: a one-character special name.
+    let name_len = match inner.chars().next() {
+        Some(c) if name_len == 0 => c.len_utf8(),
+        _ => name_len,
     };
     let name = inner[..name_len.min(inner.len())].to_string();
     let rest = &inner[name_len.min(inner.len())..];

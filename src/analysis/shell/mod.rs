@@ -21,11 +21,16 @@
 //! local HTTP server returning 404 (puppet-semantics §1.7): `wget -O target` exits 8 and
 //! leaves the target **0 bytes**; `curl -o target` without `-f` exits **0** and writes the
 //! error page; `curl -f -o target` exits 22 and leaves the target alone; a shell `>`
-//! redirection truncates the target before the command even runs.
+//! redirection truncates the target before the command even runs. (Re-checked for this
+//! module against `python3 -m http.server`: wget exit 8 and 0 bytes; curl exit 0 and the
+//! 335-byte error page; curl `-f` exit 22 and the old content intact. `set -e` does not see
+//! a failure before the last stage of a pipeline unless `set -o pipefail`.)
 //!
 //! It is a heuristic: functions are read inline (as if called where defined), `case`
-//! branches and `if` branches are all taken, and a variable assigned in a way we cannot
-//! follow stays `$name` (matched loosely against paths, reported as inexact).
+//! branches and `if` branches are all taken (in a template, every `<% if %>` branch too,
+//! so a `set -e` inside one counts), a variable assigned in a way we cannot follow stays
+//! `$name` and template output stays `…` (both matched loosely against paths and reported
+//! as inexact), and commands held in variables (`$DL "$URL"`) are not seen.
 
 pub mod lexer;
 
@@ -429,6 +434,8 @@ enum VarValue {
 
 struct Env {
     vars: HashMap<String, VarValue>,
+    /// The working directory after a literal `cd`, to resolve relative paths.
+    cwd: Option<String>,
 }
 
 impl Env {
@@ -491,6 +498,18 @@ impl Env {
             span: w.span,
         }
     }
+
+    /// A relative file operand resolved against a known working directory.
+    fn absolute(&self, mut p: ShPath) -> ShPath {
+        let relative =
+            !p.text.is_empty() && p.text != "-" && !p.text.starts_with(['/', '$', '…', '~']);
+        if let (true, Some(cwd)) = (relative, &self.cwd) {
+            let rel = p.text.trim_start_matches("./");
+            p.text = format!("{}/{rel}", cwd.trim_end_matches('/'));
+            p.temp = p.temp || looks_temporary(&p.text);
+        }
+        p
+    }
 }
 
 fn looks_temporary(p: &str) -> bool {
@@ -535,6 +554,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
     let commands = fl.commands;
     let mut env = Env {
         vars: HashMap::new(),
+        cwd: None,
     };
     let mut errexit_at_first_download: Option<bool> = None;
     for (ci, cmd) in commands.iter().enumerate() {
@@ -585,13 +605,18 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
             apply_set(cmd, &mut errexit, &mut report);
             continue;
         }
-        let on_failure = on_failure(&commands, ci, errexit);
+        let on_failure = on_failure(&commands, ci, errexit, report.pipefail);
         for bindings in loop_bindings(cmd) {
-            let words: Vec<ShPath> = cmd
+            let all: Vec<ShPath> = cmd
                 .words
                 .iter()
                 .map(|w| env.resolve(w, &bindings))
                 .collect();
+            // `sudo wget …`, `env X=1 curl …`, `timeout 60 wget …`: the real command.
+            let words = &all[wrapper_len(&all)..];
+            let Some(first) = words.first() else { continue };
+            let name = first.text.clone();
+            let base = name.rsplit('/').next().unwrap_or(&name).to_string();
             let args: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
             let redirect_target = cmd.redirects.iter().rev().find_map(|r| {
                 (r.op.writes() && r.op.fd.unwrap_or(1) == 1)
@@ -609,7 +634,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                     } else {
                         Tool::Curl
                     };
-                    let mut d = download(tool, &words, cmd, on_failure, errexit);
+                    let mut d = download(tool, words, cmd, on_failure, errexit);
                     if let Some((path, truncates)) = redirect_target {
                         if d.target == Target::Stdout {
                             d.target = Target::File(path);
@@ -622,11 +647,31 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                             d.target = Target::File(path);
                         }
                     }
+                    if let Target::File(p) = d.target {
+                        d.target = Target::File(env.absolute(p));
+                    }
                     errexit_at_first_download.get_or_insert(errexit);
                     report.downloads.push(d);
                 }
+                "cd" | "pushd" => {
+                    let dir = words[1..].iter().find(|w| !w.text.starts_with('-'));
+                    env.cwd = match dir {
+                        Some(d) if d.exact => {
+                            let d = env.absolute(d.clone());
+                            d.text.starts_with('/').then_some(d.text)
+                        }
+                        _ => None,
+                    };
+                }
                 "mv" | "cp" | "install" => {
                     if let Some((from, to)) = move_operands(&base, &words[1..]) {
+                        let from = env.absolute(from);
+                        let mut to = env.absolute(to);
+                        // `mv /tmp/tool /usr/local/bin/`: into the directory, same name.
+                        if to.text.ends_with('/') {
+                            let name = from.text.rsplit('/').next().unwrap_or_default();
+                            to.text.push_str(name);
+                        }
                         report.moves.push(Move {
                             tool: base.clone(),
                             from,
@@ -680,7 +725,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                     if let Some((path, truncates)) = redirect_target {
                         report.writes.push(Write {
                             command: base.clone(),
-                            path,
+                            path: env.absolute(path),
                             truncates,
                             span: cmd.span,
                             order: cmd.order,
@@ -693,6 +738,39 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
     report.errexit = errexit_at_first_download.unwrap_or(errexit);
     link_moves_and_checksums(&mut report);
     report
+}
+
+/// How many leading words are wrappers that run the next words as the command (`sudo`,
+/// `env`, `command`, `exec`, `nohup`, `nice`, `ionice`, `timeout`, `stdbuf`, `time`).
+fn wrapper_len(words: &[ShPath]) -> usize {
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        let base = w.text.rsplit('/').next().unwrap_or(&w.text);
+        let with_arg: &[&str] = match base {
+            "sudo" | "doas" => &["-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t", "-D"],
+            "env" => &["-u", "-C", "-S"],
+            "nice" => &["-n"],
+            "ionice" => &["-c", "-n", "-p"],
+            "timeout" => &["-s", "-k"],
+            "stdbuf" => &["-i", "-o", "-e"],
+            "command" | "exec" | "nohup" | "time" | "builtin" => &[],
+            _ => return i,
+        };
+        i += 1;
+        while let Some(o) = words.get(i) {
+            let t = o.text.as_str();
+            let option = t.starts_with('-') && t.len() > 1;
+            let assignment = base == "env" && t.contains('=') && !t.starts_with('=');
+            if !option && !assignment {
+                break;
+            }
+            i += 1 + usize::from(with_arg.contains(&t));
+        }
+        if base == "timeout" {
+            i += 1; // the duration
+        }
+    }
+    i
 }
 
 fn apply_set(cmd: &Command, errexit: &mut bool, report: &mut ScriptReport) {
@@ -961,13 +1039,16 @@ fn tee_target(
 }
 
 /// What happens when command `ci` fails.
-fn on_failure(commands: &[Command], ci: usize, errexit: bool) -> OnFailure {
+fn on_failure(commands: &[Command], ci: usize, errexit: bool, pipefail: bool) -> OnFailure {
     let cmd = &commands[ci];
     if cmd.condition {
         return OnFailure::Handled;
     }
-    // In a pipeline that is not the last stage, the status is lost (without pipefail);
-    // treat it like the last stage's handling.
+    // Not the last stage of a pipeline: without pipefail its status is lost, and the
+    // script carries on even under errexit (`curl … | tee PATH`).
+    if matches!(cmd.after, Some(Op::Pipe | Op::PipeAmp)) && !pipefail {
+        return OnFailure::Continues;
+    }
     match cmd.after {
         Some(Op::AndIf) => OnFailure::Handled,
         Some(Op::OrIf) => {
@@ -1130,8 +1211,8 @@ pub struct Hazard {
     pub message: String,
 }
 
-/// Whether `path` is one of the caller's paths (`$var` in an inexact path matches any
-/// run of characters without `/`).
+/// Whether `path` is one of the caller's paths (in an inexact path `$var` matches any run
+/// of characters without `/`, and template output `…` matches anything).
 fn interesting(path: &ShPath, interest: Interest) -> bool {
     match interest {
         Interest::ExecutablePaths => is_exec_path(&path.text),
@@ -1152,7 +1233,12 @@ pub fn is_exec_path(p: &str) -> bool {
 }
 
 fn loose_match(pattern: &str, path: &str) -> bool {
+    const UNKNOWN: &[u8] = "…".as_bytes();
     fn go(p: &[u8], s: &[u8]) -> bool {
+        if let Some(rest) = p.strip_prefix(UNKNOWN) {
+            // Template output: any text, `/` included.
+            return (0..=s.len()).any(|k| go(rest, &s[k..]));
+        }
         match p.first() {
             None => s.is_empty(),
             Some(b'$') => {
@@ -1246,11 +1332,20 @@ impl ScriptReport {
                         HazardKind::NoErrexit,
                         None,
                         None,
-                        format!(
-                            "the script has no `set -e` and does not test `{tool}`'s status: after \
-                             a failed download of `{}` it carries on",
-                            path.text
-                        ),
+                        if d.errexit {
+                            format!(
+                                "`{tool}` runs in a pipeline without `set -o pipefail`, so `set -e` \
+                                 does not see its failure: after a failed download of `{}` the \
+                                 script carries on",
+                                path.text
+                            )
+                        } else {
+                            format!(
+                                "the script has no `set -e` and does not test `{tool}`'s status: \
+                                 after a failed download of `{}` it carries on",
+                                path.text
+                            )
+                        },
                     ),
                     OnFailure::Ignored if d.direct_to_target || !d.checksum_verified => push(
                         HazardKind::FailureIgnored,
