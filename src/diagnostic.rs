@@ -163,7 +163,10 @@ mod tests {
         let idx = LineIndex::new(text);
         let off = text.find('$').unwrap() as u32;
         let lc = idx.line_col(text, off);
-        assert_eq!((lc.line, lc.column, lc.byte_column, lc.utf16_column), (2, 4, 4, 3));
+        assert_eq!(
+            (lc.line, lc.column, lc.byte_column, lc.utf16_column),
+            (2, 4, 4, 3)
+        );
     }
 
     #[test]
