@@ -619,6 +619,38 @@ impl<'a> Ev<'a> {
 
     // ----- statements -----
 
+    /// `if` (`kind == "if"`) or `unless`: a known condition runs one branch; an unknown one
+    /// runs both, each under its own guard of one new condition.
+    fn conditional(
+        &mut self,
+        cond: &'a Expr,
+        then_branch: &'a Block,
+        else_branch: Option<&'a Block>,
+        kind: &'static str,
+        env: &Env,
+    ) -> Value {
+        let c = self.eval(cond, env);
+        let runs_then = c.truthy().map(|t| t == (kind == "if"));
+        match runs_then {
+            Some(true) => self.exec_block(then_branch, env),
+            Some(false) => match else_branch {
+                Some(b) => self.exec_block(b, env),
+                None => Value::Undef,
+            },
+            None => {
+                let subject = src(self.text(&env.file), cond.span);
+                let id = self.new_condition(&env.file, cond.span, kind, subject);
+                let e1 = self.with_guard(env, id, 0);
+                self.exec_block(then_branch, &e1);
+                if let Some(b) = else_branch {
+                    let e2 = self.with_guard(env, id, 1);
+                    self.exec_block(b, &e2);
+                }
+                Value::unknown(kind)
+            }
+        }
+    }
+
     fn exec_block(&mut self, b: &'a Block, env: &Env) -> Value {
         let mut last = Value::Undef;
         for s in &b.statements {
@@ -828,52 +860,12 @@ impl<'a> Ev<'a> {
                 then_branch,
                 else_branch,
                 ..
-            } => {
-                let c = self.eval(cond, env);
-                match c.truthy() {
-                    Some(true) => self.exec_block(then_branch, env),
-                    Some(false) => match else_branch {
-                        Some(b) => self.exec_block(b, env),
-                        None => Value::Undef,
-                    },
-                    None => {
-                        let subject = src(self.text(&env.file), cond.span);
-                        let id = self.new_condition(&env.file, cond.span, "if", subject);
-                        let e1 = self.with_guard(env, id, 0);
-                        self.exec_block(then_branch, &e1);
-                        if let Some(b) = else_branch {
-                            let e2 = self.with_guard(env, id, 1);
-                            self.exec_block(b, &e2);
-                        }
-                        Value::unknown("if")
-                    }
-                }
-            }
+            } => self.conditional(cond, then_branch, else_branch.as_ref(), "if", env),
             ExprKind::Unless {
                 cond,
                 then_branch,
                 else_branch,
-            } => {
-                let c = self.eval(cond, env);
-                match c.truthy() {
-                    Some(false) => self.exec_block(then_branch, env),
-                    Some(true) => match else_branch {
-                        Some(b) => self.exec_block(b, env),
-                        None => Value::Undef,
-                    },
-                    None => {
-                        let subject = src(self.text(&env.file), cond.span);
-                        let id = self.new_condition(&env.file, cond.span, "unless", subject);
-                        let e1 = self.with_guard(env, id, 0);
-                        self.exec_block(then_branch, &e1);
-                        if let Some(b) = else_branch {
-                            let e2 = self.with_guard(env, id, 1);
-                            self.exec_block(b, &e2);
-                        }
-                        Value::unknown("unless")
-                    }
-                }
-            }
+            } => self.conditional(cond, then_branch, else_branch.as_ref(), "unless", env),
             ExprKind::Case { subject, options } => {
                 let subj = self.eval(subject, env);
                 let mut possible: Vec<(usize, bool)> = Vec::new();
