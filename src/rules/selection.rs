@@ -25,8 +25,9 @@ pub struct SelectionArgs {
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
-    /// Read the configuration from FILE instead of `.puppet-preflight.yaml` at the
-    /// repository root.
+    /// Read the configuration from FILE instead of the `.puppet-preflight.yaml` that the
+    /// checked change carries at its root (the head commit, the index, the work tree or
+    /// the --after directory).
     #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
     pub config: Option<PathBuf>,
 
