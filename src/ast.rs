@@ -162,29 +162,13 @@ pub enum ExprKind {
         statement: bool,
     },
     /// `receiver.name(args) |params| { … }`.
-    MethodCall {
-        receiver: Box<Expr>,
-        name: String,
-        name_span: Span,
-        args: Vec<Expr>,
-        lambda: Option<Box<Lambda>>,
-        parens: bool,
-    },
+    MethodCall(Box<MethodCall>),
 
     // ----- control flow (all are expressions) -----
     /// `if`; an `elsif` chain is an `If` nested as the sole statement of `else_branch`
     /// with `elsif: true`.
-    If {
-        cond: Box<Expr>,
-        then_branch: Block,
-        else_branch: Option<Block>,
-        elsif: bool,
-    },
-    Unless {
-        cond: Box<Expr>,
-        then_branch: Block,
-        else_branch: Option<Block>,
-    },
+    If(Box<IfExpr>),
+    Unless(Box<IfExpr>),
     Case {
         subject: Box<Expr>,
         options: Vec<CaseOption>,
@@ -219,61 +203,103 @@ pub enum ExprKind {
     },
 
     // ----- definitions -----
-    ClassDef {
-        name: String,
-        name_span: Span,
-        params: Vec<Param>,
-        parent: Option<String>,
-        body: Block,
-    },
-    DefineDef {
-        name: String,
-        name_span: Span,
-        params: Vec<Param>,
-        body: Block,
-    },
-    NodeDef {
-        names: Vec<Expr>,
-        parent: Option<Box<Expr>>,
-        body: Block,
-    },
-    FunctionDef {
-        name: String,
-        name_span: Span,
-        params: Vec<Param>,
-        return_type: Option<Box<Expr>>,
-        body: Block,
-    },
+    ClassDef(Box<ClassDef>),
+    DefineDef(Box<DefineDef>),
+    NodeDef(Box<NodeDef>),
+    FunctionDef(Box<FunctionDef>),
     /// `type My::Port = Integer[1, 65535]`.
-    TypeAlias {
-        name: String,
-        name_span: Span,
-        /// `type Foo[1] = …` parses (unsupported by Puppet).
-        params: Vec<Expr>,
-        value: Box<Expr>,
-    },
+    TypeAlias(Box<TypeAlias>),
     /// `type Foo inherits Bar { … }` (parses, unsupported by Puppet).
-    TypeDef {
-        name: String,
-        name_span: Span,
-        parent: Option<String>,
-        body: Block,
-    },
+    TypeDef(Box<TypeDef>),
     /// `plan name(params) { … }` (Bolt `--tasks` mode only).
-    PlanDef {
-        name: String,
-        name_span: Span,
-        params: Vec<Param>,
-        body: Block,
-    },
+    PlanDef(Box<PlanDef>),
     /// `apply(targets) { … }` (Bolt `--tasks` mode only).
-    Apply {
-        args: Vec<Expr>,
-        body: Block,
-    },
+    Apply(Box<Apply>),
 
     /// A place where the parser found a syntax error and recovered.
     Error,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MethodCall {
+    pub receiver: Expr,
+    pub name: String,
+    pub name_span: Span,
+    pub args: Vec<Expr>,
+    pub lambda: Option<Box<Lambda>>,
+    pub parens: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfExpr {
+    pub cond: Expr,
+    pub then_branch: Block,
+    pub else_branch: Option<Block>,
+    pub elsif: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassDef {
+    pub name: String,
+    pub name_span: Span,
+    pub params: Vec<Param>,
+    pub parent: Option<String>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefineDef {
+    pub name: String,
+    pub name_span: Span,
+    pub params: Vec<Param>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeDef {
+    pub names: Vec<Expr>,
+    pub parent: Option<Box<Expr>>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionDef {
+    pub name: String,
+    pub name_span: Span,
+    pub params: Vec<Param>,
+    pub return_type: Option<Box<Expr>>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeAlias {
+    pub name: String,
+    pub name_span: Span,
+    /// `type Foo[1] = …` parses (unsupported by Puppet).
+    pub params: Vec<Expr>,
+    pub value: Box<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    pub name: String,
+    pub name_span: Span,
+    pub parent: Option<String>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanDef {
+    pub name: String,
+    pub name_span: Span,
+    pub params: Vec<Param>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Apply {
+    pub args: Vec<Expr>,
+    pub body: Block,
 }
 
 /// One segment of an interpolated string.
@@ -457,3 +483,8 @@ impl RelOp {
         matches!(self, RelOp::Notify | RelOp::Subscribe)
     }
 }
+
+// Manifests of a large repository become millions of nodes; keep the node small. Rare,
+// large constructs (definitions, conditionals, method calls) are boxed for this.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Expr>() <= 56);

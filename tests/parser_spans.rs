@@ -52,6 +52,12 @@ impl Checker<'_> {
         }
     }
 
+    fn definition(&mut self, name_span: Span, params: &[Param], body: &Block, s: Span) {
+        self.span("definition name", name_span, Some(s));
+        self.params(params, s);
+        self.block(body, s);
+    }
+
     fn params(&mut self, ps: &[Param], parent: Span) {
         for p in ps {
             self.span("parameter", p.span, Some(parent));
@@ -139,13 +145,14 @@ impl Checker<'_> {
                     self.lambda(l, s);
                 }
             }
-            ExprKind::MethodCall {
-                receiver,
-                name_span,
-                args,
-                lambda,
-                ..
-            } => {
+            ExprKind::MethodCall(d) => {
+                let puppet_preflight::ast::MethodCall {
+                    receiver,
+                    name_span,
+                    args,
+                    lambda,
+                    ..
+                } = &**d;
                 self.expr(receiver, Some(s));
                 self.span("method name", *name_span, Some(s));
                 self.exprs(args, s);
@@ -153,17 +160,8 @@ impl Checker<'_> {
                     self.lambda(l, s);
                 }
             }
-            ExprKind::If {
-                cond,
-                then_branch,
-                else_branch,
-                ..
-            }
-            | ExprKind::Unless {
-                cond,
-                then_branch,
-                else_branch,
-            } => {
+            ExprKind::If(c) | ExprKind::Unless(c) => {
+                let (cond, then_branch, else_branch) = (&c.cond, &c.then_branch, &c.else_branch);
                 self.expr(cond, Some(s));
                 self.block(then_branch, s);
                 if let Some(b) = else_branch {
@@ -212,35 +210,17 @@ impl Checker<'_> {
                     self.attrs(o, s);
                 }
             }
-            ExprKind::ClassDef {
-                name_span,
-                params,
-                body,
-                ..
-            }
-            | ExprKind::DefineDef {
-                name_span,
-                params,
-                body,
-                ..
-            }
-            | ExprKind::PlanDef {
-                name_span,
-                params,
-                body,
-                ..
-            } => {
-                self.span("definition name", *name_span, Some(s));
-                self.params(params, s);
-                self.block(body, s);
-            }
-            ExprKind::FunctionDef {
-                name_span,
-                params,
-                return_type,
-                body,
-                ..
-            } => {
+            ExprKind::ClassDef(d) => self.definition(d.name_span, &d.params, &d.body, s),
+            ExprKind::DefineDef(d) => self.definition(d.name_span, &d.params, &d.body, s),
+            ExprKind::PlanDef(d) => self.definition(d.name_span, &d.params, &d.body, s),
+            ExprKind::FunctionDef(d) => {
+                let puppet_preflight::ast::FunctionDef {
+                    name_span,
+                    params,
+                    return_type,
+                    body,
+                    ..
+                } = &**d;
                 self.span("function name", *name_span, Some(s));
                 self.params(params, s);
                 if let Some(r) = return_type {
@@ -248,34 +228,38 @@ impl Checker<'_> {
                 }
                 self.block(body, s);
             }
-            ExprKind::NodeDef {
-                names,
-                parent,
-                body,
-            } => {
+            ExprKind::NodeDef(d) => {
+                let puppet_preflight::ast::NodeDef {
+                    names,
+                    parent,
+                    body,
+                } = &**d;
                 self.exprs(names, s);
                 if let Some(p) = parent {
                     self.expr(p, Some(s));
                 }
                 self.block(body, s);
             }
-            ExprKind::TypeAlias {
-                name_span,
-                params,
-                value,
-                ..
-            } => {
+            ExprKind::TypeAlias(d) => {
+                let puppet_preflight::ast::TypeAlias {
+                    name_span,
+                    params,
+                    value,
+                    ..
+                } = &**d;
                 self.span("type name", *name_span, Some(s));
                 self.exprs(params, s);
                 self.expr(value, Some(s));
             }
-            ExprKind::TypeDef {
-                name_span, body, ..
-            } => {
+            ExprKind::TypeDef(d) => {
+                let puppet_preflight::ast::TypeDef {
+                    name_span, body, ..
+                } = &**d;
                 self.span("type name", *name_span, Some(s));
                 self.block(body, s);
             }
-            ExprKind::Apply { args, body } => {
+            ExprKind::Apply(d) => {
+                let puppet_preflight::ast::Apply { args, body } = &**d;
                 self.exprs(args, s);
                 self.block(body, s);
             }

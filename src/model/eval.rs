@@ -381,13 +381,14 @@ impl<'a> Ev<'a> {
     fn collect_defs(&mut self, file: &'a Arc<str>, stmts: &'a [Expr], prefix: &str) {
         for s in stmts {
             match &s.kind {
-                ExprKind::ClassDef {
-                    name,
-                    name_span,
-                    params,
-                    parent,
-                    body,
-                } => {
+                ExprKind::ClassDef(d) => {
+                    let crate::ast::ClassDef {
+                        name,
+                        name_span,
+                        params,
+                        parent,
+                        body,
+                    } = &**d;
                     let full = qualify(prefix, name);
                     self.model
                         .classes
@@ -404,12 +405,13 @@ impl<'a> Ev<'a> {
                     });
                     self.collect_defs(file, &body.statements, &full);
                 }
-                ExprKind::DefineDef {
-                    name,
-                    name_span,
-                    params,
-                    body,
-                } => {
+                ExprKind::DefineDef(d) => {
+                    let crate::ast::DefineDef {
+                        name,
+                        name_span,
+                        params,
+                        body,
+                    } = &**d;
                     let full = qualify(prefix, name);
                     self.model
                         .defines
@@ -422,7 +424,8 @@ impl<'a> Ev<'a> {
                         .entry(full)
                         .or_insert(DefineDef { file, params, body });
                 }
-                ExprKind::NodeDef { names, body, .. } if prefix.is_empty() => {
+                ExprKind::NodeDef(d) if prefix.is_empty() => {
+                    let crate::ast::NodeDef { names, body, .. } = &**d;
                     let text = self.texts.get(file).copied().unwrap_or("");
                     let label = names
                         .iter()
@@ -848,24 +851,34 @@ impl<'a> Ev<'a> {
                 };
                 self.call(e, &name, args, None, lambda.as_deref(), env)
             }
-            ExprKind::MethodCall {
-                receiver,
-                name,
-                args,
-                lambda,
-                ..
-            } => self.call(e, name, args, Some(receiver), lambda.as_deref(), env),
-            ExprKind::If {
-                cond,
-                then_branch,
-                else_branch,
-                ..
-            } => self.conditional(cond, then_branch, else_branch.as_ref(), "if", env),
-            ExprKind::Unless {
-                cond,
-                then_branch,
-                else_branch,
-            } => self.conditional(cond, then_branch, else_branch.as_ref(), "unless", env),
+            ExprKind::MethodCall(d) => {
+                let crate::ast::MethodCall {
+                    receiver,
+                    name,
+                    args,
+                    lambda,
+                    ..
+                } = &**d;
+                self.call(e, name, args, Some(receiver), lambda.as_deref(), env)
+            }
+            ExprKind::If(d) => {
+                let crate::ast::IfExpr {
+                    cond,
+                    then_branch,
+                    else_branch,
+                    ..
+                } = &**d;
+                self.conditional(cond, then_branch, else_branch.as_ref(), "if", env)
+            }
+            ExprKind::Unless(d) => {
+                let crate::ast::IfExpr {
+                    cond,
+                    then_branch,
+                    else_branch,
+                    ..
+                } = &**d;
+                self.conditional(cond, then_branch, else_branch.as_ref(), "unless", env)
+            }
             ExprKind::Case { subject, options } => {
                 let subj = self.eval(subject, env);
                 let mut possible: Vec<(usize, bool)> = Vec::new();
@@ -948,14 +961,14 @@ impl<'a> Ev<'a> {
                 let _ = idx;
                 Value::unknown("collector")
             }
-            ExprKind::ClassDef { .. }
-            | ExprKind::DefineDef { .. }
-            | ExprKind::NodeDef { .. }
-            | ExprKind::FunctionDef { .. }
-            | ExprKind::TypeAlias { .. }
-            | ExprKind::TypeDef { .. }
-            | ExprKind::PlanDef { .. } => Value::Undef,
-            ExprKind::Apply { .. } | ExprKind::Error => Value::unknown("error"),
+            ExprKind::ClassDef(_)
+            | ExprKind::DefineDef(_)
+            | ExprKind::NodeDef(_)
+            | ExprKind::FunctionDef(_)
+            | ExprKind::TypeAlias(_)
+            | ExprKind::TypeDef(_)
+            | ExprKind::PlanDef(_) => Value::Undef,
+            ExprKind::Apply(_) | ExprKind::Error => Value::unknown("error"),
         }
     }
 
@@ -2496,13 +2509,13 @@ fn qualify(prefix: &str, name: &str) -> String {
 fn is_definition(e: &Expr) -> bool {
     matches!(
         e.kind,
-        ExprKind::ClassDef { .. }
-            | ExprKind::DefineDef { .. }
-            | ExprKind::NodeDef { .. }
-            | ExprKind::FunctionDef { .. }
-            | ExprKind::TypeAlias { .. }
-            | ExprKind::TypeDef { .. }
-            | ExprKind::PlanDef { .. }
+        ExprKind::ClassDef(_)
+            | ExprKind::DefineDef(_)
+            | ExprKind::NodeDef(_)
+            | ExprKind::FunctionDef(_)
+            | ExprKind::TypeAlias(_)
+            | ExprKind::TypeDef(_)
+            | ExprKind::PlanDef(_)
     )
 }
 

@@ -9,7 +9,7 @@
 
 use super::lexer::{Token, T};
 use super::SyntaxError;
-use crate::ast::*;
+use crate::ast::{self, *};
 
 /// Deepest nesting of expressions/blocks accepted before the parser gives up on a file.
 pub const MAX_DEPTH: usize = 256;
@@ -1075,14 +1075,14 @@ impl<'t> Parser<'t> {
             None
         };
         Ok(Expr::new(
-            ExprKind::MethodCall {
-                receiver: Box::new(receiver),
+            ExprKind::MethodCall(Box::new(ast::MethodCall {
+                receiver,
                 name,
                 name_span: t.span,
                 args,
                 lambda,
                 parens,
-            },
+            })),
             span,
         ))
     }
@@ -1707,12 +1707,12 @@ impl<'t> Parser<'t> {
             _ => None,
         };
         Ok(Expr::new(
-            ExprKind::If {
-                cond: Box::new(cond),
+            ExprKind::If(Box::new(ast::IfExpr {
+                cond,
                 then_branch,
                 else_branch,
                 elsif,
-            },
+            })),
             start.to(end),
         ))
     }
@@ -1735,11 +1735,12 @@ impl<'t> Parser<'t> {
             return Err(self.error_at(self.tok().span, "'unless' cannot have an 'elsif' branch"));
         }
         Ok(Expr::new(
-            ExprKind::Unless {
-                cond: Box::new(cond),
+            ExprKind::Unless(Box::new(ast::IfExpr {
+                cond,
                 then_branch,
                 else_branch,
-            },
+                elsif: false,
+            })),
             kw.span.to(end),
         ))
     }
@@ -1858,13 +1859,13 @@ impl<'t> Parser<'t> {
         let body = self.scoped_block(&name, "'{' starting the class body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
-            ExprKind::ClassDef {
+            ExprKind::ClassDef(Box::new(ast::ClassDef {
                 name,
                 name_span,
                 params,
                 parent,
                 body,
-            },
+            })),
             span,
         ))
     }
@@ -1878,12 +1879,12 @@ impl<'t> Parser<'t> {
         let body = self.scoped_block(&name, "'{' starting the plan body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
-            ExprKind::PlanDef {
+            ExprKind::PlanDef(Box::new(ast::PlanDef {
                 name,
                 name_span,
                 params,
                 body,
-            },
+            })),
             span,
         ))
     }
@@ -1896,7 +1897,10 @@ impl<'t> Parser<'t> {
         self.expect_close(T::RParen, "')'", open.span, "this '(' is not closed")?;
         let body = self.block("'{' starting the apply body")?;
         let span = kw.span.to(body.span);
-        Ok(Expr::new(ExprKind::Apply { args, body }, span))
+        Ok(Expr::new(
+            ExprKind::Apply(Box::new(ast::Apply { args, body })),
+            span,
+        ))
     }
 
     // production: define_def
@@ -1907,12 +1911,12 @@ impl<'t> Parser<'t> {
         let body = self.block("'{' starting the define body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
-            ExprKind::DefineDef {
+            ExprKind::DefineDef(Box::new(ast::DefineDef {
                 name: self.qualify(name),
                 name_span,
                 params,
                 body,
-            },
+            })),
             span,
         ))
     }
@@ -1931,13 +1935,13 @@ impl<'t> Parser<'t> {
         let body = self.block("'{' starting the function body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
-            ExprKind::FunctionDef {
+            ExprKind::FunctionDef(Box::new(ast::FunctionDef {
                 name,
                 name_span,
                 params,
                 return_type,
                 body,
-            },
+            })),
             span,
         ))
     }
@@ -1962,11 +1966,11 @@ impl<'t> Parser<'t> {
         let body = self.block("'{' starting the node body")?;
         let span = kw.span.to(body.span);
         Ok(Expr::new(
-            ExprKind::NodeDef {
+            ExprKind::NodeDef(Box::new(ast::NodeDef {
                 names,
                 parent,
                 body,
-            },
+            })),
             span,
         ))
     }
@@ -2083,12 +2087,12 @@ impl<'t> Parser<'t> {
                 };
                 let span = kw.span.to(value.span);
                 Ok(Expr::new(
-                    ExprKind::TypeAlias {
+                    ExprKind::TypeAlias(Box::new(ast::TypeAlias {
                         name,
                         name_span: t.span,
                         params,
                         value: Box::new(value),
-                    },
+                    })),
                     span,
                 ))
             }
@@ -2107,12 +2111,12 @@ impl<'t> Parser<'t> {
                 let body = self.block("'{'")?;
                 let span = kw.span.to(body.span);
                 Ok(Expr::new(
-                    ExprKind::TypeDef {
+                    ExprKind::TypeDef(Box::new(ast::TypeDef {
                         name,
                         name_span: t.span,
                         parent,
                         body,
-                    },
+                    })),
                     span,
                 ))
             }

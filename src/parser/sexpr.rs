@@ -273,13 +273,14 @@ impl Printer<'_> {
                 }
                 self.s(")");
             }
-            ExprKind::MethodCall {
-                receiver,
-                name,
-                args,
-                lambda,
-                ..
-            } => {
+            ExprKind::MethodCall(d) => {
+                let crate::ast::MethodCall {
+                    receiver,
+                    name,
+                    args,
+                    lambda,
+                    ..
+                } = &**d;
                 self.s("(call-method (. ");
                 self.expr(receiver, false);
                 self.s(" ");
@@ -292,17 +293,24 @@ impl Printer<'_> {
                 }
                 self.s(")");
             }
-            ExprKind::If {
-                cond,
-                then_branch,
-                else_branch,
-                ..
-            } => self.conditional("(if ", cond, then_branch, else_branch.as_ref()),
-            ExprKind::Unless {
-                cond,
-                then_branch,
-                else_branch,
-            } => self.conditional("(unless ", cond, then_branch, else_branch.as_ref()),
+            ExprKind::If(d) => {
+                let crate::ast::IfExpr {
+                    cond,
+                    then_branch,
+                    else_branch,
+                    ..
+                } = &**d;
+                self.conditional("(if ", cond, then_branch, else_branch.as_ref())
+            }
+            ExprKind::Unless(d) => {
+                let crate::ast::IfExpr {
+                    cond,
+                    then_branch,
+                    else_branch,
+                    ..
+                } = &**d;
+                self.conditional("(unless ", cond, then_branch, else_branch.as_ref())
+            }
             ExprKind::Case { subject, options } => {
                 self.s("(case ");
                 self.expr(subject, false);
@@ -396,13 +404,14 @@ impl Printer<'_> {
                 let _ = overrides;
                 self.s("))");
             }
-            ExprKind::ClassDef {
-                name,
-                params,
-                parent,
-                body,
-                ..
-            } => {
+            ExprKind::ClassDef(d) => {
+                let crate::ast::ClassDef {
+                    name,
+                    params,
+                    parent,
+                    body,
+                    ..
+                } = &**d;
                 self.s("(class ");
                 self.s(name);
                 if let Some(p) = parent {
@@ -415,9 +424,10 @@ impl Printer<'_> {
                 self.body(body);
                 self.s(")");
             }
-            ExprKind::DefineDef {
-                name, params, body, ..
-            } => {
+            ExprKind::DefineDef(d) => {
+                let crate::ast::DefineDef {
+                    name, params, body, ..
+                } = &**d;
                 self.s("(define ");
                 self.s(name);
                 self.params(params);
@@ -425,11 +435,12 @@ impl Printer<'_> {
                 self.body(body);
                 self.s(")");
             }
-            ExprKind::NodeDef {
-                names,
-                parent,
-                body,
-            } => {
+            ExprKind::NodeDef(d) => {
+                let crate::ast::NodeDef {
+                    names,
+                    parent,
+                    body,
+                } = &**d;
                 self.s("(node (matches");
                 self.list(names);
                 self.s(")");
@@ -442,13 +453,14 @@ impl Printer<'_> {
                 self.body(body);
                 self.s(")");
             }
-            ExprKind::FunctionDef {
-                name,
-                params,
-                return_type,
-                body,
-                ..
-            } => {
+            ExprKind::FunctionDef(d) => {
+                let crate::ast::FunctionDef {
+                    name,
+                    params,
+                    return_type,
+                    body,
+                    ..
+                } = &**d;
                 self.s("(function ");
                 self.s(name);
                 self.params(params);
@@ -461,12 +473,13 @@ impl Printer<'_> {
                 self.body(body);
                 self.s(")");
             }
-            ExprKind::TypeAlias {
-                name,
-                params,
-                value,
-                ..
-            } => {
+            ExprKind::TypeAlias(d) => {
+                let crate::ast::TypeAlias {
+                    name,
+                    params,
+                    value,
+                    ..
+                } = &**d;
                 if params.is_empty() {
                     self.s("(type-alias ");
                     self.s(name);
@@ -481,9 +494,10 @@ impl Printer<'_> {
                 self.expr(value, false);
                 self.s(")");
             }
-            ExprKind::TypeDef {
-                name, parent, body, ..
-            } => {
+            ExprKind::TypeDef(d) => {
+                let crate::ast::TypeDef {
+                    name, parent, body, ..
+                } = &**d;
                 self.s("(type-definition ");
                 self.s(name);
                 if let Some(p) = parent {
@@ -494,9 +508,10 @@ impl Printer<'_> {
                 self.body(body);
                 self.s(")");
             }
-            ExprKind::PlanDef {
-                name, params, body, ..
-            } => {
+            ExprKind::PlanDef(d) => {
+                let crate::ast::PlanDef {
+                    name, params, body, ..
+                } = &**d;
                 self.s("(plan ");
                 self.s(name);
                 self.params(params);
@@ -504,7 +519,8 @@ impl Printer<'_> {
                 self.body(body);
                 self.s(")");
             }
-            ExprKind::Apply { args, body } => {
+            ExprKind::Apply(d) => {
+                let crate::ast::Apply { args, body } = &**d;
                 self.s("(apply");
                 self.list(args);
                 self.s(" ");

@@ -99,11 +99,10 @@ impl Includes {
         for m in cx.manifests.after.values() {
             for (i, st) in m.parsed.program.statements.iter().enumerate() {
                 match &st.kind {
-                    ExprKind::ClassDef { name, body, .. }
-                    | ExprKind::DefineDef { name, body, .. } => {
-                        inc.block(&norm(name), &body.statements);
-                    }
-                    ExprKind::NodeDef { body, .. } => {
+                    ExprKind::ClassDef(d) => inc.block(&norm(&d.name), &d.body.statements),
+                    ExprKind::DefineDef(d) => inc.block(&norm(&d.name), &d.body.statements),
+                    ExprKind::NodeDef(d) => {
+                        let crate::ast::NodeDef { body, .. } = &**d;
                         inc.block(&format!("node:{i}:{}", st.span.start), &body.statements)
                     }
                     _ => inc.expr("top", st),
@@ -147,7 +146,10 @@ impl Includes {
                     }
                 }
             }
-            ExprKind::MethodCall { receiver, .. } => self.expr(scope, receiver),
+            ExprKind::MethodCall(d) => {
+                let crate::ast::MethodCall { receiver, .. } = &**d;
+                self.expr(scope, receiver)
+            }
             ExprKind::Resource {
                 type_expr, bodies, ..
             } => {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::template::TemplateKind;
-use crate::ast::{Expr, ExprKind, Span, StrPart};
+use crate::ast::{Block, Expr, ExprKind, Param, Span, StrPart};
 use crate::diagnostic::{Location, Side};
 use crate::model::{GuardStep, Model, ResId, Value};
 
@@ -523,29 +523,26 @@ pub fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
                 each(&l.body.statements, f);
             }
         }
-        ExprKind::MethodCall {
-            receiver,
-            args,
-            lambda,
-            ..
-        } => {
+        ExprKind::MethodCall(d) => {
+            let crate::ast::MethodCall {
+                receiver,
+                args,
+                lambda,
+                ..
+            } = &**d;
             walk(receiver, f);
             each(args, f);
             if let Some(l) = lambda {
                 each(&l.body.statements, f);
             }
         }
-        ExprKind::If {
-            cond,
-            then_branch,
-            else_branch,
-            ..
-        }
-        | ExprKind::Unless {
-            cond,
-            then_branch,
-            else_branch,
-        } => {
+        ExprKind::If(c) | ExprKind::Unless(c) => {
+            let crate::ast::IfExpr {
+                cond,
+                then_branch,
+                else_branch,
+                ..
+            } = &**c;
             walk(cond, f);
             each(&then_branch.statements, f);
             if let Some(b) = else_branch {
@@ -575,15 +572,16 @@ pub fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
                 walk(&a.value, f);
             }
         }
-        ExprKind::ClassDef { params, body, .. } | ExprKind::DefineDef { params, body, .. } => {
-            for p in params {
-                if let Some(d) = &p.default {
-                    walk(d, f);
-                }
-            }
-            each(&body.statements, f);
+        ExprKind::ClassDef(d) => {
+            walk_definition(&d.params, &d.body, f);
         }
-        ExprKind::NodeDef { body, .. } => each(&body.statements, f),
+        ExprKind::DefineDef(d) => {
+            walk_definition(&d.params, &d.body, f);
+        }
+        ExprKind::NodeDef(d) => {
+            let crate::ast::NodeDef { body, .. } = &**d;
+            each(&body.statements, f)
+        }
         ExprKind::Interpolated(parts) => {
             for p in parts {
                 if let StrPart::Expr(x) = p {
@@ -592,6 +590,18 @@ pub fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
             }
         }
         _ => {}
+    }
+}
+
+/// Parameter defaults and body of a class or define, for [`walk`].
+fn walk_definition<'e>(params: &'e [Param], body: &'e Block, f: &mut dyn FnMut(&'e Expr)) {
+    for p in params {
+        if let Some(d) = &p.default {
+            walk(d, f);
+        }
+    }
+    for x in &body.statements {
+        walk(x, f);
     }
 }
 
