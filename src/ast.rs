@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+pub use smol_str::SmolStr;
+
 /// A half-open byte range `[start, end)` into the source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -87,13 +89,13 @@ pub enum Radix {
 pub enum ExprKind {
     // ----- primaries -----
     /// `$name`, `$::fqdn`, `$a::b` — the name without the `$`.
-    Variable(String),
+    Variable(SmolStr),
     /// A bare lowercase name: `present`, `apache::params`, `::ntp`.
-    Name(String),
+    Name(SmolStr),
     /// A bare word that is not a NAME: `foo-bar`, `a-1`, `_x`.
-    Word(String),
+    Word(SmolStr),
     /// A capitalised reference: `File`, `Stdlib::Absolutepath`.
-    ClassRef(String),
+    ClassRef(SmolStr),
     Integer {
         value: i64,
         radix: Radix,
@@ -101,21 +103,21 @@ pub enum ExprKind {
     Float(f64),
     /// A string with no interpolation: single-quoted, or double-quoted without `$`.
     /// `value` is the text after escapes.
-    Str(String),
+    Str(SmolStr),
     /// A double-quoted string (or `"TAG"` heredoc body) with interpolation.
     Interpolated(Vec<StrPart>),
     /// `@(TAG:syntax/escapes)`; `text` is a `Str` or `Interpolated` expression.
     Heredoc {
-        syntax: Option<String>,
+        syntax: Option<SmolStr>,
         text: Box<Expr>,
     },
     /// `/…/`, the pattern without the slashes, `\/` unescaped to `/`.
-    Regex(String),
+    Regex(SmolStr),
     Bool(bool),
     Undef,
     Default,
     /// `private` and `attr`: reserved words that parse but fail validation as values.
-    Reserved(String),
+    Reserved(SmolStr),
     Array(Vec<Expr>),
     Hash(Vec<HashEntry>),
     /// `( expr )`. Kept so that spans and `(1)` vs `1` stay visible; evaluates as `expr`.
@@ -223,7 +225,7 @@ pub enum ExprKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodCall {
     pub receiver: Expr,
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub args: Vec<Expr>,
     pub lambda: Option<Box<Lambda>>,
@@ -240,16 +242,16 @@ pub struct IfExpr {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClassDef {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub params: Vec<Param>,
-    pub parent: Option<String>,
+    pub parent: Option<SmolStr>,
     pub body: Block,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DefineDef {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub params: Vec<Param>,
     pub body: Block,
@@ -264,7 +266,7 @@ pub struct NodeDef {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FunctionDef {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub params: Vec<Param>,
     pub return_type: Option<Box<Expr>>,
@@ -273,7 +275,7 @@ pub struct FunctionDef {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeAlias {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     /// `type Foo[1] = …` parses (unsupported by Puppet).
     pub params: Vec<Expr>,
@@ -282,15 +284,15 @@ pub struct TypeAlias {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeDef {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
-    pub parent: Option<String>,
+    pub parent: Option<SmolStr>,
     pub body: Block,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanDef {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub params: Vec<Param>,
     pub body: Block,
@@ -306,7 +308,7 @@ pub struct Apply {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StrPart {
     /// Literal text after escapes, with the span of its source text.
-    Text(String, Span),
+    Text(SmolStr, Span),
     /// `$x` or `${ expr }` (after the name-to-variable rewrite, `${x}` is `Variable("x")`).
     Expr(Expr),
 }
@@ -360,7 +362,7 @@ pub enum AttrOperator {
 /// `name => value`, `name +> value`, or the splat `* => $hash` (name `"*"`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttrOp {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub op: AttrOperator,
     pub value: Expr,
@@ -376,7 +378,7 @@ impl AttrOp {
 /// A class/define/function/lambda parameter: `Optional[String] $x = undef`, `*$rest`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Param {
-    pub name: String,
+    pub name: SmolStr,
     pub type_expr: Option<Expr>,
     pub default: Option<Expr>,
     pub captures_rest: bool,

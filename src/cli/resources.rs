@@ -273,7 +273,7 @@ pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serd
         }
         let mut attrs = serde_json::Map::new();
         for a in &r.attrs {
-            attrs.insert(a.name.clone(), a.value.to_json());
+            attrs.insert(a.name.to_string(), a.value.to_json());
         }
         let guard: Vec<String> = r.guard.iter().map(|g| model.guard_text(g)).collect();
         let mut o = json!({

@@ -76,9 +76,9 @@ fn key_of(m: &Model, id: ResId) -> (String, String) {
     let r = &m.resources[id];
     let title = match &r.title {
         Value::Str(s) => s.clone(),
-        v => v.to_string(),
+        v => v.to_string().into(),
     };
-    (r.ty.clone(), normalize_key(&r.ty, &title))
+    (r.ty.to_string(), normalize_key(&r.ty, &title))
 }
 
 fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
@@ -275,7 +275,7 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
     let mut queue: VecDeque<(ResId, Vec<ReasonStep>)> = VecDeque::new();
     for &s in &sources {
         let r = after.get(s);
-        if r.ty == "class" || after.defines.contains_key(&r.ty) || !r.is_live() {
+        if r.ty == "class" || after.defines.contains_key(r.ty.as_str()) || !r.is_live() {
             continue;
         }
         if let Some(t) = change_text(after, ch, s) {

@@ -10,6 +10,7 @@ use super::{
     normalize_key, Attr, AttrOrigin, Condition, Definition, Edge, EvalNote, GuardStep, Model,
     ModelOptions, Origin, ResId, Resource, Scope, UnresolvedRef,
 };
+use crate::ast::SmolStr;
 use crate::ast::{
     AssignOp, AttrOp, AttrOperator, BinaryOp, Block, Expr, ExprKind, Lambda, Param, RelOp,
     ResourceBody, ResourceForm, Span, StrPart, UnaryOp,
@@ -220,7 +221,7 @@ struct DefineDef<'a> {
 /// Variables of one scope. Scopes are small (a class's parameters and locals), so a
 /// vector searched linearly beats hashing.
 #[derive(Default)]
-struct Vars(Vec<(String, Value)>);
+struct Vars(Vec<(SmolStr, Value)>);
 
 impl Vars {
     fn get(&self, name: &str) -> Option<&Value> {
@@ -231,7 +232,7 @@ impl Vars {
         self.0.iter_mut().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    fn insert(&mut self, name: String, v: Value) {
+    fn insert(&mut self, name: SmolStr, v: Value) {
         match self.get_mut(&name) {
             Some(slot) => *slot = v,
             None => self.0.push((name, v)),
@@ -266,7 +267,7 @@ struct Env {
     container: Option<ResId>,
     define_chain: Vec<ResId>,
     kind: Scope,
-    module: Option<String>,
+    module: Option<SmolStr>,
     define_stack: Vec<String>,
 }
 
@@ -476,7 +477,7 @@ impl<'a> Ev<'a> {
             let mut env = top_env(file);
             env.scope = self.new_scope(Some(0));
             env.frame = self.new_frame(Some(0));
-            env.kind = Scope::Node(label.clone());
+            env.kind = Scope::Node(SmolStr::new(label));
             if let Some(c) = cond {
                 env.guard.push(GuardStep {
                     cond: c,
@@ -551,7 +552,7 @@ impl<'a> Ev<'a> {
             }
             Some(_) => {}
             None => {
-                vars.insert(name.to_string(), v);
+                vars.insert(SmolStr::new(name), v);
             }
         }
     }
@@ -695,15 +696,15 @@ impl<'a> Ev<'a> {
                             let one = |v: &Value| match v {
                                 Value::Symbolic(s) => s.parts.clone(),
                                 v => match v.to_text() {
-                                    Some(t) => vec![SymPart::Lit(t)],
-                                    None => vec![SymPart::Unknown(shown())],
+                                    Some(t) => vec![SymPart::Lit(t.into())],
+                                    None => vec![SymPart::Unknown(shown().into())],
                                 },
                             };
                             match &v {
                                 Value::OneOf(vs) if acc.len() * vs.len() <= 16 => {
                                     vs.iter().map(one).collect()
                                 }
-                                Value::OneOf(_) => vec![vec![SymPart::Unknown(shown())]],
+                                Value::OneOf(_) => vec![vec![SymPart::Unknown(shown().into())]],
                                 v => vec![one(v)],
                             }
                         }
@@ -1108,7 +1109,7 @@ impl<'a> Ev<'a> {
                 || self.is_define(&lower)
                 || (!DATA_TYPES.contains(&lower.as_str()) && !lower.contains("::"));
             if !is_ref {
-                return Value::Type(src(self.text(&env.file), e.span));
+                return Value::Type((src(self.text(&env.file), e.span)).into());
             }
             let mut vals: Vec<Value> = args.iter().map(|a| self.eval(a, env)).collect();
             let ty = if lower == "resource" && !vals.is_empty() {
@@ -1129,12 +1130,14 @@ impl<'a> Ev<'a> {
                 .into_iter()
                 .map(|t| {
                     let t = match (ty.as_str(), t) {
-                        ("class", Value::Str(s)) => Value::Str(normalize_key("class", &s)),
-                        ("class", Value::Type(s)) => Value::Str(normalize_key("class", &s)),
+                        ("class", Value::Str(s)) => Value::Str((normalize_key("class", &s)).into()),
+                        ("class", Value::Type(s)) => {
+                            Value::Str((normalize_key("class", &s)).into())
+                        }
                         (_, t) => t,
                     };
                     Value::Ref {
-                        ty: ty.clone(),
+                        ty: SmolStr::new(&ty),
                         title: Box::new(t),
                     }
                 })
@@ -1167,7 +1170,7 @@ impl<'a> Ev<'a> {
             (Value::Str(s), [Value::Int(i)]) if *i >= 0 => s
                 .chars()
                 .nth(*i as usize)
-                .map(|c| Value::Str(c.to_string()))
+                .map(|c| Value::str(c.to_string()))
                 .unwrap_or(Value::Undef),
             _ => self.unknown_expr(e, env),
         }
@@ -1205,7 +1208,7 @@ impl<'a> Ev<'a> {
                         for n in names_of(v) {
                             self.ensure_resource(
                                 "package",
-                                Value::Str(n),
+                                Value::Str(n.into()),
                                 vec![("ensure", Value::str("present"))],
                                 e.span,
                                 env,
@@ -1346,7 +1349,7 @@ impl<'a> Ev<'a> {
                                 .filter(|(_, v)| !v.is_undef())
                                 .filter_map(|(k, v)| {
                                     Some(Attr {
-                                        name: k.as_str()?.to_string(),
+                                        name: (k.as_str()?.to_string()).into(),
                                         value: v,
                                         file: env.file.clone(),
                                         name_span: e.span,
@@ -1413,7 +1416,7 @@ impl<'a> Ev<'a> {
             "String" => match vals.first() {
                 Some(v) => v
                     .to_text()
-                    .map(Value::Str)
+                    .map(Value::str)
                     .unwrap_or_else(|| self.unknown_expr(e, env)),
                 None => Value::Undef,
             },
@@ -1648,7 +1651,7 @@ impl<'a> Ev<'a> {
             };
         let res = self.push_resource(Resource {
             ty: "class".into(),
-            title: Value::Str(name.clone()),
+            title: Value::Str(SmolStr::new(&name)),
             file,
             span: decl_span,
             title_span: decl_span,
@@ -1678,7 +1681,7 @@ impl<'a> Ev<'a> {
         self.class_state
             .insert(name.clone(), ClassState::Evaluating { res, scope });
         self.relations_from_attrs(res, &given, env);
-        let module = name.split("::").next().map(str::to_string);
+        let module = name.split("::").next().map(SmolStr::new);
         let cenv = Env {
             file: def.file.clone(),
             scope,
@@ -1686,23 +1689,23 @@ impl<'a> Ev<'a> {
             guard: Vec::new(),
             container: Some(res),
             define_chain: Vec::new(),
-            kind: Scope::Class(name.clone()),
+            kind: Scope::Class(SmolStr::new(&name)),
             module: module.clone(),
             define_stack: env.define_stack.clone(),
         };
         for (k, v) in [("title", &name), ("name", &name)] {
             self.vars[scope]
                 .vars
-                .insert(k.into(), Value::Str(v.clone()));
+                .insert(k.into(), Value::Str(SmolStr::new(v)));
         }
         if let Some(m) = &module {
             self.vars[scope]
                 .vars
-                .insert("module_name".into(), Value::Str(m.clone()));
+                .insert("module_name".into(), Value::Str(SmolStr::new(m)));
         }
         self.vars[scope].vars.insert(
             "caller_module_name".into(),
-            env.module.clone().map(Value::Str).unwrap_or(Value::Undef),
+            env.module.clone().map(Value::str).unwrap_or(Value::Undef),
         );
         for p in def.params {
             let v = if let Some(a) = given.iter().find(|a| a.name == p.name) {
@@ -1777,7 +1780,7 @@ impl<'a> Ev<'a> {
     fn push_resource(&mut self, r: Resource) -> ResId {
         let id = self.model.resources.len();
         for k in resource_keys(&r) {
-            self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+            self.keys.entry((r.ty.to_string(), k)).or_default().push(id);
         }
         self.model.resources.push(r);
         id
@@ -1800,7 +1803,7 @@ impl<'a> Ev<'a> {
                             if keep_undef || !v.is_undef() {
                                 out.push((
                                     Attr {
-                                        name: k.to_string(),
+                                        name: SmolStr::new(k),
                                         value: v,
                                         file: env.file.clone(),
                                         name_span: a.name_span,
@@ -1936,7 +1939,7 @@ impl<'a> Ev<'a> {
                 .instantiate_define(ty, def, title, span, title_span, attrs, form, origin, env);
         }
         let id = self.push_resource(Resource {
-            ty: ty.to_string(),
+            ty: SmolStr::new(ty),
             title,
             file: env.file.clone(),
             span,
@@ -2003,7 +2006,7 @@ impl<'a> Ev<'a> {
             })
             .collect();
         let id = self.push_resource(Resource {
-            ty: ty.to_string(),
+            ty: SmolStr::new(ty),
             title: title.clone(),
             file: env.file.clone(),
             span,
@@ -2021,10 +2024,10 @@ impl<'a> Ev<'a> {
         self.frames[env.frame].created.push(id);
         self.relations_from_attrs(id, &attrs, env);
         let scope = self.new_scope(Some(0));
-        let module = ty.split("::").next().map(str::to_string);
+        let module = ty.split("::").next().map(SmolStr::new);
         let title_text = match &title {
             Value::Str(s) => s.clone(),
-            v => v.to_string(),
+            v => v.to_string().into(),
         };
         let mut chain = env.define_chain.clone();
         chain.push(id);
@@ -2038,8 +2041,8 @@ impl<'a> Ev<'a> {
             container: Some(id),
             define_chain: chain,
             kind: Scope::Define {
-                ty: ty.to_string(),
-                title: title_text,
+                ty: SmolStr::new(ty),
+                title: SmolStr::new(&title_text),
             },
             module: module.clone(),
             define_stack: stack,
@@ -2049,11 +2052,11 @@ impl<'a> Ev<'a> {
             vars.insert("title".into(), title.clone());
             vars.insert("name".into(), title.clone());
             if let Some(m) = &module {
-                vars.insert("module_name".into(), Value::Str(m.clone()));
+                vars.insert("module_name".into(), Value::Str(SmolStr::new(m)));
             }
             vars.insert(
                 "caller_module_name".into(),
-                env.module.clone().map(Value::Str).unwrap_or(Value::Undef),
+                env.module.clone().map(Value::str).unwrap_or(Value::Undef),
             );
         }
         for p in def.params {
@@ -2089,7 +2092,7 @@ impl<'a> Ev<'a> {
             .into_iter()
             .filter(|(_, v)| !v.is_undef())
             .map(|(k, v)| Attr {
-                name: k.to_string(),
+                name: SmolStr::new(k),
                 value: v,
                 file: env.file.clone(),
                 name_span: span,
@@ -2240,9 +2243,9 @@ impl<'a> Ev<'a> {
                     };
                     let v = self.eval(rhs, env);
                     if *op == BinaryOp::Eq {
-                        Query::Eq(attr, v)
+                        Query::Eq(attr.to_string(), v)
                     } else {
-                        Query::Ne(attr, v)
+                        Query::Ne(attr.to_string(), v)
                     }
                 }
                 _ => Query::Unknown,
@@ -2368,7 +2371,7 @@ impl<'a> Ev<'a> {
             self.keys.clear();
             for (id, r) in self.model.resources.iter().enumerate() {
                 for k in resource_keys(r) {
-                    self.keys.entry((r.ty.clone(), k)).or_default().push(id);
+                    self.keys.entry((r.ty.to_string(), k)).or_default().push(id);
                 }
             }
         }
@@ -2551,7 +2554,7 @@ fn names_of(v: &Value) -> Vec<String> {
     leaves
         .into_iter()
         .filter_map(|l| match l {
-            Value::Str(s) | Value::Type(s) => Some(s),
+            Value::Str(s) | Value::Type(s) => Some(s.to_string()),
             Value::Ref { ty, title } if ty == "class" => title.as_str().map(str::to_string),
             _ => None,
         })
@@ -2563,13 +2566,13 @@ fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Ref { ty, title } => {
             if let Value::Str(t) = &**title {
-                out.push((ty.clone(), t.clone()));
+                out.push((ty.to_string(), t.to_string()));
             } else if let Some(k) = symbolic_key(title) {
-                out.push((ty.clone(), k));
+                out.push((ty.to_string(), k));
             } else if let Value::Array(ts) = &**title {
                 for t in ts {
                     if let Value::Str(t) = t {
-                        out.push((ty.clone(), t.clone()));
+                        out.push((ty.to_string(), t.to_string()));
                     }
                 }
             }
@@ -2713,11 +2716,11 @@ fn for_attr_values(r: &Resource, attr: &str, f: &mut dyn FnMut(&Value)) {
     match attr {
         "title" => f(&r.title),
         "tag" => {
-            f(&Value::Str(r.ty.clone()));
+            f(&Value::Str(SmolStr::new(&r.ty)));
             if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
-                f(&Value::Str(c.clone()));
+                f(&Value::Str(SmolStr::new(c)));
                 for seg in c.split("::") {
-                    f(&Value::Str(seg.to_string()));
+                    f(&Value::Str(SmolStr::new(seg)));
                 }
             }
             if let Some(t) = r.get("tag") {

@@ -62,7 +62,7 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
             (Some(Value::Array(a)), sep) => {
                 let sep = match sep {
                     Some(Value::Str(s)) => s.clone(),
-                    None => String::new(),
+                    None => String::new().into(),
                     Some(_) => return Some(unknown()),
                 };
                 let mut parts = Vec::new();
@@ -221,10 +221,10 @@ fn map_strings(args: &[Value], name: &str) -> Option<Value> {
         }
     };
     match args.first()? {
-        Value::Str(s) => Some(Value::Str(f(s))),
+        Value::Str(s) => Some(Value::Str(f(s).into())),
         Value::Array(a) => a
             .iter()
-            .map(|v| v.as_str().map(|s| Value::Str(f(s))))
+            .map(|v| v.as_str().map(|s| Value::Str(f(s).into())))
             .collect::<Option<Vec<_>>>()
             .map(Value::Array),
         _ => None,
@@ -245,13 +245,13 @@ fn sprintf(fmt: &str, args: &[Value]) -> Option<Value> {
         match it.next()? {
             '%' => lit.push('%'),
             's' | 'd' | 'i' => {
-                parts.push(SymPart::Lit(std::mem::take(&mut lit)));
+                parts.push(SymPart::Lit(std::mem::take(&mut lit).into()));
                 parts.extend(next_arg.next()?.to_parts());
             }
             _ => return None,
         }
     }
-    parts.push(SymPart::Lit(lit));
+    parts.push(SymPart::Lit(lit.into()));
     Some(Value::from_parts(parts))
 }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::value::{SymPart, Value};
+use crate::ast::SmolStr;
 use crate::input::Tree;
 
 /// One data file: key -> value.
@@ -178,23 +179,25 @@ pub fn from_yaml(v: &serde_yaml::Value) -> Value {
 
 fn interpolated(s: &str) -> Value {
     if !s.contains("%{") {
-        return Value::Str(s.to_string());
+        return Value::str(s);
     }
     let mut parts = Vec::new();
     let mut rest = s;
     while let Some(i) = rest.find("%{") {
-        parts.push(SymPart::Lit(rest[..i].to_string()));
+        parts.push(SymPart::Lit(SmolStr::new(&rest[..i])));
         match rest[i..].find('}') {
             Some(j) => {
-                parts.push(SymPart::Unknown(format!("hiera:{}", &rest[i + 2..i + j])));
+                parts.push(SymPart::Unknown(
+                    format!("hiera:{}", &rest[i + 2..i + j]).into(),
+                ));
                 rest = &rest[i + j + 1..];
             }
             None => {
-                parts.push(SymPart::Lit(rest[i..].to_string()));
+                parts.push(SymPart::Lit(SmolStr::new(&rest[i..])));
                 rest = "";
             }
         }
     }
-    parts.push(SymPart::Lit(rest.to_string()));
+    parts.push(SymPart::Lit(SmolStr::new(rest)));
     Value::from_parts(parts)
 }

@@ -175,7 +175,7 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
                 for fr in refs {
                     ix.file_uses.push(FileUse {
                         res: id,
-                        attr: a.name.clone(),
+                        attr: a.name.to_string(),
                         file_ref: fr.clone(),
                         external: false,
                     });
@@ -188,7 +188,7 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
                     let (fr, external) = resolve_source(tree, &m.modulepath, &s);
                     ix.file_uses.push(FileUse {
                         res: id,
-                        attr: a.name.clone(),
+                        attr: a.name.to_string(),
                         file_ref: fr,
                         external,
                     });
@@ -258,7 +258,7 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
             continue;
         }
         let name = match r.name_value() {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             v => v.to_string(),
         };
         let info = service_info(m, &ix, &alt_paths, tree, opts, id, &name);
@@ -406,7 +406,7 @@ fn unit_texts(m: &Model, ix: &Index, tree: &Tree, u: ResId) -> Vec<(String, Opti
     if let Some(c) = r.get("content") {
         for alt in c.alternatives() {
             match alt {
-                Value::Str(s) => out.push((s.clone(), None)),
+                Value::Str(s) => out.push((s.to_string(), None)),
                 Value::Content(refs) => {
                     let mut text = String::new();
                     let mut file = None;

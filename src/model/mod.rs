@@ -39,7 +39,7 @@ pub mod value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::ast::{ResourceForm, Span};
+use crate::ast::{ResourceForm, SmolStr, Span};
 use crate::input::Tree;
 
 pub use cache::ParseCache;
@@ -92,9 +92,9 @@ impl Default for ModelOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     Top,
-    Node(String),
-    Class(String),
-    Define { ty: String, title: String },
+    Node(SmolStr),
+    Class(SmolStr),
+    Define { ty: SmolStr, title: SmolStr },
 }
 
 impl std::fmt::Display for Scope {
@@ -156,7 +156,7 @@ pub enum AttrOrigin {
 /// An evaluated attribute with the spans of its name and value.
 #[derive(Clone, Debug)]
 pub struct Attr {
-    pub name: String,
+    pub name: SmolStr,
     pub value: Value,
     /// File holding the attribute text (a default or override may live elsewhere).
     pub file: Arc<str>,
@@ -169,7 +169,7 @@ pub struct Attr {
 #[derive(Clone, Debug)]
 pub struct Resource {
     /// Lowercase type: `file`, `service`, `class`, `systemd::unit_file`.
-    pub ty: String,
+    pub ty: SmolStr,
     pub title: Value,
     pub file: Arc<str>,
     /// The declaration (resource body) span.
@@ -187,7 +187,7 @@ pub struct Resource {
     pub define_chain: Vec<ResId>,
     pub origin: Origin,
     /// Module of the code that declared it.
-    pub module: Option<String>,
+    pub module: Option<SmolStr>,
 }
 
 impl Resource {
@@ -208,7 +208,7 @@ impl Resource {
     pub fn display_ref(&self) -> String {
         let t = match &self.title {
             Value::Str(s) => s.clone(),
-            v => v.to_string(),
+            v => v.to_string().into(),
         };
         format!("{}['{}']", value::capitalize_type(&self.ty), t)
     }

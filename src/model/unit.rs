@@ -3,6 +3,7 @@
 //! parts, control tags are dropped, so every branch of a conditional is kept.
 
 use super::value::{SymPart, Value};
+use crate::ast::SmolStr;
 
 const OPEN: char = '\u{1}';
 const CLOSE: char = '\u{2}';
@@ -123,20 +124,20 @@ fn to_value(word: &str) -> Value {
     let mut parts = Vec::new();
     let mut rest = word;
     while let Some(i) = rest.find(OPEN) {
-        parts.push(SymPart::Lit(rest[..i].to_string()));
+        parts.push(SymPart::Lit(SmolStr::new(&rest[..i])));
         let after = &rest[i + OPEN.len_utf8()..];
         match after.find(CLOSE) {
             Some(j) => {
-                parts.push(SymPart::Unknown(after[..j].to_string()));
+                parts.push(SymPart::Unknown(SmolStr::new(&after[..j])));
                 rest = &after[j + CLOSE.len_utf8()..];
             }
             None => {
-                parts.push(SymPart::Unknown(after.to_string()));
+                parts.push(SymPart::Unknown(SmolStr::new(after)));
                 rest = "";
             }
         }
     }
-    parts.push(SymPart::Lit(rest.to_string()));
+    parts.push(SymPart::Lit(SmolStr::new(rest)));
     Value::from_parts(parts)
 }
 

@@ -7,12 +7,14 @@
 
 use std::fmt;
 
+use smol_str::SmolStr;
+
 /// One piece of a partly known string.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SymPart {
-    Lit(String),
+    Lit(SmolStr),
     /// An unknown run of characters (displayed as the expression it came from).
-    Unknown(String),
+    Unknown(SmolStr),
 }
 
 /// A value that could not be evaluated.
@@ -26,7 +28,7 @@ impl Symbolic {
     /// A wholly unknown value, displayed as `${what}`.
     pub fn unknown(what: impl Into<String>) -> Self {
         Symbolic {
-            parts: vec![SymPart::Unknown(what.into())],
+            parts: vec![SymPart::Unknown(what.into().into())],
         }
     }
 
@@ -101,7 +103,7 @@ pub struct FileRef {
 impl FileRef {
     pub fn spec_display(&self) -> String {
         match &*self.spec {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             Value::Symbolic(s) => s.display(),
             v => v.to_string(),
         }
@@ -120,18 +122,18 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(SmolStr),
     Array(Vec<Value>),
     /// Insertion-ordered, as in Puppet.
     Hash(Vec<(Value, Value)>),
     /// `File['/x']`, `Class['k8s']`: type lowercase, class titles lowercase without `::`.
     Ref {
-        ty: String,
+        ty: SmolStr,
         title: Box<Value>,
     },
     /// A bare type: `File`, `String`, `Optional[String]` (display form).
-    Type(String),
-    Regex(String),
+    Type(SmolStr),
+    Regex(SmolStr),
     Default,
     Symbolic(Symbolic),
     /// The content of repository files rendered by `template()`, `epp()` or `file()`: not
@@ -143,7 +145,7 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn str(s: impl Into<String>) -> Value {
+    pub fn str(s: impl Into<SmolStr>) -> Value {
         Value::Str(s.into())
     }
 
@@ -280,12 +282,12 @@ impl Value {
     /// The text of a string, number or boolean as interpolation would render it.
     pub fn to_text(&self) -> Option<String> {
         match self {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             Value::Undef => Some(String::new()),
-            Value::Type(t) => Some(t.clone()),
+            Value::Type(t) => Some(t.to_string()),
             Value::Ref { .. } | Value::Array(_) | Value::Hash(_) if self.is_known() => {
                 Some(self.to_string())
             }
@@ -298,8 +300,8 @@ impl Value {
         match self {
             Value::Symbolic(s) => s.parts.clone(),
             v => match v.to_text() {
-                Some(t) => vec![SymPart::Lit(t)],
-                None => vec![SymPart::Unknown(v.to_string())],
+                Some(t) => vec![SymPart::Lit(t.into())],
+                None => vec![SymPart::Unknown(v.to_string().into())],
             },
         }
     }
@@ -309,7 +311,7 @@ impl Value {
         let mut merged: Vec<SymPart> = Vec::with_capacity(parts.len());
         for p in parts {
             match (merged.last_mut(), p) {
-                (Some(SymPart::Lit(a)), SymPart::Lit(b)) => a.push_str(&b),
+                (Some(SymPart::Lit(a)), SymPart::Lit(b)) => *a = format!("{a}{b}").into(),
                 (_, SymPart::Lit(b)) if b.is_empty() => {}
                 (_, p) => merged.push(p),
             }
@@ -321,7 +323,7 @@ impl Value {
                     s.push_str(&t);
                 }
             }
-            Value::Str(s)
+            Value::Str(s.into())
         } else {
             Value::Symbolic(Symbolic { parts: merged })
         }
@@ -401,7 +403,7 @@ impl Value {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => json!(i),
             Value::Float(f) => json!(f),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Array(a) => J::Array(a.iter().map(Value::to_json).collect()),
             Value::Hash(h) => {
                 let mut m = serde_json::Map::new();

@@ -28,7 +28,7 @@ type PResult<X> = Result<X, Fail>;
 
 pub struct Parser<'t> {
     toks: &'t [Token],
-    texts: Vec<String>,
+    texts: Vec<SmolStr>,
     pos: usize,
     pub errors: Vec<SyntaxError>,
     depth: usize,
@@ -129,7 +129,7 @@ fn is_resource_like(e: &Expr) -> bool {
 }
 
 impl<'t> Parser<'t> {
-    pub fn new(toks: &'t [Token], texts: Vec<String>, lex_dead: bool) -> Self {
+    pub fn new(toks: &'t [Token], texts: Vec<SmolStr>, lex_dead: bool) -> Self {
         Parser {
             toks,
             texts,
@@ -180,10 +180,10 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn take_text(&mut self, t: Token) -> String {
+    fn take_text(&mut self, t: Token) -> SmolStr {
         match self.texts.get_mut(t.text as usize) {
             Some(s) => std::mem::take(s),
-            None => String::new(),
+            None => SmolStr::default(),
         }
     }
 
@@ -862,8 +862,8 @@ impl<'t> Parser<'t> {
         let t = self.bump();
         let name = match t.kind {
             T::Name => self.take_text(t),
-            T::Star => "*".to_string(),
-            k => k.keyword_text().unwrap_or("").to_string(),
+            T::Star => SmolStr::new_static("*"),
+            k => SmolStr::new_static(k.keyword_text().unwrap_or("")),
         };
         let op = match self.bump().kind {
             T::PlusArrow => AttrOperator::Append,
@@ -1053,7 +1053,7 @@ impl<'t> Parser<'t> {
             }
             T::Type => {
                 self.bump();
-                "type".to_string()
+                SmolStr::new_static("type")
             }
             _ => return Err(self.expected(&["a method name after '.'"])),
         };
@@ -1199,7 +1199,7 @@ impl<'t> Parser<'t> {
         {
             let t = self.bump();
             let s = if k == T::Type { "type" } else { "function" };
-            return Some(Expr::new(ExprKind::Str(s.to_string()), t.span));
+            return Some(Expr::new(ExprKind::Str(s.into()), t.span));
         }
         None
     }
@@ -1370,7 +1370,7 @@ impl<'t> Parser<'t> {
             self.force_var = usize::MAX;
             self.bump();
             let name = match t.kind.keyword_text() {
-                Some(k) => k.to_string(),
+                Some(k) => SmolStr::new_static(k),
                 None => self.take_text(t),
             };
             return Ok(Expr::new(ExprKind::Variable(name), t.span));
@@ -1422,7 +1422,7 @@ impl<'t> Parser<'t> {
             }
             T::Private | T::Attr => {
                 self.bump();
-                ExprKind::Reserved(t.kind.keyword_text().unwrap_or("").to_string())
+                ExprKind::Reserved(SmolStr::new_static(t.kind.keyword_text().unwrap_or("")))
             }
             T::DqStart => return self.dq_string(),
             T::Heredoc => return self.heredoc(),
@@ -1789,7 +1789,7 @@ impl<'t> Parser<'t> {
     // ----- definitions -----
 
     // production: classname
-    fn classname(&mut self) -> PResult<(String, Span)> {
+    fn classname(&mut self) -> PResult<(SmolStr, Span)> {
         let t = self.tok();
         match t.kind {
             T::Name | T::Word | T::ClassRef => {
@@ -1804,14 +1804,14 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn qualify(&self, name: String) -> String {
+    fn qualify(&self, name: SmolStr) -> SmolStr {
         if self.namestack.is_empty() {
             return name;
         }
         let full = format!("{}::{}", self.namestack.join("::"), name);
         match full.strip_prefix("::") {
-            Some(s) => s.to_string(),
-            None => full,
+            Some(s) => s.into(),
+            None => full.into(),
         }
     }
 
@@ -1848,7 +1848,7 @@ impl<'t> Parser<'t> {
             self.bump();
             if self.kind() == T::Default {
                 self.bump();
-                Some("default".to_string())
+                Some(SmolStr::new_static("default"))
             } else {
                 Some(self.classname()?.0)
             }
@@ -1993,7 +1993,7 @@ impl<'t> Parser<'t> {
                     }
                     break;
                 }
-                Ok(Expr::new(ExprKind::Str(text), t.span.to(end)))
+                Ok(Expr::new(ExprKind::Str(text.into()), t.span.to(end)))
             }
             T::Str | T::Word => {
                 self.bump();

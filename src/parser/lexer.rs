@@ -21,7 +21,7 @@ use nom::sequence::{pair, preceded, tuple};
 use nom::IResult;
 
 use super::SyntaxError;
-use crate::ast::Span;
+use crate::ast::{SmolStr, Span};
 
 /// Maximum nesting of `${…}` / heredoc-in-interpolation before the lexer gives up.
 pub const MAX_LEX_DEPTH: usize = 32;
@@ -311,7 +311,7 @@ pub struct Token {
 #[derive(Debug, Default)]
 pub struct Lexed {
     pub tokens: Vec<Token>,
-    pub texts: Vec<String>,
+    pub texts: Vec<SmolStr>,
     pub errors: Vec<SyntaxError>,
 }
 
@@ -444,9 +444,9 @@ impl<'a> Lexer<'a> {
         self.after = Some(kind);
     }
 
-    fn push_text(&mut self, kind: T, start: usize, end: usize, text: String) {
+    fn push_text(&mut self, kind: T, start: usize, end: usize, text: impl Into<SmolStr>) {
         let idx = self.out.texts.len() as u32;
-        self.out.texts.push(text);
+        self.out.texts.push(text.into());
         self.out.tokens.push(Token {
             kind,
             span: self.span(start, end),
@@ -742,7 +742,7 @@ impl<'a> Lexer<'a> {
                 if let Some(msg) = check_number(text) {
                     self.error(start, self.pos, format!("{msg}: '{text}'"));
                 }
-                self.push_text(T::Number, start, self.pos, text.to_string());
+                self.push_text(T::Number, start, self.pos, SmolStr::new(text));
             }
             None => {
                 let len = rest
@@ -754,7 +754,7 @@ impl<'a> Lexer<'a> {
                 self.pos = start + len;
                 let msg = check_number(text).unwrap_or("not a valid number");
                 self.error(start, self.pos, format!("{msg}: '{text}'"));
-                self.push_text(T::Number, start, self.pos, "0".to_string());
+                self.push_text(T::Number, start, self.pos, "0");
             }
         }
     }
@@ -780,10 +780,10 @@ impl<'a> Lexer<'a> {
             if let Some(k) = keyword(w).or(task_kw) {
                 self.push(k, start, end);
             } else {
-                self.push_text(T::Name, start, end, w.to_string());
+                self.push_text(T::Name, start, end, SmolStr::new(w));
             }
         } else {
-            self.push_text(T::Word, start, end, w.to_string());
+            self.push_text(T::Word, start, end, SmolStr::new(w));
         }
     }
 
@@ -824,11 +824,11 @@ impl<'a> Lexer<'a> {
                     &self.src[start..j]
                 ),
             );
-            self.push_text(T::ClassRef, start, j, self.src[start..i].to_string());
+            self.push_text(T::ClassRef, start, j, SmolStr::new(&self.src[start..i]));
             return;
         }
         self.pos = i;
-        self.push_text(T::ClassRef, start, i, self.src[start..i].to_string());
+        self.push_text(T::ClassRef, start, i, SmolStr::new(&self.src[start..i]));
     }
 
     // production: variable
@@ -1002,7 +1002,7 @@ impl<'a> Lexer<'a> {
             return;
         }
         let idx = self.out.texts.len() as u32;
-        self.out.texts.push(text);
+        self.out.texts.push(text.into());
         self.out.tokens.push(Token {
             kind: T::DqText,
             span: self.span(start, end),
@@ -1079,8 +1079,8 @@ impl<'a> Lexer<'a> {
                     "invalid heredoc opener: expected @(TAG), @(TAG:syntax) or @(TAG/escapes)",
                 );
                 self.pos = after_opener;
-                self.push_text(T::Heredoc, start, after_opener, String::new());
-                self.push_text(T::Str, start, after_opener, String::new());
+                self.push_text(T::Heredoc, start, after_opener, "");
+                self.push_text(T::Str, start, after_opener, "");
                 return;
             }
         };
@@ -1134,7 +1134,7 @@ impl<'a> Lexer<'a> {
                         after_opener,
                         "heredoc without text: the opener is on the last line",
                     );
-                    self.push_text(T::Str, start, after_opener, String::new());
+                    self.push_text(T::Str, start, after_opener, "");
                     self.pos = after_opener;
                     return;
                 }
@@ -1161,7 +1161,7 @@ impl<'a> Lexer<'a> {
                 &format!("heredoc without end-tagged line: no line ends with '{tag}'"),
                 (start, after_opener, "the heredoc starts here"),
             );
-            self.push_text(T::Str, start, after_opener, String::new());
+            self.push_text(T::Str, start, after_opener, "");
             self.pos = self.b.len();
             self.dead = true;
             return;
@@ -1262,7 +1262,12 @@ impl<'a> Lexer<'a> {
                     raw.push_str(&text[seg..dollar]);
                     sub.flush_text(&mut raw, seg, dollar, escapes);
                     sub.pos = end;
-                    sub.push_text(T::Variable, dollar, end, text[dollar + 1..end].to_string());
+                    sub.push_text(
+                        T::Variable,
+                        dollar,
+                        end,
+                        SmolStr::new(&text[dollar + 1..end]),
+                    );
                     seg = end;
                     continue;
                 }

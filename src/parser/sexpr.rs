@@ -560,7 +560,7 @@ impl Printer<'_> {
         let name = if p.captures_rest {
             format!("*{}", p.name)
         } else {
-            p.name.clone()
+            p.name.to_string()
         };
         match (&p.type_expr, &p.default) {
             (None, None) => self.s(&name),

@@ -124,7 +124,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let res = r.display_ref();
         let shown = match &mode.value {
             Value::Str(s) => s.clone(),
-            v => v.to_string(),
+            v => v.to_string().into(),
         };
         let from_default = if mode.origin == AttrOrigin::Default {
             " (from a resource default)"

@@ -148,7 +148,7 @@ pub fn judged_path(r: &Resource) -> Option<JudgedPath> {
 pub fn mode_has_exec(v: &Value) -> Option<bool> {
     let s = match v {
         Value::Str(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
+        Value::Int(i) => i.to_string().into(),
         _ => return None,
     };
     let s = s.trim();

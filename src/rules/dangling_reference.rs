@@ -217,7 +217,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 .attrs
                 .iter()
                 .find(|a| a.value_span == u.span && METAPARAMS.contains(&a.name.as_str()))
-                .map(|a| a.name.clone())
+                .map(|a| a.name.to_string())
         });
         let via = via.or_else(|| {
             m.edges
@@ -309,8 +309,8 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             out.push(Problem {
                 file: e.file.clone(),
                 span: e.span,
-                ty: r.ty.clone(),
-                title: title.clone(),
+                ty: r.ty.to_string(),
+                title: title.to_string(),
                 via: Some(e.via.to_string()),
                 holder,
                 when: Some(steps),
@@ -355,7 +355,7 @@ fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
                     span: a.value_span,
                     ty,
                     title,
-                    via: Some(a.name.clone()),
+                    via: Some(a.name.to_string()),
                     holder: Some(id),
                     when: None,
                 });

@@ -77,7 +77,7 @@ fn reusable(ensured: &Resource, other: &Resource) -> bool {
 /// with the same command, for instance) are told apart by title.
 fn key_text(r: &Resource) -> Option<String> {
     match (r.ty.as_str(), r.name_value()) {
-        ("file", Value::Str(s)) => Some(s.clone()),
+        ("file", Value::Str(s)) => Some(s.to_string()),
         _ => r.title_str().map(str::to_owned),
     }
 }

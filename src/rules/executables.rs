@@ -361,7 +361,7 @@ pub fn unit_texts(cx: &Context<'_>, side: Side, id: ResId) -> Vec<UnitText> {
                         .manifest(side, &a.file)
                         .and_then(|man| verbatim_offset(&man.text, a.value_span, s));
                     out.push(UnitText {
-                        text: s.clone(),
+                        text: s.to_string(),
                         kind: TemplateKind::Plain,
                         repo_file: None,
                         literal: Some((loc, base)),

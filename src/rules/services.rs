@@ -416,7 +416,7 @@ pub fn scripts(m: &Model, side: Side, tree: &Tree) -> Vec<Script> {
                         out.push(Script {
                             res: id,
                             repo_file: None,
-                            text: s.clone(),
+                            text: s.to_string(),
                             kind: TemplateKind::Plain,
                             inline: Some(at_attr(m, side, id, "content")),
                         });
@@ -448,7 +448,7 @@ pub fn scripts(m: &Model, side: Side, tree: &Tree) -> Vec<Script> {
                     out.push(Script {
                         res: id,
                         repo_file: None,
-                        text: cmd.clone(),
+                        text: cmd.to_string(),
                         kind: TemplateKind::Plain,
                         inline: Some(at_attr(m, side, id, "command")),
                     });

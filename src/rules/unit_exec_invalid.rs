@@ -166,7 +166,7 @@ fn unit_kind(cx: &Context<'_>, r: &Resource) -> Option<bool> {
         return is_unit_path(&p).then(|| p.contains(".service.d/"));
     }
     // A unit-file type the repository does not define (a module from outside).
-    if cx.after.defines.contains_key(&r.ty) || r.get("content").is_none() {
+    if cx.after.defines.contains_key(r.ty.as_str()) || r.get("content").is_none() {
         return None;
     }
     let title = r.title_str().unwrap_or("");
