@@ -12,7 +12,11 @@
 //! module's branches are usually chosen by the parameters the referencing code passes).
 //! A reference satisfied by a defined-type instance,
 //! by a resource a define declares, by the resource's `alias`, or by a declaration in the
-//! same branch is fine.
+//! same branch is fine. A reference in a class body is judged together with the
+//! conditions under which the class is declared (`if $admin { include demo::admin }`,
+//! through the classes that declare it), and a target declared with `ensure_resource` or
+//! `ensure_packages` counts as declared wherever that call is evaluated (in every
+//! instance of a defined type, not only the first).
 //!
 //! Only what the change introduces is reported: a new reference, or an old one whose
 //! target the change removed or moved into a branch. References that could be satisfied
@@ -309,6 +313,14 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };
+            // What the edge's own guard does not show: the conditions under which its
+            // class is declared, and targets `ensure_resource` declares wherever it runs.
+            let guard = effective_guard(cx, m, &e.file, e.span, &e.guard);
+            if unsatisfied_when(m, &guard, targets).is_none()
+                || targets.iter().any(|&t| ensured_here(cx, m, t, &guard))
+            {
+                continue;
+            }
             let holder = if metaparam {
                 Some(if t == e.to { e.from } else { e.to })
             } else {
@@ -326,6 +338,97 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         }
     }
     out
+}
+
+/// The guard of code at `span` of `file`, with the conditions under which the class
+/// whose body holds it is declared (a class body is evaluated once, with a guard of its
+/// own: `if $manage { include demo::service }` does not show in `demo::service`'s
+/// resources), and those of the class declaring that one, and so on. The model keeps
+/// the first declaration of a class; where another declares it under other conditions,
+/// this can only hide a finding, never add one (it is used to drop findings).
+fn effective_guard(
+    cx: &Context<'_>,
+    m: &Model,
+    file: &str,
+    span: Span,
+    guard: &[crate::model::GuardStep],
+) -> Vec<crate::model::GuardStep> {
+    let mut out = guard.to_vec();
+    let mut class = cx.manifest(side_of(cx, m), file).and_then(|man| {
+        man.parsed
+            .program
+            .statements
+            .iter()
+            .find_map(|st| match &st.kind {
+                ExprKind::ClassDef { name, .. }
+                    if st.span.start <= span.start && span.end <= st.span.end =>
+                {
+                    Some(name.trim_start_matches("::").to_ascii_lowercase())
+                }
+                _ => None,
+            })
+    });
+    let mut seen = BTreeSet::new();
+    while let Some(name) = class.take() {
+        if !seen.insert(name.clone()) {
+            break;
+        }
+        let Some(&res) = m.find("class", &name).first() else {
+            break;
+        };
+        let r = m.get(res);
+        for s in &r.guard {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+        if let crate::model::Scope::Class(outer) = &r.scope {
+            class = Some(outer.clone());
+        }
+    }
+    out
+}
+
+/// Whether target `t` was declared by `ensure_resource`/`ensure_packages` in code that
+/// is compiled wherever code under `guard` is: the model keeps one resource for all the
+/// calls, with the guard of the first, so the conditions of that first caller (those
+/// outside the class or defined type that makes the call, such as the `case` around a
+/// defined type's instance) are not the target's; its own conditions must all hold under
+/// `guard` (the same condition of the code, and the same branch: each evaluation of a
+/// defined type's body records its conditions anew).
+fn ensured_here(cx: &Context<'_>, m: &Model, t: ResId, guard: &[crate::model::GuardStep]) -> bool {
+    let r = m.get(t);
+    if r.origin != crate::model::Origin::EnsureResource {
+        return false;
+    }
+    let body = enclosing_definition(cx, m, &r.file, r.span);
+    let at = |s: &crate::model::GuardStep| {
+        m.conditions
+            .get(s.cond as usize)
+            .map(|c| (c.file.clone(), c.span, s.branch))
+    };
+    let held: Vec<_> = guard.iter().filter_map(at).collect();
+    r.guard.iter().all(|s| match at(s) {
+        Some(key) => {
+            let own = key.0 == r.file
+                && body.map_or(true, |b| b.start <= key.1.start && key.1.end <= b.end);
+            !own || held.contains(&key)
+        }
+        None => false,
+    })
+}
+
+/// The span of the class or defined type definition of `file` that holds `span`.
+fn enclosing_definition(cx: &Context<'_>, m: &Model, file: &str, span: Span) -> Option<Span> {
+    let man = cx.manifest(side_of(cx, m), file)?;
+    man.parsed.program.statements.iter().find_map(|st| {
+        (matches!(
+            st.kind,
+            ExprKind::ClassDef { .. } | ExprKind::DefineDef { .. }
+        ) && st.span.start <= span.start
+            && span.end <= st.span.end)
+            .then_some(st.span)
+    })
 }
 
 /// `Demo::Unit['x']` in a metaparameter, where `demo` is a module of the repository that
@@ -663,6 +766,15 @@ mod tests {
         "class demo($manage) {\n  if $manage { package { 'p': } }\n  $req = $manage ? { true => Package['p'], default => undef }\n  file { '/x': require => $req }\n}",
         // create_resources may declare it.
         "class demo($h) {\n  create_resources('service', $h)\n  file { '/x': notify => Service['nginx'] }\n}",
+        // A class declared only under the condition that also declares the target
+        // (rabbitmq's rabbitmqadmin): its body has no guard of its own.
+        "class demo($admin) {\n  if $admin {\n    include demo::admin\n    demo_plugin { 'm': }\n  }\n}\nclass demo::admin {\n  archive { 'a': require => Demo_plugin['m'] }\n}",
+        // The same through a correlated condition, the parameter spelled two ways
+        // (zookeeper: `$service_provider` and `$::demo::service_provider`).
+        "class demo($provider) {\n  include demo::config\n  if $provider != 'exhibitor' { include demo::service }\n}\nclass demo::config {\n  if $::demo::provider != 'exhibitor' { file { '/etc/zoo.cfg': content => 'x' } }\n}\nclass demo::service {\n  service { 'zk': require => File['/etc/zoo.cfg'] }\n}",
+        // `ensure_packages` right before the reference, in a defined type whose first
+        // instance sits in a `case` (apt::source): declared wherever the body runs.
+        "define demo::source($https) {\n  if $https {\n    ensure_packages('apt-transport-https')\n    Package['apt-transport-https'] -> Exec['update']\n  }\n}\nclass demo {\n  exec { 'update': command => '/bin/true' }\n  case $::osfamily {\n    'Debian': { demo::source { 'a': https => $::x } }\n    default: {}\n  }\n  demo::source { 'b': https => $::y }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -677,6 +789,17 @@ mod tests {
         (
             "class demo($flag) {\n  if $flag {\n    service { 'x': }\n  } else {\n    file { '/etc/x': notify => Service['x'] }\n  }\n}\n",
             &[5],
+        ),
+        // The class holding the reference is declared under another condition than the
+        // target.
+        (
+            "class demo($admin, $flag) {\n  if $admin { include demo::admin }\n  if $flag { demo_plugin { 'm': } }\n}\nclass demo::admin {\n  archive { 'a': require => Demo_plugin['m'] }\n}\n",
+            &[6],
+        ),
+        // `ensure_packages` in another branch of the defined type than the reference.
+        (
+            "define demo::source($https) {\n  if $https { ensure_packages('apt-transport-https') }\n  Package['apt-transport-https'] -> Exec['update']\n}\nclass demo {\n  exec { 'update': command => '/bin/true' }\n  demo::source { 'b': https => $::y }\n}\n",
+            &[3],
         ),
     ];
 
