@@ -12,7 +12,11 @@
 //! module's branches are usually chosen by the parameters the referencing code passes).
 //! A reference satisfied by a defined-type instance,
 //! by a resource a define declares, by the resource's `alias`, or by a declaration in the
-//! same branch is fine.
+//! same branch is fine. A reference in a class body is judged together with the
+//! conditions under which the class is declared (`if $admin { include demo::admin }`,
+//! through the classes that declare it), and a target declared with `ensure_resource` or
+//! `ensure_packages` counts as declared wherever that call is evaluated (in every
+//! instance of a defined type, not only the first).
 //!
 //! Only what the change introduces is reported: a new reference, or an old one whose
 //! target the change removed or moved into a branch. References that could be satisfied
@@ -21,6 +25,14 @@
 //! from such a module (or named after one), titles a symbolic declaration could take, and
 //! types created by `create_resources`. `Class['x']` for a class that exists nowhere is
 //! `unresolved-class`.
+//!
+//! A partly known title (`ceph-mon-${::hostname}`) satisfies the references its pattern
+//! matches. A wholly unknown one (`service { $service_name: }` with the name from a fact
+//! or a hiera key the repository lacks), and a `create_resources` whose type or titles
+//! are not known, satisfy only references that can share a catalog with them because of
+//! each other: code of the same module, or of a module that declares (through any chain
+//! of `include`, `class { … }` and defined types) a class or defined type of the other.
+//! Code outside modules (`manifests/site.pp`) is related to every module.
 //!
 //! ## Why is this bad?
 //!
@@ -57,16 +69,16 @@
 //!
 //! - Puppet language: relationships and ordering; resource references.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::ast::Span;
+use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Finding, Location, Related, Side};
 use crate::model::value::capitalize_type;
 use crate::model::{Model, ResId, Value};
 
 use super::executables::{
-    describe_steps, external_modules, module_of, module_of_file, unsatisfied_when,
+    describe_steps, external_modules, module_of, module_of_file, unsatisfied_when, walk,
 };
 use super::{finding, lookup, Context};
 
@@ -301,6 +313,14 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };
+            // What the edge's own guard does not show: the conditions under which its
+            // class is declared, and targets `ensure_resource` declares wherever it runs.
+            let guard = effective_guard(cx, m, &e.file, e.span, &e.guard);
+            if unsatisfied_when(m, &guard, targets).is_none()
+                || targets.iter().any(|&t| ensured_here(cx, m, t, &guard))
+            {
+                continue;
+            }
             let holder = if metaparam {
                 Some(if t == e.to { e.from } else { e.to })
             } else {
@@ -318,6 +338,97 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         }
     }
     out
+}
+
+/// The guard of code at `span` of `file`, with the conditions under which the class
+/// whose body holds it is declared (a class body is evaluated once, with a guard of its
+/// own: `if $manage { include demo::service }` does not show in `demo::service`'s
+/// resources), and those of the class declaring that one, and so on. The model keeps
+/// the first declaration of a class; where another declares it under other conditions,
+/// this can only hide a finding, never add one (it is used to drop findings).
+fn effective_guard(
+    cx: &Context<'_>,
+    m: &Model,
+    file: &str,
+    span: Span,
+    guard: &[crate::model::GuardStep],
+) -> Vec<crate::model::GuardStep> {
+    let mut out = guard.to_vec();
+    let mut class = cx.manifest(side_of(cx, m), file).and_then(|man| {
+        man.parsed
+            .program
+            .statements
+            .iter()
+            .find_map(|st| match &st.kind {
+                ExprKind::ClassDef { name, .. }
+                    if st.span.start <= span.start && span.end <= st.span.end =>
+                {
+                    Some(name.trim_start_matches("::").to_ascii_lowercase())
+                }
+                _ => None,
+            })
+    });
+    let mut seen = BTreeSet::new();
+    while let Some(name) = class.take() {
+        if !seen.insert(name.clone()) {
+            break;
+        }
+        let Some(&res) = m.find("class", &name).first() else {
+            break;
+        };
+        let r = m.get(res);
+        for s in &r.guard {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+        if let crate::model::Scope::Class(outer) = &r.scope {
+            class = Some(outer.clone());
+        }
+    }
+    out
+}
+
+/// Whether target `t` was declared by `ensure_resource`/`ensure_packages` in code that
+/// is compiled wherever code under `guard` is: the model keeps one resource for all the
+/// calls, with the guard of the first, so the conditions of that first caller (those
+/// outside the class or defined type that makes the call, such as the `case` around a
+/// defined type's instance) are not the target's; its own conditions must all hold under
+/// `guard` (the same condition of the code, and the same branch: each evaluation of a
+/// defined type's body records its conditions anew).
+fn ensured_here(cx: &Context<'_>, m: &Model, t: ResId, guard: &[crate::model::GuardStep]) -> bool {
+    let r = m.get(t);
+    if r.origin != crate::model::Origin::EnsureResource {
+        return false;
+    }
+    let body = enclosing_definition(cx, m, &r.file, r.span);
+    let at = |s: &crate::model::GuardStep| {
+        m.conditions
+            .get(s.cond as usize)
+            .map(|c| (c.file.clone(), c.span, s.branch))
+    };
+    let held: Vec<_> = guard.iter().filter_map(at).collect();
+    r.guard.iter().all(|s| match at(s) {
+        Some(key) => {
+            let own = key.0 == r.file
+                && body.map_or(true, |b| b.start <= key.1.start && key.1.end <= b.end);
+            !own || held.contains(&key)
+        }
+        None => false,
+    })
+}
+
+/// The span of the class or defined type definition of `file` that holds `span`.
+fn enclosing_definition(cx: &Context<'_>, m: &Model, file: &str, span: Span) -> Option<Span> {
+    let man = cx.manifest(side_of(cx, m), file)?;
+    man.parsed.program.statements.iter().find_map(|st| {
+        (matches!(
+            st.kind,
+            ExprKind::ClassDef { .. } | ExprKind::DefineDef { .. }
+        ) && st.span.start <= span.start
+            && span.end <= st.span.end)
+            .then_some(st.span)
+    })
 }
 
 /// `Demo::Unit['x']` in a metaparameter, where `demo` is a module of the repository that
@@ -434,8 +545,11 @@ struct Outside<'a> {
     external: &'a BTreeSet<String>,
     /// Repository modules that declare a class of an external module.
     using_external: BTreeSet<String>,
-    /// Types passed to `create_resources` (`None` in the set: a type not known).
-    created: BTreeSet<Option<String>>,
+    /// Types passed to `create_resources` (`None`: a type not known), with the module of
+    /// the call.
+    created: BTreeSet<(Option<String>, Option<String>)>,
+    /// Module -> the modules whose classes or defined types its code declares.
+    uses: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl<'a> Outside<'a> {
@@ -448,23 +562,89 @@ impl<'a> Outside<'a> {
             .collect();
         let side = side_of(cx, m);
         let mut created = BTreeSet::new();
-        for man in cx.manifests.side(side).values() {
+        for (path, man) in cx.manifests.side(side) {
+            let module = module_of_file(m, path);
             let text = &man.text;
             let mut from = 0;
             while let Some(i) = text[from..].find("create_resources(") {
                 let rest = text[from + i + "create_resources(".len()..].trim_start();
-                let ty = rest
-                    .strip_prefix(['\'', '"'])
-                    .and_then(|r| r.split(['\'', '"']).next())
-                    .map(|t| t.trim_start_matches("::").to_ascii_lowercase());
-                created.insert(ty);
+                // A quoted type name, or a bare one (`create_resources(demo::peer, $h)`).
+                let ty = match rest.strip_prefix(['\'', '"']) {
+                    Some(r) => r.split(['\'', '"']).next(),
+                    None => rest
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                        .next(),
+                }
+                .map(|t| t.trim_start_matches("::").to_ascii_lowercase())
+                .filter(|t| !t.is_empty() && !t.contains('$'));
+                created.insert((ty, module.clone()));
                 from += i + 1;
+            }
+        }
+        let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        // From the code: `include`/`contain`/`require` and `class { 'x': }` of a class,
+        // declarations of a defined type (the model records a class's declaration once).
+        for (path, man) in cx.manifests.side(side) {
+            let Some(md) = module_of_file(m, path) else {
+                continue;
+            };
+            for st in &man.parsed.program.statements {
+                walk(st, &mut |e| {
+                    for used in declared_names(e) {
+                        let used = module_of(&used);
+                        if used != md {
+                            uses.entry(md.clone()).or_default().insert(used);
+                        }
+                    }
+                });
+            }
+        }
+        // From the model: what it evaluated (`create_resources`, hiera classes, …).
+        for (_, r) in m.live_resources() {
+            let used = match (r.ty.as_str(), &r.title) {
+                ("class", Value::Str(t)) => module_of(t),
+                (ty, _) if ty.contains("::") => module_of(ty),
+                _ => continue,
+            };
+            if let Some(md) = module_of_file(m, &r.file) {
+                if md != used {
+                    uses.entry(md).or_default().insert(used);
+                }
             }
         }
         Outside {
             external,
             using_external,
             created,
+            uses,
+        }
+    }
+
+    /// Whether module `to` is reachable from module `from` through declarations.
+    fn reaches(&self, from: &str, to: &str) -> bool {
+        let mut seen = BTreeSet::from([from]);
+        let mut todo = vec![from];
+        while let Some(md) = todo.pop() {
+            for next in self.uses.get(md).into_iter().flatten() {
+                if next == to {
+                    return true;
+                }
+                if seen.insert(next.as_str()) {
+                    todo.push(next.as_str());
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether code of modules `a` and `b` can be in one catalog because of each other:
+    /// the same module, or one declares (through any chain of classes and defined types)
+    /// a class or defined type of the other. Code outside modules (`manifests/site.pp`)
+    /// is related to everything.
+    fn related(&self, a: Option<&str>, b: Option<&str>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => a == b || self.reaches(a, b) || self.reaches(b, a),
+            _ => true,
         }
     }
 
@@ -485,24 +665,72 @@ impl<'a> Outside<'a> {
                 return true;
             }
         }
-        if self.created.contains(&None) || self.created.contains(&Some(ty.to_owned())) {
+        // `create_resources` of this type, or of a type not known, in related code.
+        let here = module_of_file(m, file);
+        if self.created.iter().any(|(t, md)| {
+            t.as_deref().map_or(true, |t| t == ty) && self.related(here.as_deref(), md.as_deref())
+        }) {
             return true;
         }
-        // `alias`, or a declaration whose title or name is not known statically.
+        // `alias`, or a declaration whose title or name is not known statically. A
+        // partly known one (`ceph-mon-${::hostname}`) by its pattern; a wholly unknown
+        // one (`$service_name` from a fact or an unknown hiera key) only for references
+        // that can share its catalog: in its own module, or in a module related to it by
+        // declarations (see `related`). A `Service['quagga']` in module quagga is not
+        // satisfied by zookeeper's `service { $_params['service_name']: }`.
         m.resources.iter().filter(|r| r.ty == ty).any(|r| {
             let alias = r.get("alias").is_some_and(|a| {
                 a.alternatives().iter().any(|v| v.as_str() == Some(title))
                     || matches!(a, Value::Array(xs) if xs.iter().any(|v| v.as_str() == Some(title)))
             });
-            alias || could_be(&r.title, title) || could_be(r.name_value(), title)
+            let anything = || self.related(here.as_deref(), module_of_file(m, &r.file).as_deref());
+            alias
+                || could_be(&r.title, title, &anything)
+                || could_be(r.name_value(), title, &anything)
         })
     }
 }
 
-fn could_be(v: &Value, title: &str) -> bool {
+/// The classes and defined types expression `e` declares by name: `include a, b`
+/// (`contain`, `require`), `class { 'a': }`, `a::b { … }`.
+fn declared_names(e: &Expr) -> Vec<String> {
+    fn names(e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Str(s) | ExprKind::Name(s) => out.push(s.clone()),
+            ExprKind::Array(xs) => xs.iter().for_each(|x| names(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match &e.kind {
+        ExprKind::Call { func, args, .. } => {
+            if matches!(&func.kind, ExprKind::Name(n)
+                if matches!(n.trim_start_matches("::"), "include" | "contain" | "require"))
+            {
+                args.iter().for_each(|a| names(a, &mut out));
+            }
+        }
+        ExprKind::Resource {
+            type_expr, bodies, ..
+        } => match &type_expr.kind {
+            ExprKind::Name(t) if t == "class" => {
+                bodies.iter().for_each(|b| names(&b.title, &mut out))
+            }
+            ExprKind::Name(t) if t.contains("::") => out.push(t.clone()),
+            _ => {}
+        },
+        _ => {}
+    }
+    out
+}
+
+/// Whether `v` could be `title`: a symbolic value by its pattern; a wholly unknown one
+/// (no known text at all) only when `anything` says it may be anything here.
+fn could_be(v: &Value, title: &str, anything: &dyn Fn() -> bool) -> bool {
     match v {
+        Value::Symbolic(s) if !s.has_literal() => anything(),
         Value::Symbolic(s) => s.could_be(title),
-        Value::OneOf(vs) | Value::Array(vs) => vs.iter().any(|x| could_be(x, title)),
+        Value::OneOf(vs) | Value::Array(vs) => vs.iter().any(|x| could_be(x, title, anything)),
         _ => false,
     }
 }
@@ -538,6 +766,15 @@ mod tests {
         "class demo($manage) {\n  if $manage { package { 'p': } }\n  $req = $manage ? { true => Package['p'], default => undef }\n  file { '/x': require => $req }\n}",
         // create_resources may declare it.
         "class demo($h) {\n  create_resources('service', $h)\n  file { '/x': notify => Service['nginx'] }\n}",
+        // A class declared only under the condition that also declares the target
+        // (rabbitmq's rabbitmqadmin): its body has no guard of its own.
+        "class demo($admin) {\n  if $admin {\n    include demo::admin\n    demo_plugin { 'm': }\n  }\n}\nclass demo::admin {\n  archive { 'a': require => Demo_plugin['m'] }\n}",
+        // The same through a correlated condition, the parameter spelled two ways
+        // (zookeeper: `$service_provider` and `$::demo::service_provider`).
+        "class demo($provider) {\n  include demo::config\n  if $provider != 'exhibitor' { include demo::service }\n}\nclass demo::config {\n  if $::demo::provider != 'exhibitor' { file { '/etc/zoo.cfg': content => 'x' } }\n}\nclass demo::service {\n  service { 'zk': require => File['/etc/zoo.cfg'] }\n}",
+        // `ensure_packages` right before the reference, in a defined type whose first
+        // instance sits in a `case` (apt::source): declared wherever the body runs.
+        "define demo::source($https) {\n  if $https {\n    ensure_packages('apt-transport-https')\n    Package['apt-transport-https'] -> Exec['update']\n  }\n}\nclass demo {\n  exec { 'update': command => '/bin/true' }\n  case $::osfamily {\n    'Debian': { demo::source { 'a': https => $::x } }\n    default: {}\n  }\n  demo::source { 'b': https => $::y }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -552,6 +789,17 @@ mod tests {
         (
             "class demo($flag) {\n  if $flag {\n    service { 'x': }\n  } else {\n    file { '/etc/x': notify => Service['x'] }\n  }\n}\n",
             &[5],
+        ),
+        // The class holding the reference is declared under another condition than the
+        // target.
+        (
+            "class demo($admin, $flag) {\n  if $admin { include demo::admin }\n  if $flag { demo_plugin { 'm': } }\n}\nclass demo::admin {\n  archive { 'a': require => Demo_plugin['m'] }\n}\n",
+            &[6],
+        ),
+        // `ensure_packages` in another branch of the defined type than the reference.
+        (
+            "define demo::source($https) {\n  if $https { ensure_packages('apt-transport-https') }\n  Package['apt-transport-https'] -> Exec['update']\n}\nclass demo {\n  exec { 'update': command => '/bin/true' }\n  demo::source { 'b': https => $::y }\n}\n",
+            &[3],
         ),
     ];
 
@@ -613,6 +861,83 @@ mod tests {
             &format!("{user}# edited\n"),
         );
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    /// Two modules: `zk` declares `zk_src`, `demo` declares `demo_src`.
+    fn two_modules(zk_src: &str, demo_src: &str) -> Case {
+        Case::default()
+            .with_after("modules/zk/manifests/init.pp", zk_src)
+            .with_after(SNIPPET_PATH, demo_src)
+    }
+
+    const ZK_UNKNOWN: &str = "class zk($params) {\n  service { $params['service_name']: }\n}\n";
+    const DEMO_NOTIFIES: &str =
+        "class demo {\n  file { '/etc/x':\n    notify => Service['quagga'],\n  }\n}\n";
+
+    #[test]
+    fn a_wholly_unknown_title_satisfies_only_related_code() {
+        // Module zk's `service { $unknown: }` is not module demo's Service['quagga']: the
+        // two modules have nothing to do with each other.
+        let found = check_rule(NAME, &two_modules(ZK_UNKNOWN, DEMO_NOTIFIES));
+        let got: Vec<u32> = found
+            .iter()
+            .map(|f| Case::line_of(DEMO_NOTIFIES, f))
+            .collect();
+        assert_eq!(got, [3], "{found:#?}");
+        // Nor `create_resources` of a type not known, elsewhere.
+        let zk = "class zk($type, $h) {\n  create_resources($type, $h)\n}\n";
+        assert_eq!(check_rule(NAME, &two_modules(zk, DEMO_NOTIFIES)).len(), 1);
+        // A partly known title is matched by its pattern, wherever it is.
+        let zk = "class zk {\n  service { \"zk-${::hostname}\": }\n}\n";
+        assert_eq!(check_rule(NAME, &two_modules(zk, DEMO_NOTIFIES)).len(), 1);
+        let zk = "class zk {\n  service { \"qua${::x}\": }\n}\n";
+        assert!(check_rule(NAME, &two_modules(zk, DEMO_NOTIFIES)).is_empty());
+
+        // Related code: module demo declares class zk (directly, or through another
+        // module), so the configurable name may be the one demo refers to.
+        for demo in [
+            "class demo {\n  include zk\n  file { '/etc/x': notify => Service['quagga'] }\n}\n",
+            "class demo($h) {\n  class { 'zk': params => $h }\n  file { '/etc/x': notify => Service['quagga'] }\n}\n",
+        ] {
+            let found = check_rule(NAME, &two_modules(ZK_UNKNOWN, demo));
+            assert!(found.is_empty(), "{demo}: {found:#?}");
+        }
+        let mut c = two_modules(
+            ZK_UNKNOWN,
+            "class demo {\n  include mid\n  file { '/etc/x': notify => Service['quagga'] }\n}\n",
+        );
+        c.after(
+            "modules/mid/manifests/init.pp",
+            "class mid { include zk }\n",
+        );
+        assert!(check_rule(NAME, &c).is_empty());
+        // The other direction: zk's code declares a class of demo, whose code refers to
+        // the service zk names.
+        let zk = "class zk($params) {\n  include demo\n  service { $params['service_name']: }\n}\n";
+        let found = check_rule(NAME, &two_modules(zk, DEMO_NOTIFIES));
+        assert!(
+            found.is_empty(),
+            "{:?}",
+            found.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
+        // A defined type of zk declaring `service { $title: }`, instantiated by demo under
+        // a title not known statically.
+        let zk = "define zk::instance {\n  service { $title: }\n}\n";
+        let demo = "class demo($names) {\n  zk::instance { $names: }\n  file { '/etc/x': notify => Service['quagga'] }\n}\n";
+        assert!(check_rule(NAME, &two_modules(zk, demo)).is_empty());
+        // `create_resources` of an unknown type in the same module, and of a type named
+        // without quotes.
+        for demo in [
+            "class demo($type, $h) {\n  create_resources($type, $h)\n  file { '/etc/x': notify => Service['quagga'] }\n}\n",
+            "class demo($h) {\n  create_resources(service, $h)\n  file { '/etc/x': notify => Service['quagga'] }\n}\n",
+        ] {
+            let found = check_rule(NAME, &after_only(demo));
+            assert!(found.is_empty(), "{demo}: {found:#?}");
+        }
+        // A bare type name is a type: `create_resources(demo::peer, $h)` declares no
+        // service.
+        let demo = "define demo::peer {}\nclass demo($h) {\n  create_resources(demo::peer, $h)\n  file { '/etc/x': notify => Service['quagga'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(demo)).len(), 1);
     }
 
     #[test]

@@ -9,6 +9,14 @@
 //! that write, unsafely, the binary a service restarted by the revert would run (Puppet
 //! does not remove what leaves the catalog).
 //!
+//! A revert of a fix is not reported: when the base revision already had the hazard as
+//! a standing condition (its service already ran a path nothing provides, or the binary
+//! of a package it removed; its file was already a link, or already declared without
+//! content), the head revision no longer has it, and the change leaves nothing on the
+//! hosts that the base revision relied on without managing it, a revert only returns to
+//! a state that was judged when it was introduced. This is what fixes and reverts of
+//! hazards look like; reporting them on every fix is noise.
+//!
 //! ## Why is this bad?
 //!
 //! A revert is not an undo. It is a new change that triggers the same restarts again,
@@ -40,16 +48,25 @@
 //! Many reverts are harmless; this rule only reports what an error-level rule would say
 //! about the reverse diff. Suppress when a roll-back plan other than `git revert` exists.
 //!
+//! A change between two broken states is still reported (the 2016 revert moved the API
+//! server from a link onto an unmanaged binary back to that binary: reverting it is the
+//! first remedy someone reaches for, and it fails too), and so is a fix that leaves
+//! something behind: a path the base revision ran but did not manage that the change
+//! removes, re-points or links (the revert then creates an empty file, or runs nothing),
+//! a package it removes, a script it adds that writes the old binary unsafely.
+//!
 //! ## References
 //!
 //! - `git revert`; Puppet ignores resources that leave the catalog (they stay on disk).
 
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::input::{Change, FileChange, FileStatus};
-use crate::model::{ModelChange, ResId};
+use crate::model::{Model, ModelChange, ResId, Resource, Value};
 
-use super::common::{related, resolve};
-use super::services::{at_service, binary, script_hazards, scripts};
+use super::common::{
+    ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, resolve, Ensure,
+};
+use super::services::{at_service, binary, info, script_hazards, scripts};
 use super::{finding, lookup, Context, Manifests};
 
 pub const NAME: &str = "unsafe-revert";
@@ -139,6 +156,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut covered: Vec<ResId> = Vec::new();
     for group in groups {
         let rf = &group[0];
+        if revert_of_fix(cx, &group) {
+            continue;
+        }
         let mut names: Vec<String> = group.iter().map(|g| format!("`{}`", g.rule)).collect();
         names.dedup();
         let texts: Vec<String> = group.iter().map(|g| as_revert(&g.message)).collect();
@@ -199,6 +219,254 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         f.resource = Some(name);
         out.push(f);
     }
+}
+
+/// What a reverse finding says about the base revision, as a standing condition of one
+/// revision: the rules it comes from judge a transition, this judges a state.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// `link-over-binary`: the file is a link.
+    Link,
+    /// `empty-binary`: the file is declared with no data (or `content => ''`).
+    Empty,
+    /// The service rules: the service runs a path nothing vouches for, a removed file, or
+    /// the binary of a removed package.
+    Runs,
+}
+
+impl Standing {
+    fn of(rule: &str) -> Option<Standing> {
+        match rule {
+            "link-over-binary" => Some(Standing::Link),
+            "empty-binary" => Some(Standing::Empty),
+            "service-binary-relinked" | "service-binary-missing" | "service-binary-unmanaged" => {
+                Some(Standing::Runs)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether a group of reverse findings about one resource only brings back a hazard the
+/// base revision already had as a standing condition, which this change repairs: a fix,
+/// or the revert of the change that introduced the hazard. Reverting it returns to a
+/// state that was judged when it was introduced (and that hosts ran until this change),
+/// so saying it again on every fix is noise.
+///
+/// All three must hold; anything unknown keeps the finding:
+/// - the base revision has the condition (every finding of the group);
+/// - the head revision does not: a change that moves between two broken states (the 2016
+///   revert, from a link to a truncated binary back to the unmanaged binary) is not a
+///   fix, and reverting it is the remedy someone will reach for;
+/// - the change leaves nothing on the hosts that the base revision relied on without
+///   managing it: a path on the base revision's chain it removes, re-points or writes, a
+///   package it removes, a script it adds that writes the binary (Puppet does not undo
+///   what leaves the catalog, so then the revert does not return to the base state).
+fn revert_of_fix(cx: &Context<'_>, group: &[Finding]) -> bool {
+    let Some(name) = group[0].resource.as_deref() else {
+        return false;
+    };
+    group.iter().all(|f| {
+        Standing::of(f.rule).is_some_and(|k| {
+            standing(cx, cx.before, k, name) == Some(true)
+                && standing(cx, cx.after, k, name) == Some(false)
+        })
+    }) && !left_behind(cx, name)
+}
+
+/// The live resources of `m` shown as `name` (`File['/x']`).
+fn named(m: &Model, name: &str) -> Vec<ResId> {
+    m.live_resources()
+        .filter(|(_, r)| r.display_ref() == name)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Whether resource `name` has condition `k` in `m`: `Some(false)` when it is not
+/// declared there at all, `None` when it cannot be told.
+fn standing(cx: &Context<'_>, m: &Model, k: Standing, name: &str) -> Option<bool> {
+    let ids = named(m, name);
+    let mut all_false = true;
+    for id in ids {
+        let r = m.get(id);
+        let this = match k {
+            Standing::Link => Some(r.ty == "file" && ensure_of(r) == Ensure::Link),
+            Standing::Empty => Some(r.ty == "file" && no_data(r)),
+            Standing::Runs if r.ty == "service" => runs_unvouched(cx, m, id),
+            Standing::Runs => Some(false),
+        };
+        match this {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => all_false = false,
+        }
+    }
+    all_false.then_some(false)
+}
+
+/// A `file` declared as a file with neither content nor source, or with `content => ''`.
+fn no_data(r: &Resource) -> bool {
+    let given = |v: Option<&Value>| v.is_some_and(|v| !v.is_undef());
+    let ensure = ensure_of(r);
+    let empty_content = r.get("content").is_some_and(|c| {
+        c.alternatives()
+            .iter()
+            .all(|v| matches!(v, Value::Str(s) if s.is_empty()))
+    });
+    (empty_content && matches!(ensure, Ensure::File | Ensure::Present | Ensure::Unset))
+        || (matches!(ensure, Ensure::File | Ensure::Present)
+            && !given(r.get("content"))
+            && !given(r.get("source")))
+}
+
+fn package_state(m: &Model, pkg: &str) -> (bool, bool) {
+    let removed = |r: &Resource| {
+        matches!(
+            r.get("ensure").and_then(Value::as_str),
+            Some("absent" | "purged")
+        )
+    };
+    let ids = m.index.packages.get(pkg).map(Vec::as_slice).unwrap_or(&[]);
+    let live: Vec<&Resource> = ids
+        .iter()
+        .map(|&i| m.get(i))
+        .filter(|r| r.is_live())
+        .collect();
+    (
+        live.iter().any(|r| !removed(r)),
+        live.iter().any(|r| removed(r)),
+    )
+}
+
+/// Whether service `s` of `m` runs something nothing vouches for: a path on its chain
+/// removed, a cycle, a final path no resource gives content to (and no package named
+/// like the service or the binary, outside `/usr/local` and `/opt`), or the binary of a
+/// package removed. `None`: its binary is not known and no package tells.
+fn runs_unvouched(cx: &Context<'_>, m: &Model, s: ResId) -> Option<bool> {
+    let svc = info(m, s).map(|i| i.name.clone());
+    let Some(bin) = binary(m, s) else {
+        let (present, removed) = package_state(m, svc.as_deref()?);
+        return if removed {
+            Some(true)
+        } else if present {
+            Some(false)
+        } else {
+            None
+        };
+    };
+    let chain = resolve(m, &bin);
+    if chain.cycle {
+        return Some(true);
+    }
+    let removed_on_chain = chain.paths.iter().any(|p| {
+        m.index.managing(p).iter().any(|&x| {
+            let r = m.get(x);
+            r.is_live() && r.ty == "file" && ensure_of(r) == Ensure::Absent
+        })
+    });
+    if removed_on_chain {
+        return Some(true);
+    }
+    let last = chain.last();
+    let base = last.rsplit('/').next().unwrap_or(last);
+    let mut by_package = false;
+    for pkg in [svc.as_deref(), Some(base)].into_iter().flatten() {
+        let (present, removed) = package_state(m, pkg);
+        if removed {
+            return Some(true);
+        }
+        by_package |= present;
+    }
+    let packaged_dir = !(last.starts_with("/usr/local/") || last.starts_with("/opt/"));
+    let empty = m.index.managing(last).iter().any(|&x| {
+        let r = m.get(x);
+        r.is_live() && r.ty == "file" && no_data(r)
+    });
+    let vouched = (provider_of(cx, m, last).is_some() && !empty) || (packaged_dir && by_package);
+    Some(!vouched)
+}
+
+/// Whether this change leaves something on the hosts, after a revert, that the base
+/// revision's state of `name` relies on without setting it itself: a path of its chain
+/// that the base revision leaves alone (or declares without content) and the head
+/// revision manages, a package named like the service or its binary that the head
+/// revision removes, a script this change adds that writes the binary.
+///
+/// One case is not a leftover: the base revision declares the path as a file without
+/// content and the head revision gives it content; the revert keeps that content (a
+/// `file` without content leaves an existing file alone). The other way round (the head
+/// revision makes it a link or removes it), the revert creates an empty file there.
+fn left_behind(cx: &Context<'_>, name: &str) -> bool {
+    for id in named(cx.before, name) {
+        let r = cx.before.get(id);
+        let (paths, packages): (Vec<String>, Vec<String>) = if r.ty == "service" {
+            if !leftover_writers(cx, id).1.is_empty() {
+                return true;
+            }
+            let Some(chain) = binary(cx.before, id).map(|b| resolve(cx.before, &b)) else {
+                continue;
+            };
+            let base = chain
+                .last()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let mut pkgs = vec![base];
+            pkgs.extend(info(cx.before, id).map(|i| i.name.clone()));
+            (chain.paths, pkgs)
+        } else if let Some(p) = file_path(r) {
+            (resolve(cx.before, &p).paths, Vec::new())
+        } else {
+            continue;
+        };
+        if paths.iter().any(|p| changed_under(cx, p)) {
+            return true;
+        }
+        if packages.iter().any(|p| {
+            let (present, removed) = package_state(cx.before, p);
+            !present && !removed && package_state(cx.after, p).1
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the head revision changes `path` on the hosts in a way the base revision's
+/// declarations do not undo (see [`left_behind`]).
+fn changed_under(cx: &Context<'_>, path: &str) -> bool {
+    let live = |m: &Model| -> Vec<ResId> {
+        let mut ids: Vec<ResId> = m
+            .index
+            .managing(path)
+            .iter()
+            .copied()
+            .filter(|&x| m.get(x).is_live())
+            .collect();
+        for l in m.index.links.get(path).into_iter().flatten() {
+            if m.get(l.res).is_live() && !ids.contains(&l.res) {
+                ids.push(l.res);
+            }
+        }
+        ids
+    };
+    let before = live(cx.before);
+    let after = live(cx.after);
+    let sets = before.iter().any(|&x| {
+        let r = cx.before.get(x);
+        is_regular_file(r)
+            || matches!(
+                ensure_of(r),
+                Ensure::Link | Ensure::Directory | Ensure::Absent
+            )
+    });
+    if sets || after.is_empty() {
+        return false;
+    }
+    let declared_file = before.iter().any(|&x| is_file_like(cx.before.get(x)));
+    let content_after = after.iter().all(|&x| is_regular_file(cx.after.get(x)));
+    !(declared_file && content_after)
 }
 
 /// A reverse finding's message, worded for the forward change: what the reverse change
@@ -336,7 +604,9 @@ fn leftover_writers(cx: &Context<'_>, s: ResId) -> (Vec<Related>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{check_rule, Case, SNIPPET_PATH};
+    use crate::config::Config;
+    use crate::rules::testing::{check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::Selection;
 
     const UNIT: &str = "modules/demo/templates/foo.service.erb";
 
@@ -395,6 +665,120 @@ mod tests {
             "  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }\n",
         ),
     ];
+
+    const SRC: &str = "source => 'puppet:///modules/demo/foo', mode => '0755'";
+
+    /// Forward changes that repair a hazard of the base revision (fixes, and reverts of
+    /// the change that introduced it), as (`ExecStart` before, after, class body before,
+    /// after). A `git revert` brings back the base revision's own standing hazard, which
+    /// was judged when it was introduced: silent.
+    fn fixes() -> Vec<(&'static str, &'static str, String, String)> {
+        vec![
+            // The unit ran a path nothing provides; the fix points it at the managed one
+            // (etcd-wrapper-fix).
+            (
+                "/usr/local/sbin/foo",
+                "/usr/local/bin/foo",
+                format!("  file {{ '/usr/local/bin/foo': {SRC} }}\n"),
+                format!("  file {{ '/usr/local/bin/foo': {SRC} }}\n"),
+            ),
+            // The revert of a relink onto an unmanaged target: back to the package's
+            // binary; the link is left on disk, and nothing runs it (etcd-relink-revert).
+            (
+                "/usr/local/bin/foo",
+                "/usr/bin/foo",
+                "  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"
+                    .to_owned(),
+                "  package { 'foo': ensure => installed }\n".to_owned(),
+            ),
+            // The revert of an empty binary: content again (quagga-status-empty-revert).
+            // Reverting keeps the content on the hosts: `ensure => file` alone does not
+            // empty an existing file.
+            (
+                "/usr/local/bin/foo",
+                "/usr/local/bin/foo",
+                "  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n".to_owned(),
+                format!("  file {{ '/usr/local/bin/foo': ensure => file, {SRC} }}\n"),
+            ),
+            // The revert of a link laid over a managed binary (galera-clustercheck-link).
+            (
+                "/usr/local/bin/foo",
+                "/usr/local/bin/foo",
+                "  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"
+                    .to_owned(),
+                format!("  file {{ '/usr/local/bin/foo': ensure => file, {SRC} }}\n"),
+            ),
+            // The revert of a package removal under a running service
+            // (memcached-binary-from-file-revert).
+            (
+                "/usr/bin/foo",
+                "/usr/bin/foo",
+                "  package { 'foo': ensure => absent }\n".to_owned(),
+                "  package { 'foo': ensure => installed }\n".to_owned(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn reverting_a_fix_is_silent() {
+        for (b, a, before, after) in fixes() {
+            let c = case(b, a, &class(&before), &class(&after));
+            let found = check_rule(NAME, &c);
+            assert!(found.is_empty(), "{before} -> {after}: {found:#?}");
+            // The base revision's hazard is real: the change that introduced it (the
+            // reverse of this one) has an error.
+            let c = case(a, b, &class(&after), &class(&before));
+            let all = run_case(&c, &Config::default(), &Selection::default());
+            assert!(
+                all.iter().any(|f| f.severity == Severity::Error),
+                "{after} -> {before} is not a hazard: {all:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reverting_what_the_base_revision_did_not_have_is_reported() {
+        // The base revision already ran an unmanaged path, but the change does not repair
+        // it: it moves the service between two broken states (the 2016 revert, from a
+        // link onto the unmanaged binary back to the binary). Reverting it is what someone
+        // reaches for when the head fails, so the finding stays.
+        let c = case(
+            "/usr/bin/foo",
+            "/usr/local/bin/foo",
+            &class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
+            &class(""),
+        );
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+        // A fix that leaves behind a script writing the old binary unsafely: the revert
+        // restarts the service onto a path the script (kept on the hosts) truncates.
+        let mut c = case(
+            "/usr/local/bin/foo",
+            "/usr/bin/foo",
+            &class(""),
+            &class(&format!("  file {{ '/usr/bin/foo': {SRC} }}\n  file {{ '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }}\n")),
+        );
+        c.after(
+            "modules/demo/files/deploy.sh",
+            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
+        );
+        assert_eq!(check_rule(NAME, &c).len(), 1, "{:#?}", check_rule(NAME, &c));
+        // The base revision declared the binary without content (the hosts had it); the
+        // change makes the path a link, so Puppet deletes the binary, and the revert
+        // creates an empty file there.
+        let c = case(
+            "/usr/local/bin/foo",
+            "/usr/local/bin/foo",
+            &class("  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n"),
+            &class(&format!("  file {{ '/opt/foo/foo': {SRC} }}\n  file {{ '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }}\n")),
+        );
+        let found = check_rule(NAME, &c);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains("`empty-binary`"),
+            "{}",
+            found[0].message
+        );
+    }
 
     #[test]
     fn pass() {
