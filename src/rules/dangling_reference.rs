@@ -360,10 +360,8 @@ fn effective_guard(
             .statements
             .iter()
             .find_map(|st| match &st.kind {
-                ExprKind::ClassDef { name, .. }
-                    if st.span.start <= span.start && span.end <= st.span.end =>
-                {
-                    Some(name.trim_start_matches("::").to_ascii_lowercase())
+                ExprKind::ClassDef(d) if st.span.start <= span.start && span.end <= st.span.end => {
+                    Some(d.name.trim_start_matches("::").to_ascii_lowercase())
                 }
                 _ => None,
             })
@@ -383,7 +381,7 @@ fn effective_guard(
             }
         }
         if let crate::model::Scope::Class(outer) = &r.scope {
-            class = Some(outer.clone());
+            class = Some(outer.to_string());
         }
     }
     out
@@ -696,7 +694,7 @@ impl<'a> Outside<'a> {
 fn declared_names(e: &Expr) -> Vec<String> {
     fn names(e: &Expr, out: &mut Vec<String>) {
         match &e.kind {
-            ExprKind::Str(s) | ExprKind::Name(s) => out.push(s.clone()),
+            ExprKind::Str(s) | ExprKind::Name(s) => out.push(s.to_string()),
             ExprKind::Array(xs) => xs.iter().for_each(|x| names(x, out)),
             _ => {}
         }
@@ -716,7 +714,7 @@ fn declared_names(e: &Expr) -> Vec<String> {
             ExprKind::Name(t) if t == "class" => {
                 bodies.iter().for_each(|b| names(&b.title, &mut out))
             }
-            ExprKind::Name(t) if t.contains("::") => out.push(t.clone()),
+            ExprKind::Name(t) if t.contains("::") => out.push(t.to_string()),
             _ => {}
         },
         _ => {}
