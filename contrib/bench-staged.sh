@@ -4,13 +4,14 @@
 #
 # Usage: contrib/bench-staged.sh [MODULES_DIR] [RUNS]
 #   MODULES_DIR  a directory of Puppet modules to copy into a scratch repository
-#                (default: Debian's puppet-module corpus,
-#                /work/corpus/raw/usr/share/puppet/modules.available)
+#                (default: the modules of Debian's puppet-module corpus,
+#                $PREFLIGHT_CORPUS/usr/share/puppet/modules.available; fill it with
+#                scripts/fetch-corpus.sh)
 #   RUNS         timed runs (default 5); the first, untimed run warms the page cache
 # Environment: PREFLIGHT (default: target/release/puppet-preflight, else on PATH).
 # Prints one line per run and a last line `check --staged: median X.XXX s wall (N manifests)`.
 set -eu
-modules=${1:-/work/corpus/raw/usr/share/puppet/modules.available}
+modules=${1:-${PREFLIGHT_CORPUS:-.corpus}/usr/share/puppet/modules.available}
 runs=${2:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${PREFLIGHT:-}" ]; then

@@ -3,7 +3,7 @@
 #
 #   scripts/bench-input.sh [REPO] [-- extra check flags]
 #
-# Without REPO, builds one from the Debian corpus (CORPUS, default /work/corpus/raw) into
+# Without REPO, builds one from the Debian corpus ($PREFLIGHT_CORPUS, filled by scripts/fetch-corpus.sh) into
 # a temporary directory with scripts/build-corpus-repo.sh. Builds the bench example in
 # release mode, then prints wall times (median/min/max over RUNS, default 15), the CPU
 # time per run and the load average: on a shared machine the wall time includes waiting
@@ -18,7 +18,7 @@ if [ -z "$repo" ]; then
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/preflight-bench.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT INT TERM
     repo=$tmp/repo
-    "$here/scripts/build-corpus-repo.sh" "${CORPUS:-/work/corpus/raw}" "$repo"
+    "$here/scripts/build-corpus-repo.sh" "${PREFLIGHT_CORPUS:?set PREFLIGHT_CORPUS or give REPO}" "$repo"
 fi
 
 cd "$here"

@@ -2,14 +2,14 @@
 # Build the model of the Debian puppet-module corpus (modules side by side as one
 # repository) and a one-file change on it, in release mode; print counts and timings.
 #
-#   scripts/bench-model.sh [MODULES_AVAILABLE_DIR]
+#   scripts/bench-model.sh [CORPUS_DIR]
 #
-# Default corpus: /work/corpus/raw/usr/share/puppet/modules.available
-# (unpack with `apt-get download puppet-module-*` and `dpkg-deb -x`).
+# CORPUS_DIR: the directory scripts/fetch-corpus.sh filled, or its
+# usr/share/puppet/modules.available (default: $PREFLIGHT_CORPUS).
 set -eu
-dir="${1:-${PREFLIGHT_CORPUS:-/work/corpus/raw/usr/share/puppet/modules.available}}"
-if [ ! -d "$dir" ]; then
-    echo "bench-model: no corpus at $dir" >&2
+dir="${1:-${PREFLIGHT_CORPUS:-}}"
+if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    echo "usage: $0 CORPUS_DIR   (or set PREFLIGHT_CORPUS; fill it with scripts/fetch-corpus.sh)" >&2
     exit 2
 fi
 cd "$(dirname "$0")/.."

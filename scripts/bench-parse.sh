@@ -2,7 +2,7 @@
 # Benchmark: `puppet-preflight parse` against `puppet parser validate` on the same files.
 #
 # usage: scripts/bench-parse.sh [CORPUS_DIR] [RUNS]
-#   CORPUS_DIR  directory of .pp files (default: $PUPPET_CORPUS_DIR; fill it with
+#   CORPUS_DIR  directory of .pp files (default: $PREFLIGHT_CORPUS; fill it with
 #               scripts/fetch-corpus.sh)
 #   RUNS        timed runs of puppet-preflight, the best is reported (default 5)
 #
@@ -14,10 +14,10 @@
 # user waits for.
 set -euo pipefail
 
-dir=${1:-${PUPPET_CORPUS_DIR:-}}
+dir=${1:-${PREFLIGHT_CORPUS:-}}
 runs=${2:-5}
 if [[ -z "$dir" || ! -d "$dir" ]]; then
-    echo "usage: $0 CORPUS_DIR [RUNS]   (or set PUPPET_CORPUS_DIR)" >&2
+    echo "usage: $0 CORPUS_DIR [RUNS]   (or set PREFLIGHT_CORPUS)" >&2
     exit 2
 fi
 command -v puppet >/dev/null || { echo "$0: puppet not found (apt-get install puppet-agent or puppet)" >&2; exit 2; }

@@ -10,7 +10,7 @@
 # Idempotent: packages already downloaded or unpacked are skipped, so a second run does
 # no network access. Needs apt package lists (run `apt-get update` first on a fresh system)
 # and dpkg-deb; no root is needed (apt-get download writes to the current directory).
-# Then: PUPPET_CORPUS_DIR=DIR cargo test --test corpus
+# Then: PREFLIGHT_CORPUS=DIR cargo test   (the corpus checks run too)
 set -eu
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then

@@ -1,7 +1,9 @@
 //! The analyzers against text nobody here wrote: the Debian puppet-module corpus
-//! (`/work/corpus/raw`) and the unit files and shell scripts installed on this machine.
+//! (`PREFLIGHT_CORPUS`) and the unit files and shell scripts installed on this machine.
 //! Each part skips (with a note on stderr) when its directory is absent. Run with
 //! `cargo test --test analysis_corpus -- --nocapture` to see the counts.
+
+mod corpus_env;
 
 use puppet_preflight::analysis::shell::{analyze, Interest};
 use puppet_preflight::analysis::systemd::{parse_unit, ExecPath, ExecProblemKind};
@@ -59,7 +61,10 @@ fn unit_stats(root: &str, accept: impl Fn(&str) -> bool) -> Option<UnitStats> {
 
 #[test]
 fn corpus_unit_templates() {
-    let Some(st) = unit_stats("/work/corpus/raw", |n| {
+    let Some(corpus) = corpus_env::root("corpus_unit_templates") else {
+        return;
+    };
+    let Some(st) = unit_stats(&corpus.to_string_lossy(), |n| {
         n.ends_with(".erb") || n.ends_with(".epp")
     }) else {
         return;
@@ -103,14 +108,16 @@ fn real_shell_scripts_do_not_fool_the_analyzer() {
     let mut downloads = 0;
     let mut hazards = 0;
     let mut lex_errors = 0;
-    for root in [
-        "/work/corpus/raw",
+    let corpus = corpus_env::root("real_shell_scripts_do_not_fool_the_analyzer (corpus part)");
+    let corpus = corpus.map(|c| c.to_string_lossy().into_owned());
+    let system = [
         "/usr/bin",
         "/usr/sbin",
         "/etc/init.d",
         "/usr/share",
         "/usr/lib",
-    ] {
+    ];
+    for root in corpus.iter().map(String::as_str).chain(system) {
         if !Path::new(root).is_dir() {
             eprintln!("skipping {root}: not present");
             continue;

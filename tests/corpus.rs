@@ -1,7 +1,9 @@
-//! The Debian corpus check: every `.pp` file under `$PUPPET_CORPUS_DIR` (fetched by
+//! The Debian corpus check: every `.pp` file under `$PREFLIGHT_CORPUS` (fetched by
 //! `scripts/fetch-corpus.sh`) parses with zero errors, except exactly the files listed in
 //! `corpus/expected-rejections.txt` (those `puppet parser validate` rejects), which must
 //! fail at the line Puppet names. Skipped, with a message, when the variable is not set.
+
+mod corpus_env;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,13 +14,7 @@ use rayon::prelude::*;
 
 #[test]
 fn debian_corpus_matches_puppet() {
-    let Some(dir) = std::env::var_os("PUPPET_CORPUS_DIR") else {
-        // written to the stderr handle directly so that it shows despite output capture
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "corpus check skipped: set PUPPET_CORPUS_DIR to a directory filled by scripts/fetch-corpus.sh"
-        );
+    let Some(dir) = corpus_env::root("debian_corpus_matches_puppet") else {
         return;
     };
     let dir = Path::new(&dir);

@@ -8,11 +8,13 @@
 //! error level (the harmless edits must stay silent at that level).
 //!
 //! Needs `PREFLIGHT_CORPUS` (the unpacked packages' root, as `scripts/fetch-corpus.sh`
-//! leaves it, or its `usr/share/puppet/modules.available` as `.ci/run` sets it), python3
-//! and git; without the variable it says so and passes. By default it
+//! leaves it, or its `usr/share/puppet/modules.available`), python3 and git; without the
+//! variable it says so and passes. By default it
 //! keeps only the modules the recipes touch and their dependencies (about 340 manifests),
 //! which a debug build checks in a few minutes; `PREFLIGHT_E2E_FULL=1` uses every module
 //! (meant for release builds: `cargo test --release --test e2e_history`).
+
+mod corpus_env;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -54,8 +56,7 @@ fn build_history(corpus: &Path, out: &Path, full: bool) -> serde_json::Value {
 
 #[test]
 fn history_findings_match_the_recipes() {
-    let Some(corpus) = std::env::var_os("PREFLIGHT_CORPUS") else {
-        eprintln!("e2e_history: skipped (set PREFLIGHT_CORPUS to the unpacked Debian corpus)");
+    let Some(corpus) = corpus_env::root("history_findings_match_the_recipes") else {
         return;
     };
     let full = std::env::var_os("PREFLIGHT_E2E_FULL").is_some_and(|v| v == "1");

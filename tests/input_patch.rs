@@ -1,11 +1,12 @@
 //! `--patch`: patches made by git and diff(1) are applied in memory onto their base, and
 //! the result must be exactly the tree git recorded (content and kind of every file).
 
+mod corpus_env;
 mod input_support;
 
 use std::path::Path;
 
-use input_support::{corpus_modules, run_git, Repo};
+use input_support::{run_git, Repo};
 use puppet_preflight::input::{load, Change, EntryKind, FileStatus, InputArgs, InputError, Tree};
 
 fn apply(repo: &Repo, base: &str, patch: &[u8]) -> Result<Change, InputError> {
@@ -381,8 +382,7 @@ fn patch_that_does_not_apply_names_file_and_hunk() {
 /// that the git diff of the edit applies back to exactly git's tree.
 #[test]
 fn corpus_module_edits_round_trip() {
-    let Some(corpus) = corpus_modules() else {
-        eprintln!("corpus not present: skipped");
+    let Some(corpus) = corpus_env::modules("corpus_module_edits_round_trip") else {
         return;
     };
     let r = Repo::new();

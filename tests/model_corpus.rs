@@ -1,9 +1,11 @@
 //! The Debian puppet-module corpus, assembled as one repository (modules side by side
 //! under `modules/<name>/`), evaluates without panics; prints counts and timings.
 //!
-//! Skips unless `PREFLIGHT_CORPUS` names the `modules.available` directory, e.g.
-//! `PREFLIGHT_CORPUS=/work/corpus/raw/usr/share/puppet/modules.available`.
+//! Skips unless `PREFLIGHT_CORPUS` names the directory `scripts/fetch-corpus.sh` filled
+//! (or its `usr/share/puppet/modules.available`).
 //! `scripts/bench-model.sh` runs it in release mode.
+
+mod corpus_env;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -78,8 +80,7 @@ fn cpu_time() -> std::time::Duration {
 
 #[test]
 fn corpus_evaluates_without_panics() {
-    let Ok(dir) = std::env::var("PREFLIGHT_CORPUS") else {
-        eprintln!("PREFLIGHT_CORPUS unset: skipping the corpus model test");
+    let Some(dir) = corpus_env::modules("corpus_evaluates_without_panics") else {
         return;
     };
     let t0 = Instant::now();

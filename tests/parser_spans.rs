@@ -1,7 +1,9 @@
 //! Spans: every node's span lies inside the text, on char boundaries, and inside its
 //! parent's span (a heredoc's text is the exception: its body lies on later lines). Literal
 //! spans cover their source text. Checked on the checklist, the tree corpus and, when
-//! `PUPPET_CORPUS_DIR` is set, the Debian corpus.
+//! `PREFLIGHT_CORPUS` is set, the Debian corpus.
+
+mod corpus_env;
 
 use puppet_preflight::ast::*;
 use puppet_preflight::parser::parse;
@@ -331,7 +333,7 @@ fn spans_nest_and_stay_inside_the_text() {
 
 #[test]
 fn spans_on_the_debian_corpus() {
-    let Some(dir) = std::env::var_os("PUPPET_CORPUS_DIR") else {
+    let Some(dir) = corpus_env::root("spans_on_the_debian_corpus") else {
         return;
     };
     let mut problems = Vec::new();

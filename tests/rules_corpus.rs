@@ -3,11 +3,13 @@
 //! corpus. Run:
 //!
 //! ```sh
-//! PREFLIGHT_CORPUS=/work/corpus/raw/usr/share/puppet/modules.available \
+//! PREFLIGHT_CORPUS=.corpus \
 //!   cargo test --release --test rules_corpus -- --ignored --nocapture
 //! ```
 //!
 //! It asserts that nothing panics, and prints every error-level finding for review.
+
+mod corpus_env;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -68,8 +70,9 @@ fn load(root: &Path) -> Tree {
 #[test]
 #[ignore = "needs the Debian corpus (PREFLIGHT_CORPUS)"]
 fn corpus_as_one_added_change() {
-    let root = std::env::var("PREFLIGHT_CORPUS")
-        .unwrap_or_else(|_| "/work/corpus/raw/usr/share/puppet/modules.available".into());
+    let Some(root) = corpus_env::modules("corpus_as_one_added_change") else {
+        return;
+    };
     let after = load(Path::new(&root));
     let files: Vec<FileChange> = after
         .files
@@ -91,7 +94,7 @@ fn corpus_as_one_added_change() {
             tree: Tree::default(),
         },
         after: Revision {
-            label: root.clone(),
+            label: root.display().to_string(),
             summary: None,
             tree: after,
         },

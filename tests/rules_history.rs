@@ -4,14 +4,14 @@
 //! panic or fail operationally. Ignored by default (needs the corpus and git):
 //!
 //! ```sh
-//! cargo test --test rules_history -- --ignored --nocapture
+//! PREFLIGHT_CORPUS=.corpus cargo test --test rules_history -- --ignored --nocapture
 //! ```
+
+mod corpus_env;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const CORPUS: &str = "/work/corpus/raw/usr/share/puppet/modules.available";
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -344,7 +344,9 @@ fn steps() -> Vec<Step> {
 #[test]
 #[ignore = "needs the Debian corpus and git"]
 fn check_each_commit_of_a_realistic_history() {
-    let corpus = std::env::var("PREFLIGHT_CORPUS").unwrap_or_else(|_| CORPUS.into());
+    let Some(corpus) = corpus_env::modules("check_each_commit_of_a_realistic_history") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let repo: PathBuf = tmp.path().join("repo");
     std::fs::create_dir_all(&repo).unwrap();

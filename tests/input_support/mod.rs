@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 pub struct Repo {
@@ -127,14 +127,4 @@ pub fn stderr(o: &Output) -> String {
 /// A manifest with a recognisable body.
 pub fn manifest(class: &str, body: &str) -> String {
     format!("class {class} {{\n{body}}}\n")
-}
-
-/// The Debian puppet-module corpus (`PREFLIGHT_CORPUS`: the unpacked packages' root or
-/// its `usr/share/puppet/modules.available`; default `/work/corpus/raw`), when present.
-pub fn corpus_modules() -> Option<PathBuf> {
-    let root = std::env::var_os("PREFLIGHT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/corpus/raw"));
-    let nested = root.join("usr/share/puppet/modules.available");
-    [nested, root].into_iter().find(|p| p.is_dir())
 }
