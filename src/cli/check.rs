@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
-    let changes = input::load(&args.input)?;
+    let changes = input::load_iter(&args.input)?;
     // An explicit `--config` is read (and validated) before anything is analysed, so a
     // broken file stops the run with its own error whatever the change holds.
     let explicit = if args.selection.isolated {
@@ -37,17 +37,20 @@ pub fn run(args: Args) -> miette::Result<i32> {
         None
     };
 
-    let mut reports = Vec::with_capacity(changes.len());
+    // Changes are checked as they are read and dropped after: a long `--each` series never
+    // holds more than a window of trees.
+    let mut reports = Vec::new();
     let mut fail_level = None;
-    for change in &changes {
+    for change in changes {
+        let change = change?;
         let config = match &explicit {
             Some(c) => c.clone(),
             // The configuration the change itself carries: the after side's file.
-            None => config_of(change)?,
+            None => config_of(&change)?,
         };
         let selection = Selection::resolve(&args.selection, &config)?;
         fail_level = selection.fail_level.threshold();
-        reports.push(check_one(change, &config, &selection));
+        reports.push(check_one(&change, &config, &selection));
     }
 
     let rules: Vec<_> = rules::registry::all().to_vec();

@@ -20,18 +20,42 @@ use super::{Change, FileChange, FileStatus, Revision};
 /// Reads the change(s) the flags describe: one [`Change`], or one per commit for `--each`
 /// (empty when the range has no commit).
 pub fn load(args: &InputArgs) -> Result<Vec<Change>, InputError> {
+    load_iter(args)?.collect()
+}
+
+/// The same changes as [`load`], produced one at a time. `--each` reads its series window
+/// by window as the changes are consumed, so a consumer that drops each change after use
+/// holds a bounded number of trees however long the series is. Errors about the range,
+/// the revisions and the parents (a shallow clone) come before the first change.
+pub fn load_iter(args: &InputArgs) -> Result<Changes, InputError> {
     let repo = || Repo::open(args.repo.as_deref());
+    let one = |c: Change| Ok(Changes::One(Some(c)));
     match args.mode() {
-        Mode::Directories { before, after } => Ok(vec![load_directories(&before, &after)?]),
-        Mode::Revisions { base, head } => Ok(vec![load_revisions(
-            &repo()?,
-            base.as_deref(),
-            head.as_deref(),
-        )?]),
-        Mode::Staged { base } => Ok(vec![load_staged(&repo()?, base.as_deref())?]),
-        Mode::Worktree { base } => Ok(vec![load_worktree(&repo()?, base.as_deref())?]),
-        Mode::Patch { source, base } => Ok(vec![load_patch(&repo()?, &source, base.as_deref())?]),
-        Mode::Each { range } => load_each(&repo()?, &range),
+        Mode::Directories { before, after } => one(load_directories(&before, &after)?),
+        Mode::Revisions { base, head } => {
+            one(load_revisions(&repo()?, base.as_deref(), head.as_deref())?)
+        }
+        Mode::Staged { base } => one(load_staged(&repo()?, base.as_deref())?),
+        Mode::Worktree { base } => one(load_worktree(&repo()?, base.as_deref())?),
+        Mode::Patch { source, base } => one(load_patch(&repo()?, &source, base.as_deref())?),
+        Mode::Each { range } => Ok(Changes::Each(load_each(repo()?, &range)?)),
+    }
+}
+
+/// What [`load_iter`] yields: the changes of one input mode.
+pub enum Changes {
+    One(Option<Change>),
+    Each(EachChanges),
+}
+
+impl Iterator for Changes {
+    type Item = Result<Change, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Changes::One(c) => c.take().map(Ok),
+            Changes::Each(e) => e.next(),
+        }
     }
 }
 
@@ -395,9 +419,118 @@ fn short_label(label: &str) -> &str {
     label.get(..12).unwrap_or(label)
 }
 
+/// How many commits of an `--each` series are listed and read together. Within a window,
+/// trees share their listing work and blob objects; between windows nothing is kept, so
+/// memory stays bounded whatever the length of the series.
+const EACH_WINDOW: usize = 16;
+
+/// The changes of `--each A..B`, produced one at a time (see [`load_each`]).
+pub struct EachChanges {
+    repo: Repo,
+    range: String,
+    /// (commit, first parent) of every commit of the series, oldest first.
+    pairs: Vec<(Oid, Option<Oid>)>,
+    next: usize,
+    ready: std::collections::VecDeque<Change>,
+}
+
+impl EachChanges {
+    /// Read the next window of commits into `ready`.
+    fn fill(&mut self) -> Result<(), InputError> {
+        let end = (self.next + EACH_WINDOW).min(self.pairs.len());
+        let window = &self.pairs[self.next..end];
+        let git = |e: git2::Error| InputError::Git {
+            what: format!("the commits of {}", self.range),
+            message: e.message().to_string(),
+        };
+        let find = |id: Oid| self.repo.repo.find_commit(id).map_err(git);
+        let commits: Vec<(git2::Commit<'_>, Option<git2::Commit<'_>>)> = window
+            .iter()
+            .map(|(c, p)| Ok((find(*c)?, p.map(find).transpose()?)))
+            .collect::<Result<_, InputError>>()?;
+        // Every commit and its parent, listed once and read in one pass so that content
+        // shared along the window is read and stored once.
+        let mut slot: HashMap<Oid, usize> = HashMap::new();
+        let mut order: Vec<&git2::Commit<'_>> = Vec::new();
+        for (c, p) in &commits {
+            for commit in p.iter().chain(std::iter::once(c)) {
+                if let std::collections::hash_map::Entry::Vacant(v) = slot.entry(commit.id()) {
+                    v.insert(order.len());
+                    order.push(commit);
+                }
+            }
+        }
+        let listings = self.repo.list_commits(&order)?;
+        let refs: Vec<&[Listed]> = listings.iter().map(Vec::as_slice).collect();
+        let mut trees: Vec<Option<Tree>> =
+            self.repo.read_trees(&refs)?.into_iter().map(Some).collect();
+        drop(listings);
+        // How often each tree is still needed: the last use takes it instead of a copy.
+        let mut uses = vec![0usize; trees.len()];
+        for (c, p) in &commits {
+            uses[slot[&c.id()]] += 1;
+            if let Some(p) = p {
+                uses[slot[&p.id()]] += 1;
+            }
+        }
+        let mut take = |i: usize| {
+            uses[i] -= 1;
+            if uses[i] == 0 {
+                trees[i].take().unwrap_or_default()
+            } else {
+                trees[i].clone().unwrap_or_default()
+            }
+        };
+        let total = self.pairs.len();
+        for (k, (c, p)) in commits.iter().enumerate() {
+            let before = match p {
+                Some(p) => Repo::revision(p, take(slot[&p.id()])),
+                None => empty_revision(),
+            };
+            let after = Repo::revision(c, take(slot[&c.id()]));
+            let mut notes = vec![format!(
+                "commit {} of {total} in {}",
+                self.next + k + 1,
+                self.range
+            )];
+            if p.is_none() {
+                notes.push(format!(
+                    "{} is a root commit: compared with the empty tree",
+                    short(&c.id())
+                ));
+            } else if c.parent_count() > 1 {
+                notes.push(format!(
+                    "{} is a merge commit: compared with its first parent",
+                    short(&c.id())
+                ));
+            }
+            self.ready.push_back(change(before, after, notes));
+        }
+        self.next = end;
+        Ok(())
+    }
+}
+
+impl Iterator for EachChanges {
+    type Item = Result<Change, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ready.is_empty() && self.next < self.pairs.len() {
+            if let Err(e) = self.fill() {
+                // One error ends the series.
+                self.next = self.pairs.len();
+                return Some(Err(e));
+            }
+        }
+        self.ready.pop_front().map(Ok)
+    }
+}
+
 /// `--each A..B`: every commit reachable from B and not from A, following first parents,
-/// oldest first, each against its first parent.
-fn load_each(repo: &Repo, range: &str) -> Result<Vec<Change>, InputError> {
+/// oldest first, each against its first parent. The range and every commit's parent are
+/// resolved here (so a bad range or a shallow clone fails before anything is checked);
+/// trees are read window by window as the changes are consumed.
+fn load_each(repo: Repo, range: &str) -> Result<EachChanges, InputError> {
     let bad = || InputError::BadRange {
         range: range.into(),
     };
@@ -407,63 +540,33 @@ fn load_each(repo: &Repo, range: &str) -> Result<Vec<Change>, InputError> {
     let (a, b) = range.split_once("..").ok_or_else(bad)?;
     let a = if a.is_empty() { "HEAD" } else { a };
     let b = if b.is_empty() { "HEAD" } else { b };
-    let from = repo.commit(a)?;
-    let to = repo.commit(b)?;
     let git = |e: git2::Error| InputError::Git {
         what: format!("the commits of {range}"),
         message: e.message().to_string(),
     };
-    let mut walk = repo.repo.revwalk().map_err(git)?;
-    walk.push(to.id()).map_err(git)?;
-    walk.hide(from.id()).map_err(git)?;
-    walk.simplify_first_parent().map_err(git)?;
-    let mut ids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
-    ids.reverse();
-
-    // Every commit and its parent, listed once and read in one pass so that content
-    // shared along the series is read and stored once.
-    let mut commits = Vec::new();
-    for id in &ids {
-        let c = repo.repo.find_commit(*id).map_err(git)?;
-        let parent = repo.first_parent(&c, &format!("{}^", short(id)))?;
-        commits.push((c, parent));
-    }
-    let mut slot: HashMap<Oid, usize> = HashMap::new();
-    let mut order: Vec<&git2::Commit<'_>> = Vec::new();
-    for (c, p) in &commits {
-        for commit in p.iter().chain(std::iter::once(c)) {
-            if let std::collections::hash_map::Entry::Vacant(v) = slot.entry(commit.id()) {
-                v.insert(order.len());
-                order.push(commit);
-            }
+    let mut pairs = Vec::new();
+    {
+        let from = repo.commit(a)?;
+        let to = repo.commit(b)?;
+        let mut walk = repo.repo.revwalk().map_err(git)?;
+        walk.push(to.id()).map_err(git)?;
+        walk.hide(from.id()).map_err(git)?;
+        walk.simplify_first_parent().map_err(git)?;
+        let mut ids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
+        ids.reverse();
+        for id in ids {
+            let c = repo.repo.find_commit(id).map_err(git)?;
+            let parent = repo.first_parent(&c, &format!("{}^", short(&id)))?;
+            pairs.push((id, parent.map(|p| p.id())));
         }
     }
-    let listings = repo.list_commits(&order)?;
-    let refs: Vec<&[Listed]> = listings.iter().map(Vec::as_slice).collect();
-    let trees = repo.read_trees(&refs)?;
-    let total = commits.len();
-    let mut out = Vec::with_capacity(total);
-    for (n, (c, p)) in commits.iter().enumerate() {
-        let after = Repo::revision(c, trees[slot[&c.id()]].clone());
-        let before = match p {
-            Some(p) => Repo::revision(p, trees[slot[&p.id()]].clone()),
-            None => empty_revision(),
-        };
-        let mut notes = vec![format!("commit {} of {total} in {range}", n + 1)];
-        if p.is_none() {
-            notes.push(format!(
-                "{} is a root commit: compared with the empty tree",
-                short(&c.id())
-            ));
-        } else if c.parent_count() > 1 {
-            notes.push(format!(
-                "{} is a merge commit: compared with its first parent",
-                short(&c.id())
-            ));
-        }
-        out.push(change(before, after, notes));
-    }
-    Ok(out)
+    Ok(EachChanges {
+        repo,
+        range: range.to_string(),
+        pairs,
+        next: 0,
+        ready: std::collections::VecDeque::new(),
+    })
 }
 
 /// `--before DIR --after DIR`: two plain directory trees, no git.

@@ -29,7 +29,7 @@ pub use args::{InputArgs, Mode};
 pub use category::{categorize, Category};
 pub use changes::{diff_trees, RENAME_THRESHOLD};
 pub use error::InputError;
-pub use load::load;
+pub use load::{load, load_iter, Changes, EachChanges};
 pub use tree::{Blob, EntryKind, Tree, TreeEntry};
 
 /// How a file differs between the two sides.
