@@ -852,34 +852,24 @@ impl<'a> Ev<'a> {
                 };
                 self.call(e, &name, args, None, lambda.as_deref(), env)
             }
-            ExprKind::MethodCall(d) => {
-                let crate::ast::MethodCall {
-                    receiver,
-                    name,
-                    args,
-                    lambda,
-                    ..
-                } = &**d;
-                self.call(e, name, args, Some(receiver), lambda.as_deref(), env)
+            ExprKind::MethodCall(m) => self.call(
+                e,
+                &m.name,
+                &m.args,
+                Some(&m.receiver),
+                m.lambda.as_deref(),
+                env,
+            ),
+            ExprKind::If(c) => {
+                self.conditional(&c.cond, &c.then_branch, c.else_branch.as_ref(), "if", env)
             }
-            ExprKind::If(d) => {
-                let crate::ast::IfExpr {
-                    cond,
-                    then_branch,
-                    else_branch,
-                    ..
-                } = &**d;
-                self.conditional(cond, then_branch, else_branch.as_ref(), "if", env)
-            }
-            ExprKind::Unless(d) => {
-                let crate::ast::IfExpr {
-                    cond,
-                    then_branch,
-                    else_branch,
-                    ..
-                } = &**d;
-                self.conditional(cond, then_branch, else_branch.as_ref(), "unless", env)
-            }
+            ExprKind::Unless(c) => self.conditional(
+                &c.cond,
+                &c.then_branch,
+                c.else_branch.as_ref(),
+                "unless",
+                env,
+            ),
             ExprKind::Case { subject, options } => {
                 let subj = self.eval(subject, env);
                 let mut possible: Vec<(usize, bool)> = Vec::new();

@@ -293,23 +293,11 @@ impl Printer<'_> {
                 }
                 self.s(")");
             }
-            ExprKind::If(d) => {
-                let crate::ast::IfExpr {
-                    cond,
-                    then_branch,
-                    else_branch,
-                    ..
-                } = &**d;
-                self.conditional("(if ", cond, then_branch, else_branch.as_ref())
+            ExprKind::If(c) => {
+                self.conditional("(if ", &c.cond, &c.then_branch, c.else_branch.as_ref())
             }
-            ExprKind::Unless(d) => {
-                let crate::ast::IfExpr {
-                    cond,
-                    then_branch,
-                    else_branch,
-                    ..
-                } = &**d;
-                self.conditional("(unless ", cond, then_branch, else_branch.as_ref())
+            ExprKind::Unless(c) => {
+                self.conditional("(unless ", &c.cond, &c.then_branch, c.else_branch.as_ref())
             }
             ExprKind::Case { subject, options } => {
                 self.s("(case ");
