@@ -215,21 +215,16 @@ fn is_safe(cx: &Context<'_>, s: usize, after: &Chain, touches: &[Touch]) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
-    const UNIT: &str = "modules/demo/templates/foo.service.erb";
-
-    /// A change of the unit template (ExecStart moves) plus the manifest `after`.
+    /// A change of the unit template (ExecStart moves) and of the manifest.
     fn unit_change(before_exec: &str, after_exec: &str, before: &str, after: &str) -> Case {
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, before);
-        c.after(SNIPPET_PATH, after);
-        c.before(
-            UNIT,
+        unit_edit(
+            before,
+            after,
             &format!("[Service]\nExecStart={before_exec} --flag\n"),
-        );
-        c.after(UNIT, &format!("[Service]\nExecStart={after_exec} --flag\n"));
-        c
+            &format!("[Service]\nExecStart={after_exec} --flag\n"),
+        )
     }
 
     /// Unit template changes (`ExecStart` before, after) with the class body added by the
@@ -265,57 +260,60 @@ mod tests {
     #[test]
     fn pass() {
         let cases = [
-            // A binary upgrade that notifies the service: the usual, ordered pattern.
-            {
-                let mut c = Case::default();
-                c.before(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
-                c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
-                c
-            },
-            // The link changes but nothing restarts the service (no refresh edge).
-            {
-                let mut c = Case::default();
-                c.before(SNIPPET_PATH, "class demo {\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-                c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-                c
-            },
-            // The service (and its unit) in one branch of an `if`, the link in the other.
-            unit_change(
-                "/usr/local/bin/foo",
-                "/usr/bin/foo",
-                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  }\n}\n",
-                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  } else {\n    file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  }\n}\n",
+            (
+                "a binary upgrade that notifies the service: the usual, ordered pattern",
+                edit(
+                    "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+                    "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+                ),
             ),
-            // A unit template change through a define with `restart => false`: no restart.
-            {
-                let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";
-                let mut c = unit_change(
+            (
+                "the link changes but nothing restarts the service (no refresh edge)",
+                edit(
+                    "class demo {\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+                    "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+                ),
+            ),
+            (
+                "the service (and its unit) in one branch of an `if`, the link in the other",
+                unit_change(
                     "/usr/local/bin/foo",
                     "/usr/bin/foo",
-                    "class demo { demo::unit { 'foo': restart => false } }\n",
-                    "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  demo::unit { 'foo': restart => false }\n}\n",
-                );
-                c.before("modules/demo/manifests/unit.pp", define);
-                c.after("modules/demo/manifests/unit.pp", define);
-                c
-            },
+                    "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  }\n}\n",
+                    "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  } else {\n    file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  }\n}\n",
+                ),
+            ),
+            (
+                "a unit template change through a define with `restart => false`: no restart",
+                {
+                    let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";
+                    let mut c = unit_change(
+                        "/usr/local/bin/foo",
+                        "/usr/bin/foo",
+                        "class demo { demo::unit { 'foo': restart => false } }\n",
+                        "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  demo::unit { 'foo': restart => false }\n}\n",
+                    );
+                    c.before("modules/demo/manifests/unit.pp", define);
+                    c.after("modules/demo/manifests/unit.pp", define);
+                    c
+                },
+            ),
         ];
-        let snippets = PASS
-            .iter()
-            .map(|(b, a, body)| unit_change(b, a, &class(""), &class(body)));
-        for case in cases.into_iter().chain(snippets) {
-            let found = check_rule(NAME, &case);
-            assert!(found.is_empty(), "{:#?}\n{found:#?}", case.after);
+        for (label, case) in cases {
+            assert_silent(NAME, label, &case);
+        }
+        for (i, (b, a, body)) in PASS.iter().enumerate() {
+            let case = unit_change(b, a, &class(""), &class(body));
+            assert_silent(NAME, &format!("PASS[{i}]"), &case);
         }
     }
 
     #[test]
     fn fail_snippets() {
-        for (b, a, body) in FAIL {
+        for (i, (b, a, body)) in FAIL.iter().enumerate() {
             let after = class(body);
-            let found = check_rule(NAME, &unit_change(b, a, &class(""), &after));
-            let lines: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
-            assert_eq!(lines, [6], "{body}: {found:#?}");
+            let case = unit_change(b, a, &class(""), &after);
+            assert_lines(NAME, &format!("FAIL[{i}]"), &case, &after, &[6]);
         }
     }
 
@@ -341,7 +339,7 @@ mod tests {
         }
         // Related: the link, and the ExecStart in the template.
         assert_eq!(f.related.len(), 2, "{:#?}", f.related);
-        assert_eq!(f.related[1].location.file, UNIT);
+        assert_eq!(f.related[1].location.file, UNIT_TEMPLATE);
 
         // The link is ordered before the service, but its target is not managed.
         let after = class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo', before => Service['foo'] }\n");
@@ -354,9 +352,10 @@ mod tests {
         assert_eq!(check_rule(NAME, &case).len(), 1);
 
         // A re-pointed link under an unchanged ExecStart, restarted by a config file.
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-1/foo' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-        case.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-2/foo' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+        let case = edit(
+            "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-1/foo' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+            "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-2/foo' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+        );
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0]

@@ -445,7 +445,7 @@ fn strip_ext(base: &str) -> &str {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
@@ -478,25 +478,7 @@ mod tests {
         ("class demo {\n  systemd::timer::job { 'cleanup': command => '/usr/local/bin/cleanup --all' }\n}\n", &[2]),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn did_you_mean() {
@@ -560,15 +542,11 @@ mod tests {
     #[test]
     fn an_old_problem_is_a_warning_when_touched_and_silent_otherwise() {
         let src = "class demo {\n  service { 'x': binary => '/opt/x/x', enable => true }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &src.replace("true", "false"));
+        let case = edit(src, &src.replace("true", "false"));
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, Severity::Warning);
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &format!("{src}# edited\n"));
+        let case = edit(src, &format!("{src}# edited\n"));
         assert!(check_rule(NAME, &case).is_empty());
     }
 
