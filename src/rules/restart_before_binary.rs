@@ -50,7 +50,7 @@ use crate::model::{normalize_path, ResId};
 
 use super::common::{related, resolve};
 use super::services::{
-    at_service, binary, environment_files, exclusive, is_touched, restart_reason,
+    at_service, environment_files, exclusive, is_touched, restart_reason, restarted_binaries,
 };
 use super::{finding, lookup, Context};
 
@@ -60,11 +60,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
-    for restart in &cx.diff.restarts {
-        let s = restart.service;
-        let Some(bin) = binary(cx.after, s) else {
-            continue;
-        };
+    for (s, bin) in restarted_binaries(cx) {
         let mut unordered: Vec<(ResId, String)> = Vec::new();
         for (x, role) in providers(cx, s, &bin) {
             if unordered.iter().any(|(y, _)| *y == x)

@@ -59,8 +59,8 @@ use crate::diagnostic::{Finding, Side};
 
 use super::common::{provider_of, related, resolve, Chain};
 use super::services::{
-    at_service, before_of, binary, exclusive, exec_start_related, restart_reason, touch_at,
-    unsafe_writers, Touch,
+    at_service, before_of, binary, exclusive, exec_start_related, restart_reason,
+    restarted_binaries, touch_at, unsafe_writers, Touch,
 };
 use super::{finding, lookup, Context};
 
@@ -70,12 +70,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
-    for restart in &cx.diff.restarts {
-        let s = restart.service;
-        // A restart that cannot be tied to a binary is never an error.
-        let Some(bin) = binary(cx.after, s) else {
-            continue;
-        };
+    // A restart that cannot be tied to a binary is never an error.
+    for (s, bin) in restarted_binaries(cx) {
         let after_chain = resolve(cx.after, &bin);
         let old_bin = before_of(cx, s).and_then(|b| binary(cx.before, b));
         let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
