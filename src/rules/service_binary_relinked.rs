@@ -45,8 +45,10 @@
 //! ## Exceptions
 //!
 //! A deliberate, ordered upgrade is not reported: the file the service will finally run
-//! is managed with content (or by a package hint), nothing on the way is removed, emptied
-//! or dropped, and every touched resource is ordered before the service. A service whose
+//! is managed with content (or by a package hint, or — outside `/usr/local` and `/opt` —
+//! presumably comes from a declared package named like the service or the file, as
+//! `service-binary-unmanaged` counts it), nothing on the way is removed, emptied or
+//! dropped, and every touched resource is ordered before the service. A service whose
 //! binary is not known statically (a template tag in `ExecStart=`) is never reported.
 //! Suppress when a validation step outside Puppet guards the restart.
 //!
@@ -57,9 +59,9 @@
 
 use crate::diagnostic::{Finding, Side};
 
-use super::common::{provider_of, related, resolve, Chain};
+use super::common::{package_named_for, provider_of, related, resolve, Chain};
 use super::services::{
-    at_service, before_of, binary, exclusive, exec_start_related, restart_reason,
+    at_service, before_of, binary, exclusive, exec_start_related, info, restart_reason,
     restarted_binaries, touch_at, unsafe_writers, Touch,
 };
 use super::{finding, lookup, Context};
@@ -94,7 +96,15 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut writers = Vec::new();
         let end = if after_chain.cycle {
             " The links form a cycle.".to_string()
-        } else if provider_of(cx, cx.after, last).is_none() {
+        } else if provider_of(cx, cx.after, last).is_some() {
+            String::new()
+        } else if let Some(p) = package_named_for(cx.after, last, service_name(cx, s)) {
+            format!(
+                " No resource manages {last}, the file it will run; {} presumably provides it \
+                 (a package named like the service or the file).",
+                cx.after.get(p).display_ref()
+            )
+        } else {
             // A script that writes the file unsafely, in the head revision or dropped from
             // the catalog by this change (it stays on the hosts).
             writers = unsafe_writers(cx.after, Side::After, &cx.change.after.tree, last)
@@ -126,8 +136,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             s.push('.');
             s
-        } else {
-            String::new()
         };
         let what: Vec<String> = touches.iter().map(|t| t.describe(cx)).collect();
         let mut f = finding(
@@ -195,11 +203,20 @@ fn touches(cx: &Context<'_>, after: &Chain, before: Option<&Chain>) -> Vec<Touch
     out
 }
 
+/// The name of head-revision service `s`, for matching packages.
+fn service_name<'a>(cx: &Context<'a>, s: usize) -> Option<&'a str> {
+    info(cx.after, s).map(|i| i.name.as_str())
+}
+
 /// A deliberate, well-ordered upgrade: the file the service will run is managed with
-/// content, nothing on its chain is removed, emptied or dropped, and every resource the
+/// content (or presumably comes from a package named like the service or the file, the
+/// criterion of `service-binary-unmanaged`), nothing on its chain is removed, emptied or dropped, and every resource the
 /// change touches on it is applied before the service.
 fn is_safe(cx: &Context<'_>, s: usize, after: &Chain, touches: &[Touch]) -> bool {
-    if after.cycle || provider_of(cx, cx.after, after.last()).is_none() {
+    let last = after.last();
+    let vouched = provider_of(cx, cx.after, last).is_some()
+        || package_named_for(cx.after, last, service_name(cx, s)).is_some();
+    if after.cycle || !vouched {
         return false;
     }
     touches
@@ -233,6 +250,9 @@ mod tests {
         ("<%= @bin %>", "<%= @bin %>", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
         // A link elsewhere changes; the service's own binary is untouched.
         ("/usr/sbin/foo", "/usr/sbin/foo --x", "  file { '/usr/bin/bar': ensure => link, target => '/usr/local/bin/bar' }\n"),
+        // The service moves to a path a package named like the file presumably provides,
+        // ordered; the old binary is removed, but nothing runs it any more.
+        ("/usr/local/bin/foo", "/usr/sbin/food", "  package { 'food': ensure => installed, before => Service['foo'] }\n  file { '/usr/local/bin/foo': ensure => absent }\n"),
     ];
 
     /// Each reports the service (line 6 of the class).
@@ -245,6 +265,8 @@ mod tests {
         ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo' }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
         // The unchanged ExecStart path is emptied by the change.
         ("/usr/local/bin/foo", "/usr/local/bin/foo --v", "  file { '/usr/local/bin/foo': ensure => file, mode => '0755', before => Service['foo'] }\n"),
+        // A package named like the service does not provide a path under /usr/local.
+        ("/usr/bin/foo", "/usr/local/bin/foo", "  package { 'foo': ensure => installed }\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n"),
     ];
 
     const UNIT_RES: &str = "  file { '/lib/systemd/system/foo.service':\n    content => template('demo/foo.service.erb'),\n    notify  => Service['foo'],\n  }\n  service { 'foo': ensure => running }\n";
@@ -293,6 +315,16 @@ mod tests {
                     c.after("modules/demo/manifests/unit.pp", define);
                     c
                 },
+            ),
+            (
+                "the executable moves back to /usr/bin/foo, which Package['foo'] (named like \
+                 the service) presumably provides; the link it ran is dropped (etcd-relink-revert)",
+                unit_change(
+                    "/usr/local/bin/foo",
+                    "/usr/bin/foo",
+                    &class("  package { 'foo': ensure => installed }\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
+                    &class("  package { 'foo': ensure => installed }\n"),
+                ),
             ),
         ];
         for (label, case) in cases {
@@ -365,5 +397,59 @@ mod tests {
         );
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].message.contains("is emptied"));
+    }
+
+    /// The sentence about the file the service will run names what provides it, with the
+    /// criterion of `service-binary-unmanaged` for packages.
+    #[test]
+    fn says_which_package_presumably_provides_the_file() {
+        // A new link on the way is not ordered before the service; the file it leads to
+        // presumably comes from the package named like the service.
+        let link = "  file { '/usr/bin/foo': ensure => link, target => '/usr/sbin/foo' }\n";
+        for (label, pkg) in [
+            ("named like the service", "foo"),
+            ("named like the file", "foo-daemon"),
+        ] {
+            let target = if pkg == "foo" {
+                "/usr/sbin/foo"
+            } else {
+                "/usr/sbin/foo-daemon"
+            };
+            let after = class(&format!(
+                "  package {{ '{pkg}': ensure => installed }}\n{}",
+                link.replace("/usr/sbin/foo", target)
+            ));
+            let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+            let found = assert_lines(NAME, label, &case, &after, &[6]);
+            let m = &found[0].message;
+            assert!(
+                m.contains(&format!(
+                    "No resource manages {target}, the file it will run; Package['{pkg}'] \
+                     presumably provides it"
+                )),
+                "{label}: {m}"
+            );
+            assert!(
+                !m.contains("Nothing in the repository manages"),
+                "{label}: {m}"
+            );
+        }
+        // A package the change removes, or one whose name matches neither, provides
+        // nothing: the sentence says so.
+        for (label, pkg) in [
+            ("removed", "  package { 'foo': ensure => absent }\n"),
+            ("another name", "  package { 'bar': ensure => installed }\n"),
+        ] {
+            let after = class(&format!("{pkg}{link}"));
+            let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+            let found = assert_lines(NAME, label, &case, &after, &[6]);
+            assert!(
+                found[0].message.contains(
+                    "Nothing in the repository manages /usr/sbin/foo, the file it will run."
+                ),
+                "{label}: {}",
+                found[0].message
+            );
+        }
     }
 }

@@ -67,7 +67,7 @@ use crate::ast::Span;
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
 
-use super::common::{at_attr, at_title, provider_of, related, resolve, touched};
+use super::common::{at_attr, at_title, package_named_for, provider_of, related, resolve, touched};
 use super::executables::{is_distro_path, map_by_line, unit_texts};
 use super::{finding, lookup, Context};
 
@@ -348,37 +348,12 @@ fn provided(cx: &Context<'_>, m: &Model, path: &str, name: Option<&str>) -> Opti
             });
         }
     }
-    if path.starts_with("/usr/local/") || path.starts_with("/opt/") {
-        return None;
-    }
-    let base = path.rsplit('/').next().unwrap_or(path);
-    for pkg in [name, Some(base)].into_iter().flatten() {
-        if let Some(&id) = m
-            .index
-            .packages
-            .get(pkg)
-            .and_then(|ids| ids.iter().find(|&&i| m.get(i).is_live()))
-        {
-            let r = m.get(id);
-            let absent = r
-                .get("ensure")
-                .and_then(Value::as_str)
-                .is_some_and(|e| matches!(e, "absent" | "purged"));
-            if absent {
-                continue;
-            }
-            return Some(Provider {
-                what: r.display_ref(),
-                related: Some(related(
-                    m,
-                    side,
-                    id,
-                    format!("{} provided {path}", r.display_ref()),
-                )),
-            });
-        }
-    }
-    None
+    let id = package_named_for(m, path, name)?;
+    let what = m.get(id).display_ref();
+    Some(Provider {
+        related: Some(related(m, side, id, format!("{what} provided {path}"))),
+        what,
+    })
 }
 
 /// A managed path that differs from `path` only by `bin`/`sbin`, by extension, or by

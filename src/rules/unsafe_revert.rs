@@ -797,6 +797,16 @@ mod tests {
                 ),
             ),
             (
+                "the revert moves the service back to /usr/bin/foo, which Package['foo'] \
+                 (named like the service) presumably provides (etcd-relink)",
+                case(
+                    "/usr/bin/foo",
+                    "/usr/local/bin/foo",
+                    &service_class("  package { 'foo': ensure => installed }\n"),
+                    &service_class("  package { 'foo': ensure => installed }\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
+                ),
+            ),
+            (
                 "nothing about services",
                 edit(
                     "class demo { file { '/etc/motd': content => 'a' } }\n",
