@@ -217,7 +217,7 @@ pub fn no_execute_bit(v: &Value) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     const PASS: &[&str] = &[
         "class demo { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => '0755' } }",
@@ -254,36 +254,14 @@ mod tests {
         ("class demo {\n  file { '/usr/bin/tool': mode => 'u=rw,go=r' }\n}\n", &[2]),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn only_what_the_change_does() {
         let src = "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => '0644', owner => 'root' }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &src.replace("'root'", "'bin'"));
+        let case = edit(src, &src.replace("'root'", "'bin'"));
         assert!(check_rule(NAME, &case).is_empty());
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, &src.replace("0644", "0755"));
-        case.after(SNIPPET_PATH, src);
+        let case = edit(&src.replace("0644", "0755"), src);
         assert_eq!(check_rule(NAME, &case).len(), 1);
     }
 

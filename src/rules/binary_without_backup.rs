@@ -192,17 +192,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     /// The binary is put there by a deploy script; Puppet manages only its mode.
     const BEFORE: &str = "class demo {\n  file { '/usr/local/bin/kube-apiserver': ensure => file, mode => '0755' }\n}\n";
 
     fn case(after: &str) -> Case {
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, BEFORE);
-        c.after(SNIPPET_PATH, after);
-        c
+        edit(BEFORE, after)
     }
 
     const PASS: &[&str] = &[
@@ -228,25 +225,7 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &case(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &case(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(case);
 
     #[test]
     fn puppet_6_backs_up_by_default() {
@@ -270,13 +249,8 @@ mod tests {
 
     #[test]
     fn a_link_re_pointed_loses_nothing_bucketable() {
-        let mut c = Case::default();
-        c.before(
-            SNIPPET_PATH,
+        let c = edit(
             "class demo { file { '/usr/local/bin/x': ensure => link, target => '/opt/a' } }",
-        );
-        c.after(
-            SNIPPET_PATH,
             "class demo { file { '/usr/local/bin/x': ensure => link, target => '/opt/b' } }",
         );
         assert!(check_rule(NAME, &c).is_empty());

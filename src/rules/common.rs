@@ -352,6 +352,36 @@ pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
     None
 }
 
+/// A package of `m` that presumably provides `path` although nothing lists its files: a
+/// live package, not removed (`absent`/`purged`), named like the service that runs the
+/// path (`service`) or like the path's file name, for a path outside `/usr/local` and
+/// `/opt` (which distribution packages do not fill). The service's name is tried first.
+pub fn package_named_for(m: &Model, path: &str, service: Option<&str>) -> Option<ResId> {
+    if path.starts_with("/usr/local/") || path.starts_with("/opt/") {
+        return None;
+    }
+    let base = path.rsplit('/').next().unwrap_or(path);
+    for pkg in [service, Some(base)].into_iter().flatten() {
+        let Some(&id) = m
+            .index
+            .packages
+            .get(pkg)
+            .and_then(|ids| ids.iter().find(|&&i| m.get(i).is_live()))
+        else {
+            continue;
+        };
+        let removed = m
+            .get(id)
+            .get("ensure")
+            .and_then(Value::as_str)
+            .is_some_and(|e| matches!(e, "absent" | "purged"));
+        if !removed {
+            return Some(id);
+        }
+    }
+    None
+}
+
 /// Where to point a finding about attribute `attr` of after-side resource `id`: the
 /// attribute's value, else the title.
 pub fn at_attr(m: &Model, side: Side, id: ResId, attr: &str) -> Location {

@@ -737,7 +737,7 @@ fn could_be(v: &Value, title: &str, anything: &dyn Fn() -> bool) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
@@ -801,25 +801,7 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn says_which_branch_breaks() {

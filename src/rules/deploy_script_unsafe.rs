@@ -196,7 +196,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     const SCRIPT: &str = "modules/demo/files/deploy.sh";
     const MANIFEST: &str = "class demo {\n  file { '/usr/local/sbin/deploy':\n    source => 'puppet:///modules/demo/deploy.sh',\n    mode   => '0555',\n  }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n";
@@ -222,32 +222,25 @@ mod tests {
     ];
 
     /// Scripts and the line of the download each reports.
-    const FAIL: &[(&str, u32)] = &[
+    const FAIL: &[(&str, &[u32])] = &[
         // wget -O onto the binary, no errexit.
-        ("#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n", 2),
+        ("#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n", &[2]),
         // curl without -f onto the binary, even under set -e.
-        ("#!/bin/bash\nset -e\ncurl -sS -o /usr/local/bin/foo $URL/foo\n", 3),
+        ("#!/bin/bash\nset -e\ncurl -sS -o /usr/local/bin/foo $URL/foo\n", &[3]),
         // A redirection truncates the binary before curl runs.
-        ("#!/bin/sh\nset -e\ncurl -fsS $URL/foo > /usr/local/bin/foo\n", 3),
+        ("#!/bin/sh\nset -e\ncurl -fsS $URL/foo > /usr/local/bin/foo\n", &[3]),
         // A temporary file, but the failure is ignored and the file moved anyway.
-        ("#!/bin/bash\nset -e\nwget -O /tmp/foo.new $URL/foo || true\nmv /tmp/foo.new /usr/local/bin/foo\n", 3),
+        ("#!/bin/bash\nset -e\nwget -O /tmp/foo.new $URL/foo || true\nmv /tmp/foo.new /usr/local/bin/foo\n", &[3]),
     ];
 
     #[test]
     fn fail_snippets() {
-        for &(text, line) in FAIL {
-            let found = check_rule(NAME, &with_script(text));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(text, f)).collect();
-            assert_eq!(got, [line], "{text:?}: {found:#?}");
-        }
+        assert_fail_snippets(NAME, FAIL, with_script);
     }
 
     #[test]
     fn pass() {
-        for text in PASS {
-            let found = check_rule(NAME, &with_script(text));
-            assert!(found.is_empty(), "{text:?}: {found:#?}");
-        }
+        assert_pass_snippets(NAME, PASS, with_script);
     }
 
     #[test]

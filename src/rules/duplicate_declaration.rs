@@ -356,7 +356,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     const PASS: &[&str] = &[
         "class demo {\n  file { '/usr/bin/a': ensure => file, content => 'a' }\n  file { '/usr/bin/b': ensure => file, content => 'b' }\n}",
@@ -408,21 +408,12 @@ mod tests {
 
     #[test]
     fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
+        assert_pass_snippets(NAME, PASS, after_only);
     }
 
     #[test]
     fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
+        for found in assert_fail_snippets(NAME, FAIL, after_only) {
             assert!(found.iter().all(|f| f.related.len() == 1));
         }
     }
@@ -430,10 +421,8 @@ mod tests {
     #[test]
     fn a_duplicate_the_change_does_not_touch_is_not_reported() {
         let src = "class a { file { '/etc/x': content => 'a' } }\nclass b { file { '/etc/x': content => 'b' } }\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(
-            SNIPPET_PATH,
+        let case = edit(
+            src,
             &format!("{src}class c {{ file {{ '/etc/y': content => 'c' }} }}\n"),
         );
         assert!(check_rule(NAME, &case).is_empty());

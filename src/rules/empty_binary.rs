@@ -148,7 +148,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     /// No finding.
     const PASS: &[&str] = &[
@@ -193,32 +193,12 @@ mod tests {
         ("class demo {\n  file { '/usr/libexec/helper': ensure => file, content => undef }\n}\n", &[2]),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn only_what_the_change_touches() {
         let src = "class demo {\n  file { '/usr/local/bin/tool': ensure => file }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &format!("{src}# unrelated edit\n"));
+        let case = edit(src, &format!("{src}# unrelated edit\n"));
         assert!(check_rule(NAME, &case).is_empty());
     }
 

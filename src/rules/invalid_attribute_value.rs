@@ -275,7 +275,7 @@ impl<'a> ExprIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     const PASS: &[&str] = &[
         "class demo {\n  file { '/usr/local/bin/tool': ensure => file, mode => '0755', source => 'puppet:///modules/demo/tool' }\n}",
@@ -307,25 +307,7 @@ mod tests {
         ("class demo($v) {\n  file { '/opt/${v}/x': ensure => file }\n}\n", &[2]),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn points_inside_the_value() {
@@ -343,13 +325,9 @@ mod tests {
     #[test]
     fn only_values_the_change_touches() {
         let src = "class demo {\n  file { '/x': mode => '0999', owner => 'root' }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &src.replace("'root'", "'bin'"));
+        let case = edit(src, &src.replace("'root'", "'bin'"));
         assert!(check_rule(NAME, &case).is_empty());
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, &src.replace("0999", "0644"));
-        case.after(SNIPPET_PATH, src);
+        let case = edit(&src.replace("0999", "0644"), src);
         assert_eq!(check_rule(NAME, &case).len(), 1);
     }
 }

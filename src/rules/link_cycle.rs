@@ -107,7 +107,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case};
+    use crate::rules::testing::*;
 
     const PASS: &[&str] = &[
         "class demo {\n  file { '/a': ensure => link, target => '/b' }\n  file { '/b': ensure => file, content => 'x' }\n}",
@@ -132,23 +132,5 @@ mod tests {
         ("class demo {\n  file { '/usr/bin/x': ensure => link, target => 'x' }\n}\n", &[2]),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 }

@@ -221,7 +221,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
@@ -249,13 +249,7 @@ mod tests {
 
     #[test]
     fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
+        assert_pass_snippets(NAME, PASS, after_only);
     }
 
     #[test]
@@ -274,9 +268,7 @@ mod tests {
     fn a_regular_file_of_the_base_revision_replaced_by_a_link() {
         let before = "class demo {\n  file { '/opt/x/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n}\n";
         let after = "class demo {\n  file { '/opt/x/bin/tool': ensure => link, target => '/opt/y/tool' }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, before);
-        case.after(SNIPPET_PATH, after);
+        let case = edit(before, after);
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].severity, Severity::Error);
@@ -290,9 +282,7 @@ mod tests {
     fn deliberate_conversion_keeps_the_binary_at_the_managed_target() {
         let before = "class demo {\n  file { '/opt/x/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n}\n";
         let after = "class demo {\n  file { '/opt/x/libexec/tool-1.2': ensure => file, source => 'puppet:///modules/demo/tool' }\n  file { '/opt/x/bin/tool': ensure => link, target => '/opt/x/libexec/tool-1.2' }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, before);
-        case.after(SNIPPET_PATH, after);
+        let case = edit(before, after);
         assert!(check_rule(NAME, &case).is_empty());
     }
 
@@ -300,9 +290,7 @@ mod tests {
     fn a_service_ran_it_in_the_base_revision() {
         let before = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n}\n";
         let after = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n  file { '/opt/agent/agent': ensure => link, target => '/srv/agent' }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, before);
-        case.after(SNIPPET_PATH, after);
+        let case = edit(before, after);
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].message.contains("Service['agent'] ran it"));
@@ -331,9 +319,7 @@ mod tests {
     fn re_pointing_an_existing_link_is_not_this_rule() {
         let before = "class demo { file { '/usr/bin/t': ensure => link, target => '/opt/a/t' } }";
         let after = "class demo { file { '/usr/bin/t': ensure => link, target => '/opt/b/t' } }";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, before);
-        case.after(SNIPPET_PATH, after);
+        let case = edit(before, after);
         assert!(check_rule(NAME, &case).is_empty());
     }
 }

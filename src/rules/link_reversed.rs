@@ -102,15 +102,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
+    /// An [`edit`] from `before` to `after`, or the addition of `after` when `before` is
+    /// empty.
     fn case(before: &str, after: &str) -> Case {
-        let mut c = Case::default();
-        if !before.is_empty() {
-            c.before(SNIPPET_PATH, before);
+        if before.is_empty() {
+            after_only(after)
+        } else {
+            edit(before, after)
         }
-        c.after(SNIPPET_PATH, after);
-        c
     }
 
     /// `(before, after)` pairs with no finding.
@@ -151,21 +152,15 @@ mod tests {
 
     #[test]
     fn pass() {
-        for &(b, a) in PASS {
-            let found = check_rule(NAME, &case(b, a));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {a:?}: {found:#?}"
-            );
+        for (i, &(b, a)) in PASS.iter().enumerate() {
+            assert_silent(NAME, &format!("PASS[{i}]"), &case(b, a));
         }
     }
 
     #[test]
     fn fail() {
-        for &(b, a, lines) in FAIL {
-            let found = check_rule(NAME, &case(b, a));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(a, f)).collect();
-            assert_eq!(got, lines, "{a:?}: {found:#?}");
+        for (i, &(b, a, lines)) in FAIL.iter().enumerate() {
+            let found = assert_lines(NAME, &format!("FAIL[{i}]"), &case(b, a), a, lines);
             assert!(found
                 .iter()
                 .all(|f| f.related[0].location.side == Side::Before));

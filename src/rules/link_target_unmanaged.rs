@@ -135,7 +135,7 @@ fn holds_managed_paths(cx: &Context<'_>, dir: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
@@ -170,25 +170,7 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn external_prefixes_count_as_managed() {
@@ -215,9 +197,7 @@ mod tests {
     #[test]
     fn an_unchanged_link_is_not_reported() {
         let src = "class demo {\n  file { '/usr/bin/x': ensure => link, target => '/opt/x', mode => '0755' }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &src.replace("0755", "0775"));
+        let case = edit(src, &src.replace("0755", "0775"));
         assert!(check_rule(NAME, &case).is_empty());
     }
 }

@@ -50,7 +50,7 @@ use crate::model::{normalize_path, ResId};
 
 use super::common::{related, resolve};
 use super::services::{
-    at_service, binary, environment_files, exclusive, is_touched, restart_reason,
+    at_service, environment_files, exclusive, is_touched, restart_reason, restarted_binaries,
 };
 use super::{finding, lookup, Context};
 
@@ -60,11 +60,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
-    for restart in &cx.diff.restarts {
-        let s = restart.service;
-        let Some(bin) = binary(cx.after, s) else {
-            continue;
-        };
+    for (s, bin) in restarted_binaries(cx) {
         let mut unordered: Vec<(ResId, String)> = Vec::new();
         for (x, role) in providers(cx, s, &bin) {
             if unordered.iter().any(|(y, _)| *y == x)
@@ -154,26 +150,19 @@ fn providers(cx: &Context<'_>, s: ResId, bin: &str) -> Vec<(ResId, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
-    const UNIT: &str = "modules/demo/templates/foo.service.erb";
     const UNIT_TEXT: &str =
         "[Service]\nEnvironmentFile=-/etc/default/%p\nExecStart=/usr/bin/foo $DAEMON_ARGS\n";
 
     /// The unit template changes (so the service restarts); the manifest goes from
     /// `before` to `after`.
     fn case(before: &str, after: &str) -> Case {
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, before);
-        c.after(SNIPPET_PATH, after);
-        c.before(UNIT, "[Service]\nExecStart=/usr/bin/foo\n");
-        c.after(UNIT, UNIT_TEXT);
-        c
-    }
-
-    fn class(body: &str) -> String {
-        format!(
-            "class demo {{\n  file {{ '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }}\n  ~> service {{ 'foo': ensure => running }}\n{body}}}\n"
+        unit_edit(
+            before,
+            after,
+            "[Service]\nExecStart=/usr/bin/foo\n",
+            UNIT_TEXT,
         )
     }
 
@@ -205,59 +194,69 @@ mod tests {
     #[test]
     fn pass() {
         let cases = [
-            // Ordered through containment: the service requires the class that holds it.
-            {
-                let mut c = case(
-                    &class("  include demo::bin\n"),
-                    &class("  include demo::bin\n  Class['demo::bin'] -> Service['foo']\n"),
-                );
-                let bin = "class demo::bin {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n}\n";
-                c.before("modules/demo/manifests/bin.pp", "class demo::bin {}\n");
-                c.after("modules/demo/manifests/bin.pp", bin);
-                c
-            },
-            // The link is unchanged: nothing new to order.
-            case(
-                &class(&format!("{LINK} }}\n")),
-                &class(&format!("{LINK} }}\n")),
+            (
+                "ordered through containment: the service requires the class that holds it",
+                {
+                    let mut c = case(
+                        &service_class("  include demo::bin\n"),
+                        &service_class("  include demo::bin\n  Class['demo::bin'] -> Service['foo']\n"),
+                    );
+                    let bin = "class demo::bin {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n  file { '/opt/foo/foo': source => 'puppet:///modules/demo/foo' }\n}\n";
+                    c.before("modules/demo/manifests/bin.pp", "class demo::bin {}\n");
+                    c.after("modules/demo/manifests/bin.pp", bin);
+                    c
+                },
             ),
-            // A package version bump with no refresh edge: no restart at all.
-            {
-                let mut c = Case::default();
-                c.before(SNIPPET_PATH, "class demo {\n  package { 'foo': ensure => '1.0' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-                c.after(SNIPPET_PATH, "class demo {\n  package { 'foo': ensure => '1.1' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-                c
-            },
-            // The service is in the other branch of the `if` from its link.
-            case(
-                "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n}\n",
-                "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n  else { file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' } }\n}\n",
+            (
+                "the link is unchanged: nothing new to order",
+                case(
+                    &service_class(&format!("{LINK} }}\n")),
+                    &service_class(&format!("{LINK} }}\n")),
+                ),
+            ),
+            (
+                "a package version bump with no refresh edge: no restart at all",
+                edit(
+                    "class demo {\n  package { 'foo': ensure => '1.0' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+                    "class demo {\n  package { 'foo': ensure => '1.1' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+                ),
+            ),
+            (
+                "the service is in the other branch of the `if` from its link",
+                case(
+                    "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n}\n",
+                    "class demo($pkg = true) {\n  if $pkg { file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') } ~> service { 'foo': ensure => running } }\n  else { file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' } }\n}\n",
+                ),
             ),
         ];
-        let snippets = PASS.iter().map(|body| case(&class(""), &class(body)));
-        for c in cases.into_iter().chain(snippets) {
-            let found = check_rule(NAME, &c);
-            assert!(found.is_empty(), "{:?}\n{found:#?}", c.after);
+        for (label, c) in cases {
+            assert_silent(NAME, label, &c);
+        }
+        for (i, body) in PASS.iter().enumerate() {
+            assert_silent(
+                NAME,
+                &format!("PASS[{i}]"),
+                &case(&service_class(""), &service_class(body)),
+            );
         }
     }
 
     #[test]
     fn fail_snippets() {
-        for (body, lines) in FAIL {
-            let after = class(body);
-            let found = check_rule(NAME, &case(&class(""), &after));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
-            assert_eq!(&got, lines, "{body}: {found:#?}");
+        for (i, &(body, lines)) in FAIL.iter().enumerate() {
+            let after = service_class(body);
+            let c = case(&service_class(""), &after);
+            assert_lines(NAME, &format!("FAIL[{i}]"), &c, &after, lines);
         }
     }
 
     #[test]
     fn fail() {
         // The link and the environment file are new and unordered.
-        let after = class(&format!(
+        let after = service_class(&format!(
             "{LINK} }}\n{TARGET}  file {{ '/etc/default/foo': content => 'DAEMON_ARGS=-v' }}\n"
         ));
-        let found = check_rule(NAME, &case(&class(""), &after));
+        let found = check_rule(NAME, &case(&service_class(""), &after));
         assert_eq!(found.len(), 1, "{found:#?}");
         let f = &found[0];
         assert_eq!(Case::line_of(&after, f), 3);
@@ -271,9 +270,10 @@ mod tests {
         assert_eq!(f.related.len(), 2);
 
         // The target's content changes with no edge, while a config file restarts it.
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
-        c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
+        let c = edit(
+            "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+            "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+        );
         let found = check_rule(NAME, &c);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].message.contains("the binary /usr/local/bin/foo"));

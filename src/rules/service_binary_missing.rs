@@ -179,7 +179,7 @@ fn package_removed(r: &Resource) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     const PASS: &[&str] = &[
         // Stopped and disabled in the same change that removes the package.
@@ -221,21 +221,13 @@ mod tests {
 
     #[test]
     fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(found.is_empty(), "{src:?}: {found:#?}");
-        }
+        assert_pass_snippets(NAME, PASS, after_only);
     }
 
     #[test]
     fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-        let found = check_rule(NAME, &after_only(FAIL[0].0));
-        assert!(found[0].message.contains(
+        let found = assert_fail_snippets(NAME, FAIL, after_only);
+        assert!(found[0][0].message.contains(
             "Service['node-exporter'] stays running after this change, but package \
              `node-exporter`, which provides it, is removed"
         ));
@@ -283,17 +275,13 @@ mod tests {
     fn only_what_the_change_does() {
         // Both unchanged: the problem predates the change.
         let src = FAIL[1].0;
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, src);
-        c.after(SNIPPET_PATH, &format!("{src}# a comment\n"));
+        let c = edit(src, &format!("{src}# a comment\n"));
         assert!(check_rule(NAME, &c).is_empty());
         // The removal is new.
-        let mut c = Case::default();
-        c.before(
-            SNIPPET_PATH,
+        let c = edit(
             &src.replace("ensure => absent", "source => 'puppet:///modules/demo/foo'"),
+            src,
         );
-        c.after(SNIPPET_PATH, src);
         assert_eq!(check_rule(NAME, &c).len(), 1);
     }
 }

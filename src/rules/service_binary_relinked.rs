@@ -45,8 +45,10 @@
 //! ## Exceptions
 //!
 //! A deliberate, ordered upgrade is not reported: the file the service will finally run
-//! is managed with content (or by a package hint), nothing on the way is removed, emptied
-//! or dropped, and every touched resource is ordered before the service. A service whose
+//! is managed with content (or by a package hint, or — outside `/usr/local` and `/opt` —
+//! presumably comes from a declared package named like the service or the file, as
+//! `service-binary-unmanaged` counts it), nothing on the way is removed, emptied or
+//! dropped, and every touched resource is ordered before the service. A service whose
 //! binary is not known statically (a template tag in `ExecStart=`) is never reported.
 //! Suppress when a validation step outside Puppet guards the restart.
 //!
@@ -57,10 +59,10 @@
 
 use crate::diagnostic::{Finding, Side};
 
-use super::common::{provider_of, related, resolve, Chain};
+use super::common::{package_named_for, provider_of, related, resolve, Chain};
 use super::services::{
-    at_service, before_of, binary, exclusive, exec_start_related, restart_reason, touch_at,
-    unsafe_writers, Touch,
+    at_service, before_of, binary, exclusive, exec_start_related, info, restart_reason,
+    restarted_binaries, touch_at, unsafe_writers, Touch,
 };
 use super::{finding, lookup, Context};
 
@@ -70,12 +72,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
-    for restart in &cx.diff.restarts {
-        let s = restart.service;
-        // A restart that cannot be tied to a binary is never an error.
-        let Some(bin) = binary(cx.after, s) else {
-            continue;
-        };
+    // A restart that cannot be tied to a binary is never an error.
+    for (s, bin) in restarted_binaries(cx) {
         let after_chain = resolve(cx.after, &bin);
         let old_bin = before_of(cx, s).and_then(|b| binary(cx.before, b));
         let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
@@ -98,7 +96,15 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut writers = Vec::new();
         let end = if after_chain.cycle {
             " The links form a cycle.".to_string()
-        } else if provider_of(cx, cx.after, last).is_none() {
+        } else if provider_of(cx, cx.after, last).is_some() {
+            String::new()
+        } else if let Some(p) = package_named_for(cx.after, last, service_name(cx, s)) {
+            format!(
+                " No resource manages {last}, the file it will run; {} presumably provides it \
+                 (a package named like the service or the file).",
+                cx.after.get(p).display_ref()
+            )
+        } else {
             // A script that writes the file unsafely, in the head revision or dropped from
             // the catalog by this change (it stays on the hosts).
             writers = unsafe_writers(cx.after, Side::After, &cx.change.after.tree, last)
@@ -130,8 +136,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             s.push('.');
             s
-        } else {
-            String::new()
         };
         let what: Vec<String> = touches.iter().map(|t| t.describe(cx)).collect();
         let mut f = finding(
@@ -199,11 +203,20 @@ fn touches(cx: &Context<'_>, after: &Chain, before: Option<&Chain>) -> Vec<Touch
     out
 }
 
+/// The name of head-revision service `s`, for matching packages.
+fn service_name<'a>(cx: &Context<'a>, s: usize) -> Option<&'a str> {
+    info(cx.after, s).map(|i| i.name.as_str())
+}
+
 /// A deliberate, well-ordered upgrade: the file the service will run is managed with
-/// content, nothing on its chain is removed, emptied or dropped, and every resource the
+/// content (or presumably comes from a package named like the service or the file, the
+/// criterion of `service-binary-unmanaged`), nothing on its chain is removed, emptied or dropped, and every resource the
 /// change touches on it is applied before the service.
 fn is_safe(cx: &Context<'_>, s: usize, after: &Chain, touches: &[Touch]) -> bool {
-    if after.cycle || provider_of(cx, cx.after, after.last()).is_none() {
+    let last = after.last();
+    let vouched = provider_of(cx, cx.after, last).is_some()
+        || package_named_for(cx.after, last, service_name(cx, s)).is_some();
+    if after.cycle || !vouched {
         return false;
     }
     touches
@@ -215,21 +228,16 @@ fn is_safe(cx: &Context<'_>, s: usize, after: &Chain, touches: &[Touch]) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
-    const UNIT: &str = "modules/demo/templates/foo.service.erb";
-
-    /// A change of the unit template (ExecStart moves) plus the manifest `after`.
+    /// A change of the unit template (ExecStart moves) and of the manifest.
     fn unit_change(before_exec: &str, after_exec: &str, before: &str, after: &str) -> Case {
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, before);
-        c.after(SNIPPET_PATH, after);
-        c.before(
-            UNIT,
+        unit_edit(
+            before,
+            after,
             &format!("[Service]\nExecStart={before_exec} --flag\n"),
-        );
-        c.after(UNIT, &format!("[Service]\nExecStart={after_exec} --flag\n"));
-        c
+            &format!("[Service]\nExecStart={after_exec} --flag\n"),
+        )
     }
 
     /// Unit template changes (`ExecStart` before, after) with the class body added by the
@@ -242,6 +250,9 @@ mod tests {
         ("<%= @bin %>", "<%= @bin %>", "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
         // A link elsewhere changes; the service's own binary is untouched.
         ("/usr/sbin/foo", "/usr/sbin/foo --x", "  file { '/usr/bin/bar': ensure => link, target => '/usr/local/bin/bar' }\n"),
+        // The service moves to a path a package named like the file presumably provides,
+        // ordered; the old binary is removed, but nothing runs it any more.
+        ("/usr/local/bin/foo", "/usr/sbin/food", "  package { 'food': ensure => installed, before => Service['foo'] }\n  file { '/usr/local/bin/foo': ensure => absent }\n"),
     ];
 
     /// Each reports the service (line 6 of the class).
@@ -254,6 +265,8 @@ mod tests {
         ("/usr/local/bin/foo", "/usr/bin/foo", "  file { '/opt/foo/foo': ensure => file, source => 'puppet:///modules/demo/foo' }\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
         // The unchanged ExecStart path is emptied by the change.
         ("/usr/local/bin/foo", "/usr/local/bin/foo --v", "  file { '/usr/local/bin/foo': ensure => file, mode => '0755', before => Service['foo'] }\n"),
+        // A package named like the service does not provide a path under /usr/local.
+        ("/usr/bin/foo", "/usr/local/bin/foo", "  package { 'foo': ensure => installed }\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo', before => Service['foo'] }\n"),
     ];
 
     const UNIT_RES: &str = "  file { '/lib/systemd/system/foo.service':\n    content => template('demo/foo.service.erb'),\n    notify  => Service['foo'],\n  }\n  service { 'foo': ensure => running }\n";
@@ -265,57 +278,70 @@ mod tests {
     #[test]
     fn pass() {
         let cases = [
-            // A binary upgrade that notifies the service: the usual, ordered pattern.
-            {
-                let mut c = Case::default();
-                c.before(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
-                c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n");
-                c
-            },
-            // The link changes but nothing restarts the service (no refresh edge).
-            {
-                let mut c = Case::default();
-                c.before(SNIPPET_PATH, "class demo {\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-                c.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-                c
-            },
-            // The service (and its unit) in one branch of an `if`, the link in the other.
-            unit_change(
-                "/usr/local/bin/foo",
-                "/usr/bin/foo",
-                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  }\n}\n",
-                "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  } else {\n    file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  }\n}\n",
+            (
+                "a binary upgrade that notifies the service: the usual, ordered pattern",
+                edit(
+                    "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-1', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+                    "class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo-2', mode => '0755' }\n  ~> service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
+                ),
             ),
-            // A unit template change through a define with `restart => false`: no restart.
-            {
-                let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";
-                let mut c = unit_change(
+            (
+                "the link changes but nothing restarts the service (no refresh edge)",
+                edit(
+                    "class demo {\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+                    "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+                ),
+            ),
+            (
+                "the service (and its unit) in one branch of an `if`, the link in the other",
+                unit_change(
                     "/usr/local/bin/foo",
                     "/usr/bin/foo",
-                    "class demo { demo::unit { 'foo': restart => false } }\n",
-                    "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  demo::unit { 'foo': restart => false }\n}\n",
-                );
-                c.before("modules/demo/manifests/unit.pp", define);
-                c.after("modules/demo/manifests/unit.pp", define);
-                c
-            },
+                    "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  }\n}\n",
+                    "class demo {\n  if $facts['pkg'] {\n    file { '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }\n    ~> service { 'foo': ensure => running }\n  } else {\n    file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  }\n}\n",
+                ),
+            ),
+            (
+                "a unit template change through a define with `restart => false`: no restart",
+                {
+                    let define = "define demo::unit($restart = true) {\n  file { \"/lib/systemd/system/${title}.service\": content => template(\"demo/${title}.service.erb\") }\n  if $restart { File[\"/lib/systemd/system/${title}.service\"] ~> Service[$title] }\n  service { $title: ensure => running }\n}\n";
+                    let mut c = unit_change(
+                        "/usr/local/bin/foo",
+                        "/usr/bin/foo",
+                        "class demo { demo::unit { 'foo': restart => false } }\n",
+                        "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  demo::unit { 'foo': restart => false }\n}\n",
+                    );
+                    c.before("modules/demo/manifests/unit.pp", define);
+                    c.after("modules/demo/manifests/unit.pp", define);
+                    c
+                },
+            ),
+            (
+                "the executable moves back to /usr/bin/foo, which Package['foo'] (named like \
+                 the service) presumably provides; the link it ran is dropped (etcd-relink-revert)",
+                unit_change(
+                    "/usr/local/bin/foo",
+                    "/usr/bin/foo",
+                    &class("  package { 'foo': ensure => installed }\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
+                    &class("  package { 'foo': ensure => installed }\n"),
+                ),
+            ),
         ];
-        let snippets = PASS
-            .iter()
-            .map(|(b, a, body)| unit_change(b, a, &class(""), &class(body)));
-        for case in cases.into_iter().chain(snippets) {
-            let found = check_rule(NAME, &case);
-            assert!(found.is_empty(), "{:#?}\n{found:#?}", case.after);
+        for (label, case) in cases {
+            assert_silent(NAME, label, &case);
+        }
+        for (i, (b, a, body)) in PASS.iter().enumerate() {
+            let case = unit_change(b, a, &class(""), &class(body));
+            assert_silent(NAME, &format!("PASS[{i}]"), &case);
         }
     }
 
     #[test]
     fn fail_snippets() {
-        for (b, a, body) in FAIL {
+        for (i, (b, a, body)) in FAIL.iter().enumerate() {
             let after = class(body);
-            let found = check_rule(NAME, &unit_change(b, a, &class(""), &after));
-            let lines: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
-            assert_eq!(lines, [6], "{body}: {found:#?}");
+            let case = unit_change(b, a, &class(""), &after);
+            assert_lines(NAME, &format!("FAIL[{i}]"), &case, &after, &[6]);
         }
     }
 
@@ -341,7 +367,7 @@ mod tests {
         }
         // Related: the link, and the ExecStart in the template.
         assert_eq!(f.related.len(), 2, "{:#?}", f.related);
-        assert_eq!(f.related[1].location.file, UNIT);
+        assert_eq!(f.related[1].location.file, UNIT_TEMPLATE);
 
         // The link is ordered before the service, but its target is not managed.
         let after = class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo', before => Service['foo'] }\n");
@@ -354,9 +380,10 @@ mod tests {
         assert_eq!(check_rule(NAME, &case).len(), 1);
 
         // A re-pointed link under an unchanged ExecStart, restarted by a config file.
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-1/foo' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
-        case.after(SNIPPET_PATH, "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-2/foo' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n");
+        let case = edit(
+            "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-1/foo' }\n  file { '/etc/foo.conf': content => 'a', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+            "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/opt/foo-2/foo' }\n  file { '/etc/foo.conf': content => 'b', notify => Service['foo'] }\n  service { 'foo': ensure => running, binary => '/usr/bin/foo' }\n}\n",
+        );
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0]
@@ -370,5 +397,59 @@ mod tests {
         );
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].message.contains("is emptied"));
+    }
+
+    /// The sentence about the file the service will run names what provides it, with the
+    /// criterion of `service-binary-unmanaged` for packages.
+    #[test]
+    fn says_which_package_presumably_provides_the_file() {
+        // A new link on the way is not ordered before the service; the file it leads to
+        // presumably comes from the package named like the service.
+        let link = "  file { '/usr/bin/foo': ensure => link, target => '/usr/sbin/foo' }\n";
+        for (label, pkg) in [
+            ("named like the service", "foo"),
+            ("named like the file", "foo-daemon"),
+        ] {
+            let target = if pkg == "foo" {
+                "/usr/sbin/foo"
+            } else {
+                "/usr/sbin/foo-daemon"
+            };
+            let after = class(&format!(
+                "  package {{ '{pkg}': ensure => installed }}\n{}",
+                link.replace("/usr/sbin/foo", target)
+            ));
+            let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+            let found = assert_lines(NAME, label, &case, &after, &[6]);
+            let m = &found[0].message;
+            assert!(
+                m.contains(&format!(
+                    "No resource manages {target}, the file it will run; Package['{pkg}'] \
+                     presumably provides it"
+                )),
+                "{label}: {m}"
+            );
+            assert!(
+                !m.contains("Nothing in the repository manages"),
+                "{label}: {m}"
+            );
+        }
+        // A package the change removes, or one whose name matches neither, provides
+        // nothing: the sentence says so.
+        for (label, pkg) in [
+            ("removed", "  package { 'foo': ensure => absent }\n"),
+            ("another name", "  package { 'bar': ensure => installed }\n"),
+        ] {
+            let after = class(&format!("{pkg}{link}"));
+            let case = unit_change("/usr/local/bin/foo", "/usr/bin/foo", &class(""), &after);
+            let found = assert_lines(NAME, label, &case, &after, &[6]);
+            assert!(
+                found[0].message.contains(
+                    "Nothing in the repository manages /usr/sbin/foo, the file it will run."
+                ),
+                "{label}: {}",
+                found[0].message
+            );
+        }
     }
 }

@@ -67,7 +67,7 @@ use crate::ast::Span;
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
 
-use super::common::{at_attr, at_title, provider_of, related, resolve, touched};
+use super::common::{at_attr, at_title, package_named_for, provider_of, related, resolve, touched};
 use super::executables::{is_distro_path, map_by_line, unit_texts};
 use super::{finding, lookup, Context};
 
@@ -348,37 +348,12 @@ fn provided(cx: &Context<'_>, m: &Model, path: &str, name: Option<&str>) -> Opti
             });
         }
     }
-    if path.starts_with("/usr/local/") || path.starts_with("/opt/") {
-        return None;
-    }
-    let base = path.rsplit('/').next().unwrap_or(path);
-    for pkg in [name, Some(base)].into_iter().flatten() {
-        if let Some(&id) = m
-            .index
-            .packages
-            .get(pkg)
-            .and_then(|ids| ids.iter().find(|&&i| m.get(i).is_live()))
-        {
-            let r = m.get(id);
-            let absent = r
-                .get("ensure")
-                .and_then(Value::as_str)
-                .is_some_and(|e| matches!(e, "absent" | "purged"));
-            if absent {
-                continue;
-            }
-            return Some(Provider {
-                what: r.display_ref(),
-                related: Some(related(
-                    m,
-                    side,
-                    id,
-                    format!("{} provided {path}", r.display_ref()),
-                )),
-            });
-        }
-    }
-    None
+    let id = package_named_for(m, path, name)?;
+    let what = m.get(id).display_ref();
+    Some(Provider {
+        related: Some(related(m, side, id, format!("{what} provided {path}"))),
+        what,
+    })
 }
 
 /// A managed path that differs from `path` only by `bin`/`sbin`, by extension, or by
@@ -445,7 +420,7 @@ fn strip_ext(base: &str) -> &str {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
@@ -478,25 +453,7 @@ mod tests {
         ("class demo {\n  systemd::timer::job { 'cleanup': command => '/usr/local/bin/cleanup --all' }\n}\n", &[2]),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn did_you_mean() {
@@ -560,15 +517,11 @@ mod tests {
     #[test]
     fn an_old_problem_is_a_warning_when_touched_and_silent_otherwise() {
         let src = "class demo {\n  service { 'x': binary => '/opt/x/x', enable => true }\n}\n";
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &src.replace("true", "false"));
+        let case = edit(src, &src.replace("true", "false"));
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, Severity::Warning);
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, &format!("{src}# edited\n"));
+        let case = edit(src, &format!("{src}# edited\n"));
         assert!(check_rule(NAME, &case).is_empty());
     }
 

@@ -29,6 +29,16 @@ pub fn binary(m: &Model, id: ResId) -> Option<String> {
     }
 }
 
+/// The services this change restarts whose binary is known in the head revision, with
+/// that binary. A restart that cannot be tied to a binary is never judged by what it
+/// runs.
+pub fn restarted_binaries<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = (ResId, String)> + 'a {
+    cx.diff
+        .restarts
+        .iter()
+        .filter_map(|r| Some((r.service, binary(cx.after, r.service)?)))
+}
+
 /// The binary of service `id` followed through the managed links of `m`.
 pub fn binary_chain(m: &Model, id: ResId) -> Option<Chain> {
     binary(m, id).map(|b| resolve(m, &b))

@@ -216,7 +216,7 @@ fn nearest(cx: &Context<'_>, module: &str, dir: &str, rest: &str) -> Option<Stri
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::{Selection, SelectionArgs};
 
     const TOOL: &str = "modules/demo/files/tool";
@@ -257,25 +257,7 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &with_files(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &with_files(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(with_files);
 
     #[test]
     fn suggests_the_nearest_file() {
@@ -308,9 +290,7 @@ mod tests {
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1, "{found:#?}");
         // Untouched and still present: silent.
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, src);
-        case.after(SNIPPET_PATH, src);
+        let mut case = edit(src, src);
         case.before(TOOL, "#!/bin/sh\n");
         case.after(TOOL, "#!/bin/sh\necho new\n");
         assert!(check_rule(NAME, &case).is_empty());

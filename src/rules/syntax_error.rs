@@ -109,7 +109,7 @@ fn one_of(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case};
+    use crate::rules::testing::*;
 
     /// Manifests that parse: no finding.
     const PASS: &[&str] = &[
@@ -131,13 +131,7 @@ mod tests {
 
     #[test]
     fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
+        assert_pass_snippets(NAME, PASS, after_only);
     }
 
     #[test]

@@ -36,9 +36,26 @@ impl Case {
         self
     }
 
+    pub fn with_before(mut self, path: &str, text: &str) -> Self {
+        self.before(path, text);
+        self
+    }
+
     pub fn with_after(mut self, path: &str, text: &str) -> Self {
         self.after(path, text);
         self
+    }
+
+    /// The after side's files as text, for failure messages.
+    pub fn after_text(&self) -> String {
+        let mut out = String::new();
+        for (path, data) in &self.after {
+            out.push_str(&format!(
+                "--- {path}\n{}\n",
+                String::from_utf8_lossy(data).trim_end()
+            ));
+        }
+        out
     }
 
     /// The [`Change`] this case describes: every path whose bytes differ is a changed
@@ -102,6 +119,33 @@ fn revision(label: &str, files: &BTreeMap<String, Vec<u8>>) -> Revision {
 /// A change that adds one manifest, `src`, at [`SNIPPET_PATH`].
 pub fn after_only(src: &str) -> Case {
     Case::default().with_after(SNIPPET_PATH, src)
+}
+
+/// A change of the one manifest at [`SNIPPET_PATH`] from `before` to `after`.
+pub fn edit(before: &str, after: &str) -> Case {
+    Case::default()
+        .with_before(SNIPPET_PATH, before)
+        .with_after(SNIPPET_PATH, after)
+}
+
+/// The unit template of Service['foo'] in [`service_class`]: its `ExecStart=` is what the
+/// service runs.
+pub const UNIT_TEMPLATE: &str = "modules/demo/templates/foo.service.erb";
+
+/// Class `demo`: a unit file rendered from [`UNIT_TEMPLATE`] refreshes (`~>`)
+/// Service['foo'] (declared on line 3), followed by `body`.
+pub fn service_class(body: &str) -> String {
+    format!(
+        "class demo {{\n  file {{ '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }}\n  ~> service {{ 'foo': ensure => running }}\n{body}}}\n"
+    )
+}
+
+/// [`edit`] of the manifest, and of [`UNIT_TEMPLATE`] from `before_unit` to `after_unit`
+/// (so a unit file rendered from it changes and restarts its service).
+pub fn unit_edit(before: &str, after: &str, before_unit: &str, after_unit: &str) -> Case {
+    edit(before, after)
+        .with_before(UNIT_TEMPLATE, before_unit)
+        .with_after(UNIT_TEMPLATE, after_unit)
 }
 
 /// Run one rule's check (no suppression, no severity overrides) with the default
@@ -187,3 +231,77 @@ pub fn finding_at(case: &Case, side: Side, path: &str, line: u32, rule: &str) ->
     f.suppressed = None;
     f
 }
+
+/// Assert that rule `rule` reports nothing on `case`; `label` names the case in the
+/// failure message, which also shows the after side's files.
+pub fn assert_silent(rule: &str, label: &str, case: &Case) {
+    let found = check_rule(rule, case);
+    assert!(
+        found.is_empty(),
+        "{rule}: PASS case {label} got {} finding(s), expected none:\n{found:#?}\n{}",
+        found.len(),
+        case.after_text()
+    );
+}
+
+/// Assert that rule `rule` reports on `case` exactly one finding at each of the 1-based
+/// `lines` of `src` (in order; a line listed twice is two findings there), and return the
+/// findings for further checks. `label` names the case in the failure message.
+pub fn assert_lines(
+    rule: &str,
+    label: &str,
+    case: &Case,
+    src: &str,
+    lines: &[u32],
+) -> Vec<Finding> {
+    let found = check_rule(rule, case);
+    let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
+    assert_eq!(
+        got, lines,
+        "{rule}: FAIL case {label} reported on lines {got:?}, expected {lines:?}, in\n{src}\n{found:#?}"
+    );
+    found
+}
+
+/// [`assert_silent`] for a table of snippets: each is put in a change by `build` (usually
+/// [`after_only`]) and named `PASS[i]` after its index.
+pub fn assert_pass_snippets(rule: &str, snippets: &[&str], build: impl Fn(&str) -> Case) {
+    for (i, src) in snippets.iter().enumerate() {
+        assert_silent(rule, &format!("PASS[{i}]"), &build(src));
+    }
+}
+
+/// [`assert_lines`] for a table of `(snippet, lines)` rows: each snippet is put in a change
+/// by `build` (usually [`after_only`]), the lines are the snippet's, and the row is named
+/// `FAIL[i]` after its index. Returns each row's findings.
+pub fn assert_fail_snippets(
+    rule: &str,
+    rows: &[(&str, &[u32])],
+    build: impl Fn(&str) -> Case,
+) -> Vec<Vec<Finding>> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, &(src, lines))| {
+            assert_lines(rule, &format!("FAIL[{i}]"), &build(src), src, lines)
+        })
+        .collect()
+}
+
+/// The `pass` and `fail` tests of a rule file whose `PASS` snippets must draw no finding
+/// and whose `FAIL` rows of `(snippet, lines)` must draw one on each line: each snippet is
+/// put in a change by `$build` (usually [`after_only`]) and checked with the file's `NAME`
+/// rule by [`assert_pass_snippets`] and [`assert_fail_snippets`].
+macro_rules! snippet_tests {
+    ($build:expr) => {
+        #[test]
+        fn pass() {
+            $crate::rules::testing::assert_pass_snippets(NAME, PASS, $build);
+        }
+
+        #[test]
+        fn fail() {
+            $crate::rules::testing::assert_fail_snippets(NAME, FAIL, $build);
+        }
+    };
+}
+pub(crate) use snippet_tests;

@@ -260,7 +260,7 @@ fn help(kind: &ExecProblemKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{after_only, check_rule, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
 
     const PASS: &[&str] = &[
         "class demo {\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/usr/bin/x --flag\\n\" }\n}",
@@ -291,25 +291,7 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn templates_are_read_as_text_and_point_into_the_template() {

@@ -195,7 +195,7 @@ fn nearest(cx: &Context<'_>, name: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{after_only, check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
@@ -229,25 +229,7 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn pass() {
-        for src in PASS {
-            let found = check_rule(NAME, &after_only(src));
-            assert!(
-                found.is_empty(),
-                "unexpected findings for {src:?}: {found:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn fail() {
-        for &(src, lines) in FAIL {
-            let found = check_rule(NAME, &after_only(src));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(src, f)).collect();
-            assert_eq!(got, lines, "{src:?}: {found:#?}");
-        }
-    }
+    snippet_tests!(after_only);
 
     #[test]
     fn package_names_get_a_package_hint_and_the_branch() {
@@ -319,9 +301,7 @@ mod tests {
         assert_eq!(found[0].related.len(), 1);
         assert_eq!(found[0].related[0].location.side, Side::Before);
         // Unresolved on both sides: not this change's doing.
-        let mut case = Case::default();
-        case.before(SNIPPET_PATH, user);
-        case.after(SNIPPET_PATH, &format!("{user}# edited\n"));
+        let case = edit(user, &format!("{user}# edited\n"));
         assert!(check_rule(NAME, &case).is_empty());
     }
 }

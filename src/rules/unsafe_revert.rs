@@ -605,24 +605,30 @@ fn leftover_writers(cx: &Context<'_>, s: ResId) -> (Vec<Related>, Vec<String>) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::rules::testing::{check_rule, run_case, Case, SNIPPET_PATH};
+    use crate::rules::testing::*;
     use crate::rules::Selection;
 
-    const UNIT: &str = "modules/demo/templates/foo.service.erb";
-
+    /// A change of the unit template (`ExecStart=` before, after) and of the manifest.
     fn case(before_exec: &str, after_exec: &str, before: &str, after: &str) -> Case {
-        let mut c = Case::default();
-        c.before(SNIPPET_PATH, before);
-        c.after(SNIPPET_PATH, after);
-        c.before(UNIT, &format!("[Service]\nExecStart={before_exec}\n"));
-        c.after(UNIT, &format!("[Service]\nExecStart={after_exec}\n"));
-        c
+        unit_edit(
+            before,
+            after,
+            &format!("[Service]\nExecStart={before_exec}\n"),
+            &format!("[Service]\nExecStart={after_exec}\n"),
+        )
     }
 
-    fn class(body: &str) -> String {
-        format!(
-            "class demo {{\n  file {{ '/lib/systemd/system/foo.service': content => template('demo/foo.service.erb') }}\n  ~> service {{ 'foo': ensure => running }}\n{body}}}\n"
-        )
+    /// The deploy script of `File['/usr/local/sbin/deploy']`: it writes
+    /// /usr/local/bin/foo in place with `wget -O` (no `set -e`).
+    const DEPLOY: &str = "  file { '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }\n";
+
+    /// [`case`], with the change adding the unsafe script [`DEPLOY`] deploys.
+    fn with_deploy_script(mut c: Case) -> Case {
+        c.after(
+            "modules/demo/files/deploy.sh",
+            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
+        );
+        c
     }
 
     const MANAGED_OLD: &str =
@@ -721,13 +727,12 @@ mod tests {
 
     #[test]
     fn reverting_a_fix_is_silent() {
-        for (b, a, before, after) in fixes() {
-            let c = case(b, a, &class(&before), &class(&after));
-            let found = check_rule(NAME, &c);
-            assert!(found.is_empty(), "{before} -> {after}: {found:#?}");
+        for (i, (b, a, before, after)) in fixes().into_iter().enumerate() {
+            let c = case(b, a, &service_class(&before), &service_class(&after));
+            assert_silent(NAME, &format!("fixes()[{i}]"), &c);
             // The base revision's hazard is real: the change that introduced it (the
             // reverse of this one) has an error.
-            let c = case(a, b, &class(&after), &class(&before));
+            let c = case(a, b, &service_class(&after), &service_class(&before));
             let all = run_case(&c, &Config::default(), &Selection::default());
             assert!(
                 all.iter().any(|f| f.severity == Severity::Error),
@@ -745,22 +750,20 @@ mod tests {
         let c = case(
             "/usr/bin/foo",
             "/usr/local/bin/foo",
-            &class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n"),
-            &class(""),
+            &service_class(
+                "  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n",
+            ),
+            &service_class(""),
         );
         assert_eq!(check_rule(NAME, &c).len(), 1);
         // A fix that leaves behind a script writing the old binary unsafely: the revert
         // restarts the service onto a path the script (kept on the hosts) truncates.
-        let mut c = case(
+        let c = with_deploy_script(case(
             "/usr/local/bin/foo",
             "/usr/bin/foo",
-            &class(""),
-            &class(&format!("  file {{ '/usr/bin/foo': {SRC} }}\n  file {{ '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }}\n")),
-        );
-        c.after(
-            "modules/demo/files/deploy.sh",
-            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
-        );
+            &service_class(""),
+            &service_class(&format!("  file {{ '/usr/bin/foo': {SRC} }}\n{DEPLOY}")),
+        ));
         assert_eq!(check_rule(NAME, &c).len(), 1, "{:#?}", check_rule(NAME, &c));
         // The base revision declared the binary without content (the hosts had it); the
         // change makes the path a link, so Puppet deletes the binary, and the revert
@@ -768,8 +771,8 @@ mod tests {
         let c = case(
             "/usr/local/bin/foo",
             "/usr/local/bin/foo",
-            &class("  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n"),
-            &class(&format!("  file {{ '/opt/foo/foo': {SRC} }}\n  file {{ '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }}\n")),
+            &service_class("  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n"),
+            &service_class(&format!("  file {{ '/opt/foo/foo': {SRC} }}\n  file {{ '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }}\n")),
         );
         let found = check_rule(NAME, &c);
         assert_eq!(found.len(), 1, "{found:#?}");
@@ -783,38 +786,49 @@ mod tests {
     #[test]
     fn pass() {
         let cases = [
-            // Forward: a managed binary moves; the old one stays managed on both sides, so a
-            // revert restarts onto a file Puppet vouches for.
-            case(
-                "/usr/local/bin/foo",
-                "/opt/foo/foo",
-                &class(MANAGED_OLD),
-                &class(&format!("{MANAGED_OLD}  file {{ '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }}\n")),
+            (
+                "a managed binary moves; the old one stays managed on both sides, so a revert \
+                 restarts onto a file Puppet vouches for",
+                case(
+                    "/usr/local/bin/foo",
+                    "/opt/foo/foo",
+                    &service_class(MANAGED_OLD),
+                    &service_class(&format!("{MANAGED_OLD}  file {{ '/opt/foo/foo': source => 'puppet:///modules/demo/foo', before => Service['foo'] }}\n")),
+                ),
             ),
-            // Nothing about services.
-            {
-                let mut c = Case::default();
-                c.before(SNIPPET_PATH, "class demo { file { '/etc/motd': content => 'a' } }\n");
-                c.after(SNIPPET_PATH, "class demo { file { '/etc/motd': content => 'b' } }\n");
-                c
-            },
+            (
+                "the revert moves the service back to /usr/bin/foo, which Package['foo'] \
+                 (named like the service) presumably provides (etcd-relink)",
+                case(
+                    "/usr/bin/foo",
+                    "/usr/local/bin/foo",
+                    &service_class("  package { 'foo': ensure => installed }\n"),
+                    &service_class("  package { 'foo': ensure => installed }\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/foo' }\n"),
+                ),
+            ),
+            (
+                "nothing about services",
+                edit(
+                    "class demo { file { '/etc/motd': content => 'a' } }\n",
+                    "class demo { file { '/etc/motd': content => 'b' } }\n",
+                ),
+            ),
         ];
-        let snippets = PASS
-            .iter()
-            .map(|(b, a, before, after)| case(b, a, &class(before), &class(after)));
-        for c in cases.into_iter().chain(snippets) {
-            let found = check_rule(NAME, &c);
-            assert!(found.is_empty(), "{:?}\n{found:#?}", c.after);
+        for (label, c) in cases {
+            assert_silent(NAME, label, &c);
+        }
+        for (i, (b, a, before, after)) in PASS.iter().enumerate() {
+            let c = case(b, a, &service_class(before), &service_class(after));
+            assert_silent(NAME, &format!("PASS[{i}]"), &c);
         }
     }
 
     #[test]
     fn fail_snippets() {
-        for (b, a, before, after) in FAIL {
-            let after = class(after);
-            let found = check_rule(NAME, &case(b, a, &class(before), &after));
-            let got: Vec<u32> = found.iter().map(|f| Case::line_of(&after, f)).collect();
-            assert_eq!(got, [3], "{after}: {found:#?}");
+        for (i, (b, a, before, after)) in FAIL.iter().enumerate() {
+            let after = service_class(after);
+            let c = case(b, a, &service_class(before), &after);
+            assert_lines(NAME, &format!("FAIL[{i}]"), &c, &after, &[3]);
         }
     }
 
@@ -823,8 +837,8 @@ mod tests {
         // Forward: ExecStart moves from an unmanaged binary to a managed one, and the old
         // one is cleaned up. A revert points the service back at the old path, which the
         // forward change deleted and the revert no longer manages.
-        let before = class("");
-        let after = class("  file { '/usr/local/bin/foo': ensure => absent }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n");
+        let before = service_class("");
+        let after = service_class("  file { '/usr/local/bin/foo': ensure => absent }\n  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }\n");
         let found = check_rule(
             NAME,
             &case("/usr/local/bin/foo", "/usr/bin/foo", &before, &after),
@@ -848,27 +862,25 @@ mod tests {
             f.message
         );
         // The same with the old binary kept managed is a safe revert.
-        let after = class(&format!("{MANAGED_OLD}  file {{ '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }}\n"));
+        let after = service_class(&format!("{MANAGED_OLD}  file {{ '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755', before => Service['foo'] }}\n"));
         let c = case(
             "/usr/local/bin/foo",
             "/usr/bin/foo",
-            &class(MANAGED_OLD),
+            &service_class(MANAGED_OLD),
             &after,
         );
         assert!(check_rule(NAME, &c).is_empty());
 
         // The 2016 apiserver pattern: a deploy script added by the change writes the old
         // binary in place; a revert restarts the service onto it and leaves the script.
-        let mut c = case(
+        let c = with_deploy_script(case(
             "/usr/local/bin/foo",
             "/usr/bin/foo",
-            &class(""),
-            &class("  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n  file { '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }\n"),
-        );
-        c.after(
-            "modules/demo/files/deploy.sh",
-            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
-        );
+            &service_class(""),
+            &service_class(&format!(
+                "  file {{ '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }}\n{DEPLOY}"
+            )),
+        ));
         let found = check_rule(NAME, &c);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
@@ -882,16 +894,12 @@ mod tests {
 
         // Only the flags change, and the change adds such a script: the revert restarts
         // the service onto the same path, which the script (left behind) writes in place.
-        let mut c = case(
+        let c = with_deploy_script(case(
             "/usr/local/bin/foo",
             "/usr/local/bin/foo --verbose",
-            &class(""),
-            &class("  file { '/usr/local/sbin/deploy': source => 'puppet:///modules/demo/deploy.sh', mode => '0555' }\n"),
-        );
-        c.after(
-            "modules/demo/files/deploy.sh",
-            "#!/bin/bash\nwget -O /usr/local/bin/foo $URL/foo\n",
-        );
+            &service_class(""),
+            &service_class(DEPLOY),
+        ));
         let found = check_rule(NAME, &c);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
