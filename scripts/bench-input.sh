@@ -3,8 +3,9 @@
 #
 #   scripts/bench-input.sh [REPO] [-- extra check flags]
 #
-# Without REPO, builds one from the Debian corpus ($PREFLIGHT_CORPUS, filled by scripts/fetch-corpus.sh) into
-# a temporary directory with scripts/build-corpus-repo.sh. Builds the bench example in
+# Without REPO, builds one from the Debian corpus ($PREFLIGHT_CORPUS, default .corpus;
+# fill it with scripts/fetch-corpus.sh) into a temporary directory with
+# scripts/build-corpus-repo.sh. Builds the bench example in
 # release mode, then prints wall times (median/min/max over RUNS, default 15), the CPU
 # time per run and the load average: on a shared machine the wall time includes waiting
 # for a core, the CPU time does not. The target is < 150 ms wall on an idle machine.
@@ -18,7 +19,7 @@ if [ -z "$repo" ]; then
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/preflight-bench.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT INT TERM
     repo=$tmp/repo
-    "$here/scripts/build-corpus-repo.sh" "${PREFLIGHT_CORPUS:?set PREFLIGHT_CORPUS or give REPO}" "$repo"
+    "$here/scripts/build-corpus-repo.sh" "${PREFLIGHT_CORPUS:-$here/.corpus}" "$repo"
 fi
 
 cd "$here"
