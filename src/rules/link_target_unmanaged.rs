@@ -43,7 +43,9 @@
 //!
 //! ## Exceptions
 //!
-//! Targets another tool deploys on purpose (scap or git-deploy trees under
+//! A target outside `/usr/local` and `/opt` named like a package the repository declares
+//! (`/usr/bin/etcd` with `package { 'etcd': }`) counts as provided by that package, as in
+//! `service-binary-unmanaged`. Targets another tool deploys on purpose (scap or git-deploy trees under
 //! `/srv/deployment`, container runtimes). Add their prefix to `external_prefixes` in the
 //! configuration rather than suppressing each link.
 //!
@@ -56,7 +58,8 @@
 use crate::diagnostic::{Finding, Side};
 
 use super::common::{
-    at_first_attr, link_target, provider_of, related, resolve, services_through, touched_links,
+    at_first_attr, link_target, package_named_for, provider_of, related, resolve, services_through,
+    touched_links,
 };
 use super::{finding, lookup, Context};
 
@@ -76,7 +79,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue; // link-cycle reports it
         }
         let last = chain.last().to_owned();
-        if provider_of(cx, cx.after, &last).is_some() || holds_managed_paths(cx, &last) {
+        if provider_of(cx, cx.after, &last).is_some()
+            || holds_managed_paths(cx, &last)
+            || package_named_for(cx.after, &last, None).is_some()
+        {
             continue;
         }
         let r = cx.after.get(id);
@@ -153,6 +159,8 @@ mod tests {
         "class demo($v) { file { '/usr/local/bin/tool': ensure => link, target => \"/opt/tool-${v}/bin/tool\" } }",
         // Not a link.
         "class demo { file { '/usr/local/bin/tool': ensure => file, content => 'x' } }",
+        // The target is the binary of a declared package named like it.
+        "class demo {\n  package { 'tool': ensure => present }\n  file { '/usr/local/bin/tool': ensure => link, target => '/usr/bin/tool' }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -167,6 +175,16 @@ mod tests {
         (
             "class demo {\n  file { '/opt/tool/current': ensure => link, target => '/opt/tool/releases/1.3' }\n  file { '/usr/bin/tool': ensure => link, target => '/opt/tool/current/bin/tool' }\n}\n",
             &[2, 3],
+        ),
+        // A package named like the target, but removed: nothing provides it.
+        (
+            "class demo {\n  package { 'tool': ensure => absent }\n  file { '/usr/local/bin/tool': ensure => link, target => '/usr/bin/tool' }\n}\n",
+            &[3],
+        ),
+        // A package under /usr/local is not presumed: packages do not install there.
+        (
+            "class demo {\n  package { 'tool': ensure => present }\n  file { '/usr/bin/tool': ensure => link, target => '/usr/local/lib/tool' }\n}\n",
+            &[3],
         ),
     ];
 
