@@ -1,8 +1,8 @@
 //! `puppet-preflight check`: read the change(s), analyse both revisions, run the rules,
 //! report.
 //!
-//! The command is glue: [`input::load`] gives one [`Change`] (or one per commit with
-//! `--each`), [`Analysis::build`] parses and evaluates both sides, [`rules::run`] turns
+//! The command is glue: [`input::load_iter`] gives one [`Change`] (or one per commit with
+//! `--each`, read as they are checked), [`Analysis::build`] parses and evaluates both sides, [`rules::run`] turns
 //! that into findings, and [`report::finish`] writes every requested format and decides
 //! the exit status.
 

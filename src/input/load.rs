@@ -424,7 +424,7 @@ fn short_label(label: &str) -> &str {
 /// memory stays bounded whatever the length of the series.
 const EACH_WINDOW: usize = 16;
 
-/// The changes of `--each A..B`, produced one at a time (see [`load_each`]).
+/// The changes of `--each A..B`, produced one at a time as the series is read.
 pub struct EachChanges {
     repo: Repo,
     range: String,
@@ -462,32 +462,15 @@ impl EachChanges {
         }
         let listings = self.repo.list_commits(&order)?;
         let refs: Vec<&[Listed]> = listings.iter().map(Vec::as_slice).collect();
-        let mut trees: Vec<Option<Tree>> =
-            self.repo.read_trees(&refs)?.into_iter().map(Some).collect();
+        let trees = self.repo.read_trees(&refs)?;
         drop(listings);
-        // How often each tree is still needed: the last use takes it instead of a copy.
-        let mut uses = vec![0usize; trees.len()];
-        for (c, p) in &commits {
-            uses[slot[&c.id()]] += 1;
-            if let Some(p) = p {
-                uses[slot[&p.id()]] += 1;
-            }
-        }
-        let mut take = |i: usize| {
-            uses[i] -= 1;
-            if uses[i] == 0 {
-                trees[i].take().unwrap_or_default()
-            } else {
-                trees[i].clone().unwrap_or_default()
-            }
-        };
         let total = self.pairs.len();
         for (k, (c, p)) in commits.iter().enumerate() {
             let before = match p {
-                Some(p) => Repo::revision(p, take(slot[&p.id()])),
+                Some(p) => Repo::revision(p, trees[slot[&p.id()]].clone()),
                 None => empty_revision(),
             };
-            let after = Repo::revision(c, take(slot[&c.id()]));
+            let after = Repo::revision(c, trees[slot[&c.id()]].clone());
             let mut notes = vec![format!(
                 "commit {} of {total} in {}",
                 self.next + k + 1,
