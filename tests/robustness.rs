@@ -150,6 +150,14 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// A new repository (branch `main`, no commit) in `root/repo`.
+fn empty_repo(root: &Path) -> PathBuf {
+    let repo = root.join("repo");
+    fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    repo
+}
+
 fn commit_all(dir: &Path, msg: &str) {
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "--no-gpg-sign", "-m", msg]);
@@ -157,9 +165,7 @@ fn commit_all(dir: &Path, msg: &str) {
 
 /// A repository with a module whose file resource changes in each of three commits.
 fn small_repo(root: &Path) -> PathBuf {
-    let repo = root.join("repo");
-    fs::create_dir_all(&repo).expect("mkdir");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = empty_repo(root);
     for (i, p) in ["/etc/a", "/etc/b", "/etc/c"].iter().enumerate() {
         write(
             &repo.join("modules/m/manifests/init.pp"),
@@ -717,9 +723,7 @@ fn unknown_revision_not_a_repository_and_repo_at_a_file() {
 #[test]
 fn repository_with_twenty_thousand_manifests() {
     let t = tempfile::tempdir().expect("tempdir");
-    let repo = t.path().join("repo");
-    fs::create_dir_all(&repo).expect("mkdir");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = empty_repo(t.path());
     for m in 0..200 {
         for c in 0..100 {
             write(
@@ -758,9 +762,7 @@ fn repository_with_twenty_thousand_manifests() {
 #[test]
 fn patch_touching_five_hundred_files() {
     let t = tempfile::tempdir().expect("tempdir");
-    let repo = t.path().join("repo");
-    fs::create_dir_all(&repo).expect("mkdir");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = empty_repo(t.path());
     for i in 0..500 {
         write(
             &repo.join(format!("modules/m/manifests/c{i}.pp")),
@@ -991,9 +993,7 @@ fn bad_directories_and_ranges() {
 #[test]
 fn newline_in_a_file_name() {
     let t = tempfile::tempdir().expect("tempdir");
-    let repo = t.path().join("repo");
-    fs::create_dir_all(&repo).expect("mkdir");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = empty_repo(t.path());
     write(&repo.join("ok.pp"), "file { '/a': }\n");
     commit_all(&repo, "base");
     write(
@@ -1036,9 +1036,7 @@ fn newline_in_a_file_name() {
 #[test]
 fn control_characters_in_a_file_name_are_escaped_in_human_output() {
     let t = tempfile::tempdir().expect("tempdir");
-    let repo = t.path().join("repo");
-    fs::create_dir_all(&repo).expect("mkdir");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = empty_repo(t.path());
     write(&repo.join("ok.pp"), "file { '/a': }\n");
     commit_all(&repo, "base");
     write(
@@ -1060,9 +1058,7 @@ fn control_characters_in_a_file_name_are_escaped_in_human_output() {
 #[test]
 fn each_over_a_long_series_keeps_memory_bounded() {
     let t = tempfile::tempdir().expect("tempdir");
-    let repo = t.path().join("repo");
-    fs::create_dir_all(&repo).expect("mkdir");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = empty_repo(t.path());
     for i in 0..2000 {
         write(
             &repo.join(format!("modules/m{}/manifests/c{i}.pp", i % 40)),
