@@ -308,25 +308,27 @@ impl Value {
 
     /// Build a string from parts: a plain `Str` when all parts are known.
     pub fn from_parts(parts: Vec<SymPart>) -> Value {
+        // Adjacent literal pieces are joined in one buffer, then stored once.
         let mut merged: Vec<SymPart> = Vec::with_capacity(parts.len());
+        let mut lit = String::new();
         for p in parts {
-            match (merged.last_mut(), p) {
-                (Some(SymPart::Lit(a)), SymPart::Lit(b)) => *a = format!("{a}{b}").into(),
-                (_, SymPart::Lit(b)) if b.is_empty() => {}
-                (_, p) => merged.push(p),
-            }
-        }
-        if merged.iter().all(|p| matches!(p, SymPart::Lit(_))) {
-            let mut s = String::new();
-            for p in merged {
-                if let SymPart::Lit(t) = p {
-                    s.push_str(&t);
+            match p {
+                SymPart::Lit(t) => lit.push_str(&t),
+                unknown => {
+                    if !lit.is_empty() {
+                        merged.push(SymPart::Lit(std::mem::take(&mut lit).into()));
+                    }
+                    merged.push(unknown);
                 }
             }
-            Value::Str(s.into())
-        } else {
-            Value::Symbolic(Symbolic { parts: merged })
         }
+        if merged.is_empty() {
+            return Value::Str(lit.into());
+        }
+        if !lit.is_empty() {
+            merged.push(SymPart::Lit(lit.into()));
+        }
+        Value::Symbolic(Symbolic { parts: merged })
     }
 
     /// Flatten nested arrays (and alternatives) into a list of leaves.
@@ -514,6 +516,25 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_parts_joins_adjacent_literals() {
+        let lit = |t: &str| SymPart::Lit(t.into());
+        let unk = |t: &str| SymPart::Unknown(t.into());
+        assert_eq!(
+            Value::from_parts(vec![lit("/usr/"), lit("bin")]),
+            Value::str("/usr/bin")
+        );
+        assert_eq!(Value::from_parts(vec![]), Value::str(""));
+        let v = Value::from_parts(vec![lit("/a/"), lit(""), unk("x"), lit("/"), lit("b")]);
+        assert_eq!(
+            v,
+            Value::Symbolic(Symbolic {
+                parts: vec![lit("/a/"), unk("x"), lit("/b")]
+            })
+        );
+        assert_eq!(v.to_string(), "\"/a/${x}/b\"");
+    }
 
     #[test]
     fn symbolic_never_equals() {
