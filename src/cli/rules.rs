@@ -49,7 +49,12 @@ pub fn render_text() -> String {
     let mut last_kind = Kind::Check;
     for r in registry::rules() {
         if r.kind != last_kind {
-            let _ = writeln!(out, "\nfindings about suppression comments:");
+            let heading = match r.kind {
+                Kind::Check => "",
+                Kind::Meta => "findings about suppression comments:",
+                Kind::Tool => "findings about the run itself:",
+            };
+            let _ = writeln!(out, "\n{heading}");
             last_kind = r.kind;
         }
         let note = if r.implemented() {
@@ -80,6 +85,7 @@ pub fn render_json() -> String {
             kind: match r.kind {
                 Kind::Check => "check",
                 Kind::Meta => "meta",
+                Kind::Tool => "tool",
             },
             implemented: r.implemented(),
         })

@@ -18,6 +18,10 @@ pub enum Kind {
     /// About the suppression comments themselves; selectable and configurable like any
     /// rule, but produced by the suppression filter, not by a check function.
     Meta,
+    /// About the run itself: an input the tool could not read, or a bug of its own. Not
+    /// a hazard of the change; `internal-error` is always reported and makes the exit
+    /// status 2.
+    Tool,
 }
 
 /// One row of the registry.
@@ -50,7 +54,7 @@ impl std::fmt::Debug for Rule {
 impl Rule {
     /// Whether the rule reports anything yet.
     pub fn implemented(&self) -> bool {
-        self.check.is_some() || self.kind == Kind::Meta
+        self.check.is_some() || self.kind != Kind::Check
     }
 
     /// The rule's documentation: its source file's leading `//!` comment, as markdown.
@@ -85,11 +89,23 @@ macro_rules! check_fn {
     (meta, $module:ident) => {
         None
     };
+    (tool, $module:ident) => {
+        None
+    };
+    (toolcheck, $module:ident) => {
+        Some(super::$module::check as CheckFn)
+    };
 }
 
 macro_rules! kind_of {
     (meta) => {
         Kind::Meta
+    };
+    (tool) => {
+        Kind::Tool
+    };
+    (toolcheck) => {
+        Kind::Tool
     };
     ($other:ident) => {
         Kind::Check
@@ -139,6 +155,8 @@ registry! {
     invalid_attribute_value  "invalid-attribute-value"   Error    check    "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
     unused_suppression       "unused-suppression"        Info     meta     "a `# preflight:ignore:` comment added by the change that suppresses nothing";
     invalid_suppression      "invalid-suppression"       Info     meta     "a malformed `# preflight:` comment: unknown rule, no reason, or an unmatched block";
+    incomplete_input         "incomplete-input"          Info     tool     "content the checks needed could not be read (a partial or damaged clone); those files were not judged";
+    internal_error           "internal-error"            Error    tool     "a rule or analyzer of puppet-preflight itself failed; the run is incomplete (exit status 2)";
 }
 
 /// Every rule, contract rules first, in the order of DESIGN.md's table.
@@ -267,6 +285,18 @@ pub fn markdown_table() -> String {
          configurable like any rule):\n\n| rule | default | what it catches |\n|---|---|---|\n",
     );
     for r in RULES.iter().filter(|r| r.kind == Kind::Meta) {
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            r.name,
+            r.default_severity,
+            escape_cell(r.summary)
+        ));
+    }
+    s.push_str(
+        "\nFindings about the run itself (an input that could not be read, a bug in the \
+         tool):\n\n| rule | default | what it catches |\n|---|---|---|\n",
+    );
+    for r in RULES.iter().filter(|r| r.kind == Kind::Tool) {
         s.push_str(&format!(
             "| `{}` | {} | {} |\n",
             r.name,

@@ -1,0 +1,35 @@
+//! ## What it does
+//!
+//! Reports a bug of puppet-preflight itself: a rule or an analyzer (shell scripts, unit
+//! files, templates, attribute values, hiera data, the evaluator) failed on this input.
+//! The finding names the rule or analyzer, the file it was reading and the failure; every
+//! other rule's findings are still reported, and the exit status is 2 whatever else was
+//! found, because the check is incomplete.
+//!
+//! ## Why is this bad?
+//!
+//! One failing part must not hide everything else the tool knows about the change, nor
+//! let a change pass unchecked as if nothing were wrong.
+//!
+//! ## Example
+//!
+//! Any input that trips a bug in one analyzer, such as a script line the shell analyzer
+//! mis-counts:
+//!
+//! ```text
+//! error[internal-error]: the shell analyzer failed on modules/app/files/deploy.sh: …
+//! ```
+//!
+//! ## Use instead
+//!
+//! Please report it, with the message and, if you can, the file named in the finding.
+//!
+//! ## Exceptions
+//!
+//! None: it cannot be suppressed or ignored.
+//!
+//! ## References
+//!
+//! - The issue tracker of puppet-preflight.
+
+// Produced by `rules::run` when a rule or analyzer panics, not by a check function.
