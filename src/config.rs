@@ -196,11 +196,18 @@ impl Config {
         let Some(entry) = tree.get(FILE_NAME) else {
             return Ok(Config::default());
         };
-        let text = entry.blob.text().ok_or_else(|| ConfigError::NotUtf8 {
+        // The file decides what is reported and how: checking without it would silently
+        // use other settings, so content that cannot be read (a partial clone) is an error.
+        let data = entry
+            .blob
+            .try_data()
+            .map_err(|why| ConfigError::Unreadable {
+                path: FILE_NAME.to_owned(),
+                reason: why.to_string(),
+            })?;
+        let text = std::str::from_utf8(data).map_err(|e| ConfigError::NotUtf8 {
             path: FILE_NAME.to_owned(),
-            offset: std::str::from_utf8(entry.blob.data())
-                .err()
-                .map_or(0, |e| e.valid_up_to()),
+            offset: e.valid_up_to(),
         })?;
         Config::from_yaml(FILE_NAME, text)
     }
@@ -406,6 +413,13 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+
+    #[error("the configuration file {path} of the change cannot be read: {reason}")]
+    #[diagnostic(
+        code(preflight::config::unreadable),
+        help("fetch the object (a partial clone lacks it), or pass --config FILE or --isolated")
+    )]
+    Unreadable { path: String, reason: String },
 
     #[error("the configuration file {path} is not valid UTF-8 (byte {offset})")]
     #[diagnostic(code(preflight::config::encoding), help("save the file as UTF-8"))]

@@ -494,7 +494,11 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
     // After-side changed files, with the base path to compare new comments against.
     let mut changed: BTreeMap<String, Option<String>> = BTreeMap::new();
     for fc in &cx.change.files {
-        if fc.status == FileStatus::Deleted {
+        // Binary files (also those too large to tell, or missing from a partial clone)
+        // carry no comments: not read. Manifests are read as text whatever they are.
+        if fc.status == FileStatus::Deleted
+            || (fc.binary && !fc.new_path.as_deref().is_some_and(crate::rules::is_manifest))
+        {
             continue;
         }
         if let Some(p) = &fc.new_path {

@@ -39,7 +39,12 @@ pub fn run(args: Args) -> miette::Result<i32> {
             && entry.kind != EntryKind::Submodule
             && entry.blob.text().is_none()
         {
-            eprintln!("warning: {path} is not valid UTF-8 and was skipped (Puppet rejects it too)");
+            match entry.blob.failure() {
+                Some(why) => eprintln!("warning: {path} cannot be read and was skipped: {why}"),
+                None => eprintln!(
+                    "warning: {path} is not valid UTF-8 and was skipped (Puppet rejects it too)"
+                ),
+            }
         }
     }
     let shown =

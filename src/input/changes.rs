@@ -4,11 +4,19 @@
 //! directories), so that a change is described the same way whatever it was read from.
 //! Renames follow git's defaults: an exact content match first, then pairs of a deleted
 //! and an added file that are at least 50% similar (git's `-M50%`).
+//!
+//! Content is read only where it must be: equality and exact renames compare object ids
+//! (content in memory, from disk or a patch, is hashed to its git id), sizes come from the
+//! object headers, and only text files of at most [`SNIFF_LIMIT`] bytes whose sizes allow
+//! a 50% match are read to score inexact renames. Large binaries and objects missing from
+//! a partial clone are never read here.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::tree::{EntryKind, Tree, TreeEntry};
+use git2::{ObjectType, Oid};
+
+use super::tree::{Blob, EntryKind, Tree, TreeEntry, SNIFF_LIMIT};
 use super::{FileChange, FileStatus};
 
 /// Minimum similarity (percent) for a deleted and an added file to be a rename.
@@ -108,18 +116,45 @@ fn compare(old: &TreeEntry, new: &TreeEntry) -> Option<FileStatus> {
     }
 }
 
+/// Whether two entries hold the same content, decided by object id: no git object is
+/// read, so a large or missing object costs nothing. Content in memory on both sides is
+/// compared directly.
 fn same_content(old: &TreeEntry, new: &TreeEntry) -> bool {
     if Arc::ptr_eq(&old.blob, &new.blob) {
         return true;
     }
+    if old.kind == EntryKind::Submodule && (old.blob.id.is_none() || new.blob.id.is_none()) {
+        return false;
+    }
     match (&old.blob.id, &new.blob.id) {
-        (Some(a), Some(b)) => a == b,
-        _ => old.kind != EntryKind::Submodule && old.blob.data() == new.blob.data(),
+        (None, None) => old.blob.data().is_some() && old.blob.data() == new.blob.data(),
+        _ => content_id(&old.blob).is_some_and(|a| Some(a) == content_id(&new.blob)),
     }
 }
 
+/// The git object id of a blob's content: its own id, or the hash of content held in
+/// memory (from disk or a patch), which is always readable.
+fn content_id(b: &Blob) -> Option<Oid> {
+    match &b.id {
+        Some(id) => Oid::from_str(id).ok(),
+        None => Oid::hash_object(ObjectType::Blob, b.data()?).ok(),
+    }
+}
+
+/// Whether a changed file counts as binary, judged without reading what should not be
+/// read: content at most [`SNIFF_LIMIT`] bytes (or already in memory) by git's NUL-byte
+/// heuristic; a larger object, and one that cannot be read (missing from a partial
+/// clone), counts as binary. "Binary" here means "not to be read as text": later stages
+/// (suppression comments) then leave the file alone instead of asking for content that is
+/// huge or absent.
 fn is_binary(e: &TreeEntry) -> bool {
-    matches!(e.kind, EntryKind::File | EntryKind::Executable) && e.blob.is_binary()
+    if !matches!(e.kind, EntryKind::File | EntryKind::Executable) {
+        return false;
+    }
+    match e.blob.size() {
+        Some(n) if n <= SNIFF_LIMIT || e.blob.is_loaded() => e.blob.is_binary().unwrap_or(true),
+        _ => true,
+    }
 }
 
 /// Rename pairs as (index in `deleted`, index in `added`, similarity percent).
@@ -135,21 +170,24 @@ fn find_renames(
     let mut used_old = vec![false; deleted.len()];
     let mut used_new = vec![false; added.len()];
 
-    // Exact renames: identical content and kind class (a link only pairs with a link).
-    let mut by_content: HashMap<(&[u8], bool), Vec<usize>> = HashMap::new();
+    // Exact renames: identical content and kind class (a link only pairs with a link),
+    // by object id. Empty files are not renames of each other (git agrees).
+    let empty = Oid::hash_object(ObjectType::Blob, b"").ok();
+    let key_of = |e: &TreeEntry| {
+        content_id(&e.blob)
+            .filter(|id| Some(*id) != empty)
+            .map(|id| (id, e.kind == EntryKind::Symlink))
+    };
+    let mut by_content: HashMap<(Oid, bool), Vec<usize>> = HashMap::new();
     for (i, (_, e)) in deleted.iter().enumerate() {
-        if renamable(e) && !e.blob.data().is_empty() {
-            by_content
-                .entry((e.blob.data(), e.kind == EntryKind::Symlink))
-                .or_default()
-                .push(i);
+        if let Some(key) = key_of(e).filter(|_| renamable(e)) {
+            by_content.entry(key).or_default().push(i);
         }
     }
     for (j, (_, e)) in added.iter().enumerate() {
-        if !renamable(e) || e.blob.data().is_empty() {
+        let Some(key) = key_of(e).filter(|_| renamable(e)) else {
             continue;
-        }
-        let key = (e.blob.data(), e.kind == EntryKind::Symlink);
+        };
         if let Some(cands) = by_content.get_mut(&key) {
             // Prefer the candidate with the same file name, like git.
             let pick = cands
@@ -166,31 +204,43 @@ fn find_renames(
         }
     }
 
-    // Inexact renames between regular files, by shared lines.
-    let olds: Vec<usize> = (0..deleted.len())
-        .filter(|&i| !used_old[i] && is_text_file(deleted[i].1))
+    // Inexact renames between regular text files, by shared lines. Sizes first (object
+    // headers): a pair whose smaller file is under half the larger cannot share 50% of
+    // it, so only files with a partner of compatible size are read.
+    let sized = |e: &TreeEntry| {
+        matches!(e.kind, EntryKind::File | EntryKind::Executable)
+            .then(|| e.blob.size())
+            .flatten()
+            .filter(|&n| n > 0 && n <= SNIFF_LIMIT)
+    };
+    let olds: Vec<(usize, u64)> = (0..deleted.len())
+        .filter(|&i| !used_old[i])
+        .filter_map(|i| sized(deleted[i].1).map(|n| (i, n)))
         .collect();
-    let news: Vec<usize> = (0..added.len())
-        .filter(|&j| !used_new[j] && is_text_file(added[j].1))
+    let news: Vec<(usize, u64)> = (0..added.len())
+        .filter(|&j| !used_new[j])
+        .filter_map(|j| sized(added[j].1).map(|n| (j, n)))
         .collect();
     if olds.is_empty() || news.is_empty() || olds.len() * news.len() > INEXACT_RENAME_LIMIT {
         return pairs;
     }
-    let old_sigs: Vec<Signature> = olds
+    let olds = with_partner(&olds, &news);
+    let news = with_partner(&news, &olds);
+    let old_sigs: Vec<(usize, Signature)> = olds
         .iter()
-        .map(|&i| Signature::of(deleted[i].1.blob.data()))
+        .filter_map(|&(i, _)| text_signature(deleted[i].1).map(|s| (i, s)))
         .collect();
-    let new_sigs: Vec<Signature> = news
+    let new_sigs: Vec<(usize, Signature)> = news
         .iter()
-        .map(|&j| Signature::of(added[j].1.blob.data()))
+        .filter_map(|&(j, _)| text_signature(added[j].1).map(|s| (j, s)))
         .collect();
     let mut scored = Vec::new();
-    for (a, os) in old_sigs.iter().enumerate() {
-        for (b, ns) in new_sigs.iter().enumerate() {
+    for (i, os) in &old_sigs {
+        for (j, ns) in &new_sigs {
             let s = os.similarity(ns);
             if s >= RENAME_THRESHOLD {
                 // 100 is kept for identical content (same lines in another order is not).
-                scored.push((s.min(99), olds[a], news[b]));
+                scored.push((s.min(99), *i, *j));
             }
         }
     }
@@ -206,10 +256,29 @@ fn find_renames(
     pairs
 }
 
-fn is_text_file(e: &TreeEntry) -> bool {
-    matches!(e.kind, EntryKind::File | EntryKind::Executable)
-        && !e.blob.data().is_empty()
-        && !e.blob.is_binary()
+/// The entries of `these` (index, size) with a partner in `others` whose size is within
+/// a factor of two: the others can reach the 50% threshold with nothing else.
+fn with_partner(these: &[(usize, u64)], others: &[(usize, u64)]) -> Vec<(usize, u64)> {
+    let mut sizes: Vec<u64> = others.iter().map(|&(_, n)| n).collect();
+    sizes.sort_unstable();
+    these
+        .iter()
+        .copied()
+        .filter(|&(_, n)| {
+            let lo = n.div_ceil(2);
+            let at = sizes.partition_point(|&m| m < lo);
+            sizes.get(at).is_some_and(|&m| m <= n.saturating_mul(2))
+        })
+        .collect()
+}
+
+/// The line signature of a text file's content, or `None` when it is binary or cannot be
+/// read.
+fn text_signature(e: &TreeEntry) -> Option<Signature> {
+    if e.blob.is_binary()? {
+        return None;
+    }
+    Some(Signature::of(e.blob.data()?))
 }
 
 fn basename(path: &str) -> &str {

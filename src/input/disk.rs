@@ -53,7 +53,7 @@ pub(crate) fn read_entry(path: &Path) -> Result<Option<(EntryKind, Vec<u8>)>, In
 /// bytes are the same, so unchanged files are shared between the sides.
 pub(crate) fn share(data: Vec<u8>, previous: Option<&Arc<Blob>>) -> Arc<Blob> {
     match previous {
-        Some(p) if *p.data() == *data => p.clone(),
+        Some(p) if p.data() == Some(&data[..]) => p.clone(),
         _ => Arc::new(Blob::new(None, data)),
     }
 }

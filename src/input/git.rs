@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::category::{categorize, Category};
 use super::error::InputError;
-use super::tree::{Blob, EntryKind, Tree, TreeEntry};
+use super::tree::{blob_error, Blob, EntryKind, Tree, TreeEntry};
 use super::Revision;
 
 /// One entry of a git tree or index before its content is read.
@@ -354,9 +354,13 @@ impl Repo {
     /// Builds one tree per listing. Small content every later stage needs (hiera data,
     /// environment and hiera configuration, Puppetfile, symlink targets) is read now, each
     /// distinct object once, in parallel; everything else, manifests included, is read on
-    /// first use (from any thread) or by [`Tree::prefetch`]. Every deferred object is
-    /// checked to exist now, so a damaged or partial clone fails here with a clear error.
-    /// Identical content is one shared blob.
+    /// first use (from any thread) or by [`Tree::prefetch`]. Identical content is one
+    /// shared blob.
+    ///
+    /// Nothing is checked to exist here: a partial clone or a mirror without large files
+    /// lacks objects that no stage may ever read (a tarball under `files/`). A read that
+    /// fails, now or later, is kept on the blob and listed by [`Tree::unreadable`]; only
+    /// the stages that need the file decide what its absence means.
     pub fn read_trees(&self, listings: &[&[Listed]]) -> Result<Vec<Tree>, InputError> {
         let eager = |e: &Listed| {
             e.kind == EntryKind::Symlink
@@ -370,34 +374,16 @@ impl Repo {
                     )
                 )
         };
-        let mut wanted: Vec<Oid> = Vec::new();
-        let mut deferred: Vec<(Oid, &str)> = Vec::new();
-        for e in listings.iter().flat_map(|l| l.iter()) {
-            if e.kind == EntryKind::Submodule {
-                continue;
-            }
-            if eager(e) {
-                wanted.push(e.id);
-            } else {
-                deferred.push((e.id, &e.path));
-            }
-        }
+        let mut wanted: Vec<Oid> = listings
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|e| e.kind != EntryKind::Submodule && eager(e))
+            .map(|e| e.id)
+            .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        deferred.sort_unstable_by_key(|d| d.0);
-        deferred.dedup_by_key(|d| d.0);
-        let odb = self
-            .repo
-            .odb()
-            .map_err(|e| git_error("the object database", e))?;
-        if let Some((id, path)) = deferred.iter().find(|(id, _)| !odb.exists(*id)) {
-            return Err(InputError::Git {
-                what: format!("{path} (object {id})"),
-                message: "the object is missing from the object database".into(),
-            });
-        }
-        let mut blobs = self.read_blobs(&wanted)?;
         let gitdir = Arc::new(self.repo.path().to_path_buf());
+        let mut blobs = self.read_blobs(&wanted, &gitdir)?;
         let mut trees = Vec::with_capacity(listings.len());
         for listing in listings {
             let mut tree = Tree::default();
@@ -420,23 +406,27 @@ impl Repo {
         Ok(trees)
     }
 
-    fn read_blobs(&self, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
+    fn read_blobs(
+        &self,
+        ids: &[Oid],
+        gitdir: &Arc<PathBuf>,
+    ) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
         // A git2 Repository is not Sync: each worker opens its own read-only handle on
         // the same git directory. Small sets are read on this thread.
         let threads = rayon::current_num_threads().max(1);
         if ids.len() < 256 || threads == 1 {
-            return read_blob_chunk(&self.repo, ids);
+            return read_blob_chunk(&self.repo, ids, gitdir);
         }
         let chunk = ids.len().div_ceil(threads * 4);
-        let gitdir = self.repo.path().to_path_buf();
         let parts: Result<Vec<_>, InputError> = ids
             .par_chunks(chunk)
             .map(|part| {
-                let repo = Repository::open(&gitdir).map_err(|e| InputError::Repository {
-                    path: gitdir.display().to_string(),
-                    message: e.message().to_string(),
-                })?;
-                read_blob_chunk(&repo, part)
+                let repo =
+                    Repository::open(gitdir.as_path()).map_err(|e| InputError::Repository {
+                        path: gitdir.display().to_string(),
+                        message: e.message().to_string(),
+                    })?;
+                read_blob_chunk(&repo, part, gitdir)
             })
             .collect();
         let mut all = HashMap::with_capacity(ids.len());
@@ -493,16 +483,24 @@ impl IndexListing {
     }
 }
 
-fn read_blob_chunk(repo: &Repository, ids: &[Oid]) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
+/// Reads `ids` now. An object that cannot be read becomes a blob that says so (listed by
+/// [`Tree::unreadable`]): these are the files every stage reads, so their absence is
+/// reported, not fatal.
+fn read_blob_chunk(
+    repo: &Repository,
+    ids: &[Oid],
+    gitdir: &Arc<PathBuf>,
+) -> Result<HashMap<Oid, Arc<Blob>>, InputError> {
     let odb = repo
         .odb()
         .map_err(|e| git_error("the object database", e))?;
     let mut out = HashMap::with_capacity(ids.len());
     for &id in ids {
-        let obj = odb
-            .read(id)
-            .map_err(|e| git_error(format!("object {id}"), e))?;
-        out.insert(id, Arc::new(Blob::new(Some(id.to_string()), obj.data())));
+        let blob = match odb.read(id) {
+            Ok(obj) => Blob::new(Some(id.to_string()), obj.data()),
+            Err(e) => Blob::failed(gitdir.clone(), id, blob_error(&e)),
+        };
+        out.insert(id, Arc::new(blob));
     }
     Ok(out)
 }

@@ -15,7 +15,7 @@ use super::error::InputError;
 use super::git::{short, Listed, Repo};
 use super::patch;
 use super::tree::{EntryKind, Tree, TreeEntry};
-use super::{Change, FileChange, FileStatus, Revision};
+use super::{categorize, Category, Change, FileChange, FileStatus, Revision};
 
 /// Reads the change(s) the flags describe: one [`Change`], or one per commit for `--each`
 /// (empty when the range has no commit).
@@ -67,13 +67,53 @@ fn empty_revision() -> Revision {
     }
 }
 
-fn change(before: Revision, after: Revision, notes: Vec<String>) -> Change {
+fn change(before: Revision, after: Revision, notes: Vec<String>) -> Result<Change, InputError> {
     let files = diff_trees(&before.tree, &after.tree);
-    Change {
+    require_changed_manifests(&before, &after, &files)?;
+    Ok(Change {
         before,
         after,
         files,
         notes,
+    })
+}
+
+/// The manifests the change itself touches must be readable, on each side where they
+/// exist (the before side of a deleted one too): without them nothing can be said about
+/// the change. They are read now, in parallel; every other file may be missing, and a
+/// stage that needs one records it as unreadable ([`Tree::unreadable`]).
+fn require_changed_manifests(
+    before: &Revision,
+    after: &Revision,
+    files: &[FileChange],
+) -> Result<(), InputError> {
+    use rayon::prelude::*;
+    let mut wanted: Vec<(&str, &Revision, &TreeEntry)> = Vec::new();
+    for fc in files {
+        for (path, rev) in [(&fc.old_path, before), (&fc.new_path, after)] {
+            let Some(path) = path.as_deref().filter(|p| categorize(p) == Some(Category::Manifest))
+            else {
+                continue;
+            };
+            if let Some(e) = rev.tree.get(path) {
+                if matches!(e.kind, EntryKind::File | EntryKind::Executable) {
+                    wanted.push((path, rev, e));
+                }
+            }
+        }
+    }
+    let failed = wanted.par_iter().find_map_first(|(path, rev, e)| {
+        let why = e.blob.try_data().err()?;
+        Some(InputError::ContentMissing {
+            path: path.to_string(),
+            revision: rev.label.clone(),
+            id: e.blob.id.clone().unwrap_or_default(),
+            reason: why.to_string(),
+        })
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 
@@ -135,7 +175,7 @@ fn load_revisions(
             (empty_revision(), Repo::revision(&head_commit, after))
         }
     };
-    Ok(change(before, after, notes))
+    change(before, after, notes)
 }
 
 /// The base listing for the staged and work-tree modes, and its revision shell.
@@ -183,7 +223,7 @@ fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
         summary: None,
         tree: after_tree,
     };
-    Ok(change(before, after, notes))
+    change(before, after, notes)
 }
 
 /// `--worktree`: HEAD (or `--base`) against the files on disk: every tracked file as it
@@ -261,7 +301,13 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             }
         }
         let blob = match in_index {
-            Some(e) if *e.blob.data() == *data => e.blob.clone(),
+            // Sizes first (object headers): a file of another size is not read.
+            Some(e)
+                if e.blob.size() == Some(data.len() as u64)
+                    && e.blob.data() == Some(&data[..]) =>
+            {
+                e.blob.clone()
+            }
             _ => share(data, before.tree.get(path).map(|e| &e.blob)),
         };
         after
@@ -293,7 +339,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
         summary: None,
         tree: after,
     };
-    Ok(change(before, after, notes))
+    change(before, after, notes)
 }
 
 /// Untracked, not ignored `*.pp` files of the work tree (nested repositories skipped).
@@ -389,7 +435,7 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         },
         tree: applied.tree,
     };
-    let mut change = change(before, after, notes);
+    let mut change = change(before, after, notes)?;
     // Binary content the patch does not carry still counts as changed.
     for path in applied.binary_changed {
         if let Some(fc) = change.files.iter_mut().find(|f| f.path() == path) {
@@ -487,7 +533,7 @@ impl EachChanges {
                     short(&c.id())
                 ));
             }
-            self.ready.push_back(change(before, after, notes));
+            self.ready.push_back(change(before, after, notes)?);
         }
         self.next = end;
         Ok(())
@@ -556,7 +602,7 @@ fn load_each(repo: Repo, range: &str) -> Result<EachChanges, InputError> {
 fn load_directories(before: &Path, after: &Path) -> Result<Change, InputError> {
     let before_tree = read_dir_tree(before, None)?;
     let after_tree = read_dir_tree(after, Some(&before_tree))?;
-    Ok(change(
+    change(
         Revision {
             label: before.display().to_string(),
             summary: None,
@@ -568,5 +614,5 @@ fn load_directories(before: &Path, after: &Path) -> Result<Change, InputError> {
             tree: after_tree,
         },
         Vec::new(),
-    ))
+    )
 }

@@ -12,7 +12,9 @@
 //! - `patch`: the unified-diff parser and the in-memory applier for `--patch`.
 //! - `changes`: [`diff_trees`], the one file-level diff with rename detection, for every mode.
 //! - `category`: which paths Puppet reads ([`categorize`]).
-//! - `tree`: [`Tree`] and [`Blob`]; content not needed up front is read on first use.
+//! - `tree`: [`Tree`] and [`Blob`]; content not needed up front is read on first use, and
+//!   a read that fails (an object missing from a partial clone) is kept, not fatal:
+//!   [`Change::unreadable`] lists the files a stage asked for and could not read.
 //! - `error`: [`InputError`], every way reading a change can fail (exit status 2).
 
 mod args;
@@ -30,7 +32,9 @@ pub use category::{categorize, Category};
 pub use changes::{diff_trees, RENAME_THRESHOLD};
 pub use error::InputError;
 pub use load::{load, load_iter, Changes, EachChanges};
-pub use tree::{Blob, EntryKind, Tree, TreeEntry};
+pub use tree::{Blob, BlobError, EntryKind, Tree, TreeEntry, SNIFF_LIMIT};
+
+use crate::diagnostic::Side;
 
 /// How a file differs between the two sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +56,9 @@ pub struct FileChange {
     pub new_path: Option<String>,
     pub old_kind: Option<EntryKind>,
     pub new_kind: Option<EntryKind>,
+    /// Binary by git's NUL-byte heuristic; also true for content that was not read to
+    /// tell (above [`SNIFF_LIMIT`] bytes) or cannot be read (missing from a partial
+    /// clone): "not to be read as text".
     pub binary: bool,
     /// For renames: how similar the two contents are, in percent (100 = identical).
     pub similarity: Option<u8>,
@@ -117,4 +124,50 @@ pub struct Change {
     pub files: Vec<FileChange>,
     /// Facts worth telling the user about the input (untracked files included, …).
     pub notes: Vec<String>,
+}
+
+/// A file whose content a stage of the check asked for and could not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableFile {
+    pub side: Side,
+    pub path: String,
+    pub reason: BlobError,
+}
+
+impl Change {
+    /// The revision of one side.
+    pub fn side(&self, side: Side) -> &Revision {
+        match side {
+            Side::Before => &self.before,
+            Side::After => &self.after,
+        }
+    }
+
+    /// The files whose content some stage (model, rules) asked for and could not read so
+    /// far, after side first, each in path order. Reads are lazy, so this is complete
+    /// only once the stages that read have run: `rules::Analysis::build` reads what
+    /// the rules will ask for before any rule runs. A file unchanged between the sides
+    /// is one blob: it is listed on both sides.
+    pub fn unreadable(&self) -> Vec<UnreadableFile> {
+        let mut out = Vec::new();
+        for side in [Side::After, Side::Before] {
+            for (path, why) in self.side(side).tree.unreadable() {
+                out.push(UnreadableFile {
+                    side,
+                    path: path.to_string(),
+                    reason: why.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether some manifest (`*.pp`) of `side` was asked for and could not be read: the
+    /// model of that side then lacks whatever it declares, so "declared nowhere" cannot
+    /// be judged on that side.
+    pub fn manifests_incomplete(&self, side: Side) -> bool {
+        self.side(side).tree.files.iter().any(|(p, e)| {
+            categorize(p) == Some(Category::Manifest) && e.blob.failure().is_some()
+        })
+    }
 }

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use super::error::InputError;
 
 /// What kind of entry a path is in git terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,14 +19,49 @@ pub enum EntryKind {
     Submodule,
 }
 
+/// Content at most this large is read to tell text from binary, to score renames, or to
+/// look into a deployed file for a shell script. Larger objects are judged by their size
+/// (from the object header) and never read for those purposes: git, too, skips inexact
+/// rename detection for large files, and nothing those checks look for (a script, a
+/// renamed manifest) is megabytes long.
+pub const SNIFF_LIMIT: u64 = 1 << 20;
+
+/// Why a blob's content could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobError {
+    /// The object is not in the object database: a partial clone (`--filter`), a mirror
+    /// that left out large files, or objects removed by hand.
+    Missing,
+    /// The object database has it but cannot produce it (a corrupt pack, an unreadable
+    /// file, a repository that cannot be opened): the message says what libgit2 said.
+    Damaged(String),
+}
+
+impl std::fmt::Display for BlobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlobError::Missing => {
+                f.write_str("the object is missing from the object database (partial clone?)")
+            }
+            BlobError::Damaged(m) => write!(f, "the object database cannot read it ({m})"),
+        }
+    }
+}
+
 /// One file's content, shared between the two sides when unchanged.
 ///
-/// Content that no Puppet stage reads (Ruby code, specs, docs…) stays in the object
-/// database until asked for: [`Blob::data`] reads it on first use and keeps it.
+/// Content stays in the object database until a stage asks for it: [`Blob::data`] reads
+/// it on first use and keeps the outcome, content or failure. A failed read is remembered
+/// (never retried, never turned into empty content), so that the files a stage needed
+/// and could not read can be listed afterwards ([`Tree::unreadable`]); the size can be
+/// asked without reading the content ([`Blob::size`]).
 pub struct Blob {
     /// The git object id (hex), or `None` for content read from disk or made by a patch.
     pub id: Option<String>,
-    data: OnceLock<Arc<[u8]>>,
+    data: OnceLock<Result<Arc<[u8]>, BlobError>>,
+    /// The size from the object header, when asked before the content was read (`None`
+    /// inside: the header could not be read either).
+    size: OnceLock<Option<u64>>,
     /// Where to read the content from when it was not read up front.
     lazy: Option<LazySource>,
 }
@@ -41,7 +75,13 @@ impl std::fmt::Debug for Blob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Blob")
             .field("id", &self.id)
-            .field("len", &self.data.get().map(|d| d.len()))
+            .field(
+                "len",
+                &self
+                    .data
+                    .get()
+                    .map(|d| d.as_ref().map(|d| d.len()).map_err(ToString::to_string)),
+            )
             .finish()
     }
 }
@@ -51,7 +91,8 @@ impl Blob {
     pub fn new(id: Option<String>, data: impl Into<Arc<[u8]>>) -> Blob {
         Blob {
             id,
-            data: OnceLock::from(data.into()),
+            data: OnceLock::from(Ok(data.into())),
+            size: OnceLock::new(),
             lazy: None,
         }
     }
@@ -61,36 +102,86 @@ impl Blob {
         Blob {
             id: Some(oid.to_string()),
             data: OnceLock::new(),
+            size: OnceLock::new(),
             lazy: Some(LazySource { gitdir, oid }),
         }
     }
 
-    /// The content. A deferred read that fails (the object vanished since the tree was
-    /// listed) yields empty content; [`Blob::try_data`] reports the error instead.
-    pub fn data(&self) -> &[u8] {
-        self.try_data().unwrap_or_default()
-    }
-
-    /// The content, or why a deferred read failed.
-    pub fn try_data(&self) -> Result<&[u8], InputError> {
-        if let Some(d) = self.data.get() {
-            return Ok(d);
+    /// A blob whose read already failed (an object read up front that is missing): it is
+    /// listed by [`Tree::unreadable`] like a deferred read that failed.
+    pub(crate) fn failed(gitdir: Arc<PathBuf>, oid: git2::Oid, error: BlobError) -> Blob {
+        Blob {
+            id: Some(oid.to_string()),
+            data: OnceLock::from(Err(error)),
+            size: OnceLock::new(),
+            lazy: Some(LazySource { gitdir, oid }),
         }
-        let Some(src) = &self.lazy else {
-            return Ok(&[]);
-        };
-        let bytes = read_object(&src.gitdir, src.oid)?;
-        Ok(self.data.get_or_init(|| bytes))
     }
 
-    /// The content as text, or `None` when it is not UTF-8.
+    /// The content, or `None` when it cannot be read (see [`Blob::try_data`] for why).
+    /// Never empty content in place of unreadable content: a caller that gets `None`
+    /// knows nothing about the file and must say nothing about it.
+    pub fn data(&self) -> Option<&[u8]> {
+        self.try_data().ok()
+    }
+
+    /// The content, or why it cannot be read. The first call reads a deferred object;
+    /// its outcome, failure included, is kept.
+    pub fn try_data(&self) -> Result<&[u8], &BlobError> {
+        self.data
+            .get_or_init(|| match &self.lazy {
+                Some(src) => read_object(&src.gitdir, src.oid),
+                None => Ok(Arc::from(&[][..])),
+            })
+            .as_deref()
+    }
+
+    /// Why an earlier read of the content failed, without reading anything: `None` when
+    /// the content was read, or was never asked for.
+    pub fn failure(&self) -> Option<&BlobError> {
+        self.data.get().and_then(|d| d.as_ref().err())
+    }
+
+    /// Whether the content is in memory already.
+    pub fn is_loaded(&self) -> bool {
+        matches!(self.data.get(), Some(Ok(_)))
+    }
+
+    /// The size in bytes, from the content when it was read, else from the object header
+    /// (libgit2 reads it without inflating the content). `None` when neither can be read:
+    /// a missing object has no known size. Asking the size never counts as asking for the
+    /// content: a missing object is not listed by [`Tree::unreadable`] for it.
+    pub fn size(&self) -> Option<u64> {
+        if let Some(Ok(d)) = self.data.get() {
+            return Some(d.len() as u64);
+        }
+        let src = self.lazy.as_ref()?;
+        *self
+            .size
+            .get_or_init(|| read_header(&src.gitdir, src.oid).ok())
+    }
+
+    /// The content as text, or `None` when it is not UTF-8 or cannot be read
+    /// ([`Blob::failure`] tells the two apart).
     pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(self.data()).ok()
+        std::str::from_utf8(self.data()?).ok()
     }
 
-    /// Heuristic like git's: a NUL byte in the first 8000 bytes means binary.
-    pub fn is_binary(&self) -> bool {
-        self.data().iter().take(8000).any(|&b| b == 0)
+    /// The content as text when the object is at most [`SNIFF_LIMIT`] bytes: for looking
+    /// into files that are read only in case they are text of interest (a deployed file
+    /// that may be a shell script). A larger object is not read.
+    pub fn small_text(&self) -> Option<&str> {
+        match self.size() {
+            Some(n) if n > SNIFF_LIMIT => None,
+            // Unknown size (missing object): asking is what records it as unreadable.
+            _ => self.text(),
+        }
+    }
+
+    /// Heuristic like git's: a NUL byte in the first 8000 bytes means binary. `None` when
+    /// the content cannot be read.
+    pub fn is_binary(&self) -> Option<bool> {
+        Some(self.data()?.iter().take(8000).any(|&b| b == 0))
     }
 }
 
@@ -100,22 +191,40 @@ thread_local! {
     static REPOSITORIES: RefCell<HashMap<PathBuf, git2::Repository>> = RefCell::new(HashMap::new());
 }
 
-fn read_object(gitdir: &Path, oid: git2::Oid) -> Result<Arc<[u8]>, InputError> {
-    let fail = |e: git2::Error| InputError::Git {
-        what: format!("object {oid}"),
-        message: e.message().to_string(),
-    };
+/// What a failed libgit2 object read means for the file.
+pub(crate) fn blob_error(e: &git2::Error) -> BlobError {
+    if e.code() == git2::ErrorCode::NotFound {
+        BlobError::Missing
+    } else {
+        BlobError::Damaged(e.message().to_string())
+    }
+}
+
+fn with_odb<T>(
+    gitdir: &Path,
+    f: impl FnOnce(&git2::Odb<'_>) -> Result<T, git2::Error>,
+) -> Result<T, BlobError> {
     REPOSITORIES.with(|cell| {
         let mut repos = cell.borrow_mut();
         if !repos.contains_key(gitdir) {
-            let repo = git2::Repository::open(gitdir).map_err(fail)?;
+            let repo = git2::Repository::open(gitdir)
+                .map_err(|e| BlobError::Damaged(e.message().to_string()))?;
             repos.insert(gitdir.to_path_buf(), repo);
         }
         let repo = &repos[gitdir];
-        let odb = repo.odb().map_err(fail)?;
-        let obj = odb.read(oid).map_err(fail)?;
-        Ok(Arc::from(obj.data()))
+        let odb = repo
+            .odb()
+            .map_err(|e| BlobError::Damaged(e.message().to_string()))?;
+        f(&odb).map_err(|e| blob_error(&e))
     })
+}
+
+fn read_object(gitdir: &Path, oid: git2::Oid) -> Result<Arc<[u8]>, BlobError> {
+    with_odb(gitdir, |odb| odb.read(oid).map(|o| Arc::from(o.data())))
+}
+
+fn read_header(gitdir: &Path, oid: git2::Oid) -> Result<u64, BlobError> {
+    with_odb(gitdir, |odb| odb.read_header(oid).map(|(size, _)| size as u64))
 }
 
 #[derive(Clone, Debug)]
@@ -135,8 +244,15 @@ impl Tree {
         self.files.get(path)
     }
 
+    /// The text of `path`: `None` when there is no such file, or it is not UTF-8, or
+    /// its content cannot be read.
     pub fn text(&self, path: &str) -> Option<&str> {
         self.files.get(path).and_then(|e| e.blob.text())
+    }
+
+    /// [`Blob::small_text`] of `path`.
+    pub fn small_text(&self, path: &str) -> Option<&str> {
+        self.files.get(path).and_then(|e| e.blob.small_text())
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &str> {
@@ -145,7 +261,8 @@ impl Tree {
 
     /// Reads, in parallel, the deferred content of every entry `wanted` selects (e.g.
     /// every manifest before parsing them), so that later `data()` calls do not wait.
-    pub fn prefetch<F>(&self, wanted: F) -> Result<(), InputError>
+    /// Failures are kept on the blobs, as any read's are.
+    pub fn prefetch<F>(&self, wanted: F)
     where
         F: Fn(&str, &TreeEntry) -> bool + Sync,
     {
@@ -156,7 +273,21 @@ impl Tree {
             .filter(|(p, e)| e.blob.data.get().is_none() && wanted(p, e))
             .map(|(_, e)| &e.blob)
             .collect();
-        blobs.par_iter().try_for_each(|b| b.try_data().map(|_| ()))
+        blobs.par_iter().for_each(|b| {
+            let _ = b.try_data();
+        });
+    }
+
+    /// The files whose content some stage asked for and could not read, in path order.
+    /// Content nobody asked for is not listed, whether or not it could be read.
+    ///
+    /// The outcome is kept on the (shared) blob, so with `--each` a file found unreadable
+    /// in an earlier commit of the same window is listed again while it is unchanged.
+    pub fn unreadable(&self) -> Vec<(&str, &BlobError)> {
+        self.files
+            .iter()
+            .filter_map(|(p, e)| e.blob.failure().map(|why| (p.as_str(), why)))
+            .collect()
     }
 }
 

@@ -21,10 +21,13 @@ enum Key {
 fn key_of(blob: &Blob) -> Key {
     match &blob.id {
         Some(id) => Key::Oid(id.clone()),
+        // Content without an id was made in memory (from disk or a patch) and is always
+        // readable; `None` cannot happen and would key the empty content.
         None => {
+            let data = blob.data().unwrap_or_default();
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            blob.data().hash(&mut h);
-            Key::Content(h.finish(), blob.data().len())
+            data.hash(&mut h);
+            Key::Content(h.finish(), data.len())
         }
     }
 }
@@ -47,7 +50,8 @@ impl ParseCache {
     }
 
     /// Parse every blob not yet in the cache (in parallel) and return all results, in order.
-    /// Blobs that are not UTF-8 yield `None`.
+    /// Blobs that are not UTF-8, or cannot be read (kept as unreadable on the blob), yield
+    /// `None`.
     pub fn parse_all(&self, blobs: &[&Arc<Blob>]) -> Vec<Option<Arc<Parsed>>> {
         let keys: Vec<Key> = blobs.iter().map(|b| key_of(b)).collect();
         let missing: Vec<(usize, &Arc<Blob>)> = {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diagnostic::Side;
-use crate::input::{Change, EntryKind, FileStatus};
+use crate::input::{Blob, Change, EntryKind, FileStatus, Tree};
 use crate::model::{Model, ModelChange, ParseCache};
 use crate::parser::{self, Parsed};
 
@@ -31,6 +31,10 @@ impl Analysis {
         let (before, after) = rayon::join(
             || Model::build(&change.before.tree, &opts, &cache),
             || Model::build(&change.after.tree, &opts, &cache),
+        );
+        rayon::join(
+            || read_rule_inputs(&before, &change.before.tree, &change.after.tree),
+            || read_rule_inputs(&after, &change.after.tree, &change.before.tree),
         );
         let diff = ModelChange::compute(&before, &after, change);
         let manifests = Manifests::from_cache(change, &cache);
@@ -59,6 +63,43 @@ impl Analysis {
             selection,
         }
     }
+}
+
+/// Reads, before any rule runs, the content the rules read beyond what the model did:
+/// every repository file a resource's `content` or `source` refers to (the rules look into
+/// templates, unit files and deployed scripts), on both sides, and the modules'
+/// `metadata.json` files. Rules run in parallel, and `incomplete-input` lists the files
+/// whose read failed ([`Change::unreadable`]): with the reads done here, that list is
+/// complete when the rules start. Objects larger than [`crate::input::SNIFF_LIMIT`] are
+/// not read here (the rules that look for scripts do not read them either); a missing
+/// object has no known size and is asked for, which records it.
+fn read_rule_inputs(model: &Model, tree: &Tree, other: &Tree) {
+    use rayon::prelude::*;
+    let mut paths: Vec<&str> = model
+        .index
+        .file_uses
+        .iter()
+        .filter_map(|u| u.file_ref.resolved.as_deref())
+        .chain(
+            tree.paths()
+                .filter(|p| super::executables::is_module_metadata(p)),
+        )
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    // A path a resource uses on one side is compared with the other side's file.
+    let mut blobs: Vec<&Arc<Blob>> = paths
+        .iter()
+        .flat_map(|p| [tree.get(p), other.get(p)])
+        .flatten()
+        .filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Executable))
+        .map(|e| &e.blob)
+        .collect();
+    blobs.sort_unstable_by_key(|b| Arc::as_ptr(b));
+    blobs.dedup_by_key(|b| Arc::as_ptr(b));
+    blobs.par_iter().for_each(|b| {
+        let _ = b.small_text();
+    });
 }
 
 /// Everything a rule may look at. Rules are pure: no I/O, no git, no printing.
@@ -150,7 +191,8 @@ pub struct Manifests {
 
 impl Manifests {
     /// The manifests of both trees, taking parse results from `cache` (which the models
-    /// filled); files missing from it (not UTF-8) are parsed here, lossily decoded.
+    /// filled); files missing from it (not UTF-8) are parsed here, lossily decoded. A
+    /// manifest whose content cannot be read is left out.
     pub fn from_cache(change: &Change, cache: &ParseCache) -> Manifests {
         let mut out = Manifests::default();
         let mut shared: HashMap<*const u8, Arc<Manifest>> = HashMap::new();
@@ -169,15 +211,18 @@ impl Manifests {
             let blobs: Vec<&Arc<crate::input::Blob>> = entries.iter().map(|(_, b)| *b).collect();
             let parsed = cache.parse_all(&blobs);
             for ((path, blob), p) in entries.into_iter().zip(parsed) {
+                // A manifest whose content cannot be read has no parse: it is listed as
+                // unreadable (`Change::unreadable`), never parsed as empty.
+                let Some(data) = blob.data() else { continue };
                 let m = shared
-                    .entry(blob.data().as_ptr())
+                    .entry(data.as_ptr())
                     .or_insert_with(|| match (p, blob.text()) {
                         (Some(parsed), Some(text)) => Arc::new(Manifest {
                             text: Arc::from(text),
                             parsed,
                             utf8_error: None,
                         }),
-                        _ => Arc::new(Manifest::parse(blob.data())),
+                        _ => Arc::new(Manifest::parse(data)),
                     })
                     .clone();
                 out.side_mut(side).insert(path.clone(), m);

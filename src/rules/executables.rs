@@ -60,13 +60,19 @@ pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
             }
         }
         // A module's declared dependencies come from wherever modules are installed.
-        if p.ends_with("/metadata.json") && p.matches('/').count() <= 3 {
+        if is_module_metadata(p) {
             if let Some(text) = tree.text(p) {
                 out.extend(metadata_dependencies(text));
             }
         }
     }
     out
+}
+
+/// Whether `path` is a module's `metadata.json` (`modules/x/metadata.json`, at most three
+/// directories deep), whose dependencies count as external modules.
+pub fn is_module_metadata(path: &str) -> bool {
+    path.ends_with("/metadata.json") && path.matches('/').count() <= 3
 }
 
 /// The module names of a `metadata.json`'s `dependencies` (`"name": "puppetlabs/stdlib"`).

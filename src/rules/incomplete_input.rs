@@ -11,6 +11,10 @@
 //! touches, a missing commit or a missing tree is not a finding but an error (exit
 //! status 2): nothing useful can be said without them.
 //!
+//! When a manifest the change does not touch cannot be read, the model of that side
+//! lacks whatever it declares: `unresolved-class` and `dangling-reference`, which judge
+//! that a name is declared nowhere, stay silent on that side, and this finding says so.
+//!
 //! ## Why is this bad?
 //!
 //! It is not a hazard of the change; it says the check was partial, so that "no findings"
@@ -40,4 +44,90 @@
 //!
 //! - git partial clone: `git help clone` (`--filter`), `gitrepository-layout(5)`.
 
-// Produced from the input layer's list of unreadable files, not by a check function.
+// Produced from the input layer's list of unreadable files (`Change::unreadable`).
+// `Analysis::build` reads what the rules will read before any rule runs, so the list is
+// complete when this check (running in parallel with the others) reads it.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Finding, Location, Side};
+use crate::input::BlobError;
+
+use crate::rules::{finding, lookup, Context};
+
+pub const NAME: &str = "incomplete-input";
+
+/// How many paths the message names before "and N more".
+const SHOWN: usize = 10;
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(rule) = lookup(NAME) else {
+        return;
+    };
+    let files = cx.change.unreadable();
+    let Some(first) = files.first() else {
+        return;
+    };
+    // One line per path: a file unchanged between the sides is one object, listed once.
+    let mut paths: BTreeMap<&str, (Vec<Side>, &BlobError)> = BTreeMap::new();
+    for f in &files {
+        paths.entry(&f.path).or_insert((Vec::new(), &f.reason)).0.push(f.side);
+    }
+    let shown: Vec<String> = paths
+        .iter()
+        .take(SHOWN)
+        .map(|(p, (sides, _))| match sides.as_slice() {
+            [Side::Before] => format!("{p} (before the change)"),
+            [Side::After] if cx.change.before.tree.get(p).is_some() => {
+                format!("{p} (after the change)")
+            }
+            _ => (*p).to_string(),
+        })
+        .collect();
+    let more = match paths.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let n = paths.len();
+    let mut message = format!(
+        "{n} file{} the checks needed could not be read: {}{more}",
+        if n == 1 { "" } else { "s" },
+        shown.join(", ")
+    );
+    let mut reasons: Vec<String> = Vec::new();
+    for (_, why) in paths.values() {
+        let why = why.to_string();
+        if !reasons.contains(&why) {
+            reasons.push(why);
+        }
+    }
+    message.push_str(&format!(" ({}); those files were not judged", reasons.join("; ")));
+    let silent: Vec<&str> = [(Side::After, "after"), (Side::Before, "before")]
+        .into_iter()
+        .filter(|(side, _)| cx.change.manifests_incomplete(*side))
+        .map(|(_, name)| name)
+        .collect();
+    if !silent.is_empty() {
+        message.push_str(&format!(
+            "; a manifest is among them, so unresolved-class and dangling-reference are \
+             silent on the {} side (a class or resource may be declared in it)",
+            silent.join(" and ")
+        ));
+    }
+    let mut f = finding(
+        rule,
+        Location {
+            side: first.side,
+            file: first.path.clone(),
+            span: crate::ast::Span::new(0, 0),
+        },
+        message,
+    );
+    f.help = Some(
+        "the repository lacks these objects (a partial clone made with --filter, a mirror \
+         without large files, or damage): fetch them (`git fetch --refetch`) or check in a \
+         full clone"
+            .to_owned(),
+    );
+    out.push(f);
+}

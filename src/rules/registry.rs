@@ -9,6 +9,12 @@ use crate::diagnostic::{RuleMeta, Severity};
 
 use super::CheckFn;
 
+// The tool rules that have a check function are declared here, beside the table, rather
+// than in `src/rules/mod.rs` with the contract rules (`toolcheck` rows name them as
+// `self::module`): they report on the run itself, not on the change.
+#[path = "incomplete_input.rs"]
+mod incomplete_input;
+
 /// Whether a rule is one of the contract rules of DESIGN.md or a finding about the
 /// tool's own inputs (suppression comments).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +99,7 @@ macro_rules! check_fn {
         None
     };
     (toolcheck, $module:ident) => {
-        Some(super::$module::check as CheckFn)
+        Some(self::$module::check as CheckFn)
     };
 }
 
@@ -155,7 +161,7 @@ registry! {
     invalid_attribute_value  "invalid-attribute-value"   Error    check    "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
     unused_suppression       "unused-suppression"        Info     meta     "a `# preflight:ignore:` comment added by the change that suppresses nothing";
     invalid_suppression      "invalid-suppression"       Info     meta     "a malformed `# preflight:` comment: unknown rule, no reason, or an unmatched block";
-    incomplete_input         "incomplete-input"          Info     tool     "content the checks needed could not be read (a partial or damaged clone); those files were not judged";
+    incomplete_input         "incomplete-input"          Info     toolcheck "content the checks needed could not be read (a partial or damaged clone); those files were not judged";
     internal_error           "internal-error"            Error    tool     "a rule or analyzer of puppet-preflight itself failed; the run is incomplete (exit status 2)";
 }
 

@@ -440,7 +440,11 @@ pub fn scripts(m: &Model, side: Side, tree: &Tree) -> Vec<Script> {
                     let Some(p) = &u.file_ref.resolved else {
                         continue;
                     };
-                    let Some(text) = tree.text(p) else { continue };
+                    // Every deployed file is looked into for a shebang; an object above
+                    // SNIFF_LIMIT (a tarball, a package) is not read, and is no script.
+                    let Some(text) = tree.small_text(p) else {
+                        continue;
+                    };
                     if is_shell(text, Some(p)) {
                         out.push(Script {
                             res: id,

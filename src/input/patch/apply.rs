@@ -37,6 +37,20 @@ impl Ctx<'_> {
             message: message.into(),
         }
     }
+
+    /// The base content of a file the patch edits: a hunk cannot be applied to content
+    /// the repository does not have (a partial clone), so that is an error.
+    fn content<'e>(&self, file: &str, entry: &'e TreeEntry) -> Result<&'e [u8], InputError> {
+        entry
+            .blob
+            .try_data()
+            .map_err(|why| InputError::ContentMissing {
+                path: file.into(),
+                revision: self.base.into(),
+                id: entry.blob.id.clone().unwrap_or_default(),
+                reason: why.to_string(),
+            })
+    }
 }
 
 /// Applies every file section of `set`, in order, to a copy of `base`. `patch` and
@@ -160,7 +174,7 @@ fn apply_file(
         if fp.binary {
             notes.push(format!("{source}: a binary file deleted by the patch"));
         } else if entry.kind != EntryKind::Submodule {
-            let rest = apply_hunks(ctx, fp, &source, entry.blob.data())?;
+            let rest = apply_hunks(ctx, fp, &source, ctx.content(&source, &entry)?)?;
             if !rest.is_empty() {
                 return Err(ctx.mismatch(
                     fp,
@@ -193,8 +207,9 @@ fn apply_file(
     } else if fp.hunks.is_empty() {
         entry.blob.clone()
     } else {
-        let data = apply_hunks(ctx, fp, &source, entry.blob.data())?;
-        if *data == *entry.blob.data() {
+        let old = ctx.content(&source, &entry)?;
+        let data = apply_hunks(ctx, fp, &source, old)?;
+        if *data == *old {
             entry.blob.clone()
         } else {
             share(data, base.get(&dest).map(|e| &e.blob))
