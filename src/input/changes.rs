@@ -256,6 +256,9 @@ fn find_renames(
     pairs
 }
 
+// `with_partner`'s factor of two is the 50% threshold.
+const _: () = assert!(RENAME_THRESHOLD == 50);
+
 /// The entries of `these` (index, size) with a partner in `others` whose size is within
 /// a factor of two: the others can reach the 50% threshold with nothing else.
 fn with_partner(these: &[(usize, u64)], others: &[(usize, u64)]) -> Vec<(usize, u64)> {
@@ -334,4 +337,139 @@ fn fnv1a(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::tree::tests::odb_with;
+    use std::path::PathBuf;
+
+    fn lazy(gitdir: &Arc<PathBuf>, id: Oid) -> TreeEntry {
+        TreeEntry {
+            kind: EntryKind::File,
+            blob: Arc::new(Blob::lazy(gitdir.clone(), id)),
+        }
+    }
+
+    fn tree(entries: Vec<(&str, TreeEntry)>) -> Tree {
+        let mut t = Tree::default();
+        for (p, e) in entries {
+            t.files.insert(p.into(), e);
+        }
+        t
+    }
+
+    fn untouched(t: &Tree) -> bool {
+        t.files
+            .values()
+            .all(|e| !e.blob.is_loaded() && e.blob.failure().is_none())
+    }
+
+    /// Equality and exact renames by object id: a missing object and a large one are
+    /// neither read nor asked for, yet paired and compared.
+    #[test]
+    fn equality_and_exact_renames_read_no_content() {
+        let big = vec![0u8; SNIFF_LIMIT as usize + 10];
+        let (_dir, gitdir, ids) = odb_with(&[b"missing tarball".as_slice(), &big], &[0]);
+        // Distinct blob objects with the same ids, as two separately read trees have.
+        let before = tree(vec![
+            ("files/a.tar.gz", lazy(&gitdir, ids[0])),
+            ("files/big.bin", lazy(&gitdir, ids[1])),
+        ]);
+        let after = tree(vec![
+            ("files/b.tar.gz", lazy(&gitdir, ids[0])),
+            ("files/big.bin", lazy(&gitdir, ids[1])),
+        ]);
+        let files = diff_trees(&before, &after);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0].status, FileStatus::Renamed);
+        assert_eq!(files[0].similarity, Some(100));
+        assert_eq!(files[0].old_path.as_deref(), Some("files/a.tar.gz"));
+        assert!(untouched(&before) && untouched(&after));
+    }
+
+    /// A changed file that is missing or above SNIFF_LIMIT counts as binary, unread.
+    #[test]
+    fn missing_and_large_changes_are_binary_and_unread() {
+        let big1 = vec![b'a'; SNIFF_LIMIT as usize + 10];
+        let big2 = vec![b'b'; SNIFF_LIMIT as usize + 10];
+        let (_dir, gitdir, ids) = odb_with(&[b"old\n".as_slice(), b"new\n", &big1, &big2], &[0, 1]);
+        let before = tree(vec![
+            ("gone.bin", lazy(&gitdir, ids[0])),
+            ("huge.txt", lazy(&gitdir, ids[2])),
+        ]);
+        let after = tree(vec![
+            ("gone.bin", lazy(&gitdir, ids[1])),
+            ("huge.txt", lazy(&gitdir, ids[3])),
+        ]);
+        let files = diff_trees(&before, &after);
+        let got: Vec<(&str, FileStatus, bool)> = files
+            .iter()
+            .map(|f| (f.path(), f.status, f.binary))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("gone.bin", FileStatus::Modified, true),
+                ("huge.txt", FileStatus::Modified, true)
+            ]
+        );
+        assert!(untouched(&before) && untouched(&after));
+    }
+
+    /// Inexact rename candidates whose sizes cannot reach 50% are not paired; large and
+    /// missing ones are never read.
+    #[test]
+    fn inexact_renames_read_only_size_compatible_text() {
+        let small = b"one line\n".repeat(10);
+        let other = b"another line\n".repeat(100);
+        let big = b"same line\n".repeat(SNIFF_LIMIT as usize / 10 + 10);
+        let (_dir, gitdir, ids) = odb_with(&[&small, &other, &big, &big[1..], b"x".as_slice()], &[4]);
+        let before = tree(vec![
+            ("a.txt", lazy(&gitdir, ids[0])),
+            ("big.txt", lazy(&gitdir, ids[2])),
+            ("m.txt", lazy(&gitdir, ids[4])),
+        ]);
+        let after = tree(vec![
+            ("b.txt", lazy(&gitdir, ids[1])),
+            ("big2.txt", lazy(&gitdir, ids[3])),
+        ]);
+        let files = diff_trees(&before, &after);
+        assert!(files.iter().all(|f| f.status != FileStatus::Renamed));
+        // Small files are read to tell binary from text (FileChange::binary); the large
+        // and the missing ones are not read, nor asked for.
+        for (t, p) in [(&before, "big.txt"), (&before, "m.txt"), (&after, "big2.txt")] {
+            let b = &t.files[p].blob;
+            assert!(!b.is_loaded() && b.failure().is_none(), "{p} was read");
+        }
+
+        // Sizes within a factor of two are read and scored as git would.
+        let (_dir, gitdir, ids) = odb_with(&[b"a\nb\nc\nd\n".as_slice(), b"a\nb\nc\nX\n"], &[]);
+        let before = tree(vec![("old.txt", lazy(&gitdir, ids[0]))]);
+        let after = tree(vec![("new.txt", lazy(&gitdir, ids[1]))]);
+        let files = diff_trees(&before, &after);
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            (files[0].status, files[0].similarity),
+            (FileStatus::Renamed, Some(75))
+        );
+    }
+
+    /// Content in memory (the work tree) equals the git object of the same bytes without
+    /// reading that object: it is hashed to its id.
+    #[test]
+    fn in_memory_content_is_compared_by_its_object_id() {
+        let (_dir, gitdir, ids) = odb_with(&[b"same\n".as_slice()], &[0]);
+        let before = tree(vec![("f", lazy(&gitdir, ids[0]))]);
+        let after = tree(vec![(
+            "f",
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob::new(None, b"same\n".to_vec())),
+            },
+        )]);
+        assert!(diff_trees(&before, &after).is_empty());
+        assert!(untouched(&before));
+    }
 }

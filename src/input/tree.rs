@@ -40,10 +40,8 @@ pub enum BlobError {
 impl std::fmt::Display for BlobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BlobError::Missing => {
-                f.write_str("the object is missing from the object database (partial clone?)")
-            }
-            BlobError::Damaged(m) => write!(f, "the object database cannot read it ({m})"),
+            BlobError::Missing => f.write_str("missing from the object database"),
+            BlobError::Damaged(m) => write!(f, "unreadable in the object database: {m}"),
         }
     }
 }
@@ -299,5 +297,72 @@ impl EntryKind {
             EntryKind::Symlink => "symlink",
             EntryKind::Submodule => "submodule",
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A bare repository holding `contents` as loose objects, those of `missing` deleted
+    /// again (what a partial clone or a mirror without large files looks like).
+    pub(crate) fn odb_with(
+        contents: &[&[u8]],
+        missing: &[usize],
+    ) -> (tempfile::TempDir, Arc<PathBuf>, Vec<git2::Oid>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = git2::Repository::init_bare(dir.path()).expect("init");
+        let ids: Vec<git2::Oid> = contents
+            .iter()
+            .map(|c| repo.blob(c).expect("blob"))
+            .collect();
+        for &i in missing {
+            let hex = ids[i].to_string();
+            let file = dir.path().join("objects").join(&hex[..2]).join(&hex[2..]);
+            std::fs::remove_file(file).expect("remove object");
+        }
+        let gitdir = Arc::new(dir.path().to_path_buf());
+        (dir, gitdir, ids)
+    }
+
+    #[test]
+    fn a_failed_read_is_kept_and_never_empty_content() {
+        let (_dir, gitdir, ids) = odb_with(&[b"present\n", b"gone\n"], &[1]);
+        let present = Blob::lazy(gitdir.clone(), ids[0]);
+        let gone = Blob::lazy(gitdir, ids[1]);
+        // The size of a missing object is unknown, and asking it does not count as a read.
+        assert_eq!(gone.size(), None);
+        assert_eq!(gone.failure(), None);
+        assert_eq!(present.size(), Some(8));
+        assert!(!present.is_loaded());
+
+        assert_eq!(gone.data(), None);
+        assert_eq!(gone.text(), None);
+        assert_eq!(gone.is_binary(), None);
+        assert_eq!(gone.failure(), Some(&BlobError::Missing));
+        assert_eq!(present.text(), Some("present\n"));
+
+        let mut tree = Tree::default();
+        for (p, b) in [("a", present), ("b", gone)] {
+            let blob = Arc::new(b);
+            tree.files.insert(
+                p.into(),
+                TreeEntry {
+                    kind: EntryKind::File,
+                    blob,
+                },
+            );
+        }
+        assert_eq!(tree.unreadable(), vec![("b", &BlobError::Missing)]);
+    }
+
+    #[test]
+    fn small_text_does_not_read_large_objects() {
+        let big = vec![b'x'; SNIFF_LIMIT as usize + 1];
+        let (_dir, gitdir, ids) = odb_with(&[&big], &[]);
+        let blob = Blob::lazy(gitdir, ids[0]);
+        assert_eq!(blob.small_text(), None);
+        assert!(!blob.is_loaded());
+        assert_eq!(blob.size(), Some(SNIFF_LIMIT + 1));
     }
 }

@@ -186,7 +186,9 @@ pub fn unparsed(change: &Change) -> Manifests {
             if !super::is_manifest(path) {
                 continue;
             }
-            let text: Arc<str> = Arc::from(String::from_utf8_lossy(e.blob.data()).as_ref());
+            // Test trees are made in memory: their content is always readable.
+            let Some(data) = e.blob.data() else { continue };
+            let text: Arc<str> = Arc::from(String::from_utf8_lossy(data).as_ref());
             let parsed = Arc::new(Parsed {
                 program: Program {
                     statements: Vec::new(),
