@@ -497,7 +497,11 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
         // Binary files (also those too large to tell, or missing from a partial clone)
         // carry no comments: not read. Manifests are read as text whatever they are.
         if fc.status == FileStatus::Deleted
-            || (fc.binary && !fc.new_path.as_deref().is_some_and(crate::rules::is_manifest))
+            || (fc.binary
+                && !fc
+                    .new_path
+                    .as_deref()
+                    .is_some_and(crate::rules::is_manifest))
         {
             continue;
         }

@@ -19,7 +19,10 @@ fn big_binary(seed: u8) -> Vec<u8> {
 
 /// A manifest above the 1 KiB limit: `body` padded with a comment.
 fn big_manifest(body: &str) -> String {
-    format!("{}\n{body}", "# padding to pass the clone's blob limit\n".repeat(40))
+    format!(
+        "{}\n{body}",
+        "# padding to pass the clone's blob limit\n".repeat(40)
+    )
 }
 
 /// A bare partial clone of `src` (objects above 1 KiB left out), in a new directory.
@@ -76,7 +79,10 @@ fn incomplete(f: &[(String, String, String, String)]) -> Vec<&(String, String, S
 /// `--missing=print` lists absent objects instead of fetching them).
 fn is_missing(clone: &Path, rev: &str, path: &str) -> bool {
     let id = run_git(clone, &["rev-parse", &format!("{rev}:{path}")]);
-    let all = run_git(clone, &["rev-list", "--objects", "--missing=print", "--all"]);
+    let all = run_git(
+        clone,
+        &["rev-list", "--objects", "--missing=print", "--all"],
+    );
     all.lines().any(|l| l.strip_prefix('?') == Some(id.trim()))
 }
 
@@ -98,7 +104,11 @@ fn a_missing_tarball_no_rule_reads_is_neither_an_error_nor_reported() {
     src.commit_all("two");
 
     let (_dir, clone) = partial_clone(&src, true);
-    assert!(is_missing(&clone, "HEAD~1", "modules/x/files/bundle.tar.gz"));
+    assert!(is_missing(
+        &clone,
+        "HEAD~1",
+        "modules/x/files/bundle.tar.gz"
+    ));
     for args in [
         &[][..],
         &["--base", "HEAD~1", "--head", "HEAD"],
@@ -215,7 +225,9 @@ fn an_unreadable_manifest_silences_the_declared_nowhere_rules() {
     assert_eq!(inc.len(), 1, "{f:?}");
     assert!(
         inc[0].3.contains("modules/big/manifests/init.pp")
-            && inc[0].3.contains("unresolved-class and dangling-reference are silent on the after and before side"),
+            && inc[0].3.contains(
+                "unresolved-class and dangling-reference are silent on the after and before side"
+            ),
         "{}",
         inc[0].3
     );
@@ -277,4 +289,103 @@ fn patch_staged_and_worktree_modes_in_a_partial_clone() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert!(incomplete(&findings(&out)).is_empty(), "{args:?}");
     }
+}
+
+/// Rules run in parallel with `incomplete-input`, which lists the reads that failed: every
+/// read a rule makes must have been made before the rules start (by the model or by
+/// `Analysis::build`), or a file a rule needed could go unlisted. After all the rules ran,
+/// nothing more is unreadable than what the finding listed.
+#[test]
+fn every_read_a_rule_makes_is_made_before_the_rules_run() {
+    use puppet_preflight::config::Config;
+    use puppet_preflight::input::{load, InputArgs};
+    use puppet_preflight::rules::{self, Analysis, Selection};
+
+    let pad = "# padding to pass the clone's blob limit\n".repeat(40);
+    let src = Repo::new();
+    let site = |extra: &str| {
+        format!(
+            "class app {{\n\
+             \x20 package {{ 'app': ensure => installed }}\n\
+             \x20 file {{ '/etc/systemd/system/app.service': ensure => file, \
+             source => 'puppet:///modules/app/app.service', notify => Service['app'] }}\n\
+             \x20 file {{ '/etc/systemd/system/web.service': ensure => file, \
+             content => template('app/web.service.erb'), notify => Service['web'] }}\n\
+             \x20 file {{ '/usr/local/bin/deploy': ensure => file, mode => '0755', \
+             source => 'puppet:///modules/app/deploy' }}\n\
+             \x20 file {{ '/usr/local/bin/app': ensure => link, target => '/opt/app/bin/app' }}\n\
+             \x20 service {{ 'app': ensure => running }}\n\
+             \x20 service {{ 'web': ensure => running }}\n{extra}}}\n"
+        )
+    };
+    src.write("modules/app/manifests/init.pp", site(""));
+    src.write(
+        "modules/app/files/app.service",
+        format!("{pad}[Service]\nExecStart=/usr/local/bin/app --serve\n"),
+    );
+    src.write(
+        "modules/app/templates/web.service.erb",
+        format!("{pad}[Service]\nExecStart=/usr/local/bin/app --web <%= @port %>\n"),
+    );
+    src.write(
+        "modules/app/files/deploy",
+        format!("#!/bin/sh\n{pad}curl -o /usr/local/bin/app https://example.org/app\n"),
+    );
+    src.write(
+        "modules/app/metadata.json",
+        format!(
+            "{{\"name\": \"x-app\", \"summary\": \"{}\", \"dependencies\": []}}\n",
+            "x".repeat(1200)
+        ),
+    );
+    src.write("data/common.yaml", format!("{pad}app::port: 8080\n"));
+    src.commit_all("one");
+    src.write(
+        "modules/app/manifests/init.pp",
+        site("  exec { 'reload': command => '/bin/true', refreshonly => true }\n"),
+    );
+    src.commit_all("two");
+
+    let (_dir, clone) = partial_clone(&src, true);
+    let mut changes = load(&InputArgs {
+        repo: Some(clone.clone()),
+        ..InputArgs::default()
+    })
+    .expect("loads");
+    let change = changes.remove(0);
+    let config = Config::default();
+    let selection = Selection::default();
+    let analysis = Analysis::build(&change, &config);
+    let listed = change.unreadable();
+    let cx = analysis.context(&change, &config, &selection);
+    let found = rules::run(&cx);
+    assert_eq!(
+        change.unreadable(),
+        listed,
+        "a rule read more after the list was made"
+    );
+    // Unchanged files are one object on both sides: listed on each.
+    let mut paths: Vec<&str> = listed.iter().map(|u| u.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    assert_eq!(
+        paths,
+        vec![
+            "data/common.yaml",
+            "modules/app/files/app.service",
+            "modules/app/files/deploy",
+            "modules/app/metadata.json",
+            "modules/app/templates/web.service.erb",
+        ]
+    );
+    let inc: Vec<_> = found
+        .iter()
+        .filter(|f| f.rule == "incomplete-input")
+        .collect();
+    assert_eq!(inc.len(), 1, "{found:?}");
+    assert!(
+        inc[0].message.starts_with("5 files the checks needed"),
+        "{}",
+        inc[0].message
+    );
 }

@@ -46,8 +46,8 @@ fn assert_same_tree(got: &Tree, want: &Tree) {
             assert!(
                 h.blob.data() == e.blob.data(),
                 "content of {path}:\n--- got\n{}\n--- want\n{}",
-                String::from_utf8_lossy(h.blob.data()),
-                String::from_utf8_lossy(e.blob.data())
+                String::from_utf8_lossy(h.blob.data().expect("readable")),
+                String::from_utf8_lossy(e.blob.data().expect("readable"))
             );
         }
     }
@@ -575,7 +575,7 @@ mod round_trip_random_edits {
             );
             let set = parse(&out.stdout, "p").unwrap();
             let applied = apply(&set, &base, "p", "base").unwrap();
-            let got = applied.tree.get("x.pp").unwrap().blob.data().to_vec();
+            let got = applied.tree.get("x.pp").unwrap().blob.data().expect("readable").to_vec();
             prop_assert_eq!(
                 String::from_utf8_lossy(&got),
                 String::from_utf8_lossy(&new),

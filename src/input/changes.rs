@@ -425,7 +425,8 @@ mod tests {
         let small = b"one line\n".repeat(10);
         let other = b"another line\n".repeat(100);
         let big = b"same line\n".repeat(SNIFF_LIMIT as usize / 10 + 10);
-        let (_dir, gitdir, ids) = odb_with(&[&small, &other, &big, &big[1..], b"x".as_slice()], &[4]);
+        let (_dir, gitdir, ids) =
+            odb_with(&[&small, &other, &big, &big[1..], b"x".as_slice()], &[4]);
         let before = tree(vec![
             ("a.txt", lazy(&gitdir, ids[0])),
             ("big.txt", lazy(&gitdir, ids[2])),
@@ -439,7 +440,11 @@ mod tests {
         assert!(files.iter().all(|f| f.status != FileStatus::Renamed));
         // Small files are read to tell binary from text (FileChange::binary); the large
         // and the missing ones are not read, nor asked for.
-        for (t, p) in [(&before, "big.txt"), (&before, "m.txt"), (&after, "big2.txt")] {
+        for (t, p) in [
+            (&before, "big.txt"),
+            (&before, "m.txt"),
+            (&after, "big2.txt"),
+        ] {
             let b = &t.files[p].blob;
             assert!(!b.is_loaded() && b.failure().is_none(), "{p} was read");
         }

@@ -91,7 +91,9 @@ fn require_changed_manifests(
     let mut wanted: Vec<(&str, &Revision, &TreeEntry)> = Vec::new();
     for fc in files {
         for (path, rev) in [(&fc.old_path, before), (&fc.new_path, after)] {
-            let Some(path) = path.as_deref().filter(|p| categorize(p) == Some(Category::Manifest))
+            let Some(path) = path
+                .as_deref()
+                .filter(|p| categorize(p) == Some(Category::Manifest))
             else {
                 continue;
             };
@@ -303,8 +305,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
         let blob = match in_index {
             // Sizes first (object headers): a file of another size is not read.
             Some(e)
-                if e.blob.size() == Some(data.len() as u64)
-                    && e.blob.data() == Some(&data[..]) =>
+                if e.blob.size() == Some(data.len() as u64) && e.blob.data() == Some(&data[..]) =>
             {
                 e.blob.clone()
             }

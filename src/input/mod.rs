@@ -166,8 +166,10 @@ impl Change {
     /// model of that side then lacks whatever it declares, so "declared nowhere" cannot
     /// be judged on that side.
     pub fn manifests_incomplete(&self, side: Side) -> bool {
-        self.side(side).tree.files.iter().any(|(p, e)| {
-            categorize(p) == Some(Category::Manifest) && e.blob.failure().is_some()
-        })
+        self.side(side)
+            .tree
+            .files
+            .iter()
+            .any(|(p, e)| categorize(p) == Some(Category::Manifest) && e.blob.failure().is_some())
     }
 }

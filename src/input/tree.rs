@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-
 /// What kind of entry a path is in git terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -222,7 +221,9 @@ fn read_object(gitdir: &Path, oid: git2::Oid) -> Result<Arc<[u8]>, BlobError> {
 }
 
 fn read_header(gitdir: &Path, oid: git2::Oid) -> Result<u64, BlobError> {
-    with_odb(gitdir, |odb| odb.read_header(oid).map(|(size, _)| size as u64))
+    with_odb(gitdir, |odb| {
+        odb.read_header(oid).map(|(size, _)| size as u64)
+    })
 }
 
 #[derive(Clone, Debug)]

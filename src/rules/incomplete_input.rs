@@ -71,7 +71,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // One line per path: a file unchanged between the sides is one object, listed once.
     let mut paths: BTreeMap<&str, (Vec<Side>, &BlobError)> = BTreeMap::new();
     for f in &files {
-        paths.entry(&f.path).or_insert((Vec::new(), &f.reason)).0.push(f.side);
+        paths
+            .entry(&f.path)
+            .or_insert((Vec::new(), &f.reason))
+            .0
+            .push(f.side);
     }
     let shown: Vec<String> = paths
         .iter()
@@ -101,7 +105,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             reasons.push(why);
         }
     }
-    message.push_str(&format!(" ({}); those files were not judged", reasons.join("; ")));
+    message.push_str(&format!(
+        " ({}); those files were not judged",
+        reasons.join("; ")
+    ));
     let silent: Vec<&str> = [(Side::After, "after"), (Side::Before, "before")]
         .into_iter()
         .filter(|(side, _)| cx.change.manifests_incomplete(*side))
