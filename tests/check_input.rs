@@ -598,10 +598,10 @@ fn directories_mode_and_its_errors() {
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
 
-#[test]
-fn missing_objects_fail_at_load_time() {
-    let r = history();
-    let blob = r.git(&["rev-parse", "HEAD:modules/k8s/manifests/init.pp"]);
+/// Removes the loose object of `path` at HEAD, as a partial clone or a damaged
+/// repository lacks it.
+fn remove_object(r: &Repo, path: &str) {
+    let blob = r.git(&["rev-parse", &format!("HEAD:{path}")]);
     let blob = blob.trim();
     let loose = r
         .path()
@@ -609,10 +609,31 @@ fn missing_objects_fail_at_load_time() {
         .join(&blob[..2])
         .join(&blob[2..]);
     std::fs::remove_file(&loose).expect("the blob is a loose object");
+}
+
+#[test]
+fn a_missing_manifest_outside_the_change_is_reported_not_fatal() {
+    let r = history();
+    remove_object(&r, "modules/k8s/manifests/init.pp");
+    let o = check(r.path(), &[]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("incomplete-input")
+            && out.contains("modules/k8s/manifests/init.pp")
+            && out.contains("missing from the object database"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_missing_manifest_the_change_touches_fails_at_load_time() {
+    let r = history();
+    remove_object(&r, "modules/k8s/manifests/scheduler.pp");
     assert_error(
         &check(r.path(), &[]),
         &[
-            "modules/k8s/manifests/init.pp",
+            "modules/k8s/manifests/scheduler.pp is part of the change",
             "missing from the object database",
             "git fsck",
         ],

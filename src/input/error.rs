@@ -79,7 +79,7 @@ pub enum InputError {
     #[error("{path} is part of the change, but its content at {revision} (object {id}) cannot be read: {reason}")]
     #[diagnostic(
         code(preflight::input::content_missing),
-        help("a partial clone (`--filter`) or a mirror without large files lacks the object, and puppet-preflight reads the object database without fetching: fetch it (`git cat-file -p {id}` in a partial clone, or `git fetch --refetch`), or check in a full clone; files the change does not touch may be missing and are reported as incomplete-input instead")
+        help("a partial clone (`--filter`) or a mirror without large files lacks the object (or the repository is damaged: `git fsck` tells), and puppet-preflight reads the object database without fetching: fetch it (`git cat-file -p {id}` in a partial clone, or `git fetch --refetch`), or check in a full clone; files the change does not touch may be missing, and are reported as incomplete-input instead")
     )]
     ContentMissing {
         path: String,
