@@ -6,8 +6,10 @@
 //! large files, or of a damaged repository. Each listed file was left unjudged: the rules
 //! that would have read it stay silent about it rather than guess.
 //!
-//! Content no rule reads (tarballs, images, firmware under `files/`) is never asked for,
-//! so its absence is not reported. A missing manifest among the files the change itself
+//! Content no rule reads (tarballs, images, firmware under `files/` that no resource
+//! deploys) is never asked for, so its absence is not reported. A file a resource deploys
+//! is looked into for a shell script unless its size shows it is above 1 MiB; a missing
+//! one has no known size, so it is listed. A missing manifest among the files the change itself
 //! touches, a missing commit or a missing tree is not a finding but an error (exit
 //! status 2): nothing useful can be said without them.
 //!
