@@ -526,8 +526,9 @@ impl<'a> Ev<'a> {
             let env = top_env(&f.path);
             for s in &f.parsed.program.statements {
                 if !is_definition(s) {
-                    self.eval(s, &env);
-                    self.run_deferred();
+                    self.isolated(&f.path, |ev| {
+                        ev.eval(s, &env);
+                    });
                 }
             }
         }
@@ -548,8 +549,9 @@ impl<'a> Ev<'a> {
                     branch: i as u32,
                 });
             }
-            self.exec_block(body, &env);
-            self.run_deferred();
+            self.isolated(file, |ev| {
+                ev.exec_block(body, &env);
+            });
             self.end_frame(env.frame);
         }
         // Every class nobody declared, once, with hiera/default parameters.
@@ -565,12 +567,35 @@ impl<'a> Ev<'a> {
             if !self.class_state.contains_key(&n) {
                 let def = self.class_defs[&n];
                 let env = top_env(def.file);
-                self.declare_class(&n, None, ClassHow::Undeclared, &env, Span::default());
-                self.run_deferred();
+                self.isolated(def.file, |ev| {
+                    ev.declare_class(&n, None, ClassHow::Undeclared, &env, Span::default());
+                });
             }
         }
-        self.run_deferred();
         self.end_frame(0);
+    }
+
+    /// Evaluate one unit of code (a top-level statement, a node body, a class nobody
+    /// declared), then the classes it put off. A panic in it is recorded in
+    /// [`Model::failures`] and evaluation goes on with the next unit: what the unit
+    /// declared before failing stays, the rest of it is missing.
+    fn isolated(&mut self, file: &Arc<str>, unit: impl FnOnce(&mut Self)) {
+        let outcome = crate::isolate::catch(
+            || "the evaluator".to_string(),
+            || {
+                let _reading = crate::isolate::reading(file);
+                crate::isolate::inject("evaluator");
+                unit(self);
+                self.run_deferred();
+            },
+        );
+        if let Err(failure) = outcome {
+            // Unwound from any depth: the nesting count restarts, and classes put off
+            // by the failed unit are dropped rather than evaluated half-way.
+            self.class_depth = 0;
+            self.deferred.clear();
+            self.model.failures.push(failure);
+        }
     }
 
     // ----- scopes -----
@@ -1813,7 +1838,10 @@ impl<'a> Ev<'a> {
             return Some(res);
         }
         self.class_depth += 1;
-        self.exec_block(def.body, &cenv);
+        {
+            let _reading = crate::isolate::reading(def.file);
+            self.exec_block(def.body, &cenv);
+        }
         self.class_depth -= 1;
         self.end_frame(cenv.frame);
         self.class_state
