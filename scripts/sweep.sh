@@ -138,13 +138,13 @@ echo "sweep: binary $bin, timeout ${limit}s, output in $dir" >&2
 
 # --- the checks ---------------------------------------------------------------
 : >"$raw"
+tf=$dir/time.txt         # GNU time output of the current commit
 i=0
 while read -r commit parent _; do
     i=$((i + 1))
     if [ -n "${parent:-}" ]; then base=(--base "$commit^"); else base=(); fi
     json=$dir/json/$commit.json
     err=$dir/stderr/$commit.txt
-    tf=$dir/time.txt
     /usr/bin/time -o "$tf" -f '%e %M' \
         timeout -k 5 "$limit" \
         "$bin" check --repo "$repo" "${base[@]}" --head "$commit" --format json "${extra[@]}" \
