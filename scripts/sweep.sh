@@ -30,7 +30,8 @@
 #
 # The TSV has one row per commit: commit, exit status, wall seconds, peak RSS (KB),
 # error and warning counts, per-rule counts of errors and of warnings (rule=n,...),
-# suppressed count, and the first error finding (rule file:line message, truncated).
+# suppressed count, the first error finding (rule file:line message, truncated), and
+# for a failed run what it said (the panic message, the error, a timeout or a signal).
 # Suppressed findings are not counted as errors or warnings.
 #
 # Exit status: 0 when every commit's check exited 0 or 1, 1 when one exited with
@@ -164,13 +165,34 @@ if [ -t 2 ]; then echo >&2; fi
 rm -f "$tf"
 
 # --- the table and the summary ------------------------------------------------
-python3 - "$raw" "$dir/json" "$out" "$repo" <<'EOF'
+python3 - "$raw" "$dir/json" "$dir/stderr" "$out" "$repo" <<'EOF'
 import collections, json, os, statistics, sys
 
-raw, jsondir, out, repo = sys.argv[1:5]
+raw, jsondir, errdir, out, repo = sys.argv[1:6]
 rows, statuses, walls, peaks = [], collections.Counter(), [], []
 per_rule = collections.defaultdict(lambda: [0, 0])  # rule -> [errors, warnings]
 flagged = judged = 0
+unreadable = []                                     # status 0/1 without a JSON report
+failures = collections.defaultdict(list)            # headline -> commits
+
+def headline(commit, status):
+    """What a failed run said: the panic and its message, else the error line."""
+    if status == "124":
+        return "timed out (--timeout)"
+    if status.isdigit() and int(status) > 128:
+        return f"killed by signal {int(status) - 128}"
+    try:
+        lines = [l.strip() for l in open(os.path.join(errdir, commit + ".txt"), errors="replace")]
+    except OSError:
+        return "(no standard error)"
+    lines = [l for l in lines if l]
+    for i, l in enumerate(lines):
+        if "panicked at" in l:
+            return clean(" ".join(lines[i:i + 2]), 200)
+    for l in lines:
+        if l.startswith(("×", "x ", "error")):
+            return clean(l.lstrip("×x "), 200)
+    return clean(lines[0], 200) if lines else "(empty standard error)"
 
 def clean(s, n=160):
     s = " ".join(str(s).split())
@@ -203,14 +225,24 @@ for line in open(raw):
                 elif f.get("severity") == "warning":
                     warns[f["rule"]] += 1
             flagged += bool(errs)
+        else:
+            unreadable.append(commit)
+            first = "(unreadable JSON report)"
+    elif status in ("0", "1"):
+        unreadable.append(commit)
+        first = "(no JSON report)"
+    failure = "-"
+    if status not in ("0", "1"):
+        failure = headline(commit, status)
+        failures[failure].append(commit)
     for r, c in errs.items(): per_rule[r][0] += c
     for r, c in warns.items(): per_rule[r][1] += c
     fmt = lambda c: ",".join(f"{r}={n}" for r, n in sorted(c.items())) or "-"
     rows.append([commit, status, wall, peak, str(sum(errs.values())), str(sum(warns.values())),
-                 fmt(errs), fmt(warns), str(suppressed), first or "-"])
+                 fmt(errs), fmt(warns), str(suppressed), first or "-", failure])
 
 with open(out, "w") as f:
-    f.write("commit\tstatus\twall_s\tpeak_kb\terrors\twarnings\terrors_by_rule\twarnings_by_rule\tsuppressed\tfirst_error\n")
+    f.write("commit\tstatus\twall_s\tpeak_kb\terrors\twarnings\terrors_by_rule\twarnings_by_rule\tsuppressed\tfirst_error\tfailure\n")
     for r in rows:
         f.write("\t".join(r) + "\n")
 
@@ -227,6 +259,13 @@ if peaks:
     print(f"peak memory  max {max(peaks) / 1024:.0f} MB (median {statistics.median(peaks) / 1024:.0f} MB)")
 if judged:
     print(f"flagged      {flagged} of {judged} commits with a report ({100 * flagged / judged:.1f}%) have an error-level finding")
+if unreadable:
+    print(f"no report   {len(unreadable)} commits exited 0 or 1 without a readable JSON report (first: {unreadable[0]})")
+if failures:
+    print("failed runs (status other than 0 and 1), by what they said:")
+    for h, cs in sorted(failures.items(), key=lambda x: -len(x[1])):
+        more = f" and {len(cs) - 3} more" if len(cs) > 3 else ""
+        print(f"  {len(cs):5}  {h}\n         {', '.join(c[:12] for c in cs[:3])}{more}")
 print("findings per rule (errors / warnings, unsuppressed):")
 for r, (e, w) in sorted(per_rule.items(), key=lambda x: (-x[1][0], -x[1][1], x[0])):
     print(f"  {r:26} {e:6} / {w}")
