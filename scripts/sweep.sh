@@ -189,9 +189,11 @@ def headline(commit, status):
     for i, l in enumerate(lines):
         if "panicked at" in l:
             return clean(" ".join(lines[i:i + 2]), 200)
-    for l in lines:
+    for i, l in enumerate(lines):
         if l.startswith(("×", "x ", "error")):
-            return clean(l.lstrip("×x "), 200)
+            # miette wraps the message; its continuation lines start with │.
+            more = [m.lstrip("│ ") for m in lines[i + 1:i + 4] if m.startswith("│")]
+            return clean(" ".join([l.lstrip("×x ")] + more), 200)
     return clean(lines[0], 200) if lines else "(empty standard error)"
 
 def clean(s, n=160):
