@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod input;
+pub mod isolate;
 pub mod model;
 pub mod parser;
 pub mod report;

@@ -20,10 +20,24 @@ fn main() {
     // SAFETY: sets a process-wide allocator option before any other thread exists.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     let cli = puppet_preflight::cli::Cli::parse();
-    let code = match puppet_preflight::cli::run(cli) {
-        Ok(code) => code,
-        Err(report) => {
+    // Rules and analyzers are isolated where they run (`isolate::catch`); this is the last
+    // line, for a bug anywhere else: one paragraph and status 2, never Rust's abort text
+    // and status 101.
+    puppet_preflight::isolate::install();
+    let outcome = std::panic::catch_unwind(|| puppet_preflight::cli::run(cli));
+    let code = match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(report)) => {
             eprintln!("{report:?}");
+            2
+        }
+        Err(payload) => {
+            eprintln!(
+                "puppet-preflight: internal error: {}. This is a bug in puppet-preflight, \
+                 not in your change; nothing was checked. Please report it with this message \
+                 (RUST_BACKTRACE=1 adds a backtrace).",
+                puppet_preflight::isolate::payload_message(payload.as_ref())
+            );
             2
         }
     };

@@ -766,6 +766,7 @@ mod apply_tests {
             before: Default::default(),
             after: Default::default(),
             diff: Default::default(),
+            failures: Vec::new(),
         };
         let config = Config::default();
         let cx = analysis.context(&change, &config, sel);

@@ -411,6 +411,70 @@ fn deep_interpolation_does_not_overflow_check() {
     assert_eq!(r.code, Some(1), "{}", r.stderr);
 }
 
+/// Code that nests evaluation rather than syntax: each class body is shallow, but each
+/// declares the next. Before the evaluator had a nesting bound, a chain of about 1,000
+/// includes overflowed the stack (SIGABRT, exit 134).
+fn deep_evaluations() -> Vec<(&'static str, String)> {
+    let n = 100_000;
+    let mut include = String::new();
+    let mut inherits = String::from("class c0 { file { '/tmp/c0': ensure => file } }\n");
+    let mut defines = String::new();
+    for i in 0..n {
+        let _ = writeln!(
+            include,
+            "class c{i} {{ include c{} file {{ '/tmp/c{i}': ensure => file }} }}",
+            i + 1
+        );
+    }
+    let _ = writeln!(include, "class c{n} {{}}\ninclude c0");
+    for i in 1..10_000 {
+        let _ = writeln!(inherits, "class c{i} inherits c{} {{ }}", i - 1);
+    }
+    inherits.push_str("include c9999\n");
+    for i in 0..1_000 {
+        let _ = writeln!(defines, "define d{i}() {{ d{} {{ $title: }} }}", i + 1);
+    }
+    defines.push_str("define d1000() { file { \"/tmp/${title}\": } }\nd0 { 'x': }\n");
+    vec![
+        ("include chain", include),
+        ("inherits chain", inherits),
+        ("define chain", defines),
+        (
+            "mutual includes",
+            "class a { include b }\nclass b { include a contain a require a }\ninclude a\n"
+                .to_string(),
+        ),
+        (
+            "define declaring itself",
+            "define d() { d { \"${title}x\": } include c }\nclass c { d { 'y': } }\nd { 'x': }\n"
+                .to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn deep_evaluation_finishes_without_overflow() {
+    for (name, src) in deep_evaluations() {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(&t.path().join("before/manifests/site.pp"), "");
+        write(&t.path().join("after/manifests/site.pp"), &src);
+        let r = run(
+            t.path(),
+            &[&"check", &"--before", &"before", &"--after", &"after"],
+        );
+        assert_no_crash(&r, name);
+        assert!(matches!(r.code, Some(0 | 1)), "{name}: {}", r.stderr);
+        let r = run(t.path(), &[&"resources", &"--format", &"json", &"after"]);
+        assert_no_crash(&r, name);
+        assert_eq!(r.code, Some(0), "{name}: {}", r.stderr);
+        if name == "include chain" {
+            // Every class of the chain was evaluated: the bound defers, it does not drop.
+            let files = r.stdout.matches("\"type\": \"file\"").count();
+            assert_eq!(files, 100_000, "{name}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // bytes that are not Puppet
 

@@ -8,6 +8,7 @@
 
 use crate::config::Config;
 use crate::input::{self, Change, InputArgs};
+use crate::isolate;
 use crate::report::{self, ChangeReport, OutputArgs, ReportData};
 use crate::rules::{self, Analysis, Selection, SelectionArgs};
 
@@ -63,10 +64,19 @@ pub fn run(args: Args) -> miette::Result<i32> {
 fn check_one(change: &Change, config: &Config, selection: &Selection) -> ChangeReport {
     let analysis = Analysis::build(change, config);
     let cx = analysis.context(change, config, selection);
-    let findings = rules::run(&cx);
+    let mut findings = rules::run(&cx);
+    let effects = isolate::catch(
+        || "the summary of effects".into(),
+        || summary::effects(&analysis),
+    );
+    let effects = effects.unwrap_or_else(|failure| {
+        findings.extend(rules::internal_errors(&cx, vec![failure]));
+        rules::sort(&mut findings);
+        Vec::new()
+    });
     let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
     let mut report = ChangeReport::from_change(change, findings, parsed);
-    report.effects = summary::effects(&analysis);
+    report.effects = effects;
     report
 }
 

@@ -128,15 +128,42 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
         ev.texts.insert(f.path.clone(), f.text);
         ev.collect_defs(&f.path, &f.parsed.program.statements, "");
     }
-    ev.run(&files);
-    let t_eval = t0.elapsed();
-    let mut m = ev.finish();
+    let (mut m, t_eval) = on_large_stack(|| {
+        ev.run(&files);
+        let t_eval = t0.elapsed();
+        (ev.finish(), t_eval)
+    });
     m.stats.timings = vec![
         ("parse", t_parse),
         ("evaluate", t_eval - t_parse),
         ("relations+index", t0.elapsed() - t_eval),
     ];
     m
+}
+
+/// Stack of the thread that evaluates a revision. Evaluation recurses along the code
+/// (blocks, expressions, lambdas, defines, classes declaring classes); every one of those is
+/// bounded (the parser's nesting limit, [`ModelOptions::max_define_depth`],
+/// [`MAX_CLASS_NESTING`]), and their product fits comfortably here even in a debug build.
+/// Only the pages touched are ever resident.
+const EVAL_STACK: usize = 256 * 1024 * 1024;
+
+/// Run `f` on a thread of its own with [`EVAL_STACK`] of stack, passing a panic on to the
+/// caller as it was (so `rules::run`'s isolation sees it).
+fn on_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("evaluate".into())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(s, f);
+        match worker {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
+            // Only under resource exhaustion; reported as an internal error, not a crash.
+            Err(e) => panic!("cannot start the evaluation thread: {e}"),
+        }
+    })
 }
 
 struct ParsedFile<'a> {
@@ -250,6 +277,9 @@ struct Frame {
     defaults: Vec<(String, Vec<Attr>)>,
     parent: Option<usize>,
     created: Vec<ResId>,
+    /// `(version, frame)`: the nearest frame at or above this one with defaults, as of
+    /// [`Ev::defaults_version`] `version` (see [`Ev::defaults_frame`]).
+    nearest_defaults: (u32, Option<usize>),
 }
 
 #[derive(Clone, Copy)]
@@ -343,6 +373,34 @@ struct Ev<'a> {
     realize: Vec<(String, String, Arc<str>, Span)>,
     template_specs: std::cell::OnceCell<Vec<(String, String)>>,
     file_specs: std::cell::OnceCell<Vec<(String, String)>>,
+    /// Class bodies being evaluated inside one another right now (see
+    /// [`MAX_CLASS_NESTING`]).
+    class_depth: usize,
+    /// Class bodies put off because their declarer was nested too deep; evaluated from the
+    /// top once the current unit of code is done.
+    deferred: Vec<DeferredClass<'a>>,
+    /// Whether the note about deferred classes was made (once per model is enough).
+    deferred_noted: bool,
+    /// Bumped whenever a frame gets its first resource default, which invalidates every
+    /// [`Frame::nearest_defaults`].
+    defaults_version: u32,
+}
+
+/// How many class bodies may be evaluated inside one another (`include a` in a class that
+/// `include`s it, and so on) before the next one is put off and evaluated from the top
+/// instead. Real code nests a few levels (role, profile, module, its parts); a chain of
+/// thousands of generated classes must not exhaust the stack. A deferred class keeps its
+/// parameters, scope and resource-default frames, so its resources come out the same; only
+/// the order of evaluation changes (a reader of `$deep::var` before it runs sees an unknown).
+pub(super) const MAX_CLASS_NESTING: usize = 64;
+
+/// A class body put off by [`MAX_CLASS_NESTING`].
+struct DeferredClass<'a> {
+    name: String,
+    body: &'a Block,
+    env: Env,
+    res: ResId,
+    scope: usize,
 }
 
 impl<'a> Ev<'a> {
@@ -365,7 +423,9 @@ impl<'a> Ev<'a> {
                 defaults: Vec::new(),
                 parent: None,
                 created: Vec::new(),
+                nearest_defaults: (0, None),
             }],
+            defaults_version: 1,
             class_state: HashMap::new(),
             keys: HashMap::new(),
             rels: Vec::new(),
@@ -374,6 +434,9 @@ impl<'a> Ev<'a> {
             realize: Vec::new(),
             template_specs: std::cell::OnceCell::new(),
             file_specs: std::cell::OnceCell::new(),
+            class_depth: 0,
+            deferred: Vec::new(),
+            deferred_noted: false,
         }
     }
 
@@ -463,7 +526,9 @@ impl<'a> Ev<'a> {
             let env = top_env(&f.path);
             for s in &f.parsed.program.statements {
                 if !is_definition(s) {
-                    self.eval(s, &env);
+                    self.isolated(&f.path, |ev| {
+                        ev.eval(s, &env);
+                    });
                 }
             }
         }
@@ -484,7 +549,9 @@ impl<'a> Ev<'a> {
                     branch: i as u32,
                 });
             }
-            self.exec_block(body, &env);
+            self.isolated(file, |ev| {
+                ev.exec_block(body, &env);
+            });
             self.end_frame(env.frame);
         }
         // Every class nobody declared, once, with hiera/default parameters.
@@ -500,10 +567,35 @@ impl<'a> Ev<'a> {
             if !self.class_state.contains_key(&n) {
                 let def = self.class_defs[&n];
                 let env = top_env(def.file);
-                self.declare_class(&n, None, ClassHow::Undeclared, &env, Span::default());
+                self.isolated(def.file, |ev| {
+                    ev.declare_class(&n, None, ClassHow::Undeclared, &env, Span::default());
+                });
             }
         }
         self.end_frame(0);
+    }
+
+    /// Evaluate one unit of code (a top-level statement, a node body, a class nobody
+    /// declared), then the classes it put off. A panic in it is recorded in
+    /// [`Model::failures`] and evaluation goes on with the next unit: what the unit
+    /// declared before failing stays, the rest of it is missing.
+    fn isolated(&mut self, file: &Arc<str>, unit: impl FnOnce(&mut Self)) {
+        let outcome = crate::isolate::catch(
+            || "the evaluator".to_string(),
+            || {
+                let _reading = crate::isolate::reading(file);
+                crate::isolate::inject("evaluator");
+                unit(self);
+                self.run_deferred();
+            },
+        );
+        if let Err(failure) = outcome {
+            // Unwound from any depth: the nesting count restarts, and classes put off
+            // by the failed unit are dropped rather than evaluated half-way.
+            self.class_depth = 0;
+            self.deferred.clear();
+            self.model.failures.push(failure);
+        }
     }
 
     // ----- scopes -----
@@ -521,6 +613,7 @@ impl<'a> Ev<'a> {
             defaults: Vec::new(),
             parent,
             created: Vec::new(),
+            nearest_defaults: (0, None),
         });
         self.frames.len() - 1
     }
@@ -920,6 +1013,9 @@ impl<'a> Ev<'a> {
                 let ty = type_name(type_ref);
                 let attrs = self.eval_attrs(attrs, env, AttrOrigin::Default, true);
                 let attrs = attrs.into_iter().map(|(a, _)| a).collect();
+                if self.frames[env.frame].defaults.is_empty() {
+                    self.defaults_version += 1;
+                }
                 self.frames[env.frame].defaults.push((ty, attrs));
                 Value::Undef
             }
@@ -1621,7 +1717,10 @@ impl<'a> Ev<'a> {
         let parent_scope = match def.parent {
             Some(p) => {
                 let p = normalize_key("class", p);
+                // A chain of `inherits` nests like a chain of includes.
+                self.class_depth += 1;
                 self.declare_class(&p, None, ClassHow::Inherit, env, span);
+                self.class_depth -= 1;
                 match self.class_state.get(&p) {
                     Some(ClassState::Done { scope, .. } | ClassState::Evaluating { scope, .. }) => {
                         *scope
@@ -1716,12 +1815,62 @@ impl<'a> Ev<'a> {
             };
             self.vars[scope].vars.insert(p.name.clone(), v);
         }
-        self.exec_block(def.body, &cenv);
+        if self.class_depth >= MAX_CLASS_NESTING {
+            if !self.deferred_noted {
+                self.deferred_noted = true;
+                self.note(
+                    env,
+                    span,
+                    format!(
+                        "classes are declared more than {MAX_CLASS_NESTING} deep here: class \
+                         {name} is evaluated after its declarer instead of inside it"
+                    ),
+                );
+            }
+            self.deferred.push(DeferredClass {
+                name,
+                body: def.body,
+                env: cenv,
+                res,
+                scope,
+            });
+            self.after_class_declared(res, how, env, span);
+            return Some(res);
+        }
+        self.class_depth += 1;
+        {
+            let _reading = crate::isolate::reading(def.file);
+            self.exec_block(def.body, &cenv);
+        }
+        self.class_depth -= 1;
         self.end_frame(cenv.frame);
         self.class_state
             .insert(name, ClassState::Done { res, scope });
         self.after_class_declared(res, how, env, span);
         Some(res)
+    }
+
+    /// Evaluate the class bodies [`MAX_CLASS_NESTING`] put off, in the order they were
+    /// declared (each may put off more; the loop runs until none is left).
+    fn run_deferred(&mut self) {
+        if self.class_depth > 0 {
+            return;
+        }
+        let mut next = 0;
+        while next < self.deferred.len() {
+            let (name, body, env, res, scope) = {
+                let d = &self.deferred[next];
+                (d.name.clone(), d.body, d.env.clone(), d.res, d.scope)
+            };
+            next += 1;
+            self.class_depth += 1;
+            self.exec_block(body, &env);
+            self.class_depth -= 1;
+            self.end_frame(env.frame);
+            self.class_state
+                .insert(name, ClassState::Done { res, scope });
+        }
+        self.deferred.clear();
     }
 
     fn after_class_declared(&mut self, res: ResId, how: ClassHow, env: &Env, span: Span) {
@@ -2110,10 +2259,24 @@ impl<'a> Ev<'a> {
     /// Apply the defaults visible from `frame` to the resources created directly in it.
     fn end_frame(&mut self, frame: usize) {
         let created = std::mem::take(&mut self.frames[frame].created);
+        if created.is_empty() {
+            return;
+        }
+        // The frames whose defaults apply, innermost first. Only frames with defaults are
+        // visited: evaluation can nest frames thousands deep (a generated chain of classes),
+        // and walking every ancestor for every resource was quadratic.
+        let mut with_defaults = Vec::new();
+        let mut f = self.defaults_frame(Some(frame));
+        while let Some(i) = f {
+            with_defaults.push(i);
+            f = self.defaults_frame(self.frames[i].parent);
+        }
+        if with_defaults.is_empty() {
+            return;
+        }
         for id in created {
             let ty = self.model.resources[id].ty.clone();
-            let mut f = Some(frame);
-            while let Some(i) = f {
+            for &i in &with_defaults {
                 for (dty, attrs) in &self.frames[i].defaults {
                     if *dty != ty {
                         continue;
@@ -2125,9 +2288,33 @@ impl<'a> Ev<'a> {
                         }
                     }
                 }
-                f = self.frames[i].parent;
             }
         }
+    }
+
+    /// The nearest frame at or above `frame` that has resource defaults. Answers are
+    /// remembered per frame until a frame gets its first default, and every frame of a
+    /// walk learns the answer, so a deep chain is walked once, not once per resource.
+    fn defaults_frame(&mut self, frame: Option<usize>) -> Option<usize> {
+        let version = self.defaults_version;
+        let mut walked = Vec::new();
+        let mut f = frame;
+        let found = loop {
+            let Some(i) = f else { break None };
+            let fr = &self.frames[i];
+            if !fr.defaults.is_empty() {
+                break Some(i);
+            }
+            if fr.nearest_defaults.0 == version {
+                break fr.nearest_defaults.1;
+            }
+            walked.push(i);
+            f = fr.parent;
+        };
+        for i in walked {
+            self.frames[i].nearest_defaults = (version, found);
+        }
+        found
     }
 
     // ----- relationships and collectors -----

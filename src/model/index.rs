@@ -364,6 +364,7 @@ fn service_info(
     for &u in &unit_res {
         let ur = &m.resources[u];
         for (text, repo_file) in unit_texts(m, ix, tree, u) {
+            let _reading = crate::isolate::reading(repo_file.as_deref().unwrap_or(""));
             let parsed = parse_unit(&strip_template_tags(&text));
             info.exec_lines.extend(parsed.exec_lines.iter().cloned());
             info.environment_files

@@ -307,6 +307,9 @@ pub struct Model {
     /// Relationship targets and `realize`/override references that match nothing.
     pub unresolved_refs: Vec<UnresolvedRef>,
     pub notes: Vec<EvalNote>,
+    /// Units of code whose evaluation panicked (a bug of the evaluator); their resources
+    /// are missing. Reported as `internal-error`.
+    pub failures: Vec<crate::isolate::Failure>,
     pub modulepath: Vec<String>,
     pub hiera: Hiera,
     pub index: Index,

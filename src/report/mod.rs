@@ -375,11 +375,15 @@ impl<'a> ReportData<'a> {
         self.changes.last().map(|c| c.head.as_str()).unwrap_or("")
     }
 
-    /// Does the run fail at the configured `fail_level`?
+    /// Does the run fail at the configured `fail_level`? An internal error fails the run
+    /// too: the check is incomplete.
     pub fn fails(&self) -> bool {
-        exit_code(self, self.fail_level) == 1
+        exit_code(self, self.fail_level) != 0
     }
 }
+
+/// The rule name of a failure of the tool itself (see `rules::run`).
+pub const INTERNAL_ERROR: &str = "internal-error";
 
 /// Write every output `args` asks for and return the exit status for `fail_level`
 /// (`None` = never): what `check` does last. The Gerrit vote and the JUnit failures use
@@ -408,18 +412,32 @@ pub fn message_with_help(f: &Finding, help_separator: &str) -> String {
     message
 }
 
-/// Does `finding` count against a run whose `--fail-level` is `fail_level`?
+/// Does `finding` count against a run whose `--fail-level` is `fail_level`? An internal
+/// error always does: the check is incomplete.
 pub fn fails_at(finding: &Finding, fail_level: Option<Severity>) -> bool {
+    if finding.rule == INTERNAL_ERROR {
+        return true;
+    }
     match fail_level {
         None => false,
         Some(level) => finding.suppressed.is_none() && finding.severity >= level,
     }
 }
 
-/// The process exit status for a report: 1 when an unsuppressed finding is at or above
-/// `fail_level` (inclusive; `None` means `--fail-level never`), else 0. Status 2 (usage,
-/// configuration, I/O) never comes from here.
+/// The process exit status for a report: 2 when the tool itself failed on some part
+/// (an `internal-error` finding, whatever the fail level: the check is incomplete), 1
+/// when an unsuppressed finding is at or above `fail_level` (inclusive; `None` means
+/// `--fail-level never`), else 0. Status 2 for usage, configuration or I/O errors never
+/// comes from here.
 pub fn exit_code(data: &ReportData, fail_level: Option<Severity>) -> i32 {
+    let internal = data
+        .changes
+        .iter()
+        .flat_map(|c| c.findings.iter())
+        .any(|f| f.rule == INTERNAL_ERROR);
+    if internal {
+        return 2;
+    }
     let failing = data
         .changes
         .iter()

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::diagnostic::Side;
 use crate::input::{Blob, Change, EntryKind, FileStatus, Tree};
+use crate::isolate::{self, Failure};
 use crate::model::{Model, ModelChange, ParseCache};
 use crate::parser::{self, Parsed};
 
@@ -21,28 +22,68 @@ pub struct Analysis {
     pub before: Model,
     pub after: Model,
     pub diff: ModelChange,
+    /// Parts that panicked while building this (reported as `internal-error`).
+    pub failures: Vec<Failure>,
 }
 
 impl Analysis {
     /// Parse (each distinct blob once) and evaluate both sides, then diff them.
+    ///
+    /// Each stage is isolated ([`crate::isolate`]): the evaluator also isolates each unit
+    /// of code it evaluates, so one failing class costs only that class. When a whole
+    /// model cannot be built, both sides get an empty model (so that the diff does not
+    /// report everything as added or removed) and only the rules that read the manifests
+    /// themselves have something to say.
     pub fn build(change: &Change, config: &Config) -> Analysis {
         let cache = ParseCache::new();
         let opts = config.model_options();
+        let side = |tree, label: &'static str| {
+            isolate::catch(
+                || format!("the evaluator ({label})"),
+                || Model::build(tree, &opts, &cache),
+            )
+        };
         let (before, after) = rayon::join(
-            || Model::build(&change.before.tree, &opts, &cache),
-            || Model::build(&change.after.tree, &opts, &cache),
+            || side(&change.before.tree, "before the change"),
+            || side(&change.after.tree, "after the change"),
         );
+        let mut failures = Vec::new();
+        let (mut before, mut after) = match (before, after) {
+            (Ok(b), Ok(a)) => (b, a),
+            (b, a) => {
+                failures.extend(b.err());
+                failures.extend(a.err());
+                (Model::default(), Model::default())
+            }
+        };
+        for (model, label) in [
+            (&mut before, "before the change"),
+            (&mut after, "after the change"),
+        ] {
+            for mut f in std::mem::take(&mut model.failures) {
+                f.part = format!("{} ({label})", f.part);
+                failures.push(f);
+            }
+        }
         rayon::join(
             || read_rule_inputs(&before, &change.before.tree, &change.after.tree),
             || read_rule_inputs(&after, &change.after.tree, &change.before.tree),
         );
-        let diff = ModelChange::compute(&before, &after, change);
+        let diff = isolate::catch(
+            || "the comparison of the two revisions".into(),
+            || ModelChange::compute(&before, &after, change),
+        )
+        .unwrap_or_else(|f| {
+            failures.push(f);
+            ModelChange::default()
+        });
         let manifests = Manifests::from_cache(change, &cache);
         Analysis {
             manifests,
             before,
             after,
             diff,
+            failures,
         }
     }
 
@@ -59,6 +100,7 @@ impl Analysis {
             before: &self.before,
             after: &self.after,
             diff: &self.diff,
+            failures: &self.failures,
             config,
             selection,
         }
@@ -112,6 +154,9 @@ pub struct Context<'a> {
     pub after: &'a Model,
     /// What the change does to the resources (added, removed, changed, restarts).
     pub diff: &'a ModelChange,
+    /// Parts that panicked while the analysis was built; [`crate::rules::run`] reports
+    /// them with the rules' own failures.
+    pub failures: &'a [Failure],
     pub config: &'a Config,
     pub selection: &'a Selection,
 }

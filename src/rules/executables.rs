@@ -297,6 +297,15 @@ pub struct UnitText {
 }
 
 impl UnitText {
+    /// The repository file the text comes from (a unit file or template, or the manifest
+    /// holding it as a literal), for failure reports; empty when unknown.
+    pub fn file(&self) -> &str {
+        self.repo_file
+            .as_deref()
+            .or(self.literal.as_ref().map(|(l, _)| l.file.as_str()))
+            .unwrap_or("")
+    }
+
     /// Where a span of [`Self::text`] is in the repository.
     pub fn locate(&self, side: Side, span: Span) -> Option<Location> {
         if let Some(f) = &self.repo_file {

@@ -55,7 +55,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Finding, Location, Side};
 use crate::input::BlobError;
 
-use crate::rules::{finding, lookup, Context};
+use super::{finding, lookup, Context};
 
 pub const NAME: &str = "incomplete-input";
 

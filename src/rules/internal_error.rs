@@ -33,3 +33,6 @@
 //! - The issue tracker of puppet-preflight.
 
 // Produced by `rules::run` when a rule or analyzer panics, not by a check function.
+
+/// The rule's name, as registered.
+pub(crate) const NAME: &str = "internal-error";

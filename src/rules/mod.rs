@@ -29,6 +29,8 @@ mod dangling_reference;
 mod deploy_script_unsafe;
 mod duplicate_declaration;
 mod empty_binary;
+mod incomplete_input;
+mod internal_error;
 mod invalid_attribute_value;
 mod invalid_suppression;
 mod link_cycle;
@@ -53,7 +55,8 @@ pub use selection::{FailLevel, Selection, SelectionArgs};
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Finding, Location, Severity};
+use crate::diagnostic::{Finding, Location, Severity, Side};
+use crate::isolate::{self, Failure};
 
 /// The signature every rule's `check` has: read the context, push findings.
 pub type CheckFn = fn(&Context<'_>, &mut Vec<Finding>);
@@ -80,23 +83,37 @@ pub(crate) fn finding(rule: &'static Rule, location: Location, message: String) 
 ///
 /// The result is sorted by side, file, position and rule, so output is stable.
 pub fn run(cx: &Context<'_>) -> Vec<Finding> {
-    // Rules are pure and independent: run them in parallel, keeping registry order.
-    let per_rule: Vec<Vec<Finding>> = registry::rules()
+    // Rules are pure and independent: run them in parallel, keeping registry order. Each
+    // runs isolated: a panic in a rule (or an analyzer it calls) becomes a failure, and
+    // the findings it made before failing are kept.
+    let per_rule: Vec<(Vec<Finding>, Option<Failure>)> = registry::rules()
         .par_iter()
         .filter(|rule| cx.selection.is_active(rule))
         .filter_map(|rule| rule.check.map(|check| (rule, check)))
         .map(|(rule, check)| {
             let mut found = Vec::new();
-            check(cx, &mut found);
+            let failure = isolate::catch(
+                || format!("rule {}", rule.name),
+                || {
+                    isolate::inject(&format!("rule:{}", rule.name));
+                    check(cx, &mut found);
+                },
+            )
+            .err();
             debug_assert!(
                 found.iter().all(|f| f.rule == rule.name),
                 "rule {} reported a finding under another name",
                 rule.name
             );
-            found
+            (found, failure)
         })
         .collect();
-    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
+    let mut failures: Vec<Failure> = cx.failures.to_vec();
+    let mut findings: Vec<Finding> = Vec::new();
+    for (found, failure) in per_rule {
+        findings.extend(found);
+        failures.extend(failure);
+    }
     let meta = crate::suppress::apply(cx, &mut findings);
     findings.extend(meta);
     for f in &mut findings {
@@ -104,8 +121,84 @@ pub fn run(cx: &Context<'_>) -> Vec<Finding> {
             f.severity = sev;
         }
     }
+    // After suppressions and configured severities: an internal error is never hidden.
+    findings.extend(internal_errors(cx, failures));
     sort(&mut findings);
     findings
+}
+
+/// One `internal-error` finding per distinct failure (the same analyzer failing on the
+/// same file under several rules is one finding naming them all), at the file that was
+/// being read, else at the first file of the change.
+pub fn internal_errors(cx: &Context<'_>, failures: Vec<Failure>) -> Vec<Finding> {
+    let Some(rule) = lookup(internal_error::NAME) else {
+        return Vec::new();
+    };
+    let mut grouped: Vec<(Failure, Vec<String>)> = Vec::new();
+    for f in failures {
+        match grouped
+            .iter_mut()
+            .find(|(g, _)| g.file == f.file && g.message == f.message && g.location == f.location)
+        {
+            Some((_, parts)) => {
+                if !parts.contains(&f.part) {
+                    parts.push(f.part);
+                }
+            }
+            None => {
+                let part = f.part.clone();
+                grouped.push((f, vec![part]));
+            }
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(mut f, parts)| {
+            if parts.len() > 1 {
+                f.part = parts.join(", ");
+            }
+            let (side, file) = match &f.file {
+                Some(file) => (side_of(cx, file), file.clone()),
+                None => cx
+                    .change
+                    .files
+                    .first()
+                    .map(|c| match &c.new_path {
+                        Some(p) => (Side::After, p.clone()),
+                        None => (Side::Before, c.path().to_string()),
+                    })
+                    .unwrap_or((Side::After, String::new())),
+            };
+            let mut finding = finding(
+                rule,
+                Location {
+                    side,
+                    file,
+                    span: Default::default(),
+                },
+                format!(
+                    "puppet-preflight could not finish this check: {}",
+                    f.describe()
+                ),
+            );
+            finding.help = Some(
+                "This is a bug in puppet-preflight, not in your change; the other findings \
+                 stand, but what this part would have found is missing. Please report it \
+                 with this message and, if you can, the file it names."
+                    .into(),
+            );
+            finding
+        })
+        .collect()
+}
+
+/// The side a failing part's file is on: after, unless only the before side has it.
+fn side_of(cx: &Context<'_>, file: &str) -> Side {
+    if cx.change.after.tree.get(file).is_none() && cx.change.before.tree.get(file).is_some() {
+        Side::Before
+    } else {
+        Side::After
+    }
 }
 
 /// Stable order: side (after first), file, start offset, rule name.

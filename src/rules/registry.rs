@@ -9,12 +9,6 @@ use crate::diagnostic::{RuleMeta, Severity};
 
 use super::CheckFn;
 
-// The tool rules that have a check function are declared here, beside the table, rather
-// than in `src/rules/mod.rs` with the contract rules (`toolcheck` rows name them as
-// `self::module`): they report on the run itself, not on the change.
-#[path = "incomplete_input.rs"]
-mod incomplete_input;
-
 /// Whether a rule is one of the contract rules of DESIGN.md or a finding about the
 /// tool's own inputs (suppression comments).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +93,7 @@ macro_rules! check_fn {
         None
     };
     (toolcheck, $module:ident) => {
-        Some(self::$module::check as CheckFn)
+        Some(super::$module::check as CheckFn)
     };
 }
 

@@ -261,6 +261,7 @@ fn service_location(
     }
     for &u in &s.unit_files {
         for ut in unit_texts(cx, side, u) {
+            let _reading = crate::isolate::reading(ut.file());
             let unit = parse_unit(&ut.text, ut.kind);
             let Some(word) = unit.exec_start().into_iter().find_map(|c| {
                 c.executable

@@ -284,6 +284,7 @@ pub fn exec_start_related(
     let b = info(m, id)?.binary.as_ref()?;
     let file = b.repo_file.as_ref()?;
     let text = tree.text(file)?;
+    let _reading = crate::isolate::reading(file);
     let unit = systemd::parse_unit(text, TemplateKind::from_path(file));
     let span = unit
         .exec_start()
@@ -377,6 +378,12 @@ impl Script {
     }
 
     pub fn analyze(&self) -> ScriptReport {
+        let file = self
+            .repo_file
+            .as_deref()
+            .or(self.inline.as_ref().map(|l| l.file.as_str()))
+            .unwrap_or("");
+        let _reading = crate::isolate::reading(file);
         shell::analyze(&self.text, self.kind)
     }
 

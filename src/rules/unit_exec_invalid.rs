@@ -182,6 +182,7 @@ fn is_timer_like(ty: &str) -> bool {
 
 /// The problems of a unit text that matter here (bare names are accepted by systemd 239+).
 fn problems(text: &str, ut: &UnitText, dropin: bool) -> Vec<ExecProblem> {
+    let _reading = crate::isolate::reading(ut.file());
     parse_unit(text, ut.kind)
         .validate(dropin)
         .into_iter()

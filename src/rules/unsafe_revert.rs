@@ -98,6 +98,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         before: cx.after,
         after: cx.before,
         diff: &diff,
+        failures: &[],
         config: cx.config,
         selection: cx.selection,
     };
