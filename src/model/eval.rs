@@ -767,7 +767,7 @@ impl<'a> Ev<'a> {
                         None => self.unknown_expr(e, env),
                     },
                     UnaryOp::Neg => match v {
-                        Value::Int(i) => Value::Int(-i),
+                        Value::Int(i) => Value::Int(i.wrapping_neg()),
                         Value::Float(f) => Value::Float(-f),
                         _ => self.unknown_expr(e, env),
                     },
@@ -1036,8 +1036,8 @@ impl<'a> Ev<'a> {
                 (Value::Int(a), Value::Int(b)) => match op {
                     BinaryOp::Sub => Value::Int(a.wrapping_sub(b)),
                     BinaryOp::Mul => Value::Int(a.wrapping_mul(b)),
-                    BinaryOp::Div if b != 0 => Value::Int(a / b),
-                    BinaryOp::Mod if b != 0 => Value::Int(a % b),
+                    BinaryOp::Div if b != 0 => Value::Int(a.wrapping_div(b)),
+                    BinaryOp::Mod if b != 0 => Value::Int(a.wrapping_rem(b)),
                     _ => unknown(self),
                 },
                 (Value::Array(a), Value::Array(b)) if op == BinaryOp::Sub => {

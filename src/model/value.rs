@@ -70,20 +70,44 @@ impl Symbolic {
     }
 }
 
+/// `parts` as a glob over `s`: literal parts match themselves, unknown parts any run of
+/// characters. Iterative and linear in `s` per literal (a recursive matcher was
+/// exponential in the number of unknown parts and recursed once per part, which a
+/// manifest controls).
 fn glob_match(parts: &[SymPart], s: &str) -> bool {
-    match parts.split_first() {
-        None => s.is_empty(),
-        Some((SymPart::Lit(t), rest)) => s
-            .strip_prefix(t.as_str())
-            .is_some_and(|r| glob_match(rest, r)),
-        Some((SymPart::Unknown(_), rest)) => {
-            // Try every split point (char boundaries only).
-            s.char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(s.len()))
-                .any(|i| glob_match(rest, &s[i..]))
+    // The literal runs between unknown parts: `lit0 * lit1 * … * litN`.
+    let mut runs: Vec<String> = vec![String::new()];
+    for p in parts {
+        match p {
+            SymPart::Lit(t) => {
+                if let Some(last) = runs.last_mut() {
+                    last.push_str(t);
+                }
+            }
+            SymPart::Unknown(_) => runs.push(String::new()),
         }
     }
+    let (first, rest) = match runs.split_first() {
+        Some(x) => x,
+        None => return s.is_empty(),
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return s == first.as_str(); // no unknown part
+    };
+    let Some(body) = s.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some(mut body) = body.strip_suffix(last.as_str()) else {
+        return false;
+    };
+    // Leftmost match of each middle run is optimal for `*`-only globs.
+    for m in middle {
+        match body.find(m.as_str()) {
+            Some(at) => body = &body[at + m.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// A repository file named by `template('m/t')`, `epp('m/t')`, `file('m/f')` or a
