@@ -305,3 +305,6 @@ macro_rules! snippet_tests {
     };
 }
 pub(crate) use snippet_tests;
+
+#[cfg(test)]
+mod fuzz;

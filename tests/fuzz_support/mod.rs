@@ -1,0 +1,387 @@
+//! Shared pieces of the analyzer fuzz tests: dictionaries of real tokens for each
+//! analyzer, a strategy that glues them with the separators that trip lexers (nothing,
+//! spaces, newlines, multi-byte characters right against the delimiters), and the reader
+//! of real seed files for `PREFLIGHT_SEED_REPOS`.
+#![allow(dead_code)] // each test binary uses part of it
+
+pub mod exercise;
+pub mod seeds;
+
+use proptest::prelude::*;
+
+/// Shell: wrappers (complete, and cut short), commands the analyzer reads, control flow,
+/// operators, quotes, substitutions, here-documents, continuations, template tags.
+pub const SHELL: &[&str] = &[
+    // wrappers, complete and trailing
+    "timeout",
+    "timeout 5",
+    "timeout -k 5",
+    "timeout -k 5 10",
+    "timeout -s KILL",
+    "timeout --kill-after=5 10",
+    "sudo",
+    "sudo -u",
+    "sudo -u root",
+    "sudo -E",
+    "doas -u",
+    "env",
+    "env -i",
+    "env -i X=1",
+    "env -u",
+    "env X=1",
+    "command",
+    "command -v",
+    "command -V",
+    "command -p",
+    "exec",
+    "nice",
+    "nice -n",
+    "nice -n 10",
+    "nohup",
+    "ionice -c",
+    "ionice -c 3",
+    "stdbuf -o",
+    "stdbuf -oL",
+    "stdbuf -o L",
+    "time",
+    "builtin",
+    "/usr/bin/sudo",
+    "/usr/bin/timeout 5",
+    // commands the analyzer understands
+    "wget -O /usr/local/bin/foo",
+    "wget -qO-",
+    "wget",
+    "curl -fsSL -o",
+    "curl -o",
+    "curl -O",
+    "curl --output=/usr/local/bin/foo",
+    "curl",
+    "https://example.org/foo",
+    "mv /tmp/foo.new /usr/local/bin/foo",
+    "mv",
+    "install -m 0755",
+    "install -m",
+    "cp -a",
+    "systemctl stop foo",
+    "systemctl restart",
+    "service foo stop",
+    "service",
+    "/etc/init.d/foo stop",
+    "/etc/init.d/foo",
+    "invoke-rc.d foo stop",
+    "sha256sum -c",
+    "sha256sum",
+    "gpg --verify",
+    "gpgv",
+    "set -e",
+    "set -eo pipefail",
+    "set -o",
+    "set +e",
+    "set",
+    "cd /opt",
+    "cd",
+    "pushd -",
+    "export X=/tmp/y",
+    "local t=$(mktemp)",
+    "tmp=$(mktemp)",
+    "tee",
+    "| tee /usr/local/bin/foo",
+    "| sudo tee",
+    "echo",
+    "foo",
+    "/usr/local/bin/foo",
+    "$tmp",
+    "\"$tmp\"",
+    "$URL",
+    "${URL}",
+    "${x:-/tmp}",
+    "${x##*/}",
+    "${#x}",
+    "${",
+    "$1",
+    "$@",
+    "$",
+    // control flow
+    "if",
+    "then",
+    "else",
+    "elif",
+    "fi",
+    "if command -v timeout >/dev/null; then timeout 5 foo; fi",
+    "for b in a b; do",
+    "for x in",
+    "for",
+    "do",
+    "done",
+    "while true; do",
+    "until",
+    "case $x in",
+    "a)",
+    ";;",
+    "esac",
+    "function f",
+    "f() {",
+    "{",
+    "}",
+    "!",
+    // operators and redirections
+    "&&",
+    "||",
+    ";",
+    "|",
+    "|&",
+    "&",
+    "(",
+    ")",
+    ">",
+    ">>",
+    ">|",
+    "2>&1",
+    "&>",
+    "&>>",
+    "<",
+    "<<<",
+    "<>",
+    ">/dev/null",
+    "2>",
+    // quotes, substitutions, escapes
+    "'",
+    "\"",
+    "`",
+    "$(",
+    "$((",
+    "))",
+    "$'",
+    "\\",
+    "\\\n",
+    "$(curl -fsS https://x)",
+    "`date`",
+    "'a # b'",
+    "\"c;d\"",
+    "=",
+    "-",
+    "--",
+    "-c",
+    "x=1",
+    // here-documents
+    "<<EOF\n",
+    "<<-'EOF'\n",
+    "<< \"EOF\"\n",
+    "<<",
+    "<<-",
+    "\nEOF\n",
+    "\n\tEOF\n",
+    "EOF",
+    // layout
+    "\n",
+    "\r\n",
+    " ",
+    "\t",
+    "# comment",
+    "#!/bin/bash -e\n",
+    "#!/bin/sh\n",
+    // multi-byte and marker bytes
+    "é",
+    "✓",
+    "😀",
+    "…",
+    "\u{1}",
+    "\u{2}",
+    // template tags (ERB/EPP)
+    "<%= @url %>",
+    "<%- if @x -%>\n",
+    "<% end %>",
+    "<%# note %>",
+    "<%= $x %>",
+    "<%",
+    "<%=",
+    "%>",
+    "-%>",
+    "<%%",
+];
+
+/// systemd units: sections, keys, prefixes, specifiers, quoting, escapes, continuations,
+/// template tags.
+pub const UNIT: &[&str] = &[
+    "[Service]\n",
+    "[Unit]\n",
+    "[Install]\n",
+    "[",
+    "]",
+    "ExecStart=",
+    "ExecStartPre=",
+    "ExecStartPost=",
+    "ExecStop=",
+    "ExecReload=",
+    "ExecCondition=",
+    "ExecStart=-@/bin/x",
+    "ExecStart=+/usr/bin/foo",
+    "ExecStart=!!/usr/bin/foo",
+    "ExecStart=\n",
+    "Type=oneshot\n",
+    "Type=simple\n",
+    "Type=",
+    "EnvironmentFile=",
+    "EnvironmentFile=-",
+    "EnvironmentFile=-/etc/default/%p\n",
+    "Environment=X=1\n",
+    "-",
+    "@",
+    "+",
+    "!",
+    "!!",
+    ":",
+    "/usr/bin/foo",
+    "/bin/true",
+    "bin/foo",
+    "true",
+    "cd",
+    "x",
+    "--flag",
+    "%i",
+    "%I",
+    "%n",
+    "%N",
+    "%p",
+    "%P",
+    "%h",
+    "%%",
+    "%",
+    "$FOO",
+    "${FOO}",
+    "${",
+    "$$",
+    "$",
+    "$(",
+    "`",
+    "'",
+    "\"",
+    "\\",
+    "\\\n",
+    "\\;",
+    "\\x",
+    ";",
+    " ; ",
+    "&&",
+    "|",
+    ">",
+    "2>&1",
+    "*",
+    "/bin/sh -c",
+    "/usr/bin/env X=1 sh -c",
+    "-c",
+    "'a && b'",
+    "#",
+    ";comment\n",
+    "\n",
+    " ",
+    "\t",
+    "\r\n",
+    "=",
+    "é",
+    "✓",
+    "😀",
+    "\u{1}",
+    "\u{2}",
+    "<%= @x %>",
+    "<%= @bin -%>",
+    "<%- if @a -%>\n",
+    "<% else %>",
+    "<% end %>",
+    "<%# c %>",
+    "<%",
+    "<%=",
+    "%>",
+    "-%>",
+    "<%%",
+    "<%= $x %>",
+    "<%- |$a| -%>",
+    "<%- | String $a | -%>\n",
+];
+
+/// Template tags alone, with text and multi-byte characters.
+pub const TEMPLATE: &[&str] = &[
+    "<%", "<%=", "<%-", "<%#", "<%%", "%>", "-%>", "%%>", "<", "%", ">", "-", "=", "#", "|",
+    "$x", "@x", " ", "\n", "\r\n", "\t", "<%= @x %>", "<%= $x %>", "<%- |$a| -%>",
+    "<%- | String $a = 'é' | -%>\n", "<% if @x -%>\n", "<% end -%>\n", "<%# é %>", "é", "✓",
+    "😀", "\u{1}", "\u{2}", "text",
+];
+
+/// Attribute values: modes, sources, ensure words, interpolation, multi-byte text.
+pub const VALUE: &[&str] = &[
+    "0755", "755", "0999", "07555", "17777", "5", "0", "u+x", "go-w", "a=rX", "+x", "=r", ",",
+    "u", "rwxr-xr-x", "-rwsr-xr-T", "ugo", "=", "+", "-", "puppet:", "puppet://", "puppet:///",
+    "modules", "/modules/m/f", "file:", "file:///etc/x", "http://", "ftp://", "https:", ":",
+    "/", "//", "foo/bar", " ", "${", "}", "${name}", "${::fact}", "${UPPER}", "${x[0]}", "${_",
+    "::", "[", "$", "'", "\"", "\\", "\n", "present", "absent", "running", "held", "disabled",
+    "installed", "latest", "file", "link", "symlink", "dir", "é", "✓", "😀", "…",
+];
+
+/// Separators glued between tokens: nothing (multi-byte characters then sit right against
+/// the delimiters), spaces, newlines, operators and multi-byte characters.
+pub const GLUE: &[&str] = &["", "", " ", " ", "\n", ";", "é", "✓", "😀", "\\\n", "\t"];
+
+fn pick(dict: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(dict)
+}
+
+/// Up to `max` tokens of `dict`, each followed by a separator from [`GLUE`].
+pub fn text_from(dict: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
+    proptest::collection::vec((pick(dict), pick(GLUE)), 0..max).prop_map(|v| {
+        let mut s = String::new();
+        for (t, g) in v {
+            s.push_str(t);
+            s.push_str(g);
+        }
+        s
+    })
+}
+
+/// A fuzzed text that ends with one of `tails` (a wrapper with nothing after it, an open
+/// quote…), possibly followed by a line end.
+pub fn ending_with(
+    dict: &'static [&'static str],
+    tails: &'static [&'static str],
+    max: usize,
+) -> impl Strategy<Value = String> {
+    (
+        text_from(dict, max),
+        pick(tails),
+        pick(&["", "\n", ";", "é", " ", "\r\n"]),
+    )
+        .prop_map(|(a, t, e)| format!("{a}{t}{e}"))
+}
+
+/// Wrappers as they end a command when nothing follows them.
+pub const TRAILING_WRAPPERS: &[&str] = &[
+    "timeout",
+    "timeout -k 5",
+    "timeout -k",
+    "timeout -s",
+    "sudo",
+    "sudo -u",
+    "sudo -u root",
+    "env",
+    "env -i X=1",
+    "env -u",
+    "command",
+    "command -v",
+    "exec",
+    "nice -n",
+    "nohup",
+    "ionice -c",
+    "stdbuf -o",
+    "time",
+    "doas -u",
+    "command -v timeout",
+    "sudo -u root timeout -k 5",
+];
+
+/// Every char boundary of `s`, for cutting it without breaking a character.
+pub fn boundary_at_or_before(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
