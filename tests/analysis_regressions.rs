@@ -212,3 +212,40 @@ fn int_overflow_in_negation_and_division() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Values nested through variables: every clone, comparison and drop recursed per level
+
+#[test]
+fn value_nesting_overflowed_the_stack() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = dir.path().join("before");
+    let after = dir.path().join("after");
+    write(&before.join("manifests/site.pp"), "\n");
+    let mut site = String::from("$a0 = []\n$h0 = {}\n$r0 = 'x'\n");
+    for i in 1..=3000 {
+        site.push_str(&format!(
+            "$a{i} = [$a{}]\n$h{i} = {{ 'k' => $h{} }}\n$r{i} = File[$r{}]\n",
+            i - 1,
+            i - 1,
+            i - 1
+        ));
+    }
+    site.push_str("file { '/tmp/x': content => \"${a3000} ${h3000}\", require => $r3000 }\n");
+    write(&after.join("manifests/site.pp"), &site);
+    let out = Command::new(BIN)
+        .args(["check", "--before"])
+        .arg(&before)
+        .arg("--after")
+        .arg(&after)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}\n{stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("overflow"), "{stderr}");
+}

@@ -62,8 +62,11 @@ fn seed_files_and_their_mutations() {
     for (i, f) in files.iter().enumerate() {
         let donor = &files[(i * 7 + 3) % files.len()].text;
         let mut rng = Rng::new(&f.label());
+        // Line cuts cost the file's size each: keep a file's total near 16 MB of text.
+        let cuts = max_cuts.min(16_000_000 / f.text.len().max(1)).max(4);
         let mut texts = vec![f.text.clone()];
-        texts.extend(mutations(&f.text, donor, &mut rng, max_cuts, 24, 8));
+        texts.extend(mutations(&f.text, donor, &mut rng, cuts, 24, 8));
+        let started = Instant::now();
         for t in &texts {
             cases += 1;
             if let Err(e) = catch_unwind(AssertUnwindSafe(|| run(f, t))) {
@@ -80,6 +83,15 @@ fn seed_files_and_their_mutations() {
                 ));
                 break; // one failure per seed is enough to find it
             }
+        }
+        let took = started.elapsed().as_secs_f64();
+        if took > 5.0 {
+            eprintln!(
+                "slow: {} ({} bytes, {} texts): {took:.1}s",
+                f.label(),
+                f.text.len(),
+                texts.len()
+            );
         }
     }
     std::panic::set_hook(hook);

@@ -750,14 +750,15 @@ impl<'a> Ev<'a> {
                         out.push(self.eval(i, env));
                     }
                 }
-                Value::Array(out)
+                Value::Array(out).capped()
             }
             ExprKind::Hash(entries) => Value::Hash(
                 entries
                     .iter()
                     .map(|h| (self.eval(&h.key, env), self.eval(&h.value, env)))
                     .collect(),
-            ),
+            )
+            .capped(),
             ExprKind::Paren(x) => self.eval(x, env),
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env);
@@ -1024,7 +1025,7 @@ impl<'a> Ev<'a> {
                 }
                 (Value::Array(mut a), v) if v.is_known() => {
                     a.push(v);
-                    Value::Array(a)
+                    Value::Array(a).capped()
                 }
                 (Value::Hash(a), Value::Hash(b)) => {
                     call_pure("merge", &[Value::Hash(a), Value::Hash(b)])
@@ -1133,9 +1134,9 @@ impl<'a> Ev<'a> {
                 })
                 .collect();
             return if refs.len() == 1 {
-                refs.into_iter().next().unwrap_or(Value::Undef)
+                refs.into_iter().next().unwrap_or(Value::Undef).capped()
             } else {
-                Value::Array(refs)
+                Value::Array(refs).capped()
             };
         }
         let t = self.eval(target, env);

@@ -168,7 +168,45 @@ pub enum Value {
     OneOf(Vec<Value>),
 }
 
+/// Containers (arrays, hashes, references, alternatives) nest at most this deep in a
+/// value; a deeper one becomes unknown ([`Value::capped`]). Real data nests a few levels,
+/// but a manifest can build any depth through variables (`$a1 = [$a0]`, `$a2 = [$a1]`,
+/// …), and cloning, comparing or dropping a value recurses once per level: 5,000 levels
+/// overflowed the stack of the thread evaluating the manifest.
+pub const MAX_DEPTH: usize = 64;
+
 impl Value {
+    /// `self`, or an unknown value when its containers nest deeper than [`MAX_DEPTH`].
+    /// Applied where the evaluator builds a container from other values.
+    pub fn capped(self) -> Value {
+        if self.deeper_than(MAX_DEPTH) {
+            Value::unknown("a value nested too deep")
+        } else {
+            self
+        }
+    }
+
+    /// Whether containers nest more than `n` levels (never recurses past `n`).
+    fn deeper_than(&self, n: usize) -> bool {
+        let Some(m) = n.checked_sub(1) else {
+            return self.is_container();
+        };
+        match self {
+            Value::Array(a) | Value::OneOf(a) => a.iter().any(|v| v.deeper_than(m)),
+            Value::Hash(h) => h.iter().any(|(k, v)| k.deeper_than(m) || v.deeper_than(m)),
+            Value::Ref { title, .. } => title.deeper_than(m),
+            Value::Content(refs) => refs.iter().any(|r| r.spec.deeper_than(m)),
+            _ => false,
+        }
+    }
+
+    fn is_container(&self) -> bool {
+        matches!(
+            self,
+            Value::Array(_) | Value::OneOf(_) | Value::Hash(_) | Value::Ref { .. } | Value::Content(_)
+        )
+    }
+
     pub fn str(s: impl Into<SmolStr>) -> Value {
         Value::Str(s.into())
     }
