@@ -14,14 +14,16 @@
 
 mod fuzz_support;
 
-use fuzz_support::{ending_with, exercise, text_from, SHELL, TEMPLATE, TRAILING_WRAPPERS, UNIT, VALUE};
+use fuzz_support::{
+    ending_with, exercise, text_from, SHELL, TEMPLATE, TRAILING_WRAPPERS, UNIT, VALUE,
+};
 use proptest::prelude::*;
 use puppet_preflight::analysis::shell::{analyze, Interest, Target};
 use puppet_preflight::analysis::systemd::{expand_specifiers, parse_unit, validate_exec};
 use puppet_preflight::analysis::template::TemplateKind;
 use puppet_preflight::analysis::values::{
-    check_attributes, check_mode, check_source, check_uninterpolated,
-    check_uninterpolated_heredoc, ModeValue,
+    check_attributes, check_mode, check_source, check_uninterpolated, check_uninterpolated_heredoc,
+    ModeValue,
 };
 use puppet_preflight::ast::ExprKind;
 

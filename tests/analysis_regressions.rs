@@ -95,10 +95,7 @@ fn wrapper_len_incident_through_check() {
         &after.join("modules/demo/manifests/init.pp"),
         "class demo {\n  file { '/usr/local/sbin/deploy':\n    source => 'puppet:///modules/demo/deploy.sh',\n    mode   => '0755',\n  }\n  ~> exec { 'deploy': command => '/usr/local/sbin/deploy', refreshonly => true }\n  exec { 'inline':\n    command  => 'if command -v timeout >/dev/null; then timeout 5 foo; fi; sudo -u',\n    provider => shell,\n  }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
     );
-    write(
-        &after.join("modules/demo/files/deploy.sh"),
-        INCIDENT_SCRIPT,
-    );
+    write(&after.join("modules/demo/files/deploy.sh"), INCIDENT_SCRIPT);
     let out = Command::new(BIN)
         .args(["check", "--format", "json", "--before"])
         .arg(&before)
@@ -149,17 +146,25 @@ fn loose_match_exponential_in_unresolved_variables() {
     let r = analyze(&script, TemplateKind::Plain);
     let long = format!("/usr/local/bin/{}", "a".repeat(60));
     let paths = [long.as_str()];
-    within(Duration::from_secs(2), "40 variables against a path", || {
-        assert!(r.hazards(Interest::Paths(&paths)).is_empty());
-    });
+    within(
+        Duration::from_secs(2),
+        "40 variables against a path",
+        || {
+            assert!(r.hazards(Interest::Paths(&paths)).is_empty());
+        },
+    );
     let tpl = format!(
         "wget -O /usr/local/bin/{}x https://example.org/\n",
         "<%= @a %>/".repeat(40)
     );
     let r = analyze(&tpl, TemplateKind::Erb);
-    within(Duration::from_secs(2), "40 template outputs against a path", || {
-        assert!(r.hazards(Interest::Paths(&paths)).is_empty());
-    });
+    within(
+        Duration::from_secs(2),
+        "40 template outputs against a path",
+        || {
+            assert!(r.hazards(Interest::Paths(&paths)).is_empty());
+        },
+    );
 }
 
 #[test]
@@ -176,10 +181,14 @@ fn glob_match_exponential_in_unknown_parts() {
         panic!("a symbolic value")
     };
     let candidate = "a".repeat(200);
-    within(Duration::from_secs(2), "40 unknown parts against a path", || {
-        assert!(!sym.could_be(&candidate));
-        assert!(sym.could_be(&format!("{candidate}x")));
-    });
+    within(
+        Duration::from_secs(2),
+        "40 unknown parts against a path",
+        || {
+            assert!(!sym.could_be(&candidate));
+            assert!(sym.could_be(&format!("{candidate}x")));
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -203,7 +203,11 @@ impl Value {
     fn is_container(&self) -> bool {
         matches!(
             self,
-            Value::Array(_) | Value::OneOf(_) | Value::Hash(_) | Value::Ref { .. } | Value::Content(_)
+            Value::Array(_)
+                | Value::OneOf(_)
+                | Value::Hash(_)
+                | Value::Ref { .. }
+                | Value::Content(_)
         )
     }
 

@@ -140,7 +140,11 @@ pub fn unit(text: &str) {
 pub fn template(text: &str) {
     for kind in [TemplateKind::Erb, TemplateKind::Epp] {
         let m = mask(text, kind);
-        assert_eq!(m.text.len(), text.len(), "mask changed the length of {text:?}");
+        assert_eq!(
+            m.text.len(),
+            text.len(),
+            "mask changed the length of {text:?}"
+        );
         for (a, b) in text.bytes().zip(m.text.bytes()) {
             assert!(
                 a == b || b == UNKNOWN || b == CODE,
@@ -151,7 +155,11 @@ pub fn template(text: &str) {
         for t in &m.tags {
             in_text(text, t.span, "tag");
             assert!(t.span.start >= last, "tags out of order in {text:?}");
-            assert!(text[t.span.range()].starts_with("<%"), "tag at {:?}", t.span);
+            assert!(
+                text[t.span.range()].starts_with("<%"),
+                "tag at {:?}",
+                t.span
+            );
             last = t.span.end;
         }
         if let Some(u) = &m.unclosed {
@@ -169,7 +177,11 @@ fn relative(text: &str, span: Option<Span>, what: &str) {
 
 /// The value validators over `text` as each kind of value.
 pub fn values(text: &str) {
-    relative(text, check_mode(ModeValue::Str(text)).and_then(|p| p.span), "mode");
+    relative(
+        text,
+        check_mode(ModeValue::Str(text)).and_then(|p| p.span),
+        "mode",
+    );
     let _ = check_mode(ModeValue::Number(text));
     let _ = is_valid_mode(text);
     relative(text, check_source(text).and_then(|p| p.span), "source");
