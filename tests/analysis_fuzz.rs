@@ -144,7 +144,12 @@ proptest! {
         exercise::all(&text);
     }
 
-    // ----- dictionaries of real tokens -----
+}
+
+// ----- dictionaries of real tokens -----
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
     fn shell_tokens(text in text_from(SHELL, 40)) {
