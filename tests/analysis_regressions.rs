@@ -258,3 +258,25 @@ fn value_nesting_overflowed_the_stack() {
     );
     assert!(!stderr.contains("overflow"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Open `for` loops: every later command copied every loop's word list
+
+#[test]
+fn open_for_loops_quadratic() {
+    // Not a shell script a person writes, but text the analyzer may be given (a template
+    // whose `done` lines are in tags, a file that only looks like a script).
+    let mut script = String::from("#!/bin/sh\n");
+    for i in 0..3000 {
+        script.push_str(&format!("for x{i} in a b c d e f g h; do\n"));
+    }
+    for i in 0..3000 {
+        script.push_str(&format!("echo $x{i} > /tmp/f{i}\n"));
+    }
+    within(Duration::from_secs(10), "3,000 open loops", || {
+        let r = analyze(&script, TemplateKind::Plain);
+        // One write per value of the loop variable a command uses (for the innermost 16
+        // loops tracked), one write for the others.
+        assert_eq!(r.writes.len(), 16 * 8 + (3000 - 16));
+    });
+}

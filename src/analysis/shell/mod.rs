@@ -219,6 +219,9 @@ const RESERVED: &[&str] = &[
     "esac",
 ];
 
+/// `for` loops tracked around a command; deeper ones are treated as unknown lists.
+const MAX_OPEN_LOOPS: usize = 16;
+
 /// Flattens the token stream into simple commands.
 struct Flattener<'t> {
     text: &'t str,
@@ -316,12 +319,16 @@ impl<'t> Flattener<'t> {
             if first == "for" {
                 let var = words.get(1).and_then(|w| w.literal()).unwrap_or_default();
                 let has_in = words.get(2).and_then(|w| w.literal()).as_deref() == Some("in");
+                // `has_in`: `words` has at least three words.
                 let values = if has_in {
                     self.loop_values(&words[3..])
                 } else {
                     None
                 };
-                self.loops.push(Some((var, values)));
+                // Every command copies the loops around it: past a nesting no script
+                // has, stop tracking (the entry keeps `done` balanced).
+                let tracked = self.loops.len() < MAX_OPEN_LOOPS;
+                self.loops.push(tracked.then_some((var, values)));
                 return;
             }
             if first == "case" || first == "function" {
