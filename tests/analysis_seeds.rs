@@ -8,7 +8,9 @@
 //! PREFLIGHT_SEED_REPOS=/path/a/.git:/path/b cargo test --release --test analysis_seeds -- --nocapture
 //! ```
 //!
-//! `PREFLIGHT_SEED_CUTS` bounds the line cuts per file (default 400).
+//! `PREFLIGHT_SEED_CUTS` bounds the line cuts per file (default 400);
+//! `PREFLIGHT_SEED_FILTER` keeps only the files whose path contains it (to reproduce a
+//! failure).
 
 mod fuzz_support;
 
@@ -42,7 +44,10 @@ fn seed_files_and_their_mutations() {
     let start = Instant::now();
     let mut files: Vec<SeedFile> = Vec::new();
     for r in &repos {
-        let found = seeds::load(r);
+        let mut found = seeds::load(r);
+        if let Ok(only) = std::env::var("PREFLIGHT_SEED_FILTER") {
+            found.retain(|f| f.path.contains(&only));
+        }
         eprintln!(
             "{}: {} files ({} scripts, {} units, {} templates)",
             r.display(),

@@ -103,6 +103,12 @@ pub fn load(repo: &Path) -> Vec<SeedFile> {
     out
 }
 
+/// Words that run the words after them as a command.
+const WRAPPERS: &[&str] = &[
+    "sudo", "doas", "env", "timeout", "nice", "ionice", "nohup", "stdbuf", "command", "exec",
+    "time",
+];
+
 /// A small deterministic generator (xorshift), so a failure names a reproducible case.
 pub struct Rng(u64);
 
@@ -131,9 +137,11 @@ impl Rng {
 }
 
 /// The mutations of one seed text: every prefix cut at a line end (at most `max_cuts` of
-/// them, evenly spread), `deletions` random byte-range deletions (snapped to character
-/// boundaries, and one raw cut through a multi-byte character made valid again), and
-/// `splices` of a line range of `donor` inserted at a random line start.
+/// them, evenly spread), prefix cuts inside lines at word ends (after the words of lines
+/// with a command wrapper, and random ones), `deletions` random byte-range deletions
+/// (snapped to character boundaries, and one raw cut through a multi-byte character made
+/// valid again), and `splices` of a line range of `donor` inserted at a random line
+/// start.
 pub fn mutations(
     text: &str,
     donor: &str,
@@ -149,6 +157,35 @@ pub fn mutations(
         out.push(text[..e].to_string());
         // The same cut without its newline: a command ends at the end of the text.
         out.push(text[..e - 1].to_string());
+    }
+    // Cuts inside lines, at the end of a word: after each word of a line that uses a
+    // command wrapper (`sudo -u`, `timeout -k 5`: the command is cut off), then at random
+    // word ends; at most `deletions` of each.
+    let word_ends: Vec<usize> = text
+        .char_indices()
+        .filter(|&(i, c)| c == ' ' && i > 0 && !text[..i].ends_with(' '))
+        .map(|(i, _)| i)
+        .collect();
+    let wrapped: Vec<usize> = word_ends
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
+            let line_end = text[i..].find('\n').map_or(text.len(), |p| i + p);
+            let line = &text[line_start..line_end];
+            WRAPPERS
+                .iter()
+                .any(|w| line.split_whitespace().any(|x| x == *w))
+        })
+        .take(deletions)
+        .collect();
+    for i in wrapped {
+        out.push(text[..i].to_string());
+    }
+    if !word_ends.is_empty() {
+        for _ in 0..deletions {
+            out.push(text[..word_ends[rng.below(word_ends.len())]].to_string());
+        }
     }
     if !text.is_empty() {
         for _ in 0..deletions {
