@@ -37,6 +37,12 @@ fn wrapper_len_past_the_end_timeout_alone() {
         "stdbuf -o",
         "doas -u",
         "x | timeout -k 5; y",
+        // What the seed fuzzer cut real files into: a configuration template's
+        // `timeout …` line, a script's `sudo -u USER CMD` line, cut after a word.
+        "defaults\n  timeout",
+        "<% if @x -%>\n  timeout",
+        "#!/bin/sh\nset -e\nsudo -u",
+        "#!/bin/sh\ncd /srv && sudo -u",
         "if command -v timeout >/dev/null; then timeout 5 foo; fi",
     ] {
         for kind in [TemplateKind::Plain, TemplateKind::Erb] {
