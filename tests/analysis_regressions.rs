@@ -286,3 +286,49 @@ fn open_for_loops_quadratic() {
         assert_eq!(r.writes.len(), 16 * 8 + (3000 - 16));
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// Values that double at each line: 2^40 elements or bytes from 41 lines
+
+#[test]
+fn value_doubling_exhausted_memory() {
+    for (name, first, step) in [
+        ("array +", "[1]", "$v{p} + $v{p}"),
+        ("splat", "[1]", "[*$v{p}, *$v{p}]"),
+        ("concat", "[1]", "concat($v{p}, $v{p})"),
+        ("interpolation", "'ab'", "\"${v{p}}${v{p}}\""),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let before = dir.path().join("before");
+        let after = dir.path().join("after");
+        write(&before.join("manifests/site.pp"), "\n");
+        let mut site = format!("$v0 = {first}\n");
+        for i in 1..=40 {
+            let p = (i - 1).to_string();
+            site.push_str(&format!("$v{i} = {}\n", step.replace("{p}", &p)));
+        }
+        site.push_str("file { \"/tmp/${v40}\": ensure => file }\n");
+        write(&after.join("manifests/site.pp"), &site);
+        let start = Instant::now();
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 4000000; exec \"$0\" check --before \"$1\" --after \"$2\"")
+            .arg(BIN)
+            .arg(&before)
+            .arg(&after)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run the binary");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: exit {:?}\n{stderr}",
+            out.status.code()
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{name}: {:?}",
+            start.elapsed()
+        );
+    }
+}

@@ -1021,7 +1021,7 @@ impl<'a> Ev<'a> {
                 (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
                 (Value::Array(mut a), Value::Array(b)) => {
                     a.extend(b);
-                    Value::Array(a)
+                    Value::Array(a).capped()
                 }
                 (Value::Array(mut a), v) if v.is_known() => {
                     a.push(v);

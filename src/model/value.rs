@@ -175,27 +175,43 @@ pub enum Value {
 /// overflowed the stack of the thread evaluating the manifest.
 pub const MAX_DEPTH: usize = 64;
 
+/// At most this many nodes in one value ([`Value::capped`]): `$a1 = $a0 + $a0` forty
+/// times over asked for 2^40 elements.
+pub const MAX_NODES: usize = 100_000;
+
+/// Interpolated text longer than this becomes unknown (`"${s}${s}"` doubles, too).
+pub const MAX_TEXT: usize = 1 << 20;
+
 impl Value {
-    /// `self`, or an unknown value when its containers nest deeper than [`MAX_DEPTH`].
-    /// Applied where the evaluator builds a container from other values.
+    /// `self`, or an unknown value when its containers nest deeper than [`MAX_DEPTH`] or
+    /// it holds more than [`MAX_NODES`] values. Applied where the evaluator builds a
+    /// container from other values.
     pub fn capped(self) -> Value {
-        if self.deeper_than(MAX_DEPTH) {
-            Value::unknown("a value nested too deep")
+        let mut budget = MAX_NODES;
+        if self.too_big(MAX_DEPTH, &mut budget) {
+            Value::unknown("a value too deep or too large to follow")
         } else {
             self
         }
     }
 
-    /// Whether containers nest more than `n` levels (never recurses past `n`).
-    fn deeper_than(&self, n: usize) -> bool {
+    /// Whether containers nest more than `n` levels, or the nodes exceed `budget`
+    /// (never recurses past `n`, never visits more than `budget` nodes).
+    fn too_big(&self, n: usize, budget: &mut usize) -> bool {
+        let Some(left) = budget.checked_sub(1) else {
+            return true;
+        };
+        *budget = left;
         let Some(m) = n.checked_sub(1) else {
             return self.is_container();
         };
         match self {
-            Value::Array(a) | Value::OneOf(a) => a.iter().any(|v| v.deeper_than(m)),
-            Value::Hash(h) => h.iter().any(|(k, v)| k.deeper_than(m) || v.deeper_than(m)),
-            Value::Ref { title, .. } => title.deeper_than(m),
-            Value::Content(refs) => refs.iter().any(|r| r.spec.deeper_than(m)),
+            Value::Array(a) | Value::OneOf(a) => a.iter().any(|v| v.too_big(m, budget)),
+            Value::Hash(h) => h
+                .iter()
+                .any(|(k, v)| k.too_big(m, budget) || v.too_big(m, budget)),
+            Value::Ref { title, .. } => title.too_big(m, budget),
+            Value::Content(refs) => refs.iter().any(|r| r.spec.too_big(m, budget)),
             _ => false,
         }
     }
@@ -387,6 +403,12 @@ impl Value {
                     merged.push(unknown);
                 }
             }
+        }
+        let text_len = merged.iter().fold(lit.len(), |n, p| match p {
+            SymPart::Lit(t) | SymPart::Unknown(t) => n.saturating_add(t.len()),
+        });
+        if text_len > MAX_TEXT || merged.len() > MAX_NODES {
+            return Value::unknown("a text too long to follow");
         }
         if merged.is_empty() {
             return Value::Str(lit.into());
