@@ -604,6 +604,42 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The backtracking matcher `glob_match` replaced (exponential in the unknown parts),
+    /// as the reference on small inputs.
+    fn glob_reference(parts: &[SymPart], s: &str) -> bool {
+        match parts.split_first() {
+            None => s.is_empty(),
+            Some((SymPart::Lit(t), rest)) => s
+                .strip_prefix(t.as_str())
+                .is_some_and(|r| glob_reference(rest, r)),
+            Some((SymPart::Unknown(_), rest)) => s
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(s.len()))
+                .any(|i| glob_reference(rest, &s[i..])),
+        }
+    }
+
+    fn sym_part() -> impl Strategy<Value = SymPart> {
+        prop_oneof![
+            "[ab/é]{0,3}".prop_map(|t: String| SymPart::Lit(t.into())),
+            Just(SymPart::Unknown("x".into())),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn glob_match_agrees_with_backtracking(
+            parts in proptest::collection::vec(sym_part(), 0..6),
+            s in "[ab/é]{0,8}",
+        ) {
+            prop_assert_eq!(glob_match(&parts, &s), glob_reference(&parts, &s));
+        }
+    }
 
     #[test]
     fn from_parts_joins_adjacent_literals() {

@@ -1434,3 +1434,49 @@ impl ScriptReport {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The backtracking matcher `loose_match` replaced (exponential in the `$`/`…`
+    /// parts), as the reference on small inputs.
+    fn loose_reference(pattern: &str, path: &str) -> bool {
+        const UNKNOWN: &[u8] = "…".as_bytes();
+        fn go(p: &[u8], s: &[u8]) -> bool {
+            if let Some(rest) = p.strip_prefix(UNKNOWN) {
+                return (0..=s.len()).any(|k| go(rest, &s[k..]));
+            }
+            match p.first() {
+                None => s.is_empty(),
+                Some(b'$') => {
+                    let name_len = p[1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                        .count();
+                    let rest = &p[1 + name_len..];
+                    (0..=s.len())
+                        .take_while(|k| *k == 0 || s[k - 1] != b'/')
+                        .any(|k| go(rest, &s[k..]))
+                }
+                Some(c) => s.first() == Some(c) && go(&p[1..], &s[1..]),
+            }
+        }
+        go(pattern.as_bytes(), path.as_bytes())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn loose_match_agrees_with_backtracking(
+            pattern in "(a|b|/|é|…|\\$x|\\$|\\$_1){0,8}",
+            path in "[ab/é$x]{0,10}",
+        ) {
+            proptest::prop_assert_eq!(
+                loose_match(&pattern, &path),
+                loose_reference(&pattern, &path)
+            );
+        }
+    }
+}
