@@ -208,3 +208,83 @@ fn pipeline_over_the_incident_script() {
     let script = "#!/bin/bash\nif command -v timeout >/dev/null; then timeout 5 foo; fi\nsudo -u\ntimeout -k 5\n";
     check(&case(script, BASE_UNIT)).expect("findings point into their files");
 }
+
+/// Every script and unit file at `HEAD` of the git directories in `PREFLIGHT_SEED_REPOS`
+/// (colon-separated), whole and cut at seven lines (after the line, and after its first
+/// word), deployed by [`MANIFEST`] through the whole pipeline. Unset: skipped (it says
+/// so). `cargo test --lib pipeline_over_seed_files -- --nocapture` shows the counts.
+#[test]
+fn pipeline_over_seed_files() {
+    let Ok(list) = std::env::var("PREFLIGHT_SEED_REPOS") else {
+        eprintln!("pipeline_over_seed_files: skipped (set PREFLIGHT_SEED_REPOS)");
+        return;
+    };
+    let mut texts: Vec<(String, String, bool)> = Vec::new();
+    for dir in list.split(':').filter(|d| !d.is_empty()) {
+        let repo = git2::Repository::open(dir).expect("a git directory");
+        let tree = repo
+            .head()
+            .and_then(|h| h.peel_to_tree())
+            .expect("a HEAD tree");
+        let mut blobs = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |root, e| {
+            if e.kind() == Some(git2::ObjectType::Blob) {
+                blobs.push((format!("{root}{}", e.name().unwrap_or("")), e.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .expect("walk");
+        for (path, id) in blobs {
+            let Ok(blob) = repo.find_blob(id) else {
+                continue;
+            };
+            let data = blob.content();
+            if data.len() > 256 * 1024 || data.contains(&0) {
+                continue;
+            }
+            let stem = path.trim_end_matches(".erb").trim_end_matches(".epp");
+            let script = stem.ends_with(".sh") || data.starts_with(b"#!");
+            let unit = [".service", ".socket", ".timer"]
+                .iter()
+                .any(|s| stem.ends_with(s));
+            if script || unit {
+                let text = String::from_utf8_lossy(data).into_owned();
+                texts.push((format!("{dir}:{path}"), text, unit));
+            }
+        }
+    }
+    let start = std::time::Instant::now();
+    let mut cases = 0;
+    for (label, text, unit) in &texts {
+        let lines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        let mut variants = vec![text.as_str()];
+        for k in 1..8 {
+            if let Some(&cut) = lines.get(lines.len() * k / 8) {
+                variants.push(&text[..cut]);
+                // The same line cut after its first word.
+                let line_start = text[..cut].rfind('\n').map_or(0, |p| p + 1);
+                if let Some(sp) = text[line_start..cut].trim_start().find(' ') {
+                    let indent =
+                        text[line_start..cut].len() - text[line_start..cut].trim_start().len();
+                    variants.push(&text[..line_start + indent + sp]);
+                }
+            }
+        }
+        for v in variants {
+            cases += 1;
+            let c = if *unit {
+                case(BASE_SCRIPT, v)
+            } else {
+                case(v, BASE_UNIT)
+            };
+            if let Err(e) = check(&c) {
+                panic!("{label} ({} bytes): {e}", v.len());
+            }
+        }
+    }
+    eprintln!(
+        "pipeline over seeds: {} files, {cases} cases, {:.1}s",
+        texts.len(),
+        start.elapsed().as_secs_f64()
+    );
+}
