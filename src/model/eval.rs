@@ -843,14 +843,15 @@ impl<'a> Ev<'a> {
                         out.push(self.eval(i, env));
                     }
                 }
-                Value::Array(out)
+                Value::Array(out).capped()
             }
             ExprKind::Hash(entries) => Value::Hash(
                 entries
                     .iter()
                     .map(|h| (self.eval(&h.key, env), self.eval(&h.value, env)))
                     .collect(),
-            ),
+            )
+            .capped(),
             ExprKind::Paren(x) => self.eval(x, env),
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env);
@@ -860,7 +861,7 @@ impl<'a> Ev<'a> {
                         None => self.unknown_expr(e, env),
                     },
                     UnaryOp::Neg => match v {
-                        Value::Int(i) => Value::Int(-i),
+                        Value::Int(i) => Value::Int(i.wrapping_neg()),
                         Value::Float(f) => Value::Float(-f),
                         _ => self.unknown_expr(e, env),
                     },
@@ -1116,11 +1117,11 @@ impl<'a> Ev<'a> {
                 (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
                 (Value::Array(mut a), Value::Array(b)) => {
                     a.extend(b);
-                    Value::Array(a)
+                    Value::Array(a).capped()
                 }
                 (Value::Array(mut a), v) if v.is_known() => {
                     a.push(v);
-                    Value::Array(a)
+                    Value::Array(a).capped()
                 }
                 (Value::Hash(a), Value::Hash(b)) => {
                     call_pure("merge", &[Value::Hash(a), Value::Hash(b)])
@@ -1132,8 +1133,8 @@ impl<'a> Ev<'a> {
                 (Value::Int(a), Value::Int(b)) => match op {
                     BinaryOp::Sub => Value::Int(a.wrapping_sub(b)),
                     BinaryOp::Mul => Value::Int(a.wrapping_mul(b)),
-                    BinaryOp::Div if b != 0 => Value::Int(a / b),
-                    BinaryOp::Mod if b != 0 => Value::Int(a % b),
+                    BinaryOp::Div if b != 0 => Value::Int(a.wrapping_div(b)),
+                    BinaryOp::Mod if b != 0 => Value::Int(a.wrapping_rem(b)),
                     _ => unknown(self),
                 },
                 (Value::Array(a), Value::Array(b)) if op == BinaryOp::Sub => {
@@ -1229,9 +1230,9 @@ impl<'a> Ev<'a> {
                 })
                 .collect();
             return if refs.len() == 1 {
-                refs.into_iter().next().unwrap_or(Value::Undef)
+                refs.into_iter().next().unwrap_or(Value::Undef).capped()
             } else {
-                Value::Array(refs)
+                Value::Array(refs).capped()
             };
         }
         let t = self.eval(target, env);

@@ -201,7 +201,8 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
         },
         _ => return None,
     };
-    Some(v)
+    // `any2array($a, $b)`, `concat([], $h)`: results may nest one level deeper.
+    Some(v.capped())
 }
 
 fn map_strings(args: &[Value], name: &str) -> Option<Value> {

@@ -70,20 +70,44 @@ impl Symbolic {
     }
 }
 
+/// `parts` as a glob over `s`: literal parts match themselves, unknown parts any run of
+/// characters. Iterative and linear in `s` per literal (a recursive matcher was
+/// exponential in the number of unknown parts and recursed once per part, which a
+/// manifest controls).
 fn glob_match(parts: &[SymPart], s: &str) -> bool {
-    match parts.split_first() {
-        None => s.is_empty(),
-        Some((SymPart::Lit(t), rest)) => s
-            .strip_prefix(t.as_str())
-            .is_some_and(|r| glob_match(rest, r)),
-        Some((SymPart::Unknown(_), rest)) => {
-            // Try every split point (char boundaries only).
-            s.char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(s.len()))
-                .any(|i| glob_match(rest, &s[i..]))
+    // The literal runs between unknown parts: `lit0 * lit1 * … * litN`.
+    let mut runs: Vec<String> = vec![String::new()];
+    for p in parts {
+        match p {
+            SymPart::Lit(t) => {
+                if let Some(last) = runs.last_mut() {
+                    last.push_str(t);
+                }
+            }
+            SymPart::Unknown(_) => runs.push(String::new()),
         }
     }
+    let (first, rest) = match runs.split_first() {
+        Some(x) => x,
+        None => return s.is_empty(),
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return s == first.as_str(); // no unknown part
+    };
+    let Some(body) = s.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some(mut body) = body.strip_suffix(last.as_str()) else {
+        return false;
+    };
+    // Leftmost match of each middle run is optimal for `*`-only globs.
+    for m in middle {
+        match body.find(m.as_str()) {
+            Some(at) => body = &body[at + m.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// A repository file named by `template('m/t')`, `epp('m/t')`, `file('m/f')` or a
@@ -144,7 +168,65 @@ pub enum Value {
     OneOf(Vec<Value>),
 }
 
+/// Containers (arrays, hashes, references, alternatives) nest at most this deep in a
+/// value; a deeper one becomes unknown ([`Value::capped`]). Real data nests a few levels,
+/// but a manifest can build any depth through variables (`$a1 = [$a0]`, `$a2 = [$a1]`,
+/// …), and cloning, comparing or dropping a value recurses once per level: 5,000 levels
+/// overflowed the stack of the thread evaluating the manifest.
+pub const MAX_DEPTH: usize = 64;
+
+/// At most this many nodes in one value ([`Value::capped`]): `$a1 = $a0 + $a0` forty
+/// times over asked for 2^40 elements.
+pub const MAX_NODES: usize = 100_000;
+
+/// Interpolated text longer than this becomes unknown (`"${s}${s}"` doubles, too).
+pub const MAX_TEXT: usize = 1 << 20;
+
 impl Value {
+    /// `self`, or an unknown value when its containers nest deeper than [`MAX_DEPTH`] or
+    /// it holds more than [`MAX_NODES`] values. Applied where the evaluator builds a
+    /// container from other values.
+    pub fn capped(self) -> Value {
+        let mut budget = MAX_NODES;
+        if self.too_big(MAX_DEPTH, &mut budget) {
+            Value::unknown("a value too deep or too large to follow")
+        } else {
+            self
+        }
+    }
+
+    /// Whether containers nest more than `n` levels, or the nodes exceed `budget`
+    /// (never recurses past `n`, never visits more than `budget` nodes).
+    fn too_big(&self, n: usize, budget: &mut usize) -> bool {
+        let Some(left) = budget.checked_sub(1) else {
+            return true;
+        };
+        *budget = left;
+        let Some(m) = n.checked_sub(1) else {
+            return self.is_container();
+        };
+        match self {
+            Value::Array(a) | Value::OneOf(a) => a.iter().any(|v| v.too_big(m, budget)),
+            Value::Hash(h) => h
+                .iter()
+                .any(|(k, v)| k.too_big(m, budget) || v.too_big(m, budget)),
+            Value::Ref { title, .. } => title.too_big(m, budget),
+            Value::Content(refs) => refs.iter().any(|r| r.spec.too_big(m, budget)),
+            _ => false,
+        }
+    }
+
+    fn is_container(&self) -> bool {
+        matches!(
+            self,
+            Value::Array(_)
+                | Value::OneOf(_)
+                | Value::Hash(_)
+                | Value::Ref { .. }
+                | Value::Content(_)
+        )
+    }
+
     pub fn str(s: impl Into<SmolStr>) -> Value {
         Value::Str(s.into())
     }
@@ -321,6 +403,12 @@ impl Value {
                     merged.push(unknown);
                 }
             }
+        }
+        let text_len = merged.iter().fold(lit.len(), |n, p| match p {
+            SymPart::Lit(t) | SymPart::Unknown(t) => n.saturating_add(t.len()),
+        });
+        if text_len > MAX_TEXT || merged.len() > MAX_NODES {
+            return Value::unknown("a text too long to follow");
         }
         if merged.is_empty() {
             return Value::Str(lit.into());
@@ -516,6 +604,42 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The backtracking matcher `glob_match` replaced (exponential in the unknown parts),
+    /// as the reference on small inputs.
+    fn glob_reference(parts: &[SymPart], s: &str) -> bool {
+        match parts.split_first() {
+            None => s.is_empty(),
+            Some((SymPart::Lit(t), rest)) => s
+                .strip_prefix(t.as_str())
+                .is_some_and(|r| glob_reference(rest, r)),
+            Some((SymPart::Unknown(_), rest)) => s
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(s.len()))
+                .any(|i| glob_reference(rest, &s[i..])),
+        }
+    }
+
+    fn sym_part() -> impl Strategy<Value = SymPart> {
+        prop_oneof![
+            "[ab/é]{0,3}".prop_map(|t: String| SymPart::Lit(t.into())),
+            Just(SymPart::Unknown("x".into())),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn glob_match_agrees_with_backtracking(
+            parts in proptest::collection::vec(sym_part(), 0..6),
+            s in "[ab/é]{0,8}",
+        ) {
+            prop_assert_eq!(glob_match(&parts, &s), glob_reference(&parts, &s));
+        }
+    }
 
     #[test]
     fn from_parts_joins_adjacent_literals() {

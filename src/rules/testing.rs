@@ -307,3 +307,6 @@ macro_rules! snippet_tests {
     };
 }
 pub(crate) use snippet_tests;
+
+#[cfg(test)]
+mod fuzz;

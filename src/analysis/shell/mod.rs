@@ -219,6 +219,9 @@ const RESERVED: &[&str] = &[
     "esac",
 ];
 
+/// `for` loops tracked around a command; deeper ones are treated as unknown lists.
+const MAX_OPEN_LOOPS: usize = 16;
+
 /// Flattens the token stream into simple commands.
 struct Flattener<'t> {
     text: &'t str,
@@ -316,12 +319,16 @@ impl<'t> Flattener<'t> {
             if first == "for" {
                 let var = words.get(1).and_then(|w| w.literal()).unwrap_or_default();
                 let has_in = words.get(2).and_then(|w| w.literal()).as_deref() == Some("in");
+                // `has_in`: `words` has at least three words.
                 let values = if has_in {
                     self.loop_values(&words[3..])
                 } else {
                     None
                 };
-                self.loops.push(Some((var, values)));
+                // Every command copies the loops around it: past a nesting no script
+                // has, stop tracking (the entry keeps `done` balanced).
+                let tracked = self.loops.len() < MAX_OPEN_LOOPS;
+                self.loops.push(tracked.then_some((var, values)));
                 return;
             }
             if first == "case" || first == "function" {
@@ -612,8 +619,9 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                 .iter()
                 .map(|w| env.resolve(w, &bindings))
                 .collect();
-            // `sudo wget …`, `env X=1 curl …`, `timeout 60 wget …`: the real command.
-            let words = &all[wrapper_len(&all)..];
+            // `sudo wget …`, `env X=1 curl …`, `timeout 60 wget …`: the real command (none
+            // when a wrapper ends the words: `command -v timeout`, `sudo -u`).
+            let words = all.get(wrapper_len(&all)..).unwrap_or_default();
             let Some(first) = words.first() else { continue };
             let name = first.text.clone();
             let base = name.rsplit('/').next().unwrap_or(&name).to_string();
@@ -742,6 +750,10 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
 
 /// How many leading words are wrappers that run the next words as the command (`sudo`,
 /// `env`, `command`, `exec`, `nohup`, `nice`, `ionice`, `timeout`, `stdbuf`, `time`).
+///
+/// Never more than `words.len()`: a wrapper that ends the command (`timeout` alone,
+/// `sudo -u`, `timeout -k 5`) leaves no command, and `command -v NAME` (`-V`) only looks
+/// `NAME` up, so it runs nothing either.
 fn wrapper_len(words: &[ShPath]) -> usize {
     let mut i = 0;
     while let Some(w) = words.get(i) {
@@ -764,13 +776,17 @@ fn wrapper_len(words: &[ShPath]) -> usize {
             if !option && !assignment {
                 break;
             }
+            if base == "command" && !t.starts_with("--") && t.contains(['v', 'V']) {
+                return words.len();
+            }
             i += 1 + usize::from(with_arg.contains(&t));
         }
         if base == "timeout" {
             i += 1; // the duration
         }
     }
-    i
+    // An option's argument or the duration may be missing at the end.
+    i.min(words.len())
 }
 
 fn apply_set(cmd: &Command, errexit: &mut bool, report: &mut ScriptReport) {
@@ -1233,28 +1249,67 @@ pub fn is_exec_path(p: &str) -> bool {
 }
 
 fn loose_match(pattern: &str, path: &str) -> bool {
+    enum Tok {
+        Byte(u8),
+        /// `…`: any text, `/` included.
+        Any,
+        /// `$name`: any run of characters without `/`.
+        Segment,
+    }
     const UNKNOWN: &[u8] = "…".as_bytes();
-    fn go(p: &[u8], s: &[u8]) -> bool {
+    let mut toks = Vec::new();
+    let mut p = pattern.as_bytes();
+    while let Some(&c) = p.first() {
         if let Some(rest) = p.strip_prefix(UNKNOWN) {
-            // Template output: any text, `/` included.
-            return (0..=s.len()).any(|k| go(rest, &s[k..]));
-        }
-        match p.first() {
-            None => s.is_empty(),
-            Some(b'$') => {
-                let name_len = p[1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                    .count();
-                let rest = &p[1 + name_len..];
-                (0..=s.len())
-                    .take_while(|k| *k == 0 || s[k - 1] != b'/')
-                    .any(|k| go(rest, &s[k..]))
-            }
-            Some(c) => s.first() == Some(c) && go(&p[1..], &s[1..]),
+            toks.push(Tok::Any);
+            p = rest;
+        } else if c == b'$' {
+            let name_len = p[1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            toks.push(Tok::Segment);
+            p = &p[1 + name_len..];
+        } else {
+            toks.push(Tok::Byte(c));
+            p = &p[1..];
         }
     }
-    go(pattern.as_bytes(), path.as_bytes())
+    // One row of the classic wildcard table: `row[j]` is true when the tokens so far
+    // match `s[..j]`. Linear in the pattern times the path, without recursion (a
+    // backtracking matcher was exponential in the number of `$`/`…` parts, and recursed
+    // once per byte).
+    let s = path.as_bytes();
+    let mut row = vec![false; s.len() + 1];
+    row[0] = true;
+    for t in &toks {
+        match t {
+            Tok::Byte(c) => {
+                for j in (0..s.len()).rev() {
+                    row[j + 1] = row[j] && s[j] == *c;
+                }
+                row[0] = false;
+            }
+            Tok::Any => {
+                let mut seen = false;
+                for cell in row.iter_mut() {
+                    seen |= *cell;
+                    *cell = seen;
+                }
+            }
+            Tok::Segment => {
+                let mut run = false;
+                for j in 0..row.len() {
+                    if j > 0 && s[j - 1] == b'/' {
+                        run = false;
+                    }
+                    run |= row[j];
+                    row[j] = run;
+                }
+            }
+        }
+    }
+    row[s.len()]
 }
 
 impl ScriptReport {
@@ -1377,5 +1432,51 @@ impl ScriptReport {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The backtracking matcher `loose_match` replaced (exponential in the `$`/`…`
+    /// parts), as the reference on small inputs.
+    fn loose_reference(pattern: &str, path: &str) -> bool {
+        const UNKNOWN: &[u8] = "…".as_bytes();
+        fn go(p: &[u8], s: &[u8]) -> bool {
+            if let Some(rest) = p.strip_prefix(UNKNOWN) {
+                return (0..=s.len()).any(|k| go(rest, &s[k..]));
+            }
+            match p.first() {
+                None => s.is_empty(),
+                Some(b'$') => {
+                    let name_len = p[1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                        .count();
+                    let rest = &p[1 + name_len..];
+                    (0..=s.len())
+                        .take_while(|k| *k == 0 || s[k - 1] != b'/')
+                        .any(|k| go(rest, &s[k..]))
+                }
+                Some(c) => s.first() == Some(c) && go(&p[1..], &s[1..]),
+            }
+        }
+        go(pattern.as_bytes(), path.as_bytes())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn loose_match_agrees_with_backtracking(
+            pattern in "(a|b|/|é|…|\\$x|\\$|\\$_1){0,8}",
+            path in "[ab/é$x]{0,10}",
+        ) {
+            proptest::prop_assert_eq!(
+                loose_match(&pattern, &path),
+                loose_reference(&pattern, &path)
+            );
+        }
     }
 }
