@@ -42,9 +42,12 @@ pub fn puppetfile_modules(text: &str) -> Vec<String> {
     out
 }
 
-/// Modules that exist outside the repository: `external_modules` in the configuration
-/// and every module named in a `Puppetfile` of the head revision (at the root or in an
-/// environment directory).
+/// Modules that exist outside the repository: `external_modules` in the configuration,
+/// every module named in a `Puppetfile` of the head revision (at the root or in an
+/// environment directory), the `dependencies` of the repository's `metadata.json` files
+/// (the root one of a module repository included), and modules vendored as git
+/// submodules (a gitlink directly under a modulepath entry: its content is not in the
+/// tree).
 pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = cx
         .config
@@ -60,13 +63,25 @@ pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
             }
         }
         // A module's declared dependencies come from wherever modules are installed.
-        if p.ends_with("/metadata.json") && p.matches('/').count() <= 3 {
+        if (p == "metadata.json" || p.ends_with("/metadata.json")) && p.matches('/').count() <= 3
+        {
             if let Some(text) = tree.text(p) {
                 out.extend(metadata_dependencies(text));
             }
         }
     }
+    out.extend(crate::model::layout::submodule_modules(
+        tree,
+        &cx.after.modulepath,
+    ));
     out
+}
+
+/// Whether the repository is a library module (`metadata.json` and `manifests/` at the
+/// root, see [`Model::root_module`]) rather than a control repository: its top-level
+/// classes of other modules come from the site that deploys it.
+pub fn module_repository(m: &Model) -> Option<&str> {
+    m.root_module.as_deref()
 }
 
 /// The module names of a `metadata.json`'s `dependencies` (`"name": "puppetlabs/stdlib"`).
@@ -91,8 +106,17 @@ pub fn module_of(name: &str) -> String {
 }
 
 /// The module directory a repository file lives in (`modules/k8s/manifests/x.pp` ->
-/// `k8s`), through the model's modulepath.
+/// `k8s`), through the model's modulepath; the root module for the root `manifests/`,
+/// `templates/` and `files/` of a module repository.
 pub fn module_of_file(m: &Model, path: &str) -> Option<String> {
+    if let Some(r) = &m.root_module {
+        if ["manifests/", "templates/", "files/"]
+            .iter()
+            .any(|d| path.starts_with(d))
+        {
+            return Some(r.clone());
+        }
+    }
     for mp in &m.modulepath {
         let prefix = format!("{}/", mp.trim_end_matches('/'));
         if let Some(rest) = path.strip_prefix(&prefix) {

@@ -5,7 +5,12 @@
 //! introduces the reference or removes the class. Modules outside the repository are
 //! skipped: those named in `external_modules`, every module a `Puppetfile` lists
 //! (`mod 'author/name'`, `mod 'name'`), and the `dependencies` of the repository's
-//! modules' `metadata.json`. A declaration inside `if defined('x')` is skipped too. A name that cannot be a class (it contains `-`) or
+//! modules' `metadata.json` (a root `metadata.json` included), and modules vendored as git
+//! submodules. In a module repository (a root `metadata.json` naming the module whose
+//! classes the root `manifests/` defines), a class of another module that the
+//! repository does not contain comes from the site that deploys the module: it is
+//! reported only when it is a near miss of a class the repository defines; the module's
+//! own namespace is checked as usual. A declaration inside `if defined('x')` is skipped too. A name that cannot be a class (it contains `-`) or
 //! that a `package` resource uses gets a hint that a package was meant
 //! (`require('kubernetes-master')`); a name close to a defined class gets "did you mean".
 //! When the reference sits in a branch (`if $use_package { … }`), the message says on
@@ -52,7 +57,7 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Finding, Location, Related, Side};
 use crate::model::{Model, UnresolvedRef};
 
-use super::executables::{describe_steps, external_modules, module_of};
+use super::executables::{describe_steps, external_modules, module_of, module_repository};
 use super::registry::edit_distance;
 use super::{finding, lookup, Context};
 
@@ -84,6 +89,22 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             || external.contains(&module_of(name))
         {
             continue;
+        }
+        // A library module (the repository root is a module) runs inside a site that
+        // supplies the other modules it uses: a class of another module that the
+        // repository does not contain is reported only when it is a near miss of a class
+        // the repository defines (a typo), never on a guess about the site.
+        if let Some(root) = module_repository(cx.after) {
+            let module = module_of(name);
+            let local = cx
+                .after
+                .classes
+                .keys()
+                .chain(cx.after.defines.keys())
+                .any(|k| module_of(k) == module);
+            if module != root && !local && nearest(cx, name).is_none() {
+                continue;
+            }
         }
         // `if defined('x') { include x }`: only declared where it exists.
         let soft = u.guard.iter().any(|s| {
