@@ -309,6 +309,59 @@ mod tests {
         assert!(found.is_empty(), "{found:#?}");
     }
 
+    /// A library module at the repository root (`metadata.json`, `manifests/`).
+    fn module_repository(init: &str) -> Case {
+        let mut c = Case::default();
+        c.after(
+            "metadata.json",
+            r#"{"name": "acme-site", "dependencies": [{"name": "puppetlabs/stdlib"}]}"#,
+        );
+        c.after("manifests/init.pp", init);
+        c.after("manifests/app.pp", "class site::app {}\n");
+        c
+    }
+
+    #[test]
+    fn a_module_repository_takes_other_modules_from_its_site() {
+        // A declared dependency, and a module the deploying site installs.
+        let found = check_rule(
+            NAME,
+            &module_repository("class site {\n  include stdlib\n  include ufw\n  class { 'nagioscfg': }\n  include site::app\n}\n"),
+        );
+        assert!(found.is_empty(), "{found:#?}");
+        // Its own namespace is the repository's: still checked.
+        let found = check_rule(
+            NAME,
+            &module_repository("class site {\n  include site::missing\n}\n"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        // A near miss of a class the repository defines is a typo, not another module.
+        let found = check_rule(
+            NAME,
+            &module_repository("class site {\n  include sitte::app\n}\n"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `site::app`?"));
+    }
+
+    #[test]
+    fn a_control_repository_with_a_metadata_json_is_not_a_module() {
+        let mut case = Case::default();
+        case.after("metadata.json", r#"{"name": "acme-control"}"#);
+        case.after("manifests/site.pp", "node default {\n  include ufw\n}\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn modules_vendored_as_git_submodules_are_external() {
+        let mut case = after_only("class demo {\n  include apache\n  include nginx\n}\n");
+        case.submodule("modules/apache");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("nginx"));
+    }
+
     #[test]
     fn removing_a_class_reports_its_users_and_old_problems_stay_quiet() {
         let user = "class demo {\n  include demo::gone\n}\n";
