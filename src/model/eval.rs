@@ -116,7 +116,7 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
                 path: Arc::from(*path),
                 text: blob.text()?,
                 parsed: p?,
-                in_module: module_of_path(&modulepath, root_module.as_deref(), path).is_some(),
+                in_module: module_of_path(&modulepath, path).is_some(),
             })
         })
         .collect();
@@ -213,22 +213,10 @@ fn read_modulepath(tree: &Tree, opts: &ModelOptions) -> Vec<String> {
     mp
 }
 
-/// The module a repository path belongs to (`modules/k8s/manifests/x.pp` -> `k8s`); the
-/// root module's own directories (`manifests/x.pp` of a module repository) count as
-/// `root`.
-pub(super) fn module_of_path<'p>(
-    modulepath: &[String],
-    root: Option<&'p str>,
-    path: &'p str,
-) -> Option<&'p str> {
-    if let Some(r) = root {
-        if ["manifests/", "templates/", "files/", "functions/", "types/"]
-            .iter()
-            .any(|d| path.starts_with(d))
-        {
-            return Some(r);
-        }
-    }
+/// The module a repository path belongs to (`modules/k8s/manifests/x.pp` -> `k8s`). The
+/// root `manifests/` of a module repository stay environment manifests here: their
+/// top-level code is evaluated, as before the root module was recognised.
+pub(super) fn module_of_path<'p>(modulepath: &[String], path: &'p str) -> Option<&'p str> {
     for mp in modulepath {
         let rest = if mp == "." || mp.is_empty() {
             Some(path)

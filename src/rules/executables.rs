@@ -106,17 +106,11 @@ pub fn module_of(name: &str) -> String {
 }
 
 /// The module directory a repository file lives in (`modules/k8s/manifests/x.pp` ->
-/// `k8s`), through the model's modulepath; the root module for the root `manifests/`,
-/// `templates/` and `files/` of a module repository.
+/// `k8s`), through the model's modulepath. The root `manifests/` of a module repository
+/// are not given the root module's name: code outside modules is related to everything
+/// (`dangling-reference`), and one module holding the whole repository would make every
+/// reference in it as lenient as its loosest use of an external module.
 pub fn module_of_file(m: &Model, path: &str) -> Option<String> {
-    if let Some(r) = &m.root_module {
-        if ["manifests/", "templates/", "files/"]
-            .iter()
-            .any(|d| path.starts_with(d))
-        {
-            return Some(r.clone());
-        }
-    }
     for mp in &m.modulepath {
         let prefix = format!("{}/", mp.trim_end_matches('/'));
         if let Some(rest) = path.strip_prefix(&prefix) {

@@ -218,20 +218,33 @@ fn module_dirs(cx: &Context<'_>, module: &str, dir: &str) -> Vec<String> {
     out
 }
 
+/// The directories of [`module_dirs`] whose module is in the tree, when there are any
+/// (Puppet takes a module from the first modulepath entry that has it: a `.gitignore`d
+/// entry such as r10k's `vendor/` does not matter for a module in `modules/`), else all.
+fn module_dirs_present(cx: &Context<'_>, module: &str, dir: &str) -> Vec<String> {
+    let dirs = module_dirs(cx, module, dir);
+    let tree = &cx.change.after.tree;
+    let present: Vec<String> = dirs
+        .iter()
+        .filter(|d| {
+            let module_dir = d.strip_suffix(dir).unwrap_or(d).trim_end_matches('/');
+            module_dir.is_empty() || crate::model::layout::exists(tree, module_dir, true)
+        })
+        .cloned()
+        .collect();
+    if present.is_empty() {
+        dirs
+    } else {
+        present
+    }
+}
+
 /// Where the reference was looked for, for the message: the first place where the module
 /// exists, else the first place it was looked for.
 fn expected_path(cx: &Context<'_>, module: &str, dir: &str, rest: &str) -> String {
-    let dirs = module_dirs(cx, module, dir);
-    let tree = &cx.change.after.tree;
-    let exists = |d: &String| {
-        let module_dir = d.strip_suffix(dir).unwrap_or(d).trim_end_matches('/');
-        module_dir.is_empty() || crate::model::layout::exists(tree, module_dir, true)
-    };
-    let d = dirs
-        .iter()
-        .find(|d| exists(d))
-        .or(dirs.first())
-        .cloned()
+    let d = module_dirs_present(cx, module, dir)
+        .into_iter()
+        .next()
         .unwrap_or_else(|| format!("modules/{module}/{dir}"));
     format!("{d}/{rest}")
 }
@@ -257,7 +270,7 @@ fn unverifiable(
             "module `{m}`, which comes from outside the repository (external_modules, a \
              Puppetfile, a metadata.json dependency or a git submodule)"
         )),
-        Some((m, rest, dir)) => module_dirs(cx, &m, dir)
+        Some((m, rest, dir)) => module_dirs_present(cx, &m, dir)
             .iter()
             .map(|d| format!("{d}/{rest}"))
             .find(|p| ignored.is_ignored(p.trim_end_matches('/')))
@@ -418,6 +431,21 @@ mod tests {
         case.before(".gitignore", "modules/ssl/files/from-acme\n");
         case.after(".gitignore", "modules/ssl/files/from-acme\n");
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn an_ignored_modulepath_entry_does_not_cover_a_module_of_another_entry() {
+        // r10k installs Puppetfile modules into the ignored vendor/; demo is in modules/.
+        let mut case = with_files(
+            "class demo {\n  file { '/x': source => 'puppet:///modules/demo/files/tool' }\n}\n",
+        );
+        case.after("environment.conf", "modulepath = modules:vendor:$basemodulepath\n");
+        case.after(".gitignore", "/vendor/\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("modules/demo/files/files/tool does not exist"));
     }
 
     /// A library module at the repository root: `metadata.json`, `manifests/`,
