@@ -185,7 +185,8 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
                 let mut srcs = Vec::new();
                 a.value.flatten_into(&mut srcs);
                 for s in srcs {
-                    let (fr, external) = resolve_source(tree, &m.modulepath, m.root_module.as_deref(), &s);
+                    let (fr, external) =
+                        resolve_source(tree, &m.modulepath, m.root_module.as_deref(), &s);
                     ix.file_uses.push(FileUse {
                         res: id,
                         attr: a.name.to_string(),

@@ -145,7 +145,8 @@ pub fn submodule_modules(tree: &Tree, modulepath: &[String]) -> Vec<String> {
             let rest = if mp == "." || mp.is_empty() {
                 Some(p.as_str())
             } else {
-                p.strip_prefix(mp.as_str()).and_then(|r| r.strip_prefix('/'))
+                p.strip_prefix(mp.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
             };
             if let Some(name) = rest.filter(|r| !r.contains('/')) {
                 if let Some(n) = short_module_name(name) {
@@ -160,7 +161,11 @@ pub fn submodule_modules(tree: &Tree, modulepath: &[String]) -> Vec<String> {
 /// Whether `path` exists in the tree as a file, or (with `dir`) as a directory: a prefix of
 /// the tree's paths (a `source` with `recurse` copies a directory).
 pub fn exists(tree: &Tree, path: &str, dir: bool) -> bool {
-    let path = if dir { path.trim_end_matches('/') } else { path };
+    let path = if dir {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
     if path.is_empty() {
         return false;
     }
@@ -253,9 +258,7 @@ fn match_segs(pat: &[String], segs: &[&str]) -> bool {
     match pat.split_first() {
         None => segs.is_empty(),
         Some((p, rest)) if p == "**" => (0..=segs.len()).any(|i| match_segs(rest, &segs[i..])),
-        Some((p, rest)) => {
-            !segs.is_empty() && glob(p, segs[0]) && match_segs(rest, &segs[1..])
-        }
+        Some((p, rest)) => !segs.is_empty() && glob(p, segs[0]) && match_segs(rest, &segs[1..]),
     }
 }
 
@@ -353,7 +356,10 @@ mod tests {
 
     #[test]
     fn directories_exist() {
-        let t = tree(&[("modules/m/files/project/x/a", ""), ("modules/m/files/pa", "")]);
+        let t = tree(&[
+            ("modules/m/files/project/x/a", ""),
+            ("modules/m/files/pa", ""),
+        ]);
         assert!(exists(&t, "modules/m/files/project/x", true));
         assert!(exists(&t, "modules/m/files/project/x/", true));
         assert!(!exists(&t, "modules/m/files/project/x", false));
@@ -364,7 +370,10 @@ mod tests {
     #[test]
     fn gitignore_subset() {
         let mut g = GitIgnore::default();
-        g.add("", "# secrets\nmodules/ssl/files/from-acme\n*.key\n/build/\n!keep.key\n");
+        g.add(
+            "",
+            "# secrets\nmodules/ssl/files/from-acme\n*.key\n/build/\n!keep.key\n",
+        );
         g.add("modules/x", "files/secret-*\n");
         assert!(g.is_ignored("modules/ssl/files/from-acme/www.crt"));
         assert!(g.is_ignored("modules/ssl/files/from-acme"));

@@ -63,8 +63,7 @@ pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
             }
         }
         // A module's declared dependencies come from wherever modules are installed.
-        if (p == "metadata.json" || p.ends_with("/metadata.json")) && p.matches('/').count() <= 3
-        {
+        if (p == "metadata.json" || p.ends_with("/metadata.json")) && p.matches('/').count() <= 3 {
             if let Some(text) = tree.text(p) {
                 out.extend(metadata_dependencies(text));
             }

@@ -175,7 +175,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     return None;
                 };
                 Some(match module_ref(o, s) {
-                    Some((m, rest, dir)) => format!("{} ({})", shown(o, s), expected_path(cx, &m, dir, &rest)),
+                    Some((m, rest, dir)) => {
+                        format!("{} ({})", shown(o, s), expected_path(cx, &m, dir, &rest))
+                    }
                     None => shown(o, s),
                 })
             })
@@ -331,7 +333,10 @@ mod tests {
         c.after(TOOL, "#!/bin/sh\n");
         c.after(TEMPLATE, "[Service]\n");
         c.after("modules/demo/files/conf.d/a.conf", "a\n");
-        c.after(".gitignore", "# placed on the server\nmodules/demo/files/from-acme/\n*.key\n");
+        c.after(
+            ".gitignore",
+            "# placed on the server\nmodules/demo/files/from-acme/\n*.key\n",
+        );
         c
     }
 
@@ -410,7 +415,9 @@ mod tests {
         );
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
-            found[0].message.contains("modules/demo/files/a does not exist")
+            found[0]
+                .message
+                .contains("modules/demo/files/a does not exist")
                 && found[0].message.contains("modules/demo/files/b"),
             "{}",
             found[0].message
@@ -439,7 +446,10 @@ mod tests {
         let mut case = with_files(
             "class demo {\n  file { '/x': source => 'puppet:///modules/demo/files/tool' }\n}\n",
         );
-        case.after("environment.conf", "modulepath = modules:vendor:$basemodulepath\n");
+        case.after(
+            "environment.conf",
+            "modulepath = modules:vendor:$basemodulepath\n",
+        );
         case.after(".gitignore", "/vendor/\n");
         let found = check_rule(NAME, &case);
         assert_eq!(found.len(), 1, "{found:#?}");
@@ -452,7 +462,10 @@ mod tests {
     /// `templates/`, `files/`.
     fn module_repository(src: &str) -> Case {
         let mut c = Case::default();
-        c.after("metadata.json", r#"{"name": "acme-site", "dependencies": []}"#);
+        c.after(
+            "metadata.json",
+            r#"{"name": "acme-site", "dependencies": []}"#,
+        );
         c.after("manifests/app.pp", src);
         c.after("templates/app/app.conf.erb", "port=<%= @port %>\n");
         c.after("files/app/motd", "hello\n");
@@ -484,11 +497,15 @@ mod tests {
 
     #[test]
     fn vendored_modules_outside_modules_resolve_where_they_are() {
-        let src = "class web {\n  file { '/etc/web.conf': content => template('web/web.conf.erb') }\n}\n";
+        let src =
+            "class web {\n  file { '/etc/web.conf': content => template('web/web.conf.erb') }\n}\n";
         let mut case = Case::default();
         case.after("vendor/modules/web/manifests/init.pp", src);
         case.after("vendor/modules/web/templates/web.conf.erb", "x\n");
-        case.after("modules/site/manifests/init.pp", "class site { include web }\n");
+        case.after(
+            "modules/site/manifests/init.pp",
+            "class site { include web }\n",
+        );
         assert!(check_rule(NAME, &case).is_empty());
         // Missing there too: reported.
         let mut case = Case::default();
