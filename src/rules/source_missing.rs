@@ -14,7 +14,8 @@
 //! module's own `files/` and `templates/` are at the root. A `source` may name a
 //! directory (copied with `recurse`). An array of sources, like `file()` with several
 //! arguments, takes the first alternative that exists: it is reported once, when none
-//! can exist.
+//! can exist (an alternative in a subdirectory of which the repository has no file at
+//! all is taken to be filled on the Puppet server, and may exist).
 //!
 //! Sources on other mount points (`puppet:///private/…`, `puppet:///volatile/…`),
 //! modules from outside the repository (`external_modules`, a `Puppetfile`, a
@@ -160,6 +161,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 || o.file_ref.resolved.is_some()
                 || !matches!(&*o.file_ref.spec, Value::Str(_))
                 || unverifiable(cx, &external, &ignored, o).is_some()
+                || (alternatives.len() > 1 && absent_directory(cx, o))
         }) {
             continue;
         }
@@ -239,6 +241,29 @@ fn module_dirs_present(cx: &Context<'_>, module: &str, dir: &str) -> Vec<String>
     } else {
         present
     }
+}
+
+/// Whether a module-relative reference sits in a subdirectory of the module's `files/`
+/// (or `templates/`) of which the repository has no file at all, at either revision: in
+/// an array of sources, such an alternative names a directory filled on the Puppet
+/// server (certificates an ACME client writes), not a typo of a file the repository has.
+/// A directory the change empties is not out of band.
+fn absent_directory(cx: &Context<'_>, u: &FileUse) -> bool {
+    let Value::Str(spec) = &*u.file_ref.spec else {
+        return false;
+    };
+    let Some((m, rest, dir)) = module_ref(u, spec) else {
+        return false;
+    };
+    let Some((parent, _)) = rest.trim_end_matches('/').rsplit_once('/') else {
+        return false;
+    };
+    module_dirs_present(cx, &m, dir).iter().all(|d| {
+        let p = format!("{d}/{parent}");
+        [&cx.change.before.tree, &cx.change.after.tree]
+            .iter()
+            .all(|t| !crate::model::layout::exists(t, &p, true))
+    })
 }
 
 /// Where the reference was looked for, for the message: the first place where the module
@@ -363,6 +388,8 @@ mod tests {
         "class demo { file { '/etc/ssl/www.key': source => 'puppet:///modules/demo/www.key' } }",
         // An array whose other alternative is out of band: it may be the one that exists.
         "class demo { file { '/etc/ssl/www.crt': source => ['puppet:///modules/demo/servicecerts/www.crt', 'puppet:///modules/demo/from-acme/www.crt'] } }",
+        // ... or in a directory the repository has nothing of (filled on the server).
+        "class demo { file { '/etc/ssl/www.crt': source => ['puppet:///modules/demo/servicecerts/www.crt', 'puppet:///modules/demo/from-letsencrypt/www.crt'] } }",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -377,6 +404,13 @@ mod tests {
             "class demo {\n  file { '/usr/local/bin/tool':\n    source => ['puppet:///modules/demo/tool.new', 'puppet:///modules/demo/tool.old'],\n  }\n}\n",
             &[3],
         ),
+        // Every alternative in a directory the repository has: a typo, reported.
+        (
+            "class demo {\n  file { '/etc/c': source => ['puppet:///modules/demo/conf.d/b.conf', 'puppet:///modules/demo/conf.d/c.conf'] }\n}\n",
+            &[2],
+        ),
+        // A single source in an absent directory: reported (no alternative to fall to).
+        ("class demo {\n  file { '/etc/c': source => 'puppet:///modules/demo/from-letsencrypt/c' }\n}\n", &[2]),
         // file() reads a file, not a directory; a prefix of a name is not a directory.
         ("class demo {\n  file { '/etc/y': content => file('demo/conf.d') }\n}\n", &[2]),
         ("class demo {\n  file { '/etc/y': source => 'puppet:///modules/demo/conf', recurse => true }\n}\n", &[2]),
@@ -426,18 +460,35 @@ mod tests {
 
     #[test]
     fn deleting_one_alternative_of_a_source_array_with_an_out_of_band_one() {
-        // The certificate moves out of the repository into a .gitignore'd directory the
-        // Puppet server fills.
+        // The certificate moves out of the repository into a directory the Puppet server
+        // fills: .gitignore'd, or of which the repository never had a file.
         let src = "class ssl {\n  file { '/etc/ssl/www.crt':\n    source => ['puppet:///modules/ssl/servicecerts/www.crt', 'puppet:///modules/ssl/from-acme/www.crt'],\n  }\n}\n";
         let mut case = Case::default();
         case.before("modules/ssl/manifests/init.pp", src);
         case.before("modules/ssl/files/servicecerts/www.crt", "CERT\n");
+        case.before(
+            "modules/ssl/files/from-acme/README",
+            "filled by the ACME client\n",
+        );
         case.after("modules/ssl/manifests/init.pp", src);
+        // The change also empties from-acme/ (it was in git): the certificate is gone.
         let found = check_rule(NAME, &case.clone());
-        assert_eq!(found.len(), 1, "without .gitignore: {found:#?}");
-        case.before(".gitignore", "modules/ssl/files/from-acme\n");
-        case.after(".gitignore", "modules/ssl/files/from-acme\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        // .gitignore'd: it may be on the server.
+        let mut ignored = case.clone();
+        ignored.before(".gitignore", "modules/ssl/files/from-acme\n");
+        ignored.after(".gitignore", "modules/ssl/files/from-acme\n");
+        assert!(check_rule(NAME, &ignored).is_empty());
+        // A directory the repository never had: it may be on the server.
+        case.before.remove("modules/ssl/files/from-acme/README");
         assert!(check_rule(NAME, &case).is_empty());
+        // The directory the change empties is not out of band: both in servicecerts/.
+        let src2 = src.replace("from-acme/", "servicecerts/old-");
+        let mut case = Case::default();
+        case.before("modules/ssl/manifests/init.pp", &src2);
+        case.before("modules/ssl/files/servicecerts/www.crt", "CERT\n");
+        case.after("modules/ssl/manifests/init.pp", &src2);
+        assert_eq!(check_rule(NAME, &case).len(), 1);
     }
 
     #[test]
