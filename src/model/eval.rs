@@ -96,6 +96,7 @@ const BUILTIN_TYPES: [&str; 30] = [
 pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
     let t0 = std::time::Instant::now();
     let modulepath = read_modulepath(tree, opts);
+    let root_module = super::layout::root_module(tree);
     let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
 
     let manifests: Vec<(&str, &Arc<crate::input::Blob>)> = tree
@@ -121,6 +122,7 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
         .collect();
 
     let mut ev = Ev::new(tree, opts, modulepath, hiera);
+    ev.model.root_module = root_module;
     ev.model.stats.manifests = files.len();
     ev.model.stats.manifests_with_syntax_errors =
         files.iter().filter(|f| !f.parsed.errors.is_empty()).count();
@@ -173,18 +175,15 @@ struct ParsedFile<'a> {
     in_module: bool,
 }
 
-/// Manifests: `*.pp` outside module examples/tests/spec fixtures.
+/// Manifests: one definition for the model and the rules ([`super::layout::is_manifest`]).
 fn is_manifest(path: &str) -> bool {
-    path.ends_with(".pp")
-        && !path.split('/').any(|seg| {
-            matches!(
-                seg,
-                "examples" | "tests" | "spec" | "fixtures" | "acceptance"
-            ) || seg.starts_with('.')
-        })
+    super::layout::is_manifest(path)
 }
 
-/// `modulepath = a:b:$basemodulepath` in `environment.conf`, relative entries only.
+/// `modulepath = a:b:$basemodulepath` in `environment.conf`, relative entries only. Without
+/// a configured modulepath or an `environment.conf`: `modules`, then every other directory
+/// that holds modules (`vendor/modules/<name>/manifests/…`), see
+/// [`super::layout::inferred_module_dirs`].
 fn read_modulepath(tree: &Tree, opts: &ModelOptions) -> Vec<String> {
     if let Some(mp) = &opts.modulepath {
         return mp.clone();
@@ -209,10 +208,14 @@ fn read_modulepath(tree: &Tree, opts: &ModelOptions) -> Vec<String> {
             }
         }
     }
-    vec!["modules".to_string()]
+    let mut mp = vec!["modules".to_string()];
+    mp.extend(super::layout::inferred_module_dirs(tree));
+    mp
 }
 
-/// The module a repository path belongs to (`modules/k8s/manifests/x.pp` -> `k8s`).
+/// The module a repository path belongs to (`modules/k8s/manifests/x.pp` -> `k8s`). The
+/// root `manifests/` of a module repository stay environment manifests here: their
+/// top-level code is evaluated, as before the root module was recognised.
 pub(super) fn module_of_path<'p>(modulepath: &[String], path: &'p str) -> Option<&'p str> {
     for mp in modulepath {
         let rest = if mp == "." || mp.is_empty() {
@@ -1637,6 +1640,14 @@ impl<'a> Ev<'a> {
         };
         cell.get_or_init(|| {
             let mut out = Vec::new();
+            if let Some(root) = &self.model.root_module {
+                let prefix = format!("{dir}/");
+                for p in self.tree.paths() {
+                    if let Some(t) = p.strip_prefix(&prefix) {
+                        out.push((format!("{root}/{t}"), p.to_string()));
+                    }
+                }
+            }
             for mp in &self.model.modulepath {
                 let prefix = format!("{mp}/");
                 for p in self.tree.paths() {
@@ -1660,7 +1671,14 @@ impl<'a> Ev<'a> {
         let dir = if func == "file" { "files" } else { "templates" };
         let (resolved, inferred) = match spec {
             Value::Str(s) => (
-                resolve_module_path(self.tree, &self.model.modulepath, s, dir),
+                resolve_module_path(
+                    self.tree,
+                    &self.model.modulepath,
+                    self.model.root_module.as_deref(),
+                    s,
+                    dir,
+                    false,
+                ),
                 false,
             ),
             Value::Symbolic(sym) => {
@@ -2934,16 +2952,22 @@ fn apply_overrides(r: &mut Resource, attrs: &[(Attr, bool)]) {
     }
 }
 
-/// `m/t` -> `<modulepath entry>/m/<dir>/t`, the first that exists.
+/// `m/t` -> `<modulepath entry>/m/<dir>/t`, the first that exists; for the root module
+/// (`root`), `<dir>/t` at the repository root first. With `allow_dir` (a `source`, which
+/// may copy a directory, with or without `recurse`), a directory of the tree exists too.
 pub(super) fn resolve_module_path(
     tree: &Tree,
     modulepath: &[String],
+    root: Option<&str>,
     spec: &str,
     dir: &str,
+    allow_dir: bool,
 ) -> Option<String> {
     let (m, rest) = spec.split_once('/')?;
-    modulepath
-        .iter()
-        .map(|mp| format!("{mp}/{m}/{dir}/{rest}"))
-        .find(|p| tree.get(p).is_some())
+    let at_root = (root == Some(m)).then(|| format!("{dir}/{rest}"));
+    at_root
+        .into_iter()
+        .chain(modulepath.iter().map(|mp| format!("{mp}/{m}/{dir}/{rest}")))
+        .find(|p| super::layout::exists(tree, p, allow_dir))
+        .map(|p| p.trim_end_matches('/').to_owned())
 }

@@ -185,7 +185,8 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
                 let mut srcs = Vec::new();
                 a.value.flatten_into(&mut srcs);
                 for s in srcs {
-                    let (fr, external) = resolve_source(tree, &m.modulepath, &s);
+                    let (fr, external) =
+                        resolve_source(tree, &m.modulepath, m.root_module.as_deref(), &s);
                     ix.file_uses.push(FileUse {
                         res: id,
                         attr: a.name.to_string(),
@@ -268,7 +269,12 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
     ix
 }
 
-fn resolve_source(tree: &Tree, modulepath: &[String], s: &Value) -> (FileRef, bool) {
+fn resolve_source(
+    tree: &Tree,
+    modulepath: &[String],
+    root: Option<&str>,
+    s: &Value,
+) -> (FileRef, bool) {
     let mut fr = FileRef {
         func: "source".into(),
         spec: Box::new(s.clone()),
@@ -281,7 +287,7 @@ fn resolve_source(tree: &Tree, modulepath: &[String], s: &Value) -> (FileRef, bo
                 url.strip_prefix("puppet://")
                     .and_then(|r| r.split_once("/modules/").map(|(_, x)| x))
             }) {
-                fr.resolved = resolve_module_path(tree, modulepath, rest, "files");
+                fr.resolved = resolve_module_path(tree, modulepath, root, rest, "files", true);
                 false
             } else {
                 true

@@ -33,6 +33,7 @@ mod functions;
 mod graph;
 mod hiera;
 mod index;
+pub mod layout;
 mod unit;
 pub mod value;
 
@@ -311,6 +312,9 @@ pub struct Model {
     /// are missing. Reported as `internal-error`.
     pub failures: Vec<crate::isolate::Failure>,
     pub modulepath: Vec<String>,
+    /// The module the repository root is (`metadata.json`'s name, or the class of
+    /// `manifests/init.pp`): its `files/` and `templates/` are at the root.
+    pub root_module: Option<String>,
     pub hiera: Hiera,
     pub index: Index,
     pub stats: Stats,

@@ -192,9 +192,11 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Whether a repository path names a Puppet manifest.
+/// Whether a repository path names a Puppet manifest: the model's definition
+/// ([`crate::model::layout::is_manifest`]), so a `*.pp` ERB template under `templates/`
+/// is neither evaluated nor reported as a syntax error.
 pub fn is_manifest(path: &str) -> bool {
-    path.ends_with(".pp")
+    crate::model::layout::is_manifest(path)
 }
 
 /// One parsed manifest: its text (lossily decoded when not UTF-8) and the parse result.

@@ -42,9 +42,12 @@ pub fn puppetfile_modules(text: &str) -> Vec<String> {
     out
 }
 
-/// Modules that exist outside the repository: `external_modules` in the configuration
-/// and every module named in a `Puppetfile` of the head revision (at the root or in an
-/// environment directory).
+/// Modules that exist outside the repository: `external_modules` in the configuration,
+/// every module named in a `Puppetfile` of the head revision (at the root or in an
+/// environment directory), the `dependencies` of the repository's `metadata.json` files
+/// (the root one of a module repository included), and modules vendored as git
+/// submodules (a gitlink directly under a modulepath entry: its content is not in the
+/// tree).
 pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = cx
         .config
@@ -66,13 +69,25 @@ pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
             }
         }
     }
+    out.extend(crate::model::layout::submodule_modules(
+        tree,
+        &cx.after.modulepath,
+    ));
     out
 }
 
 /// Whether `path` is a module's `metadata.json` (`modules/x/metadata.json`, at most three
-/// directories deep), whose dependencies count as external modules.
+/// directories deep, or the root's in a module repository), whose dependencies count as
+/// external modules.
 pub fn is_module_metadata(path: &str) -> bool {
-    path.ends_with("/metadata.json") && path.matches('/').count() <= 3
+    (path == "metadata.json" || path.ends_with("/metadata.json")) && path.matches('/').count() <= 3
+}
+
+/// Whether the repository is a library module (`metadata.json` and `manifests/` at the
+/// root, see [`Model::root_module`]) rather than a control repository: its top-level
+/// classes of other modules come from the site that deploys it.
+pub fn module_repository(m: &Model) -> Option<&str> {
+    m.root_module.as_deref()
 }
 
 /// The module names of a `metadata.json`'s `dependencies` (`"name": "puppetlabs/stdlib"`).
@@ -97,7 +112,10 @@ pub fn module_of(name: &str) -> String {
 }
 
 /// The module directory a repository file lives in (`modules/k8s/manifests/x.pp` ->
-/// `k8s`), through the model's modulepath.
+/// `k8s`), through the model's modulepath. The root `manifests/` of a module repository
+/// are not given the root module's name: code outside modules is related to everything
+/// (`dangling-reference`), and one module holding the whole repository would make every
+/// reference in it as lenient as its loosest use of an external module.
 pub fn module_of_file(m: &Model, path: &str) -> Option<String> {
     for mp in &m.modulepath {
         let prefix = format!("{}/", mp.trim_end_matches('/'));

@@ -8,19 +8,29 @@
 //! - `file('M/F')` must exist as `M/files/F`.
 //!
 //! Matching is case-sensitive, across every modulepath entry (from the configuration,
-//! else `environment.conf`, else `modules`). Sources on other mount points
-//! (`puppet:///private/…`, `puppet:///volatile/…`) and modules listed in
-//! `external_modules` cannot be checked; they are reported as unverifiable (`info`) only
-//! with `--strict`, never as missing.
+//! else `environment.conf`, else `modules` and every other directory holding modules,
+//! such as `vendor/modules/<name>/manifests/`). In a module repository (a root
+//! `metadata.json` naming the module whose classes the root `manifests/` defines), the
+//! module's own `files/` and `templates/` are at the root. A `source` may name a
+//! directory (copied with `recurse`). An array of sources, like `file()` with several
+//! arguments, takes the first alternative that exists: it is reported once, when none
+//! can exist (an alternative in a subdirectory of which the repository has no file at
+//! all is taken to be filled on the Puppet server, and may exist).
+//!
+//! Sources on other mount points (`puppet:///private/…`, `puppet:///volatile/…`),
+//! modules from outside the repository (`external_modules`, a `Puppetfile`, a
+//! `metadata.json` dependency, a git submodule) and paths a `.gitignore` excludes (files
+//! placed on the Puppet server out of band, such as certificates) cannot be checked; they
+//! are reported as unverifiable (`info`) only with `--strict`, never as missing. The
+//! `.gitignore` files are read in a subset: directory and file patterns, anchored or not,
+//! with `*`, `?` and `**`; negations are ignored.
 //!
 //! ## Why is this bad?
 //!
 //! A missing `template()`, `epp()` or `file()` is a compile error: the whole catalog
 //! fails on every node that evaluates it. A missing `source` fails only that resource, at
 //! apply time, even under `--noop`; everything that requires or subscribes to it is
-//! skipped and unrelated resources still apply, so the change lands half-applied. In an
-//! array of sources the first one that exists wins, so a typo in the first entry silently
-//! falls back to the next.
+//! skipped and unrelated resources still apply, so the change lands half-applied.
 //!
 //! ## Example
 //!
@@ -54,9 +64,11 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::{Finding, Severity, Side};
+use crate::model::layout::GitIgnore;
 use crate::model::{FileUse, ResId, Value};
 
 use super::common::{at_attr, touched};
+use super::executables::external_modules;
 use super::registry::edit_distance;
 use super::{finding, lookup, Context};
 
@@ -97,8 +109,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let touched: BTreeSet<ResId> = touched(cx).into_iter().collect();
+    let external = external_modules(cx);
+    let ignored = GitIgnore::load(&cx.change.after.tree);
     let uses = &cx.after.index.file_uses;
-    for u in uses {
+    for (i, u) in uses.iter().enumerate() {
         let r = cx.after.get(u.res);
         if !r.is_live() || u.file_ref.resolved.is_some() {
             continue;
@@ -107,37 +121,27 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Value::Str(spec) = &*u.file_ref.spec else {
             continue;
         };
-        if !touched.contains(&u.res) && !lost_by_change(cx, u) {
-            continue;
-        }
-        // `file()` returns the first of its arguments that exists.
-        if u.file_ref.func == "file"
-            && uses.iter().any(|o| {
+        // `source => [a, b]` and `file(a, b)` take the first alternative that exists.
+        let alternatives: Vec<(usize, &FileUse)> = uses
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
                 o.res == u.res
                     && o.attr == u.attr
-                    && o.file_ref.func == "file"
-                    && o.file_ref.resolved.is_some()
+                    && o.file_ref.func == u.file_ref.func
+                    && matches!(u.file_ref.func.as_str(), "source" | "file")
             })
+            .collect();
+        if !touched.contains(&u.res)
+            && !alternatives.iter().any(|(_, o)| lost_by_change(cx, o))
+            && !lost_by_change(cx, u)
         {
             continue;
         }
         let res = r.display_ref();
         let what = shown(u, spec);
         let loc = at_attr(cx.after, Side::After, u.res, &u.attr);
-        let module = module_ref(u, spec);
-        let unverifiable = match &module {
-            None => {
-                // Another mount (`puppet:///private/…`) cannot be checked; `file://`,
-                // absolute paths and URLs are read on the agent or elsewhere.
-                (u.external && spec.starts_with("puppet://"))
-                    .then(|| "a mount point that is not in the repository".to_owned())
-            }
-            Some((m, _, _)) if cx.config.external_modules.iter().any(|x| x == m) => {
-                Some(format!("module `{m}`, listed in external_modules"))
-            }
-            Some(_) => None,
-        };
-        if let Some(why) = unverifiable {
+        if let Some(why) = unverifiable(cx, &external, &ignored, u) {
             if cx.selection.strict {
                 let mut f = finding(
                     rule,
@@ -150,20 +154,46 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             continue;
         }
-        let Some((m, rest, dir)) = module else {
+        // Reported once, on the first alternative, when none of them can exist: one that
+        // exists, or that cannot be verified, may be the one Puppet uses.
+        if alternatives.iter().any(|(j, o)| {
+            *j < i
+                || o.file_ref.resolved.is_some()
+                || !matches!(&*o.file_ref.spec, Value::Str(_))
+                || unverifiable(cx, &external, &ignored, o).is_some()
+                || (alternatives.len() > 1 && absent_directory(cx, o))
+        }) {
+            continue;
+        }
+        let Some((m, rest, dir)) = module_ref(u, spec) else {
             continue;
         };
-        let mp = cx
-            .after
-            .modulepath
-            .first()
-            .map_or("modules", String::as_str);
-        let expected = format!("{mp}/{m}/{dir}/{rest}");
-        let mut f = finding(
-            rule,
-            loc,
-            format!("{res} reads {what}, but {expected} does not exist"),
-        );
+        let expected = expected_path(cx, &m, dir, &rest);
+        let others: Vec<String> = alternatives
+            .iter()
+            .filter(|(j, _)| *j != i)
+            .filter_map(|(_, o)| {
+                let Value::Str(s) = &*o.file_ref.spec else {
+                    return None;
+                };
+                Some(match module_ref(o, s) {
+                    Some((m, rest, dir)) => {
+                        format!("{} ({})", shown(o, s), expected_path(cx, &m, dir, &rest))
+                    }
+                    None => shown(o, s),
+                })
+            })
+            .collect();
+        let message = if others.is_empty() {
+            format!("{res} reads {what}, but {expected} does not exist")
+        } else {
+            format!(
+                "{res} reads {what}, but {expected} does not exist, and neither does any \
+                 other alternative: {}",
+                others.join(", ")
+            )
+        };
+        let mut f = finding(rule, loc, message);
         let compile = u.file_ref.func != "source";
         let effect = if compile {
             "the catalog will not compile on any node that evaluates it"
@@ -176,6 +206,107 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         });
         f.resource = Some(res);
         out.push(f);
+    }
+}
+
+/// The directories a module's `dir` (`files`, `templates`) may be in: the repository root
+/// for the root module of a module repository, then every modulepath entry.
+fn module_dirs(cx: &Context<'_>, module: &str, dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if cx.after.root_module.as_deref() == Some(module) {
+        out.push(dir.to_owned());
+    }
+    for mp in &cx.after.modulepath {
+        out.push(format!("{mp}/{module}/{dir}"));
+    }
+    out
+}
+
+/// The directories of [`module_dirs`] whose module is in the tree, when there are any
+/// (Puppet takes a module from the first modulepath entry that has it: a `.gitignore`d
+/// entry such as r10k's `vendor/` does not matter for a module in `modules/`), else all.
+fn module_dirs_present(cx: &Context<'_>, module: &str, dir: &str) -> Vec<String> {
+    let dirs = module_dirs(cx, module, dir);
+    let tree = &cx.change.after.tree;
+    let present: Vec<String> = dirs
+        .iter()
+        .filter(|d| {
+            let module_dir = d.strip_suffix(dir).unwrap_or(d).trim_end_matches('/');
+            module_dir.is_empty() || crate::model::layout::exists(tree, module_dir, true)
+        })
+        .cloned()
+        .collect();
+    if present.is_empty() {
+        dirs
+    } else {
+        present
+    }
+}
+
+/// Whether a module-relative reference sits in a subdirectory of the module's `files/`
+/// (or `templates/`) of which the repository has no file at all, at either revision: in
+/// an array of sources, such an alternative names a directory filled on the Puppet
+/// server (certificates an ACME client writes), not a typo of a file the repository has.
+/// A directory the change empties is not out of band.
+fn absent_directory(cx: &Context<'_>, u: &FileUse) -> bool {
+    let Value::Str(spec) = &*u.file_ref.spec else {
+        return false;
+    };
+    let Some((m, rest, dir)) = module_ref(u, spec) else {
+        return false;
+    };
+    let Some((parent, _)) = rest.trim_end_matches('/').rsplit_once('/') else {
+        return false;
+    };
+    module_dirs_present(cx, &m, dir).iter().all(|d| {
+        let p = format!("{d}/{parent}");
+        [&cx.change.before.tree, &cx.change.after.tree]
+            .iter()
+            .all(|t| !crate::model::layout::exists(t, &p, true))
+    })
+}
+
+/// Where the reference was looked for, for the message: the first place where the module
+/// exists, else the first place it was looked for.
+fn expected_path(cx: &Context<'_>, module: &str, dir: &str, rest: &str) -> String {
+    let d = module_dirs_present(cx, module, dir)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| format!("modules/{module}/{dir}"));
+    format!("{d}/{rest}")
+}
+
+/// Why a reference cannot be checked against the repository, if it cannot: another mount
+/// point, a module from outside the repository, or a path `.gitignore` keeps out of it
+/// (files placed on the Puppet server out of band, such as keys and certificates).
+fn unverifiable(
+    cx: &Context<'_>,
+    external: &BTreeSet<String>,
+    ignored: &GitIgnore,
+    u: &FileUse,
+) -> Option<String> {
+    let Value::Str(spec) = &*u.file_ref.spec else {
+        return None;
+    };
+    match module_ref(u, spec) {
+        // Another mount (`puppet:///private/…`) cannot be checked; `file://`, absolute
+        // paths and URLs are read on the agent or elsewhere.
+        None => (u.external && spec.starts_with("puppet://"))
+            .then(|| "a mount point that is not in the repository".to_owned()),
+        Some((m, _, _)) if external.contains(&m.to_ascii_lowercase()) => Some(format!(
+            "module `{m}`, which comes from outside the repository (external_modules, a \
+             Puppetfile, a metadata.json dependency or a git submodule)"
+        )),
+        Some((m, rest, dir)) => module_dirs_present(cx, &m, dir)
+            .iter()
+            .map(|d| format!("{d}/{rest}"))
+            .find(|p| ignored.is_ignored(p.trim_end_matches('/')))
+            .map(|p| {
+                format!(
+                    "{p}, which .gitignore keeps out of the repository (a file placed on the \
+                     Puppet server out of band)"
+                )
+            }),
     }
 }
 
@@ -196,8 +327,8 @@ fn lost_by_change(cx: &Context<'_>, u: &FileUse) -> bool {
 /// The closest existing file of the module's directory, by name.
 fn nearest(cx: &Context<'_>, module: &str, dir: &str, rest: &str) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
-    for mp in &cx.after.modulepath {
-        let prefix = format!("{mp}/{module}/{dir}/");
+    for d in module_dirs(cx, module, dir) {
+        let prefix = format!("{d}/");
         for p in cx.change.after.tree.paths() {
             let Some(cand) = p.strip_prefix(&prefix) else {
                 continue;
@@ -226,6 +357,11 @@ mod tests {
         let mut c = after_only(src);
         c.after(TOOL, "#!/bin/sh\n");
         c.after(TEMPLATE, "[Service]\n");
+        c.after("modules/demo/files/conf.d/a.conf", "a\n");
+        c.after(
+            ".gitignore",
+            "# placed on the server\nmodules/demo/files/from-acme/\n*.key\n",
+        );
         c
     }
 
@@ -241,6 +377,19 @@ mod tests {
         "class demo { file { '/etc/z': source => 'puppet:///private/ssl/key.pem' } }",
         // Symbolic: silent.
         "class demo($name) { file { '/etc/z': source => \"puppet:///modules/${name}/z\" } }",
+        // An array of sources: the first that exists wins.
+        "class demo { file { '/usr/local/bin/tool': source => ['puppet:///modules/demo/tool.new', 'puppet:///modules/demo/tool'] } }",
+        // A directory, copied with recurse (or not), with or without a trailing slash.
+        "class demo { file { '/etc/conf.d': source => 'puppet:///modules/demo/conf.d', recurse => true } }",
+        "class demo { file { '/etc/conf.d': source => 'puppet:///modules/demo/conf.d/', recurse => true } }",
+        "class demo { file { '/etc/conf.d': ensure => directory, source => 'puppet:///modules/demo/conf.d' } }",
+        // Kept out of the repository by .gitignore: placed on the Puppet server.
+        "class demo { file { '/etc/ssl/www.crt': source => 'puppet:///modules/demo/from-acme/www.crt' } }",
+        "class demo { file { '/etc/ssl/www.key': source => 'puppet:///modules/demo/www.key' } }",
+        // An array whose other alternative is out of band: it may be the one that exists.
+        "class demo { file { '/etc/ssl/www.crt': source => ['puppet:///modules/demo/servicecerts/www.crt', 'puppet:///modules/demo/from-acme/www.crt'] } }",
+        // ... or in a directory the repository has nothing of (filled on the server).
+        "class demo { file { '/etc/ssl/www.crt': source => ['puppet:///modules/demo/servicecerts/www.crt', 'puppet:///modules/demo/from-letsencrypt/www.crt'] } }",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -250,11 +399,23 @@ mod tests {
         ),
         ("class demo {\n  file { '/etc/x.service': content => template('demo/unit.erb.bak') }\n}\n", &[2]),
         ("class demo {\n  file { '/etc/x': content => epp('other/x.epp') }\n}\n", &[2]),
-        // An array of sources: a missing first entry silently falls back.
+        // An array of sources none of which exists: one finding.
         (
-            "class demo {\n  file { '/usr/local/bin/tool':\n    source => ['puppet:///modules/demo/tool.new', 'puppet:///modules/demo/tool'],\n  }\n}\n",
+            "class demo {\n  file { '/usr/local/bin/tool':\n    source => ['puppet:///modules/demo/tool.new', 'puppet:///modules/demo/tool.old'],\n  }\n}\n",
             &[3],
         ),
+        // Every alternative in a directory the repository has: a typo, reported.
+        (
+            "class demo {\n  file { '/etc/c': source => ['puppet:///modules/demo/conf.d/b.conf', 'puppet:///modules/demo/conf.d/c.conf'] }\n}\n",
+            &[2],
+        ),
+        // A single source in an absent directory: reported (no alternative to fall to).
+        ("class demo {\n  file { '/etc/c': source => 'puppet:///modules/demo/from-letsencrypt/c' }\n}\n", &[2]),
+        // file() reads a file, not a directory; a prefix of a name is not a directory.
+        ("class demo {\n  file { '/etc/y': content => file('demo/conf.d') }\n}\n", &[2]),
+        ("class demo {\n  file { '/etc/y': source => 'puppet:///modules/demo/conf', recurse => true }\n}\n", &[2]),
+        // .gitignore covers only what it names.
+        ("class demo {\n  file { '/etc/ssl/www.crt': source => 'puppet:///modules/demo/servicecerts/www.crt' }\n}\n", &[2]),
     ];
 
     snippet_tests!(with_files);
@@ -281,6 +442,151 @@ mod tests {
     }
 
     #[test]
+    fn an_array_where_every_alternative_is_missing_names_them_all() {
+        let found = check_rule(
+            NAME,
+            &with_files("class demo { file { '/t': source => ['puppet:///modules/demo/a', 'puppet:///modules/demo/b'] } }"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .contains("modules/demo/files/a does not exist")
+                && found[0].message.contains("modules/demo/files/b"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn deleting_one_alternative_of_a_source_array_with_an_out_of_band_one() {
+        // The certificate moves out of the repository into a directory the Puppet server
+        // fills: .gitignore'd, or of which the repository never had a file.
+        let src = "class ssl {\n  file { '/etc/ssl/www.crt':\n    source => ['puppet:///modules/ssl/servicecerts/www.crt', 'puppet:///modules/ssl/from-acme/www.crt'],\n  }\n}\n";
+        let mut case = Case::default();
+        case.before("modules/ssl/manifests/init.pp", src);
+        case.before("modules/ssl/files/servicecerts/www.crt", "CERT\n");
+        case.before(
+            "modules/ssl/files/from-acme/README",
+            "filled by the ACME client\n",
+        );
+        case.after("modules/ssl/manifests/init.pp", src);
+        // The change also empties from-acme/ (it was in git): the certificate is gone.
+        let found = check_rule(NAME, &case.clone());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        // .gitignore'd: it may be on the server.
+        let mut ignored = case.clone();
+        ignored.before(".gitignore", "modules/ssl/files/from-acme\n");
+        ignored.after(".gitignore", "modules/ssl/files/from-acme\n");
+        assert!(check_rule(NAME, &ignored).is_empty());
+        // A directory the repository never had: it may be on the server.
+        case.before.remove("modules/ssl/files/from-acme/README");
+        assert!(check_rule(NAME, &case).is_empty());
+        // The directory the change empties is not out of band: both in servicecerts/.
+        let src2 = src.replace("from-acme/", "servicecerts/old-");
+        let mut case = Case::default();
+        case.before("modules/ssl/manifests/init.pp", &src2);
+        case.before("modules/ssl/files/servicecerts/www.crt", "CERT\n");
+        case.after("modules/ssl/manifests/init.pp", &src2);
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    #[test]
+    fn an_ignored_modulepath_entry_does_not_cover_a_module_of_another_entry() {
+        // r10k installs Puppetfile modules into the ignored vendor/; demo is in modules/.
+        let mut case = with_files(
+            "class demo {\n  file { '/x': source => 'puppet:///modules/demo/files/tool' }\n}\n",
+        );
+        case.after(
+            "environment.conf",
+            "modulepath = modules:vendor:$basemodulepath\n",
+        );
+        case.after(".gitignore", "/vendor/\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("modules/demo/files/files/tool does not exist"));
+    }
+
+    /// A library module at the repository root: `metadata.json`, `manifests/`,
+    /// `templates/`, `files/`.
+    fn module_repository(src: &str) -> Case {
+        let mut c = Case::default();
+        c.after(
+            "metadata.json",
+            r#"{"name": "acme-site", "dependencies": []}"#,
+        );
+        c.after("manifests/app.pp", src);
+        c.after("templates/app/app.conf.erb", "port=<%= @port %>\n");
+        c.after("files/app/motd", "hello\n");
+        c
+    }
+
+    #[test]
+    fn a_module_repository_reads_its_templates_and_files_from_the_root() {
+        let ok = "class site::app {\n  file { '/etc/app.conf': content => template('site/app/app.conf.erb') }\n  file { '/etc/motd': source => 'puppet:///modules/site/app/motd' }\n}\n";
+        let found = check_rule(NAME, &module_repository(ok));
+        assert!(found.is_empty(), "{found:#?}");
+        // Still checked: a template that is not there.
+        let bad = "class site::app {\n  file { '/etc/app.conf': content => template('site/app/app.cnf.erb') }\n}\n";
+        let found = check_rule(NAME, &module_repository(bad));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .contains("templates/app/app.cnf.erb does not exist"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean templates/app/app.conf.erb?"));
+    }
+
+    #[test]
+    fn vendored_modules_outside_modules_resolve_where_they_are() {
+        let src =
+            "class web {\n  file { '/etc/web.conf': content => template('web/web.conf.erb') }\n}\n";
+        let mut case = Case::default();
+        case.after("vendor/modules/web/manifests/init.pp", src);
+        case.after("vendor/modules/web/templates/web.conf.erb", "x\n");
+        case.after(
+            "modules/site/manifests/init.pp",
+            "class site { include web }\n",
+        );
+        assert!(check_rule(NAME, &case).is_empty());
+        // Missing there too: reported.
+        let mut case = Case::default();
+        case.after("vendor/modules/web/manifests/init.pp", src);
+        case.after("vendor/modules/web/templates/other.erb", "x\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("vendor/modules/web/templates/web.conf.erb does not exist"));
+        // An environment.conf modulepath is taken as written: nothing is inferred.
+        let mut case = Case::default();
+        case.after("environment.conf", "modulepath = modules:$basemodulepath\n");
+        case.after("vendor/modules/web/manifests/init.pp", src);
+        case.after("vendor/modules/web/templates/web.conf.erb", "x\n");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    #[test]
+    fn modules_from_outside_the_repository_are_unverifiable() {
+        let src = "class demo {\n  file { '/a': content => template('apache/a.erb') }\n  file { '/b': source => 'puppet:///modules/stdlib/b' }\n  file { '/c': source => 'puppet:///modules/ntp/c' }\n}\n";
+        let mut case = after_only(src);
+        case.submodule("modules/apache");
+        case.after("Puppetfile", "mod 'puppetlabs/stdlib'\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("modules/ntp/files/c"));
+    }
+
+    #[test]
     fn deleting_the_file_is_reported_on_the_unchanged_resource() {
         let src = "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n}\n";
         let mut case = Case::default();
@@ -299,7 +605,7 @@ mod tests {
     #[test]
     fn strict_reports_unverifiable_as_info_never_as_missing() {
         let case = with_files(
-            "class demo {\n  file { '/etc/k': source => 'puppet:///private/ssl/key.pem' }\n  file { '/etc/s': content => template('secret/s.erb') }\n}\n",
+            "class demo {\n  file { '/etc/k': source => 'puppet:///private/ssl/key.pem' }\n  file { '/etc/s': content => template('secret/s.erb') }\n  file { '/etc/c': source => 'puppet:///modules/demo/from-acme/c' }\n}\n",
         );
         let mut config = Config::default();
         config.external_modules.push("secret".into());
@@ -317,8 +623,9 @@ mod tests {
             .into_iter()
             .filter(|f| f.rule == NAME)
             .collect();
-        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found.len(), 3, "{found:#?}");
         assert!(found.iter().all(|f| f.severity == Severity::Info));
+        assert!(found.iter().any(|f| f.message.contains(".gitignore")));
         assert!(found
             .iter()
             .all(|f| f.message.contains("cannot be verified")));

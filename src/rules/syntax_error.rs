@@ -178,4 +178,29 @@ mod tests {
         )
         .is_empty());
     }
+
+    #[test]
+    fn pp_files_puppet_never_loads_are_not_manifests() {
+        // An ERB template named `*.pp`, in a module or at the root of a module repository,
+        // and a file served by a module.
+        let erb = "<% @plugins.each do |p| -%>\nplugin { '<%= p %>': }\n<% end -%>\n";
+        for path in [
+            "modules/a/templates/plugin.pp",
+            "templates/telegraf/plugin.pp",
+            "modules/a/files/example.pp",
+            "modules/a/lib/puppet/x.pp",
+        ] {
+            let found = check_rule(NAME, &Case::default().with_after(path, erb));
+            assert!(found.is_empty(), "{path}: {found:#?}");
+        }
+        // A class directory named `files` or `templates` under manifests/ is code.
+        for path in [
+            "modules/a/manifests/files/x.pp",
+            "modules/a/manifests/templates.pp",
+            "manifests/site.pp",
+        ] {
+            let found = check_rule(NAME, &Case::default().with_after(path, "class broken {\n"));
+            assert_eq!(found.len(), 1, "{path}: {found:#?}");
+        }
+    }
 }

@@ -17,6 +17,8 @@ pub const SNIPPET_PATH: &str = "modules/demo/manifests/init.pp";
 pub struct Case {
     pub before: BTreeMap<String, Vec<u8>>,
     pub after: BTreeMap<String, Vec<u8>>,
+    /// Git submodules (gitlinks) of both sides, by path.
+    pub submodules: Vec<String>,
 }
 
 impl Case {
@@ -28,6 +30,12 @@ impl Case {
 
     pub fn after(&mut self, path: &str, text: &str) -> &mut Self {
         self.after.insert(path.to_owned(), text.as_bytes().to_vec());
+        self
+    }
+
+    /// A git submodule (gitlink) at `path` on both sides.
+    pub fn submodule(&mut self, path: &str) -> &mut Self {
+        self.submodules.push(path.to_owned());
         self
     }
 
@@ -83,8 +91,8 @@ impl Case {
             });
         }
         Change {
-            before: revision("before", &self.before),
-            after: revision("after", &self.after),
+            before: revision("before", &self.before, &self.submodules),
+            after: revision("after", &self.after, &self.submodules),
             files,
             notes: Vec::new(),
         }
@@ -98,8 +106,17 @@ impl Case {
     }
 }
 
-fn revision(label: &str, files: &BTreeMap<String, Vec<u8>>) -> Revision {
+fn revision(label: &str, files: &BTreeMap<String, Vec<u8>>, submodules: &[String]) -> Revision {
     let mut tree = Tree::default();
+    for p in submodules {
+        tree.files.insert(
+            p.clone(),
+            TreeEntry {
+                kind: EntryKind::Submodule,
+                blob: Arc::new(Blob::new(None, Vec::new())),
+            },
+        );
+    }
     for (p, data) in files {
         tree.files.insert(
             p.clone(),

@@ -5,7 +5,12 @@
 //! introduces the reference or removes the class. Modules outside the repository are
 //! skipped: those named in `external_modules`, every module a `Puppetfile` lists
 //! (`mod 'author/name'`, `mod 'name'`), and the `dependencies` of the repository's
-//! modules' `metadata.json`. A declaration inside `if defined('x')` is skipped too. A name that cannot be a class (it contains `-`) or
+//! modules' `metadata.json` (a root `metadata.json` included), and modules vendored as git
+//! submodules. In a module repository (a root `metadata.json` naming the module whose
+//! classes the root `manifests/` defines), a class of another module that the
+//! repository does not contain comes from the site that deploys the module: it is
+//! reported only when it is a near miss of a class the repository defines; the module's
+//! own namespace is checked as usual. A declaration inside `if defined('x')` is skipped too. A name that cannot be a class (it contains `-`) or
 //! that a `package` resource uses gets a hint that a package was meant
 //! (`require('kubernetes-master')`); a name close to a defined class gets "did you mean".
 //! When the reference sits in a branch (`if $use_package { … }`), the message says on
@@ -52,7 +57,7 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Finding, Location, Related, Side};
 use crate::model::{Model, UnresolvedRef};
 
-use super::executables::{describe_steps, external_modules, module_of};
+use super::executables::{describe_steps, external_modules, module_of, module_repository};
 use super::registry::edit_distance;
 use super::{finding, lookup, Context};
 
@@ -91,6 +96,22 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             || external.contains(&module_of(name))
         {
             continue;
+        }
+        // A library module (the repository root is a module) runs inside a site that
+        // supplies the other modules it uses: a class of another module that the
+        // repository does not contain is reported only when it is a near miss of a class
+        // the repository defines (a typo), never on a guess about the site.
+        if let Some(root) = module_repository(cx.after) {
+            let module = module_of(name);
+            let local = cx
+                .after
+                .classes
+                .keys()
+                .chain(cx.after.defines.keys())
+                .any(|k| module_of(k) == module);
+            if module != root && !local && nearest(cx, name).is_none() {
+                continue;
+            }
         }
         // `if defined('x') { include x }`: only declared where it exists.
         let soft = u.guard.iter().any(|s| {
@@ -293,6 +314,59 @@ mod tests {
             .filter(|f| f.rule == NAME)
             .collect();
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    /// A library module at the repository root (`metadata.json`, `manifests/`).
+    fn module_repository(init: &str) -> Case {
+        let mut c = Case::default();
+        c.after(
+            "metadata.json",
+            r#"{"name": "acme-site", "dependencies": [{"name": "puppetlabs/stdlib"}]}"#,
+        );
+        c.after("manifests/init.pp", init);
+        c.after("manifests/app.pp", "class site::app {}\n");
+        c
+    }
+
+    #[test]
+    fn a_module_repository_takes_other_modules_from_its_site() {
+        // A declared dependency, and a module the deploying site installs.
+        let found = check_rule(
+            NAME,
+            &module_repository("class site {\n  include stdlib\n  include ufw\n  class { 'nagioscfg': }\n  include site::app\n}\n"),
+        );
+        assert!(found.is_empty(), "{found:#?}");
+        // Its own namespace is the repository's: still checked.
+        let found = check_rule(
+            NAME,
+            &module_repository("class site {\n  include site::missing\n}\n"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        // A near miss of a class the repository defines is a typo, not another module.
+        let found = check_rule(
+            NAME,
+            &module_repository("class site {\n  include sitte::app\n}\n"),
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `site::app`?"));
+    }
+
+    #[test]
+    fn a_control_repository_with_a_metadata_json_is_not_a_module() {
+        let mut case = Case::default();
+        case.after("metadata.json", r#"{"name": "acme-control"}"#);
+        case.after("manifests/site.pp", "node default {\n  include ufw\n}\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn modules_vendored_as_git_submodules_are_external() {
+        let mut case = after_only("class demo {\n  include apache\n  include nginx\n}\n");
+        case.submodule("modules/apache");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("nginx"));
     }
 
     #[test]

@@ -1,0 +1,391 @@
+//! Where a repository keeps its Puppet code: which `.pp` files are manifests, the module
+//! the repository itself is (a library module with `manifests/`, `templates/`, `files/` and
+//! `metadata.json` at its root), module directories outside the default modulepath
+//! (vendored modules), modules vendored as git submodules, and the paths `.gitignore`
+//! keeps out of the repository (files placed on the Puppet server out of band).
+
+use crate::input::{EntryKind, Tree};
+
+/// Directories of a module (or of the repository) whose `.pp` files Puppet never loads as
+/// manifests: ERB/EPP templates and served files named `*.pp`, Ruby code, tests and
+/// examples.
+const NOT_LOADED: &[&str] = &[
+    "templates",
+    "files",
+    "lib",
+    "examples",
+    "tests",
+    "spec",
+    "fixtures",
+    "acceptance",
+];
+
+/// Whether a repository path is a Puppet manifest: a `*.pp` file that is not in a hidden
+/// directory and not in a `templates/`, `files/`, `lib/`, `examples/`, `tests/`, `spec/`,
+/// `fixtures/` or `acceptance/` directory above the `manifests/` directory it sits in (a
+/// class directory `manifests/files/` is still code: `m::files::x`).
+pub fn is_manifest(path: &str) -> bool {
+    if !path.ends_with(".pp") {
+        return false;
+    }
+    let segs: Vec<&str> = path.split('/').collect();
+    if segs.iter().any(|s| s.starts_with('.')) {
+        return false;
+    }
+    let dirs = &segs[..segs.len() - 1];
+    let above = dirs
+        .iter()
+        .position(|s| *s == "manifests")
+        .map_or(dirs, |i| &dirs[..i]);
+    !above.iter().any(|s| NOT_LOADED.contains(s))
+}
+
+/// The short name of a module from its full name: `puppetlabs-stdlib`, `puppetlabs/stdlib`
+/// -> `stdlib`.
+pub fn short_module_name(full: &str) -> Option<String> {
+    let n = full.rsplit(['/', '-']).next()?.trim().to_ascii_lowercase();
+    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).then_some(n)
+}
+
+/// The module the repository root is, if it is one: the short name of the root
+/// `metadata.json`'s `name`, else the class `manifests/init.pp` defines (`class foo` ->
+/// `foo`); and only when a manifest under the root `manifests/` defines that class or one
+/// of its namespace (a control repository that carries a `metadata.json` is not a module).
+pub fn root_module(tree: &Tree) -> Option<String> {
+    let name = root_module_name(tree)?;
+    let defines = |text: &str| {
+        text.lines().any(|l| {
+            let Some(rest) = l.trim_start().strip_prefix("class") else {
+                return false;
+            };
+            let rest = rest.trim_start().trim_start_matches("::");
+            rest.strip_prefix(name.as_str()).is_some_and(|r| {
+                r.is_empty() || r.starts_with("::") || r.starts_with([' ', '\t', '(', '{'])
+            })
+        })
+    };
+    tree.paths()
+        .filter(|p| p.starts_with("manifests/") && is_manifest(p))
+        .any(|p| tree.text(p).is_some_and(defines))
+        .then_some(name)
+}
+
+fn root_module_name(tree: &Tree) -> Option<String> {
+    if let Some(text) = tree.text("metadata.json") {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+            if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
+                if let Some(n) = short_module_name(n) {
+                    return Some(n);
+                }
+            }
+        }
+    }
+    let text = tree.text("manifests/init.pp")?;
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("class")?;
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        let name: String = rest
+            .trim_start()
+            .trim_start_matches("::")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        (!name.is_empty() && !name.contains(':')).then(|| name.to_ascii_lowercase())
+    })
+}
+
+/// Directories that hold modules outside `modules/` (`vendor/modules`, `3rdparty/modules`,
+/// `site`): every `D` of a manifest `D/<name>/manifests/….pp`, where `D` is not inside a
+/// module's own directories. Sorted; `modules` is not included.
+pub fn inferred_module_dirs(tree: &Tree) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in tree.paths() {
+        if !is_manifest(p) {
+            continue;
+        }
+        let segs: Vec<&str> = p.split('/').collect();
+        let Some(i) = segs.iter().position(|s| *s == "manifests") else {
+            continue;
+        };
+        // `D/<name>/manifests/…`: at least one segment for D.
+        if i < 2 {
+            continue;
+        }
+        let dir = &segs[..i - 1];
+        let name = segs[i - 1];
+        if dir
+            .iter()
+            .any(|s| NOT_LOADED.contains(s) || matches!(*s, "functions" | "types" | "data"))
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            continue;
+        }
+        let d = dir.join("/");
+        if d != "modules" && !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Modules vendored as git submodules: a gitlink directly under a modulepath entry
+/// (`modules/apache`). Their content is not in the tree.
+pub fn submodule_modules(tree: &Tree, modulepath: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, e) in &tree.files {
+        if e.kind != EntryKind::Submodule {
+            continue;
+        }
+        for mp in modulepath {
+            let rest = if mp == "." || mp.is_empty() {
+                Some(p.as_str())
+            } else {
+                p.strip_prefix(mp.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+            };
+            if let Some(name) = rest.filter(|r| !r.contains('/')) {
+                if let Some(n) = short_module_name(name) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `path` exists in the tree as a file, or (with `dir`) as a directory: a prefix of
+/// the tree's paths (a `source` with `recurse` copies a directory).
+pub fn exists(tree: &Tree, path: &str, dir: bool) -> bool {
+    let path = if dir {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    if path.is_empty() {
+        return false;
+    }
+    if tree.get(path).is_some() {
+        return true;
+    }
+    if !dir {
+        return false;
+    }
+    let prefix = format!("{path}/");
+    tree.files
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(p, _)| p.starts_with(&prefix))
+}
+
+/// The patterns of every `.gitignore` of a tree, in the subset this tool understands:
+/// blank lines and `#` comments are skipped, negations (`!`) are ignored (a re-included
+/// file is in the tree anyway); a pattern with a `/` before its end is anchored at its
+/// `.gitignore`'s directory, one without matches a name at any depth below it; a trailing
+/// `/` is dropped (a directory's contents are ignored with it); `*` and `?` match within
+/// one path segment, a `**` segment any number of segments.
+#[derive(Clone, Debug, Default)]
+pub struct GitIgnore {
+    /// (directory of the `.gitignore`, `""` at the root; anchored; pattern segments)
+    rules: Vec<(String, bool, Vec<String>)>,
+}
+
+impl GitIgnore {
+    pub fn load(tree: &Tree) -> GitIgnore {
+        let mut g = GitIgnore::default();
+        for p in tree.paths() {
+            let base = if p == ".gitignore" {
+                ""
+            } else if let Some(d) = p.strip_suffix("/.gitignore") {
+                d
+            } else {
+                continue;
+            };
+            if let Some(text) = tree.text(p) {
+                g.add(base, text);
+            }
+        }
+        g
+    }
+
+    /// Add the patterns of a `.gitignore` in directory `base` (`""`: the root).
+    pub fn add(&mut self, base: &str, text: &str) {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            let pat = line.trim_end_matches('/');
+            let anchored = pat.contains('/');
+            let pat = pat.trim_start_matches('/');
+            if pat.is_empty() {
+                continue;
+            }
+            let segs = pat.split('/').map(str::to_owned).collect();
+            self.rules.push((base.to_owned(), anchored, segs));
+        }
+    }
+
+    /// Whether `path` (repository-relative), or a directory above it, is ignored.
+    pub fn is_ignored(&self, path: &str) -> bool {
+        self.rules.iter().any(|(base, anchored, pat)| {
+            let rel = if base.is_empty() {
+                Some(path)
+            } else {
+                path.strip_prefix(base.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+            };
+            let Some(rel) = rel else {
+                return false;
+            };
+            let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+            if *anchored {
+                // The pattern matches the path or one of its leading directories.
+                (1..=segs.len()).any(|n| match_segs(pat, &segs[..n]))
+            } else {
+                segs.iter().any(|s| glob(&pat[0], s))
+            }
+        })
+    }
+}
+
+/// Pattern segments against path segments; `**` spans any number of segments.
+fn match_segs(pat: &[String], segs: &[&str]) -> bool {
+    match pat.split_first() {
+        None => segs.is_empty(),
+        Some((p, rest)) if p == "**" => (0..=segs.len()).any(|i| match_segs(rest, &segs[i..])),
+        Some((p, rest)) => !segs.is_empty() && glob(p, segs[0]) && match_segs(rest, &segs[1..]),
+    }
+}
+
+/// `*` and `?` within one segment; other characters literally.
+fn glob(pat: &str, s: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((b'*', rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
+            Some((b'?', rest)) => !s.is_empty() && go(rest, &s[1..]),
+            Some((c, rest)) => s.first() == Some(c) && go(rest, &s[1..]),
+        }
+    }
+    go(pat.as_bytes(), s.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Blob, TreeEntry};
+    use std::sync::Arc;
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        let mut t = Tree::default();
+        for (p, c) in files {
+            t.files.insert(
+                (*p).to_owned(),
+                TreeEntry {
+                    kind: EntryKind::File,
+                    blob: Arc::new(Blob::new(None, c.as_bytes().to_vec())),
+                },
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn manifests() {
+        for p in [
+            "manifests/site.pp",
+            "modules/a/manifests/init.pp",
+            "modules/a/manifests/files/x.pp",
+            "modules/a/manifests/templates.pp",
+            "site.pp",
+        ] {
+            assert!(is_manifest(p), "{p}");
+        }
+        for p in [
+            "templates/telegraf/plugin.pp",
+            "modules/a/templates/x.pp",
+            "modules/a/files/x.pp",
+            "modules/a/lib/puppet/x.pp",
+            "modules/a/examples/init.pp",
+            "spec/fixtures/modules/a/manifests/init.pp",
+            ".git/x.pp",
+            "modules/a/manifests/init.erb",
+        ] {
+            assert!(!is_manifest(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn root_modules() {
+        let t = tree(&[
+            ("metadata.json", r#"{"name": "acme-site"}"#),
+            ("manifests/app.pp", "class site::app {}\n"),
+        ]);
+        assert_eq!(root_module(&t).as_deref(), Some("site"));
+        // A control repository with a metadata.json: not a module.
+        let t = tree(&[
+            ("metadata.json", r#"{"name": "acme-control"}"#),
+            ("manifests/site.pp", "node default { include role::base }\n"),
+        ]);
+        assert_eq!(root_module(&t), None);
+        let t = tree(&[("manifests/init.pp", "# doc\nclass web (\n) {}\n")]);
+        assert_eq!(root_module(&t).as_deref(), Some("web"));
+        let t = tree(&[("manifests/site.pp", "node default {}\n")]);
+        assert_eq!(root_module(&t), None);
+        let t = tree(&[("metadata.json", "{}")]);
+        assert_eq!(root_module(&t), None);
+    }
+
+    #[test]
+    fn vendored_dirs() {
+        let t = tree(&[
+            ("modules/a/manifests/init.pp", ""),
+            ("vendor/modules/web/manifests/init.pp", ""),
+            ("site/profile/manifests/base.pp", ""),
+            ("spec/fixtures/modules/x/manifests/init.pp", ""),
+            ("modules/a/files/b/manifests/x.pp", ""),
+            ("manifests/site.pp", ""),
+        ]);
+        assert_eq!(inferred_module_dirs(&t), vec!["site", "vendor/modules"]);
+    }
+
+    #[test]
+    fn directories_exist() {
+        let t = tree(&[
+            ("modules/m/files/project/x/a", ""),
+            ("modules/m/files/pa", ""),
+        ]);
+        assert!(exists(&t, "modules/m/files/project/x", true));
+        assert!(exists(&t, "modules/m/files/project/x/", true));
+        assert!(!exists(&t, "modules/m/files/project/x", false));
+        assert!(!exists(&t, "modules/m/files/p", true));
+        assert!(exists(&t, "modules/m/files/pa", false));
+    }
+
+    #[test]
+    fn gitignore_subset() {
+        let mut g = GitIgnore::default();
+        g.add(
+            "",
+            "# secrets\nmodules/ssl/files/from-acme\n*.key\n/build/\n!keep.key\n",
+        );
+        g.add("modules/x", "files/secret-*\n");
+        assert!(g.is_ignored("modules/ssl/files/from-acme/www.crt"));
+        assert!(g.is_ignored("modules/ssl/files/from-acme"));
+        assert!(!g.is_ignored("modules/ssl/files/servicecerts/www.crt"));
+        assert!(g.is_ignored("modules/ssl/files/a/b.key"));
+        assert!(g.is_ignored("build/x"));
+        assert!(!g.is_ignored("src/build/x"));
+        assert!(g.is_ignored("modules/x/files/secret-db"));
+        assert!(!g.is_ignored("modules/y/files/secret-db"));
+        let mut g = GitIgnore::default();
+        g.add("", "modules/**/private\n");
+        assert!(g.is_ignored("modules/a/files/private/k"));
+        assert!(g.is_ignored("modules/private/k"));
+    }
+}
