@@ -168,6 +168,23 @@ fn on_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// A `case` option value that is a plain literal, compared as written (see
+/// [`literal_key`]).
+type LiteralKey = crate::ast::ExprKind;
+
+/// The option value `e` when it is a plain literal (a string without interpolation, a
+/// bare word, a number or a boolean): two equal ones always match the same subjects.
+fn literal_key(e: &Expr) -> Option<&LiteralKey> {
+    match &e.kind {
+        k @ (ExprKind::Str(_)
+        | ExprKind::Name(_)
+        | ExprKind::Word(_)
+        | ExprKind::Integer { .. }
+        | ExprKind::Bool(_)) => Some(k),
+        _ => None,
+    }
+}
+
 struct ParsedFile<'a> {
     path: Arc<str>,
     text: &'a str,
@@ -970,7 +987,17 @@ impl<'a> Ev<'a> {
             ExprKind::Case { subject, options } => {
                 let subj = self.eval(subject, env);
                 let mut possible: Vec<(usize, bool)> = Vec::new();
+                // Literal option values already listed: Puppet takes the first option that
+                // matches, so an option whose every value an earlier one has never runs.
+                let mut listed: Vec<&LiteralKey> = Vec::new();
                 'opts: for (i, o) in options.iter().enumerate() {
+                    let keys: Option<Vec<&LiteralKey>> = o.values.iter().map(literal_key).collect();
+                    if let Some(keys) = keys {
+                        if !keys.is_empty() && keys.iter().all(|k| listed.contains(k)) {
+                            continue 'opts;
+                        }
+                        listed.extend(keys);
+                    }
                     let mut any_unknown = false;
                     for v in &o.values {
                         match self.case_match(&subj, v, env) {

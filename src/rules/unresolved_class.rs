@@ -227,6 +227,9 @@ mod tests {
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
+        // A `case` option whose every value an earlier option lists never runs: Puppet
+        // takes the first match.
+        "class demo {\n  case $facts['x'] {\n    true: { include demo }\n    true: { include nosuch }\n    'a', 'b': { }\n    'b', 'a': { include nosuch2 }\n  }\n}\n",
         // Defined in the repository, by include, require, contain, class {} and Class[].
         "class demo { include demo::inner\n require demo::inner\n contain demo::inner }\nclass demo::inner {}",
         "class demo { class { 'demo::inner': } }\nclass demo::inner {}",
@@ -250,6 +253,11 @@ mod tests {
             &[3],
         ),
         ("class demo {\n  include demo::missing\n}\n", &[2]),
+        // A later option that adds a value of its own can run.
+        (
+            "class demo {\n  case $facts['x'] {\n    'a', 'b': { }\n    'b', 'c': { include nosuch }\n  }\n}\n",
+            &[4],
+        ),
         ("class demo {\n  contain ::nowhere\n  class { 'nothing': }\n}\n", &[2, 3]),
         (
             "class demo {\n  file { '/x': require => Class['demo::gone'] }\n}\n",
