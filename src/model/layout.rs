@@ -253,31 +253,88 @@ impl GitIgnore {
     }
 }
 
-/// Pattern segments against path segments; `**` spans any number of segments.
+/// Pattern segments against path segments; `**` spans any number of segments. Dynamic
+/// programming over (pattern, path) positions: patterns come from the repository's
+/// `.gitignore`, and a backtracking matcher is exponential in the number of `**`.
 fn match_segs(pat: &[String], segs: &[&str]) -> bool {
-    match pat.split_first() {
-        None => segs.is_empty(),
-        Some((p, rest)) if p == "**" => (0..=segs.len()).any(|i| match_segs(rest, &segs[i..])),
-        Some((p, rest)) => !segs.is_empty() && glob(p, segs[0]) && match_segs(rest, &segs[1..]),
-    }
-}
-
-/// `*` and `?` within one segment; other characters literally.
-fn glob(pat: &str, s: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match p.split_first() {
-            None => s.is_empty(),
-            Some((b'*', rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
-            Some((b'?', rest)) => !s.is_empty() && go(rest, &s[1..]),
-            Some((c, rest)) => s.first() == Some(c) && go(rest, &s[1..]),
+    // reach[j]: the first i pattern segments can match the first j path segments.
+    let mut reach = vec![false; segs.len() + 1];
+    reach[0] = true;
+    for p in pat {
+        if p == "**" {
+            // Any number of segments: once reachable, every later position is.
+            let mut seen = false;
+            for r in reach.iter_mut() {
+                seen |= *r;
+                *r = seen;
+            }
+        } else {
+            for j in (1..=segs.len()).rev() {
+                reach[j] = reach[j - 1] && glob(p, segs[j - 1]);
+            }
+            reach[0] = false;
         }
     }
-    go(pat.as_bytes(), s.as_bytes())
+    reach[segs.len()]
+}
+
+/// `*` and `?` within one segment; other characters literally. The iterative wildcard
+/// match with one backtrack point (the last `*`): at most pattern × text steps, never
+/// exponential.
+fn glob(pat: &str, s: &str) -> bool {
+    let (p, s) = (pat.as_bytes(), s.as_bytes());
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(&c) if c == b'?' || c == s[si] => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                // Let the last `*` take one more byte and retry after it.
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_match_like_gitignore_and_stay_fast_on_many_stars() {
+        assert!(glob("*.pem", "www.pem"));
+        assert!(glob("a?c", "abc"));
+        assert!(!glob("a?c", "ac"));
+        assert!(glob("*a*b*", "xxaxxbxx"));
+        assert!(!glob("*a*b*", "xxbxxaxx"));
+        assert!(glob("", ""));
+        assert!(!glob("", "a"));
+        let segs = |p: &str| p.split('/').map(String::from).collect::<Vec<_>>();
+        assert!(match_segs(&segs("a/**/b"), &["a", "b"]));
+        assert!(match_segs(&segs("a/**/b"), &["a", "x", "y", "b"]));
+        assert!(!match_segs(&segs("a/**/b"), &["a", "x", "c"]));
+        assert!(match_segs(&segs("**/b"), &["b"]));
+        // A backtracking matcher takes exponential time on these.
+        let many = "*a".repeat(40) + "*b";
+        assert!(!glob(&many, &"a".repeat(200)));
+        let deep = segs(&"**/x/".repeat(30).trim_end_matches('/').to_string());
+        let path: Vec<&str> = std::iter::repeat("x").take(29).chain(["y"]).collect();
+        assert!(!match_segs(&deep, &path));
+    }
+
     use crate::input::{Blob, TreeEntry};
     use std::sync::Arc;
 
