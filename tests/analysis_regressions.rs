@@ -88,6 +88,39 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
+/// `check` of an empty `manifests/site.pp` against `site` (JSON output); asserts it ended
+/// with status 0 or 1 and no panic, and returns standard output.
+fn check_site(site: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = dir.path().join("before");
+    let after = dir.path().join("after");
+    write(&before.join("manifests/site.pp"), "\n");
+    write(&after.join("manifests/site.pp"), site);
+    check_dirs(&before, &after)
+}
+
+/// `check --format json --before BEFORE --after AFTER`, asserting status 0 or 1 and no
+/// panic or stack overflow; returns standard output.
+fn check_dirs(before: &Path, after: &Path) -> Vec<u8> {
+    let out = Command::new(BIN)
+        .args(["check", "--format", "json", "--before"])
+        .arg(before)
+        .arg("--after")
+        .arg(after)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}\n{stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("overflow"), "{stderr}");
+    out.stdout
+}
+
 #[test]
 fn wrapper_len_incident_through_check() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -102,23 +135,9 @@ fn wrapper_len_incident_through_check() {
         "class demo {\n  file { '/usr/local/sbin/deploy':\n    source => 'puppet:///modules/demo/deploy.sh',\n    mode   => '0755',\n  }\n  ~> exec { 'deploy': command => '/usr/local/sbin/deploy', refreshonly => true }\n  exec { 'inline':\n    command  => 'if command -v timeout >/dev/null; then timeout 5 foo; fi; sudo -u',\n    provider => shell,\n  }\n  service { 'foo': ensure => running, binary => '/usr/local/bin/foo' }\n}\n",
     );
     write(&after.join("modules/demo/files/deploy.sh"), INCIDENT_SCRIPT);
-    let out = Command::new(BIN)
-        .args(["check", "--format", "json", "--before"])
-        .arg(&before)
-        .arg("--after")
-        .arg(&after)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the binary");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "exit {:?}\n{stderr}",
-        out.status.code()
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stdout = check_dirs(&before, &after);
     let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("a JSON report on stdout");
+        serde_json::from_slice(&stdout).expect("a JSON report on stdout");
     let rules: Vec<&str> = report["findings"]
         .as_array()
         .expect("findings")
@@ -202,30 +221,10 @@ fn glob_match_exponential_in_unknown_parts() {
 
 #[test]
 fn int_overflow_in_negation_and_division() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let before = dir.path().join("before");
-    let after = dir.path().join("after");
-    write(&before.join("manifests/site.pp"), "\n");
-    write(
-        &after.join("manifests/site.pp"),
+    check_site(
         "$min = -9223372036854775807 - 1\n$a = -$min\n$b = $min / -1\n$c = $min % -1\n\
          file { \"/tmp/${a}-${b}-${c}\": ensure => file }\n",
     );
-    let out = Command::new(BIN)
-        .args(["check", "--before"])
-        .arg(&before)
-        .arg("--after")
-        .arg(&after)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the binary");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "exit {:?}\n{stderr}",
-        out.status.code()
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -233,10 +232,6 @@ fn int_overflow_in_negation_and_division() {
 
 #[test]
 fn value_nesting_overflowed_the_stack() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let before = dir.path().join("before");
-    let after = dir.path().join("after");
-    write(&before.join("manifests/site.pp"), "\n");
     let mut site = String::from("$a0 = []\n$h0 = {}\n$r0 = 'x'\n");
     for i in 1..=3000 {
         site.push_str(&format!(
@@ -247,22 +242,7 @@ fn value_nesting_overflowed_the_stack() {
         ));
     }
     site.push_str("file { '/tmp/x': content => \"${a3000} ${h3000}\", require => $r3000 }\n");
-    write(&after.join("manifests/site.pp"), &site);
-    let out = Command::new(BIN)
-        .args(["check", "--before"])
-        .arg(&before)
-        .arg("--after")
-        .arg(&after)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the binary");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "exit {:?}\n{stderr}",
-        out.status.code()
-    );
-    assert!(!stderr.contains("overflow"), "{stderr}");
+    check_site(&site);
 }
 
 // ---------------------------------------------------------------------------------------
