@@ -426,19 +426,21 @@ mod tests {
             NAME,
             &with_files("class demo { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tol' } }"),
         );
-        assert_eq!(found.len(), 1);
+        assert_one_missing(&found, "modules/demo/files/tol", "modules/demo/files/tool");
+    }
+
+    /// One finding, saying `missing` does not exist and suggesting `nearest`.
+    fn assert_one_missing(found: &[Finding], missing: &str, nearest: &str) {
+        assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
             found[0]
                 .message
-                .contains("modules/demo/files/tol does not exist"),
+                .contains(&format!("{missing} does not exist")),
             "{}",
             found[0].message
         );
-        assert!(found[0]
-            .help
-            .as_deref()
-            .unwrap()
-            .contains("did you mean modules/demo/files/tool?"));
+        let help = found[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains(&format!("did you mean {nearest}?")), "{help}");
     }
 
     #[test]
@@ -531,19 +533,11 @@ mod tests {
         // Still checked: a template that is not there.
         let bad = "class site::app {\n  file { '/etc/app.conf': content => template('site/app/app.cnf.erb') }\n}\n";
         let found = check_rule(NAME, &module_repository(bad));
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(
-            found[0]
-                .message
-                .contains("templates/app/app.cnf.erb does not exist"),
-            "{}",
-            found[0].message
+        assert_one_missing(
+            &found,
+            "templates/app/app.cnf.erb",
+            "templates/app/app.conf.erb",
         );
-        assert!(found[0]
-            .help
-            .as_deref()
-            .unwrap()
-            .contains("did you mean templates/app/app.conf.erb?"));
     }
 
     #[test]
