@@ -192,42 +192,49 @@ fn an_unreadable_manifest_silences_the_declared_nowhere_rules() {
     let src = Repo::new();
     src.write(
         "modules/big/manifests/init.pp",
-        big_manifest("class big {\n  file { '/etc/big': ensure => file }\n}\n"),
+        big_manifest(
+            "class big {\n  file { '/etc/big': ensure => file }\n  file { '/opt/big/bin/tool': ensure => file, source => 'puppet:///modules/big/tool', mode => '0755' }\n}\n",
+        ),
     );
+    src.write("modules/big/files/tool", "#!/bin/sh\nexit 0\n");
     src.write("manifests/site.pp", "node default {\n}\n");
     src.commit_all("one");
     src.write(
         "manifests/site.pp",
-        "node default {\n  include big\n  file { '/etc/z': ensure => file, require => File['/etc/big'] }\n}\n",
+        "node default {\n  include big\n  file { '/etc/z': ensure => file, require => File['/etc/big'] }\n  \
+         file { '/usr/local/bin/tool': ensure => link, target => '/opt/big/bin/tool' }\n  \
+         service { 'tool': ensure => running, binary => '/opt/big/bin/tool' }\n}\n",
     );
     src.commit_all("two");
 
-    // Complete: `big` and File['/etc/big'] are declared; nothing to say.
+    // The rules that judge what is declared or managed nowhere.
+    let nowhere = |f: &(String, String, String, String)| {
+        matches!(
+            f.0.as_str(),
+            "unresolved-class"
+                | "dangling-reference"
+                | "link-target-unmanaged"
+                | "service-binary-unmanaged"
+        )
+    };
+    // Complete: `big`, File['/etc/big'] and /opt/big/bin/tool are declared; nothing to say.
     let out = check_json(src.path(), &[]);
     let f = findings(&out);
-    assert!(
-        !f.iter()
-            .any(|f| f.0 == "unresolved-class" || f.0 == "dangling-reference"),
-        "{f:?}"
-    );
+    assert!(!f.iter().any(nowhere), "{f:?}");
 
     let (_dir, clone) = partial_clone(&src, true);
     assert!(is_missing(&clone, "HEAD", "modules/big/manifests/init.pp"));
     let out = check_json(&clone, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let f = findings(&out);
-    assert!(
-        !f.iter()
-            .any(|f| f.0 == "unresolved-class" || f.0 == "dangling-reference"),
-        "{f:?}"
-    );
+    assert!(!f.iter().any(nowhere), "{f:?}");
     let inc = incomplete(&f);
     assert_eq!(inc.len(), 1, "{f:?}");
     assert!(
         inc[0].3.contains("modules/big/manifests/init.pp")
-            && inc[0].3.contains(
-                "unresolved-class and dangling-reference are silent on the after and before side"
-            ),
+            && inc[0]
+                .3
+                .contains("service-binary-unmanaged) are silent on the after and before side"),
         "{}",
         inc[0].3
     );

@@ -14,8 +14,9 @@
 //! status 2): nothing useful can be said without them.
 //!
 //! When a manifest the change does not touch cannot be read, the model of that side
-//! lacks whatever it declares: `unresolved-class` and `dangling-reference`, which judge
-//! that a name is declared nowhere, stay silent on that side, and this finding says so.
+//! lacks whatever it declares: `unresolved-class`, `dangling-reference`,
+//! `link-target-unmanaged` and `service-binary-unmanaged`, which judge that a name or a
+//! path is declared or managed nowhere, stay silent, and this finding says so.
 //!
 //! ## Why is this bad?
 //!
@@ -118,8 +119,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .collect();
     if !silent.is_empty() {
         message.push_str(&format!(
-            "; a manifest is among them, so unresolved-class and dangling-reference are \
-             silent on the {} side (a class or resource may be declared in it)",
+            "; a manifest is among them, so the rules that judge what is declared or \
+             managed nowhere (unresolved-class, dangling-reference, link-target-unmanaged, \
+             service-binary-unmanaged) are silent on the {} side (it may declare the class, \
+             the resource or the path)",
             silent.join(" and ")
         ));
     }

@@ -69,6 +69,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
+    // "Nothing in the repository manages it" cannot be judged when a manifest of the
+    // after side could not be read (a partial clone): it may manage the path.
+    // incomplete-input says so.
+    if cx.change.manifests_incomplete(Side::After) {
+        return;
+    }
     for (id, path) in touched_links(cx) {
         // A target that is not known statically stays unjudged.
         let Some(target) = link_target(cx.after, id) else {

@@ -93,6 +93,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
+    // "Nothing in the repository manages it" cannot be judged when a manifest of the
+    // after side could not be read (a partial clone): it may manage the path.
+    // incomplete-input says so.
+    if cx.change.manifests_incomplete(Side::After) {
+        return;
+    }
     let touched: BTreeSet<ResId> = touched(cx).into_iter().collect();
     let mut seen = BTreeSet::new();
     for r in runners(cx, cx.after, Side::After, &touched) {
