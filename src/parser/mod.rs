@@ -85,7 +85,10 @@ pub fn parse_with(src: &str, options: &Options) -> Parsed {
     });
     match spawned {
         Ok(Ok(parsed)) => parsed,
-        _ => Parsed {
+        // A bug in the parser: passed on as it was, for the caller's isolation to report
+        // (`internal-error`), not disguised as deep input.
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => Parsed {
             program: Program {
                 statements: Vec::new(),
                 span: Span::new(0, src.len() as u32),
