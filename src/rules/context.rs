@@ -77,7 +77,14 @@ impl Analysis {
             failures.push(f);
             ModelChange::default()
         });
-        let manifests = Manifests::from_cache(change, &cache);
+        let manifests = isolate::catch(
+            || "the parser".into(),
+            || Manifests::from_cache(change, &cache),
+        )
+        .unwrap_or_else(|f| {
+            failures.push(f);
+            Manifests::default()
+        });
         Analysis {
             manifests,
             before,
