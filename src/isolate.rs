@@ -16,6 +16,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
 
 /// A part of the tool that panicked.
@@ -89,6 +90,44 @@ const MAX_RECORDS: usize = 256;
 thread_local! {
     /// The repository files being read on this thread, innermost last.
     static READING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// How many [`catch`] calls are running on this thread.
+    static CATCHING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many [`catch`] calls are running on any thread.
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether a panic on this thread is on its way to a [`catch`]: one runs on this thread,
+/// or one runs somewhere and this is a worker of a part it isolates (a rayon worker, the
+/// evaluation or deep-parse thread), whose panic is passed on to it.
+fn inside_catch() -> bool {
+    if CATCHING.with(|c| c.get()) > 0 {
+        return true;
+    }
+    ACTIVE.load(Ordering::Relaxed) > 0
+        && (rayon::current_thread_index().is_some()
+            || matches!(
+                std::thread::current().name(),
+                Some("evaluate" | "puppet-parse-deep")
+            ))
+}
+
+/// Counts a running [`catch`] until dropped (also when unwinding).
+struct Catching;
+
+impl Catching {
+    fn enter() -> Catching {
+        CATCHING.with(|c| c.set(c.get() + 1));
+        ACTIVE.fetch_add(1, Ordering::Relaxed);
+        Catching
+    }
+}
+
+impl Drop for Catching {
+    fn drop(&mut self) {
+        CATCHING.with(|c| c.set(c.get().saturating_sub(1)));
+        ACTIVE.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Install the recording panic hook (once per process; later calls do nothing).
@@ -106,11 +145,16 @@ pub fn install() {
                 file: READING.with(|r| r.borrow().iter().rev().find(|f| !f.is_empty()).cloned()),
             };
             if let Ok(mut records) = RECORDS.lock() {
-                if records.len() < MAX_RECORDS {
-                    records.push(record);
+                // Oldest first out when full: a part that panics in a loop must not keep
+                // the record of the panic being caught now from being kept.
+                if records.len() >= MAX_RECORDS {
+                    records.remove(0);
                 }
+                records.push(record);
             }
-            if verbose {
+            // Rust's own report for panics nothing here catches (a failing assertion in a
+            // test, a bug `main` reports), and for every panic when asked to.
+            if verbose || !inside_catch() {
                 default(info);
             }
         }));
@@ -135,7 +179,11 @@ pub fn payload_message(payload: &(dyn Any + Send)) -> String {
 pub fn catch<T>(part: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Result<T, Failure> {
     install();
     let depth = READING.with(|r| r.borrow().len());
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
+    let outcome = {
+        let _catching = Catching::enter();
+        panic::catch_unwind(AssertUnwindSafe(f))
+    };
+    match outcome {
         Ok(v) => Ok(v),
         Err(payload) => {
             // Guards of the unwound frames are dropped by now; this restores the stack in
@@ -230,6 +278,15 @@ mod tests {
         ));
         // The guard was unwound with the panic.
         assert!(READING.with(|r| r.borrow().is_empty()));
+    }
+
+    #[test]
+    fn only_panics_on_their_way_to_a_catch_are_kept_quiet() {
+        // A test thread outside `catch`: a failing assertion here must print as usual.
+        assert!(!inside_catch());
+        let inside = catch(|| "x".into(), inside_catch).unwrap();
+        assert!(inside);
+        assert!(!inside_catch());
     }
 
     #[test]
