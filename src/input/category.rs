@@ -48,7 +48,7 @@ pub fn categorize(path: &str) -> Option<Category> {
         "hiera.yaml" => return Some(Category::HieraConfig),
         _ => {}
     }
-    if ext == Some("pp") {
+    if ext == Some("pp") && is_manifest(path) {
         return Some(Category::Manifest);
     }
     if matches!(ext, Some("erb" | "epp")) && dirs.contains(&"templates") {
@@ -65,6 +65,40 @@ pub fn categorize(path: &str) -> Option<Category> {
     None
 }
 
+/// Directories of a module (or of the repository) whose `.pp` files Puppet never loads as
+/// manifests: ERB/EPP templates and served files named `*.pp`, Ruby code, tests and
+/// examples.
+pub(crate) const NOT_LOADED: &[&str] = &[
+    "templates",
+    "files",
+    "lib",
+    "examples",
+    "tests",
+    "spec",
+    "fixtures",
+    "acceptance",
+];
+
+/// Whether a repository path is a Puppet manifest: a `*.pp` file that is not in a hidden
+/// directory and not in a `templates/`, `files/`, `lib/`, `examples/`, `tests/`, `spec/`,
+/// `fixtures/` or `acceptance/` directory above the `manifests/` directory it sits in (a
+/// class directory `manifests/files/` is still code: `m::files::x`).
+pub fn is_manifest(path: &str) -> bool {
+    if !path.ends_with(".pp") {
+        return false;
+    }
+    let segs: Vec<&str> = path.split('/').collect();
+    if segs.iter().any(|s| s.starts_with('.')) {
+        return false;
+    }
+    let dirs = &segs[..segs.len() - 1];
+    let above = dirs
+        .iter()
+        .position(|s| *s == "manifests")
+        .map_or(dirs, |i| &dirs[..i]);
+    !above.iter().any(|s| NOT_LOADED.contains(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +108,10 @@ mod tests {
         let cases = [
             ("manifests/site.pp", Some(Category::Manifest)),
             ("modules/k8s/manifests/init.pp", Some(Category::Manifest)),
+            // Not loaded by Puppet: an ERB template or a served file named `*.pp`.
+            ("modules/t/templates/conf.pp", None),
+            ("modules/t/files/site.pp", Some(Category::ModuleFile)),
+            ("modules/t/manifests/files/x.pp", Some(Category::Manifest)),
             ("modules/k8s/templates/unit.erb", Some(Category::Template)),
             ("modules/k8s/templates/unit.epp", Some(Category::Template)),
             (

@@ -18,7 +18,7 @@
 //! - `error`: [`InputError`], every way reading a change can fail (exit status 2).
 
 mod args;
-mod category;
+pub(crate) mod category;
 mod changes;
 mod disk;
 mod error;
@@ -28,7 +28,7 @@ pub mod patch;
 pub mod tree;
 
 pub use args::{InputArgs, Mode};
-pub use category::{categorize, Category};
+pub use category::{categorize, is_manifest, Category};
 pub use changes::{diff_trees, RENAME_THRESHOLD};
 pub use error::InputError;
 pub use load::{load, load_iter, Changes, EachChanges};

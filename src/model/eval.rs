@@ -102,7 +102,7 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
     let manifests: Vec<(&str, &Arc<crate::input::Blob>)> = tree
         .files
         .iter()
-        .filter(|(p, e)| is_manifest(p) && e.kind != crate::input::EntryKind::Symlink)
+        .filter(|(p, e)| crate::input::is_manifest(p) && e.kind != crate::input::EntryKind::Symlink)
         .map(|(p, e)| (p.as_str(), &e.blob))
         .collect();
     let blobs: Vec<&Arc<crate::input::Blob>> = manifests.iter().map(|(_, b)| *b).collect();
@@ -190,11 +190,6 @@ struct ParsedFile<'a> {
     text: &'a str,
     parsed: Arc<Parsed>,
     in_module: bool,
-}
-
-/// Manifests: one definition for the model and the rules ([`super::layout::is_manifest`]).
-fn is_manifest(path: &str) -> bool {
-    super::layout::is_manifest(path)
 }
 
 /// `modulepath = a:b:$basemodulepath` in `environment.conf`, relative entries only. Without

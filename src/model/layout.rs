@@ -6,39 +6,8 @@
 
 use crate::input::{EntryKind, Tree};
 
-/// Directories of a module (or of the repository) whose `.pp` files Puppet never loads as
-/// manifests: ERB/EPP templates and served files named `*.pp`, Ruby code, tests and
-/// examples.
-const NOT_LOADED: &[&str] = &[
-    "templates",
-    "files",
-    "lib",
-    "examples",
-    "tests",
-    "spec",
-    "fixtures",
-    "acceptance",
-];
-
-/// Whether a repository path is a Puppet manifest: a `*.pp` file that is not in a hidden
-/// directory and not in a `templates/`, `files/`, `lib/`, `examples/`, `tests/`, `spec/`,
-/// `fixtures/` or `acceptance/` directory above the `manifests/` directory it sits in (a
-/// class directory `manifests/files/` is still code: `m::files::x`).
-pub fn is_manifest(path: &str) -> bool {
-    if !path.ends_with(".pp") {
-        return false;
-    }
-    let segs: Vec<&str> = path.split('/').collect();
-    if segs.iter().any(|s| s.starts_with('.')) {
-        return false;
-    }
-    let dirs = &segs[..segs.len() - 1];
-    let above = dirs
-        .iter()
-        .position(|s| *s == "manifests")
-        .map_or(dirs, |i| &dirs[..i]);
-    !above.iter().any(|s| NOT_LOADED.contains(s))
-}
+use crate::input::category::NOT_LOADED;
+pub use crate::input::is_manifest;
 
 /// The short name of a module from its full name: `puppetlabs-stdlib`, `puppetlabs/stdlib`
 /// -> `stdlib`.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diagnostic::Side;
+pub use crate::input::is_manifest;
 use crate::input::{Blob, Change, EntryKind, FileStatus, Tree};
 use crate::isolate::{self, Failure};
 use crate::model::{Model, ModelChange, ParseCache};
@@ -197,13 +198,6 @@ impl<'a> Context<'a> {
     pub fn manifest(&self, side: Side, path: &str) -> Option<&'a Manifest> {
         self.manifests.side(side).get(path).map(Arc::as_ref)
     }
-}
-
-/// Whether a repository path names a Puppet manifest: the model's definition
-/// ([`crate::model::layout::is_manifest`]), so a `*.pp` ERB template under `templates/`
-/// is neither evaluated nor reported as a syntax error.
-pub fn is_manifest(path: &str) -> bool {
-    crate::model::layout::is_manifest(path)
 }
 
 /// One parsed manifest: its text (lossily decoded when not UTF-8) and the parse result.
