@@ -96,7 +96,6 @@ const BUILTIN_TYPES: [&str; 30] = [
 pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
     let t0 = std::time::Instant::now();
     let modulepath = read_modulepath(tree, opts);
-    let root_module = super::layout::root_module(tree);
     let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
 
     let manifests: Vec<(&str, &Arc<crate::input::Blob>)> = tree
@@ -122,7 +121,6 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
         .collect();
 
     let mut ev = Ev::new(tree, opts, modulepath, hiera);
-    ev.model.root_module = root_module;
     ev.model.stats.manifests = files.len();
     ev.model.stats.manifests_with_syntax_errors =
         files.iter().filter(|f| !f.parsed.errors.is_empty()).count();
@@ -130,6 +128,10 @@ pub(super) fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Mod
         ev.texts.insert(f.path.clone(), f.text);
         ev.collect_defs(&f.path, &f.parsed.program.statements, "");
     }
+    ev.model.root_module = super::layout::root_module(
+        tree,
+        ev.class_defs.iter().map(|(n, d)| (n.as_str(), &**d.file)),
+    );
     let (mut m, t_eval) = on_large_stack(|| {
         ev.run(&files);
         let t_eval = t0.elapsed();

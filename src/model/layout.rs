@@ -20,49 +20,32 @@ pub fn short_module_name(full: &str) -> Option<String> {
 /// `metadata.json`'s `name`, else the class `manifests/init.pp` defines (`class foo` ->
 /// `foo`); and only when a manifest under the root `manifests/` defines that class or one
 /// of its namespace (a control repository that carries a `metadata.json` is not a module).
-pub fn root_module(tree: &Tree) -> Option<String> {
-    let name = root_module_name(tree)?;
-    let defines = |text: &str| {
-        text.lines().any(|l| {
-            let Some(rest) = l.trim_start().strip_prefix("class") else {
-                return false;
-            };
-            let rest = rest.trim_start().trim_start_matches("::");
-            rest.strip_prefix(name.as_str()).is_some_and(|r| {
-                r.is_empty() || r.starts_with("::") || r.starts_with([' ', '\t', '(', '{'])
-            })
-        })
+/// `classes` are the parsed class definitions, `(name, file)`, names normalised.
+pub fn root_module<'a>(
+    tree: &Tree,
+    classes: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> Option<String> {
+    let name = root_module_name(tree).or_else(|| {
+        classes
+            .clone()
+            .find(|(n, f)| *f == "manifests/init.pp" && !n.contains("::"))
+            .map(|(n, _)| n.to_string())
+    })?;
+    let ours = |n: &str| {
+        n.strip_prefix(name.as_str())
+            .is_some_and(|r| r.is_empty() || r.starts_with("::"))
     };
-    tree.paths()
-        .filter(|p| p.starts_with("manifests/") && is_manifest(p))
-        .any(|p| tree.text(p).is_some_and(defines))
+    classes
+        .into_iter()
+        .any(|(n, f)| f.starts_with("manifests/") && ours(n))
         .then_some(name)
 }
 
+/// The short name in the root `metadata.json`, if there is one.
 fn root_module_name(tree: &Tree) -> Option<String> {
-    if let Some(text) = tree.text("metadata.json") {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-            if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
-                if let Some(n) = short_module_name(n) {
-                    return Some(n);
-                }
-            }
-        }
-    }
-    let text = tree.text("manifests/init.pp")?;
-    text.lines().find_map(|l| {
-        let rest = l.trim_start().strip_prefix("class")?;
-        if !rest.starts_with([' ', '\t']) {
-            return None;
-        }
-        let name: String = rest
-            .trim_start()
-            .trim_start_matches("::")
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
-            .collect();
-        (!name.is_empty() && !name.contains(':')).then(|| name.to_ascii_lowercase())
-    })
+    let text = tree.text("metadata.json")?;
+    let v = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    short_module_name(v.get("name")?.as_str()?)
 }
 
 /// Directories that hold modules outside `modules/` (`vendor/modules`, `3rdparty/modules`,
@@ -346,25 +329,31 @@ mod tests {
         }
     }
 
+    /// The root module as the model finds it (from the parsed class definitions).
+    fn root_of(t: &Tree) -> Option<String> {
+        use crate::model::{Model, ModelOptions, ParseCache};
+        Model::build(t, &ModelOptions::default(), &ParseCache::new()).root_module
+    }
+
     #[test]
     fn root_modules() {
         let t = tree(&[
             ("metadata.json", r#"{"name": "acme-site"}"#),
             ("manifests/app.pp", "class site::app {}\n"),
         ]);
-        assert_eq!(root_module(&t).as_deref(), Some("site"));
+        assert_eq!(root_of(&t).as_deref(), Some("site"));
         // A control repository with a metadata.json: not a module.
         let t = tree(&[
             ("metadata.json", r#"{"name": "acme-control"}"#),
             ("manifests/site.pp", "node default { include role::base }\n"),
         ]);
-        assert_eq!(root_module(&t), None);
+        assert_eq!(root_of(&t), None);
         let t = tree(&[("manifests/init.pp", "# doc\nclass web (\n) {}\n")]);
-        assert_eq!(root_module(&t).as_deref(), Some("web"));
+        assert_eq!(root_of(&t).as_deref(), Some("web"));
         let t = tree(&[("manifests/site.pp", "node default {}\n")]);
-        assert_eq!(root_module(&t), None);
+        assert_eq!(root_of(&t), None);
         let t = tree(&[("metadata.json", "{}")]);
-        assert_eq!(root_module(&t), None);
+        assert_eq!(root_of(&t), None);
     }
 
     #[test]
