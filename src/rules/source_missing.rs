@@ -159,7 +159,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if alternatives.iter().any(|(j, o)| {
             *j < i
                 || o.file_ref.resolved.is_some()
-                || !matches!(&*o.file_ref.spec, Value::Str(_))
+                || !matches!(&*o.file_ref.spec, Value::Str(s) if module_ref(o, s).is_some())
                 || unverifiable(cx, &external, &ignored, o).is_some()
                 || (alternatives.len() > 1 && absent_directory(cx, o))
         }) {
@@ -369,6 +369,10 @@ mod tests {
         "class demo { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' } }",
         "class demo { file { '/etc/x.service': content => template('demo/unit.erb') } }",
         "class demo { file { '/etc/y': content => file('demo/tool') } }",
+        // An absolute path as the fallback of file() is read on the server: not judged.
+        "class demo { file { '/etc/y': content => file('demo/optional', '/dev/null') } }",
+        // Both branches of an `if` read files that exist.
+        "class demo($a = true) {\n  if $a { file { '/etc/t': source => 'puppet:///modules/demo/tool' } }\n  else { file { '/etc/t': content => template('demo/unit.erb') } }\n}\n",
         // file() takes the first that exists.
         "class demo { file { '/etc/y': content => file('demo/nope', 'demo/tool') } }",
         // Sources read on the agent, or on another mount: not checked without --strict.
@@ -403,6 +407,12 @@ mod tests {
         (
             "class demo {\n  file { '/usr/local/bin/tool':\n    source => ['puppet:///modules/demo/tool.new', 'puppet:///modules/demo/tool.old'],\n  }\n}\n",
             &[3],
+        ),
+        // The other branch of an `if` is compiled on other nodes: its missing source is
+        // still reported, whatever the condition.
+        (
+            "class demo($use_a = true) {\n  if $use_a {\n    file { '/etc/a': source => 'puppet:///modules/demo/tool' }\n  } else {\n    file { '/etc/a': source => 'puppet:///modules/demo/toool' }\n  }\n}\n",
+            &[5],
         ),
         // Every alternative in a directory the repository has: a typo, reported.
         (
