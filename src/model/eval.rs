@@ -1491,6 +1491,7 @@ impl<'a> Ev<'a> {
                 }
                 Value::Undef
             }
+            "find_file" => self.find_file(&vals),
             "template" | "epp" | "file" => {
                 let refs: Vec<FileRef> = vals
                     .iter()
@@ -1689,6 +1690,44 @@ impl<'a> Ev<'a> {
             }
             out
         })
+    }
+
+    /// `find_file('m/f', …)`: the first module file that exists, else `undef`; the
+    /// guard of optional files (`if find_file('m/x') { file { …: source => … } }`). Known
+    /// only as far as the repository can tell: an absolute path (the server's file system),
+    /// a symbolic argument or a module that is not in the repository makes it unknown.
+    fn find_file(&self, vals: &[Value]) -> Value {
+        let mut specs = Vec::new();
+        for v in vals {
+            match v {
+                Value::Array(items) => specs.extend(items.iter()),
+                v => specs.push(v),
+            }
+        }
+        let root = self.model.root_module.as_deref();
+        for v in specs {
+            let Some(spec) = v.as_str() else {
+                return Value::unknown("find_file()");
+            };
+            let Some((m, _)) = spec.split_once('/').filter(|_| !spec.starts_with('/')) else {
+                return Value::unknown("find_file()");
+            };
+            let in_repo = root == Some(m)
+                || self
+                    .model
+                    .modulepath
+                    .iter()
+                    .any(|mp| super::layout::exists(self.tree, &format!("{mp}/{m}"), true));
+            if !in_repo {
+                return Value::unknown("find_file()");
+            }
+            let found =
+                resolve_module_path(self.tree, &self.model.modulepath, root, spec, "files", true);
+            if let Some(path) = found {
+                return Value::str(path);
+            }
+        }
+        Value::Undef
     }
 
     pub(super) fn resolve_file_ref(&self, func: &str, spec: &Value) -> FileRef {

@@ -371,6 +371,10 @@ mod tests {
         "class demo { file { '/etc/y': content => file('demo/tool') } }",
         // An absolute path as the fallback of file() is read on the server: not judged.
         "class demo { file { '/etc/y': content => file('demo/optional', '/dev/null') } }",
+        // An optional file, guarded by find_file(): the branch never runs without it.
+        "class demo {\n  if find_file('demo/optional.conf') {\n    file { '/etc/o': source => 'puppet:///modules/demo/optional.conf' }\n  }\n}\n",
+        // A module not in the repository: find_file() is unknown, the source external.
+        "class demo {\n  if find_file('stdlib/x') { file { '/etc/o': content => file('demo/tool') } }\n}\n",
         // Both branches of an `if` read files that exist.
         "class demo($a = true) {\n  if $a { file { '/etc/t': source => 'puppet:///modules/demo/tool' } }\n  else { file { '/etc/t': content => template('demo/unit.erb') } }\n}\n",
         // file() takes the first that exists.
@@ -406,6 +410,11 @@ mod tests {
         // An array of sources none of which exists: one finding.
         (
             "class demo {\n  file { '/usr/local/bin/tool':\n    source => ['puppet:///modules/demo/tool.new', 'puppet:///modules/demo/tool.old'],\n  }\n}\n",
+            &[3],
+        ),
+        // find_file() finds the file, so the branch runs: a typo inside it is reported.
+        (
+            "class demo {\n  if find_file('demo/tool') {\n    file { '/etc/t': source => 'puppet:///modules/demo/tol' }\n  }\n}\n",
             &[3],
         ),
         // The other branch of an `if` is compiled on other nodes: its missing source is
