@@ -36,7 +36,7 @@ pub struct SelectionArgs {
     pub isolated: bool,
 
     /// Exit with status 1 when a finding that is not suppressed is at or above this
-    /// severity (`never`: always 0).
+    /// severity (`never`: 0 unless the check itself failed, which is always status 2).
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailLevel::Error)]
     pub fail_level: FailLevel,
 
@@ -111,6 +111,16 @@ impl Selection {
     pub fn resolve(args: &SelectionArgs, config: &Config) -> Result<Selection, Error> {
         let select = names(&args.select, "--select")?;
         let ignore = names(&args.ignore, "--ignore")?;
+        // A failure of the tool is never hidden (see `rules::internal_errors`): saying
+        // otherwise would be a setting that silently does nothing.
+        let internal = super::internal_error::NAME;
+        if ignore.contains(internal) || config.rules.contains_key(internal) {
+            return Err(Error::Usage(format!(
+                "`{internal}` cannot be ignored or given another severity: it reports that \
+                 puppet-preflight itself failed on part of the change, and always makes the \
+                 exit status 2."
+            )));
+        }
         let mut sel = Selection {
             strict: args.strict,
             fail_level: args.fail_level,
@@ -186,6 +196,17 @@ mod tests {
     use super::*;
     use crate::config::Level;
     use crate::diagnostic::{Location, Side};
+
+    #[test]
+    fn internal_error_cannot_be_ignored_or_relevelled() {
+        let err = Selection::resolve(&args(&[], &["internal-error"]), &Config::default());
+        assert!(matches!(err, Err(Error::Usage(m)) if m.contains("cannot be ignored")));
+        let mut config = Config::default();
+        config.rules.insert("internal-error", Level::Warning);
+        assert!(Selection::resolve(&SelectionArgs::default(), &config).is_err());
+        // Selecting other rules leaves it alone.
+        assert!(Selection::resolve(&args(&["link-cycle"], &[]), &Config::default()).is_ok());
+    }
 
     fn args(select: &[&str], ignore: &[&str]) -> SelectionArgs {
         SelectionArgs {
