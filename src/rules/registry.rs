@@ -265,46 +265,35 @@ pub fn missing_headings(doc: &str) -> Vec<&'static str> {
 /// it between `<!-- rules-table:start -->` and `<!-- rules-table:end -->`; a test keeps
 /// it current.
 pub fn markdown_table() -> String {
-    let mut s = String::from("| rule | default | what it catches |\n|---|---|---|\n");
-    for r in RULES.iter().filter(|r| r.kind == Kind::Check) {
-        let note = if r.implemented() {
-            ""
-        } else {
-            " *(not implemented yet)*"
-        };
-        s.push_str(&format!(
-            "| `{}` | {} | {}{} |\n",
-            r.name,
-            r.default_severity,
-            escape_cell(r.summary),
-            note
-        ));
-    }
-    s.push_str(
-        "\nFindings about the suppression comments themselves (selectable and \
-         configurable like any rule):\n\n| rule | default | what it catches |\n|---|---|---|\n",
-    );
-    for r in RULES.iter().filter(|r| r.kind == Kind::Meta) {
-        s.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            r.name,
-            r.default_severity,
-            escape_cell(r.summary)
-        ));
-    }
-    s.push_str(
-        "\nFindings about the run itself (an input that could not be read, a bug in the \
-         tool):\n\n| rule | default | what it catches |\n|---|---|---|\n",
-    );
-    for r in RULES.iter().filter(|r| r.kind == Kind::Tool) {
-        s.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            r.name,
-            r.default_severity,
-            escape_cell(r.summary)
-        ));
-    }
-    s
+    const HEADER: &str = "| rule | default | what it catches |\n|---|---|---|\n";
+    let rows = |kind: Kind| -> String {
+        RULES
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| {
+                let note = if r.implemented() {
+                    ""
+                } else {
+                    " *(not implemented yet)*"
+                };
+                format!(
+                    "| `{}` | {} | {}{} |\n",
+                    r.name,
+                    r.default_severity,
+                    escape_cell(r.summary),
+                    note
+                )
+            })
+            .collect()
+    };
+    format!(
+        "{HEADER}{}\nFindings about the suppression comments themselves (selectable and \
+         configurable like any rule):\n\n{HEADER}{}\nFindings about the run itself (an input \
+         that could not be read, a bug in the tool):\n\n{HEADER}{}",
+        rows(Kind::Check),
+        rows(Kind::Meta),
+        rows(Kind::Tool)
+    )
 }
 
 fn escape_cell(s: &str) -> String {
