@@ -277,6 +277,7 @@ impl Config {
             }),
             service_binary_hints: self.service_binaries.clone(),
             puppet_major: self.puppet_version,
+            package_paths: self.package_paths.clone(),
             ..crate::model::ModelOptions::default()
         }
     }

@@ -206,7 +206,7 @@ fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -
             out.push(Runner {
                 res: s.res,
                 name: Some(s.name.clone()),
-                location: service_location(cx, m, side, s, bin.from, &path),
+                location: service_location(cx, m, side, s, bin.from.as_str(), &path),
                 path,
                 touched: is_touched,
             });
