@@ -251,6 +251,13 @@ pub fn clean_path(p: &str) -> String {
     format!("/{}", out.join("/"))
 }
 
+/// Whether a `package` resource removes its package (`ensure => absent` or `purged`).
+pub fn package_removed(r: &Resource) -> bool {
+    r.get("ensure")
+        .and_then(Value::as_str)
+        .is_some_and(|e| matches!(e, "absent" | "purged"))
+}
+
 /// Whether a `mode` value grants execute permission to anyone: `Some(true/false)` when
 /// known, `None` for symbolic values.
 pub fn mode_has_exec(v: &Value) -> Option<bool> {

@@ -288,4 +288,14 @@ mod tests {
             Some(Value::str("/b"))
         );
     }
+
+    #[test]
+    fn verbatim_offsets() {
+        let text = "content => 'ExecStart=/x',";
+        assert_eq!(
+            verbatim_offset(text, Span::new(11, 26), "ExecStart=/x"),
+            Some(12)
+        );
+        assert_eq!(verbatim_offset(text, Span::new(11, 26), "missing"), None);
+    }
 }

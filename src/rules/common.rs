@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::ast::Span;
 use crate::diagnostic::{Location, Related, Side};
-pub use crate::model::facts::mode_has_exec;
+pub use crate::model::facts::{mode_has_exec, package_removed};
 pub use crate::model::{ensure_of, Chain, Ensure};
 use crate::model::{file_state, normalize_path, FileState, Model, ResId, Resource, Value};
 
@@ -195,11 +195,7 @@ pub fn package_named_for(m: &Model, path: &str, service: Option<&str>) -> Option
         else {
             continue;
         };
-        let removed = m
-            .get(id)
-            .get("ensure")
-            .and_then(Value::as_str)
-            .is_some_and(|e| matches!(e, "absent" | "purged"));
+        let removed = package_removed(m.get(id));
         if !removed {
             return Some(id);
         }

@@ -345,7 +345,7 @@ impl UnitText {
     }
 }
 
-pub use crate::model::unit::{map_by_line, verbatim_offset};
+pub use crate::model::unit::map_by_line;
 
 /// Whether a managed path is a systemd unit (or drop-in) whose `Exec*=` lines matter.
 pub fn is_unit_path(path: &str) -> bool {
@@ -596,15 +596,5 @@ mod tests {
             variables("$service_name == $::neutron::params::server_service"),
             vec!["service_name", "server_service"]
         );
-    }
-
-    #[test]
-    fn verbatim_offsets() {
-        let text = "content => 'ExecStart=/x',";
-        assert_eq!(
-            verbatim_offset(text, Span::new(11, 26), "ExecStart=/x"),
-            Some(12)
-        );
-        assert_eq!(verbatim_offset(text, Span::new(11, 26), "missing"), None);
     }
 }

@@ -46,7 +46,7 @@
 //! - Puppet `service` type: no autorequire.
 
 use crate::diagnostic::{Finding, Side};
-use crate::model::{normalize_path, ResId};
+use crate::model::ResId;
 
 use super::common::{related, resolve};
 use super::services::{
@@ -127,14 +127,18 @@ fn providers(cx: &Context<'_>, s: ResId, bin: &str) -> Vec<(ResId, String)> {
             out.push((x, format!("the binary {last}")));
         }
     }
-    for (pkg, paths) in &cx.config.package_paths {
-        if paths
-            .iter()
-            .any(|p| chain.paths.contains(&normalize_path(p)))
-        {
-            for &p in m.index.packages.get(pkg).into_iter().flatten() {
-                out.push((p, format!("the package that ships {last}")));
+    let mut shipping: Vec<&str> = Vec::new();
+    for p in &chain.paths {
+        for pkg in m.facts.shipped_by(p) {
+            if !shipping.contains(&pkg.as_str()) {
+                shipping.push(pkg);
             }
+        }
+    }
+    shipping.sort_unstable();
+    for pkg in shipping {
+        for &p in m.index.packages.get(pkg).into_iter().flatten() {
+            out.push((p, format!("the package that ships {last}")));
         }
     }
     for env in environment_files(m, s) {
