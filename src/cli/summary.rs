@@ -171,3 +171,69 @@ fn package_effect(r: &Resource, what: &str) -> Effect {
         location: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::edit;
+
+    fn effects_of(before: &str, after: &str) -> Vec<(EffectKind, String)> {
+        let change = edit(before, after).change();
+        let analysis = Analysis::build(&change, &Config::default());
+        effects(&analysis)
+            .into_iter()
+            .map(|e| (e.kind, e.detail.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn a_path_valued_ensure_is_a_link() {
+        // The same answer as link-over-binary: `ensure => '/path'` makes a link.
+        let got = effects_of(
+            "class k { file { '/usr/local/bin/kubelet': ensure => file, source => 'puppet:///modules/k/kubelet' } }\n",
+            "class k { file { '/usr/local/bin/kubelet': ensure => '/opt/k/kubelet' } }\n",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                EffectKind::LinkCreated,
+                "/usr/local/bin/kubelet -> /opt/k/kubelet (replaces a managed regular file)"
+                    .to_string()
+            )]
+        );
+        let got = effects_of(
+            "class k { file { '/usr/bin/k': ensure => link, target => '/opt/a/k' } }\n",
+            "class k { file { '/usr/bin/k': ensure => '/opt/b/k' } }\n",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                EffectKind::LinkRepointed,
+                "/usr/bin/k -> /opt/b/k (was -> /opt/a/k)".to_string()
+            )]
+        );
+        // Same target written the other way: nothing happens on the hosts.
+        let got = effects_of(
+            "class k { file { '/usr/bin/k': ensure => link, target => '/opt/a/k' } }\n",
+            "class k { file { '/usr/bin/k': ensure => '/opt/a/k' } }\n",
+        );
+        assert_eq!(got, vec![]);
+    }
+
+    #[test]
+    fn executable_by_mode_is_judged_like_the_rules() {
+        // 0750: executable for owner and group, though the last digit is 0.
+        let got = effects_of(
+            "class k { file { '/srv/app/run': ensure => file, mode => '0750', content => 'a' } }\n",
+            "class k { file { '/srv/app/run': ensure => file, mode => '0750', content => 'b' } }\n",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                EffectKind::BinaryReplaced,
+                "content or source changed".to_string()
+            )]
+        );
+    }
+}
