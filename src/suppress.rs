@@ -36,8 +36,8 @@ use std::collections::BTreeMap;
 use crate::ast::Span;
 use crate::diagnostic::{Finding, LineIndex, Location, Side};
 use crate::input::FileStatus;
-use crate::rules::registry;
 use crate::rules::Context;
+use crate::rules::{invalid_suppression, registry, unused_suppression};
 
 /// A `#` comment in a source file: from the `#` to the end of the line (newline
 /// excluded), and whether code precedes it on its line.
@@ -292,7 +292,8 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
             file: path.clone(),
             span,
         };
-        if let Some(rule) = registry::lookup(INVALID).filter(|r| cx.selection.is_active(r)) {
+        let rule = &invalid_suppression::RULE;
+        if cx.selection.is_active(rule) {
             for p in problems.iter().filter(|p| is_new(p.comment)) {
                 meta.push(crate::rules::finding(
                     rule,
@@ -317,7 +318,8 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
                 }
             }
         }
-        if let Some(rule) = registry::lookup(UNUSED).filter(|r| cx.selection.is_active(r)) {
+        let rule = &unused_suppression::RULE;
+        if cx.selection.is_active(rule) {
             for r in regions.iter().filter(|r| is_new(r.comment)) {
                 for (name, used) in r.rules.iter().zip(&r.used) {
                     let Some(target) = registry::lookup(name) else {
@@ -341,9 +343,6 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
     }
     meta
 }
-
-const UNUSED: &str = "unused-suppression";
-const INVALID: &str = "invalid-suppression";
 
 /// The text of a file and its `#` comments: a manifest's from its parse (the lexer's),
 /// another file's by [`hash_comments`].

@@ -185,7 +185,7 @@ pub fn run_case(case: &Case, config: &Config, selection: &Selection) -> Vec<Find
     let change = case.change();
     let analysis = Analysis::build(&change, config);
     let cx = analysis.context(&change, config, selection);
-    super::run(&cx)
+    crate::lint::run(&cx)
 }
 
 /// The manifests of a change with their text and comments only (an empty program, no
