@@ -5,11 +5,68 @@
 //! configured severities, one `internal-error` finding per part that failed (after the
 //! suppressions, so nothing hides one), and a stable order. It sits above `rules` and
 //! `suppress`: rules know nothing of the filters that follow them.
+//!
+//! It also reads the configuration with the rule names of the registry ([`CONFIG`]): the
+//! configuration itself sits below the rules and is given the names.
 
+use std::path::Path;
+
+use crate::config::{self, Config, ConfigError, RuleNames};
 use crate::diagnostic::{Finding, Location, Side};
+use crate::error::Error;
+use crate::input::Tree;
 use crate::isolate::Failure;
-use crate::rules::{self, internal_error, Context};
+use crate::rules::{self, internal_error, registry, Context, SelectionArgs};
 use crate::suppress;
+
+/// The configuration reader that validates `rules:` against the registry.
+pub const CONFIG: config::Reader = config::Reader {
+    rules: RuleNames {
+        lookup: rule_name,
+        suggest: registry::suggest,
+    },
+};
+
+fn rule_name(name: &str) -> Option<&'static str> {
+    registry::lookup(name).map(|r| r.name)
+}
+
+/// Reading the configuration with the registered rule names ([`CONFIG`]).
+impl Config {
+    /// Parse configuration text. `name` is how the file is called in errors.
+    pub fn from_yaml(name: &str, text: &str) -> Result<Config, ConfigError> {
+        CONFIG.from_yaml(name, text)
+    }
+
+    /// Read and parse a configuration file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        CONFIG.from_file(path)
+    }
+
+    /// Find the configuration: `explicit` (`--config FILE`, which must exist), else
+    /// [`config::FILE_NAME`] in `root` when present, else the default. `isolated` ignores
+    /// both.
+    pub fn discover(
+        root: Option<&Path>,
+        explicit: Option<&Path>,
+        isolated: bool,
+    ) -> Result<Config, ConfigError> {
+        CONFIG.discover(root, explicit, isolated)
+    }
+
+    /// The configuration carried by a revision's tree ([`config::FILE_NAME`] at its
+    /// root), or the default when the tree has none.
+    pub fn from_tree(tree: &Tree) -> Result<Config, ConfigError> {
+        CONFIG.from_tree(tree)
+    }
+}
+
+/// Load the configuration the selection flags ask for: `--isolated`, `--config FILE`, or
+/// the file at `root`.
+pub fn load_config(args: &SelectionArgs, root: Option<&Path>) -> Result<Config, Error> {
+    Config::discover(root, args.config.as_deref(), args.isolated)
+        .map_err(|e| Error::Config(Box::new(e)))
+}
 
 /// Run every active rule over the change, then the filters. Suppressed findings are kept
 /// with [`Finding::suppressed`] set; problems with the suppression comments themselves are

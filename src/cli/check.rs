@@ -34,7 +34,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let explicit = if args.selection.isolated {
         Some(Config::default())
     } else if args.selection.config.is_some() {
-        Some(args.selection.load_config(None)?)
+        Some(lint::load_config(&args.selection, None)?)
     } else {
         None
     };

@@ -296,7 +296,11 @@ mod tests {
     fn every_row_is_defined_in_its_own_file() {
         for r in rules() {
             let decl = format!("const NAME: &str = \"{}\";", r.name);
-            assert!(r.source.contains(&decl), "{}: its source is another file", r.name);
+            assert!(
+                r.source.contains(&decl),
+                "{}: its source is another file",
+                r.name
+            );
             assert!(r.source.contains("static RULE: Rule"), "{}", r.name);
         }
     }
