@@ -264,7 +264,7 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// The JSON list of `resources --format json` (see DESIGN.md).
+/// The JSON list of `resources --format json` (its fields are a contract: `tests/resources_cli.rs`).
 pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serde_json::Value {
     use serde_json::json;
     let mut lines = Lines {
