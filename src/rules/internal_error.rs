@@ -35,7 +35,7 @@
 use super::registry::{Kind, Rule};
 use crate::diagnostic::Severity;
 
-// Produced by `rules::run` when a rule or analyzer panics, not by a check function.
+// Produced by `lint::run` when a rule or analyzer panics, not by a check function.
 
 /// The rule's name, as registered.
 pub(crate) const NAME: &str = "internal-error";
