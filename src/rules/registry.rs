@@ -1,7 +1,7 @@
 //! The one table of rules. The CLI (`rules`, `explain`, `--select`), the configuration,
 //! the suppression comments, the reporters' rule metadata and the README table all read
 //! it. Adding a rule = one file in `src/rules/` (its `//!` comment is its documentation,
-//! its `RULE` static its row) plus one line in [`RULES`].
+//! its `RULE` static its row) plus one line in `RULES` below.
 
 use std::sync::OnceLock;
 
