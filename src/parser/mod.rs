@@ -167,10 +167,13 @@ fn parse_tokens(lexed: lexer::Lexed) -> Parsed {
     errors.extend(p.errors);
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors.dedup_by(|a, b| a.span.start == b.span.start);
+    // Kept as long as the parse (the whole run): no spare capacity.
+    let mut comments = lexed.comments;
+    comments.shrink_to_fit();
     Parsed {
         program,
         errors,
-        comments: lexed.comments,
+        comments,
     }
 }
 
