@@ -10,6 +10,7 @@ use puppet_preflight::diagnostic::{Finding, LineIndex, Severity, Side};
 use puppet_preflight::input::{
     Blob, Change, EntryKind, FileChange, FileStatus, Revision, Tree, TreeEntry,
 };
+use puppet_preflight::lint;
 use puppet_preflight::rules::{self, Analysis, Selection};
 
 const MANIFEST: &str = "modules/k8s/manifests/scheduler.pp";
@@ -143,7 +144,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
     let selection = Selection::default();
     let analysis = Analysis::build(&change, &config);
     let cx = analysis.context(&change, &config, &selection);
-    let findings = rules::run(&cx);
+    let findings = lint::run(&cx);
     let got: Vec<(&str, u32, Severity)> = findings
         .iter()
         .map(|f| (f.rule, line(f), f.severity))
@@ -210,7 +211,7 @@ fn reverting_it_restarts_onto_the_unmanaged_copy() {
     let config = Config::default();
     let selection = Selection::default();
     let analysis = Analysis::build(&c, &config);
-    let findings = rules::run(&analysis.context(&c, &config, &selection));
+    let findings = lint::run(&analysis.context(&c, &config, &selection));
     let mut got: Vec<&str> = findings.iter().map(|f| f.rule).collect();
     got.sort_unstable();
     assert_eq!(

@@ -1,4 +1,4 @@
-//! `--format json`: the document DESIGN.md fixes (fields may be added, never renamed).
+//! `--format json`: the document the README describes (fields may be added, never renamed).
 //!
 //! Additions to the contract: each finding has `side` (`after`, or `before` for what a
 //! change removes) and, when an inline comment silences it, `suppressed` (the reason);

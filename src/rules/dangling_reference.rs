@@ -73,16 +73,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::ast::{Expr, ExprKind, Span};
-use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::value::capitalize_type;
 use crate::model::{Model, ResId, Value};
 
 use super::executables::{
     describe_steps, external_modules, module_of, module_of_file, unsatisfied_when, walk,
 };
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "dangling-reference";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a relationship or reference to a resource or class declared nowhere",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("dangling_reference.rs"),
+};
 
 const METAPARAMS: [&str; 4] = ["require", "before", "notify", "subscribe"];
 
@@ -112,9 +123,7 @@ impl Problem {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     // A manifest of the after side that could not be read (a partial clone) may declare
     // any name: "declared nowhere" cannot be judged (incomplete-input says so). An
     // unreadable manifest before the change only adds to what was already unresolved,

@@ -57,13 +57,25 @@
 //! - Puppet `file` type, `ensure => file` with neither `content` nor `source` creates an
 //!   empty file (verified on Puppet 7.23).
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::Value;
 
 use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "empty-binary";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary:
+        "executable path as `ensure => file/present` with no content/source, or `content => ''`",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("empty_binary.rs"),
+};
 
 /// A value that is present and not `undef`.
 fn given(v: Option<&Value>) -> bool {
@@ -71,9 +83,7 @@ fn given(v: Option<&Value>) -> bool {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for id in touched(cx) {
         let r = cx.after.get(id);
         if r.ty != "file" {

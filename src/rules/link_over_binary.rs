@@ -74,17 +74,26 @@ use super::common::{
     at_first_attr, is_file_like, is_regular_file, link_target, related, resolve, services_running,
     touched_links,
 };
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "link-over-binary";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a symlink placed at an executable path, a path another resource manages as a file, or a path a declared package ships",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("link_over_binary.rs"),
+};
 
 /// Directories whose files belong to packages.
 const SYSTEM_DIRS: [&str; 4] = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for (id, path) in touched_links(cx) {
         // Already a link in the base revision: there is no binary left to clobber.
         let was_link = cx

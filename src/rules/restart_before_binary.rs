@@ -45,21 +45,30 @@
 //!   manifest order from 4.0).
 //! - Puppet `service` type: no autorequire.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::ResId;
 
 use super::common::{related, resolve};
+use super::registry::{Kind, Rule};
 use super::services::{
     at_service, environment_files, exclusive, is_touched, restart_reason, restarted_binaries,
 };
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "restart-before-binary";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "a restart with no ordering edge from the binary's resource to the service",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("restart_before_binary.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for (s, bin) in restarted_binaries(cx) {
         let mut unordered: Vec<(ResId, String)> = Vec::new();
         for (x, role) in providers(cx, s, &bin) {

@@ -46,19 +46,28 @@
 //!
 //! - Puppet `service` and `package` types; `ensure => absent` / `purged`.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{normalize_path, ResId, Resource, Value};
 
 use super::common::{ensure_of, file_path, related, resolve, Ensure};
+use super::registry::{Kind, Rule};
 use super::services::{at_service, binary, exclusive, is_touched};
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-missing";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a running service whose binary, package or unit is absent",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("service_binary_missing.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let m = cx.after;
     for svc in m.index.services.values().flatten() {
         let s = svc.res;

@@ -57,21 +57,30 @@
 //! - Puppet relationships and refresh events (`notify`, `subscribe`, `~>`).
 //! - systemd: `Type=simple` reports a successful restart even when the binary cannot run.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 
 use super::common::{package_named_for, provider_of, related, resolve, Chain};
+use super::registry::{Kind, Rule};
 use super::services::{
     at_service, before_of, binary, exclusive, exec_start_related, info, restart_reason,
     restarted_binaries, touch_at, unsafe_writers, Touch,
 };
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-relinked";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a service this change restarts executes a path the same change re-points, removes or replaces",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("service_binary_relinked.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     // A restart that cannot be tied to a binary is never an error.
     for (s, bin) in restarted_binaries(cx) {
         let after_chain = resolve(cx.after, &bin);

@@ -69,9 +69,20 @@ use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
 
 use super::common::{at_attr, at_title, package_named_for, provider_of, related, resolve, touched};
 use super::executables::{is_distro_path, map_by_line, unit_texts};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-unmanaged";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a service runs an absolute path nothing in the repository provides",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("service_binary_unmanaged.rs"),
+};
 
 /// Extensions a script is often deployed with while a unit names it without (or the
 /// other way round).
@@ -90,9 +101,7 @@ struct Runner {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     // "Nothing in the repository manages it" cannot be judged when a manifest of the
     // after side could not be read (a partial clone): it may manage the path.
     // incomplete-input says so.

@@ -54,23 +54,32 @@
 use std::collections::BTreeSet;
 
 use crate::analysis::systemd::{parse_unit, validate_exec, ExecProblem, ExecProblemKind};
-use crate::diagnostic::{Finding, Location, Side};
+use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::unit::{self, verbatim_offset, Literal, UnitText};
 use crate::model::{ResId, Resource, Value};
 
 use super::common::{at_attr, file_path, touched};
 use super::executables::is_unit_path;
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "unit-exec-invalid";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "an `ExecStart=`-style command systemd will not run as written",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("unit_exec_invalid.rs"),
+};
 
 /// Define parameters that end up as an `ExecStart=` command.
 const COMMAND_PARAMS: &[&str] = &["command", "exec_start", "execstart"];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let mut seen = BTreeSet::new();
     let mut push = |loc: Location, res: String, p: &ExecProblem, out: &mut Vec<Finding>| {
         if !seen.insert((loc.file.clone(), loc.span, p.message.clone())) {

@@ -66,10 +66,21 @@ use crate::model::{Model, ModelChange, ResId, Resource, Value};
 use super::common::{
     ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, resolve, Ensure,
 };
+use super::registry::{Kind, Rule};
 use super::services::{at_service, binary, info, script_hazards, scripts};
 use super::{finding, lookup, Context, Manifests};
 
 pub const NAME: &str = "unsafe-revert";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "reverting this change would trip an error-level rule",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("unsafe_revert.rs"),
+};
 
 /// The error-level rules run on the reverse change: those about what a service will
 /// execute. (Rules about the base revision's own code — syntax, classes, references —
@@ -83,9 +94,7 @@ const REVERT_RULES: [&str; 5] = [
 ];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let change = reversed(cx.change);
     let diff = ModelChange::compute(cx.after, cx.before, &change);
     let manifests = Manifests {
