@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::LineIndex;
 use crate::error::Error;
 use crate::input::{self, EntryKind, InputError, Tree};
-use crate::model::{Model, ModelOptions, ParseCache};
+use crate::model::{file_state, Content, FileState, Model, ModelOptions, ParseCache};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -173,6 +173,9 @@ pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serd
             if let Some(o) = origin {
                 m.insert("origin".into(), json!(o));
             }
+            for (k, v) in facts_json(model, id) {
+                m.insert(k.into(), v);
+            }
         }
         out.push(o);
     }
@@ -206,6 +209,9 @@ fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
         for a in &r.attrs {
             println!("    {} => {}", a.name, a.value);
         }
+        if let Some(text) = facts_text(model, id) {
+            println!("    {text}");
+        }
         for e in model.edges_from(id) {
             println!(
                 "    {} {}",
@@ -224,5 +230,95 @@ fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
             "{} manifests have syntax errors; what could be parsed was evaluated (run `puppet-preflight parse` for details)",
             s.manifests_with_syntax_errors
         );
+    }
+}
+
+/// What the model's facts say of a resource, as JSON fields: a file's `state` (`link`,
+/// `file`, `directory`, `absent`, `metadata`, `unknown`) with its `content` (`known`,
+/// `empty`, `unknown`) or `link_target`; a service's `executes` (the binary) and
+/// `executes_through` (the paths it resolves through, when links are on the way).
+fn facts_json(model: &Model, id: usize) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let r = model.get(id);
+    let mut out = Vec::new();
+    match r.ty.as_str() {
+        "file" => {
+            let state = file_state(r);
+            out.push(("state", json!(state_name(&state))));
+            match state {
+                FileState::Regular { content } => {
+                    out.push(("content", json!(content_name(content))));
+                }
+                FileState::Link {
+                    resolved: Some(t), ..
+                } => out.push(("link_target", json!(t))),
+                _ => {}
+            }
+        }
+        "service" => {
+            if let Some(bin) = model.facts.binary(id) {
+                out.push(("executes", json!(bin)));
+                let chain = model.facts.resolve(bin);
+                if chain.paths.len() > 1 {
+                    out.push(("executes_through", json!(chain.paths)));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The same facts as one line of the human listing.
+fn facts_text(model: &Model, id: usize) -> Option<String> {
+    let r = model.get(id);
+    match r.ty.as_str() {
+        "file" => Some(match file_state(r) {
+            FileState::Regular { content } => {
+                format!("is a file (content {})", content_name(content))
+            }
+            FileState::Link {
+                resolved: Some(t), ..
+            } => format!("is a link to {t}"),
+            s => format!(
+                "is {}",
+                match s {
+                    FileState::Link { .. } => "a link (target unknown)",
+                    FileState::Directory => "a directory",
+                    FileState::Absent => "absent",
+                    FileState::Metadata => "left as it is (only owner, group or mode managed)",
+                    _ => "unknown (ensure not known)",
+                }
+            ),
+        }),
+        "service" => {
+            let bin = model.facts.binary(id)?;
+            let chain = model.facts.resolve(bin);
+            Some(if chain.paths.len() > 1 {
+                format!("executes {}", chain.paths.join(" -> "))
+            } else {
+                format!("executes {bin}")
+            })
+        }
+        _ => None,
+    }
+}
+
+fn state_name(s: &FileState) -> &'static str {
+    match s {
+        FileState::Link { .. } => "link",
+        FileState::Regular { .. } => "file",
+        FileState::Directory => "directory",
+        FileState::Absent => "absent",
+        FileState::Metadata => "metadata",
+        FileState::Unknown => "unknown",
+    }
+}
+
+fn content_name(c: Content) -> &'static str {
+    match c {
+        Content::Known => "known",
+        Content::Empty => "empty",
+        Content::Unknown => "unknown",
     }
 }
