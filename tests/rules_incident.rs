@@ -167,7 +167,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         assert_eq!(f.location.file, MANIFEST);
         assert_eq!(f.location.side, Side::After);
         assert_eq!(
-            f.resource.as_deref(),
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
             Some("File['/usr/bin/kube-scheduler']")
         );
     }

@@ -132,7 +132,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{}: {}", r.display_ref(), p.message),
                 );
                 f.help = p.help.clone();
-                f.resource = Some(r.display_ref());
+                f.resource = Some(r.into());
                 out.push(f);
             }
         }
@@ -153,7 +153,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("the title of {}: {}", r.display_ref(), p.message),
                 );
                 f.help = p.help.clone();
-                f.resource = Some(r.display_ref());
+                f.resource = Some(r.into());
                 out.push(f);
             }
         }

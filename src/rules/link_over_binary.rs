@@ -68,23 +68,70 @@
 //! - dpkg replaces a symlink with the regular file it ships.
 //! - The Toolforge Kubernetes outage of December 2016 started with such links.
 
-use crate::diagnostic::{Finding, Severity, Side};
+use crate::diagnostic::{Finding, Location, Side};
+use crate::model::ResId;
 
 use super::common::{
     at_first_attr, is_file_like, is_regular_file, link_target, related, resolve, services_running,
     touched_links,
 };
-use super::{finding, lookup, Context};
+use super::hazard::Voice;
+use super::{finding, lookup, Context, Rule};
 
 pub const NAME: &str = "link-over-binary";
 
 /// Directories whose files belong to packages.
 const SYSTEM_DIRS: [&str; 4] = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"];
 
+/// A link the change lays over a path that holds, or is expected to hold, an executable.
+pub(crate) struct LinkOverBinary {
+    /// The head-revision `file` resource that makes the link.
+    pub link: ResId,
+    pub path: String,
+    /// Why the path holds an executable, in the order the message gives them; never empty.
+    pub evidence: Vec<Evidence>,
+    /// Its `ensure` or `target`.
+    pub location: Location,
+}
+
+/// One reason to think a link's path holds an executable.
+pub(crate) enum Evidence {
+    /// Another head-revision declaration of the path as a regular file, compiled together.
+    AlsoRegularFile(ResId),
+    /// Head-revision package `name`, which `package_paths` says ships the path.
+    PackageShips { name: String, package: ResId },
+    /// A base-revision `file` that managed the path as a regular file.
+    WasRegularFile(ResId),
+    /// A base-revision service that ran the path.
+    ServiceRan(ResId),
+    /// Only the directory: a package-managed system directory, with the head-revision
+    /// packages declared in the other branch of a condition from the link.
+    PackageDir {
+        dir: String,
+        exclusive_packages: Vec<(String, ResId)>,
+    },
+}
+
+impl LinkOverBinary {
+    /// Whether something other than the directory says an executable is there.
+    pub fn has_direct_evidence(&self) -> bool {
+        self.evidence
+            .iter()
+            .any(|e| !matches!(e, Evidence::PackageDir { .. }))
+    }
+}
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
+    for h in detect(cx) {
+        out.push(render(cx, rule, &h, Voice::Change));
+    }
+}
+
+pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
+    let mut out = Vec::new();
     for (id, path) in touched_links(cx) {
         // Already a link in the base revision: there is no binary left to clobber.
         let was_link = cx
@@ -96,8 +143,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if was_link {
             continue;
         }
-        let r = cx.after.get(id);
-        let res = r.display_ref();
         // A deliberate conversion keeps the binary: the link leads to a managed file.
         let keeps_binary = link_target(cx.after, id).is_some_and(|t| {
             let chain = resolve(cx.after, &t);
@@ -109,22 +154,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .iter()
                     .any(|&x| is_regular_file(cx.after.get(x)))
         });
-        let mut reasons: Vec<String> = Vec::new();
-        let mut rel = Vec::new();
+        let mut evidence: Vec<Evidence> = Vec::new();
         // Another declaration of the same path as a regular file, compiled together.
         for &o in cx.after.index.managing(&path) {
             let other = cx.after.get(o);
             if o != id && other.is_live() && is_file_like(other) && !cx.after.exclusive(id, o) {
-                reasons.push(format!(
-                    "{} also manages it as a regular file",
-                    other.display_ref()
-                ));
-                rel.push(related(
-                    cx.after,
-                    Side::After,
-                    o,
-                    "declared as a regular file here".into(),
-                ));
+                evidence.push(Evidence::AlsoRegularFile(o));
             }
         }
         // Package hints from the configuration.
@@ -134,13 +169,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .any(|p| crate::model::normalize_path(p) == path)
             {
                 if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
-                    reasons.push(format!("package `{pkg}` ships it (package_paths)"));
-                    rel.push(related(
-                        cx.after,
-                        Side::After,
-                        p,
-                        format!("`{pkg}` is installed here"),
-                    ));
+                    evidence.push(Evidence::PackageShips {
+                        name: pkg.clone(),
+                        package: p,
+                    });
                 }
             }
         }
@@ -148,79 +180,146 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             for &o in cx.before.index.managing(&path) {
                 let old = cx.before.get(o);
                 if old.is_live() && is_file_like(old) {
-                    reasons.push("it was a managed regular file in the base revision".into());
-                    rel.push(related(
-                        cx.before,
-                        Side::Before,
-                        o,
-                        "the regular file it replaces".into(),
-                    ));
+                    evidence.push(Evidence::WasRegularFile(o));
                     break;
                 }
             }
             if let Some(&s) = services_running(cx.before, &path).first() {
+                evidence.push(Evidence::ServiceRan(s));
+            }
+        }
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        if evidence.is_empty() {
+            if !SYSTEM_DIRS.contains(&dir) {
+                continue;
+            }
+            // A package in the other branch of the same condition is the usual flip.
+            let mut exclusive_packages = Vec::new();
+            for (name, ids) in &cx.after.index.packages {
+                for &p in ids {
+                    if cx.after.exclusive(id, p) {
+                        exclusive_packages.push((name.clone(), p));
+                    }
+                }
+            }
+            evidence.push(Evidence::PackageDir {
+                dir: dir.to_owned(),
+                exclusive_packages,
+            });
+        }
+        out.push(LinkOverBinary {
+            link: id,
+            location: at_first_attr(cx.after, Side::After, id, &["ensure", "target"]),
+            path,
+            evidence,
+        });
+    }
+    out
+}
+
+/// The finding for `h`: an error, a warning when the directory is the only evidence.
+pub(crate) fn render(
+    cx: &Context<'_>,
+    rule: &'static Rule,
+    h: &LinkOverBinary,
+    voice: Voice,
+) -> Finding {
+    let res = cx.after.get(h.link);
+    let mut reasons: Vec<String> = Vec::new();
+    let mut rel = Vec::new();
+    for e in &h.evidence {
+        match e {
+            Evidence::AlsoRegularFile(o) => {
                 reasons.push(format!(
-                    "{} ran it in the base revision",
-                    cx.before.get(s).display_ref()
+                    "{} also manages it as a regular file",
+                    cx.after.get(*o).display_ref()
+                ));
+                rel.push(related(
+                    cx.after,
+                    Side::After,
+                    *o,
+                    "declared as a regular file here".into(),
+                ));
+            }
+            Evidence::PackageShips { name, package } => {
+                reasons.push(format!("package `{name}` ships it (package_paths)"));
+                rel.push(related(
+                    cx.after,
+                    Side::After,
+                    *package,
+                    format!("`{name}` is installed here"),
+                ));
+            }
+            Evidence::WasRegularFile(o) => {
+                reasons.push(format!("it was a managed regular file {}", voice.before()));
+                rel.push(related(
+                    cx.before,
+                    Side::Before,
+                    *o,
+                    "the regular file it replaces".into(),
+                ));
+            }
+            Evidence::ServiceRan(s) => {
+                reasons.push(format!(
+                    "{} ran it {}",
+                    cx.before.get(*s).display_ref(),
+                    voice.before()
                 ));
                 rel.push(related(
                     cx.before,
                     Side::Before,
-                    s,
+                    *s,
                     "the service that ran it".into(),
                 ));
             }
-        }
-        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        let severity = if !reasons.is_empty() {
-            Severity::Error
-        } else if SYSTEM_DIRS.contains(&dir) {
-            reasons.push(format!("{dir} holds files that packages install"));
-            // A package in the other branch of the same condition is the usual flip.
-            for (name, ids) in &cx.after.index.packages {
-                for &p in ids {
-                    if cx.after.exclusive(id, p) {
-                        rel.push(related(
-                            cx.after,
-                            Side::After,
-                            p,
-                            format!(
-                                "the other branch installs package `{name}`; if it ships {path}, \
-                                 each flip of the condition clobbers one with the other"
-                            ),
-                        ));
-                    }
+            Evidence::PackageDir {
+                dir,
+                exclusive_packages,
+            } => {
+                reasons.push(format!("{dir} holds files that packages install"));
+                for (name, p) in exclusive_packages {
+                    rel.push(related(
+                        cx.after,
+                        Side::After,
+                        *p,
+                        format!(
+                            "the other branch installs package `{name}`; if it ships {}, each \
+                             flip of the condition clobbers one with the other",
+                            h.path
+                        ),
+                    ));
                 }
             }
-            Severity::Warning
-        } else {
-            continue;
-        };
-        let mut f = finding(
-            rule,
-            at_first_attr(cx.after, Side::After, id, &["ensure", "target"]),
-            format!(
-                "{res} becomes a symlink over an executable path: {}",
-                reasons.join("; ")
-            ),
-        );
-        f.severity = severity;
-        f.help = Some(
-            "let one thing own the path: install the binary where the service expects it and \
-             manage it as a file, or use the package and drop the link; a link to a managed \
-             binary belongs in /usr/local/bin"
-                .into(),
-        );
-        f.related = rel;
-        f.resource = Some(res);
-        out.push(f);
+        }
     }
+    let mut f = finding(
+        rule,
+        h.location.clone(),
+        format!(
+            "{} becomes a symlink over an executable path: {}",
+            res.display_ref(),
+            reasons.join("; ")
+        ),
+    );
+    f.help = Some(
+        "let one thing own the path: install the binary where the service expects it and \
+         manage it as a file, or use the package and drop the link; a link to a managed \
+         binary belongs in /usr/local/bin"
+            .into(),
+    );
+    if !h.has_direct_evidence() {
+        f.severity = crate::diagnostic::Severity::Warning;
+    }
+    f.related = rel;
+    f.resource = Some(res.into());
+    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::diagnostic::Severity;
     use crate::rules::testing::*;
     use crate::rules::Selection;
 
