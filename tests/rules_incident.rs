@@ -152,7 +152,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         got,
         vec![
             // `/usr/bin` belongs to packages (the other branch installs one).
-            ("link-over-binary", 10, Severity::Warning),
+            ("link-over-binary", 10, Severity::Error),
             // Nothing manages /usr/local/bin/kube-scheduler.
             ("link-target-unmanaged", 11, Severity::Warning),
             // The unit change restarts the service onto the new link, unordered, and a

@@ -2,7 +2,7 @@
 //!
 //! Flags a `file` resource that the change makes a symbolic link (`ensure => link`, or a
 //! `target` with no `ensure`) at a path that holds, or is expected to hold, a real
-//! executable. It is an error when the path:
+//! executable: a path that
 //!
 //! - is managed elsewhere in the repository as a regular file (`ensure => file`,
 //!   `content`, `source`), in a declaration that can be compiled with the link;
@@ -10,11 +10,13 @@
 //! - is the binary a `service` ran in the base revision (its `binary`/`start`, the
 //!   `ExecStart=` of a unit file the repository manages, or `service_binaries` in the
 //!   configuration);
-//! - is shipped by a package the repository declares, according to `package_paths`.
+//! - is shipped by a package the repository declares, according to `package_paths`;
+//! - or, when nothing above says so, lies in a package-managed system directory
+//!   (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
 //!
-//! It is a warning when the only evidence is the directory: a package-managed system
-//! directory (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`). A path that was already a link
-//! in the base revision is not reported (re-pointing a link clobbers no binary).
+//! The message gives the evidence; every finding has the rule's severity (its default,
+//! or the configured one). A path that was already a link in the base revision is not
+//! reported (re-pointing a link clobbers no binary).
 //!
 //! ## Why is this bad?
 //!
@@ -217,7 +219,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
     out
 }
 
-/// The finding for `h`: an error, a warning when the directory is the only evidence.
+/// The finding for `h`, at the rule's configured severity whatever the evidence.
 pub(crate) fn render(
     cx: &Context<'_>,
     rule: &'static Rule,
@@ -307,9 +309,6 @@ pub(crate) fn render(
          binary belongs in /usr/local/bin"
             .into(),
     );
-    if !h.has_direct_evidence() {
-        f.severity = crate::diagnostic::Severity::Warning;
-    }
     f.related = rel;
     f.resource = Some(res.into());
     f
@@ -334,10 +333,11 @@ mod tests {
     ];
 
     const FAIL: &[(&str, &[(u32, Severity)])] = &[
-        // The incident's link: /usr/bin is package territory (warning).
+        // The incident's link: /usr/bin is package territory (at the rule's severity, like
+        // every finding of the rule).
         (
             "class demo {\n  file { '/usr/bin/kube-scheduler':\n    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n  }\n}\n",
-            &[(3, Severity::Warning)],
+            &[(3, Severity::Error)],
         ),
         // The same path managed as a regular file elsewhere: error.
         (
