@@ -378,6 +378,39 @@ mod tests {
     }
 
     #[test]
+    fn the_revert_voice_names_the_state_before_the_revert() {
+        let before = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n  file { '/opt/agent/agent': ensure => file, source => 'puppet:///modules/demo/agent' }\n}\n";
+        let after = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n  file { '/opt/agent/agent': ensure => link, target => '/srv/agent' }\n}\n";
+        let change = edit(before, after).change();
+        let config = Config::default();
+        let selection = Selection::default();
+        let analysis = crate::rules::Analysis::build(&change, &config);
+        let cx = analysis.context(&change, &config, &selection);
+        let rule = lookup(NAME).unwrap();
+        let found = detect(&cx);
+        assert_eq!(found.len(), 1);
+        let text = |voice| render(&cx, rule, &found[0], voice).message;
+        assert_eq!(
+            text(Voice::Change),
+            "File['/opt/agent/agent'] becomes a symlink over an executable path: it was a \
+             managed regular file in the base revision; Service['agent'] ran it in the base \
+             revision"
+        );
+        assert_eq!(
+            text(Voice::Revert),
+            "File['/opt/agent/agent'] becomes a symlink over an executable path: it was a \
+             managed regular file before the revert; Service['agent'] ran it before the revert"
+        );
+        assert_eq!(
+            render(&cx, rule, &found[0], Voice::Change).resource,
+            Some(crate::diagnostic::ResourceKey::new(
+                "file",
+                "/opt/agent/agent"
+            ))
+        );
+    }
+
+    #[test]
     fn deliberate_conversion_keeps_the_binary_at_the_managed_target() {
         let before = "class demo {\n  file { '/opt/x/bin/tool': ensure => file, source => 'puppet:///modules/demo/tool' }\n}\n";
         let after = "class demo {\n  file { '/opt/x/libexec/tool-1.2': ensure => file, source => 'puppet:///modules/demo/tool' }\n  file { '/opt/x/bin/tool': ensure => link, target => '/opt/x/libexec/tool-1.2' }\n}\n";

@@ -3,9 +3,11 @@
 //! Checks the change in reverse: the change that `git revert` would make (head back to
 //! base) is computed from the two models and run through the error-level rules about
 //! what services execute (`service-binary-relinked`, `service-binary-missing`,
-//! `service-binary-unmanaged`, `link-over-binary`, `empty-binary`). Every error they
-//! would raise is reported on the forward change, on the same resource, worded for the
-//! revert. It also names what the revert would leave behind: scripts this change adds
+//! `service-binary-unmanaged`, `link-over-binary`, `empty-binary`). What they would
+//! report is reported on the forward change, one finding per resource, worded for the
+//! revert; left out are a path that was already unprovided before the revert (a
+//! `service-binary-unmanaged` warning) and a link whose only evidence of a binary is its
+//! package-managed directory. It also names what the revert would leave behind: scripts this change adds
 //! that write, unsafely, the binary a service restarted by the revert would run (Puppet
 //! does not remove what leaves the catalog).
 //!
@@ -879,6 +881,13 @@ mod tests {
                 "File['/usr/local/sbin/deploy'], which the revert stops managing but leaves on \
                  the hosts, writes it unsafely"
             ),
+            "{}",
+            found[0].message
+        );
+        // The reverse hazard names the script as a writer: it is not listed again as
+        // something the revert leaves behind.
+        assert!(
+            !found[0].message.contains("A revert also leaves behind"),
             "{}",
             found[0].message
         );
