@@ -153,7 +153,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         got,
         vec![
             // `/usr/bin` belongs to packages (the other branch installs one).
-            ("link-over-binary", 10, Severity::Warning),
+            ("link-over-binary", 10, Severity::Error),
             // Nothing manages /usr/local/bin/kube-scheduler.
             ("link-target-unmanaged", 11, Severity::Warning),
             // The unit change restarts the service onto the new link, unordered, and a
@@ -168,7 +168,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         assert_eq!(f.location.file, MANIFEST);
         assert_eq!(f.location.side, Side::After);
         assert_eq!(
-            f.resource.as_deref(),
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
             Some("File['/usr/bin/kube-scheduler']")
         );
     }

@@ -119,7 +119,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         f.help = Some(format!(
             "remove `{attr}` so Puppet compares content (sha256) and restores the binary"
         ));
-        f.resource = Some(r.display_ref());
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

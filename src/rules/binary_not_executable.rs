@@ -153,7 +153,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             "set `mode => '0755'` on this resource: its own value overrides the default".to_owned()
         });
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

@@ -192,7 +192,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
              remote filebucket) at top scope"
                 .into(),
         );
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

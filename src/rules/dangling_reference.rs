@@ -223,7 +223,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
             ));
         }
     }
-    f.resource = p.holder.map(|h| m.get(h).display_ref());
+    f.resource = p.holder.map(|h| m.get(h).into());
     f
 }
 
@@ -829,7 +829,14 @@ mod tests {
             "{}",
             found[0].message
         );
-        assert_eq!(found[0].resource.as_deref(), Some("File['/etc/x']"));
+        assert_eq!(
+            found[0]
+                .resource
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("File['/etc/x']")
+        );
         assert_eq!(found[0].related.len(), 1);
     }
 

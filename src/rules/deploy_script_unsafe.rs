@@ -196,7 +196,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     message: format!("{} runs {}", m.get(s).display_ref(), its.join(", ")),
                 });
             }
-            f.resource = Some(m.get(script.res).display_ref());
+            f.resource = Some(m.get(script.res).into());
             out.push(f);
         }
     }
@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(f.location.file, SCRIPT);
         assert_eq!(Case::line_of(text, f), 3);
         assert_eq!(
-            f.resource.as_deref(),
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
             Some("File['/usr/local/sbin/deploy']")
         );
         for part in [

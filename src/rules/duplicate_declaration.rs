@@ -357,7 +357,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 o,
                 format!("the other declaration ({})", other.scope),
             ));
-            f.resource = Some(res);
+            f.resource = Some(r.into());
             out.push(f);
         }
     }

@@ -141,7 +141,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{}: {}", r.display_ref(), p.message),
                 );
                 f.help = p.help.clone();
-                f.resource = Some(r.display_ref());
+                f.resource = Some(r.into());
                 out.push(f);
             }
         }
@@ -162,7 +162,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("the title of {}: {}", r.display_ref(), p.message),
                 );
                 f.help = p.help.clone();
-                f.resource = Some(r.display_ref());
+                f.resource = Some(r.into());
                 out.push(f);
             }
         }

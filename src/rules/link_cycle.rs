@@ -108,7 +108,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!("{} is part of the loop", cx.after.get(l).display_ref()),
             ));
         }
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

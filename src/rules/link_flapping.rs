@@ -88,7 +88,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "remove `links => follow`; a resource that is the link needs the default, `manage`"
                 .into(),
         );
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

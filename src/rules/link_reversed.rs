@@ -103,7 +103,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             old.links[0],
             format!("in the base revision {b} was a link here"),
         ));
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

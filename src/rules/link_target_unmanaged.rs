@@ -136,7 +136,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

@@ -115,7 +115,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!("{role}, changed by this change, with no ordering edge to {name}"),
             ));
         }
-        f.resource = Some(name);
+        f.resource = Some(cx.after.get(s).into());
         out.push(f);
     }
 }

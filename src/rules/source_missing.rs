@@ -158,7 +158,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{res} reads {what} from {why}; it cannot be verified"),
                 );
                 f.severity = Severity::Info;
-                f.resource = Some(res);
+                f.resource = Some(r.into());
                 out.push(f);
             }
             continue;
@@ -213,7 +213,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(near) => format!("did you mean {near}? As written, {effect}"),
             None => format!("add the file, or fix the path; as written, {effect}"),
         });
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

@@ -54,7 +54,7 @@
 use std::collections::BTreeSet;
 
 use crate::analysis::systemd::{parse_unit, validate_exec, ExecProblem, ExecProblemKind};
-use crate::diagnostic::{Finding, Location, Severity, Side};
+use crate::diagnostic::{Finding, Location, ResourceKey, Severity, Side};
 use crate::model::unit::{self, verbatim_offset, Literal, UnitText};
 use crate::model::{ResId, Resource, Value};
 
@@ -81,7 +81,7 @@ const COMMAND_PARAMS: &[&str] = &["command", "exec_start", "execstart"];
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
     let mut seen = BTreeSet::new();
-    let mut push = |loc: Location, res: String, p: &ExecProblem, out: &mut Vec<Finding>| {
+    let mut push = |loc: Location, res: ResourceKey, p: &ExecProblem, out: &mut Vec<Finding>| {
         if !seen.insert((loc.file.clone(), loc.span, p.message.clone())) {
             return;
         }
@@ -113,7 +113,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                     let loc = locate(cx, &ut, p.span)
                         .unwrap_or_else(|| at_attr(cx.after, Side::After, id, "content"));
-                    push(loc, r.display_ref(), &p, out);
+                    push(loc, r.into(), &p, out);
                 }
             }
         }
@@ -145,7 +145,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         file: a.file.to_string(),
                         span,
                     };
-                    push(loc, r.display_ref(), &p, out);
+                    push(loc, r.into(), &p, out);
                 }
             }
         }

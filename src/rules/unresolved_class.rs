@@ -54,7 +54,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostic::{Finding, Location, Related, Severity, Side};
+use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side};
 use crate::model::{Model, UnresolvedRef};
 
 use super::executables::{describe_steps, external_modules, module_of, module_repository};
@@ -184,7 +184,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 message: format!("class `{name}` was defined here before this change"),
             });
         }
-        f.resource = Some(format!("Class['{name}']"));
+        f.resource = Some(ResourceKey::new("class", name.to_string()));
         out.push(f);
     }
 }
@@ -299,7 +299,10 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("ensure_packages(['kubernetes-master'])"));
-        assert_eq!(f.resource.as_deref(), Some("Class['kubernetes-master']"));
+        assert_eq!(
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
+            Some("Class['kubernetes-master']")
+        );
     }
 
     #[test]
