@@ -58,9 +58,9 @@
 //!   empty file (verified on Puppet 7.23).
 
 use crate::diagnostic::{Finding, Location, Severity, Side};
-use crate::model::{ResId, Value};
+use crate::model::{file_state, ResId, Value};
 
-use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
+use super::common::{at_attr, executable_reason, judged_path, touched};
 use super::hazard::Voice;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
@@ -78,10 +78,6 @@ pub(crate) static RULE: Rule = Rule {
     source: include_str!("empty_binary.rs"),
 };
 
-/// A value that is present and not `undef`.
-fn given(v: Option<&Value>) -> bool {
-    v.is_some_and(|v| !v.is_undef())
-}
 
 /// A `file` at an executable path that will be an empty file.
 pub(crate) struct EmptyBinary {
@@ -124,19 +120,11 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<EmptyBinary> {
             continue;
         };
         let path = jp.path.clone();
-        let ensure = ensure_of(r);
-        let content = r.get("content");
-        let empty_content = content.is_some_and(|c| {
-            c.alternatives()
-                .iter()
-                .all(|v| matches!(v, Value::Str(s) if s.is_empty()))
-        }) && matches!(ensure, Ensure::File | Ensure::Present | Ensure::Unset);
-        let no_data = matches!(ensure, Ensure::File | Ensure::Present)
-            && !given(content)
-            && !given(r.get("source"));
-        if !empty_content && !no_data {
+        if !file_state(r).is_empty_file() {
             continue;
         }
+        // Empty either from `content => ''` or from a file asked for with no content.
+        let empty_content = r.get("content").is_some_and(|c| !c.is_undef());
         let Some(why) = executable_reason(cx, &path, Some(r)) else {
             continue;
         };
@@ -235,6 +223,8 @@ mod tests {
         "class demo { file { '/etc/tool.conf': ensure => file } }",
         "class demo { file { '/etc/tool/empty.conf': content => '' } }",
         // Only mode and owner: Puppet does not create the file.
+        // `content => undef` is no content at all (a define's optional parameter).
+        "class demo($content = undef) { file { '/usr/local/bin/tool': content => $content, mode => '0755' } }",
         "class demo { file { '/usr/bin/tool': owner => 'root', mode => '0755' } }",
         // A link, a directory, removal.
         "class demo { file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/bin/tool' } }",

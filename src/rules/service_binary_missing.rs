@@ -49,7 +49,7 @@
 use std::fmt;
 
 use crate::diagnostic::{Finding, Location, Severity, Side};
-use crate::model::{normalize_path, ResId, Resource, Value};
+use crate::model::{facts, normalize_path, ResId, Resource, Value};
 
 use super::common::{ensure_of, file_path, related, resolve, Ensure};
 use super::hazard::Voice;
@@ -260,12 +260,9 @@ fn wants_running(r: &Resource) -> Option<&'static str> {
     }
 }
 
+/// A live package resource that removes its package.
 fn package_removed(r: &Resource) -> bool {
-    r.is_live()
-        && matches!(
-            r.get("ensure").and_then(Value::as_str),
-            Some("absent" | "purged")
-        )
+    r.is_live() && facts::package_removed(r)
 }
 
 #[cfg(test)]

@@ -63,7 +63,8 @@
 
 use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side};
 use crate::input::{Change, FileChange, FileStatus};
-use crate::model::{Model, ModelChange, ResId, Resource, Value};
+use crate::model::facts::package_removed;
+use crate::model::{file_state, Model, ModelChange, ResId, Resource};
 
 use super::common::{
     ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, resolve, Ensure,
@@ -310,7 +311,7 @@ fn standing(cx: &Context<'_>, m: &Model, k: Standing, key: &ResourceKey) -> Opti
         let r = m.get(id);
         let this = match k {
             Standing::Link => Some(r.ty == "file" && ensure_of(r) == Ensure::Link),
-            Standing::Empty => Some(r.ty == "file" && no_data(r)),
+            Standing::Empty => Some(r.ty == "file" && file_state(r).is_empty_file()),
             Standing::Runs if r.ty == "service" => runs_unvouched(cx, m, id),
             Standing::Runs => Some(false),
         };
@@ -323,28 +324,8 @@ fn standing(cx: &Context<'_>, m: &Model, k: Standing, key: &ResourceKey) -> Opti
     all_false.then_some(false)
 }
 
-/// A `file` declared as a file with neither content nor source, or with `content => ''`.
-fn no_data(r: &Resource) -> bool {
-    let given = |v: Option<&Value>| v.is_some_and(|v| !v.is_undef());
-    let ensure = ensure_of(r);
-    let empty_content = r.get("content").is_some_and(|c| {
-        c.alternatives()
-            .iter()
-            .all(|v| matches!(v, Value::Str(s) if s.is_empty()))
-    });
-    (empty_content && matches!(ensure, Ensure::File | Ensure::Present | Ensure::Unset))
-        || (matches!(ensure, Ensure::File | Ensure::Present)
-            && !given(r.get("content"))
-            && !given(r.get("source")))
-}
-
 fn package_state(m: &Model, pkg: &str) -> (bool, bool) {
-    let removed = |r: &Resource| {
-        matches!(
-            r.get("ensure").and_then(Value::as_str),
-            Some("absent" | "purged")
-        )
-    };
+    let removed = package_removed;
     let ids = m.index.packages.get(pkg).map(Vec::as_slice).unwrap_or(&[]);
     let live: Vec<&Resource> = ids
         .iter()
@@ -399,7 +380,7 @@ fn runs_unvouched(cx: &Context<'_>, m: &Model, s: ResId) -> Option<bool> {
     let packaged_dir = !(last.starts_with("/usr/local/") || last.starts_with("/opt/"));
     let empty = m.index.managing(last).iter().any(|&x| {
         let r = m.get(x);
-        r.is_live() && r.ty == "file" && no_data(r)
+        r.is_live() && r.ty == "file" && file_state(r).is_empty_file()
     });
     let vouched = (provider_of(cx, m, last).is_some() && !empty) || (packaged_dir && by_package);
     Some(!vouched)
