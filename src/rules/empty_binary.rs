@@ -78,7 +78,6 @@ pub(crate) static RULE: Rule = Rule {
     source: include_str!("empty_binary.rs"),
 };
 
-
 /// A `file` at an executable path that will be an empty file.
 pub(crate) struct EmptyBinary {
     /// The head-revision `file` resource.

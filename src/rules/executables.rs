@@ -6,9 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analysis::template::TemplateKind;
-use crate::ast::{Block, Expr, ExprKind, Param, Span, StrPart};
-use crate::diagnostic::{Location, Side};
+use crate::ast::{Block, Expr, ExprKind, Param, StrPart};
 use crate::model::{GuardStep, Model, ResId};
 
 use super::Context;
@@ -302,84 +300,9 @@ pub fn describe_steps(m: &Model, steps: &[GuardStep]) -> String {
 // ---------------------------------------------------------------------------------------
 // Unit texts
 
-/// Text a unit-file resource deploys, with where it lives.
-#[derive(Clone, Debug)]
-pub struct UnitText {
-    pub text: String,
-    pub kind: TemplateKind,
-    /// The repository file it is read from (template, module file), if any.
-    pub repo_file: Option<String>,
-    /// For text that is a literal in a manifest: the attribute value's location, and the
-    /// byte offset of the text inside that manifest when the literal is written verbatim.
-    pub literal: Option<(Location, Option<u32>)>,
-}
-
-impl UnitText {
-    /// The repository file the text comes from (a unit file or template, or the manifest
-    /// holding it as a literal), for failure reports; empty when unknown.
-    pub fn file(&self) -> &str {
-        self.repo_file
-            .as_deref()
-            .or(self.literal.as_ref().map(|(l, _)| l.file.as_str()))
-            .unwrap_or("")
-    }
-
-    /// Where a span of [`Self::text`] is in the repository.
-    pub fn locate(&self, side: Side, span: Span) -> Option<Location> {
-        if let Some(f) = &self.repo_file {
-            return Some(Location {
-                side,
-                file: f.clone(),
-                span,
-            });
-        }
-        let (loc, base) = self.literal.as_ref()?;
-        Some(match base {
-            Some(b) => Location {
-                side,
-                file: loc.file.clone(),
-                span: Span::new(span.start + b, span.end + b),
-            },
-            None => loc.clone(),
-        })
-    }
-}
-
-pub use crate::model::unit::map_by_line;
-
 /// Whether a managed path is a systemd unit (or drop-in) whose `Exec*=` lines matter.
 pub fn is_unit_path(path: &str) -> bool {
     path.ends_with(".service") || (path.contains(".service.d/") && path.ends_with(".conf"))
-}
-
-/// The texts a resource deploys as its file content ([`crate::model::unit::texts`]), with
-/// their places as [`Location`]s. Texts rebuilt from partly known content are left out:
-/// their unknown parts are not in the repository.
-pub fn unit_texts(cx: &Context<'_>, side: Side, id: ResId) -> Vec<UnitText> {
-    let m = cx.model(side);
-    let tree = match side {
-        Side::Before => &cx.change.before.tree,
-        Side::After => &cx.change.after.tree,
-    };
-    crate::model::unit::texts(m, &m.index, tree, id)
-        .into_iter()
-        .filter(|t| !t.partial)
-        .map(|t| UnitText {
-            literal: t.literal.map(|l| {
-                (
-                    Location {
-                        side,
-                        file: l.file.to_string(),
-                        span: l.span,
-                    },
-                    l.base,
-                )
-            }),
-            text: t.text,
-            kind: t.kind,
-            repo_file: t.repo_file,
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -53,8 +53,8 @@ use crate::model::{facts, normalize_path, ResId, Resource, Value};
 
 use super::common::{ensure_of, file_path, related, resolve, Ensure};
 use super::hazard::Voice;
-use super::services::{at_service, binary, exclusive, is_touched};
 use super::registry::{Kind, Rule};
+use super::services::{at_service, binary, exclusive, is_touched};
 use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-missing";

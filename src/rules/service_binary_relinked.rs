@@ -62,11 +62,11 @@ use crate::model::ResId;
 
 use super::common::{package_named_for, provider_of, related, resolve, Chain};
 use super::hazard::{named, Voice};
+use super::registry::{Kind, Rule};
 use super::services::{
     at_service, before_of, binary, exclusive, exec_start_related, info, restart_reason,
     restarted_binaries, touch_at, unsafe_writers, Touch,
 };
-use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-relinked";
@@ -262,13 +262,7 @@ pub(crate) fn render(cx: &Context<'_>, rule: &'static Rule, h: &Relinked, voice:
             format!("the script deployed here writes {last} unsafely"),
         ));
     }
-    if let Some(r) = exec_start_related(
-        cx.after,
-        &cx.change.after.tree,
-        Side::After,
-        s,
-        format!("{name} runs {bin}"),
-    ) {
+    if let Some(r) = exec_start_related(cx.after, Side::After, s, format!("{name} runs {bin}")) {
         f.related.push(r);
     }
     f.resource = Some(svc.into());

@@ -62,13 +62,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::analysis::systemd::parse_unit;
-use crate::ast::Span;
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
-use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
+use crate::model::{normalize_path, BinarySource, Model, ResId, ServiceBinary, ServiceInfo, Value};
 
 use super::common::{at_attr, at_title, package_named_for, provider_of, related, resolve, touched};
-use super::executables::{is_distro_path, map_by_line, unit_texts};
+use super::executables::is_distro_path;
 use super::hazard::Voice;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
@@ -266,7 +264,7 @@ fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -
             out.push(Runner {
                 res: s.res,
                 name: Some(s.name.clone()),
-                location: service_location(cx, m, side, s, bin.from.as_str(), &path),
+                location: service_location(m, side, s, bin),
                 path,
                 touched: is_touched,
             });
@@ -312,49 +310,18 @@ fn absolute(v: &Value) -> Option<String> {
 
 /// Where to point for a service's executable: the `binary`/`start` attribute, the
 /// `ExecStart=` executable in the unit (template or literal), else the service title.
-fn service_location(
-    cx: &Context<'_>,
-    m: &Model,
-    side: Side,
-    s: &ServiceInfo,
-    from: &str,
-    path: &str,
-) -> Location {
-    match from {
-        "binary" | "start" => return at_attr(m, side, s.res, from),
-        "unit" => {}
-        _ => return at_title(m, side, s.res),
-    }
-    for &u in &s.unit_files {
-        for ut in unit_texts(cx, side, u) {
-            let _reading = crate::isolate::reading(ut.file());
-            let unit = parse_unit(&ut.text, ut.kind);
-            let Some(word) = unit.exec_start().into_iter().find_map(|c| {
-                c.executable
-                    .filter(|w| w.known().is_some_and(|k| normalize_path(&k) == path))
-            }) else {
-                continue;
-            };
-            if ut.repo_file.is_some() {
-                if let Some(l) = ut.locate(side, word.span) {
-                    return l;
-                }
-            }
-            if let Some((loc, base)) = &ut.literal {
-                let span = match base {
-                    Some(b) => Some(Span::new(word.span.start + b, word.span.end + b)),
-                    None => cx.manifest(side, &loc.file).and_then(|man| {
-                        map_by_line(&man.text, loc.span.start, &ut.text, word.span)
-                    }),
-                };
-                return Location {
-                    span: span.unwrap_or(loc.span),
-                    ..loc.clone()
-                };
-            }
+fn service_location(m: &Model, side: Side, s: &ServiceInfo, bin: &ServiceBinary) -> Location {
+    match (bin.from, &bin.at) {
+        (BinarySource::Binary | BinarySource::Start, _) => {
+            at_attr(m, side, s.res, bin.from.as_str())
         }
+        (BinarySource::Unit, Some((file, span))) => Location {
+            side,
+            file: file.clone(),
+            span: *span,
+        },
+        _ => at_title(m, side, s.res),
     }
-    at_title(m, side, s.res)
 }
 
 /// What provides a path, for messages about its removal.

@@ -233,13 +233,7 @@ pub fn at_service(m: &Model, side: Side, id: ResId) -> Location {
 
 /// A secondary label on the `ExecStart=` executable of the unit template (or module file)
 /// that says what service `id` runs, when the binary comes from one.
-pub fn exec_start_related(
-    m: &Model,
-    _tree: &Tree,
-    side: Side,
-    id: ResId,
-    message: String,
-) -> Option<Related> {
+pub fn exec_start_related(m: &Model, side: Side, id: ResId, message: String) -> Option<Related> {
     let b = info(m, id)?.binary.as_ref()?;
     b.repo_file.as_ref()?;
     let (file, span) = b.at.clone()?;

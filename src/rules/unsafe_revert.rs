@@ -70,8 +70,8 @@ use super::common::{
     ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, resolve, Ensure,
 };
 use super::hazard::{is_key, named, Hazard, Voice};
-use super::services::{at_service, binary, info, script_hazards, scripts};
 use super::registry::{Kind, Rule};
+use super::services::{at_service, binary, info, script_hazards, scripts};
 use super::{finding, Context, Manifests};
 
 pub const NAME: &str = "unsafe-revert";
