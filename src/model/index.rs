@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::eval::resolve_module_path;
+use super::layout::resolve_module_path;
 use super::unit::{parse_unit, strip_template_tags};
 use super::value::{FileRef, Value};
 use super::{normalize_path, Model, ModelOptions, ResId};

@@ -359,8 +359,26 @@ pub fn normalize_path(p: &str) -> String {
 
 impl Model {
     /// Parse (through `cache`) and evaluate every manifest of `tree`.
+    /// Stages, in order: layout and hiera, parse, evaluate, resolve, index.
     pub fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
-        eval::build(tree, opts, cache)
+        let t0 = std::time::Instant::now();
+        let modulepath = layout::read_modulepath(tree, opts);
+        let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
+        let files = eval::parse(tree, &modulepath, cache);
+        let t_parse = t0.elapsed();
+        let (mut m, t_eval) = eval::on_large_stack(|| {
+            let (mut m, pending) = eval::evaluate(tree, opts, modulepath, hiera, &files);
+            let t_eval = t0.elapsed();
+            eval::resolve(&mut m, pending);
+            m.index = index::build(&m, tree, opts);
+            (m, t_eval)
+        });
+        m.stats.timings = vec![
+            ("parse", t_parse),
+            ("evaluate", t_eval - t_parse),
+            ("relations+index", t0.elapsed() - t_eval),
+        ];
+        m
     }
 
     /// Resources whose title or namevar is `title` (normalised) for type `ty`.
