@@ -6,9 +6,9 @@
 use super::super::functions::call_pure;
 use super::super::layout::{self, resolve_module_path};
 use super::super::value::{FileRef, Value};
-use super::super::{Attr, AttrOrigin, Origin};
+use super::super::{Attr, AttrOrigin, CreateResourcesCall, Origin};
 use super::{collect_refs, src, ClassHow, Env, Ev};
-use crate::ast::{Expr, Lambda, ResourceForm};
+use crate::ast::{Expr, Lambda, ResourceForm, SmolStr};
 
 /// Upper bound on iterations of `each`/`map` over one collection.
 const MAX_ITER: usize = 10_000;
@@ -164,9 +164,18 @@ impl<'a> Ev<'a> {
             "create_resources" => {
                 let ty = match vals.first() {
                     Some(Value::Str(s) | Value::Type(s)) => {
-                        s.trim_start_matches("::").to_ascii_lowercase()
+                        Some(s.trim_start_matches("::").to_ascii_lowercase())
                     }
-                    _ => return Value::Undef,
+                    _ => None,
+                };
+                self.model.create_resources.push(CreateResourcesCall {
+                    ty: ty.as_deref().map(SmolStr::new),
+                    file: env.file.clone(),
+                    span: e.span,
+                    guard: env.guard.clone(),
+                });
+                let Some(ty) = ty else {
+                    return Value::Undef;
                 };
                 let defaults: Vec<(Value, Value)> = match vals.get(2) {
                     Some(Value::Hash(h)) => h.clone(),

@@ -5,7 +5,8 @@
 
 use super::super::value::Value;
 use super::super::{
-    normalize_key, Attr, AttrOrigin, GuardStep, Origin, ResId, Resource, Scope, UnresolvedRef,
+    normalize_key, Attr, AttrOrigin, EdgeVia, GuardStep, Origin, ResId, Resource, Scope,
+    UnresolvedRef,
 };
 use super::{
     collect_refs, ClassHow, ClassState, DeferredClass, DefineDef, Endpoint, Env, Ev, PendingRel,
@@ -233,7 +234,7 @@ impl<'a> Ev<'a> {
                         refresh: false,
                         file: env.file.clone(),
                         span,
-                        via: "require()",
+                        via: EdgeVia::RequireFunction,
                         guard: env.guard.clone(),
                     });
                 }
@@ -690,10 +691,10 @@ pub(super) fn rels_from_attrs(id: ResId, attrs: &[Attr], guard: &[GuardStep]) ->
             file: a.file.clone(),
             span: a.value_span,
             via: match a.name.as_str() {
-                "before" => "before",
-                "notify" => "notify",
-                "subscribe" => "subscribe",
-                _ => "require",
+                "before" => EdgeVia::Before,
+                "notify" => EdgeVia::Notify,
+                "subscribe" => EdgeVia::Subscribe,
+                _ => EdgeVia::Require,
             },
             guard: guard.to_vec(),
         });

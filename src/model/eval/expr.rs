@@ -4,10 +4,12 @@
 
 use super::super::functions::call_pure;
 use super::super::value::{SymPart, Value};
-use super::super::{normalize_key, AttrOrigin, GuardStep};
+use super::super::{normalize_key, AttrOrigin, CollectorSite, ConditionKind, EdgeVia, GuardStep};
 use super::{collect_refs, src, Collector, Endpoint, Env, Ev, PendingOverride, PendingRel, Query};
 use crate::ast::SmolStr;
-use crate::ast::{AssignOp, AttrOp, BinaryOp, Block, Expr, ExprKind, RelOp, StrPart, UnaryOp};
+use crate::ast::{
+    AssignOp, AttrOp, BinaryOp, Block, Expr, ExprKind, RelOp, Span, StrPart, UnaryOp,
+};
 
 /// Data types that look like resource references when indexed (`Optional[String]`).
 const DATA_TYPES: [&str; 30] = [
@@ -97,18 +99,18 @@ fn literal_key(e: &Expr) -> Option<&LiteralKey> {
 impl<'a> Ev<'a> {
     // ----- statements -----
 
-    /// `if` (`kind == "if"`) or `unless`: a known condition runs one branch; an unknown one
+    /// `if` or `unless`: a known condition runs one branch; an unknown one
     /// runs both, each under its own guard of one new condition.
     pub(super) fn conditional(
         &mut self,
         cond: &'a Expr,
         then_branch: &'a Block,
         else_branch: Option<&'a Block>,
-        kind: &'static str,
+        kind: ConditionKind,
         env: &Env,
     ) -> Value {
         let c = self.eval(cond, env);
-        let runs_then = c.truthy().map(|t| t == (kind == "if"));
+        let runs_then = c.truthy().map(|t| t == (kind == ConditionKind::If));
         match runs_then {
             Some(true) => self.exec_block(then_branch, env),
             Some(false) => match else_branch {
@@ -117,14 +119,14 @@ impl<'a> Ev<'a> {
             },
             None => {
                 let subject = src(self.text(&env.file), cond.span);
-                let id = self.new_condition(&env.file, cond.span, kind, subject);
+                let id = self.new_condition(&env.file, cond.span, kind, subject, Some(cond));
                 let e1 = self.with_guard(env, id, 0);
                 self.exec_block(then_branch, &e1);
                 if let Some(b) = else_branch {
                     let e2 = self.with_guard(env, id, 1);
                     self.exec_block(b, &e2);
                 }
-                Value::unknown(kind)
+                Value::unknown(kind.as_str())
             }
         }
     }
@@ -335,14 +337,18 @@ impl<'a> Ev<'a> {
                 m.lambda.as_deref(),
                 env,
             ),
-            ExprKind::If(c) => {
-                self.conditional(&c.cond, &c.then_branch, c.else_branch.as_ref(), "if", env)
-            }
+            ExprKind::If(c) => self.conditional(
+                &c.cond,
+                &c.then_branch,
+                c.else_branch.as_ref(),
+                ConditionKind::If,
+                env,
+            ),
             ExprKind::Unless(c) => self.conditional(
                 &c.cond,
                 &c.then_branch,
                 c.else_branch.as_ref(),
-                "unless",
+                ConditionKind::Unless,
                 env,
             ),
             ExprKind::Case { subject, options } => {
@@ -382,7 +388,13 @@ impl<'a> Ev<'a> {
                     [(i, true)] => self.exec_block(&options[*i].body, env),
                     _ => {
                         let subject_text = src(self.text(&env.file), subject.span);
-                        let id = self.new_condition(&env.file, subject.span, "case", subject_text);
+                        let id = self.new_condition(
+                            &env.file,
+                            subject.span,
+                            ConditionKind::Case,
+                            subject_text,
+                            Some(subject),
+                        );
                         for (i, _) in possible {
                             let e1 = self.with_guard(env, id, i as u32);
                             self.exec_block(&options[i].body, &e1);
@@ -431,6 +443,7 @@ impl<'a> Ev<'a> {
                 overrides,
             } => {
                 let idx = self.eval_collector(
+                    e.span,
                     type_ref,
                     query.as_deref(),
                     *exported,
@@ -678,7 +691,7 @@ impl<'a> Ev<'a> {
                     refresh: op.refreshes(),
                     file: env.file.clone(),
                     span: e.span,
-                    via: op.as_str(),
+                    via: EdgeVia::Chain(*op),
                     guard: env.guard.clone(),
                 });
                 r
@@ -699,6 +712,7 @@ impl<'a> Ev<'a> {
                 overrides,
             } => {
                 vec![Endpoint::Collector(self.eval_collector(
+                    e.span,
                     type_ref,
                     query.as_deref(),
                     *exported,
@@ -718,8 +732,12 @@ impl<'a> Ev<'a> {
         }
     }
 
+    /// Record the collector at `span` (in [`Model::collectors`](super::super::Model), once
+    /// per place) and keep it for resolution; its index in the pending collectors.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn eval_collector(
         &mut self,
+        span: Span,
         type_ref: &'a Expr,
         query: Option<&'a Expr>,
         exported: bool,
@@ -727,6 +745,14 @@ impl<'a> Ev<'a> {
         env: &Env,
     ) -> usize {
         let ty = type_name(type_ref);
+        if self.collector_sites.insert((env.file.clone(), span)) {
+            self.model.collectors.push(CollectorSite {
+                ty: SmolStr::new(&ty),
+                exported,
+                file: env.file.clone(),
+                span,
+            });
+        }
         let q = match query {
             Some(q) => self.eval_query(q, env),
             None => Query::All,

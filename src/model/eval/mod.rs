@@ -20,17 +20,17 @@ mod catalog;
 mod expr;
 mod resolve;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::hiera::Hiera;
 use super::value::Value;
 use super::{
-    normalize_key, Attr, Condition, Definition, EvalNote, GuardStep, Model, ModelOptions, ResId,
-    Scope,
+    normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, GuardStep, Model,
+    ModelOptions, ResId, Scope, TestedVariable,
 };
 use crate::ast::SmolStr;
-use crate::ast::{Block, Expr, ExprKind, Param, Span};
+use crate::ast::{AttrOp, Block, Expr, ExprKind, Lambda, Param, Span, StrPart};
 use crate::input::Tree;
 use crate::parser::Parsed;
 
@@ -218,7 +218,7 @@ struct PendingRel {
     refresh: bool,
     file: Arc<str>,
     span: Span,
-    via: &'static str,
+    via: EdgeVia,
     /// Guard of the code that states the relationship.
     guard: Vec<GuardStep>,
 }
@@ -274,6 +274,9 @@ struct Ev<'a> {
     collectors: Vec<Collector>,
     overrides: Vec<PendingOverride>,
     realize: Vec<(String, String, Arc<str>, Span)>,
+    /// Collectors already in [`Model::collectors`] (file, span): one in a defined type is
+    /// evaluated once per instance.
+    collector_sites: HashSet<(Arc<str>, Span)>,
     template_specs: std::cell::OnceCell<Vec<(String, String)>>,
     file_specs: std::cell::OnceCell<Vec<(String, String)>>,
     /// Class bodies being evaluated inside one another right now (see
@@ -334,6 +337,7 @@ impl<'a> Ev<'a> {
             collectors: Vec::new(),
             overrides: Vec::new(),
             realize: Vec::new(),
+            collector_sites: HashSet::new(),
             template_specs: std::cell::OnceCell::new(),
             file_specs: std::cell::OnceCell::new(),
             class_depth: 0,
@@ -438,7 +442,13 @@ impl<'a> Ev<'a> {
         let nodes = std::mem::take(&mut self.nodes);
         let cond = (nodes.len() > 1).then(|| {
             let (file, _, body, _) = nodes[0];
-            self.new_condition(file, body.span, "node", "the agent's certname".into())
+            self.new_condition(
+                file,
+                body.span,
+                ConditionKind::Node,
+                "the agent's certname".into(),
+                None,
+            )
         });
         for (i, (file, _, body, label)) in nodes.iter().enumerate() {
             let mut env = top_env(file);
@@ -520,18 +530,28 @@ impl<'a> Ev<'a> {
         self.frames.len() - 1
     }
 
+    /// A new condition over `tested` (the `if` condition, the `case` subject; `None` for
+    /// the node bodies) whose branches are all evaluated.
     fn new_condition(
         &mut self,
         file: &Arc<str>,
         span: Span,
-        kind: &'static str,
+        kind: ConditionKind,
         subject: String,
+        tested: Option<&Expr>,
     ) -> u32 {
+        let mut variables = Vec::new();
+        let mut tests_defined = false;
+        if let Some(e) = tested {
+            tested_facts(e, &mut variables, &mut tests_defined);
+        }
         self.model.conditions.push(Condition {
             file: file.clone(),
             span,
             kind,
             subject,
+            variables,
+            tests_defined,
         });
         (self.model.conditions.len() - 1) as u32
     }
@@ -634,37 +654,254 @@ impl<'a> Ev<'a> {
     }
 }
 
-/// Names in `class { 'name': … }` declarations, found in the text (a cheap scan; quoted
-/// literal names only).
-fn resource_like_class_names(files: &[ParsedFile<'_>]) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
+/// Names in `class { 'name': … }` declarations (quoted literal names), anywhere in the
+/// code.
+fn resource_like_class_names(files: &[ParsedFile<'_>]) -> HashSet<String> {
+    let mut out = HashSet::new();
     for f in files {
-        let t = f.text;
-        let mut from = 0;
-        while let Some(i) = t[from..].find("class") {
-            let at = from + i;
-            from = at + 5;
-            let before_ok = at == 0
-                || !t.as_bytes()[at - 1].is_ascii_alphanumeric()
-                    && t.as_bytes()[at - 1] != b':'
-                    && t.as_bytes()[at - 1] != b'_';
-            let rest = t[at + 5..].trim_start();
-            let Some(rest) = rest.strip_prefix('{') else {
-                continue;
-            };
-            let rest = rest.trim_start();
-            let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
-                continue;
-            };
-            let Some(end) = rest[1..].find(q) else {
-                continue;
-            };
-            if before_ok {
-                out.insert(normalize_key("class", &rest[1..1 + end]));
-            }
+        for st in &f.parsed.program.statements {
+            for_each_expr(st, &mut |e| {
+                if let ExprKind::Resource {
+                    type_expr, bodies, ..
+                } = &e.kind
+                {
+                    if matches!(&type_expr.kind, ExprKind::Name(n) if n == "class") {
+                        for b in bodies {
+                            if let ExprKind::Str(name) = &b.title.kind {
+                                out.insert(normalize_key("class", name));
+                            }
+                        }
+                    }
+                }
+            });
         }
     }
     out
+}
+
+/// The variables `e` (a condition's tested expression) reads, each once, and whether it
+/// calls `defined()` or `defined_with_params()`.
+fn tested_facts(e: &Expr, vars: &mut Vec<TestedVariable>, tests_defined: &mut bool) {
+    let mut push = |name: &SmolStr, key: Option<SmolStr>| {
+        let v = TestedVariable {
+            name: name.clone(),
+            key,
+        };
+        if !vars.contains(&v) {
+            vars.push(v);
+        }
+    };
+    let is_defined = |n: &str| {
+        matches!(
+            n.trim_start_matches("::"),
+            "defined" | "defined_with_params"
+        )
+    };
+    // Variables read through a literal index (`$facts['os']`), seen from the access.
+    let mut keyed: Vec<Span> = Vec::new();
+    for_each_expr(e, &mut |x| match &x.kind {
+        ExprKind::Access { target, args } => {
+            if let ExprKind::Variable(n) = &target.kind {
+                let key = match args.first().map(|a| &a.kind) {
+                    Some(ExprKind::Str(k) | ExprKind::Name(k) | ExprKind::Word(k)) => Some(k),
+                    _ => None,
+                };
+                if let Some(k) = key {
+                    keyed.push(target.span);
+                    push(n, Some(k.clone()));
+                }
+            }
+        }
+        ExprKind::Variable(n) if !keyed.contains(&x.span) => push(n, None),
+        ExprKind::Call { func, .. } => {
+            if matches!(&func.kind, ExprKind::Name(n) if is_defined(n)) {
+                *tests_defined = true;
+            }
+        }
+        ExprKind::MethodCall(m) if is_defined(&m.name) => *tests_defined = true,
+        _ => {}
+    });
+}
+
+/// Call `f` on `e` and on every expression inside it, parents first: operands, values,
+/// blocks, lambda bodies, parameter defaults and definitions' bodies.
+fn for_each_expr<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    fn all<'e>(xs: &'e [Expr], f: &mut dyn FnMut(&'e Expr)) {
+        for x in xs {
+            for_each_expr(x, f);
+        }
+    }
+    fn params<'e>(ps: &'e [Param], f: &mut dyn FnMut(&'e Expr)) {
+        for p in ps {
+            if let Some(t) = &p.type_expr {
+                for_each_expr(t, f);
+            }
+            if let Some(d) = &p.default {
+                for_each_expr(d, f);
+            }
+        }
+    }
+    fn attrs<'e>(xs: &'e [AttrOp], f: &mut dyn FnMut(&'e Expr)) {
+        for a in xs {
+            for_each_expr(&a.value, f);
+        }
+    }
+    fn lambda<'e>(l: &'e Option<Box<Lambda>>, f: &mut dyn FnMut(&'e Expr)) {
+        if let Some(l) = l {
+            params(&l.params, f);
+            all(&l.body.statements, f);
+        }
+    }
+    f(e);
+    match &e.kind {
+        ExprKind::Interpolated(parts) => {
+            for p in parts {
+                if let StrPart::Expr(x) = p {
+                    for_each_expr(x, f);
+                }
+            }
+        }
+        ExprKind::Heredoc { text: x, .. }
+        | ExprKind::Paren(x)
+        | ExprKind::Unary { operand: x, .. } => for_each_expr(x, f),
+        ExprKind::Array(xs) => all(xs, f),
+        ExprKind::Hash(es) => {
+            for h in es {
+                for_each_expr(&h.key, f);
+                for_each_expr(&h.value, f);
+            }
+        }
+        ExprKind::Binary { lhs, rhs, .. }
+        | ExprKind::Assign { lhs, rhs, .. }
+        | ExprKind::Relationship { lhs, rhs, .. } => {
+            for_each_expr(lhs, f);
+            for_each_expr(rhs, f);
+        }
+        ExprKind::Selector { subject, entries } => {
+            for_each_expr(subject, f);
+            for s in entries {
+                for_each_expr(&s.key, f);
+                for_each_expr(&s.value, f);
+            }
+        }
+        ExprKind::Access { target, args } => {
+            for_each_expr(target, f);
+            all(args, f);
+        }
+        ExprKind::Call {
+            func,
+            args,
+            lambda: l,
+            ..
+        } => {
+            for_each_expr(func, f);
+            all(args, f);
+            lambda(l, f);
+        }
+        ExprKind::MethodCall(m) => {
+            for_each_expr(&m.receiver, f);
+            all(&m.args, f);
+            lambda(&m.lambda, f);
+        }
+        ExprKind::If(c) | ExprKind::Unless(c) => {
+            for_each_expr(&c.cond, f);
+            all(&c.then_branch.statements, f);
+            if let Some(b) = &c.else_branch {
+                all(&b.statements, f);
+            }
+        }
+        ExprKind::Case { subject, options } => {
+            for_each_expr(subject, f);
+            for o in options {
+                all(&o.values, f);
+                all(&o.body.statements, f);
+            }
+        }
+        ExprKind::Resource {
+            type_expr, bodies, ..
+        } => {
+            for_each_expr(type_expr, f);
+            for b in bodies {
+                for_each_expr(&b.title, f);
+                attrs(&b.attrs, f);
+            }
+        }
+        ExprKind::ResourceDefaults {
+            type_ref: x,
+            attrs: a,
+            ..
+        }
+        | ExprKind::ResourceOverride {
+            target: x,
+            attrs: a,
+            ..
+        } => {
+            for_each_expr(x, f);
+            attrs(a, f);
+        }
+        ExprKind::Collector {
+            type_ref,
+            query,
+            overrides,
+            ..
+        } => {
+            for_each_expr(type_ref, f);
+            if let Some(q) = query {
+                for_each_expr(q, f);
+            }
+            if let Some(o) = overrides {
+                attrs(o, f);
+            }
+        }
+        ExprKind::ClassDef(d) => {
+            params(&d.params, f);
+            all(&d.body.statements, f);
+        }
+        ExprKind::DefineDef(d) => {
+            params(&d.params, f);
+            all(&d.body.statements, f);
+        }
+        ExprKind::NodeDef(d) => {
+            all(&d.names, f);
+            if let Some(p) = &d.parent {
+                for_each_expr(p, f);
+            }
+            all(&d.body.statements, f);
+        }
+        ExprKind::FunctionDef(d) => {
+            params(&d.params, f);
+            if let Some(t) = &d.return_type {
+                for_each_expr(t, f);
+            }
+            all(&d.body.statements, f);
+        }
+        ExprKind::TypeAlias(d) => {
+            all(&d.params, f);
+            for_each_expr(&d.value, f);
+        }
+        ExprKind::TypeDef(d) => all(&d.body.statements, f),
+        ExprKind::PlanDef(d) => {
+            params(&d.params, f);
+            all(&d.body.statements, f);
+        }
+        ExprKind::Apply(d) => {
+            all(&d.args, f);
+            all(&d.body.statements, f);
+        }
+        ExprKind::Variable(_)
+        | ExprKind::Name(_)
+        | ExprKind::Word(_)
+        | ExprKind::ClassRef(_)
+        | ExprKind::Integer { .. }
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Regex(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Undef
+        | ExprKind::Default
+        | ExprKind::Reserved(_)
+        | ExprKind::Error => {}
+    }
 }
 
 fn qualify(prefix: &str, name: &str) -> String {
