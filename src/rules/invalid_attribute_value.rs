@@ -50,17 +50,17 @@
 //! - Puppet `file` type reference (`ensure`, `mode`, `source`).
 //! - Puppet language: strings (single quotes do not interpolate).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::analysis::values::{
     check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar, ValueProblem,
 };
-use crate::ast::{Expr, Span};
+use crate::ast::{Expr, ExprKind, Span, StrPart};
 use crate::diagnostic::{Finding, Location, Side};
 use crate::model::{Attr, AttrOrigin, Resource, Value};
 
 use super::common::touched;
-use super::executables::{string_literals, walk};
+use super::executables::string_literals;
 use super::{finding, lookup, Context};
 
 pub const NAME: &str = "invalid-attribute-value";
@@ -85,7 +85,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(rule) = lookup(NAME) else {
         return;
     };
-    let mut exprs: ExprIndex<'_> = ExprIndex::default();
     let mut seen = BTreeSet::new();
     for id in touched(cx) {
         let r = cx.after.get(id);
@@ -113,7 +112,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 problems.push((p, None));
             }
             if !TEXT_ATTRS.contains(&a.name.as_str()) && r.ty != "exec" {
-                for (lit, p) in quoted_problems(cx, &mut exprs, &a.file, a.value_span) {
+                for (lit, p) in quoted_problems(cx, &a.file, a.value_span) {
                     problems.push((p, Some(lit)));
                 }
             }
@@ -138,7 +137,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         // The title of a new resource.
         if is_new && !r.title_span.is_empty() {
-            for (lit, p) in quoted_problems(cx, &mut exprs, &r.file, r.title_span) {
+            for (lit, p) in quoted_problems(cx, &r.file, r.title_span) {
                 let span = locate(cx, &r.file, r.title_span, Some(lit), &p);
                 if !seen.insert((r.file.to_string(), span, p.message.clone())) {
                     continue;
@@ -204,16 +203,11 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
 
 /// Single-quoted literals inside the expression at `span` that hold `${…}`, with the
 /// span of each literal.
-fn quoted_problems<'a>(
-    cx: &Context<'a>,
-    exprs: &mut ExprIndex<'a>,
-    file: &str,
-    span: Span,
-) -> Vec<(Span, ValueProblem)> {
+fn quoted_problems(cx: &Context<'_>, file: &str, span: Span) -> Vec<(Span, ValueProblem)> {
     let Some(man) = cx.manifest(Side::After, file) else {
         return Vec::new();
     };
-    let Some(e) = exprs.find(cx, file, span) else {
+    let Some(e) = expr_at(&man.parsed.program.statements, span) else {
         return Vec::new();
     };
     let mut lits = Vec::new();
@@ -249,27 +243,111 @@ fn locate(cx: &Context<'_>, file: &str, value: Span, lit: Option<Span>, p: &Valu
     }
 }
 
-/// The expressions of each manifest by span, built on first use.
-#[derive(Default)]
-struct ExprIndex<'a> {
-    files: HashMap<String, HashMap<Span, &'a Expr>>,
+/// The expression of the attribute value or title the model recorded at `span` (the
+/// outermost one with exactly that span), found by descending from the file's statements
+/// into the expressions that hold the span; the expressions are those
+/// [`walk`](super::executables::walk) visits.
+fn expr_at(stmts: &[Expr], span: Span) -> Option<&Expr> {
+    fn find(e: &Expr, span: Span) -> Option<&Expr> {
+        if e.span == span {
+            return Some(e);
+        }
+        children(e)
+            .into_iter()
+            .filter(|c| holds(c, span))
+            .find_map(|c| find(c, span))
+    }
+    stmts
+        .iter()
+        .filter(|st| holds(st, span))
+        .find_map(|st| find(st, span))
 }
 
-impl<'a> ExprIndex<'a> {
-    fn find(&mut self, cx: &Context<'a>, file: &str, span: Span) -> Option<&'a Expr> {
-        if !self.files.contains_key(file) {
-            let mut map = HashMap::new();
-            if let Some(man) = cx.manifest(Side::After, file) {
-                for st in &man.parsed.program.statements {
-                    walk(st, &mut |e| {
-                        map.entry(e.span).or_insert(e);
-                    });
-                }
-            }
-            self.files.insert(file.to_owned(), map);
+/// Whether `e` may hold an expression at `span`: a heredoc's text lies outside the
+/// heredoc's own span (the body follows the line that opens it).
+fn holds(e: &Expr, span: Span) -> bool {
+    (e.span.start <= span.start && span.end <= e.span.end)
+        || matches!(e.kind, ExprKind::Heredoc { .. })
+}
+
+/// The expressions directly inside `e` that [`walk`](super::executables::walk) visits, in
+/// its order.
+fn children(e: &Expr) -> Vec<&Expr> {
+    let mut out: Vec<&Expr> = Vec::new();
+    match &e.kind {
+        ExprKind::Array(xs) => out.extend(xs),
+        ExprKind::Hash(es) => es.iter().for_each(|h| out.extend([&h.key, &h.value])),
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => out.push(x),
+        ExprKind::Heredoc { text, .. } => out.push(text),
+        ExprKind::Binary { lhs, rhs, .. }
+        | ExprKind::Assign { lhs, rhs, .. }
+        | ExprKind::Relationship { lhs, rhs, .. } => out.extend([&**lhs, &**rhs]),
+        ExprKind::Selector { subject, entries } => {
+            out.push(subject);
+            entries.iter().for_each(|s| out.extend([&s.key, &s.value]));
         }
-        self.files.get(file)?.get(&span).copied()
+        ExprKind::Access { target, args } => {
+            out.push(target);
+            out.extend(args);
+        }
+        ExprKind::Call {
+            func, args, lambda, ..
+        } => {
+            out.push(func);
+            out.extend(args);
+            if let Some(l) = lambda {
+                out.extend(&l.body.statements);
+            }
+        }
+        ExprKind::MethodCall(m) => {
+            out.push(&m.receiver);
+            out.extend(&m.args);
+            if let Some(l) = &m.lambda {
+                out.extend(&l.body.statements);
+            }
+        }
+        ExprKind::If(c) | ExprKind::Unless(c) => {
+            out.push(&c.cond);
+            out.extend(&c.then_branch.statements);
+            if let Some(b) = &c.else_branch {
+                out.extend(&b.statements);
+            }
+        }
+        ExprKind::Case { subject, options } => {
+            out.push(subject);
+            for o in options {
+                out.extend(&o.values);
+                out.extend(&o.body.statements);
+            }
+        }
+        ExprKind::Resource {
+            type_expr, bodies, ..
+        } => {
+            out.push(type_expr);
+            for b in bodies {
+                out.push(&b.title);
+                out.extend(b.attrs.iter().map(|a| &a.value));
+            }
+        }
+        ExprKind::ResourceDefaults { attrs, .. } | ExprKind::ResourceOverride { attrs, .. } => {
+            out.extend(attrs.iter().map(|a| &a.value))
+        }
+        ExprKind::ClassDef(d) => {
+            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()));
+            out.extend(&d.body.statements);
+        }
+        ExprKind::DefineDef(d) => {
+            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()));
+            out.extend(&d.body.statements);
+        }
+        ExprKind::NodeDef(d) => out.extend(&d.body.statements),
+        ExprKind::Interpolated(parts) => out.extend(parts.iter().filter_map(|p| match p {
+            StrPart::Expr(x) => Some(x),
+            StrPart::Text(..) => None,
+        })),
+        _ => {}
     }
+    out
 }
 
 #[cfg(test)]
