@@ -246,21 +246,34 @@ fn locate(cx: &Context<'_>, file: &str, value: Span, lit: Option<Span>, p: &Valu
 /// The expression of the attribute value or title the model recorded at `span` (the
 /// outermost one with exactly that span), found by descending from the file's statements
 /// into the expressions that hold the span; the expressions are those
-/// [`walk`](super::executables::walk) visits.
+/// [`walk`](super::executables::walk) visits. Statement lists and arrays are searched by
+/// position, so a file of thousands of resources costs a few steps per lookup.
 fn expr_at(stmts: &[Expr], span: Span) -> Option<&Expr> {
     fn find(e: &Expr, span: Span) -> Option<&Expr> {
         if e.span == span {
             return Some(e);
         }
-        children(e)
-            .into_iter()
-            .filter(|c| holds(c, span))
-            .find_map(|c| find(c, span))
+        parts(e).into_iter().find_map(|p| match p {
+            Part::One(c) => holds(c, span).then(|| find(c, span)).flatten(),
+            Part::Many(xs) => within(xs, span),
+        })
     }
-    stmts
-        .iter()
-        .filter(|st| holds(st, span))
-        .find_map(|st| find(st, span))
+    /// `xs` are in source order: the one holding `span` is among the last starting at or
+    /// before it.
+    fn within(xs: &[Expr], span: Span) -> Option<&Expr> {
+        let end = xs.partition_point(|c| c.span.start <= span.start);
+        for c in xs[..end].iter().rev() {
+            if holds(c, span) {
+                if let Some(found) = find(c, span) {
+                    return Some(found);
+                }
+            } else if c.span.end <= span.start {
+                break;
+            }
+        }
+        None
+    }
+    within(stmts, span)
 }
 
 /// Whether `e` may hold an expression at `span`: a heredoc's text lies outside the
@@ -270,79 +283,83 @@ fn holds(e: &Expr, span: Span) -> bool {
         || matches!(e.kind, ExprKind::Heredoc { .. })
 }
 
+/// Expressions directly inside another: one, or a list in source order.
+enum Part<'e> {
+    One(&'e Expr),
+    Many(&'e [Expr]),
+}
+
 /// The expressions directly inside `e` that [`walk`](super::executables::walk) visits, in
 /// its order.
-fn children(e: &Expr) -> Vec<&Expr> {
-    let mut out: Vec<&Expr> = Vec::new();
+fn parts(e: &Expr) -> Vec<Part<'_>> {
+    use Part::{Many, One};
+    let mut out = Vec::new();
     match &e.kind {
-        ExprKind::Array(xs) => out.extend(xs),
-        ExprKind::Hash(es) => es.iter().for_each(|h| out.extend([&h.key, &h.value])),
-        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => out.push(x),
-        ExprKind::Heredoc { text, .. } => out.push(text),
+        ExprKind::Array(xs) => out.push(Many(xs)),
+        ExprKind::Hash(es) => es
+            .iter()
+            .for_each(|h| out.extend([One(&h.key), One(&h.value)])),
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => out.push(One(x)),
+        ExprKind::Heredoc { text, .. } => out.push(One(text)),
         ExprKind::Binary { lhs, rhs, .. }
         | ExprKind::Assign { lhs, rhs, .. }
-        | ExprKind::Relationship { lhs, rhs, .. } => out.extend([&**lhs, &**rhs]),
+        | ExprKind::Relationship { lhs, rhs, .. } => out.extend([One(lhs), One(rhs)]),
         ExprKind::Selector { subject, entries } => {
-            out.push(subject);
-            entries.iter().for_each(|s| out.extend([&s.key, &s.value]));
+            out.push(One(subject));
+            entries
+                .iter()
+                .for_each(|s| out.extend([One(&s.key), One(&s.value)]));
         }
-        ExprKind::Access { target, args } => {
-            out.push(target);
-            out.extend(args);
-        }
+        ExprKind::Access { target, args } => out.extend([One(target), Many(args)]),
         ExprKind::Call {
             func, args, lambda, ..
         } => {
-            out.push(func);
-            out.extend(args);
+            out.extend([One(func), Many(args)]);
             if let Some(l) = lambda {
-                out.extend(&l.body.statements);
+                out.push(Many(&l.body.statements));
             }
         }
         ExprKind::MethodCall(m) => {
-            out.push(&m.receiver);
-            out.extend(&m.args);
+            out.extend([One(&m.receiver), Many(&m.args)]);
             if let Some(l) = &m.lambda {
-                out.extend(&l.body.statements);
+                out.push(Many(&l.body.statements));
             }
         }
         ExprKind::If(c) | ExprKind::Unless(c) => {
-            out.push(&c.cond);
-            out.extend(&c.then_branch.statements);
+            out.extend([One(&c.cond), Many(&c.then_branch.statements)]);
             if let Some(b) = &c.else_branch {
-                out.extend(&b.statements);
+                out.push(Many(&b.statements));
             }
         }
         ExprKind::Case { subject, options } => {
-            out.push(subject);
+            out.push(One(subject));
             for o in options {
-                out.extend(&o.values);
-                out.extend(&o.body.statements);
+                out.extend([Many(&o.values), Many(&o.body.statements)]);
             }
         }
         ExprKind::Resource {
             type_expr, bodies, ..
         } => {
-            out.push(type_expr);
+            out.push(One(type_expr));
             for b in bodies {
-                out.push(&b.title);
-                out.extend(b.attrs.iter().map(|a| &a.value));
+                out.push(One(&b.title));
+                out.extend(b.attrs.iter().map(|a| One(&a.value)));
             }
         }
         ExprKind::ResourceDefaults { attrs, .. } | ExprKind::ResourceOverride { attrs, .. } => {
-            out.extend(attrs.iter().map(|a| &a.value))
+            out.extend(attrs.iter().map(|a| One(&a.value)))
         }
         ExprKind::ClassDef(d) => {
-            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()));
-            out.extend(&d.body.statements);
+            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()).map(One));
+            out.push(Many(&d.body.statements));
         }
         ExprKind::DefineDef(d) => {
-            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()));
-            out.extend(&d.body.statements);
+            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()).map(One));
+            out.push(Many(&d.body.statements));
         }
-        ExprKind::NodeDef(d) => out.extend(&d.body.statements),
+        ExprKind::NodeDef(d) => out.push(Many(&d.body.statements)),
         ExprKind::Interpolated(parts) => out.extend(parts.iter().filter_map(|p| match p {
-            StrPart::Expr(x) => Some(x),
+            StrPart::Expr(x) => Some(One(x)),
             StrPart::Text(..) => None,
         })),
         _ => {}
