@@ -4,7 +4,13 @@
 //! Every key is optional; an empty file is the default configuration. Unknown keys,
 //! unknown rule names and values of the wrong type are errors that point into the YAML
 //! text. See [`Config`] for the keys.
+//!
+//! The configuration sits below the rules (they read it), so it does not import their
+//! registry: a [`Reader`] is given the rule names ([`RuleNames`]) to validate `rules:`
+//! with. [`crate::lint`] provides the reader that knows the registry, and with it
+//! `Config::from_yaml`, `from_file`, `discover` and `from_tree`.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -16,7 +22,6 @@ use thiserror::Error;
 
 use crate::diagnostic::Severity;
 use crate::input::Tree;
-use crate::rules::registry;
 
 /// The file name looked for at the repository root.
 pub const FILE_NAME: &str = ".puppet-preflight.yaml";
@@ -123,9 +128,29 @@ impl Level {
     }
 }
 
-impl Config {
+/// What the configuration knows of the rules: how to recognise a rule name (giving its
+/// registered spelling) and the nearest registered name, for "did you mean".
+#[derive(Clone, Copy, Debug)]
+pub struct RuleNames {
+    pub lookup: fn(&str) -> Option<&'static str>,
+    pub suggest: fn(&str) -> Option<&'static str>,
+}
+
+thread_local! {
+    /// The rule names `rule_levels` validates against while a [`Reader`] deserializes
+    /// (serde's derive gives a field's deserializer no other way to receive them).
+    static RULE_NAMES: Cell<Option<RuleNames>> = const { Cell::new(None) };
+}
+
+/// Reads configuration files, checking the `rules:` keys against the rule names given.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader {
+    pub rules: RuleNames,
+}
+
+impl Reader {
     /// Parse configuration text. `name` is how the file is called in errors.
-    pub fn from_yaml(name: &str, text: &str) -> Result<Config, ConfigError> {
+    pub fn from_yaml(&self, name: &str, text: &str) -> Result<Config, ConfigError> {
         if is_blank_yaml(text) {
             return Ok(Config::default());
         }
@@ -151,11 +176,14 @@ impl Config {
                 ),
             })));
         }
-        serde_yaml::from_str::<Config>(text).map_err(|e| ConfigError::from_yaml(name, text, &e))
+        let previous = RULE_NAMES.with(|n| n.replace(Some(self.rules)));
+        let read = serde_yaml::from_str::<Config>(text);
+        RULE_NAMES.with(|n| n.set(previous));
+        read.map_err(|e| ConfigError::from_yaml(name, text, &e))
     }
 
     /// Read and parse a configuration file.
-    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+    pub fn from_file(&self, path: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();
         let data = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: name.clone(),
@@ -165,12 +193,13 @@ impl Config {
             path: name.clone(),
             offset: e.utf8_error().valid_up_to(),
         })?;
-        Config::from_yaml(&name, &text)
+        self.from_yaml(&name, &text)
     }
 
     /// Find the configuration: `explicit` (`--config FILE`, which must exist), else
     /// [`FILE_NAME`] in `root` when present, else the default. `isolated` ignores both.
     pub fn discover(
+        &self,
         root: Option<&Path>,
         explicit: Option<&Path>,
         isolated: bool,
@@ -179,12 +208,12 @@ impl Config {
             return Ok(Config::default());
         }
         if let Some(p) = explicit {
-            return Config::from_file(p);
+            return self.from_file(p);
         }
         if let Some(root) = root {
             let p = root.join(FILE_NAME);
             if p.is_file() {
-                return Config::from_file(&p);
+                return self.from_file(&p);
             }
         }
         Ok(Config::default())
@@ -192,7 +221,7 @@ impl Config {
 
     /// The configuration carried by a revision's tree ([`FILE_NAME`] at its root), or the
     /// default when the tree has none.
-    pub fn from_tree(tree: &Tree) -> Result<Config, ConfigError> {
+    pub fn from_tree(&self, tree: &Tree) -> Result<Config, ConfigError> {
         let Some(entry) = tree.get(FILE_NAME) else {
             return Ok(Config::default());
         };
@@ -209,9 +238,11 @@ impl Config {
             path: FILE_NAME.to_owned(),
             offset: e.valid_up_to(),
         })?;
-        Config::from_yaml(FILE_NAME, text)
+        self.from_yaml(FILE_NAME, text)
     }
+}
 
+impl Config {
     /// The module directories of a revision: the configured ones, else the relative
     /// entries of `environment.conf`'s `modulepath`, else `modules`.
     pub fn modulepath(&self, tree: &Tree) -> Vec<String> {
@@ -277,6 +308,7 @@ impl Config {
             }),
             service_binary_hints: self.service_binaries.clone(),
             puppet_major: self.puppet_version,
+            package_paths: self.package_paths.clone(),
             ..crate::model::ModelOptions::default()
         }
     }
@@ -356,9 +388,14 @@ fn path_list_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>,
     d.deserialize_any(V)
 }
 
-/// `rules:` — keys must be registered rule names.
+/// `rules:` — keys must be registered rule names (those the [`Reader`] was given).
 fn rule_levels<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<&'static str, Level>, D::Error> {
-    struct V;
+    let Some(names) = RULE_NAMES.with(Cell::get) else {
+        return Err(de::Error::custom(
+            "`rules:` can only be read by a configuration Reader, which knows the rule names",
+        ));
+    };
+    struct V(RuleNames);
     impl<'de> Visitor<'de> for V {
         type Value = BTreeMap<&'static str, Level>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -367,14 +404,14 @@ fn rule_levels<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<&'static str,
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
-                let Some(rule) = registry::lookup(&key) else {
-                    let hint = registry::suggest(&key)
+                let Some(rule) = (self.0.lookup)(&key) else {
+                    let hint = (self.0.suggest)(&key)
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     return Err(de::Error::custom(format!("unknown rule `{key}`{hint}")));
                 };
                 let level: Level = map.next_value()?;
-                out.insert(rule.name, level);
+                out.insert(rule, level);
             }
             Ok(out)
         }
@@ -382,7 +419,7 @@ fn rule_levels<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<&'static str,
             Ok(BTreeMap::new())
         }
     }
-    d.deserialize_any(V)
+    d.deserialize_any(V(names))
 }
 
 fn puppet_major<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::ast::Span;
+use crate::ast::{SmolStr, Span};
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -68,6 +68,48 @@ pub struct Related {
     pub message: String,
 }
 
+/// The resource a finding is about: its type (lowercase, `file`, `apache::vhost`) and
+/// title. Rules compare and group findings by it; only the reporters turn it into text
+/// (`File['/usr/bin/kube-scheduler']`, through [`fmt::Display`]).
+///
+/// A key is made from a model resource with `ResourceKey::from(&resource)` (the `From`
+/// impl lives with the rules, which know both the model and findings).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceKey {
+    /// Lowercase type name, `::`-separated segments.
+    pub ty: SmolStr,
+    /// The title as Puppet shows it in a reference (a non-string title as its value's text).
+    pub title: String,
+}
+
+impl ResourceKey {
+    pub fn new(ty: &str, title: impl Into<String>) -> Self {
+        ResourceKey {
+            ty: ty.to_lowercase().into(),
+            title: title.into(),
+        }
+    }
+}
+
+/// `File['/x']`, `Apache::Vhost['a']`: each `::` segment of the type capitalised.
+impl fmt::Display for ResourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.ty.split("::").enumerate() {
+            if i > 0 {
+                f.write_str("::")?;
+            }
+            let mut c = seg.chars();
+            if let Some(first) = c.next() {
+                for u in first.to_uppercase() {
+                    fmt::Write::write_char(f, u)?;
+                }
+                f.write_str(c.as_str())?;
+            }
+        }
+        write!(f, "['{}']", self.title)
+    }
+}
+
 /// One problem a rule found in the change.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -75,8 +117,8 @@ pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub location: Location,
-    /// `File['/usr/bin/kube-scheduler']`, when the finding is about one resource.
-    pub resource: Option<String>,
+    /// The resource the finding is about (shown as `File['/usr/bin/kube-scheduler']`).
+    pub resource: Option<ResourceKey>,
     /// States the problem, naming the resource and the path.
     pub message: String,
     /// Says what to do instead.
@@ -174,6 +216,16 @@ mod tests {
         let text = "abc";
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_col(text, 99).column, 4);
+    }
+
+    #[test]
+    fn resource_keys_show_as_puppet_references() {
+        assert_eq!(ResourceKey::new("file", "/x").to_string(), "File['/x']");
+        assert_eq!(
+            ResourceKey::new("apache::vhost", "a b").to_string(),
+            "Apache::Vhost['a b']"
+        );
+        assert_eq!(ResourceKey::new("Class", "k8s").to_string(), "Class['k8s']");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! itself), runs inside [`catch`]. A panic there is caught and becomes a [`Failure`]: which
 //! part failed, the repository file it was reading (from the innermost [`reading`] guard
 //! on the panicking thread), the panic message and where in the tool it happened.
-//! `rules::run` turns failures into `internal-error` findings, every other finding is
+//! `lint::run` turns failures into `internal-error` findings, every other finding is
 //! still reported, and the exit status is 2.
 //!
 //! The process-wide panic hook ([`install`]) records the panic instead of printing Rust's

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod input;
 pub mod isolate;
+pub mod lint;
 pub mod model;
 pub mod parser;
 pub mod report;

@@ -26,27 +26,22 @@
 //!   older suppression elsewhere in the file may legitimately be idle. A rule that is
 //!   not selected, turned off, or not implemented yet never makes a comment "unused".
 //!
-//! In manifests, comments are found with a small Puppet lexer that skips strings,
-//! interpolation, heredocs, regexes and `/* */` comments, so a `#` inside a string is
-//! never a suppression. In other files (templates, scripts), a `#` at the start of a
-//! line or after whitespace starts a comment.
+//! In manifests, the comments are the parser's ([`crate::parser::Parsed::comments`]):
+//! its lexer knows strings, interpolation, heredocs and regexes, so a `#` inside one is
+//! never a suppression, and a `/* */` comment holds none. In other files (templates,
+//! scripts), a `#` at the start of a line or after whitespace starts a comment.
 
 use std::collections::BTreeMap;
 
 use crate::ast::Span;
 use crate::diagnostic::{Finding, LineIndex, Location, Side};
 use crate::input::FileStatus;
-use crate::rules::registry;
 use crate::rules::Context;
+use crate::rules::{invalid_suppression, registry, unused_suppression};
 
-/// A `#` comment in a source file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Comment {
-    /// From the `#` to the end of the line (newline excluded).
-    pub span: Span,
-    /// Whether code precedes the comment on its line.
-    pub trailing: bool,
-}
+/// A `#` comment in a source file: from the `#` to the end of the line (newline
+/// excluded), and whether code precedes it on its line.
+pub use crate::parser::Comment;
 
 /// A parsed `preflight:` comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,20 +92,19 @@ pub fn parse_directive(comment: &str) -> Option<Directive> {
     })
 }
 
-/// The `#` comments of a Puppet manifest. Strings (single, double with `${…}`
-/// interpolation), heredoc bodies, regexes and `/* */` comments are skipped.
+/// The `#` comments of a Puppet manifest, as the parser's lexer finds them: strings
+/// (single, double with `${…}` interpolation), heredoc bodies, regexes and `/* */`
+/// comments are not searched.
 pub fn puppet_comments(src: &str) -> Vec<Comment> {
-    let mut lx = Lexer {
-        s: src.as_bytes(),
-        i: 0,
-        out: Vec::new(),
-        line_has_code: false,
-        prev_value: false,
-        heredocs: Vec::new(),
-        nesting: 0,
-    };
-    lx.run(false);
-    lx.out
+    hash_only(crate::parser::lexer::lex(src).comments, src)
+}
+
+/// The `#` comments among a manifest's comments (`/* */` ones never hold a suppression).
+fn hash_only(comments: impl IntoIterator<Item = Comment>, src: &str) -> Vec<Comment> {
+    comments
+        .into_iter()
+        .filter(|c| src.as_bytes().get(c.span.start as usize) == Some(&b'#'))
+        .collect()
 }
 
 /// Comments in a file that is not a manifest: `#` at the start of a line or after
@@ -135,261 +129,6 @@ pub fn hash_comments(src: &str) -> Vec<Comment> {
     out
 }
 
-struct Lexer<'a> {
-    s: &'a [u8],
-    i: usize,
-    out: Vec<Comment>,
-    line_has_code: bool,
-    /// The previous token ends a value, so `/` is division rather than a regex.
-    prev_value: bool,
-    /// Heredoc tags opened on the current line; their bodies start at the next newline.
-    heredocs: Vec<String>,
-    /// How many `${…}` interpolations enclose the current position.
-    nesting: usize,
-}
-
-/// Deeper interpolation than this is abandoned (the parser reports it as an error): the
-/// lexer recurses once per level and must not overflow the stack.
-const MAX_NESTING: usize = 256;
-
-impl Lexer<'_> {
-    fn peek(&self, k: usize) -> Option<u8> {
-        self.s.get(self.i + k).copied()
-    }
-
-    /// Lex until the end, or (inside `${…}`) until the unmatched `}` (consumed).
-    fn run(&mut self, in_interpolation: bool) {
-        let mut depth = 0usize;
-        while let Some(c) = self.peek(0) {
-            match c {
-                b'\n' => {
-                    self.i += 1;
-                    self.line_has_code = false;
-                    if !self.heredocs.is_empty() {
-                        self.skip_heredoc_bodies();
-                    }
-                }
-                b' ' | b'\t' | b'\r' => self.i += 1,
-                b'#' => {
-                    let start = self.i;
-                    while self.peek(0).is_some_and(|c| c != b'\n') {
-                        self.i += 1;
-                    }
-                    let mut end = self.i;
-                    if end > start && self.s[end - 1] == b'\r' {
-                        end -= 1;
-                    }
-                    if !in_interpolation {
-                        self.out.push(Comment {
-                            span: Span::new(start as u32, end as u32),
-                            trailing: self.line_has_code,
-                        });
-                    }
-                }
-                b'/' if self.peek(1) == Some(b'*') => {
-                    self.i += 2;
-                    while self.i < self.s.len()
-                        && !(self.s[self.i] == b'*' && self.peek(1) == Some(b'/'))
-                    {
-                        self.i += 1;
-                    }
-                    self.i = (self.i + 2).min(self.s.len());
-                }
-                b'/' => {
-                    self.line_has_code = true;
-                    if !self.prev_value && self.try_regex() {
-                        self.prev_value = true;
-                    } else {
-                        self.i += 1;
-                        self.prev_value = false;
-                    }
-                }
-                b'\'' => {
-                    self.line_has_code = true;
-                    self.single_quoted();
-                    self.prev_value = true;
-                }
-                b'"' => {
-                    self.line_has_code = true;
-                    self.double_quoted();
-                    self.prev_value = true;
-                }
-                b'@' if self.peek(1) == Some(b'(') => {
-                    self.line_has_code = true;
-                    if !self.heredoc_opener() {
-                        self.i += 1;
-                    }
-                    self.prev_value = true;
-                }
-                b'{' => {
-                    self.line_has_code = true;
-                    depth += 1;
-                    self.i += 1;
-                    self.prev_value = false;
-                }
-                b'}' => {
-                    self.line_has_code = true;
-                    self.i += 1;
-                    if in_interpolation && depth == 0 {
-                        return;
-                    }
-                    depth = depth.saturating_sub(1);
-                    // After `}` a regex may start a case option (Puppet's lexer agrees).
-                    self.prev_value = false;
-                }
-                b')' | b']' => {
-                    self.line_has_code = true;
-                    self.i += 1;
-                    self.prev_value = true;
-                }
-                c if c == b'$' || c == b'_' || c == b':' || c.is_ascii_alphanumeric() => {
-                    self.line_has_code = true;
-                    let start = self.i;
-                    self.i += 1;
-                    while self.peek(0).is_some_and(|c| {
-                        c == b'_'
-                            || c == b':'
-                            || c == b'-' && self.s[start] != b'$'
-                            || c.is_ascii_alphanumeric()
-                    }) {
-                        self.i += 1;
-                    }
-                    let word = &self.s[start..self.i];
-                    self.prev_value = !matches!(
-                        word,
-                        b"and"
-                            | b"or"
-                            | b"in"
-                            | b"node"
-                            | b"if"
-                            | b"elsif"
-                            | b"unless"
-                            | b"case"
-                            | b"not"
-                    ) && word != b":";
-                }
-                _ => {
-                    self.line_has_code = true;
-                    self.i += 1;
-                    self.prev_value = false;
-                }
-            }
-        }
-    }
-
-    /// `'…'` with `\\` and `\'` escapes; may span lines.
-    fn single_quoted(&mut self) {
-        self.i += 1;
-        while let Some(c) = self.peek(0) {
-            self.i += 1;
-            match c {
-                b'\\' => self.i += 1,
-                b'\'' => return,
-                _ => {}
-            }
-        }
-        self.i = self.i.min(self.s.len());
-    }
-
-    /// `"…"` with escapes and `${…}` interpolation (which may hold strings of its own).
-    fn double_quoted(&mut self) {
-        self.i += 1;
-        while let Some(c) = self.peek(0) {
-            match c {
-                b'\\' => self.i += 2,
-                b'"' => {
-                    self.i += 1;
-                    return;
-                }
-                b'$' if self.peek(1) == Some(b'{') => {
-                    self.i += 2;
-                    if self.nesting >= MAX_NESTING {
-                        self.i = self.s.len();
-                        return;
-                    }
-                    let saved = (self.prev_value, self.line_has_code);
-                    self.prev_value = false;
-                    self.nesting += 1;
-                    self.run(true);
-                    self.nesting -= 1;
-                    (self.prev_value, self.line_has_code) = saved;
-                }
-                _ => self.i += 1,
-            }
-        }
-        self.i = self.i.min(self.s.len());
-    }
-
-    /// `/…/` on one line, with `\` escapes. On success the lexer is past it.
-    fn try_regex(&mut self) -> bool {
-        let mut j = self.i + 1;
-        while let Some(&c) = self.s.get(j) {
-            match c {
-                b'\\' => j += 2,
-                b'\n' => return false,
-                b'/' => {
-                    self.i = j + 1;
-                    return true;
-                }
-                _ => j += 1,
-            }
-        }
-        false
-    }
-
-    /// `@(TAG)`, `@("TAG")`, `@(TAG:syntax/flags)`: remember the tag; the body starts at
-    /// the next newline.
-    fn heredoc_opener(&mut self) -> bool {
-        let rest = &self.s[self.i + 2..];
-        let Some(close) = rest.iter().position(|&c| c == b')' || c == b'\n') else {
-            return false;
-        };
-        if rest[close] != b')' {
-            return false;
-        }
-        let inner = String::from_utf8_lossy(&rest[..close]);
-        let tag = inner
-            .split([':', '/'])
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"')
-            .trim()
-            .to_owned();
-        if tag.is_empty() {
-            return false;
-        }
-        self.heredocs.push(tag);
-        self.i += 2 + close + 1;
-        true
-    }
-
-    /// Skip the bodies of the heredocs opened on the line that just ended, in order.
-    /// The end marker is a line of the form `  |- TAG`.
-    fn skip_heredoc_bodies(&mut self) {
-        for tag in std::mem::take(&mut self.heredocs) {
-            loop {
-                if self.i >= self.s.len() {
-                    return;
-                }
-                let end = self.s[self.i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(self.s.len(), |p| self.i + p);
-                let line = String::from_utf8_lossy(&self.s[self.i..end]);
-                self.i = (end + 1).min(self.s.len());
-                let t = line.trim();
-                let t = t.strip_prefix('|').unwrap_or(t).trim_start();
-                let t = t.strip_prefix('-').unwrap_or(t).trim_start();
-                if t == tag {
-                    break;
-                }
-            }
-        }
-        self.line_has_code = false;
-    }
-}
-
 /// One suppression comment of a file, resolved to the lines it covers.
 #[derive(Debug)]
 struct Region {
@@ -410,13 +149,8 @@ struct Problem {
     message: String,
 }
 
-/// The suppression regions and comment problems of one file.
-fn regions(text: &str, is_manifest: bool) -> (Vec<Region>, Vec<Problem>) {
-    let comments = if is_manifest {
-        puppet_comments(text)
-    } else {
-        hash_comments(text)
-    };
+/// The suppression regions and comment problems of one file, from its `#` comments.
+fn regions(text: &str, comments: Vec<Comment>) -> (Vec<Region>, Vec<Problem>) {
     let index = LineIndex::new(text);
     let last_line = index.line_count().saturating_sub(1);
     let mut regions = Vec::new();
@@ -513,11 +247,10 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
 
     let mut meta = Vec::new();
     for ((side, path), idxs) in files {
-        let Some(text) = file_text(cx, side, &path) else {
+        let Some((text, comments)) = file_comments(cx, side, &path) else {
             continue;
         };
-        let is_manifest = crate::rules::is_manifest(&path);
-        let (mut regions, problems) = regions(&text, is_manifest);
+        let (mut regions, problems) = regions(&text, comments);
         if regions.is_empty() && problems.is_empty() {
             continue;
         }
@@ -559,7 +292,8 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
             file: path.clone(),
             span,
         };
-        if let Some(rule) = registry::lookup(INVALID).filter(|r| cx.selection.is_active(r)) {
+        let rule = &invalid_suppression::RULE;
+        if cx.selection.is_active(rule) {
             for p in problems.iter().filter(|p| is_new(p.comment)) {
                 meta.push(crate::rules::finding(
                     rule,
@@ -584,7 +318,8 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
                 }
             }
         }
-        if let Some(rule) = registry::lookup(UNUSED).filter(|r| cx.selection.is_active(r)) {
+        let rule = &unused_suppression::RULE;
+        if cx.selection.is_active(rule) {
             for r in regions.iter().filter(|r| is_new(r.comment)) {
                 for (name, used) in r.rules.iter().zip(&r.used) {
                     let Some(target) = registry::lookup(name) else {
@@ -609,8 +344,28 @@ pub fn apply(cx: &Context<'_>, findings: &mut [Finding]) -> Vec<Finding> {
     meta
 }
 
-const UNUSED: &str = "unused-suppression";
-const INVALID: &str = "invalid-suppression";
+/// The text of a file and its `#` comments: a manifest's from its parse (the lexer's),
+/// another file's by [`hash_comments`].
+fn file_comments(
+    cx: &Context<'_>,
+    side: Side,
+    path: &str,
+) -> Option<(std::sync::Arc<str>, Vec<Comment>)> {
+    if let Some(m) = cx.manifest(side, path) {
+        let comments = hash_only(m.parsed.comments.iter().copied(), &m.text);
+        return Some((m.text.clone(), comments));
+    }
+    let text = file_text(cx, side, path)?;
+    let comments = if crate::rules::is_manifest(path) {
+        // Not among the parsed manifests (their parse failed as a whole, which is
+        // reported): lexed here, and a failure of the lexer costs only the comments.
+        crate::isolate::catch(|| format!("the lexer ({path})"), || puppet_comments(&text))
+            .unwrap_or_default()
+    } else {
+        hash_comments(&text)
+    };
+    Some((text, comments))
+}
 
 fn file_text(cx: &Context<'_>, side: Side, path: &str) -> Option<std::sync::Arc<str>> {
     if let Some(m) = cx.manifest(side, path) {
@@ -882,6 +637,27 @@ mod apply_tests {
         let (found, meta) = run(&case, &[(1, "link-cycle")]);
         assert_eq!(found, vec![("link-cycle".into(), 1, None)]);
         assert!(meta.is_empty());
+    }
+
+    #[test]
+    fn a_hash_inside_a_heredoc_a_regex_or_a_block_comment_is_not_a_suppression() {
+        for (text, line) in [
+            (
+                "$x = @(EOT)\n  # preflight:ignore:link-cycle not a comment\n  | EOT\n",
+                2,
+            ),
+            (
+                "$x = @(\"EOT\")\n  ${y} # preflight:ignore:link-cycle not a comment\n  | EOT\n",
+                2,
+            ),
+            ("if $x =~ /a# preflight:ignore:link-cycle no/ { }\n", 1),
+            ("$x = \"${f('#')} # preflight:ignore:link-cycle no\"\n", 1),
+            ("/* # preflight:ignore:link-cycle no */ file { '/a': }\n", 1),
+        ] {
+            let (found, meta) = run(&after(text), &[(line, "link-cycle")]);
+            assert_eq!(found, vec![("link-cycle".into(), line, None)], "{text}");
+            assert!(meta.is_empty(), "{text}: {meta:?}");
+        }
     }
 
     #[test]

@@ -306,7 +306,8 @@ fn patch_staged_and_worktree_modes_in_a_partial_clone() {
 fn every_read_a_rule_makes_is_made_before_the_rules_run() {
     use puppet_preflight::config::Config;
     use puppet_preflight::input::{load, InputArgs};
-    use puppet_preflight::rules::{self, Analysis, Selection};
+    use puppet_preflight::lint;
+    use puppet_preflight::rules::{Analysis, Selection};
 
     let pad = "# padding to pass the clone's blob limit\n".repeat(40);
     let src = Repo::new();
@@ -365,7 +366,7 @@ fn every_read_a_rule_makes_is_made_before_the_rules_run() {
     let analysis = Analysis::build(&change, &config);
     let listed = change.unreadable();
     let cx = analysis.context(&change, &config, &selection);
-    let found = rules::run(&cx);
+    let found = lint::run(&cx);
     assert_eq!(
         change.unreadable(),
         listed,

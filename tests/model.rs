@@ -315,7 +315,7 @@ fn check_model(case: &str, m: &Model, tree: &Tree, exp: &Y) {
         }
         if let Some(f) = s.get("from").and_then(Y::as_str) {
             assert_eq!(
-                info.binary.as_ref().map(|b| b.from),
+                info.binary.as_ref().map(|b| b.from.as_str()),
                 Some(f),
                 "{case}: binary source of {name}"
             );
@@ -324,7 +324,7 @@ fn check_model(case: &str, m: &Model, tree: &Tree, exp: &Y) {
             let got: Vec<String> = info
                 .environment_files
                 .iter()
-                .map(|(p, _)| p.clone())
+                .map(|e| e.path.clone())
                 .collect();
             let want: Vec<String> = envs
                 .iter()

@@ -50,6 +50,61 @@ fn json_has_the_contract_fields() {
     assert_eq!(link["guard"], serde_json::json!(["if $use_package (else)"]));
     let pkg = find(&list, "package", "kubernetes-master");
     assert_eq!(pkg["guard"], serde_json::json!(["if $use_package (then)"]));
+    // The model's facts: what the file is on disk, what the service executes.
+    assert_eq!(link["state"], "link");
+    assert_eq!(link["link_target"], "/usr/local/bin/kube-scheduler");
+    let conf = find(&list, "file", "/etc/default/kube-scheduler");
+    assert_eq!(
+        (&conf["state"], &conf["content"]),
+        (&"file".into(), &"known".into())
+    );
+    let out = bin()
+        .args([
+            "resources",
+            "--format",
+            "json",
+            &fixture("define-service-unit"),
+        ])
+        .output()
+        .expect("run");
+    let list = json_of(&out);
+    let svc = find(&list, "service", "kube-scheduler");
+    // Read from the ExecStart= of the unit template the define deploys.
+    assert_eq!(svc["executes"], "/usr/bin/kube-scheduler", "{svc}");
+}
+
+#[test]
+fn services_are_followed_through_links() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
+    std::fs::write(
+        dir.path().join("manifests/site.pp"),
+        "file { '/usr/bin': ensure => link, target => '/opt/k8s/bin' }\n\
+         service { 'kubelet': binary => '/usr/bin/kubelet' }\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["resources", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let list = json_of(&out);
+    let svc = find(&list, "service", "kubelet");
+    assert_eq!(
+        svc["executes_through"],
+        serde_json::json!(["/usr/bin/kubelet", "/opt/k8s/bin/kubelet"])
+    );
+    let human = bin()
+        .arg("resources")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("executes /usr/bin/kubelet -> /opt/k8s/bin/kubelet"),
+        "{text}"
+    );
+    assert!(text.contains("is a link to /opt/k8s/bin"), "{text}");
 }
 
 #[test]

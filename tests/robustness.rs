@@ -390,9 +390,9 @@ fn deep_interpolation_through_parse_and_resources() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
 
-/// `check` aborts with a stack overflow (SIGABRT, exit 134) on 100,000 nested
-/// interpolations: `suppress::Lexer::run` and `Lexer::double_quoted` (src/suppress.rs,
-/// lines ~207 and ~301) recurse once per `"${"` with no depth limit. Reproduce:
+/// `check` once aborted with a stack overflow (SIGABRT, exit 134) on 100,000 nested
+/// interpolations: the suppression comments' own lexer (since replaced by the parser's
+/// comment spans) recursed once per `"${"` with no depth limit. Reproduce:
 /// `python3 -c 'print("$x = \"" + "${\"" * 100000)' > a/x.pp; echo 'file{"/x":}' > b/x.pp;
 /// puppet-preflight check --before b --after a`. The parser itself stops at 256 levels.
 #[test]

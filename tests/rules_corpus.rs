@@ -20,6 +20,7 @@ use puppet_preflight::diagnostic::{LineIndex, Severity};
 use puppet_preflight::input::{
     Blob, Change, EntryKind, FileChange, FileStatus, Revision, Tree, TreeEntry,
 };
+use puppet_preflight::lint;
 use puppet_preflight::rules::{self, Analysis, Selection};
 
 /// A module directory's Puppet name: `metadata.json`'s `name` without the author
@@ -107,7 +108,7 @@ fn corpus_as_one_added_change() {
     let analysis = Analysis::build(&change, &config);
     let built = start.elapsed();
     let cx = analysis.context(&change, &config, &selection);
-    let findings = rules::run(&cx);
+    let findings = lint::run(&cx);
     let total = start.elapsed();
     for r in rules::registry::rules() {
         if let Some(check) = r.check {

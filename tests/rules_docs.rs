@@ -15,6 +15,7 @@ const NOT_RULES: &[&str] = &[
     "services",
     "executables",
     "guards",
+    "hazard",
 ];
 
 #[test]

@@ -10,6 +10,7 @@ use puppet_preflight::diagnostic::{Finding, LineIndex, Severity, Side};
 use puppet_preflight::input::{
     Blob, Change, EntryKind, FileChange, FileStatus, Revision, Tree, TreeEntry,
 };
+use puppet_preflight::lint;
 use puppet_preflight::rules::{self, Analysis, Selection};
 
 const MANIFEST: &str = "modules/k8s/manifests/scheduler.pp";
@@ -143,7 +144,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
     let selection = Selection::default();
     let analysis = Analysis::build(&change, &config);
     let cx = analysis.context(&change, &config, &selection);
-    let findings = rules::run(&cx);
+    let findings = lint::run(&cx);
     let got: Vec<(&str, u32, Severity)> = findings
         .iter()
         .map(|f| (f.rule, line(f), f.severity))
@@ -152,7 +153,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         got,
         vec![
             // `/usr/bin` belongs to packages (the other branch installs one).
-            ("link-over-binary", 10, Severity::Warning),
+            ("link-over-binary", 10, Severity::Error),
             // Nothing manages /usr/local/bin/kube-scheduler.
             ("link-target-unmanaged", 11, Severity::Warning),
             // The unit change restarts the service onto the new link, unordered, and a
@@ -167,7 +168,7 @@ fn the_link_its_unmanaged_target_and_the_restarted_service() {
         assert_eq!(f.location.file, MANIFEST);
         assert_eq!(f.location.side, Side::After);
         assert_eq!(
-            f.resource.as_deref(),
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
             Some("File['/usr/bin/kube-scheduler']")
         );
     }
@@ -210,7 +211,7 @@ fn reverting_it_restarts_onto_the_unmanaged_copy() {
     let config = Config::default();
     let selection = Selection::default();
     let analysis = Analysis::build(&c, &config);
-    let findings = rules::run(&analysis.context(&c, &config, &selection));
+    let findings = lint::run(&analysis.context(&c, &config, &selection));
     let mut got: Vec<&str> = findings.iter().map(|f| f.rule).collect();
     got.sort_unstable();
     assert_eq!(

@@ -2,13 +2,14 @@
 //! report.
 //!
 //! The command is glue: [`input::load_iter`] gives one [`Change`] (or one per commit with
-//! `--each`, read as they are checked), [`Analysis::build`] parses and evaluates both sides, [`rules::run`] turns
+//! `--each`, read as they are checked), [`Analysis::build`] parses and evaluates both sides, [`lint::run`] turns
 //! that into findings, and [`report::finish`] writes every requested format and decides
 //! the exit status.
 
 use crate::config::Config;
 use crate::input::{self, Change, InputArgs};
 use crate::isolate;
+use crate::lint;
 use crate::report::{self, ChangeReport, OutputArgs, ReportData};
 use crate::rules::{self, Analysis, Selection, SelectionArgs};
 
@@ -33,7 +34,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let explicit = if args.selection.isolated {
         Some(Config::default())
     } else if args.selection.config.is_some() {
-        Some(args.selection.load_config(None)?)
+        Some(lint::load_config(&args.selection, None)?)
     } else {
         None
     };
@@ -64,14 +65,14 @@ pub fn run(args: Args) -> miette::Result<i32> {
 fn check_one(change: &Change, config: &Config, selection: &Selection) -> ChangeReport {
     let analysis = Analysis::build(change, config);
     let cx = analysis.context(change, config, selection);
-    let mut findings = rules::run(&cx);
+    let mut findings = lint::run(&cx);
     let effects = isolate::catch(
         || "the summary of effects".into(),
         || summary::effects(&analysis),
     );
     let effects = effects.unwrap_or_else(|failure| {
-        findings.extend(rules::internal_errors(&cx, vec![failure]));
-        rules::sort(&mut findings);
+        findings.extend(lint::internal_errors(&cx, vec![failure]));
+        lint::sort(&mut findings);
         Vec::new()
     });
     let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::diagnostic::LineIndex;
 use crate::error::Error;
-use crate::input::{Blob, EntryKind, Tree, TreeEntry};
-use crate::model::{Model, ModelOptions, ParseCache};
+use crate::input::{self, EntryKind, InputError, Tree};
+use crate::model::{file_state, Content, FileState, Model, ModelOptions, ParseCache};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -61,16 +60,17 @@ pub fn run(args: Args) -> miette::Result<i32> {
     Ok(0)
 }
 
-/// The tree to model and the repository-relative prefixes to show.
-fn load(args: &Args) -> Result<(Tree, Vec<String>), Error> {
+/// The tree to model and the repository-relative prefixes to show. The input layer reads
+/// it: a revision from the object database, a directory, or the files named.
+fn load(args: &Args) -> Result<(Tree, Vec<String>), InputError> {
     if let Some(rev) = &args.rev {
         let root = args.repo.clone().unwrap_or_else(|| PathBuf::from("."));
-        let tree = tree_from_git(&root, rev)?;
+        let tree = input::read_revision(Some(&root), rev)?;
         let filters = args.paths.iter().map(|p| rel_str(p)).collect();
         return Ok((tree, filters));
     }
     if let Some(root) = &args.repo {
-        let tree = tree_from_dir(root)?;
+        let tree = input::read_directory(root)?;
         let filters = args
             .paths
             .iter()
@@ -79,24 +79,9 @@ fn load(args: &Args) -> Result<(Tree, Vec<String>), Error> {
         return Ok((tree, filters));
     }
     match args.paths.as_slice() {
-        [] => Ok((tree_from_dir(Path::new("."))?, Vec::new())),
-        [one] if one.is_dir() => Ok((tree_from_dir(one)?, Vec::new())),
-        many => {
-            let mut tree = Tree::default();
-            for p in many {
-                if !p.exists() {
-                    return Err(Error::Io {
-                        path: p.display().to_string(),
-                        source: std::io::Error::new(
-                            std::io::ErrorKind::NotFound,
-                            "no such file or directory",
-                        ),
-                    });
-                }
-                add_path(&mut tree, Path::new("."), p)?;
-            }
-            Ok((tree, Vec::new()))
-        }
+        [] => Ok((input::read_directory(Path::new("."))?, Vec::new())),
+        [one] if one.is_dir() => Ok((input::read_directory(one)?, Vec::new())),
+        many => Ok((input::read_paths(many)?, Vec::new())),
     }
 }
 
@@ -105,146 +90,10 @@ fn rel_str(p: &Path) -> String {
     s.trim_start_matches("./").to_string()
 }
 
-/// Every file under `root` (hidden directories such as `.git` skipped), paths relative to
-/// `root`.
-pub fn tree_from_dir(root: &Path) -> Result<Tree, Error> {
-    if !root.is_dir() {
-        return Err(Error::Io {
-            path: root.display().to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
-        });
-    }
-    let mut tree = Tree::default();
-    add_path(&mut tree, root, root)?;
-    Ok(tree)
-}
-
-fn add_path(tree: &mut Tree, root: &Path, path: &Path) -> Result<(), Error> {
-    let walker = walkdir::WalkDir::new(path)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = entry.map_err(|e| Error::Io {
-            path: e
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("directory loop")),
-        })?;
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            continue;
-        }
-        let p = entry.path();
-        let rel = rel_str(p.strip_prefix(root).unwrap_or(p));
-        if !ft.is_file() && !ft.is_symlink() {
-            // FIFOs, sockets, devices: reading one could block forever, and none is a
-            // repository file. Named on the command line, it is an error.
-            if entry.depth() == 0 {
-                return Err(Error::Io {
-                    path: entry.path().display().to_string(),
-                    source: std::io::Error::other("not a regular file"),
-                });
-            }
-            continue;
-        }
-        let (kind, data) = if ft.is_symlink() {
-            let t = std::fs::read_link(p).map_err(|e| Error::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
-            (
-                EntryKind::Symlink,
-                t.to_string_lossy().into_owned().into_bytes(),
-            )
-        } else {
-            let data = std::fs::read(p).map_err(|e| Error::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
-            (
-                if is_executable(&entry) {
-                    EntryKind::Executable
-                } else {
-                    EntryKind::File
-                },
-                data,
-            )
-        };
-        tree.files.insert(
-            rel,
-            TreeEntry {
-                kind,
-                blob: Arc::new(Blob::new(None, data)),
-            },
-        );
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn is_executable(e: &walkdir::DirEntry) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    e.metadata()
-        .map(|m| m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
-
-#[cfg(not(unix))]
-fn is_executable(_: &walkdir::DirEntry) -> bool {
-    false
-}
-
-/// The tree of `rev` in the repository containing `dir`, read from the object database.
-pub fn tree_from_git(dir: &Path, rev: &str) -> Result<Tree, Error> {
-    let git = |e: git2::Error| Error::Git {
-        message: e.message().to_string(),
-    };
-    let repo = git2::Repository::discover(dir).map_err(git)?;
-    let obj = repo.revparse_single(rev).map_err(|e| Error::Git {
-        message: format!("cannot resolve revision '{rev}': {}", e.message()),
-    })?;
-    let gtree = obj.peel_to_tree().map_err(git)?;
-    let mut tree = Tree::default();
-    let mut failure: Option<git2::Error> = None;
-    gtree
-        .walk(git2::TreeWalkMode::PreOrder, |root, entry| {
-            let kind = match entry.filemode() {
-                0o100755 => EntryKind::Executable,
-                0o120000 => EntryKind::Symlink,
-                0o160000 => EntryKind::Submodule,
-                0o100644 | 0o100664 => EntryKind::File,
-                _ => return git2::TreeWalkResult::Ok,
-            };
-            let path = format!("{root}{}", entry.name().unwrap_or(""));
-            let data: Arc<[u8]> = if kind == EntryKind::Submodule {
-                Arc::from(Vec::new())
-            } else {
-                match repo.find_blob(entry.id()) {
-                    Ok(b) => Arc::from(b.content()),
-                    Err(e) => {
-                        failure = Some(e);
-                        return git2::TreeWalkResult::Abort;
-                    }
-                }
-            };
-            tree.files.insert(
-                path,
-                TreeEntry {
-                    kind,
-                    blob: Arc::new(Blob::new(Some(entry.id().to_string()), data)),
-                },
-            );
-            git2::TreeWalkResult::Ok
-        })
-        .map_err(git)?;
-    if let Some(e) = failure {
-        return Err(git(e));
-    }
-    Ok(tree)
+/// Every file under `root` (hidden entries such as `.git` skipped), paths relative to
+/// `root`: [`input::read_directory`].
+pub fn tree_from_dir(root: &Path) -> Result<Tree, InputError> {
+    input::read_directory(root)
 }
 
 /// Line (1-based) of a byte offset in a file of the tree.
@@ -264,7 +113,7 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// The JSON list of `resources --format json` (see DESIGN.md).
+/// The JSON list of `resources --format json` (its fields are a contract: `tests/resources_cli.rs`).
 pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serde_json::Value {
     use serde_json::json;
     let mut lines = Lines {
@@ -324,6 +173,9 @@ pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serd
             if let Some(o) = origin {
                 m.insert("origin".into(), json!(o));
             }
+            for (k, v) in facts_json(model, id) {
+                m.insert(k.into(), v);
+            }
         }
         out.push(o);
     }
@@ -357,6 +209,9 @@ fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
         for a in &r.attrs {
             println!("    {} => {}", a.name, a.value);
         }
+        if let Some(text) = facts_text(model, id) {
+            println!("    {text}");
+        }
         for e in model.edges_from(id) {
             println!(
                 "    {} {}",
@@ -375,5 +230,95 @@ fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
             "{} manifests have syntax errors; what could be parsed was evaluated (run `puppet-preflight parse` for details)",
             s.manifests_with_syntax_errors
         );
+    }
+}
+
+/// What the model's facts say of a resource, as JSON fields: a file's `state` (`link`,
+/// `file`, `directory`, `absent`, `metadata`, `unknown`) with its `content` (`known`,
+/// `empty`, `unknown`) or `link_target`; a service's `executes` (the binary) and
+/// `executes_through` (the paths it resolves through, when links are on the way).
+fn facts_json(model: &Model, id: usize) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let r = model.get(id);
+    let mut out = Vec::new();
+    match r.ty.as_str() {
+        "file" => {
+            let state = file_state(r);
+            out.push(("state", json!(state_name(&state))));
+            match state {
+                FileState::Regular { content } => {
+                    out.push(("content", json!(content_name(content))));
+                }
+                FileState::Link {
+                    resolved: Some(t), ..
+                } => out.push(("link_target", json!(t))),
+                _ => {}
+            }
+        }
+        "service" => {
+            if let Some(bin) = model.facts.binary(id) {
+                out.push(("executes", json!(bin)));
+                let chain = model.facts.resolve(bin);
+                if chain.paths.len() > 1 {
+                    out.push(("executes_through", json!(chain.paths)));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The same facts as one line of the human listing.
+fn facts_text(model: &Model, id: usize) -> Option<String> {
+    let r = model.get(id);
+    match r.ty.as_str() {
+        "file" => Some(match file_state(r) {
+            FileState::Regular { content } => {
+                format!("is a file (content {})", content_name(content))
+            }
+            FileState::Link {
+                resolved: Some(t), ..
+            } => format!("is a link to {t}"),
+            s => format!(
+                "is {}",
+                match s {
+                    FileState::Link { .. } => "a link (target unknown)",
+                    FileState::Directory => "a directory",
+                    FileState::Absent => "absent",
+                    FileState::Metadata => "left as it is (only owner, group or mode managed)",
+                    _ => "unknown (ensure not known)",
+                }
+            ),
+        }),
+        "service" => {
+            let bin = model.facts.binary(id)?;
+            let chain = model.facts.resolve(bin);
+            Some(if chain.paths.len() > 1 {
+                format!("executes {}", chain.paths.join(" -> "))
+            } else {
+                format!("executes {bin}")
+            })
+        }
+        _ => None,
+    }
+}
+
+fn state_name(s: &FileState) -> &'static str {
+    match s {
+        FileState::Link { .. } => "link",
+        FileState::Regular { .. } => "file",
+        FileState::Directory => "directory",
+        FileState::Absent => "absent",
+        FileState::Metadata => "metadata",
+        FileState::Unknown => "unknown",
+    }
+}
+
+fn content_name(c: Content) -> &'static str {
+    match c {
+        Content::Known => "known",
+        Content::Empty => "empty",
+        Content::Unknown => "unknown",
     }
 }

@@ -2,7 +2,8 @@
 //! re-pointed or removed, binaries replaced, packages changed, services restarted and why.
 
 use crate::diagnostic::{Location, Side};
-use crate::model::{Model, ResId, Resource, Value};
+use crate::model::facts::mode_has_exec;
+use crate::model::{file_state, FileState, Model, ResId, Resource, Value};
 use crate::report::{Effect, EffectKind};
 use crate::rules::Analysis;
 
@@ -40,7 +41,7 @@ pub fn effects(analysis: &Analysis) -> Vec<Effect> {
     }
     for &id in &diff.removed {
         let r = before.get(id);
-        if r.ty == "file" && is_link(r) {
+        if r.ty == "file" && link(r).is_some() {
             out.push(located(
                 Effect {
                     kind: EffectKind::LinkRemoved,
@@ -93,18 +94,18 @@ fn ensure(r: &Resource) -> Option<&str> {
     r.get("ensure").and_then(Value::as_str)
 }
 
-fn is_link(r: &Resource) -> bool {
-    ensure(r) == Some("link") || (r.get("target").is_some() && ensure(r).is_none())
-}
-
-fn target(r: &Resource) -> String {
-    r.get("target")
-        .map(|v| {
-            v.as_str()
+/// The link's target as declared, when the resource is a link.
+fn link(r: &Resource) -> Option<String> {
+    match file_state(r) {
+        FileState::Link { target, .. } => Some(match target {
+            Value::Undef => "?".to_string(),
+            v => v
+                .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(|| v.to_string())
-        })
-        .unwrap_or_else(|| "?".to_string())
+                .unwrap_or_else(|| v.to_string()),
+        }),
+        _ => None,
+    }
 }
 
 /// A link created or re-pointed, or a regular file's content replaced.
@@ -112,15 +113,14 @@ fn file_effect(r: &Resource, old: Option<&Resource>) -> Option<Effect> {
     if r.ty != "file" {
         return None;
     }
-    if is_link(r) {
-        let now = target(r);
-        let (kind, detail) = match old {
-            Some(o) if is_link(o) && target(o) == now => return None,
-            Some(o) if is_link(o) => (
+    if let Some(now) = link(r) {
+        let (kind, detail) = match old.map(|o| (o, link(o))) {
+            Some((_, Some(was))) if was == now => return None,
+            Some((_, Some(was))) => (
                 EffectKind::LinkRepointed,
-                format!("{} -> {now} (was -> {})", title(r), target(o)),
+                format!("{} -> {now} (was -> {was})", title(r)),
             ),
-            Some(_) => (
+            Some((_, None)) => (
                 EffectKind::LinkCreated,
                 format!("{} -> {now} (replaces a managed regular file)", title(r)),
             ),
@@ -133,7 +133,8 @@ fn file_effect(r: &Resource, old: Option<&Resource>) -> Option<Effect> {
             location: None,
         });
     }
-    if ensure(r) == Some("absent") && old.is_some_and(|o| ensure(o) != Some("absent")) {
+    if file_state(r) == FileState::Absent && old.is_some_and(|o| file_state(o) != FileState::Absent)
+    {
         return Some(Effect {
             kind: EffectKind::FileRemoved,
             subject: title(r),
@@ -147,11 +148,7 @@ fn file_effect(r: &Resource, old: Option<&Resource>) -> Option<Effect> {
             .any(|a| r.get(a).is_some() || old.is_some_and(|o| o.get(a).is_some()));
     let executable = title(r).contains("/bin/")
         || title(r).contains("/sbin/")
-        || r.get("mode").and_then(Value::as_str).is_some_and(|m| {
-            m.chars()
-                .last()
-                .is_some_and(|c| matches!(c, '1' | '3' | '5' | '7'))
-        });
+        || r.get("mode").and_then(mode_has_exec) == Some(true);
     if replaces_content && executable {
         return Some(Effect {
             kind: EffectKind::BinaryReplaced,
@@ -172,5 +169,71 @@ fn package_effect(r: &Resource, what: &str) -> Effect {
             None => what.to_string(),
         }),
         location: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::rules::testing::edit;
+
+    fn effects_of(before: &str, after: &str) -> Vec<(EffectKind, String)> {
+        let change = edit(before, after).change();
+        let analysis = Analysis::build(&change, &Config::default());
+        effects(&analysis)
+            .into_iter()
+            .map(|e| (e.kind, e.detail.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn a_path_valued_ensure_is_a_link() {
+        // The same answer as link-over-binary: `ensure => '/path'` makes a link.
+        let got = effects_of(
+            "class k { file { '/usr/local/bin/kubelet': ensure => file, source => 'puppet:///modules/k/kubelet' } }\n",
+            "class k { file { '/usr/local/bin/kubelet': ensure => '/opt/k/kubelet' } }\n",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                EffectKind::LinkCreated,
+                "/usr/local/bin/kubelet -> /opt/k/kubelet (replaces a managed regular file)"
+                    .to_string()
+            )]
+        );
+        let got = effects_of(
+            "class k { file { '/usr/bin/k': ensure => link, target => '/opt/a/k' } }\n",
+            "class k { file { '/usr/bin/k': ensure => '/opt/b/k' } }\n",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                EffectKind::LinkRepointed,
+                "/usr/bin/k -> /opt/b/k (was -> /opt/a/k)".to_string()
+            )]
+        );
+        // Same target written the other way: nothing happens on the hosts.
+        let got = effects_of(
+            "class k { file { '/usr/bin/k': ensure => link, target => '/opt/a/k' } }\n",
+            "class k { file { '/usr/bin/k': ensure => '/opt/a/k' } }\n",
+        );
+        assert_eq!(got, vec![]);
+    }
+
+    #[test]
+    fn executable_by_mode_is_judged_like_the_rules() {
+        // 0750: executable for owner and group, though the last digit is 0.
+        let got = effects_of(
+            "class k { file { '/srv/app/run': ensure => file, mode => '0750', content => 'a' } }\n",
+            "class k { file { '/srv/app/run': ensure => file, mode => '0750', content => 'b' } }\n",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                EffectKind::BinaryReplaced,
+                "content or source changed".to_string()
+            )]
+        );
     }
 }

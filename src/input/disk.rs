@@ -6,7 +6,7 @@
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::InputError;
@@ -111,4 +111,93 @@ pub(crate) fn relative_utf8(rel: &Path) -> Result<String, InputError> {
         path: rel.display().to_string(),
     })?;
     Ok(s.replace(std::path::MAIN_SEPARATOR, "/"))
+}
+
+/// The files under `root` as one revision, for the commands that read a single tree
+/// (`resources`): paths relative to `root`, entries whose name starts with `.` below it
+/// left out (`.git`, editor and CI files), symlinks not followed.
+pub fn read_directory(root: &Path) -> Result<Tree, InputError> {
+    if !root.is_dir() {
+        return Err(InputError::Io {
+            path: root.display().to_string(),
+            message: "not a directory".into(),
+        });
+    }
+    let mut tree = Tree::default();
+    add_visible(&mut tree, root, root)?;
+    Ok(tree)
+}
+
+/// The files named (each a file, or a directory read like [`read_directory`]) as one
+/// revision, keyed by the path as given (`./` removed). A name that is not a regular
+/// file, a directory or a symlink (a FIFO, a device) is an error; below a directory such
+/// entries are skipped.
+pub fn read_paths(paths: &[PathBuf]) -> Result<Tree, InputError> {
+    let mut tree = Tree::default();
+    for p in paths {
+        if !p.exists() {
+            return Err(InputError::Io {
+                path: p.display().to_string(),
+                message: "no such file or directory".into(),
+            });
+        }
+        add_visible(&mut tree, Path::new("."), p)?;
+    }
+    Ok(tree)
+}
+
+/// `path` relative to `base` as a tree key: `/`-separated, `./` removed, lossily decoded.
+fn key(base: &Path, path: &Path) -> String {
+    let s = path
+        .strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    s.trim_start_matches("./").to_string()
+}
+
+/// Every file at or under `path` that is not hidden, keyed relative to `base`.
+fn add_visible(tree: &mut Tree, base: &Path, path: &Path) -> Result<(), InputError> {
+    let walker = walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| InputError::Io {
+            path: e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            message: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("directory loop"))
+                .to_string(),
+        })?;
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if !ft.is_file() && !ft.is_symlink() {
+            // FIFOs, sockets, devices: reading one could block forever, and none is a
+            // repository file. Named on the command line, it is an error.
+            if entry.depth() == 0 {
+                return Err(InputError::Io {
+                    path: entry.path().display().to_string(),
+                    message: "not a regular file".into(),
+                });
+            }
+            continue;
+        }
+        let Some((kind, data)) = read_entry(entry.path())? else {
+            continue;
+        };
+        tree.files.insert(
+            key(base, entry.path()),
+            TreeEntry {
+                kind,
+                blob: Arc::new(Blob::new(None, data)),
+            },
+        );
+    }
+    Ok(())
 }

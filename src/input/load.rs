@@ -42,6 +42,18 @@ pub fn load_iter(args: &InputArgs) -> Result<Changes, InputError> {
     }
 }
 
+/// The whole tree of one revision (any revision git resolves to a commit) of the
+/// repository containing `dir` (`None`: the one git finds from the current directory and
+/// environment), for the commands that read a single tree (`resources`). Content is read
+/// on first use, as for a change's trees.
+pub fn read_revision(dir: Option<&Path>, rev: &str) -> Result<Tree, InputError> {
+    let repo = Repo::open(dir)?;
+    let commit = repo.commit(rev)?;
+    let listing = repo.list_commit(&commit)?;
+    let mut trees = repo.read_trees(&[&listing])?;
+    Ok(trees.pop().unwrap_or_default())
+}
+
 /// What [`load_iter`] yields: the changes of one input mode.
 pub enum Changes {
     One(Option<Change>),

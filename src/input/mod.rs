@@ -5,10 +5,11 @@
 //! files that differ. It never writes to the repository.
 //!
 //! - `args`: [`InputArgs`], the `check` flags, and the [`Mode`] they select.
-//! - `load`: [`load`], one loader per mode.
+//! - `load`: [`load`], one loader per mode; [`read_revision`], one commit's tree.
 //! - `git`: opening the repository (honouring `GIT_DIR`, `GIT_INDEX_FILE`), resolving
 //!   revisions (shallow clones said), listing commits and the index, reading blobs.
-//! - `disk`: the work tree and plain directories (symlinks not followed).
+//! - `disk`: the work tree and plain directories (symlinks not followed); also
+//!   [`read_directory`] and [`read_paths`], one tree for `resources`.
 //! - `patch`: the unified-diff parser and the in-memory applier for `--patch`.
 //! - `changes`: [`diff_trees`], the one file-level diff with rename detection, for every mode.
 //! - `category`: which paths Puppet reads ([`categorize`]).
@@ -30,8 +31,9 @@ pub mod tree;
 pub use args::{InputArgs, Mode};
 pub use category::{categorize, is_manifest, Category};
 pub use changes::{diff_trees, RENAME_THRESHOLD};
+pub use disk::{read_directory, read_paths};
 pub use error::InputError;
-pub use load::{load, load_iter, Changes, EachChanges};
+pub use load::{load, load_iter, read_revision, Changes, EachChanges};
 pub use tree::{Blob, BlobError, EntryKind, Tree, TreeEntry, SNIFF_LIMIT};
 
 use crate::diagnostic::Side;

@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use super::facts::{link_value, resolve_target};
 use super::layout::resolve_module_path;
-use super::unit::{parse_unit, strip_template_tags};
+use super::unit;
 use super::value::{FileRef, Value};
 use super::{normalize_path, Model, ModelOptions, ResId};
+use crate::analysis::systemd::expand_specifiers;
+use crate::ast::Span;
 use crate::input::Tree;
 
 /// A `file` resource that is (or may be) a symlink.
@@ -22,17 +25,54 @@ pub struct LinkInfo {
     pub resolved: Option<String>,
 }
 
+/// Where the repository says what a service executes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinarySource {
+    /// The service's `binary` attribute.
+    Binary,
+    /// The first word of its `start` attribute.
+    Start,
+    /// The first `ExecStart=` of a unit file the repository manages.
+    Unit,
+    /// `service_binaries` in the configuration.
+    Hint,
+}
+
+impl BinarySource {
+    /// The attribute name, or `unit` / `hint`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinarySource::Binary => "binary",
+            BinarySource::Start => "start",
+            BinarySource::Unit => "unit",
+            BinarySource::Hint => "hint",
+        }
+    }
+}
+
 /// Where a service's binary was found.
 #[derive(Clone, Debug)]
 pub struct ServiceBinary {
     /// The executable (may be symbolic when a template tag sits in the executable position).
     pub path: Value,
-    /// `binary`, `start`, `unit`, `hint`.
-    pub from: &'static str,
+    pub from: BinarySource,
     /// The unit file resource, when from a unit.
     pub unit: Option<ResId>,
     /// The repository file read (template or module file), when from one.
     pub repo_file: Option<String>,
+    /// The `ExecStart=` executable in the repository (a unit file or template, or the
+    /// manifest holding the unit as a literal), when from a unit.
+    pub at: Option<(String, Span)>,
+}
+
+/// An `EnvironmentFile=` of a service's unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentFile {
+    /// Normalised absolute path with the unit-name specifiers (`%p`, `%n`, `%N`, `%i`)
+    /// expanded.
+    pub path: String,
+    /// A leading `-`: a missing file is ignored.
+    pub optional: bool,
 }
 
 /// A service with what is known of the process it runs.
@@ -43,11 +83,8 @@ pub struct ServiceInfo {
     pub binary: Option<ServiceBinary>,
     /// Unit files (and drop-ins) the repository manages for this service.
     pub unit_files: Vec<ResId>,
-    /// Whole `ExecStart=` values of the unit, for unit-exec-invalid.
-    pub exec_lines: Vec<String>,
-    /// `EnvironmentFile=` paths (`true`: optional).
-    pub environment_files: Vec<(String, bool)>,
-    pub service_type: Option<String>,
+    /// `EnvironmentFile=` entries of the unit whose path is fully known.
+    pub environment_files: Vec<EnvironmentFile>,
 }
 
 /// A repository file used by a resource attribute.
@@ -80,17 +117,6 @@ pub struct Index {
     pub users_of_repo_file: BTreeMap<String, Vec<ResId>>,
 }
 
-const ENSURE_KEYWORDS: [&str; 8] = [
-    "present",
-    "absent",
-    "file",
-    "directory",
-    "link",
-    "false",
-    "true",
-    "role",
-];
-
 impl Index {
     /// The resources managing `path` (normalised first).
     pub fn managing(&self, path: &str) -> &[ResId] {
@@ -98,68 +124,6 @@ impl Index {
             .get(&normalize_path(path))
             .map(Vec::as_slice)
             .unwrap_or(&[])
-    }
-
-    /// Follow managed links from `path` (at most 40 hops, like the kernel); returns the
-    /// chain of paths visited, and whether a cycle was hit.
-    pub fn resolve_links(&self, path: &str) -> (Vec<String>, bool) {
-        let mut chain = vec![normalize_path(path)];
-        for _ in 0..40 {
-            let last = chain.last().cloned().unwrap_or_default();
-            let Some(next) = self
-                .links
-                .get(&last)
-                .and_then(|ls| ls.iter().find_map(|l| l.resolved.clone()))
-            else {
-                return (chain, false);
-            };
-            if chain.contains(&next) {
-                chain.push(next);
-                return (chain, true);
-            }
-            chain.push(next);
-        }
-        (chain, true)
-    }
-}
-
-/// Resolve `..` and `.` in an absolute path.
-pub fn clean_path(p: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    format!("/{}", out.join("/"))
-}
-
-fn link_target(r: &super::Resource) -> Option<Value> {
-    let target = r.get("target").cloned();
-    match r.get("ensure") {
-        Some(e) => {
-            let mut is_link = false;
-            let mut path_target = None;
-            for alt in e.alternatives() {
-                match alt.as_str() {
-                    Some("link") => is_link = true,
-                    Some(s) if !ENSURE_KEYWORDS.contains(&s) => {
-                        is_link = true;
-                        path_target = Some(Value::str(s));
-                    }
-                    _ => {}
-                }
-            }
-            if !is_link {
-                return None;
-            }
-            target.or(path_target).or(Some(Value::Undef))
-        }
-        None => target,
     }
 }
 
@@ -200,15 +164,8 @@ pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {
             "file" => match r.name_value() {
                 Value::Str(p) => {
                     let p = normalize_path(p);
-                    if let Some(t) = link_target(r) {
-                        let resolved = match &t {
-                            Value::Str(s) if s.starts_with('/') => Some(clean_path(s)),
-                            Value::Str(s) if !s.is_empty() => {
-                                let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                                Some(clean_path(&format!("{dir}/{s}")))
-                            }
-                            _ => None,
-                        };
+                    if let Some(t) = link_value(r) {
+                        let resolved = resolve_target(&p, &t);
                         ix.links.entry(p.clone()).or_default().push(LinkInfo {
                             res: id,
                             path: p.clone(),
@@ -313,9 +270,7 @@ fn service_info(
         name: name.to_string(),
         binary: None,
         unit_files: Vec::new(),
-        exec_lines: Vec::new(),
         environment_files: Vec::new(),
-        service_type: None,
     };
     let unit = if name.contains('.') {
         name.to_string()
@@ -349,7 +304,10 @@ fn service_info(
     info.unit_files = unit_res.clone();
 
     // 1. `binary`, then `start`.
-    for attr in ["binary", "start"] {
+    for (attr, from) in [
+        ("binary", BinarySource::Binary),
+        ("start", BinarySource::Start),
+    ] {
         if info.binary.is_some() {
             break;
         }
@@ -360,108 +318,56 @@ fn service_info(
             };
             info.binary = Some(ServiceBinary {
                 path,
-                from: if attr == "binary" { "binary" } else { "start" },
+                from,
                 unit: None,
                 repo_file: None,
+                at: None,
             });
         }
     }
     // 2. The ExecStart of a unit file the repository manages.
     for &u in &unit_res {
-        let ur = &m.resources[u];
-        for (text, repo_file) in unit_texts(m, ix, tree, u) {
-            let _reading = crate::isolate::reading(repo_file.as_deref().unwrap_or(""));
-            let parsed = parse_unit(&strip_template_tags(&text));
-            info.exec_lines.extend(parsed.exec_lines.iter().cloned());
-            info.environment_files
-                .extend(parsed.environment_files.iter().cloned());
-            if parsed.service_type.is_some() {
-                info.service_type = parsed.service_type.clone();
+        for text in unit::texts(m, ix, tree, u) {
+            let parsed = text.parse();
+            for e in parsed.environment_files() {
+                let Some(p) = e.path.known() else { continue };
+                let p = expand_specifiers(&p, &unit);
+                if p.starts_with('/') && !p.contains(['%', '$']) {
+                    let env = EnvironmentFile {
+                        path: normalize_path(&p),
+                        optional: e.optional,
+                    };
+                    if !info.environment_files.contains(&env) {
+                        info.environment_files.push(env);
+                    }
+                }
             }
             if info.binary.is_none() {
-                if let Some(first) = parsed.exec_start.into_iter().next() {
+                if let Some((path, span)) = unit::exec_start(&parsed, &text.text) {
                     info.binary = Some(ServiceBinary {
-                        path: first,
-                        from: "unit",
+                        path,
+                        from: BinarySource::Unit,
                         unit: Some(u),
-                        repo_file,
+                        at: text.locate(tree, span),
+                        repo_file: text.repo_file,
                     });
                 }
             }
         }
-        let _ = ur;
     }
     // 3. The configured hint.
     if info.binary.is_none() {
         if let Some(h) = opts.service_binary_hints.get(name) {
             info.binary = Some(ServiceBinary {
                 path: Value::str(h.clone()),
-                from: "hint",
+                from: BinarySource::Hint,
                 unit: None,
                 repo_file: None,
+                at: None,
             });
         }
     }
     info
-}
-
-/// The texts a unit file resource deploys: literal content, the template/file read as
-/// text, or the `source` module file. Each with the repository file it came from.
-fn unit_texts(m: &Model, ix: &Index, tree: &Tree, u: ResId) -> Vec<(String, Option<String>)> {
-    let r = &m.resources[u];
-    let mut out = Vec::new();
-    if let Some(c) = r.get("content") {
-        for alt in c.alternatives() {
-            match alt {
-                Value::Str(s) => out.push((s.to_string(), None)),
-                Value::Content(refs) => {
-                    let mut text = String::new();
-                    let mut file = None;
-                    for fr in refs {
-                        if let Some(p) = &fr.resolved {
-                            if let Some(t) = tree.text(p) {
-                                text.push_str(t);
-                                file.get_or_insert_with(|| p.clone());
-                            }
-                        }
-                    }
-                    if file.is_some() {
-                        out.push((text, file));
-                    }
-                }
-                Value::Symbolic(s) => {
-                    // Keep the known text of partly known content (markers for the rest).
-                    let mut t = String::new();
-                    for p in &s.parts {
-                        match p {
-                            super::SymPart::Lit(l) => t.push_str(l),
-                            super::SymPart::Unknown(x) => {
-                                t.push_str("<%= ");
-                                t.push_str(x);
-                                t.push_str(" %>");
-                            }
-                        }
-                    }
-                    out.push((t, None));
-                }
-                _ => {}
-            }
-        }
-    } else {
-        for fu in ix
-            .file_uses
-            .iter()
-            .filter(|f| f.res == u && f.attr == "source")
-        {
-            if let Some(p) = &fu.file_ref.resolved {
-                if let Some(t) = tree.text(p) {
-                    out.push((t.to_string(), Some(p.clone())));
-                    break;
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -484,27 +390,13 @@ mod tests {
     }
 
     #[test]
-    fn dot_segments_are_resolved() {
-        assert_eq!(clean_path("/usr/local/bin/../lib/./x"), "/usr/local/lib/x");
-        assert_eq!(clean_path("/../x"), "/x");
-    }
-
-    #[test]
-    fn link_chains_and_cycles() {
+    fn links_are_indexed_by_normalised_path() {
         let m = model_of(
-            "file { '/a': ensure => link, target => '/b' }\n\
-             file { '/b/': ensure => link, target => 'c' }\n\
-             file { '/c': ensure => file }\n\
-             file { '/x': ensure => link, target => '/y' }\n\
-             file { '/y': ensure => link, target => '/x' }\n",
+            "file { '/b/': ensure => link, target => 'c' }\n\
+             file { '/c': ensure => file, target => '/d' }\n",
         );
-        assert_eq!(
-            m.index.resolve_links("/a"),
-            (vec!["/a".to_string(), "/b".into(), "/c".into()], false)
-        );
-        let (chain, cycle) = m.index.resolve_links("/x");
-        assert!(cycle, "{chain:?}");
         assert_eq!(m.index.managing("/b").len(), 1, "trailing slash normalised");
+        assert_eq!(m.index.links["/b"][0].resolved.as_deref(), Some("/c"));
         // ensure => file with a target is not a link
         assert!(!m.index.links.contains_key("/c"));
     }

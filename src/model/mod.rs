@@ -29,12 +29,13 @@
 mod cache;
 mod change;
 mod eval;
+pub mod facts;
 mod functions;
 mod graph;
 mod hiera;
 mod index;
 pub mod layout;
-mod unit;
+pub mod unit;
 pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
@@ -45,9 +46,12 @@ use crate::input::Tree;
 
 pub use cache::ParseCache;
 pub use change::{AttrDiff, ModelChange, ReasonStep, ResourceDiff, Restart};
+pub use facts::{ensure_of, file_state, Chain, Content, Ensure, Facts, FileState};
 pub use hiera::Hiera;
-pub use index::{FileUse, Index, LinkInfo, ServiceBinary, ServiceInfo};
-pub use unit::{parse_unit, strip_template_tags, UnitInfo};
+pub use index::{
+    BinarySource, EnvironmentFile, FileUse, Index, LinkInfo, ServiceBinary, ServiceInfo,
+};
+pub use unit::{Literal, UnitText};
 pub use value::{SymPart, Symbolic, Value};
 
 /// Index of a resource in [`Model::resources`].
@@ -74,6 +78,8 @@ pub struct ModelOptions {
     /// the repository (per role, per host, per project) may flip it, so both branches of a
     /// condition on it are evaluated, as exclusive branches. Off: the default is final.
     pub open_flags: bool,
+    /// Package name -> absolute paths it ships (the configuration's `package_paths`).
+    pub package_paths: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for ModelOptions {
@@ -85,6 +91,7 @@ impl Default for ModelOptions {
             max_define_depth: 16,
             puppet_major: 7,
             open_flags: true,
+            package_paths: BTreeMap::new(),
         }
     }
 }
@@ -433,6 +440,8 @@ pub struct Model {
     pub root_module: Option<String>,
     pub hiera: Hiera,
     pub index: Index,
+    /// What the resources amount to: file states, links, what services execute.
+    pub facts: Facts,
     pub stats: Stats,
     /// (type, key) -> resources; key is the normalised title and namevar.
     by_key: HashMap<(String, String), Vec<ResId>>,
@@ -475,7 +484,7 @@ pub fn normalize_path(p: &str) -> String {
 
 impl Model {
     /// Parse (through `cache`) and evaluate every manifest of `tree`.
-    /// Stages, in order: layout and hiera, parse, evaluate, resolve, index.
+    /// Stages, in order: layout and hiera, parse, evaluate, resolve, index, facts.
     pub fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
         let t0 = std::time::Instant::now();
         let modulepath = layout::read_modulepath(tree, opts);
@@ -494,6 +503,9 @@ impl Model {
             ("evaluate", t_eval - t_parse),
             ("relations+index", t0.elapsed() - t_eval),
         ];
+        let start = std::time::Instant::now();
+        m.facts = Facts::build(&m, opts);
+        m.stats.timings.push(("facts", start.elapsed()));
         m
     }
 

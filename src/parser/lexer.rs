@@ -20,7 +20,7 @@ use nom::combinator::{opt, recognize};
 use nom::sequence::{pair, preceded, tuple};
 use nom::IResult;
 
-use super::SyntaxError;
+use super::{Comment, SyntaxError};
 use crate::ast::{SmolStr, Span};
 
 /// Maximum nesting of `${…}` / heredoc-in-interpolation before the lexer gives up.
@@ -313,6 +313,8 @@ pub struct Lexed {
     pub tokens: Vec<Token>,
     pub texts: Vec<SmolStr>,
     pub errors: Vec<SyntaxError>,
+    /// The comments outside strings, heredoc bodies, regexes and interpolation, in order.
+    pub comments: Vec<Comment>,
 }
 
 /// Lex a whole file. The last token is always [`T::Eof`].
@@ -398,6 +400,7 @@ impl<'a> Lexer<'a> {
                 tokens: Vec::with_capacity(src.len() / 4 + 16),
                 texts: Vec::new(),
                 errors: Vec::new(),
+                comments: Vec::new(),
             },
             after: None,
             line_start: 0,
@@ -456,6 +459,16 @@ impl<'a> Lexer<'a> {
         self.after = Some(kind);
     }
 
+    /// Record a comment of the top level (one inside `${…}` belongs to the string).
+    fn comment(&mut self, mode: Mode, start: usize, end: usize) {
+        if mode == Mode::Top {
+            self.out.comments.push(Comment {
+                span: self.span(start, end),
+                trailing: !self.saw_nl,
+            });
+        }
+    }
+
     fn peek(&self, off: usize) -> u8 {
         self.b.get(self.pos + off).copied().unwrap_or(0)
     }
@@ -486,9 +499,13 @@ impl<'a> Lexer<'a> {
                     self.saw_nl = true;
                 }
                 b'#' => {
-                    while self.pos < self.b.len() && self.b[self.pos] != b'\n' {
-                        self.pos += 1;
-                    }
+                    self.pos = memchr(b'\n', &self.b[start..]).map_or(self.b.len(), |i| start + i);
+                    let end = if self.b[self.pos - 1] == b'\r' {
+                        self.pos - 1
+                    } else {
+                        self.pos
+                    };
+                    self.comment(mode, start, end);
                 }
                 b'/' => {
                     if self.peek(1) == b'*' {
@@ -499,6 +516,7 @@ impl<'a> Lexer<'a> {
                                 self.pos = self.b.len();
                             }
                         }
+                        self.comment(mode, start, self.pos);
                     } else if self.regex_acceptable() && self.lex_regex() {
                     } else {
                         self.pos += 1;
@@ -1803,6 +1821,53 @@ mod tests {
         assert!(!lex("1E+3").errors.is_empty());
         assert!(!lex("5k").errors.is_empty());
         assert_eq!(kinds("1.foo"), vec![T::Number, T::Dot, T::Name, T::Eof]);
+    }
+
+    /// The comments' text and whether code precedes each on its line.
+    fn comments(src: &str) -> Vec<(&str, bool)> {
+        lex(src)
+            .comments
+            .iter()
+            .map(|c| (&src[c.span.start as usize..c.span.end as usize], c.trailing))
+            .collect()
+    }
+
+    #[test]
+    fn comments_are_kept_with_their_place() {
+        assert_eq!(
+            comments("# top\r\n$a = 1 # after\n  /* block\n */ # own\n$b = 2 /* x */\n"),
+            vec![
+                ("# top", false),
+                ("# after", true),
+                ("/* block\n */", false),
+                ("# own", false),
+                ("/* x */", true)
+            ]
+        );
+        // Unterminated block comment: to the end, with its error.
+        let lexed = lex("$a = 1 /* open");
+        assert_eq!(lexed.comments.len(), 1);
+        assert_eq!(lexed.errors.len(), 1);
+    }
+
+    #[test]
+    fn a_hash_in_a_string_heredoc_regex_or_interpolation_is_no_comment() {
+        assert_eq!(
+            comments("$a = 'x # no' # yes\n$b = \"q\\\"# no ${f('#')} # no\" #end\n"),
+            vec![("# yes", true), ("#end", true)]
+        );
+        assert_eq!(
+            comments("$x = @(\"EOT\"/L) # opener\n  # body\n  ${y} # no\n  |- EOT\n# real\n"),
+            vec![("# opener", true), ("# real", false)]
+        );
+        assert_eq!(
+            comments("if $x =~ /a#b/ { } # c1\n$y = 4 / 2 # c2\ncase $z { /#/: {} } # c3\n"),
+            vec![("# c1", true), ("# c2", true), ("# c3", true)]
+        );
+        assert_eq!(
+            comments("$s = \"${ $a # no\n}\" # yes\n"),
+            vec![("# yes", true)]
+        );
     }
 
     #[test]

@@ -46,11 +46,24 @@ impl fmt::Display for SyntaxError {
     }
 }
 
+/// A comment: `# …` to the end of its line (the line break excluded), or `/* … */`.
+/// A `#` inside a string, a heredoc body, a regex or an interpolation is not one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    /// Whether a token precedes the comment on its line (code, not only whitespace or a
+    /// block comment).
+    pub trailing: bool,
+}
+
 /// The result of parsing one file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parsed {
     pub program: Program,
     pub errors: Vec<SyntaxError>,
+    /// Every comment, in source order (the tree has none). A file whose lexing stopped
+    /// early (an unterminated string or heredoc) has the comments before that point.
+    pub comments: Vec<Comment>,
 }
 
 /// Parse a manifest. Never panics, never fails: errors are in [`Parsed::errors`], sorted by
@@ -100,6 +113,7 @@ pub fn parse_with(src: &str, options: &Options) -> Parsed {
                 expected: Vec::new(),
                 opened: None,
             }],
+            comments: Vec::new(),
         },
     }
 }
@@ -153,7 +167,14 @@ fn parse_tokens(lexed: lexer::Lexed) -> Parsed {
     errors.extend(p.errors);
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors.dedup_by(|a, b| a.span.start == b.span.start);
-    Parsed { program, errors }
+    // Kept as long as the parse (the whole run): no spare capacity.
+    let mut comments = lexed.comments;
+    comments.shrink_to_fit();
+    Parsed {
+        program,
+        errors,
+        comments,
+    }
 }
 
 /// A syntax error together with its file, renderable by miette (source snippet, a label

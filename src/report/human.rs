@@ -115,7 +115,11 @@ fn miette_severity(s: Severity) -> miette::Severity {
 fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
     let source = named_source(ch, &f.location);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(f.resource.clone().unwrap_or_else(|| "here".to_string())),
+        Some(
+            f.resource
+                .as_ref()
+                .map_or_else(|| "here".to_string(), ToString::to_string),
+        ),
         span_for(ch, &f.location),
     )];
     let mut related = Vec::new();

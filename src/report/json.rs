@@ -1,4 +1,4 @@
-//! `--format json`: the document DESIGN.md fixes (fields may be added, never renamed).
+//! `--format json`: the document the README describes (fields may be added, never renamed).
 //!
 //! Additions to the contract: each finding has `side` (`after`, or `before` for what a
 //! change removes) and, when an inline comment silences it, `suppressed` (the reason);
@@ -42,7 +42,7 @@ struct FindingJson<'a> {
     column: u32,
     end_line: u32,
     end_column: u32,
-    resource: Option<&'a str>,
+    resource: Option<String>,
     message: &'a str,
     help: Option<&'a str>,
     related: Vec<RelatedJson<'a>>,
@@ -112,7 +112,7 @@ fn finding<'a>(ch: &'a ChangeReport, f: &'a Finding, commit: Option<&'a str>) ->
         column: r.start.column,
         end_line: r.end.line,
         end_column: r.end.column,
-        resource: f.resource.as_deref(),
+        resource: f.resource.as_ref().map(ToString::to_string),
         message: &f.message,
         help: f.help.as_deref(),
         related: f

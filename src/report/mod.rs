@@ -382,7 +382,7 @@ impl<'a> ReportData<'a> {
     }
 }
 
-/// The rule name of a failure of the tool itself (see `rules::run`).
+/// The rule name of a failure of the tool itself (see `lint::run`).
 pub const INTERNAL_ERROR: &str = "internal-error";
 
 /// Write every output `args` asks for and return the exit status for `fail_level`

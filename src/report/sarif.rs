@@ -83,12 +83,12 @@ fn fingerprint(ch: &ChangeReport, f: &Finding) -> String {
             t[begin..].lines().next().map(str::trim)
         })
         .unwrap_or("");
-    fnv1a(&[
-        f.rule,
-        &f.location.file,
-        f.resource.as_deref().unwrap_or(""),
-        line_text,
-    ])
+    let resource = f
+        .resource
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    fnv1a(&[f.rule, &f.location.file, &resource, line_text])
 }
 
 fn rule_descriptor(name: &str, data: &ReportData) -> Value {
@@ -120,7 +120,7 @@ fn result(ch: &ChangeReport, f: &Finding, rule_index: usize, several: bool) -> V
     if let Some(res) = &f.resource {
         location.insert(
             "logicalLocations".into(),
-            json!([{ "name": res, "kind": "resource" }]),
+            json!([{ "name": res.to_string(), "kind": "resource" }]),
         );
     }
     let mut r = Map::new();

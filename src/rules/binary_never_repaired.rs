@@ -41,13 +41,24 @@
 //!
 //! - Puppet `file` type: `replace`, `checksum`.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::Value;
 
 use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "binary-never-repaired";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "`replace => false` or `checksum => mtime/ctime` on an executable path",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("binary_never_repaired.rs"),
+};
 
 /// Every alternative of `v` satisfies `pred` (symbolic values never do).
 fn all(v: Option<&Value>, pred: impl Fn(&Value) -> bool) -> bool {
@@ -55,9 +66,7 @@ fn all(v: Option<&Value>, pred: impl Fn(&Value) -> bool) -> bool {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for id in touched(cx) {
         let r = cx.after.get(id);
         if r.ty != "file"
@@ -110,7 +119,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         f.help = Some(format!(
             "remove `{attr}` so Puppet compares content (sha256) and restores the binary"
         ));
-        f.resource = Some(r.display_ref());
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

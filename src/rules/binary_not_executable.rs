@@ -44,13 +44,24 @@
 //!
 //! - Puppet `file` type, `mode` (octal and symbolic forms).
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{AttrOrigin, ResId, Value};
 
 use super::common::{at_attr, ensure_of, file_path, services_running, touched, Ensure};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "binary-not-executable";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "an executable path deployed with a mode lacking every execute bit",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("binary_not_executable.rs"),
+};
 
 /// Names that are data even in a `bin` directory.
 const DATA_EXTENSIONS: &[&str] = &[
@@ -59,9 +70,7 @@ const DATA_EXTENSIONS: &[&str] = &[
 ];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let mut ids: Vec<ResId> = touched(cx);
     // Files run by a service this change (re)starts.
     for rs in &cx.diff.restarts {
@@ -144,7 +153,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             "set `mode => '0755'` on this resource: its own value overrides the default".to_owned()
         });
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

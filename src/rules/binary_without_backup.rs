@@ -50,15 +50,26 @@
 //! - Puppet `file` type, `backup` attribute; PUP-9407 (default `false` from Puppet 7).
 //! - `puppet filebucket` (restoring from the clientbucket).
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{Resource, Value};
 
 use super::common::{
     at_attr, at_first_attr, ensure_of, executable_reason, file_path, is_file_like, touched, Ensure,
 };
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "binary-without-backup";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "a binary replaced while the effective `backup` is false",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("binary_without_backup.rs"),
+};
 
 /// `Some(true)` when backups are off, `None` when unknown.
 fn backup_off(v: &Value) -> Option<bool> {
@@ -94,9 +105,7 @@ fn rebuildable(r: &Resource) -> bool {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for id in touched(cx) {
         let r = cx.after.get(id);
         if r.ty != "file" {
@@ -183,7 +192,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
              remote filebucket) at top scope"
                 .into(),
         );
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use crate::ast::Span;
 use crate::diagnostic::{Location, Related, Side};
-use crate::model::{normalize_path, Model, ResId, Resource, Value};
+pub use crate::model::facts::{mode_has_exec, package_removed};
+pub use crate::model::{ensure_of, Chain, Ensure};
+use crate::model::{file_state, normalize_path, FileState, Model, ResId, Resource, Value};
 
 use super::Context;
 
@@ -20,84 +22,15 @@ pub fn touched(cx: &Context<'_>) -> Vec<ResId> {
         .collect()
 }
 
-/// What a `file` resource makes of its path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ensure {
-    /// `file`.
-    File,
-    /// `present` (a file if nothing is there; anything already there is kept).
-    Present,
-    /// `link`, a path-valued `ensure`, or a `target` with no `ensure`.
-    Link,
-    Directory,
-    Absent,
-    /// No `ensure`: Puppet manages only the attributes given (content makes it a file).
-    Unset,
-    /// Symbolic, or several possibilities that disagree.
-    Unknown,
-}
-
-const KEYWORDS: [&str; 7] = [
-    "present",
-    "absent",
-    "file",
-    "directory",
-    "link",
-    "false",
-    "true",
-];
-
-fn ensure_of_value(v: &Value) -> Ensure {
-    match v {
-        Value::Str(s) => match s.as_str() {
-            "file" => Ensure::File,
-            "present" | "true" => Ensure::Present,
-            "link" => Ensure::Link,
-            "directory" => Ensure::Directory,
-            "absent" | "false" => Ensure::Absent,
-            s if !KEYWORDS.contains(&s) && !s.is_empty() => Ensure::Link,
-            _ => Ensure::Unknown,
-        },
-        Value::Bool(true) => Ensure::Present,
-        Value::Bool(false) => Ensure::Absent,
-        Value::OneOf(vs) => {
-            let all: BTreeSet<_> = vs.iter().map(|v| ensure_of_value(v) as u8).collect();
-            if all.len() == 1 {
-                ensure_of_value(&vs[0])
-            } else {
-                Ensure::Unknown
-            }
-        }
-        _ => Ensure::Unknown,
-    }
-}
-
-/// The effective `ensure` of a `file` resource.
-pub fn ensure_of(r: &Resource) -> Ensure {
-    match r.get("ensure") {
-        Some(v) => ensure_of_value(v),
-        None if r.get("target").is_some() => Ensure::Link,
-        None if r.get("content").is_some() || r.get("source").is_some() => Ensure::File,
-        None => Ensure::Unset,
-    }
-}
-
 /// Whether the resource puts a regular file with known provenance at its path
-/// (`content`/`source` given, not a link, directory or absent).
+/// (`content`/`source` given and not empty; not a link, directory or absent).
 pub fn is_regular_file(r: &Resource) -> bool {
-    r.ty == "file"
-        && matches!(ensure_of(r), Ensure::File | Ensure::Present | Ensure::Unset)
-        && (r.get("content").is_some() || r.get("source").is_some())
+    r.ty == "file" && file_state(r).has_content()
 }
 
 /// Whether the resource manages its path as a regular file at all (content or not).
 pub fn is_file_like(r: &Resource) -> bool {
-    r.ty == "file"
-        && match ensure_of(r) {
-            Ensure::File | Ensure::Present => true,
-            Ensure::Unset => r.get("content").is_some() || r.get("source").is_some(),
-            _ => false,
-        }
+    r.ty == "file" && matches!(file_state(r), FileState::Regular { .. })
 }
 
 /// The normalised path of a `file` resource, when fully known.
@@ -143,31 +76,6 @@ pub fn judged_path(r: &Resource) -> Option<JudgedPath> {
     })
 }
 
-/// Whether a `mode` value grants execute permission to anyone: `Some(true/false)` when
-/// known, `None` for symbolic values.
-pub fn mode_has_exec(v: &Value) -> Option<bool> {
-    let s = match v {
-        Value::Str(s) => s.clone(),
-        Value::Int(i) => i.to_string().into(),
-        _ => return None,
-    };
-    let s = s.trim();
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        let digits: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
-        if digits.iter().any(|&d| d > 7) {
-            return None;
-        }
-        let perms = &digits[digits.len().saturating_sub(3)..];
-        return Some(perms.iter().any(|d| d & 1 == 1));
-    }
-    // Symbolic: `u=rwx,go=rx`, `a+x`; an `x`/`X` granted (`=` or `+`) by any clause.
-    Some(s.split(',').any(|clause| {
-        clause
-            .find(['=', '+'])
-            .is_some_and(|i| clause[i + 1..].contains(['x', 'X']))
-    }))
-}
-
 /// Why `path` counts as an executable path, if it does: an executable directory from the
 /// configuration, an execute bit in the resource's `mode`, or a service that runs it.
 pub fn executable_reason(cx: &Context<'_>, path: &str, r: Option<&Resource>) -> Option<String> {
@@ -187,106 +95,23 @@ pub fn executable_reason(cx: &Context<'_>, path: &str, r: Option<&Resource>) -> 
 
 /// Services of `m` whose binary is exactly `path`.
 pub fn services_running(m: &Model, path: &str) -> Vec<ResId> {
-    let mut out = Vec::new();
-    for infos in m.index.services.values() {
-        for s in infos {
-            if let Some(b) = &s.binary {
-                if b.path.as_str().map(normalize_path).as_deref() == Some(path) {
-                    out.push(s.res);
-                }
-            }
-        }
-    }
-    out
+    m.facts.services_running(path).to_vec()
 }
 
 /// Services of `m` whose binary, after following managed links, passes through `path`.
 pub fn services_through(m: &Model, path: &str) -> Vec<ResId> {
-    let mut out = Vec::new();
-    for infos in m.index.services.values() {
-        for s in infos {
-            let Some(bin) = s.binary.as_ref().and_then(|b| b.path.as_str()) else {
-                continue;
-            };
-            let chain = resolve(m, bin);
-            if chain.paths.iter().any(|p| p == path) {
-                out.push(s.res);
-            }
-        }
-    }
-    out
+    m.facts.services_through(path).to_vec()
 }
 
-/// The link target of a `file` resource of `m`, resolved to an absolute normalised path.
+/// The link target of `file` resource `id` of `m`, resolved to an absolute normalised
+/// path.
 pub fn link_target(m: &Model, id: ResId) -> Option<String> {
-    let r = m.get(id);
-    let path = file_path(r)?;
-    m.index
-        .links
-        .get(&path)?
-        .iter()
-        .find(|l| l.res == id)?
-        .resolved
-        .clone()
-}
-
-/// A path followed through managed links, including links on its parent directories.
-#[derive(Clone, Debug, Default)]
-pub struct Chain {
-    /// Every path visited, the start first.
-    pub paths: Vec<String>,
-    /// The link resources followed, in order.
-    pub links: Vec<ResId>,
-    pub cycle: bool,
-}
-
-impl Chain {
-    pub fn last(&self) -> &str {
-        self.paths.last().map_or("", String::as_str)
-    }
+    file_state(m.get(id)).link_target().map(str::to_owned)
 }
 
 /// Follow managed links from `path` (at most 40 hops, like the kernel).
 pub fn resolve(m: &Model, path: &str) -> Chain {
-    let mut chain = Chain {
-        paths: vec![normalize_path(path)],
-        ..Chain::default()
-    };
-    for _ in 0..40 {
-        let cur = chain.last().to_owned();
-        let Some((link, next)) = step(m, &cur) else {
-            return chain;
-        };
-        chain.links.push(link);
-        if chain.paths.contains(&next) {
-            chain.paths.push(next);
-            chain.cycle = true;
-            return chain;
-        }
-        chain.paths.push(next);
-    }
-    chain.cycle = true;
-    chain
-}
-
-/// One hop: the path itself is a link, or one of its parent directories is.
-fn step(m: &Model, path: &str) -> Option<(ResId, String)> {
-    let mut prefix = path;
-    loop {
-        if let Some(l) = m.index.links.get(prefix).and_then(|ls| {
-            ls.iter()
-                .find(|l| l.resolved.is_some() && m.get(l.res).is_live())
-        }) {
-            let target = l.resolved.clone()?;
-            let rest = &path[prefix.len()..];
-            return Some((l.res, normalize_path(&format!("{target}{rest}"))));
-        }
-        let cut = prefix.rfind('/')?;
-        if cut == 0 {
-            return None;
-        }
-        prefix = &prefix[..cut];
-    }
+    m.facts.resolve(path)
 }
 
 /// How `path` is provided on the hosts, if the repository (or the configuration) says.
@@ -296,14 +121,11 @@ pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
         if !r.is_live() {
             continue;
         }
-        match ensure_of(r) {
-            Ensure::Directory => return Some(format!("{} (directory)", r.display_ref())),
-            Ensure::File | Ensure::Present | Ensure::Unset if is_regular_file(r) => {
-                return Some(r.display_ref())
-            }
+        match file_state(r) {
+            FileState::Directory => return Some(format!("{} (directory)", r.display_ref())),
             // A file declared with no content only ensures something exists; it still
             // counts as managed (empty-binary judges its content).
-            Ensure::File | Ensure::Present => return Some(r.display_ref()),
+            FileState::Regular { .. } => return Some(r.display_ref()),
             _ => {}
         }
     }
@@ -326,12 +148,15 @@ pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
             }
         }
     }
-    for (pkg, paths) in &cx.config.package_paths {
-        if paths.iter().any(|p| normalize_path(p) == path) && m.index.packages.contains_key(pkg) {
-            return Some(format!(
-                "Package['{pkg}'] (package_paths in the configuration)"
-            ));
-        }
+    if let Some(pkg) = m
+        .facts
+        .shipped_by(path)
+        .iter()
+        .find(|pkg| m.index.packages.contains_key(*pkg))
+    {
+        return Some(format!(
+            "Package['{pkg}'] (package_paths in the configuration)"
+        ));
     }
     for &id in &m.index.execs {
         let r = m.get(id);
@@ -370,11 +195,7 @@ pub fn package_named_for(m: &Model, path: &str, service: Option<&str>) -> Option
         else {
             continue;
         };
-        let removed = m
-            .get(id)
-            .get("ensure")
-            .and_then(Value::as_str)
-            .is_some_and(|e| matches!(e, "absent" | "purged"));
+        let removed = package_removed(m.get(id));
         if !removed {
             return Some(id);
         }
@@ -447,30 +268,4 @@ pub fn touched_links(cx: &Context<'_>) -> Vec<(ResId, String)> {
         })
         .filter_map(|id| file_path(cx.after.get(id)).map(|p| (id, p)))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes() {
-        for (m, x) in [
-            ("0755", true),
-            ("755", true),
-            ("0644", false),
-            ("4750", true),
-            ("0640", false),
-            ("0601", true),
-            ("u=rwx,go=r", true),
-            ("a+X", true),
-            ("u=rw,go=r", false),
-            ("a-x", false),
-        ] {
-            assert_eq!(mode_has_exec(&Value::str(m)), Some(x), "{m}");
-        }
-        assert_eq!(mode_has_exec(&Value::Int(755)), Some(true));
-        assert_eq!(mode_has_exec(&Value::unknown("$mode")), None);
-        assert_eq!(mode_has_exec(&Value::str("0789")), None);
-    }
 }

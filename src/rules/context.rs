@@ -162,7 +162,7 @@ pub struct Context<'a> {
     pub after: &'a Model,
     /// What the change does to the resources (added, removed, changed, restarts).
     pub diff: &'a ModelChange,
-    /// Parts that panicked while the analysis was built; [`crate::rules::run`] reports
+    /// Parts that panicked while the analysis was built; [`crate::lint::run`] reports
     /// them with the rules' own failures.
     pub failures: &'a [Failure],
     pub config: &'a Config,

@@ -73,15 +73,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::ast::{Expr, ExprKind, Span};
-use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::value::capitalize_type;
 use crate::model::{EdgeVia, Model, ResId, Value};
 
 use super::executables::{external_modules, walk};
 use super::guards::{describe_steps, module_of, module_of_file, unsatisfied_when};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "dangling-reference";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a relationship or reference to a resource or class declared nowhere",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("dangling_reference.rs"),
+};
 
 const METAPARAMS: [&str; 4] = ["require", "before", "notify", "subscribe"];
 
@@ -111,9 +122,7 @@ impl Problem {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     // A manifest of the after side that could not be read (a partial clone) may declare
     // any name: "declared nowhere" cannot be judged (incomplete-input says so). An
     // unreadable manifest before the change only adds to what was already unresolved,
@@ -213,7 +222,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
             ));
         }
     }
-    f.resource = p.holder.map(|h| m.get(h).display_ref());
+    f.resource = p.holder.map(|h| m.get(h).into());
     f
 }
 
@@ -788,7 +797,14 @@ mod tests {
             "{}",
             found[0].message
         );
-        assert_eq!(found[0].resource.as_deref(), Some("File['/etc/x']"));
+        assert_eq!(
+            found[0]
+                .resource
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("File['/etc/x']")
+        );
         assert_eq!(found[0].related.len(), 1);
     }
 

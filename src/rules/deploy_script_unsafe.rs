@@ -49,19 +49,28 @@
 
 use crate::analysis::shell::HazardKind;
 use crate::ast::Span;
-use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::ResId;
 
 use super::common::related;
+use super::registry::{Kind, Rule};
 use super::services::{at_service, is_touched, script_hazards, scripts, service_paths};
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "deploy-script-unsafe";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("deploy_script_unsafe.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let m = cx.after;
     let runs = service_paths(m);
     for script in scripts(m, Side::After, &cx.change.after.tree) {
@@ -187,7 +196,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     message: format!("{} runs {}", m.get(s).display_ref(), its.join(", ")),
                 });
             }
-            f.resource = Some(m.get(script.res).display_ref());
+            f.resource = Some(m.get(script.res).into());
             out.push(f);
         }
     }
@@ -253,7 +262,7 @@ mod tests {
         assert_eq!(f.location.file, SCRIPT);
         assert_eq!(Case::line_of(text, f), 3);
         assert_eq!(
-            f.resource.as_deref(),
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
             Some("File['/usr/local/sbin/deploy']")
         );
         for part in [

@@ -55,13 +55,25 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Expr, ExprKind};
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{Model, Origin, ResId, Resource, Scope, Value};
 
 use super::common::{at_title, related, touched};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "duplicate-declaration";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary:
+        "the same resource (normalised path) declared twice where both can be compiled together",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("duplicate_declaration.rs"),
+};
 
 /// Whether an `ensure_resource` declaration silently reuses the other one: every
 /// parameter it gives is present there with the same (known) value.
@@ -215,9 +227,7 @@ fn scope_of(m: &Model, r: &Resource) -> String {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let includes = Includes::read(cx);
     let mut memo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut declarers = |scope: String| -> BTreeSet<String> {
@@ -347,7 +357,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 o,
                 format!("the other declaration ({})", other.scope),
             ));
-            f.resource = Some(res);
+            f.resource = Some(r.into());
             out.push(f);
         }
     }

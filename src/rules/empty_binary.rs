@@ -57,23 +57,59 @@
 //! - Puppet `file` type, `ensure => file` with neither `content` nor `source` creates an
 //!   empty file (verified on Puppet 7.23).
 
-use crate::diagnostic::{Finding, Side};
-use crate::model::Value;
+use crate::diagnostic::{Finding, Location, Severity, Side};
+use crate::model::{file_state, ResId, Value};
 
-use super::common::{at_attr, ensure_of, executable_reason, judged_path, touched, Ensure};
-use super::{finding, lookup, Context};
+use super::common::{at_attr, executable_reason, judged_path, touched};
+use super::hazard::Voice;
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "empty-binary";
 
-/// A value that is present and not `undef`.
-fn given(v: Option<&Value>) -> bool {
-    v.is_some_and(|v| !v.is_undef())
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary:
+        "executable path as `ensure => file/present` with no content/source, or `content => ''`",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("empty_binary.rs"),
+};
+
+/// A `file` at an executable path that will be an empty file.
+pub(crate) struct EmptyBinary {
+    /// The head-revision `file` resource.
+    pub file: ResId,
+    /// Its path as shown: `/usr/local/bin/${demo::n}` when partly known.
+    pub shown: String,
+    /// The path is only partly known.
+    pub inferred: bool,
+    /// Why the path is executable (`under a bin directory`, …).
+    pub why: String,
+    pub how: Emptied,
+    /// The `content` or `ensure` that empties it.
+    pub location: Location,
+}
+
+/// How a file ends up empty.
+pub(crate) enum Emptied {
+    /// `content => ''`: an existing binary is truncated.
+    EmptyContent,
+    /// `ensure => file`/`present` (the text given) with neither `content` nor `source`.
+    NoData { ensure: String },
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
+    for h in detect(cx) {
+        out.push(render(cx, rule, &h, Voice::Change));
+    }
+}
+
+pub(crate) fn detect(cx: &Context<'_>) -> Vec<EmptyBinary> {
+    let mut out = Vec::new();
     for id in touched(cx) {
         let r = cx.after.get(id);
         if r.ty != "file" {
@@ -83,31 +119,62 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let path = jp.path.clone();
-        let ensure = ensure_of(r);
-        let content = r.get("content");
-        let empty_content = content.is_some_and(|c| {
-            c.alternatives()
-                .iter()
-                .all(|v| matches!(v, Value::Str(s) if s.is_empty()))
-        }) && matches!(ensure, Ensure::File | Ensure::Present | Ensure::Unset);
-        let no_data = matches!(ensure, Ensure::File | Ensure::Present)
-            && !given(content)
-            && !given(r.get("source"));
-        if !empty_content && !no_data {
+        if !file_state(r).is_empty_file() {
             continue;
         }
+        // Empty either from `content => ''` or from a file asked for with no content.
+        let empty_content = r.get("content").is_some_and(|c| !c.is_undef());
         let Some(why) = executable_reason(cx, &path, Some(r)) else {
             continue;
         };
-        let res = if jp.inferred {
-            format!("File['{}'] (path partly known)", jp.shown)
+        let (how, location) = if empty_content {
+            (
+                Emptied::EmptyContent,
+                at_attr(cx.after, Side::After, id, "content"),
+            )
         } else {
-            r.display_ref()
+            let ensure = r
+                .get("ensure")
+                .and_then(Value::as_str)
+                .unwrap_or("file")
+                .to_owned();
+            (
+                Emptied::NoData { ensure },
+                at_attr(cx.after, Side::After, id, "ensure"),
+            )
         };
-        let mut f = if empty_content {
+        out.push(EmptyBinary {
+            file: id,
+            shown: jp.shown,
+            inferred: jp.inferred,
+            why,
+            how,
+            location,
+        });
+    }
+    out
+}
+
+/// The finding for `h`. Nothing in it depends on whose action it describes: the file is
+/// empty in the revision the context calls the head.
+pub(crate) fn render(
+    cx: &Context<'_>,
+    rule: &'static Rule,
+    h: &EmptyBinary,
+    _voice: Voice,
+) -> Finding {
+    let r = cx.after.get(h.file);
+    let res = if h.inferred {
+        format!("File['{}'] (path partly known)", h.shown)
+    } else {
+        r.display_ref()
+    };
+    let why = &h.why;
+    let mut f = match &h.how {
+        Emptied::EmptyContent => {
             let mut f = finding(
                 rule,
-                at_attr(cx.after, Side::After, id, "content"),
+                h.location.clone(),
                 format!(
                     "{res} empties an executable path ({why}): `content` is '', so an existing \
                      binary is truncated to 0 bytes"
@@ -119,18 +186,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .into(),
             );
             f
-        } else {
-            let ensure_text = r
-                .get("ensure")
-                .and_then(Value::as_str)
-                .unwrap_or("file")
-                .to_owned();
+        }
+        Emptied::NoData { ensure } => {
             let mut f = finding(
                 rule,
-                at_attr(cx.after, Side::After, id, "ensure"),
+                h.location.clone(),
                 format!(
                     "{res} creates an empty file at an executable path ({why}): \
-                     `ensure => {ensure_text}` with neither `content` nor `source`"
+                     `ensure => {ensure}` with neither `content` nor `source`"
                 ),
             );
             f.help = Some(
@@ -139,15 +202,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .into(),
             );
             f
-        };
-        f.resource = Some(r.display_ref());
-        out.push(f);
-    }
+        }
+    };
+    f.resource = Some(r.into());
+    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::ResourceKey;
     use crate::rules::testing::*;
 
     /// No finding.
@@ -158,6 +222,8 @@ mod tests {
         "class demo { file { '/etc/tool.conf': ensure => file } }",
         "class demo { file { '/etc/tool/empty.conf': content => '' } }",
         // Only mode and owner: Puppet does not create the file.
+        // `content => undef` is no content at all (a define's optional parameter).
+        "class demo($content = undef) { file { '/usr/local/bin/tool': content => $content, mode => '0755' } }",
         "class demo { file { '/usr/bin/tool': owner => 'root', mode => '0755' } }",
         // A link, a directory, removal.
         "class demo { file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/bin/tool' } }",
@@ -226,8 +292,8 @@ mod tests {
         );
         assert_eq!(found.len(), 1);
         assert_eq!(
-            found[0].resource.as_deref(),
-            Some("File['/usr/local/bin/tool']")
+            found[0].resource,
+            Some(ResourceKey::new("file", "/usr/local/bin/tool"))
         );
         assert!(found[0]
             .message

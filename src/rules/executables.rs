@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use crate::analysis::template::TemplateKind;
 use crate::ast::{Block, Expr, ExprKind, Param, Span, StrPart};
 use crate::diagnostic::{Location, Side};
-use crate::model::{Model, ResId, Value};
+use crate::model::{Model, ResId};
 
 use super::Context;
 
@@ -151,119 +151,41 @@ impl UnitText {
     }
 }
 
-/// Where `span` of `text` (a literal whose source is not verbatim: an indented heredoc,
-/// a string with escapes) appears in `source` at or after `from`: its line is searched
-/// as written, then the offset inside the line is kept.
-pub fn map_by_line(source: &str, from: u32, text: &str, span: Span) -> Option<Span> {
-    let start = span.start as usize;
-    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = &text[line_start..line_end];
-    let trimmed = line.trim_start();
-    let lead = line.len() - trimmed.len();
-    let trimmed = trimmed.trim_end();
-    if trimmed.len() < 4 {
-        return None;
-    }
-    let hay = source.get(from as usize..)?;
-    let at = from as usize + hay.find(trimmed)?;
-    let delta = start.checked_sub(line_start + lead)?;
-    let s = u32::try_from(at + delta).ok()?;
-    Some(Span::new(s, s + span.len()))
-}
+pub use crate::model::unit::map_by_line;
 
 /// Whether a managed path is a systemd unit (or drop-in) whose `Exec*=` lines matter.
 pub fn is_unit_path(path: &str) -> bool {
     path.ends_with(".service") || (path.contains(".service.d/") && path.ends_with(".conf"))
 }
 
-/// The texts a resource deploys as its file content: a literal `content`, the
-/// templates or module files it renders, or its `source` module file.
+/// The texts a resource deploys as its file content ([`crate::model::unit::texts`]), with
+/// their places as [`Location`]s. Texts rebuilt from partly known content are left out:
+/// their unknown parts are not in the repository.
 pub fn unit_texts(cx: &Context<'_>, side: Side, id: ResId) -> Vec<UnitText> {
     let m = cx.model(side);
     let tree = match side {
         Side::Before => &cx.change.before.tree,
         Side::After => &cx.change.after.tree,
     };
-    let r = m.get(id);
-    let mut out = Vec::new();
-    if let Some(a) = r.attr("content") {
-        for alt in a.value.alternatives() {
-            match alt {
-                Value::Str(s) => {
-                    let loc = Location {
+    crate::model::unit::texts(m, &m.index, tree, id)
+        .into_iter()
+        .filter(|t| !t.partial)
+        .map(|t| UnitText {
+            literal: t.literal.map(|l| {
+                (
+                    Location {
                         side,
-                        file: a.file.to_string(),
-                        span: a.value_span,
-                    };
-                    let base = cx
-                        .manifest(side, &a.file)
-                        .and_then(|man| verbatim_offset(&man.text, a.value_span, s));
-                    out.push(UnitText {
-                        text: s.to_string(),
-                        kind: TemplateKind::Plain,
-                        repo_file: None,
-                        literal: Some((loc, base)),
-                    });
-                }
-                Value::Content(refs) => {
-                    for fr in refs {
-                        let Some(p) = &fr.resolved else { continue };
-                        if let Some(t) = tree.text(p) {
-                            let kind = if fr.func == "file" {
-                                TemplateKind::Plain
-                            } else {
-                                TemplateKind::from_path(p)
-                            };
-                            out.push(UnitText {
-                                text: t.to_owned(),
-                                kind,
-                                repo_file: Some(p.clone()),
-                                literal: None,
-                            });
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        return out;
-    }
-    for fu in m
-        .index
-        .file_uses
-        .iter()
-        .filter(|f| f.res == id && f.attr == "source")
-    {
-        if let Some(p) = &fu.file_ref.resolved {
-            if let Some(t) = tree.text(p) {
-                out.push(UnitText {
-                    text: t.to_owned(),
-                    kind: TemplateKind::Plain,
-                    repo_file: Some(p.clone()),
-                    literal: None,
-                });
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// The offset in `text` where the literal `value` is written verbatim, inside (or right
-/// after the opener of) the expression at `span`: true for single-quoted strings without
-/// escapes and for heredocs without margin stripping.
-pub fn verbatim_offset(text: &str, span: Span, value: &str) -> Option<u32> {
-    if value.is_empty() {
-        return None;
-    }
-    let start = span.start as usize;
-    let end = (span.end as usize).max(start).min(text.len());
-    // A heredoc's body follows its opener, outside the opener's span.
-    let window_end = text.len().min(end.max(start + value.len() + 4096));
-    let hay = text.get(start..window_end)?;
-    let i = hay.find(value)?;
-    u32::try_from(start + i).ok()
+                        file: l.file.to_string(),
+                        span: l.span,
+                    },
+                    l.base,
+                )
+            }),
+            text: t.text,
+            kind: t.kind,
+            repo_file: t.repo_file,
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -455,15 +377,5 @@ mod tests {
             puppetfile_modules(pf),
             vec!["stdlib", "apache", "nginx", "systemd"]
         );
-    }
-
-    #[test]
-    fn verbatim_offsets() {
-        let text = "content => 'ExecStart=/x',";
-        assert_eq!(
-            verbatim_offset(text, Span::new(11, 26), "ExecStart=/x"),
-            Some(12)
-        );
-        assert_eq!(verbatim_offset(text, Span::new(11, 26), "missing"), None);
     }
 }

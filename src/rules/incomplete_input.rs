@@ -53,20 +53,29 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Finding, Location, Side};
+use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::input::BlobError;
 
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "incomplete-input";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Info,
+    summary: "content the checks needed could not be read (a partial or damaged clone); those files were not judged",
+    kind: Kind::Tool,
+    check: Some(check),
+    source: include_str!("incomplete_input.rs"),
+};
 
 /// How many paths the message names before "and N more".
 const SHOWN: usize = 10;
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let files = cx.change.unreadable();
     let Some(first) = files.first() else {
         return;

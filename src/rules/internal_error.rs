@@ -32,7 +32,20 @@
 //!
 //! - The issue tracker of puppet-preflight.
 
-// Produced by `rules::run` when a rule or analyzer panics, not by a check function.
+use super::registry::{Kind, Rule};
+use crate::diagnostic::Severity;
+
+// Produced by `lint::run` when a rule or analyzer panics, not by a check function.
 
 /// The rule's name, as registered.
 pub(crate) const NAME: &str = "internal-error";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a rule or analyzer of puppet-preflight itself failed; the run is incomplete (exit status 2)",
+    kind: Kind::Tool,
+    check: None,
+    source: include_str!("internal_error.rs"),
+};

@@ -56,14 +56,25 @@ use crate::analysis::values::{
     check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar, ValueProblem,
 };
 use crate::ast::{Expr, ExprKind, Span, StrPart};
-use crate::diagnostic::{Finding, Location, Side};
+use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::{Attr, AttrOrigin, Resource, Value};
 
 use super::common::touched;
 use super::executables::string_literals;
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "invalid-attribute-value";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("invalid_attribute_value.rs"),
+};
 
 /// Attributes whose text is shell or file content, where `${x}` is meant literally.
 const TEXT_ATTRS: &[&str] = &[
@@ -82,9 +93,7 @@ const TEXT_ATTRS: &[&str] = &[
 ];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let mut seen = BTreeSet::new();
     for id in touched(cx) {
         let r = cx.after.get(id);
@@ -131,7 +140,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{}: {}", r.display_ref(), p.message),
                 );
                 f.help = p.help.clone();
-                f.resource = Some(r.display_ref());
+                f.resource = Some(r.into());
                 out.push(f);
             }
         }
@@ -152,7 +161,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("the title of {}: {}", r.display_ref(), p.message),
                 );
                 f.help = p.help.clone();
-                f.resource = Some(r.display_ref());
+                f.resource = Some(r.into());
                 out.push(f);
             }
         }

@@ -35,4 +35,20 @@
 //!
 //! - puppet-lint control comments (`# lint:ignore:<check>`), which this syntax mirrors.
 
+use super::registry::{Kind, Rule};
+use crate::diagnostic::Severity;
+
 // Produced by the suppression filter (`crate::suppress::apply`), not by a check function.
+
+/// The rule's name, as registered.
+pub const NAME: &str = "invalid-suppression";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Info,
+    summary: "a malformed `# preflight:` comment: unknown rule, no reason, or an unmatched block",
+    kind: Kind::Meta,
+    check: None,
+    source: include_str!("invalid_suppression.rs"),
+};

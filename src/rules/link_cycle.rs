@@ -41,17 +41,26 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 
 use super::common::{at_first_attr, related, resolve, touched_links};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "link-cycle";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "managed links that resolve into a cycle",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("link_cycle.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
     for (id, path) in touched_links(cx) {
         let chain = resolve(cx.after, &path);
@@ -99,7 +108,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!("{} is part of the loop", cx.after.get(l).display_ref()),
             ));
         }
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

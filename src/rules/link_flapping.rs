@@ -41,18 +41,27 @@
 //! - Puppet `file` type, `links` attribute (behaviour verified on Puppet 7.23: the link
 //!   is re-created on every run).
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::Value;
 
 use super::common::{at_attr, ensure_of, touched, Ensure};
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "link-flapping";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "`ensure => link` with `links => follow` (re-created every run)",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("link_flapping.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for id in touched(cx) {
         let r = cx.after.get(id);
         if r.ty != "file" || ensure_of(r) != Ensure::Link {
@@ -79,7 +88,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "remove `links => follow`; a resource that is the link needs the default, `manage`"
                 .into(),
         );
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

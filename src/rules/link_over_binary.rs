@@ -2,7 +2,7 @@
 //!
 //! Flags a `file` resource that the change makes a symbolic link (`ensure => link`, or a
 //! `target` with no `ensure`) at a path that holds, or is expected to hold, a real
-//! executable. It is an error when the path:
+//! executable: a path that
 //!
 //! - is managed elsewhere in the repository as a regular file (`ensure => file`,
 //!   `content`, `source`), in a declaration that can be compiled with the link;
@@ -10,11 +10,13 @@
 //! - is the binary a `service` ran in the base revision (its `binary`/`start`, the
 //!   `ExecStart=` of a unit file the repository manages, or `service_binaries` in the
 //!   configuration);
-//! - is shipped by a package the repository declares, according to `package_paths`.
+//! - is shipped by a package the repository declares, according to `package_paths`;
+//! - or, when nothing above says so, lies in a package-managed system directory
+//!   (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
 //!
-//! It is a warning when the only evidence is the directory: a package-managed system
-//! directory (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`). A path that was already a link
-//! in the base revision is not reported (re-pointing a link clobbers no binary).
+//! The message gives the evidence; every finding has the rule's severity (its default,
+//! or the configured one). A path that was already a link in the base revision is not
+//! reported (re-pointing a link clobbers no binary).
 //!
 //! ## Why is this bad?
 //!
@@ -68,23 +70,79 @@
 //! - dpkg replaces a symlink with the regular file it ships.
 //! - The Toolforge Kubernetes outage of December 2016 started with such links.
 
-use crate::diagnostic::{Finding, Severity, Side};
+use crate::diagnostic::{Finding, Location, Severity, Side};
+use crate::model::ResId;
 
 use super::common::{
     at_first_attr, is_file_like, is_regular_file, link_target, related, resolve, services_running,
     touched_links,
 };
-use super::{finding, lookup, Context};
+use super::hazard::Voice;
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "link-over-binary";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a symlink placed at an executable path, a path another resource manages as a file, or a path a declared package ships",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("link_over_binary.rs"),
+};
 
 /// Directories whose files belong to packages.
 const SYSTEM_DIRS: [&str; 4] = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"];
 
+/// A link the change lays over a path that holds, or is expected to hold, an executable.
+pub(crate) struct LinkOverBinary {
+    /// The head-revision `file` resource that makes the link.
+    pub link: ResId,
+    pub path: String,
+    /// Why the path holds an executable, in the order the message gives them; never empty.
+    pub evidence: Vec<Evidence>,
+    /// Its `ensure` or `target`.
+    pub location: Location,
+}
+
+/// One reason to think a link's path holds an executable.
+pub(crate) enum Evidence {
+    /// Another head-revision declaration of the path as a regular file, compiled together.
+    AlsoRegularFile(ResId),
+    /// Head-revision package `name`, which `package_paths` says ships the path.
+    PackageShips { name: String, package: ResId },
+    /// A base-revision `file` that managed the path as a regular file.
+    WasRegularFile(ResId),
+    /// A base-revision service that ran the path.
+    ServiceRan(ResId),
+    /// Only the directory: a package-managed system directory, with the head-revision
+    /// packages declared in the other branch of a condition from the link.
+    PackageDir {
+        dir: String,
+        exclusive_packages: Vec<(String, ResId)>,
+    },
+}
+
+impl LinkOverBinary {
+    /// Whether something other than the directory says an executable is there.
+    pub fn has_direct_evidence(&self) -> bool {
+        self.evidence
+            .iter()
+            .any(|e| !matches!(e, Evidence::PackageDir { .. }))
+    }
+}
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
+    for h in detect(cx) {
+        out.push(render(cx, rule, &h, Voice::Change));
+    }
+}
+
+pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
+    let mut out = Vec::new();
     for (id, path) in touched_links(cx) {
         // Already a link in the base revision: there is no binary left to clobber.
         let was_link = cx
@@ -96,8 +154,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if was_link {
             continue;
         }
-        let r = cx.after.get(id);
-        let res = r.display_ref();
         // A deliberate conversion keeps the binary: the link leads to a managed file.
         let keeps_binary = link_target(cx.after, id).is_some_and(|t| {
             let chain = resolve(cx.after, &t);
@@ -109,22 +165,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .iter()
                     .any(|&x| is_regular_file(cx.after.get(x)))
         });
-        let mut reasons: Vec<String> = Vec::new();
-        let mut rel = Vec::new();
+        let mut evidence: Vec<Evidence> = Vec::new();
         // Another declaration of the same path as a regular file, compiled together.
         for &o in cx.after.index.managing(&path) {
             let other = cx.after.get(o);
             if o != id && other.is_live() && is_file_like(other) && !cx.after.exclusive(id, o) {
-                reasons.push(format!(
-                    "{} also manages it as a regular file",
-                    other.display_ref()
-                ));
-                rel.push(related(
-                    cx.after,
-                    Side::After,
-                    o,
-                    "declared as a regular file here".into(),
-                ));
+                evidence.push(Evidence::AlsoRegularFile(o));
             }
         }
         // Package hints from the configuration.
@@ -134,13 +180,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .any(|p| crate::model::normalize_path(p) == path)
             {
                 if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
-                    reasons.push(format!("package `{pkg}` ships it (package_paths)"));
-                    rel.push(related(
-                        cx.after,
-                        Side::After,
-                        p,
-                        format!("`{pkg}` is installed here"),
-                    ));
+                    evidence.push(Evidence::PackageShips {
+                        name: pkg.clone(),
+                        package: p,
+                    });
                 }
             }
         }
@@ -148,79 +191,143 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             for &o in cx.before.index.managing(&path) {
                 let old = cx.before.get(o);
                 if old.is_live() && is_file_like(old) {
-                    reasons.push("it was a managed regular file in the base revision".into());
-                    rel.push(related(
-                        cx.before,
-                        Side::Before,
-                        o,
-                        "the regular file it replaces".into(),
-                    ));
+                    evidence.push(Evidence::WasRegularFile(o));
                     break;
                 }
             }
             if let Some(&s) = services_running(cx.before, &path).first() {
+                evidence.push(Evidence::ServiceRan(s));
+            }
+        }
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        if evidence.is_empty() {
+            if !SYSTEM_DIRS.contains(&dir) {
+                continue;
+            }
+            // A package in the other branch of the same condition is the usual flip.
+            let mut exclusive_packages = Vec::new();
+            for (name, ids) in &cx.after.index.packages {
+                for &p in ids {
+                    if cx.after.exclusive(id, p) {
+                        exclusive_packages.push((name.clone(), p));
+                    }
+                }
+            }
+            evidence.push(Evidence::PackageDir {
+                dir: dir.to_owned(),
+                exclusive_packages,
+            });
+        }
+        out.push(LinkOverBinary {
+            link: id,
+            location: at_first_attr(cx.after, Side::After, id, &["ensure", "target"]),
+            path,
+            evidence,
+        });
+    }
+    out
+}
+
+/// The finding for `h`, at the rule's configured severity whatever the evidence.
+pub(crate) fn render(
+    cx: &Context<'_>,
+    rule: &'static Rule,
+    h: &LinkOverBinary,
+    voice: Voice,
+) -> Finding {
+    let res = cx.after.get(h.link);
+    let mut reasons: Vec<String> = Vec::new();
+    let mut rel = Vec::new();
+    for e in &h.evidence {
+        match e {
+            Evidence::AlsoRegularFile(o) => {
                 reasons.push(format!(
-                    "{} ran it in the base revision",
-                    cx.before.get(s).display_ref()
+                    "{} also manages it as a regular file",
+                    cx.after.get(*o).display_ref()
+                ));
+                rel.push(related(
+                    cx.after,
+                    Side::After,
+                    *o,
+                    "declared as a regular file here".into(),
+                ));
+            }
+            Evidence::PackageShips { name, package } => {
+                reasons.push(format!("package `{name}` ships it (package_paths)"));
+                rel.push(related(
+                    cx.after,
+                    Side::After,
+                    *package,
+                    format!("`{name}` is installed here"),
+                ));
+            }
+            Evidence::WasRegularFile(o) => {
+                reasons.push(format!("it was a managed regular file {}", voice.before()));
+                rel.push(related(
+                    cx.before,
+                    Side::Before,
+                    *o,
+                    "the regular file it replaces".into(),
+                ));
+            }
+            Evidence::ServiceRan(s) => {
+                reasons.push(format!(
+                    "{} ran it {}",
+                    cx.before.get(*s).display_ref(),
+                    voice.before()
                 ));
                 rel.push(related(
                     cx.before,
                     Side::Before,
-                    s,
+                    *s,
                     "the service that ran it".into(),
                 ));
             }
-        }
-        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        let severity = if !reasons.is_empty() {
-            Severity::Error
-        } else if SYSTEM_DIRS.contains(&dir) {
-            reasons.push(format!("{dir} holds files that packages install"));
-            // A package in the other branch of the same condition is the usual flip.
-            for (name, ids) in &cx.after.index.packages {
-                for &p in ids {
-                    if cx.after.exclusive(id, p) {
-                        rel.push(related(
-                            cx.after,
-                            Side::After,
-                            p,
-                            format!(
-                                "the other branch installs package `{name}`; if it ships {path}, \
-                                 each flip of the condition clobbers one with the other"
-                            ),
-                        ));
-                    }
+            Evidence::PackageDir {
+                dir,
+                exclusive_packages,
+            } => {
+                reasons.push(format!("{dir} holds files that packages install"));
+                for (name, p) in exclusive_packages {
+                    rel.push(related(
+                        cx.after,
+                        Side::After,
+                        *p,
+                        format!(
+                            "the other branch installs package `{name}`; if it ships {}, each \
+                             flip of the condition clobbers one with the other",
+                            h.path
+                        ),
+                    ));
                 }
             }
-            Severity::Warning
-        } else {
-            continue;
-        };
-        let mut f = finding(
-            rule,
-            at_first_attr(cx.after, Side::After, id, &["ensure", "target"]),
-            format!(
-                "{res} becomes a symlink over an executable path: {}",
-                reasons.join("; ")
-            ),
-        );
-        f.severity = severity;
-        f.help = Some(
-            "let one thing own the path: install the binary where the service expects it and \
-             manage it as a file, or use the package and drop the link; a link to a managed \
-             binary belongs in /usr/local/bin"
-                .into(),
-        );
-        f.related = rel;
-        f.resource = Some(res);
-        out.push(f);
+        }
     }
+    let mut f = finding(
+        rule,
+        h.location.clone(),
+        format!(
+            "{} becomes a symlink over an executable path: {}",
+            res.display_ref(),
+            reasons.join("; ")
+        ),
+    );
+    f.help = Some(
+        "let one thing own the path: install the binary where the service expects it and \
+         manage it as a file, or use the package and drop the link; a link to a managed \
+         binary belongs in /usr/local/bin"
+            .into(),
+    );
+    f.related = rel;
+    f.resource = Some(res.into());
+    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::diagnostic::Severity;
     use crate::rules::testing::*;
     use crate::rules::Selection;
 
@@ -235,10 +342,11 @@ mod tests {
     ];
 
     const FAIL: &[(&str, &[(u32, Severity)])] = &[
-        // The incident's link: /usr/bin is package territory (warning).
+        // The incident's link: /usr/bin is package territory (at the rule's severity, like
+        // every finding of the rule).
         (
             "class demo {\n  file { '/usr/bin/kube-scheduler':\n    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n  }\n}\n",
-            &[(3, Severity::Warning)],
+            &[(3, Severity::Error)],
         ),
         // The same path managed as a regular file elsewhere: error.
         (
@@ -276,6 +384,39 @@ mod tests {
             .message
             .contains("managed regular file in the base revision"));
         assert_eq!(found[0].related[0].location.side, Side::Before);
+    }
+
+    #[test]
+    fn the_revert_voice_names_the_state_before_the_revert() {
+        let before = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n  file { '/opt/agent/agent': ensure => file, source => 'puppet:///modules/demo/agent' }\n}\n";
+        let after = "class demo {\n  service { 'agent': ensure => running, binary => '/opt/agent/agent' }\n  file { '/opt/agent/agent': ensure => link, target => '/srv/agent' }\n}\n";
+        let change = edit(before, after).change();
+        let config = Config::default();
+        let selection = Selection::default();
+        let analysis = crate::rules::Analysis::build(&change, &config);
+        let cx = analysis.context(&change, &config, &selection);
+        let rule = &RULE;
+        let found = detect(&cx);
+        assert_eq!(found.len(), 1);
+        let text = |voice| render(&cx, rule, &found[0], voice).message;
+        assert_eq!(
+            text(Voice::Change),
+            "File['/opt/agent/agent'] becomes a symlink over an executable path: it was a \
+             managed regular file in the base revision; Service['agent'] ran it in the base \
+             revision"
+        );
+        assert_eq!(
+            text(Voice::Revert),
+            "File['/opt/agent/agent'] becomes a symlink over an executable path: it was a \
+             managed regular file before the revert; Service['agent'] ran it before the revert"
+        );
+        assert_eq!(
+            render(&cx, rule, &found[0], Voice::Change).resource,
+            Some(crate::diagnostic::ResourceKey::new(
+                "file",
+                "/opt/agent/agent"
+            ))
+        );
     }
 
     #[test]

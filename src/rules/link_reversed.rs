@@ -45,19 +45,28 @@
 //! - Puppet `file` type: `ensure => link` replaces a regular file; links are never
 //!   backed up.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 
 use super::common::{
     at_first_attr, ensure_of, link_target, related, resolve, touched_links, Ensure,
 };
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "link-reversed";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "the change flips a link's direction relative to the base revision",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("link_reversed.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for (id, a) in touched_links(cx) {
         let Some(b) = link_target(cx.after, id) else {
             continue;
@@ -94,7 +103,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             old.links[0],
             format!("in the base revision {b} was a link here"),
         ));
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

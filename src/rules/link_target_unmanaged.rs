@@ -55,20 +55,29 @@
 //!   silently.
 //! - The `file` type autorequires its `target` only when the target is in the catalog.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Severity, Side};
 
 use super::common::{
     at_first_attr, link_target, package_named_for, provider_of, related, resolve, services_through,
     touched_links,
 };
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "link-target-unmanaged";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "a link whose target nothing in the repository manages (dangling or stale)",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("link_target_unmanaged.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     // "Nothing in the repository manages it" cannot be judged when a manifest of the
     // after side could not be read (a partial clone): it may manage the path.
     // incomplete-input says so.
@@ -127,7 +136,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

@@ -1,13 +1,13 @@
-//! The rules: pure functions from a change (and, once merged, the models of both
-//! revisions) to [`Finding`]s, plus the filters that follow them.
+//! The rules: pure functions from a change and the models of both revisions to
+//! [`Finding`]s.
 //!
 //! - [`registry`] is the one table of rules: name, default severity, summary, the
 //!   documentation (each rule file's `//!` comment) and the check function.
 //! - [`Context`] is everything a rule may look at. Rules never do I/O, never call git and
 //!   never print; settings reach them through the context.
-//! - [`run`] runs the active rules, applies configured severities and inline
-//!   suppressions ([`crate::suppress`]), and returns every finding, suppressed ones
-//!   included (marked).
+//! - [`check_all`] runs the active rules (in parallel, each isolated); the filters that
+//!   follow (suppressions, configured severities, internal errors, order) are the
+//!   [`crate::lint`] step above this module.
 //! - [`selection`] turns `--select`/`--ignore`/`--fail-level` and the config's `rules:`
 //!   map into a [`Selection`], and decides the exit status.
 
@@ -18,6 +18,7 @@ pub(crate) mod common;
 mod context;
 pub(crate) mod executables;
 pub(crate) mod guards;
+pub(crate) mod hazard;
 pub(crate) mod services;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -31,9 +32,9 @@ mod deploy_script_unsafe;
 mod duplicate_declaration;
 mod empty_binary;
 mod incomplete_input;
-mod internal_error;
+pub(crate) mod internal_error;
 mod invalid_attribute_value;
-mod invalid_suppression;
+pub(crate) mod invalid_suppression;
 mod link_cycle;
 mod link_flapping;
 mod link_over_binary;
@@ -48,7 +49,7 @@ mod syntax_error;
 mod unit_exec_invalid;
 mod unresolved_class;
 mod unsafe_revert;
-mod unused_suppression;
+pub(crate) mod unused_suppression;
 
 pub use context::{is_manifest, Analysis, Context, Manifest, Manifests};
 pub use registry::{lookup, Rule};
@@ -56,14 +57,15 @@ pub use selection::{FailLevel, Selection, SelectionArgs};
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Finding, Location, Severity, Side};
+use crate::diagnostic::{Finding, Location, Severity};
 use crate::isolate::{self, Failure};
 
 /// The signature every rule's `check` has: read the context, push findings.
 pub type CheckFn = fn(&Context<'_>, &mut Vec<Finding>);
 
 /// A finding of rule `rule` at `location`, with no help, related places or suppression.
-/// The severity is the rule's default; [`run`] applies the configured one afterwards.
+/// The severity is the rule's default; [`crate::lint::run`] applies the configured one
+/// afterwards.
 pub(crate) fn finding(rule: &'static Rule, location: Location, message: String) -> Finding {
     Finding {
         rule: rule.name,
@@ -77,16 +79,11 @@ pub(crate) fn finding(rule: &'static Rule, location: Location, message: String) 
     }
 }
 
-/// Run every active, implemented rule over the change, then apply configured severities
-/// and inline suppressions. Suppressed findings are kept with
-/// [`Finding::suppressed`] set; problems with the suppression comments themselves are
-/// reported as `unused-suppression` / `invalid-suppression` findings.
-///
-/// The result is sorted by side, file, position and rule, so output is stable.
-pub fn run(cx: &Context<'_>) -> Vec<Finding> {
-    // Rules are pure and independent: run them in parallel, keeping registry order. Each
-    // runs isolated: a panic in a rule (or an analyzer it calls) becomes a failure, and
-    // the findings it made before failing are kept.
+/// Run every active, implemented rule over the change, in parallel, each isolated: the
+/// findings in registry order, and the failures (the analysis's, then the rules' own),
+/// which [`crate::lint::run`] turns into `internal-error` findings once suppressions are
+/// applied. A rule that panics keeps the findings it made before failing.
+pub fn check_all(cx: &Context<'_>) -> (Vec<Finding>, Vec<Failure>) {
     let per_rule: Vec<(Vec<Finding>, Option<Failure>)> = registry::rules()
         .par_iter()
         .filter(|rule| cx.selection.is_active(rule))
@@ -115,110 +112,7 @@ pub fn run(cx: &Context<'_>) -> Vec<Finding> {
         findings.extend(found);
         failures.extend(failure);
     }
-    let meta = crate::suppress::apply(cx, &mut findings);
-    findings.extend(meta);
-    for f in &mut findings {
-        if let Some(sev) = cx.selection.severity_override(f.rule) {
-            f.severity = sev;
-        }
-    }
-    // After suppressions and configured severities: an internal error is never hidden.
-    findings.extend(internal_errors(cx, failures));
-    sort(&mut findings);
-    findings
-}
-
-/// One `internal-error` finding per distinct failure (the same analyzer failing on the
-/// same file under several rules is one finding naming them all), at the file that was
-/// being read, else at the first file of the change.
-pub fn internal_errors(cx: &Context<'_>, failures: Vec<Failure>) -> Vec<Finding> {
-    let Some(rule) = lookup(internal_error::NAME) else {
-        return Vec::new();
-    };
-    let mut grouped: Vec<(Failure, Vec<String>)> = Vec::new();
-    for f in failures {
-        match grouped
-            .iter_mut()
-            .find(|(g, _)| g.file == f.file && g.message == f.message && g.location == f.location)
-        {
-            Some((_, parts)) => {
-                if !parts.contains(&f.part) {
-                    parts.push(f.part);
-                }
-            }
-            None => {
-                let part = f.part.clone();
-                grouped.push((f, vec![part]));
-            }
-        }
-    }
-    grouped
-        .into_iter()
-        .map(|(mut f, parts)| {
-            if parts.len() > 1 {
-                f.part = parts.join(", ");
-            }
-            let (side, file) = match &f.file {
-                Some(file) => (side_of(cx, file), file.clone()),
-                None => cx
-                    .change
-                    .files
-                    .first()
-                    .map(|c| match &c.new_path {
-                        Some(p) => (Side::After, p.clone()),
-                        None => (Side::Before, c.path().to_string()),
-                    })
-                    .unwrap_or((Side::After, String::new())),
-            };
-            let mut finding = finding(
-                rule,
-                Location {
-                    side,
-                    file,
-                    span: Default::default(),
-                },
-                format!(
-                    "puppet-preflight could not finish this check: {}",
-                    f.describe()
-                ),
-            );
-            finding.help = Some(
-                "This is a bug in puppet-preflight, not in your change; the other findings \
-                 stand, but what this part would have found is missing. Please report it \
-                 with this message and, if you can, the file it names."
-                    .into(),
-            );
-            finding
-        })
-        .collect()
-}
-
-/// The side a failing part's file is on: after, unless only the before side has it.
-fn side_of(cx: &Context<'_>, file: &str) -> Side {
-    if cx.change.after.tree.get(file).is_none() && cx.change.before.tree.get(file).is_some() {
-        Side::Before
-    } else {
-        Side::After
-    }
-}
-
-/// Stable order: side (after first), file, start offset, rule name.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        side_rank(&a.location)
-            .cmp(&side_rank(&b.location))
-            .then_with(|| a.location.file.cmp(&b.location.file))
-            .then_with(|| a.location.span.start.cmp(&b.location.span.start))
-            .then_with(|| a.rule.cmp(b.rule))
-            .then_with(|| a.message.cmp(&b.message))
-    });
-}
-
-fn side_rank(l: &Location) -> u8 {
-    match l.side {
-        crate::diagnostic::Side::After => 0,
-        crate::diagnostic::Side::Before => 1,
-    }
+    (findings, failures)
 }
 
 /// Counts of non-suppressed findings per severity: `(errors, warnings, infos)`.
@@ -232,39 +126,4 @@ pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
         }
     }
     c
-}
-
-#[cfg(test)]
-mod tests {
-    use super::testing::{run_case, Case};
-    use super::*;
-    use crate::config::{Config, Level};
-
-    /// A change whose only file is a script with a new, unused suppression comment.
-    fn case() -> Case {
-        Case::default().with_after(
-            "modules/demo/files/run.sh",
-            "#!/bin/sh\nexec /usr/bin/x # preflight:ignore:syntax-error nothing to see\n",
-        )
-    }
-
-    #[test]
-    fn run_applies_configured_severity_to_meta_findings() {
-        let found = run_case(&case(), &Config::default(), &Selection::default());
-        let got: Vec<(&str, Severity)> = found.iter().map(|f| (f.rule, f.severity)).collect();
-        assert_eq!(got, vec![("unused-suppression", Severity::Info)]);
-
-        let mut config = Config::default();
-        config.rules.insert("unused-suppression", Level::Warning);
-        let sel = Selection::resolve(&SelectionArgs::default(), &config).unwrap();
-        let found = run_case(&case(), &config, &sel);
-        let got: Vec<(&str, Severity)> = found.iter().map(|f| (f.rule, f.severity)).collect();
-        assert_eq!(got, vec![("unused-suppression", Severity::Warning)]);
-        assert_eq!(FailLevel::Warning.exit_status(&found), 1);
-        assert_eq!(FailLevel::Error.exit_status(&found), 0);
-
-        config.rules.insert("unused-suppression", Level::Off);
-        let sel = Selection::resolve(&SelectionArgs::default(), &config).unwrap();
-        assert!(run_case(&case(), &config, &sel).is_empty());
-    }
 }

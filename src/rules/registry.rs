@@ -1,7 +1,7 @@
 //! The one table of rules. The CLI (`rules`, `explain`, `--select`), the configuration,
 //! the suppression comments, the reporters' rule metadata and the README table all read
-//! it. Adding a rule = one file in `src/rules/` (its `//!` comment is its documentation)
-//! plus one row below.
+//! it. Adding a rule = one file in `src/rules/` (its `//!` comment is its documentation,
+//! its `RULE` static its row) plus one line in `RULES` below.
 
 use std::sync::OnceLock;
 
@@ -9,11 +9,11 @@ use crate::diagnostic::{RuleMeta, Severity};
 
 use super::CheckFn;
 
-/// Whether a rule is one of the contract rules of DESIGN.md or a finding about the
-/// tool's own inputs (suppression comments).
+/// Whether a rule is one of the contract rules (the README's rules table) or a finding
+/// about the tool's own inputs or run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// One of the stable, documented hazards (DESIGN.md's table).
+    /// One of the stable, documented hazards (the first section of the README's table).
     Check,
     /// About the suppression comments themselves; selectable and configurable like any
     /// rule, but produced by the suppression filter, not by a check function.
@@ -24,7 +24,7 @@ pub enum Kind {
     Tool,
 }
 
-/// One row of the registry.
+/// One row of the registry, defined by the rule's own file as `pub(crate) static RULE`.
 #[derive(Clone, Copy)]
 pub struct Rule {
     /// Kebab-case and stable: `link-over-binary`.
@@ -36,8 +36,9 @@ pub struct Rule {
     /// The check, or `None` for a [`Kind::Check`] rule that is not implemented yet
     /// (its data, the resource model, has not landed).
     pub check: Option<CheckFn>,
-    /// The whole text of the rule's source file; its leading `//!` lines are the doc.
-    source: &'static str,
+    /// The whole text of the rule's source file (`include_str!` of itself); its leading
+    /// `//!` lines are the doc.
+    pub(crate) source: &'static str,
 }
 
 impl std::fmt::Debug for Rule {
@@ -77,102 +78,53 @@ impl Rule {
     }
 }
 
-/// Pick the check function of a row: `check` for implemented rules, `pending` for rules
-/// whose data is not available yet, `meta` for suppression findings.
-macro_rules! check_fn {
-    (check, $module:ident) => {
-        Some(super::$module::check as CheckFn)
-    };
-    (pending, $module:ident) => {
-        None
-    };
-    (meta, $module:ident) => {
-        None
-    };
-    (tool, $module:ident) => {
-        None
-    };
-    (toolcheck, $module:ident) => {
-        Some(super::$module::check as CheckFn)
-    };
-}
+/// The rows, in the order of the README's table: contract rules first. Each rule's file
+/// defines its row (`RULE`: name, default severity, summary, kind, check function, and its
+/// own source, whose `//!` comment is the documentation), so a rule uses its own row and
+/// never looks itself up by name.
+static RULES: &[&Rule] = &[
+    &super::syntax_error::RULE,
+    &super::link_over_binary::RULE,
+    &super::link_target_unmanaged::RULE,
+    &super::link_reversed::RULE,
+    &super::link_cycle::RULE,
+    &super::link_flapping::RULE,
+    &super::empty_binary::RULE,
+    &super::source_missing::RULE,
+    &super::service_binary_relinked::RULE,
+    &super::service_binary_missing::RULE,
+    &super::restart_before_binary::RULE,
+    &super::binary_without_backup::RULE,
+    &super::binary_never_repaired::RULE,
+    &super::unsafe_revert::RULE,
+    &super::duplicate_declaration::RULE,
+    &super::deploy_script_unsafe::RULE,
+    &super::service_binary_unmanaged::RULE,
+    &super::unit_exec_invalid::RULE,
+    &super::dangling_reference::RULE,
+    &super::unresolved_class::RULE,
+    &super::binary_not_executable::RULE,
+    &super::invalid_attribute_value::RULE,
+    &super::unused_suppression::RULE,
+    &super::invalid_suppression::RULE,
+    &super::incomplete_input::RULE,
+    &super::internal_error::RULE,
+];
 
-macro_rules! kind_of {
-    (meta) => {
-        Kind::Meta
-    };
-    (tool) => {
-        Kind::Tool
-    };
-    (toolcheck) => {
-        Kind::Tool
-    };
-    ($other:ident) => {
-        Kind::Check
-    };
-}
-
-macro_rules! registry {
-    ($( $module:ident $name:literal $sev:ident $state:ident $summary:literal; )*) => {
-        static RULES: &[Rule] = &[
-            $(
-                Rule {
-                    name: $name,
-                    default_severity: Severity::$sev,
-                    summary: $summary,
-                    kind: kind_of!($state),
-                    check: check_fn!($state, $module),
-                    source: include_str!(concat!(stringify!($module), ".rs")),
-                },
-            )*
-        ];
-    };
-}
-
-// module                  name                        default  state    summary
-registry! {
-    syntax_error             "syntax-error"              Error    check    "a changed manifest does not parse";
-    link_over_binary         "link-over-binary"          Error    check    "a symlink placed at an executable path, a path another resource manages as a file, or a path a declared package ships";
-    link_target_unmanaged    "link-target-unmanaged"     Warning  check    "a link whose target nothing in the repository manages (dangling or stale)";
-    link_reversed            "link-reversed"             Error    check    "the change flips a link's direction relative to the base revision";
-    link_cycle               "link-cycle"                Error    check    "managed links that resolve into a cycle";
-    link_flapping            "link-flapping"             Error    check    "`ensure => link` with `links => follow` (re-created every run)";
-    empty_binary             "empty-binary"              Error    check    "executable path as `ensure => file/present` with no content/source, or `content => ''`";
-    source_missing           "source-missing"            Error    check    "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository";
-    service_binary_relinked  "service-binary-relinked"   Error    check    "a service this change restarts executes a path the same change re-points, removes or replaces";
-    service_binary_missing   "service-binary-missing"    Error    check    "a running service whose binary, package or unit is absent";
-    restart_before_binary    "restart-before-binary"     Warning  check    "a restart with no ordering edge from the binary's resource to the service";
-    binary_without_backup    "binary-without-backup"     Warning  check    "a binary replaced while the effective `backup` is false";
-    binary_never_repaired    "binary-never-repaired"     Warning  check    "`replace => false` or `checksum => mtime/ctime` on an executable path";
-    unsafe_revert            "unsafe-revert"             Warning  check    "reverting this change would trip an error-level rule";
-    duplicate_declaration    "duplicate-declaration"     Error    check    "the same resource (normalised path) declared twice where both can be compiled together";
-    deploy_script_unsafe     "deploy-script-unsafe"      Warning  check    "a shell script used for binaries without `set -e`, or writing an executable with `wget -O`/`curl -o` without `-f`";
-    service_binary_unmanaged "service-binary-unmanaged"  Error    check    "a service runs an absolute path nothing in the repository provides";
-    unit_exec_invalid        "unit-exec-invalid"         Error    check    "an `ExecStart=`-style command systemd will not run as written";
-    dangling_reference       "dangling-reference"        Error    check    "a relationship or reference to a resource or class declared nowhere";
-    unresolved_class         "unresolved-class"          Error    check    "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath";
-    binary_not_executable    "binary-not-executable"     Error    check    "an executable path deployed with a mode lacking every execute bit";
-    invalid_attribute_value  "invalid-attribute-value"   Error    check    "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)";
-    unused_suppression       "unused-suppression"        Info     meta     "a `# preflight:ignore:` comment added by the change that suppresses nothing";
-    invalid_suppression      "invalid-suppression"       Info     meta     "a malformed `# preflight:` comment: unknown rule, no reason, or an unmatched block";
-    incomplete_input         "incomplete-input"          Info     toolcheck "content the checks needed could not be read (a partial or damaged clone); those files were not judged";
-    internal_error           "internal-error"            Error    tool     "a rule or analyzer of puppet-preflight itself failed; the run is incomplete (exit status 2)";
-}
-
-/// Every rule, contract rules first, in the order of DESIGN.md's table.
-pub fn rules() -> &'static [Rule] {
+/// Every rule, contract rules first, in the order of the README's table.
+pub fn rules() -> &'static [&'static Rule] {
     RULES
 }
 
 /// Every rule's metadata, in registry order.
 pub fn all() -> &'static [RuleMeta] {
     static ALL: OnceLock<Vec<RuleMeta>> = OnceLock::new();
-    ALL.get_or_init(|| RULES.iter().map(Rule::meta).collect())
+    ALL.get_or_init(|| RULES.iter().map(|r| r.meta()).collect())
 }
 
 /// The rule named `name` (exact, kebab-case).
 pub fn lookup(name: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.name == name)
+    RULES.iter().copied().find(|r| r.name == name)
 }
 
 /// The registered name closest to `name`, for "did you mean" messages: an exact match
@@ -304,7 +256,7 @@ fn escape_cell(s: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The contract: DESIGN.md's 22 names and default severities, exactly.
+    /// The contract: the README's 22 names and default severities, exactly.
     const CONTRACT: [(&str, Severity); 22] = [
         ("syntax-error", Severity::Error),
         ("link-over-binary", Severity::Error),
@@ -338,6 +290,19 @@ mod tests {
             .map(|r| (r.name, r.default_severity))
             .collect();
         assert_eq!(checks, CONTRACT.to_vec());
+    }
+
+    #[test]
+    fn every_row_is_defined_in_its_own_file() {
+        for r in rules() {
+            let decl = format!("const NAME: &str = \"{}\";", r.name);
+            assert!(
+                r.source.contains(&decl),
+                "{}: its source is another file",
+                r.name
+            );
+            assert!(r.source.contains("static RULE: Rule"), "{}", r.name);
+        }
     }
 
     #[test]

@@ -45,21 +45,30 @@
 //!   manifest order from 4.0).
 //! - Puppet `service` type: no autorequire.
 
-use crate::diagnostic::{Finding, Side};
-use crate::model::{normalize_path, ResId};
+use crate::diagnostic::{Finding, Severity, Side};
+use crate::model::ResId;
 
 use super::common::{related, resolve};
+use super::registry::{Kind, Rule};
 use super::services::{
     at_service, environment_files, exclusive, is_touched, restart_reason, restarted_binaries,
 };
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "restart-before-binary";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "a restart with no ordering edge from the binary's resource to the service",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("restart_before_binary.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for (s, bin) in restarted_binaries(cx) {
         let mut unordered: Vec<(ResId, String)> = Vec::new();
         for (x, role) in providers(cx, s, &bin) {
@@ -106,7 +115,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!("{role}, changed by this change, with no ordering edge to {name}"),
             ));
         }
-        f.resource = Some(name);
+        f.resource = Some(cx.after.get(s).into());
         out.push(f);
     }
 }
@@ -127,14 +136,18 @@ fn providers(cx: &Context<'_>, s: ResId, bin: &str) -> Vec<(ResId, String)> {
             out.push((x, format!("the binary {last}")));
         }
     }
-    for (pkg, paths) in &cx.config.package_paths {
-        if paths
-            .iter()
-            .any(|p| chain.paths.contains(&normalize_path(p)))
-        {
-            for &p in m.index.packages.get(pkg).into_iter().flatten() {
-                out.push((p, format!("the package that ships {last}")));
+    let mut shipping: Vec<&str> = Vec::new();
+    for p in &chain.paths {
+        for pkg in m.facts.shipped_by(p) {
+            if !shipping.contains(&pkg.as_str()) {
+                shipping.push(pkg);
             }
+        }
+    }
+    shipping.sort_unstable();
+    for pkg in shipping {
+        for &p in m.index.packages.get(pkg).into_iter().flatten() {
+            out.push((p, format!("the package that ships {last}")));
         }
     }
     for env in environment_files(m, s) {

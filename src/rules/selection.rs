@@ -46,15 +46,6 @@ pub struct SelectionArgs {
     pub strict: bool,
 }
 
-impl SelectionArgs {
-    /// Load the configuration these flags ask for: `--isolated`, `--config FILE`, or the
-    /// file at `root`.
-    pub fn load_config(&self, root: Option<&std::path::Path>) -> Result<Config, Error> {
-        Config::discover(root, self.config.as_deref(), self.isolated)
-            .map_err(|e| Error::Config(Box::new(e)))
-    }
-}
-
 /// The threshold for a failing exit status. Inclusive: `warning` fails on warnings and
 /// errors.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -46,19 +46,82 @@
 //!
 //! - Puppet `service` and `package` types; `ensure => absent` / `purged`.
 
-use crate::diagnostic::{Finding, Side};
-use crate::model::{normalize_path, ResId, Resource, Value};
+use std::fmt;
+
+use crate::diagnostic::{Finding, Location, Severity, Side};
+use crate::model::{facts, normalize_path, ResId, Resource, Value};
 
 use super::common::{ensure_of, file_path, related, resolve, Ensure};
+use super::hazard::Voice;
+use super::registry::{Kind, Rule};
 use super::services::{at_service, binary, exclusive, is_touched};
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-missing";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a running service whose binary, package or unit is absent",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("service_binary_missing.rs"),
+};
+
+/// A service declared to run whose binary, package or unit file the change removes.
+pub(crate) struct BinaryMissing {
+    /// The head-revision service.
+    pub service: ResId,
+    /// `running` or `enabled`.
+    pub state: &'static str,
+    /// What is removed, each with the head-revision resource that removes it; never empty.
+    pub causes: Vec<(ResId, Cause)>,
+    pub location: Location,
+}
+
+/// One removal that leaves a service without what it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Cause {
+    /// The binary itself is `ensure => absent`.
+    Binary { bin: String },
+    /// A path the binary leads to (through links) is `ensure => absent`.
+    OnChain { bin: String, path: String },
+    /// A package that `package_paths` says ships a path of the chain is removed.
+    PackageShips { package: String, path: String },
+    /// The package named after the service is removed.
+    PackageNamed { package: String },
+    /// The main unit file is `ensure => absent`.
+    Unit,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Binary { bin } => write!(f, "its binary {bin} is removed"),
+            Cause::OnChain { bin, path } => {
+                write!(f, "its binary {bin} leads to {path}, which is removed")
+            }
+            Cause::PackageShips { package, path } => {
+                write!(f, "package `{package}`, which ships {path}, is removed")
+            }
+            Cause::PackageNamed { package } => {
+                write!(f, "package `{package}`, which provides it, is removed")
+            }
+            Cause::Unit => f.write_str("its unit file is removed"),
+        }
+    }
+}
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
+    for h in detect(cx) {
+        out.push(render(cx, rule, &h, Voice::Change));
+    }
+}
+
+pub(crate) fn detect(cx: &Context<'_>) -> Vec<BinaryMissing> {
+    let mut out = Vec::new();
     let m = cx.after;
     for svc in m.index.services.values().flatten() {
         let s = svc.res;
@@ -66,7 +129,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(state) = wants_running(r) else {
             continue;
         };
-        let mut causes: Vec<(ResId, String)> = Vec::new();
+        let mut causes: Vec<(ResId, Cause)> = Vec::new();
         if let Some(bin) = binary(m, s) {
             let chain = resolve(m, &bin);
             for p in &chain.paths {
@@ -74,9 +137,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     let xr = m.get(x);
                     if xr.is_live() && xr.ty == "file" && ensure_of(xr) == Ensure::Absent {
                         let what = if *p == bin {
-                            format!("its binary {bin} is removed")
+                            Cause::Binary { bin: bin.clone() }
                         } else {
-                            format!("its binary {bin} leads to {p}, which is removed")
+                            Cause::OnChain {
+                                bin: bin.clone(),
+                                path: p.clone(),
+                            }
                         };
                         causes.push((x, what));
                     }
@@ -90,8 +156,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 {
                     for &x in m.index.packages.get(pkg).into_iter().flatten() {
                         if package_removed(m.get(x)) {
-                            causes
-                                .push((x, format!("package `{pkg}`, which ships {p}, is removed")));
+                            causes.push((
+                                x,
+                                Cause::PackageShips {
+                                    package: pkg.clone(),
+                                    path: p.clone(),
+                                },
+                            ));
                         }
                     }
                 }
@@ -102,7 +173,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if package_removed(m.get(x)) && !causes.iter().any(|(y, _)| *y == x) {
                 causes.push((
                     x,
-                    format!("package `{}`, which provides it, is removed", svc.name),
+                    Cause::PackageNamed {
+                        package: svc.name.clone(),
+                    },
                 ));
             }
         }
@@ -111,7 +184,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let ur = m.get(u);
             let main = file_path(ur).is_some_and(|p| !p.contains(".d/"));
             if main && ur.is_live() && ensure_of(ur) == Ensure::Absent {
-                causes.push((u, "its unit file is removed".to_string()));
+                causes.push((u, Cause::Unit));
             }
         }
         // Only what this change does, only what compiles together with the service, and
@@ -128,27 +201,46 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if causes.is_empty() {
             continue;
         }
-        let name = r.display_ref();
-        let text: Vec<&str> = causes.iter().map(|(_, t)| t.as_str()).collect();
-        let mut f = finding(
-            rule,
-            at_service(m, Side::After, s),
-            format!(
-                "{name} stays {state} after this change, but {}: its next start or restart fails",
-                text.join(", and ")
-            ),
-        );
-        f.help = Some(format!(
-            "stop and disable the service in the same change (`ensure => stopped, enable => \
-             false`, ordered before the removal), or keep what provides {}",
-            binary(m, s).unwrap_or_else(|| "its binary".into())
-        ));
-        for (x, t) in &causes {
-            f.related.push(related(m, Side::After, *x, t.clone()));
-        }
-        f.resource = Some(name);
-        out.push(f);
+        out.push(BinaryMissing {
+            service: s,
+            state,
+            causes,
+            location: at_service(m, Side::After, s),
+        });
     }
+    out
+}
+
+pub(crate) fn render(
+    cx: &Context<'_>,
+    rule: &'static Rule,
+    h: &BinaryMissing,
+    voice: Voice,
+) -> Finding {
+    let m = cx.after;
+    let r = m.get(h.service);
+    let text: Vec<String> = h.causes.iter().map(|(_, c)| c.to_string()).collect();
+    let mut f = finding(
+        rule,
+        h.location.clone(),
+        format!(
+            "{} stays {} after {}, but {}: its next start or restart fails",
+            r.display_ref(),
+            h.state,
+            voice.actor(),
+            text.join(", and ")
+        ),
+    );
+    f.help = Some(format!(
+        "stop and disable the service in the same change (`ensure => stopped, enable => \
+         false`, ordered before the removal), or keep what provides {}",
+        binary(m, h.service).unwrap_or_else(|| "its binary".into())
+    ));
+    for (x, c) in &h.causes {
+        f.related.push(related(m, Side::After, *x, c.to_string()));
+    }
+    f.resource = Some(r.into());
+    f
 }
 
 /// `Some("running")`/`Some("enabled")` when the service is declared to run (or to start
@@ -168,12 +260,9 @@ fn wants_running(r: &Resource) -> Option<&'static str> {
     }
 }
 
+/// A live package resource that removes its package.
 fn package_removed(r: &Resource) -> bool {
-    r.is_live()
-        && matches!(
-            r.get("ensure").and_then(Value::as_str),
-            Some("absent" | "purged")
-        )
+    r.is_live() && facts::package_removed(r)
 }
 
 #[cfg(test)]

@@ -57,21 +57,84 @@
 //! - Puppet relationships and refresh events (`notify`, `subscribe`, `~>`).
 //! - systemd: `Type=simple` reports a successful restart even when the binary cannot run.
 
-use crate::diagnostic::{Finding, Side};
+use crate::diagnostic::{Finding, Location, ResourceKey, Severity, Side};
+use crate::model::ResId;
 
 use super::common::{package_named_for, provider_of, related, resolve, Chain};
+use super::hazard::{named, Voice};
+use super::registry::{Kind, Rule};
 use super::services::{
     at_service, before_of, binary, exclusive, exec_start_related, info, restart_reason,
     restarted_binaries, touch_at, unsafe_writers, Touch,
 };
-use super::{finding, lookup, Context};
+use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-relinked";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a service this change restarts executes a path the same change re-points, removes or replaces",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("service_binary_relinked.rs"),
+};
+
+/// A service the change restarts while it also touches what the service runs.
+pub(crate) struct Relinked {
+    /// The head-revision service.
+    pub service: ResId,
+    /// The path it runs in the head revision.
+    pub bin: String,
+    /// The path it ran in the base revision, when known.
+    pub old_bin: Option<String>,
+    /// The restart chain (`…systemd.erb changed → File['…'] → ~> → Service['…']`).
+    pub reason: String,
+    /// The head-revision binary followed through managed links.
+    pub chain: Chain,
+    /// What the change does to each path of both chains (the head chain first).
+    pub touches: Vec<Touch>,
+    /// What the service will finally run.
+    pub runs: Runs,
+    pub location: Location,
+}
+
+/// What is at the end of a restarted service's chain of links.
+pub(crate) enum Runs {
+    /// The links form a cycle.
+    Cycle,
+    /// A resource provides the file.
+    Provided,
+    /// Nothing manages it; a package named like the service or the file presumably
+    /// provides it.
+    Package(ResId),
+    /// Nothing in the repository manages it. The scripts that write it unsafely: in the
+    /// head revision (`Side::After`), or dropped from the catalog by the change
+    /// (`Side::Before`: they stay on the hosts), with the hazard's wording.
+    Unmanaged { writers: Vec<(Side, ResId, String)> },
+}
+
+impl Relinked {
+    /// The scripts the finding names as writers of the file, with their side.
+    pub fn writers(&self) -> impl Iterator<Item = (Side, ResId)> + '_ {
+        let ws: &[(Side, ResId, String)] = match &self.runs {
+            Runs::Unmanaged { writers } => writers,
+            _ => &[],
+        };
+        ws.iter().map(|(side, r, _)| (*side, *r))
+    }
+}
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
+    for h in detect(cx) {
+        out.push(render(cx, rule, &h, Voice::Change));
+    }
+}
+
+pub(crate) fn detect(cx: &Context<'_>) -> Vec<Relinked> {
+    let mut out = Vec::new();
     // A restart that cannot be tied to a binary is never an error.
     for (s, bin) in restarted_binaries(cx) {
         let after_chain = resolve(cx.after, &bin);
@@ -83,51 +146,76 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if touches.is_empty() || is_safe(cx, s, &after_chain, &touches) {
             continue;
         }
-        let svc = cx.after.get(s);
-        let name = svc.display_ref();
-        let reason = restart_reason(cx, s).unwrap_or_default();
-        let switch = match &old_bin {
-            Some(old) if *old != bin => {
-                format!("; its executable moves from {old} to {bin}")
-            }
-            _ => String::new(),
-        };
         let last = after_chain.last();
-        let mut writers = Vec::new();
-        let end = if after_chain.cycle {
-            " The links form a cycle.".to_string()
+        let runs = if after_chain.cycle {
+            Runs::Cycle
         } else if provider_of(cx, cx.after, last).is_some() {
-            String::new()
+            Runs::Provided
         } else if let Some(p) = package_named_for(cx.after, last, service_name(cx, s)) {
-            format!(
-                " No resource manages {last}, the file it will run; {} presumably provides it \
-                 (a package named like the service or the file).",
-                cx.after.get(p).display_ref()
-            )
+            Runs::Package(p)
         } else {
             // A script that writes the file unsafely, in the head revision or dropped from
             // the catalog by this change (it stays on the hosts).
-            writers = unsafe_writers(cx.after, Side::After, &cx.change.after.tree, last)
-                .into_iter()
-                .map(|(r, t)| (Side::After, r, t))
-                .collect();
+            let mut writers: Vec<(Side, ResId, String)> =
+                unsafe_writers(cx.after, Side::After, &cx.change.after.tree, last)
+                    .into_iter()
+                    .map(|(r, t)| (Side::After, r, t))
+                    .collect();
             for (r, t) in unsafe_writers(cx.before, Side::Before, &cx.change.before.tree, last) {
-                let res = cx.before.get(r);
-                let still = cx
-                    .after
-                    .live_resources()
-                    .any(|(_, a)| a.display_ref() == res.display_ref());
-                if !still {
+                let key = ResourceKey::from(cx.before.get(r));
+                if named(cx.after, &key).is_empty() {
                     writers.push((Side::Before, r, t));
                 }
             }
+            Runs::Unmanaged { writers }
+        };
+        out.push(Relinked {
+            service: s,
+            reason: restart_reason(cx, s).unwrap_or_default(),
+            location: at_service(cx.after, Side::After, s),
+            bin,
+            old_bin,
+            chain: after_chain,
+            touches,
+            runs,
+        });
+    }
+    out
+}
+
+pub(crate) fn render(cx: &Context<'_>, rule: &'static Rule, h: &Relinked, voice: Voice) -> Finding {
+    let s = h.service;
+    let bin = &h.bin;
+    let svc = cx.after.get(s);
+    let name = svc.display_ref();
+    let switch = match &h.old_bin {
+        Some(old) if old != bin => {
+            format!("; its executable moves from {old} to {bin}")
+        }
+        _ => String::new(),
+    };
+    let last = h.chain.last();
+    let mut writers: &[(Side, ResId, String)] = &[];
+    let end = match &h.runs {
+        Runs::Cycle => " The links form a cycle.".to_string(),
+        Runs::Provided => String::new(),
+        Runs::Package(p) => format!(
+            " No resource manages {last}, the file it will run; {} presumably provides it \
+             (a package named like the service or the file).",
+            cx.after.get(*p).display_ref()
+        ),
+        Runs::Unmanaged { writers: ws } => {
+            writers = ws;
             let mut s = format!(" Nothing in the repository manages {last}, the file it will run");
-            for (side, r, t) in &writers {
+            for (side, r, t) in ws {
                 let m = cx.model(*side);
                 let left = if *side == Side::Before {
-                    ", which this change stops managing but leaves on the hosts,"
+                    format!(
+                        ", which {} stops managing but leaves on the hosts,",
+                        voice.actor()
+                    )
                 } else {
-                    ""
+                    String::new()
                 };
                 s.push_str(&format!(
                     "; {}{left} writes it unsafely: {t}",
@@ -136,53 +224,55 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             s.push('.');
             s
-        };
-        let what: Vec<String> = touches.iter().map(|t| t.describe(cx)).collect();
-        let mut f = finding(
-            rule,
-            at_service(cx.after, Side::After, s),
-            format!(
-                "{name} is restarted by this change ({reason}){switch}, and the same change \
-                 touches what it runs: {}.{end}",
-                what.join("; ")
-            ),
-        );
-        f.help = Some(
-            "change the binary and the service definition in separate changes, or order every \
-             resource of the binary's chain before the service (`before => Service[…]`) and \
-             manage the file it finally runs (`source`/`content`, or a package), ideally with a \
-             version check between them"
-                .to_string(),
-        );
-        for t in &touches {
-            if let Some(r) = t.res {
-                f.related
-                    .push(related(cx.after, Side::After, r, t.describe(cx)));
-            } else if let Some(b) = t.before {
-                f.related
-                    .push(related(cx.before, Side::Before, b, t.describe(cx)));
-            }
         }
-        for (side, r, _) in &writers {
-            f.related.push(related(
-                cx.model(*side),
-                *side,
-                *r,
-                format!("the script deployed here writes {last} unsafely"),
-            ));
+    };
+    let what: Vec<String> = h.touches.iter().map(|t| t.describe(cx)).collect();
+    let mut f = finding(
+        rule,
+        h.location.clone(),
+        format!(
+            "{name} is restarted by {} ({}){switch}, and {} touches what it runs: {}.{end}",
+            voice.actor(),
+            h.reason,
+            voice.same(),
+            what.join("; ")
+        ),
+    );
+    f.help = Some(
+        "change the binary and the service definition in separate changes, or order every \
+         resource of the binary's chain before the service (`before => Service[…]`) and \
+         manage the file it finally runs (`source`/`content`, or a package), ideally with a \
+         version check between them"
+            .to_string(),
+    );
+    for t in &h.touches {
+        if let Some(r) = t.res {
+            f.related
+                .push(related(cx.after, Side::After, r, t.describe(cx)));
+        } else if let Some(b) = t.before {
+            f.related
+                .push(related(cx.before, Side::Before, b, t.describe(cx)));
         }
-        if let Some(r) = exec_start_related(
-            cx.after,
-            &cx.change.after.tree,
-            Side::After,
-            s,
-            format!("{name} runs {bin}"),
-        ) {
-            f.related.push(r);
-        }
-        f.resource = Some(name);
-        out.push(f);
     }
+    for (side, r, _) in writers {
+        f.related.push(related(
+            cx.model(*side),
+            *side,
+            *r,
+            format!("the script deployed here writes {last} unsafely"),
+        ));
+    }
+    if let Some(r) = exec_start_related(
+        cx.after,
+        &cx.change.after.tree,
+        Side::After,
+        s,
+        format!("{name} runs {bin}"),
+    ) {
+        f.related.push(r);
+    }
+    f.resource = Some(svc.into());
+    f
 }
 
 /// The touched paths of both chains (the after chain first), each once.
@@ -356,7 +446,7 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         let f = &found[0];
         assert_eq!(Case::line_of(&after, f), 6);
-        assert_eq!(f.resource.as_deref(), Some("Service['foo']"));
+        assert_eq!(f.resource, Some(ResourceKey::new("service", "foo")));
         for part in [
             "modules/demo/templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → notify → Service['foo']",
             "moves from /usr/local/bin/foo to /usr/bin/foo",

@@ -69,9 +69,21 @@ use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
 
 use super::common::{at_attr, at_title, package_named_for, provider_of, related, resolve, touched};
 use super::executables::{is_distro_path, map_by_line, unit_texts};
-use super::{finding, lookup, Context};
+use super::hazard::Voice;
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "service-binary-unmanaged";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a service runs an absolute path nothing in the repository provides",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("service_binary_unmanaged.rs"),
+};
 
 /// Extensions a script is often deployed with while a unit names it without (or the
 /// other way round).
@@ -89,15 +101,43 @@ struct Runner {
     touched: bool,
 }
 
+/// A service (or timer job, or exec before a service) that runs a path nothing in the
+/// repository provides.
+pub(crate) struct Unmanaged {
+    /// The head-revision runner.
+    pub runner: ResId,
+    pub path: String,
+    /// Where it names the path (`binary`, the `ExecStart=` word, `command`).
+    pub location: Location,
+    pub origin: Origin,
+    /// A managed path with a near name, and the resource that manages it.
+    pub near: Option<(String, ResId)>,
+}
+
+/// How the change brings the problem about.
+pub(crate) enum Origin {
+    /// A new runner, or a new path.
+    Introduced,
+    /// The same path, provided in the base revision: the change removed the provider.
+    Lost(Provider),
+    /// Already unprovided in the base revision; the change touches the runner.
+    Standing,
+}
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
+    for h in detect(cx) {
+        out.push(render(cx, rule, &h, Voice::Change));
+    }
+}
+
+pub(crate) fn detect(cx: &Context<'_>) -> Vec<Unmanaged> {
+    let mut out = Vec::new();
     // "Nothing in the repository manages it" cannot be judged when a manifest of the
     // after side could not be read (a partial clone): it may manage the path.
     // incomplete-input says so.
     if cx.change.manifests_incomplete(Side::After) {
-        return;
+        return out;
     }
     let touched: BTreeSet<ResId> = touched(cx).into_iter().collect();
     let mut seen = BTreeSet::new();
@@ -119,71 +159,91 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .find(|x| x.res == b && x.path == r.path)
             })
             .map(|x| provided(cx, cx.before, &x.path, x.name.as_deref()));
-        let (severity, lost) = match before {
+        let origin = match before {
             // The same path, provided before: the change removed the provider.
-            Some(Some(p)) => (Severity::Error, Some(p)),
+            Some(Some(p)) => Origin::Lost(p),
             // Already unprovided: only when the change touches the runner.
-            Some(None) if r.touched => (Severity::Warning, None),
+            Some(None) if r.touched => Origin::Standing,
             Some(None) => continue,
             // New runner or new path.
-            None if r.touched || !cx.diff.matched.contains_key(&r.res) => (Severity::Error, None),
+            None if r.touched || !cx.diff.matched.contains_key(&r.res) => Origin::Introduced,
             None => continue,
         };
         let near = nearest(cx.after, &r.path);
-        if is_distro_path(&r.path) && near.is_none() && lost.is_none() {
+        if is_distro_path(&r.path) && near.is_none() && !matches!(origin, Origin::Lost(_)) {
             continue;
         }
-        let who = cx.after.get(r.res).display_ref();
-        let path = &r.path;
-        let mut message = format!("{who} runs {path}, which nothing in the repository provides");
-        if let Some(p) = &lost {
-            message.push_str(&format!(" any more (this change removed {})", p.what));
-        }
-        message.push_str(
-            ": the service fails to start (203/EXEC) where the path is missing, or runs \
-             whatever stale file a host has there",
-        );
-        let help = if let Some((cand, id)) = &near {
-            message.push_str(&format!("; did you mean {cand}?"));
-            format!(
-                "point the service at {cand} (managed by {}), or deploy {path}",
-                cx.after.get(*id).display_ref()
-            )
-        } else {
-            format!(
-                "manage {path} (a `file` with `source`/`content`, or its package with the path \
-                 in package_paths), or point the service at a managed executable"
-            )
-        };
-        let mut f = finding(rule, r.location.clone(), message);
-        f.severity = severity;
-        f.help = Some(help);
-        if r.location.file != *cx.after.get(r.res).file
-            || r.location.span != at_title(cx.after, Side::After, r.res).span
-        {
-            f.related.push(related(
-                cx.after,
-                Side::After,
-                r.res,
-                format!("{who} is declared here"),
-            ));
-        }
-        if let Some((cand, id)) = &near {
-            f.related.push(related(
-                cx.after,
-                Side::After,
-                *id,
-                format!("{cand} is managed here"),
-            ));
-        }
-        if let Some(p) = lost {
-            if let Some(rel) = p.related {
-                f.related.push(rel);
-            }
-        }
-        f.resource = Some(who);
-        out.push(f);
+        out.push(Unmanaged {
+            runner: r.res,
+            path: r.path,
+            location: r.location,
+            origin,
+            near,
+        });
     }
+    out
+}
+
+/// The finding for `h`: an error, a warning when the path was already unprovided.
+pub(crate) fn render(
+    cx: &Context<'_>,
+    rule: &'static Rule,
+    h: &Unmanaged,
+    voice: Voice,
+) -> Finding {
+    let runner = cx.after.get(h.runner);
+    let who = runner.display_ref();
+    let path = &h.path;
+    let mut message = format!("{who} runs {path}, which nothing in the repository provides");
+    if let Origin::Lost(p) = &h.origin {
+        message.push_str(&format!(" any more ({} removed {})", voice.actor(), p.what));
+    }
+    message.push_str(
+        ": the service fails to start (203/EXEC) where the path is missing, or runs \
+         whatever stale file a host has there",
+    );
+    let help = if let Some((cand, id)) = &h.near {
+        message.push_str(&format!("; did you mean {cand}?"));
+        format!(
+            "point the service at {cand} (managed by {}), or deploy {path}",
+            cx.after.get(*id).display_ref()
+        )
+    } else {
+        format!(
+            "manage {path} (a `file` with `source`/`content`, or its package with the path \
+             in package_paths), or point the service at a managed executable"
+        )
+    };
+    let mut f = finding(rule, h.location.clone(), message);
+    if matches!(h.origin, Origin::Standing) {
+        f.severity = Severity::Warning;
+    }
+    f.help = Some(help);
+    if h.location.file != *runner.file
+        || h.location.span != at_title(cx.after, Side::After, h.runner).span
+    {
+        f.related.push(related(
+            cx.after,
+            Side::After,
+            h.runner,
+            format!("{who} is declared here"),
+        ));
+    }
+    if let Some((cand, id)) = &h.near {
+        f.related.push(related(
+            cx.after,
+            Side::After,
+            *id,
+            format!("{cand} is managed here"),
+        ));
+    }
+    if let Origin::Lost(p) = &h.origin {
+        if let Some(rel) = &p.related {
+            f.related.push(rel.clone());
+        }
+    }
+    f.resource = Some(runner.into());
+    f
 }
 
 /// Everything of `m` that runs an absolute path: services, timer jobs, execs ordered
@@ -206,7 +266,7 @@ fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -
             out.push(Runner {
                 res: s.res,
                 name: Some(s.name.clone()),
-                location: service_location(cx, m, side, s, bin.from, &path),
+                location: service_location(cx, m, side, s, bin.from.as_str(), &path),
                 path,
                 touched: is_touched,
             });
@@ -298,7 +358,7 @@ fn service_location(
 }
 
 /// What provides a path, for messages about its removal.
-struct Provider {
+pub(crate) struct Provider {
     what: String,
     related: Option<Related>,
 }

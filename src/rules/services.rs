@@ -5,14 +5,13 @@
 //! finding about a service, and the shell scripts the repository deploys or runs.
 
 use crate::analysis::shell::{self, Hazard, Interest, ScriptReport};
-use crate::analysis::systemd;
 use crate::analysis::template::TemplateKind;
 use crate::ast::Span;
 use crate::diagnostic::{Location, Related, Side};
 use crate::input::Tree;
-use crate::model::{normalize_path, Model, ResId, ServiceInfo, Value};
+use crate::model::{file_state, Content, FileState, Model, ResId, ServiceInfo, Value};
 
-use super::common::{at_attr, at_title, ensure_of, file_path, link_target, resolve, Chain, Ensure};
+use super::common::{at_attr, at_title, ensure_of, file_path, resolve, Chain, Ensure};
 use super::Context;
 
 /// The index entry of service resource `id`.
@@ -22,11 +21,7 @@ pub fn info(m: &Model, id: ResId) -> Option<&ServiceInfo> {
 
 /// The absolute path service `id` executes, when it is known exactly.
 pub fn binary(m: &Model, id: ResId) -> Option<String> {
-    let b = info(m, id)?.binary.as_ref()?;
-    match &b.path {
-        Value::Str(p) if p.starts_with('/') => Some(normalize_path(p)),
-        _ => None,
-    }
+    m.facts.binary(id).map(str::to_owned)
 }
 
 /// The services this change restarts whose binary is known in the head revision, with
@@ -44,40 +39,12 @@ pub fn binary_chain(m: &Model, id: ResId) -> Option<Chain> {
     binary(m, id).map(|b| resolve(m, &b))
 }
 
-/// The `EnvironmentFile=` paths of a service's unit with the name specifiers expanded
-/// (`%p`, `%n`, `%N`); paths that stay partly unknown are left out.
+/// The `EnvironmentFile=` paths of a service's unit with the name specifiers expanded;
+/// paths that stay partly unknown are left out.
 pub fn environment_files(m: &Model, id: ResId) -> Vec<String> {
-    let Some(info) = info(m, id) else {
-        return Vec::new();
-    };
-    let unit = if info.name.contains('.') {
-        info.name.clone()
-    } else {
-        format!("{}.service", info.name)
-    };
-    let prefix = unit
-        .rsplit_once('.')
-        .map_or(unit.as_str(), |(p, _)| p)
-        .split('@')
-        .next()
+    info(m, id)
+        .map(|i| i.environment_files.iter().map(|e| e.path.clone()).collect())
         .unwrap_or_default()
-        .to_string();
-    let full_prefix = unit.rsplit_once('.').map_or(unit.as_str(), |(p, _)| p);
-    let mut out = Vec::new();
-    for (p, _) in &info.environment_files {
-        let expanded = p
-            .replace("%p", &prefix)
-            .replace("%N", full_prefix)
-            .replace("%n", &unit)
-            .replace("%%", "%");
-        if expanded.starts_with('/') && !expanded.contains(['%', '$', '…']) {
-            let n = normalize_path(&expanded);
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
-    }
-    out
 }
 
 /// Whether `a` and `b` can never be in one catalog: they, or the classes and defined
@@ -180,19 +147,6 @@ fn live_files(m: &Model, path: &str) -> Vec<ResId> {
         .collect()
 }
 
-fn is_empty_file(r: &crate::model::Resource) -> bool {
-    match ensure_of(r) {
-        Ensure::File | Ensure::Present | Ensure::Unset => {
-            let empty_content = matches!(r.get("content"), Some(Value::Str(s)) if s.is_empty());
-            empty_content
-                || (r.get("content").is_none()
-                    && r.get("source").is_none()
-                    && matches!(ensure_of(r), Ensure::File | Ensure::Present))
-        }
-        _ => false,
-    }
-}
-
 /// What the change does to `path`, if anything.
 pub fn touch_at(cx: &Context<'_>, path: &str) -> Option<Touch> {
     let a = live_files(cx.after, path).into_iter().next();
@@ -211,48 +165,53 @@ pub fn touch_at(cx: &Context<'_>, path: &str) -> Option<Touch> {
     let ra = cx.after.get(a);
     let b = before_of(cx, a).or(b);
     let rb = b.map(|b| cx.before.get(b));
-    let before_ensure = rb.map(ensure_of);
-    let kind = match ensure_of(ra) {
-        Ensure::Link => {
-            let to = link_target(cx.after, a).unwrap_or_else(|| "an unknown target".into());
-            match (before_ensure, b.and_then(|b| link_target(cx.before, b))) {
-                (Some(Ensure::Link), Some(from)) if from == to => return None,
-                (Some(Ensure::Link), Some(from)) => TouchKind::Repointed { from, to },
-                (Some(Ensure::Link), None) => return None,
+    let before_state = rb.map(file_state);
+    let kind = match file_state(ra) {
+        FileState::Link { resolved, .. } => {
+            let to = resolved.unwrap_or_else(|| "an unknown target".into());
+            match before_state {
+                Some(FileState::Link {
+                    resolved: Some(from),
+                    ..
+                }) if from == to => return None,
+                Some(FileState::Link {
+                    resolved: Some(from),
+                    ..
+                }) => TouchKind::Repointed { from, to },
+                Some(FileState::Link { resolved: None, .. }) => return None,
                 _ => TouchKind::Linked { to },
             }
         }
-        Ensure::Absent => {
-            if before_ensure == Some(Ensure::Absent) {
+        FileState::Absent => {
+            if before_state == Some(FileState::Absent) {
                 return None;
             }
             TouchKind::Removed
         }
-        Ensure::File | Ensure::Present | Ensure::Unset => {
-            if is_empty_file(ra) {
-                if rb.is_some_and(is_empty_file) {
-                    return None;
-                }
-                TouchKind::Emptied
-            } else if ra.get("content").is_some() || ra.get("source").is_some() {
-                let changed = match cx.diff.diff_of(a) {
-                    None => true, // added
-                    Some(d) => {
-                        !d.changed_files.is_empty()
-                            || d.attrs
-                                .iter()
-                                .any(|x| matches!(x.name.as_str(), "content" | "source" | "ensure"))
-                    }
-                };
-                if !changed {
-                    return None;
-                }
-                TouchKind::Replaced
-            } else {
+        FileState::Regular {
+            content: Content::Empty,
+        } => {
+            if before_state.is_some_and(|s| s.is_empty_file()) {
                 return None;
             }
+            TouchKind::Emptied
         }
-        Ensure::Directory | Ensure::Unknown => return None,
+        FileState::Regular { .. } => {
+            let changed = match cx.diff.diff_of(a) {
+                None => true, // added
+                Some(d) => {
+                    !d.changed_files.is_empty()
+                        || d.attrs
+                            .iter()
+                            .any(|x| matches!(x.name.as_str(), "content" | "source" | "ensure"))
+                }
+            };
+            if !changed {
+                return None;
+            }
+            TouchKind::Replaced
+        }
+        FileState::Directory | FileState::Metadata | FileState::Unknown => return None,
     };
     Some(Touch {
         path: path.to_string(),
@@ -276,26 +235,16 @@ pub fn at_service(m: &Model, side: Side, id: ResId) -> Location {
 /// that says what service `id` runs, when the binary comes from one.
 pub fn exec_start_related(
     m: &Model,
-    tree: &Tree,
+    _tree: &Tree,
     side: Side,
     id: ResId,
     message: String,
 ) -> Option<Related> {
     let b = info(m, id)?.binary.as_ref()?;
-    let file = b.repo_file.as_ref()?;
-    let text = tree.text(file)?;
-    let _reading = crate::isolate::reading(file);
-    let unit = systemd::parse_unit(text, TemplateKind::from_path(file));
-    let span = unit
-        .exec_start()
-        .into_iter()
-        .find_map(|c| c.executable.map(|w| w.span))?;
+    b.repo_file.as_ref()?;
+    let (file, span) = b.at.clone()?;
     Some(Related {
-        location: Location {
-            side,
-            file: file.clone(),
-            span,
-        },
+        location: Location { side, file, span },
         message,
     })
 }

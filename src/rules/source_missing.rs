@@ -70,9 +70,20 @@ use crate::model::{FileUse, ResId, Value};
 use super::common::{at_attr, touched};
 use super::executables::external_modules;
 use super::registry::edit_distance;
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "source-missing";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "`puppet:///modules/…`, `template()`, `epp()`, `file()` pointing at a file not in the repository",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("source_missing.rs"),
+};
 
 /// `(module, path inside the module's directory, directory)` of a module-relative
 /// reference: `puppet:///modules/m/f` and `file('m/f')` -> files, templates otherwise.
@@ -105,9 +116,7 @@ fn shown(u: &FileUse, spec: &str) -> String {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let touched: BTreeSet<ResId> = touched(cx).into_iter().collect();
     let external = external_modules(cx);
     let ignored = GitIgnore::load(&cx.change.after.tree);
@@ -149,7 +158,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{res} reads {what} from {why}; it cannot be verified"),
                 );
                 f.severity = Severity::Info;
-                f.resource = Some(res);
+                f.resource = Some(r.into());
                 out.push(f);
             }
             continue;
@@ -204,7 +213,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(near) => format!("did you mean {near}? As written, {effect}"),
             None => format!("add the file, or fix the path; as written, {effect}"),
         });
-        f.resource = Some(res);
+        f.resource = Some(r.into());
         out.push(f);
     }
 }

@@ -51,16 +51,25 @@
 //!   (`grammar/`).
 //! - `puppet parser validate` (Puppet's own syntax check).
 
-use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "syntax-error";
 
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "a changed manifest does not parse",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("syntax_error.rs"),
+};
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     for path in cx.changed_manifests() {
         let Some(m) = cx.manifest(Side::After, path) else {
             continue;

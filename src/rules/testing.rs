@@ -185,11 +185,11 @@ pub fn run_case(case: &Case, config: &Config, selection: &Selection) -> Vec<Find
     let change = case.change();
     let analysis = Analysis::build(&change, config);
     let cx = analysis.context(&change, config, selection);
-    super::run(&cx)
+    crate::lint::run(&cx)
 }
 
-/// The manifests of a change with their text only (an empty program, no errors), for
-/// tests of the filters that need no parser.
+/// The manifests of a change with their text and comments only (an empty program, no
+/// errors), for tests of the filters that need no parser.
 pub fn unparsed(change: &Change) -> Manifests {
     use crate::ast::{Program, Span};
     use crate::parser::Parsed;
@@ -212,6 +212,7 @@ pub fn unparsed(change: &Change) -> Manifests {
                     span: Span::new(0, text.len() as u32),
                 },
                 errors: Vec::new(),
+                comments: crate::parser::lexer::lex(&text).comments,
             });
             let entry = Arc::new(Manifest {
                 text,

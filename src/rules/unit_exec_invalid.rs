@@ -54,24 +54,34 @@
 use std::collections::BTreeSet;
 
 use crate::analysis::systemd::{parse_unit, validate_exec, ExecProblem, ExecProblemKind};
-use crate::diagnostic::{Finding, Location, Side};
+use crate::diagnostic::{Finding, Location, ResourceKey, Severity, Side};
+use crate::model::unit::{self, verbatim_offset, Literal, UnitText};
 use crate::model::{ResId, Resource, Value};
 
 use super::common::{at_attr, file_path, touched};
-use super::executables::{is_unit_path, map_by_line, unit_texts, verbatim_offset, UnitText};
-use super::{finding, lookup, Context};
+use super::executables::is_unit_path;
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "unit-exec-invalid";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary: "an `ExecStart=`-style command systemd will not run as written",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("unit_exec_invalid.rs"),
+};
 
 /// Define parameters that end up as an `ExecStart=` command.
 const COMMAND_PARAMS: &[&str] = &["command", "exec_start", "execstart"];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let mut seen = BTreeSet::new();
-    let mut push = |loc: Location, res: String, p: &ExecProblem, out: &mut Vec<Finding>| {
+    let mut push = |loc: Location, res: ResourceKey, p: &ExecProblem, out: &mut Vec<Finding>| {
         if !seen.insert((loc.file.clone(), loc.span, p.message.clone())) {
             return;
         }
@@ -89,7 +99,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .get(&id)
                 .map(|&b| old_problems(cx, b, dropin))
                 .unwrap_or_default();
-            for ut in unit_texts(cx, Side::After, id) {
+            for ut in texts(cx, Side::After, id) {
                 let ut = at_instance(cx, id, ut);
                 let old_file = ut
                     .repo_file
@@ -103,7 +113,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                     let loc = locate(cx, &ut, p.span)
                         .unwrap_or_else(|| at_attr(cx.after, Side::After, id, "content"));
-                    push(loc, r.display_ref(), &p, out);
+                    push(loc, r.into(), &p, out);
                 }
             }
         }
@@ -135,7 +145,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         file: a.file.to_string(),
                         span,
                     };
-                    push(loc, r.display_ref(), &p, out);
+                    push(loc, r.into(), &p, out);
                 }
             }
         }
@@ -145,18 +155,24 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// Where a span of a unit text is: in its template, at its verbatim literal, or on the
 /// same line of a heredoc or escaped string.
 fn locate(cx: &Context<'_>, ut: &UnitText, span: crate::ast::Span) -> Option<Location> {
-    if let Some((loc, None)) = &ut.literal {
-        if let Some(s) = cx
-            .manifest(Side::After, &loc.file)
-            .and_then(|m| map_by_line(&m.text, loc.span.start, &ut.text, span))
-        {
-            return Some(Location {
-                span: s,
-                ..loc.clone()
-            });
-        }
-    }
-    ut.locate(Side::After, span)
+    let (file, span) = ut.locate(&cx.change.after.tree, span)?;
+    Some(Location {
+        side: Side::After,
+        file,
+        span,
+    })
+}
+
+/// The texts a resource of side `side` deploys, as written in the repository (texts
+/// rebuilt from partly known content are left out).
+fn texts(cx: &Context<'_>, side: Side, id: ResId) -> impl Iterator<Item = UnitText> {
+    let (m, tree) = match side {
+        Side::Before => (cx.before, &cx.change.before.tree),
+        Side::After => (cx.after, &cx.change.after.tree),
+    };
+    unit::texts(m, &m.index, tree, id)
+        .into_iter()
+        .filter(|t| !t.partial)
 }
 
 /// `Some(dropin)` when the resource deploys a systemd service unit (or a drop-in).
@@ -203,8 +219,7 @@ fn messages(ps: &[ExecProblem]) -> BTreeSet<String> {
 
 /// Problems of the literal unit texts of a base-revision resource.
 fn old_problems(cx: &Context<'_>, before: ResId, dropin: bool) -> BTreeSet<String> {
-    unit_texts(cx, Side::Before, before)
-        .into_iter()
+    texts(cx, Side::Before, before)
         .filter(|ut| ut.repo_file.is_none())
         .flat_map(|ut| messages(&problems(&ut.text, &ut, dropin)))
         .collect()
@@ -227,14 +242,11 @@ fn at_instance(cx: &Context<'_>, id: ResId, mut ut: UnitText) -> UnitText {
             let base = cx
                 .manifest(Side::After, &a.file)
                 .and_then(|m| verbatim_offset(&m.text, a.value_span, &ut.text));
-            ut.literal = Some((
-                Location {
-                    side: Side::After,
-                    file: a.file.to_string(),
-                    span: a.value_span,
-                },
+            ut.literal = Some(Literal {
+                file: a.file.clone(),
+                span: a.value_span,
                 base,
-            ));
+            });
             break;
         }
     }

@@ -54,15 +54,27 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostic::{Finding, Location, Related, Side};
+use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side};
 use crate::model::{Model, UnresolvedRef};
 
 use super::executables::{external_modules, module_repository};
 use super::guards::{describe_steps, module_of};
 use super::registry::edit_distance;
-use super::{finding, lookup, Context};
+use super::registry::{Kind, Rule};
+use super::{finding, Context};
 
 pub const NAME: &str = "unresolved-class";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Error,
+    summary:
+        "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("unresolved_class.rs"),
+};
 
 /// Class references of a model that resolve to nothing: declarations, then `Class[…]`.
 fn unresolved(m: &Model) -> impl Iterator<Item = &UnresolvedRef> {
@@ -72,9 +84,7 @@ fn unresolved(m: &Model) -> impl Iterator<Item = &UnresolvedRef> {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     // A manifest of the after side that could not be read (a partial clone) may declare
     // any name: "declared nowhere" cannot be judged (incomplete-input says so). An
     // unreadable manifest before the change only adds to what was already unresolved,
@@ -175,7 +185,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 message: format!("class `{name}` was defined here before this change"),
             });
         }
-        f.resource = Some(format!("Class['{name}']"));
+        f.resource = Some(ResourceKey::new("class", name.to_string()));
         out.push(f);
     }
 }
@@ -290,7 +300,10 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("ensure_packages(['kubernetes-master'])"));
-        assert_eq!(f.resource.as_deref(), Some("Class['kubernetes-master']"));
+        assert_eq!(
+            f.resource.as_ref().map(ToString::to_string).as_deref(),
+            Some("Class['kubernetes-master']")
+        );
     }
 
     #[test]

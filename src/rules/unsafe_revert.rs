@@ -3,9 +3,11 @@
 //! Checks the change in reverse: the change that `git revert` would make (head back to
 //! base) is computed from the two models and run through the error-level rules about
 //! what services execute (`service-binary-relinked`, `service-binary-missing`,
-//! `service-binary-unmanaged`, `link-over-binary`, `empty-binary`). Every error they
-//! would raise is reported on the forward change, on the same resource, worded for the
-//! revert. It also names what the revert would leave behind: scripts this change adds
+//! `service-binary-unmanaged`, `link-over-binary`, `empty-binary`). What they would
+//! report is reported on the forward change, one finding per resource, worded for the
+//! revert; left out are a path that was already unprovided before the revert (a
+//! `service-binary-unmanaged` warning) and a link whose only evidence of a binary is its
+//! package-managed directory. It also names what the revert would leave behind: scripts this change adds
 //! that write, unsafely, the binary a service restarted by the revert would run (Puppet
 //! does not remove what leaves the catalog).
 //!
@@ -59,33 +61,50 @@
 //!
 //! - `git revert`; Puppet ignores resources that leave the catalog (they stay on disk).
 
-use crate::diagnostic::{Finding, Location, Related, Severity, Side};
+use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side};
 use crate::input::{Change, FileChange, FileStatus};
-use crate::model::{Model, ModelChange, ResId, Resource, Value};
+use crate::model::facts::package_removed;
+use crate::model::{file_state, Model, ModelChange, ResId, Resource};
 
 use super::common::{
     ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, resolve, Ensure,
 };
+use super::hazard::{is_key, named, Hazard, Voice};
+use super::registry::{Kind, Rule};
 use super::services::{at_service, binary, info, script_hazards, scripts};
-use super::{finding, lookup, Context, Manifests};
+use super::{finding, Context, Manifests};
 
 pub const NAME: &str = "unsafe-revert";
 
-/// The error-level rules run on the reverse change: those about what a service will
-/// execute. (Rules about the base revision's own code — syntax, classes, references —
-/// would only repeat what was already true before this change.)
-const REVERT_RULES: [&str; 5] = [
-    "service-binary-relinked",
-    "service-binary-missing",
-    "service-binary-unmanaged",
-    "link-over-binary",
-    "empty-binary",
-];
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Warning,
+    summary: "reverting this change would trip an error-level rule",
+    kind: Kind::Check,
+    check: Some(check),
+    source: include_str!("unsafe_revert.rs"),
+};
+/// A script this change adds that writes, unsafely, a path on the chain of a service the
+/// revert restarts: a revert drops it from the catalog, and it stays on the hosts.
+struct LeftoverScript {
+    /// The head-revision resource that deploys it.
+    res: ResId,
+    /// `File['/usr/local/sbin/deploy'], a script this change adds that writes …`.
+    text: String,
+    related: Related,
+}
+
+/// The scripts left behind that write what one base-revision service runs.
+struct Leftover {
+    /// The base-revision service the revert restarts.
+    service: ResId,
+    key: ResourceKey,
+    scripts: Vec<LeftoverScript>,
+}
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(rule) = lookup(NAME) else {
-        return;
-    };
+    let rule = &RULE;
     let change = reversed(cx.change);
     let diff = ModelChange::compute(cx.after, cx.before, &change);
     let manifests = Manifests {
@@ -102,123 +121,138 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         config: cx.config,
         selection: cx.selection,
     };
-    let mut found = Vec::new();
-    for name in REVERT_RULES {
-        if let Some(check) = lookup(name).and_then(|r| r.check) {
-            check(&rev, &mut found);
-        }
-    }
+    // What the rules about what services execute detect on the reverse change. Its head
+    // revision (`rev.after`) is our base revision: the subjects are base-revision ids.
+    let hazards = Hazard::detect_all(&rev);
     // Services the revert restarts, with the scripts this change adds that a revert would
     // leave on the hosts and that write what those services would run.
-    let mut leftovers: Vec<(ResId, String, Vec<Related>, Vec<String>)> = Vec::new();
+    let mut leftovers: Vec<Leftover> = Vec::new();
     for r in &diff.restarts {
-        let (rels, texts) = leftover_writers(cx, r.service);
-        if !texts.is_empty() {
-            leftovers.push((
-                r.service,
-                cx.before.get(r.service).display_ref(),
-                rels,
-                texts,
-            ));
+        let scripts = leftover_writers(cx, r.service);
+        if !scripts.is_empty() {
+            leftovers.push(Leftover {
+                service: r.service,
+                key: cx.before.get(r.service).into(),
+                scripts,
+            });
         }
     }
-    // What the revert restarts, by name (reverse after side = our before side).
-    let restarted: Vec<String> = diff
+    // What the revert restarts (reverse after side = our before side).
+    let restarted: Vec<ResourceKey> = diff
         .restarts
         .iter()
-        .map(|r| cx.before.get(r.service).display_ref())
+        .map(|r| cx.before.get(r.service).into())
         .collect();
-    // Error-level reverse findings, one group per resource. A service that the revert
-    // does not restart is only reported when its binary goes missing (its next start
-    // fails): a latent ExecStart is not what the revert does.
-    let mut groups: Vec<Vec<Finding>> = Vec::new();
-    for rf in found {
-        if rf.severity != Severity::Error {
+    // The hazards an error-level finding reports, one group per resource. A service that
+    // the revert does not restart is only reported when its binary goes missing (its next
+    // start fails): a latent ExecStart is not what the revert does.
+    let mut groups: Vec<(ResourceKey, Vec<Hazard>)> = Vec::new();
+    for h in hazards {
+        if !counts_for_revert(&h) {
             continue;
         }
-        let is_service = rf
-            .resource
-            .as_deref()
-            .is_some_and(|r| r.starts_with("Service["));
-        if is_service
-            && rf.rule != "service-binary-missing"
-            && !rf.resource.as_ref().is_some_and(|r| restarted.contains(r))
-        {
+        let key = ResourceKey::from(rev.after.get(h.subject()));
+        if key.ty == "service" && !matches!(h, Hazard::Missing(_)) && !restarted.contains(&key) {
             continue;
         }
-        match groups
-            .iter_mut()
-            .find(|g| g[0].resource.is_some() && g[0].resource == rf.resource)
-        {
-            Some(g) => g.push(rf),
-            None => groups.push(vec![rf]),
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(h),
+            None => groups.push((key, vec![h])),
         }
     }
     let mut covered: Vec<ResId> = Vec::new();
-    for group in groups {
-        let rf = &group[0];
-        if revert_of_fix(cx, &group) {
+    for (key, group) in groups {
+        if revert_of_fix(cx, &key, &group) {
             continue;
         }
-        let mut names: Vec<String> = group.iter().map(|g| format!("`{}`", g.rule)).collect();
+        // Each hazard worded for the revert, on the reverse change.
+        let found: Vec<Finding> = group
+            .iter()
+            .map(|h| h.render(&rev, h.rule(), Voice::Revert))
+            .collect();
+        let Some(first) = found.first() else { continue };
+        let mut names: Vec<String> = found.iter().map(|g| format!("`{}`", g.rule)).collect();
         names.dedup();
-        let texts: Vec<String> = group.iter().map(|g| as_revert(&g.message)).collect();
+        let texts: Vec<&str> = found.iter().map(|g| g.message.as_str()).collect();
         let mut f = finding(
             rule,
-            forward_location(cx, rf),
+            forward_location(cx, &key, &first.location),
             format!(
                 "a `git revert` of this change would trip {}: {}",
                 names.join(" and "),
                 texts.join(" Also: ")
             ),
         );
-        f.related = group
+        f.related = found
             .iter()
             .flat_map(|g| g.related.iter().map(flip))
             .collect();
-        if let Some((s, _, rels, texts)) = leftovers
-            .iter()
-            .find(|(_, name, _, _)| Some(name) == rf.resource.as_ref())
-        {
-            covered.push(*s);
-            // Scripts the reverse finding already names (as writers of the file) are not
-            // repeated.
-            let new: Vec<usize> = (0..texts.len())
-                .filter(|&i| !mentions(&f.message, &texts[i]))
+        if let Some(l) = leftovers.iter().find(|l| l.key == key) {
+            covered.push(l.service);
+            // Scripts a hazard already names as writers of the file are not repeated.
+            // (Its base revision is our head revision.)
+            let named_writers: Vec<ResId> = group
+                .iter()
+                .flat_map(Hazard::writers)
+                .filter(|(side, _)| *side == Side::Before)
+                .map(|(_, r)| r)
+                .collect();
+            let new: Vec<&LeftoverScript> = l
+                .scripts
+                .iter()
+                .filter(|s| !named_writers.contains(&s.res))
                 .collect();
             if !new.is_empty() {
-                let t: Vec<&str> = new.iter().map(|&i| texts[i].as_str()).collect();
+                let t: Vec<&str> = new.iter().map(|s| s.text.as_str()).collect();
                 f.message
                     .push_str(&format!(" A revert also leaves behind: {}.", t.join("; ")));
-                f.related.extend(new.iter().map(|&i| rels[i].clone()));
+                f.related.extend(new.iter().map(|s| s.related.clone()));
             }
         }
         f.help = Some(help());
-        f.resource = rf.resource.clone();
+        f.resource = Some(key);
         out.push(f);
     }
-    for (s, name, rels, texts) in leftovers {
-        if covered.contains(&s) {
+    for l in leftovers {
+        if covered.contains(&l.service) {
             continue;
         }
+        let s = l.service;
         let reason = diff
             .restart_of(s)
             .map(|r| r.reason_text())
             .unwrap_or_default();
         let bin = binary(cx.before, s).unwrap_or_default();
+        let texts: Vec<&str> = l.scripts.iter().map(|s| s.text.as_str()).collect();
         let mut f = finding(
             rule,
             service_location(cx, &diff, s),
             format!(
-                "a `git revert` of this change would restart {name} ({reason}) onto {bin}, and \
+                "a `git revert` of this change would restart {} ({reason}) onto {bin}, and \
                  leave behind {}",
+                l.key,
                 texts.join("; ")
             ),
         );
-        f.related = rels;
+        f.related = l.scripts.into_iter().map(|s| s.related).collect();
         f.help = Some(help());
-        f.resource = Some(name);
+        f.resource = Some(l.key);
         out.push(f);
+    }
+}
+
+/// Whether a reverse hazard is one the forward rules call an error about what the revert
+/// does: not a service whose path was already unprovided before the revert
+/// (`service-binary-unmanaged` warns about those), nor a link whose only evidence of a
+/// binary is a package-managed directory (a weak hint about a state the base revision
+/// already judged).
+fn counts_for_revert(h: &Hazard) -> bool {
+    match h {
+        Hazard::Unmanaged(u) => {
+            !matches!(u.origin, super::service_binary_unmanaged::Origin::Standing)
+        }
+        Hazard::LinkOverBinary(l) => l.has_direct_evidence(),
+        Hazard::Relinked(_) | Hazard::Missing(_) | Hazard::EmptyBinary(_) => true,
     }
 }
 
@@ -236,19 +270,16 @@ enum Standing {
 }
 
 impl Standing {
-    fn of(rule: &str) -> Option<Standing> {
-        match rule {
-            "link-over-binary" => Some(Standing::Link),
-            "empty-binary" => Some(Standing::Empty),
-            "service-binary-relinked" | "service-binary-missing" | "service-binary-unmanaged" => {
-                Some(Standing::Runs)
-            }
-            _ => None,
+    fn of(h: &Hazard) -> Standing {
+        match h {
+            Hazard::LinkOverBinary(_) => Standing::Link,
+            Hazard::EmptyBinary(_) => Standing::Empty,
+            Hazard::Relinked(_) | Hazard::Missing(_) | Hazard::Unmanaged(_) => Standing::Runs,
         }
     }
 }
 
-/// Whether a group of reverse findings about one resource only brings back a hazard the
+/// Whether a group of reverse hazards about one resource only brings back a hazard the
 /// base revision already had as a standing condition, which this change repairs: a fix,
 /// or the revert of the change that introduced the hazard. Reverting it returns to a
 /// state that was judged when it was introduced (and that hosts ran until this change),
@@ -263,36 +294,24 @@ impl Standing {
 ///   managing it: a path on the base revision's chain it removes, re-points or writes, a
 ///   package it removes, a script it adds that writes the binary (Puppet does not undo
 ///   what leaves the catalog, so then the revert does not return to the base state).
-fn revert_of_fix(cx: &Context<'_>, group: &[Finding]) -> bool {
-    let Some(name) = group[0].resource.as_deref() else {
-        return false;
-    };
-    group.iter().all(|f| {
-        Standing::of(f.rule).is_some_and(|k| {
-            standing(cx, cx.before, k, name) == Some(true)
-                && standing(cx, cx.after, k, name) == Some(false)
-        })
-    }) && !left_behind(cx, name)
+fn revert_of_fix(cx: &Context<'_>, key: &ResourceKey, group: &[Hazard]) -> bool {
+    group.iter().all(|h| {
+        let k = Standing::of(h);
+        standing(cx, cx.before, k, key) == Some(true)
+            && standing(cx, cx.after, k, key) == Some(false)
+    }) && !left_behind(cx, key)
 }
 
-/// The live resources of `m` shown as `name` (`File['/x']`).
-fn named(m: &Model, name: &str) -> Vec<ResId> {
-    m.live_resources()
-        .filter(|(_, r)| r.display_ref() == name)
-        .map(|(id, _)| id)
-        .collect()
-}
-
-/// Whether resource `name` has condition `k` in `m`: `Some(false)` when it is not
+/// Whether resource `key` has condition `k` in `m`: `Some(false)` when it is not
 /// declared there at all, `None` when it cannot be told.
-fn standing(cx: &Context<'_>, m: &Model, k: Standing, name: &str) -> Option<bool> {
-    let ids = named(m, name);
+fn standing(cx: &Context<'_>, m: &Model, k: Standing, key: &ResourceKey) -> Option<bool> {
+    let ids = named(m, key);
     let mut all_false = true;
     for id in ids {
         let r = m.get(id);
         let this = match k {
             Standing::Link => Some(r.ty == "file" && ensure_of(r) == Ensure::Link),
-            Standing::Empty => Some(r.ty == "file" && no_data(r)),
+            Standing::Empty => Some(r.ty == "file" && file_state(r).is_empty_file()),
             Standing::Runs if r.ty == "service" => runs_unvouched(cx, m, id),
             Standing::Runs => Some(false),
         };
@@ -305,28 +324,8 @@ fn standing(cx: &Context<'_>, m: &Model, k: Standing, name: &str) -> Option<bool
     all_false.then_some(false)
 }
 
-/// A `file` declared as a file with neither content nor source, or with `content => ''`.
-fn no_data(r: &Resource) -> bool {
-    let given = |v: Option<&Value>| v.is_some_and(|v| !v.is_undef());
-    let ensure = ensure_of(r);
-    let empty_content = r.get("content").is_some_and(|c| {
-        c.alternatives()
-            .iter()
-            .all(|v| matches!(v, Value::Str(s) if s.is_empty()))
-    });
-    (empty_content && matches!(ensure, Ensure::File | Ensure::Present | Ensure::Unset))
-        || (matches!(ensure, Ensure::File | Ensure::Present)
-            && !given(r.get("content"))
-            && !given(r.get("source")))
-}
-
 fn package_state(m: &Model, pkg: &str) -> (bool, bool) {
-    let removed = |r: &Resource| {
-        matches!(
-            r.get("ensure").and_then(Value::as_str),
-            Some("absent" | "purged")
-        )
-    };
+    let removed = package_removed;
     let ids = m.index.packages.get(pkg).map(Vec::as_slice).unwrap_or(&[]);
     let live: Vec<&Resource> = ids
         .iter()
@@ -381,14 +380,14 @@ fn runs_unvouched(cx: &Context<'_>, m: &Model, s: ResId) -> Option<bool> {
     let packaged_dir = !(last.starts_with("/usr/local/") || last.starts_with("/opt/"));
     let empty = m.index.managing(last).iter().any(|&x| {
         let r = m.get(x);
-        r.is_live() && r.ty == "file" && no_data(r)
+        r.is_live() && r.ty == "file" && file_state(r).is_empty_file()
     });
     let vouched = (provider_of(cx, m, last).is_some() && !empty) || (packaged_dir && by_package);
     Some(!vouched)
 }
 
 /// Whether this change leaves something on the hosts, after a revert, that the base
-/// revision's state of `name` relies on without setting it itself: a path of its chain
+/// revision's state of `key` relies on without setting it itself: a path of its chain
 /// that the base revision leaves alone (or declares without content) and the head
 /// revision manages, a package named like the service or its binary that the head
 /// revision removes, a script this change adds that writes the binary.
@@ -397,11 +396,11 @@ fn runs_unvouched(cx: &Context<'_>, m: &Model, s: ResId) -> Option<bool> {
 /// content and the head revision gives it content; the revert keeps that content (a
 /// `file` without content leaves an existing file alone). The other way round (the head
 /// revision makes it a link or removes it), the revert creates an empty file there.
-fn left_behind(cx: &Context<'_>, name: &str) -> bool {
-    for id in named(cx.before, name) {
+fn left_behind(cx: &Context<'_>, key: &ResourceKey) -> bool {
+    for id in named(cx.before, key) {
         let r = cx.before.get(id);
         let (paths, packages): (Vec<String>, Vec<String>) = if r.ty == "service" {
-            if !leftover_writers(cx, id).1.is_empty() {
+            if !leftover_writers(cx, id).is_empty() {
                 return true;
             }
             let Some(chain) = binary(cx.before, id).map(|b| resolve(cx.before, &b)) else {
@@ -470,22 +469,6 @@ fn changed_under(cx: &Context<'_>, path: &str) -> bool {
     !(declared_file && content_after)
 }
 
-/// A reverse finding's message, worded for the forward change: what the reverse change
-/// does is what the revert does.
-fn as_revert(message: &str) -> String {
-    message
-        .replace("by this change", "by the revert")
-        .replace("the same change", "the revert")
-        .replace("this change", "the revert")
-}
-
-/// Whether `message` already names the resource a leftover text starts with.
-fn mentions(message: &str, leftover: &str) -> bool {
-    leftover
-        .split_once(", a script")
-        .is_some_and(|(res, _)| message.contains(res))
-}
-
 fn help() -> String {
     "make the previous state safe before relying on a revert: manage the binary the old \
      configuration runs (content, mode, a checksum), make deploy scripts atomic, or keep the \
@@ -536,24 +519,19 @@ fn flip(r: &Related) -> Related {
     }
 }
 
-/// Point a reverse finding at the same resource on the forward change's after side when
-/// it exists there, else where the reverse finding points (the base revision).
-fn forward_location(cx: &Context<'_>, rf: &Finding) -> Location {
-    if let Some(name) = &rf.resource {
-        if let Some((id, r)) = cx
-            .after
-            .live_resources()
-            .find(|(_, r)| r.display_ref() == *name)
-        {
-            return if r.ty == "service" {
-                at_service(cx.after, Side::After, id)
-            } else {
-                super::common::at_title(cx.after, Side::After, id)
-            };
-        }
+/// Point a reverse finding about `key` at the same resource on the forward change's
+/// after side when it exists there, else where the reverse finding points (`at`, in the
+/// base revision).
+fn forward_location(cx: &Context<'_>, key: &ResourceKey, at: &Location) -> Location {
+    if let Some((id, r)) = cx.after.live_resources().find(|(_, r)| is_key(r, key)) {
+        return if r.ty == "service" {
+            at_service(cx.after, Side::After, id)
+        } else {
+            super::common::at_title(cx.after, Side::After, id)
+        };
     }
     flip(&Related {
-        location: rf.location.clone(),
+        location: at.clone(),
         message: String::new(),
     })
     .location
@@ -569,11 +547,10 @@ fn service_location(cx: &Context<'_>, rev_diff: &ModelChange, s: ResId) -> Locat
 
 /// Scripts this change adds (a revert drops them from the catalog; they stay on the
 /// hosts) that write, unsafely, a path on the binary chain base-revision service `s` runs.
-fn leftover_writers(cx: &Context<'_>, s: ResId) -> (Vec<Related>, Vec<String>) {
-    let mut rels = Vec::new();
-    let mut texts = Vec::new();
+fn leftover_writers(cx: &Context<'_>, s: ResId) -> Vec<LeftoverScript> {
+    let mut out = Vec::new();
     let Some(bin) = binary(cx.before, s) else {
-        return (rels, texts);
+        return out;
     };
     let chain = resolve(cx.before, &bin);
     for script in scripts(cx.after, Side::After, &cx.change.after.tree) {
@@ -588,24 +565,28 @@ fn leftover_writers(cx: &Context<'_>, s: ResId) -> (Vec<Related>, Vec<String>) {
             .collect();
         let Some(path) = hit.first() else { continue };
         let res = cx.after.get(script.res).display_ref();
-        texts.push(format!(
-            "{res}, a script this change adds that writes {path} unsafely (Puppet does not \
-             remove what leaves the catalog)"
-        ));
-        rels.push(related(
-            cx.after,
-            Side::After,
-            script.res,
-            format!("stays on the hosts after a revert and writes {path}"),
-        ));
+        out.push(LeftoverScript {
+            res: script.res,
+            text: format!(
+                "{res}, a script this change adds that writes {path} unsafely (Puppet does not \
+                 remove what leaves the catalog)"
+            ),
+            related: related(
+                cx.after,
+                Side::After,
+                script.res,
+                format!("stays on the hosts after a revert and writes {path}"),
+            ),
+        });
     }
-    (rels, texts)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::diagnostic::Severity;
     use crate::rules::testing::*;
     use crate::rules::Selection;
 
@@ -846,7 +827,7 @@ mod tests {
         );
         assert_eq!(found.len(), 1, "{found:#?}");
         let f = &found[0];
-        assert_eq!(f.resource.as_deref(), Some("Service['foo']"));
+        assert_eq!(f.resource, Some(ResourceKey::new("service", "foo")));
         assert_eq!(f.location.side, Side::After);
         assert_eq!(Case::line_of(&after, f), 3);
         assert!(
@@ -889,6 +870,13 @@ mod tests {
                 "File['/usr/local/sbin/deploy'], which the revert stops managing but leaves on \
                  the hosts, writes it unsafely"
             ),
+            "{}",
+            found[0].message
+        );
+        // The reverse hazard names the script as a writer: it is not listed again as
+        // something the revert leaves behind.
+        assert!(
+            !found[0].message.contains("A revert also leaves behind"),
             "{}",
             found[0].message
         );

@@ -35,4 +35,20 @@
 //!
 //! - ruff's RUF100 and ESLint's `--report-unused-disable-directives`, the same idea.
 
+use super::registry::{Kind, Rule};
+use crate::diagnostic::Severity;
+
 // Produced by the suppression filter (`crate::suppress::apply`), not by a check function.
+
+/// The rule's name, as registered.
+pub const NAME: &str = "unused-suppression";
+
+/// This rule's row of the registry (`registry.rs` lists the rows in order).
+pub(crate) static RULE: Rule = Rule {
+    name: NAME,
+    default_severity: Severity::Info,
+    summary: "a `# preflight:ignore:` comment added by the change that suppresses nothing",
+    kind: Kind::Meta,
+    check: None,
+    source: include_str!("unused_suppression.rs"),
+};

@@ -131,8 +131,9 @@ pub fn unit(text: &str) {
     for name in UNIT_NAMES {
         let _ = expand_specifiers(text, name);
     }
-    let _ = model::parse_unit(&model::strip_template_tags(text));
-    let _ = model::parse_unit(text);
+    for kind in [TemplateKind::Plain, TemplateKind::Erb, TemplateKind::Epp] {
+        let _ = model::unit::exec_start(&parse_unit(text, kind), text);
+    }
 }
 
 /// Template masking: same length, only tag bytes changed (to markers), valid UTF-8, tags
@@ -166,7 +167,6 @@ pub fn template(text: &str) {
             in_text(text, u.span, "unclosed tag");
         }
     }
-    let _ = model::strip_template_tags(text);
 }
 
 fn relative(text: &str, span: Option<Span>, what: &str) {

@@ -7,7 +7,9 @@
 #![allow(dead_code)]
 
 use puppet_preflight::ast::Span;
-use puppet_preflight::diagnostic::{Finding, Location, Related, RuleMeta, Severity, Side};
+use puppet_preflight::diagnostic::{
+    Finding, Location, Related, ResourceKey, RuleMeta, Severity, Side,
+};
 use puppet_preflight::report::{
     ChangeReport, ChangedFile, Effect, EffectKind, ReportData, Sources, Tool,
 };
@@ -104,7 +106,7 @@ pub fn findings() -> Vec<Finding> {
             rule: "service-binary-relinked",
             severity: Severity::Error,
             location: at(SCHEDULER, SCHEDULER_PP, "'kube-scheduler'", 2),
-            resource: Some("Service['kube-scheduler']".into()),
+            resource: Some(ResourceKey::new("service", "kube-scheduler")),
             message: "Service['kube-scheduler'] is restarted by this change and runs /usr/bin/kube-scheduler, which the same change re-points to /usr/local/bin/kube-scheduler".into(),
             help: Some("deploy the binary in one change and restart the service in a later one, or make the link point at a file this repository manages".into()),
             related: vec![
@@ -127,7 +129,7 @@ pub fn findings() -> Vec<Finding> {
             rule: "link-target-unmanaged",
             severity: Severity::Warning,
             location: at(SCHEDULER, SCHEDULER_PP, "'/usr/local/bin/kube-scheduler'", 0),
-            resource: Some("File['/usr/bin/kube-scheduler']".into()),
+            resource: Some(ResourceKey::new("file", "/usr/bin/kube-scheduler")),
             message: "File['/usr/bin/kube-scheduler'] becomes a symlink to /usr/local/bin/kube-scheduler, which nothing in the repository manages".into(),
             help: Some("manage the target (package or file resource), or list its prefix under `external_prefixes` in .puppet-preflight.yaml".into()),
             related: vec![],
@@ -137,7 +139,7 @@ pub fn findings() -> Vec<Finding> {
             rule: "binary-without-backup",
             severity: Severity::Warning,
             location: at(SCHEDULER, SCHEDULER_PP, "backup => false", 0),
-            resource: Some("File['/usr/local/bin/deploy-master']".into()),
+            resource: Some(ResourceKey::new("file", "/usr/local/bin/deploy-master")),
             message: "File['/usr/local/bin/deploy-master'] replaces an executable with `backup => false`".into(),
             help: Some("drop `backup => false` so the clientbucket keeps the previous binary".into()),
             related: vec![],
