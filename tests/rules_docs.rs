@@ -14,6 +14,7 @@ const NOT_RULES: &[&str] = &[
     "common",
     "services",
     "executables",
+    "guards",
     "hazard",
 ];
 

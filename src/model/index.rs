@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::eval::resolve_module_path;
 use super::facts::{link_value, resolve_target};
+use super::layout::resolve_module_path;
 use super::unit;
 use super::value::{FileRef, Value};
 use super::{normalize_path, Model, ModelOptions, ResId};

@@ -2,8 +2,11 @@
 //! the repository itself is (a library module with `manifests/`, `templates/`, `files/` and
 //! `metadata.json` at its root), module directories outside the default modulepath
 //! (vendored modules), modules vendored as git submodules, and the paths `.gitignore`
-//! keeps out of the repository (files placed on the Puppet server out of band).
+//! keeps out of the repository (files placed on the Puppet server out of band); the
+//! modulepath, the module a path belongs to, and where a `m/t` spec of `template()`,
+//! `file()` or `source` is in the tree. Shared by the evaluator, the index and the rules.
 
+use super::ModelOptions;
 use crate::input::{EntryKind, Tree};
 
 use crate::input::category::NOT_LOADED;
@@ -132,6 +135,118 @@ pub fn exists(tree: &Tree, path: &str, dir: bool) -> bool {
         .range(prefix.clone()..)
         .next()
         .is_some_and(|(p, _)| p.starts_with(&prefix))
+}
+
+/// `modulepath = a:b:$basemodulepath` in `environment.conf`, relative entries only. Without
+/// a configured modulepath or an `environment.conf`: `modules`, then every other directory
+/// that holds modules (`vendor/modules/<name>/manifests/…`), see [`inferred_module_dirs`].
+pub fn read_modulepath(tree: &Tree, opts: &ModelOptions) -> Vec<String> {
+    if let Some(mp) = &opts.modulepath {
+        return mp.clone();
+    }
+    if let Some(text) = tree.text("environment.conf") {
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("modulepath") {
+                if let Some(v) = rest.trim_start().strip_prefix('=') {
+                    let entries: Vec<String> = v
+                        .trim()
+                        .trim_matches('"')
+                        .split(':')
+                        .map(|e| e.trim().trim_start_matches("./").trim_end_matches('/'))
+                        .filter(|e| !e.is_empty() && !e.starts_with('$') && !e.starts_with('/'))
+                        .map(String::from)
+                        .collect();
+                    if !entries.is_empty() {
+                        return entries;
+                    }
+                }
+            }
+        }
+    }
+    let mut mp = vec!["modules".to_string()];
+    mp.extend(inferred_module_dirs(tree));
+    mp
+}
+
+/// The module directory a repository path belongs to, through `modulepath`
+/// (`modules/k8s/manifests/x.pp` -> `k8s`; an entry `.` holds modules at the root; a
+/// trailing `/` of an entry does not matter); `None` for a path outside every module
+/// directory, and for a file directly in a modulepath entry (`modules/README`). The root
+/// `manifests/` of a module repository are not given the root module's name: their
+/// top-level code is evaluated as the environment's, and code outside modules is related
+/// to everything (`dangling-reference`).
+pub fn module_of_path<'p>(modulepath: &[String], path: &'p str) -> Option<&'p str> {
+    for mp in modulepath {
+        let mp = mp.trim_end_matches('/');
+        let rest = if mp == "." || mp.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(mp).and_then(|r| r.strip_prefix('/'))
+        };
+        if let Some(rest) = rest {
+            if let Some((m, _)) = rest.split_once('/') {
+                return Some(m);
+            }
+        }
+    }
+    None
+}
+
+/// `m/t` -> `<modulepath entry>/m/<dir>/t`, the first that exists; for the root module
+/// (`root`), `<dir>/t` at the repository root first. With `allow_dir` (a `source`, which
+/// may copy a directory, with or without `recurse`), a directory of the tree exists too.
+pub fn resolve_module_path(
+    tree: &Tree,
+    modulepath: &[String],
+    root: Option<&str>,
+    spec: &str,
+    dir: &str,
+    allow_dir: bool,
+) -> Option<String> {
+    let (m, rest) = spec.split_once('/')?;
+    let at_root = (root == Some(m)).then(|| format!("{dir}/{rest}"));
+    at_root
+        .into_iter()
+        .chain(modulepath.iter().map(|mp| format!("{mp}/{m}/{dir}/{rest}")))
+        .find(|p| exists(tree, p, allow_dir))
+        .map(|p| p.trim_end_matches('/').to_owned())
+}
+
+/// The `m/t` spec of every file under a module's `dir` (`templates`, `files`), with its
+/// repository path: the root module's `<dir>/t` first, then each modulepath entry's
+/// `<entry>/m/<dir>/t`.
+pub fn module_file_specs(
+    tree: &Tree,
+    modulepath: &[String],
+    root: Option<&str>,
+    dir: &str,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(root) = root {
+        let prefix = format!("{dir}/");
+        for p in tree.paths() {
+            if let Some(t) = p.strip_prefix(&prefix) {
+                out.push((format!("{root}/{t}"), p.to_string()));
+            }
+        }
+    }
+    for mp in modulepath {
+        let prefix = format!("{mp}/");
+        for p in tree.paths() {
+            let Some(rest) = p.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Some((m, tail)) = rest.split_once('/') else {
+                continue;
+            };
+            let Some(t) = tail.strip_prefix(dir).and_then(|t| t.strip_prefix('/')) else {
+                continue;
+            };
+            out.push((format!("{m}/{t}"), p.to_string()));
+        }
+    }
+    out
 }
 
 /// The patterns of every `.gitignore` of a tree, in the subset this tool understands:

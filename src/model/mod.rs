@@ -41,7 +41,7 @@ pub mod value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::ast::{ResourceForm, SmolStr, Span};
+use crate::ast::{RelOp, ResourceForm, SmolStr, Span};
 use crate::input::Tree;
 
 pub use cache::ParseCache;
@@ -136,10 +136,53 @@ pub enum Origin {
 pub struct Condition {
     pub file: Arc<str>,
     pub span: Span,
-    /// `if`, `unless`, `case`, `selector`, `node`.
-    pub kind: &'static str,
-    /// Source text of the tested expression (`$use_package`).
+    pub kind: ConditionKind,
+    /// Source text of the tested expression (`$use_package`), on one line and shortened:
+    /// for messages only.
     pub subject: String,
+    /// The variables the tested expression reads, from its syntax tree, in order, each
+    /// once (none for a `node` condition).
+    pub variables: Vec<TestedVariable>,
+    /// Whether the tested expression calls `defined()` or `defined_with_params()`.
+    pub tests_defined: bool,
+}
+
+/// What kind of code a [`Condition`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConditionKind {
+    If,
+    Unless,
+    Case,
+    /// The `node` bodies of the repository: one branch per node definition.
+    Node,
+}
+
+impl ConditionKind {
+    /// `if`, `unless`, `case`, `node`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionKind::If => "if",
+            ConditionKind::Unless => "unless",
+            ConditionKind::Case => "case",
+            ConditionKind::Node => "node",
+        }
+    }
+}
+
+impl std::fmt::Display for ConditionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A variable a condition tests, as written without the `$` (`::osfamily`,
+/// `apache::version`, `facts`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TestedVariable {
+    pub name: SmolStr,
+    /// The first index when the variable is accessed with a literal one: `os` for
+    /// `$facts['os']['family']`.
+    pub key: Option<SmolStr>,
 }
 
 /// One step of a branch guard: condition `cond` took branch `branch`.
@@ -169,6 +212,9 @@ pub struct Attr {
     /// File holding the attribute text (a default or override may live elsewhere).
     pub file: Arc<str>,
     pub name_span: Span,
+    /// The span of the value's expression in [`Self::file`] (for an attribute given by
+    /// `ensure_resource`, `ensure_packages` or `create_resources`, the call's), which is
+    /// with the file, how a rule finds the value's syntax node.
     pub value_span: Span,
     pub origin: AttrOrigin,
 }
@@ -257,11 +303,77 @@ pub struct Edge {
     pub refresh: bool,
     pub file: Arc<str>,
     pub span: Span,
-    /// `require`, `before`, `notify`, `subscribe`, `->`, `~>`, `<-`, `<~`, `require()`.
-    pub via: &'static str,
+    pub via: EdgeVia,
     /// Branch guard of the code stating the relationship (a resource's metaparameter: the
     /// resource's guard; a chain: the guard of the statement).
     pub guard: Vec<GuardStep>,
+}
+
+/// What states a relationship [`Edge`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeVia {
+    /// A metaparameter: `require`, `before`, `notify`, `subscribe`.
+    Require,
+    Before,
+    Notify,
+    Subscribe,
+    /// A chaining arrow: `->`, `~>`, `<-`, `<~`.
+    Chain(RelOp),
+    /// The `require` function (the declaring class requires the class).
+    RequireFunction,
+}
+
+impl EdgeVia {
+    /// `require`, `before`, `notify`, `subscribe`, `->`, `~>`, `<-`, `<~`, `require()`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeVia::Require => "require",
+            EdgeVia::Before => "before",
+            EdgeVia::Notify => "notify",
+            EdgeVia::Subscribe => "subscribe",
+            EdgeVia::Chain(op) => op.as_str(),
+            EdgeVia::RequireFunction => "require()",
+        }
+    }
+
+    /// Whether a resource's metaparameter states the edge.
+    pub fn is_metaparam(self) -> bool {
+        matches!(
+            self,
+            EdgeVia::Require | EdgeVia::Before | EdgeVia::Notify | EdgeVia::Subscribe
+        )
+    }
+}
+
+impl std::fmt::Display for EdgeVia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A `create_resources(type, hash, …)` call the evaluator ran (once per evaluation: a
+/// call in a defined type is recorded for every instance).
+#[derive(Clone, Debug)]
+pub struct CreateResourcesCall {
+    /// The type, lowercase without a leading `::`; `None` when it is not known statically.
+    pub ty: Option<SmolStr>,
+    pub file: Arc<str>,
+    /// The call.
+    pub span: Span,
+    /// Branch guard of the call.
+    pub guard: Vec<GuardStep>,
+}
+
+/// A collector (`Type <| … |>`, or `<<| … |>>` for exported resources) the evaluator met,
+/// once per place in the code.
+#[derive(Clone, Debug)]
+pub struct CollectorSite {
+    /// The collected type, lowercase without a leading `::`.
+    pub ty: SmolStr,
+    pub exported: bool,
+    pub file: Arc<str>,
+    /// The collector expression (query and override block included).
+    pub span: Span,
 }
 
 /// A class or define defined in the repository.
@@ -314,6 +426,10 @@ pub struct Model {
     pub unresolved_classes: Vec<UnresolvedRef>,
     /// Relationship targets and `realize`/override references that match nothing.
     pub unresolved_refs: Vec<UnresolvedRef>,
+    /// Every `create_resources` call evaluated.
+    pub create_resources: Vec<CreateResourcesCall>,
+    /// Every collector evaluated.
+    pub collectors: Vec<CollectorSite>,
     pub notes: Vec<EvalNote>,
     /// Units of code whose evaluation panicked (a bug of the evaluator); their resources
     /// are missing. Reported as `internal-error`.
@@ -368,8 +484,25 @@ pub fn normalize_path(p: &str) -> String {
 
 impl Model {
     /// Parse (through `cache`) and evaluate every manifest of `tree`.
+    /// Stages, in order: layout and hiera, parse, evaluate, resolve, index, facts.
     pub fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
-        let mut m = eval::build(tree, opts, cache);
+        let t0 = std::time::Instant::now();
+        let modulepath = layout::read_modulepath(tree, opts);
+        let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
+        let files = eval::parse(tree, &modulepath, cache);
+        let t_parse = t0.elapsed();
+        let (mut m, t_eval) = eval::on_large_stack(|| {
+            let (mut m, pending) = eval::evaluate(tree, opts, modulepath, hiera, &files);
+            let t_eval = t0.elapsed();
+            eval::resolve(&mut m, pending);
+            m.index = index::build(&m, tree, opts);
+            (m, t_eval)
+        });
+        m.stats.timings = vec![
+            ("parse", t_parse),
+            ("evaluate", t_eval - t_parse),
+            ("relations+index", t0.elapsed() - t_eval),
+        ];
         let start = std::time::Instant::now();
         m.facts = Facts::build(&m, opts);
         m.stats.timings.push(("facts", start.elapsed()));
@@ -399,10 +532,10 @@ impl Model {
         match self.conditions.get(g.cond as usize) {
             Some(c) => {
                 let branch = match (c.kind, g.branch) {
-                    ("if", 0) => "then".to_string(),
-                    ("if", _) => "else".to_string(),
-                    ("unless", 0) => "unless-body".to_string(),
-                    ("unless", _) => "else".to_string(),
+                    (ConditionKind::If, 0) => "then".to_string(),
+                    (ConditionKind::If, _) => "else".to_string(),
+                    (ConditionKind::Unless, 0) => "unless-body".to_string(),
+                    (ConditionKind::Unless, _) => "else".to_string(),
                     (_, b) => format!("option {}", b + 1),
                 };
                 format!("{} {} ({branch})", c.kind, c.subject)

@@ -75,11 +75,10 @@ use std::sync::Arc;
 use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::value::capitalize_type;
-use crate::model::{Model, ResId, Value};
+use crate::model::{EdgeVia, Model, ResId, Value};
 
-use super::executables::{
-    describe_steps, external_modules, module_of, module_of_file, unsatisfied_when, walk,
-};
+use super::executables::{external_modules, walk};
+use super::guards::{describe_steps, module_of, module_of_file, unsatisfied_when};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -265,28 +264,27 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
     }
     out.extend(undefined_type_refs(m, &outside));
     for e in &m.edges {
-        if e.via == "require()" {
+        if e.via == EdgeVia::RequireFunction {
             continue;
         }
-        let metaparam = METAPARAMS.contains(&e.via);
+        let metaparam = e.via.is_metaparam();
         // A metaparameter's holder is the end that is not referenced.
         let ends: &[ResId] = match e.via {
-            "before" | "notify" => &[e.to],
-            "require" | "subscribe" => &[e.from],
+            EdgeVia::Before | EdgeVia::Notify => &[e.to],
+            EdgeVia::Require | EdgeVia::Subscribe => &[e.from],
             _ => &[e.from, e.to],
         };
         // A metaparameter whose value is itself chosen by a condition (`$x ? { … }`): the
         // reference exists only in some alternatives, which guards do not record.
         if metaparam {
-            let holder = if e.via == "before" || e.via == "notify" {
+            let holder = if matches!(e.via, EdgeVia::Before | EdgeVia::Notify) {
                 e.from
             } else {
                 e.to
             };
-            let alternatives =
-                m.get(holder).attrs.iter().any(|a| {
-                    a.name == e.via && a.value_span == e.span && has_alternatives(&a.value)
-                });
+            let alternatives = m.get(holder).attrs.iter().any(|a| {
+                a.name == e.via.as_str() && a.value_span == e.span && has_alternatives(&a.value)
+            });
             if alternatives {
                 continue;
             }
@@ -295,22 +293,18 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         let soft = e.guard.iter().any(|s| {
             m.conditions
                 .get(s.cond as usize)
-                .is_some_and(|c| c.subject.contains("defined("))
+                .is_some_and(|c| c.tests_defined)
         });
         if soft {
             continue;
         }
-        let chain_text = cx
-            .manifest(side_of(cx, m), &e.file)
-            .and_then(|man| man.text.get(e.span.range()))
-            .unwrap_or("");
         for &t in ends {
             let r = m.get(t);
             if r.ty == "class" {
                 continue;
             }
             // An end matched by a collector (`Package<| |> -> …`) is not a reference.
-            if !metaparam && collected(chain_text, &r.ty) {
+            if !metaparam && collected(m, &e.file, e.span, &r.ty) {
                 continue;
             }
             let Value::Str(title) = &r.title else {
@@ -524,25 +518,11 @@ fn has_alternatives(v: &Value) -> bool {
     }
 }
 
-/// Whether the chain text collects resources of type `ty` (`Ty <| … |>`).
-fn collected(text: &str, ty: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(ty) {
-        let at = from + i;
-        let prev = if at == 0 {
-            b' '
-        } else {
-            lower.as_bytes()[at - 1]
-        };
-        let starts_word = !(prev.is_ascii_alphanumeric() || prev == b':' || prev == b'_');
-        let rest = lower[at + ty.len()..].trim_start();
-        if starts_word && (rest.starts_with("<|") || rest.starts_with("<<|")) {
-            return true;
-        }
-        from = at + ty.len();
-    }
-    false
+/// Whether the chain at `span` of `file` holds a collector of type `ty` (`Ty <| … |>`).
+fn collected(m: &Model, file: &str, span: Span, ty: &str) -> bool {
+    m.collectors.iter().any(|c| {
+        c.ty == ty && &*c.file == file && span.start <= c.span.start && c.span.end <= span.end
+    })
 }
 
 /// The resource whose metaparameter value is at `span` of `file`.
@@ -575,26 +555,14 @@ impl<'a> Outside<'a> {
             .filter_map(|u| module_of_file(m, &u.file))
             .collect();
         let side = side_of(cx, m);
-        let mut created = BTreeSet::new();
-        for (path, man) in cx.manifests.side(side) {
-            let module = module_of_file(m, path);
-            let text = &man.text;
-            let mut from = 0;
-            while let Some(i) = text[from..].find("create_resources(") {
-                let rest = text[from + i + "create_resources(".len()..].trim_start();
-                // A quoted type name, or a bare one (`create_resources(demo::peer, $h)`).
-                let ty = match rest.strip_prefix(['\'', '"']) {
-                    Some(r) => r.split(['\'', '"']).next(),
-                    None => rest
-                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
-                        .next(),
-                }
-                .map(|t| t.trim_start_matches("::").to_ascii_lowercase())
-                .filter(|t| !t.is_empty() && !t.contains('$'));
-                created.insert((ty, module.clone()));
-                from += i + 1;
-            }
-        }
+        let created = m
+            .create_resources
+            .iter()
+            .map(|c| {
+                let ty = c.ty.as_deref().filter(|t| !t.is_empty()).map(str::to_owned);
+                (ty, module_of_file(m, &c.file))
+            })
+            .collect();
         let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         // From the code: `include`/`contain`/`require` and `class { 'x': }` of a class,
         // declarations of a defined type (the model records a class's declaration once).

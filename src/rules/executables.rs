@@ -4,10 +4,10 @@
 //! branch combination a reference finds nothing, the texts a unit-file resource deploys,
 //! and where inside a manifest literal a problem sits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::ast::{Block, Expr, ExprKind, Param, StrPart};
-use crate::model::{GuardStep, Model, ResId};
+use crate::model::Model;
 
 use super::Context;
 
@@ -101,200 +101,6 @@ pub fn metadata_dependencies(text: &str) -> Vec<String> {
         .filter_map(|n| n.rsplit(['/', '-']).next())
         .map(str::to_ascii_lowercase)
         .collect()
-}
-
-/// The module a class or defined-type name belongs to: `apt::source` -> `apt`.
-pub fn module_of(name: &str) -> String {
-    let n = name.trim_start_matches("::");
-    n.split("::").next().unwrap_or(n).to_ascii_lowercase()
-}
-
-/// The module directory a repository file lives in (`modules/k8s/manifests/x.pp` ->
-/// `k8s`), through the model's modulepath. The root `manifests/` of a module repository
-/// are not given the root module's name: code outside modules is related to everything
-/// (`dangling-reference`), and one module holding the whole repository would make every
-/// reference in it as lenient as its loosest use of an external module.
-pub fn module_of_file(m: &Model, path: &str) -> Option<String> {
-    for mp in &m.modulepath {
-        let prefix = format!("{}/", mp.trim_end_matches('/'));
-        if let Some(rest) = path.strip_prefix(&prefix) {
-            return rest.split('/').next().map(str::to_owned);
-        }
-    }
-    None
-}
-
-// ---------------------------------------------------------------------------------------
-// Branches
-
-/// A branch value standing for "another option of this `case`/selector".
-pub const OTHER_BRANCH: u32 = u32::MAX;
-
-/// The branch choices (one per condition) under which code guarded by `at` is compiled
-/// while none of `targets` is declared: `None` when every compilation that contains the
-/// reference also contains a target. An empty result means the targets sit only in
-/// branches that exclude the reference. `node` bodies are not flipped (which node includes
-/// which class is not known), nor `defined(…)` tests (the other branch is where the
-/// resource already exists elsewhere), nor conditions that test a variable the
-/// reference's own conditions test (they are correlated: `if $::osfamily == 'RedHat'` in
-/// two files). Gives up (`None`) beyond 12 conditions.
-pub fn unsatisfied_when(m: &Model, at: &[GuardStep], targets: &[ResId]) -> Option<Vec<GuardStep>> {
-    let at_vars: BTreeSet<String> = at
-        .iter()
-        .filter_map(|s| m.conditions.get(s.cond as usize))
-        .flat_map(|c| variables(&c.subject))
-        .collect();
-    let node = |c: u32| {
-        m.conditions.get(c as usize).map_or(true, |c| {
-            c.kind == "node"
-                || c.subject.contains("defined(")
-                || variables(&c.subject).iter().any(|v| at_vars.contains(v))
-        })
-    };
-    let mut free: Vec<Vec<GuardStep>> = Vec::new();
-    for &t in targets {
-        let g = &m.get(t).guard;
-        let conflicts = g
-            .iter()
-            .any(|s| at.iter().any(|a| a.cond == s.cond && a.branch != s.branch));
-        if conflicts {
-            continue;
-        }
-        let steps: Vec<GuardStep> = g
-            .iter()
-            .filter(|s| !at.contains(s) && !node(s.cond))
-            .copied()
-            .collect();
-        if steps.is_empty() {
-            return None;
-        }
-        free.push(steps);
-    }
-    if free.is_empty() {
-        return Some(Vec::new());
-    }
-    let mut used: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-    for s in free.iter().flatten() {
-        used.entry(s.cond).or_default().insert(s.branch);
-    }
-    if used.len() > 12 {
-        return None;
-    }
-    let choices: Vec<(u32, Vec<u32>)> = used
-        .iter()
-        .map(|(&c, bs)| {
-            let kind = m.conditions.get(c as usize).map_or("if", |x| x.kind);
-            let vals = match kind {
-                "if" | "unless" => vec![0, 1],
-                _ if bs.len() == 1 => bs.iter().copied().chain([OTHER_BRANCH]).collect(),
-                _ => bs.iter().copied().collect(),
-            };
-            (c, vals)
-        })
-        .collect();
-    let mut pick = vec![0usize; choices.len()];
-    loop {
-        let value = |cond: u32| {
-            choices
-                .iter()
-                .position(|(c, _)| *c == cond)
-                .map(|i| choices[i].1[pick[i]])
-        };
-        let all_absent = free
-            .iter()
-            .all(|steps| steps.iter().any(|s| value(s.cond) != Some(s.branch)));
-        if all_absent {
-            return Some(
-                choices
-                    .iter()
-                    .zip(&pick)
-                    .map(|((c, vals), &i)| GuardStep {
-                        cond: *c,
-                        branch: vals[i],
-                    })
-                    .collect(),
-            );
-        }
-        // Next combination.
-        let mut i = 0;
-        loop {
-            if i == pick.len() {
-                return None;
-            }
-            pick[i] += 1;
-            if pick[i] < choices[i].1.len() {
-                break;
-            }
-            pick[i] = 0;
-            i += 1;
-        }
-    }
-}
-
-/// The variables a condition's text tests: `$::osfamily` and `$facts['os']` both give
-/// the fact's name; a class parameter gives its last segment.
-pub fn variables(subject: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let b = subject.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'$' {
-            i += 1;
-            continue;
-        }
-        let start = i + 1;
-        let mut j = start;
-        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b':') {
-            j += 1;
-        }
-        let name = subject[start..j].trim_start_matches("::");
-        let last = name.rsplit("::").next().unwrap_or(name);
-        let var = if last == "facts" {
-            // `$facts['os']['family']` -> `os`
-            subject[j..]
-                .trim_start_matches(['[', '\'', '"'])
-                .split(['\'', '"', ']'])
-                .next()
-                .unwrap_or("facts")
-                .to_owned()
-        } else {
-            last.to_owned()
-        };
-        let var = match var.as_str() {
-            "osfamily"
-            | "operatingsystem"
-            | "operatingsystemrelease"
-            | "operatingsystemmajrelease"
-            | "lsbdistcodename"
-            | "lsbdistid" => "os".to_owned(),
-            _ => var,
-        };
-        if !var.is_empty() {
-            out.push(var);
-        }
-        i = j.max(i + 1);
-    }
-    out
-}
-
-/// `` `if $use_package` takes the else branch``, for messages.
-pub fn describe_steps(m: &Model, steps: &[GuardStep]) -> String {
-    let parts: Vec<String> = steps
-        .iter()
-        .map(|s| match m.conditions.get(s.cond as usize) {
-            Some(c) => {
-                let branch = match (c.kind, s.branch) {
-                    ("if", 0) | ("unless", 1) => "is true".to_owned(),
-                    ("if", _) | ("unless", _) => "is false".to_owned(),
-                    (_, OTHER_BRANCH) => "matches another option".to_owned(),
-                    (_, b) => format!("takes option {}", b + 1),
-                };
-                format!("`{}` {branch}", c.subject)
-            }
-            None => format!("condition {} takes branch {}", s.cond, s.branch),
-        })
-        .collect();
-    parts.join(" and ")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -493,31 +299,6 @@ mod tests {
         assert_eq!(
             puppetfile_modules(pf),
             vec!["stdlib", "apache", "nginx", "systemd"]
-        );
-    }
-
-    #[test]
-    fn modules_of_names_and_files() {
-        assert_eq!(module_of("::Apt::Source"), "apt");
-        assert_eq!(module_of("ntp"), "ntp");
-        let mut m = Model::default();
-        m.modulepath = vec!["modules".into(), "vendor/".into()];
-        assert_eq!(
-            module_of_file(&m, "vendor/apt/manifests/init.pp").as_deref(),
-            Some("apt")
-        );
-        assert_eq!(module_of_file(&m, "manifests/site.pp"), None);
-    }
-
-    #[test]
-    fn condition_variables() {
-        assert_eq!(
-            variables("$::osfamily == 'RedHat' and $facts['os']['release']"),
-            vec!["os", "os"]
-        );
-        assert_eq!(
-            variables("$service_name == $::neutron::params::server_service"),
-            vec!["service_name", "server_service"]
         );
     }
 }

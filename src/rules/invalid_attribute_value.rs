@@ -50,17 +50,17 @@
 //! - Puppet `file` type reference (`ensure`, `mode`, `source`).
 //! - Puppet language: strings (single quotes do not interpolate).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::analysis::values::{
     check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar, ValueProblem,
 };
-use crate::ast::{Expr, Span};
+use crate::ast::{Expr, ExprKind, Span, StrPart};
 use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::{Attr, AttrOrigin, Resource, Value};
 
 use super::common::touched;
-use super::executables::{string_literals, walk};
+use super::executables::string_literals;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -94,7 +94,6 @@ const TEXT_ATTRS: &[&str] = &[
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
-    let mut exprs: ExprIndex<'_> = ExprIndex::default();
     let mut seen = BTreeSet::new();
     for id in touched(cx) {
         let r = cx.after.get(id);
@@ -122,7 +121,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 problems.push((p, None));
             }
             if !TEXT_ATTRS.contains(&a.name.as_str()) && r.ty != "exec" {
-                for (lit, p) in quoted_problems(cx, &mut exprs, &a.file, a.value_span) {
+                for (lit, p) in quoted_problems(cx, &a.file, a.value_span) {
                     problems.push((p, Some(lit)));
                 }
             }
@@ -147,7 +146,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         // The title of a new resource.
         if is_new && !r.title_span.is_empty() {
-            for (lit, p) in quoted_problems(cx, &mut exprs, &r.file, r.title_span) {
+            for (lit, p) in quoted_problems(cx, &r.file, r.title_span) {
                 let span = locate(cx, &r.file, r.title_span, Some(lit), &p);
                 if !seen.insert((r.file.to_string(), span, p.message.clone())) {
                     continue;
@@ -213,16 +212,11 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
 
 /// Single-quoted literals inside the expression at `span` that hold `${…}`, with the
 /// span of each literal.
-fn quoted_problems<'a>(
-    cx: &Context<'a>,
-    exprs: &mut ExprIndex<'a>,
-    file: &str,
-    span: Span,
-) -> Vec<(Span, ValueProblem)> {
+fn quoted_problems(cx: &Context<'_>, file: &str, span: Span) -> Vec<(Span, ValueProblem)> {
     let Some(man) = cx.manifest(Side::After, file) else {
         return Vec::new();
     };
-    let Some(e) = exprs.find(cx, file, span) else {
+    let Some(e) = expr_at(&man.parsed.program.statements, span) else {
         return Vec::new();
     };
     let mut lits = Vec::new();
@@ -258,27 +252,128 @@ fn locate(cx: &Context<'_>, file: &str, value: Span, lit: Option<Span>, p: &Valu
     }
 }
 
-/// The expressions of each manifest by span, built on first use.
-#[derive(Default)]
-struct ExprIndex<'a> {
-    files: HashMap<String, HashMap<Span, &'a Expr>>,
+/// The expression of the attribute value or title the model recorded at `span` (the
+/// outermost one with exactly that span), found by descending from the file's statements
+/// into the expressions that hold the span; the expressions are those
+/// [`walk`](super::executables::walk) visits. Statement lists and arrays are searched by
+/// position, so a file of thousands of resources costs a few steps per lookup.
+fn expr_at(stmts: &[Expr], span: Span) -> Option<&Expr> {
+    fn find(e: &Expr, span: Span) -> Option<&Expr> {
+        if e.span == span {
+            return Some(e);
+        }
+        parts(e).into_iter().find_map(|p| match p {
+            Part::One(c) => holds(c, span).then(|| find(c, span)).flatten(),
+            Part::Many(xs) => within(xs, span),
+        })
+    }
+    /// `xs` are in source order: the one holding `span` is among the last starting at or
+    /// before it.
+    fn within(xs: &[Expr], span: Span) -> Option<&Expr> {
+        let end = xs.partition_point(|c| c.span.start <= span.start);
+        for c in xs[..end].iter().rev() {
+            if holds(c, span) {
+                if let Some(found) = find(c, span) {
+                    return Some(found);
+                }
+            } else if c.span.end <= span.start {
+                break;
+            }
+        }
+        None
+    }
+    within(stmts, span)
 }
 
-impl<'a> ExprIndex<'a> {
-    fn find(&mut self, cx: &Context<'a>, file: &str, span: Span) -> Option<&'a Expr> {
-        if !self.files.contains_key(file) {
-            let mut map = HashMap::new();
-            if let Some(man) = cx.manifest(Side::After, file) {
-                for st in &man.parsed.program.statements {
-                    walk(st, &mut |e| {
-                        map.entry(e.span).or_insert(e);
-                    });
-                }
-            }
-            self.files.insert(file.to_owned(), map);
+/// Whether `e` may hold an expression at `span`: a heredoc's text lies outside the
+/// heredoc's own span (the body follows the line that opens it).
+fn holds(e: &Expr, span: Span) -> bool {
+    (e.span.start <= span.start && span.end <= e.span.end)
+        || matches!(e.kind, ExprKind::Heredoc { .. })
+}
+
+/// Expressions directly inside another: one, or a list in source order.
+enum Part<'e> {
+    One(&'e Expr),
+    Many(&'e [Expr]),
+}
+
+/// The expressions directly inside `e` that [`walk`](super::executables::walk) visits, in
+/// its order.
+fn parts(e: &Expr) -> Vec<Part<'_>> {
+    use Part::{Many, One};
+    let mut out = Vec::new();
+    match &e.kind {
+        ExprKind::Array(xs) => out.push(Many(xs)),
+        ExprKind::Hash(es) => es
+            .iter()
+            .for_each(|h| out.extend([One(&h.key), One(&h.value)])),
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => out.push(One(x)),
+        ExprKind::Heredoc { text, .. } => out.push(One(text)),
+        ExprKind::Binary { lhs, rhs, .. }
+        | ExprKind::Assign { lhs, rhs, .. }
+        | ExprKind::Relationship { lhs, rhs, .. } => out.extend([One(lhs), One(rhs)]),
+        ExprKind::Selector { subject, entries } => {
+            out.push(One(subject));
+            entries
+                .iter()
+                .for_each(|s| out.extend([One(&s.key), One(&s.value)]));
         }
-        self.files.get(file)?.get(&span).copied()
+        ExprKind::Access { target, args } => out.extend([One(target), Many(args)]),
+        ExprKind::Call {
+            func, args, lambda, ..
+        } => {
+            out.extend([One(func), Many(args)]);
+            if let Some(l) = lambda {
+                out.push(Many(&l.body.statements));
+            }
+        }
+        ExprKind::MethodCall(m) => {
+            out.extend([One(&m.receiver), Many(&m.args)]);
+            if let Some(l) = &m.lambda {
+                out.push(Many(&l.body.statements));
+            }
+        }
+        ExprKind::If(c) | ExprKind::Unless(c) => {
+            out.extend([One(&c.cond), Many(&c.then_branch.statements)]);
+            if let Some(b) = &c.else_branch {
+                out.push(Many(&b.statements));
+            }
+        }
+        ExprKind::Case { subject, options } => {
+            out.push(One(subject));
+            for o in options {
+                out.extend([Many(&o.values), Many(&o.body.statements)]);
+            }
+        }
+        ExprKind::Resource {
+            type_expr, bodies, ..
+        } => {
+            out.push(One(type_expr));
+            for b in bodies {
+                out.push(One(&b.title));
+                out.extend(b.attrs.iter().map(|a| One(&a.value)));
+            }
+        }
+        ExprKind::ResourceDefaults { attrs, .. } | ExprKind::ResourceOverride { attrs, .. } => {
+            out.extend(attrs.iter().map(|a| One(&a.value)))
+        }
+        ExprKind::ClassDef(d) => {
+            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()).map(One));
+            out.push(Many(&d.body.statements));
+        }
+        ExprKind::DefineDef(d) => {
+            out.extend(d.params.iter().filter_map(|p| p.default.as_ref()).map(One));
+            out.push(Many(&d.body.statements));
+        }
+        ExprKind::NodeDef(d) => out.push(Many(&d.body.statements)),
+        ExprKind::Interpolated(parts) => out.extend(parts.iter().filter_map(|p| match p {
+            StrPart::Expr(x) => Some(One(x)),
+            StrPart::Text(..) => None,
+        })),
+        _ => {}
     }
+    out
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod selection;
 pub(crate) mod common;
 mod context;
 pub(crate) mod executables;
+pub(crate) mod guards;
 pub(crate) mod hazard;
 pub(crate) mod services;
 #[cfg(test)]

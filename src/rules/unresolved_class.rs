@@ -57,7 +57,8 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side};
 use crate::model::{Model, UnresolvedRef};
 
-use super::executables::{describe_steps, external_modules, module_of, module_repository};
+use super::executables::{external_modules, module_repository};
+use super::guards::{describe_steps, module_of};
 use super::registry::edit_distance;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
