@@ -69,13 +69,13 @@
 //!
 //! - Puppet language: relationships and ordering; resource references.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::value::capitalize_type;
-use crate::model::{EdgeVia, Model, ResId, Value};
+use crate::model::{CollectorSite, EdgeVia, Model, ResId, Value};
 
 use super::executables::{external_modules, walk};
 use super::guards::{describe_steps, module_of, module_of_file, unsatisfied_when};
@@ -234,6 +234,7 @@ fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
 fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Problem> {
     let mut out = Vec::new();
     let outside = Outside::new(cx, m, external);
+    let collectors = collectors_by_file(m);
     for u in &m.unresolved_refs {
         if u.ty == "class" || outside.could_provide(m, &u.file, &u.ty, &u.title) {
             continue;
@@ -304,7 +305,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 continue;
             }
             // An end matched by a collector (`Package<| |> -> …`) is not a reference.
-            if !metaparam && collected(m, &e.file, e.span, &r.ty) {
+            if !metaparam && collected(&collectors, &e.file, e.span, &r.ty) {
                 continue;
             }
             let Value::Str(title) = &r.title else {
@@ -518,10 +519,25 @@ fn has_alternatives(v: &Value) -> bool {
     }
 }
 
+/// The model's collectors by file, so that a chain asks only about its own file.
+fn collectors_by_file(m: &Model) -> HashMap<&str, Vec<&CollectorSite>> {
+    let mut by_file: HashMap<&str, Vec<&CollectorSite>> = HashMap::new();
+    for c in &m.collectors {
+        by_file.entry(&*c.file).or_default().push(c);
+    }
+    by_file
+}
+
 /// Whether the chain at `span` of `file` holds a collector of type `ty` (`Ty <| … |>`).
-fn collected(m: &Model, file: &str, span: Span, ty: &str) -> bool {
-    m.collectors.iter().any(|c| {
-        c.ty == ty && &*c.file == file && span.start <= c.span.start && c.span.end <= span.end
+fn collected(
+    by_file: &HashMap<&str, Vec<&CollectorSite>>,
+    file: &str,
+    span: Span,
+    ty: &str,
+) -> bool {
+    by_file.get(file).is_some_and(|cs| {
+        cs.iter()
+            .any(|c| span.start <= c.span.start && c.span.end <= span.end && c.ty == ty)
     })
 }
 
