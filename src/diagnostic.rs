@@ -94,20 +94,22 @@ impl ResourceKey {
 /// `File['/x']`, `Apache::Vhost['a']`: each `::` segment of the type capitalised.
 impl fmt::Display for ResourceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.ty.split("::").enumerate() {
-            if i > 0 {
-                f.write_str("::")?;
-            }
-            let mut c = seg.chars();
-            if let Some(first) = c.next() {
-                for u in first.to_uppercase() {
-                    fmt::Write::write_char(f, u)?;
-                }
-                f.write_str(c.as_str())?;
-            }
-        }
-        write!(f, "['{}']", self.title)
+        write!(f, "{}['{}']", capitalize_type(&self.ty), self.title)
     }
+}
+
+/// A type name as Puppet shows it in a reference: `apache::vhost` -> `Apache::Vhost`.
+pub fn capitalize_type(ty: &str) -> String {
+    ty.split("::")
+        .map(|seg| {
+            let mut c = seg.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 /// One problem a rule found in the change.

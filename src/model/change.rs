@@ -26,12 +26,36 @@ pub struct ResourceDiff {
     pub changed_files: Vec<String>,
 }
 
-/// One step of the explanation of a restart.
+/// One step of the explanation of a restart: `prefix`, then the resource it names (as
+/// `name`, its reference), then `suffix`. A reader that names a resource differently
+/// (the systemd unit among a file's alternative paths) replaces `name` only.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReasonStep {
-    pub text: String,
-    /// The after-side resource this step is about, if any.
+    pub prefix: String,
+    /// The after-side resource named in this step, if any.
     pub res: Option<ResId>,
+    pub name: String,
+    pub suffix: String,
+}
+
+impl ReasonStep {
+    fn text(prefix: impl Into<String>) -> Self {
+        ReasonStep {
+            prefix: prefix.into(),
+            res: None,
+            name: String::new(),
+            suffix: String::new(),
+        }
+    }
+
+    fn naming(m: &Model, res: ResId, prefix: impl Into<String>, suffix: impl Into<String>) -> Self {
+        ReasonStep {
+            prefix: prefix.into(),
+            res: Some(res),
+            name: m.get(res).display_ref(),
+            suffix: suffix.into(),
+        }
+    }
 }
 
 /// A service the change restarts (or starts), with why.
@@ -45,9 +69,17 @@ pub struct Restart {
 impl Restart {
     /// `template modules/k8s/templates/x.erb changed → File['/lib/…'] → ~> → Service['x']`.
     pub fn reason_text(&self) -> String {
+        self.reason_text_naming(|_| None)
+    }
+
+    /// [`Self::reason_text`], with the resources `rename` gives a name to named that way.
+    pub fn reason_text_naming(&self, rename: impl Fn(ResId) -> Option<String>) -> String {
         self.reason
             .iter()
-            .map(|s| s.text.as_str())
+            .map(|s| {
+                let name = s.res.and_then(&rename).unwrap_or_else(|| s.name.clone());
+                format!("{}{name}{}", s.prefix, s.suffix)
+            })
             .collect::<Vec<_>>()
             .join(" → ")
     }
@@ -227,20 +259,20 @@ impl ModelChange {
 }
 
 /// Why an after-side resource counts as changed (first step of a reason chain).
-fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<String> {
-    let r = after.get(id);
+fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<ReasonStep> {
     if ch.is_added(id) {
-        return Some(format!("{} added", r.display_ref()));
+        return Some(ReasonStep::naming(after, id, "", " added"));
     }
     let d = ch.diff_of(id)?;
     if let Some(f) = d.changed_files.first() {
-        return Some(format!("{f} changed → {}", r.display_ref()));
+        return Some(ReasonStep::naming(after, id, format!("{f} changed → "), ""));
     }
     let names: Vec<&str> = d.attrs.iter().map(|a| a.name.as_str()).collect();
-    Some(format!(
-        "{} changed ({})",
-        r.display_ref(),
-        names.join(", ")
+    Some(ReasonStep::naming(
+        after,
+        id,
+        "",
+        format!(" changed ({})", names.join(", ")),
     ))
 }
 
@@ -260,12 +292,7 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
         let r = after.get(s);
         if r.ty == "service" && r.is_live() {
             if let Some(t) = change_text(after, ch, s) {
-                found.entry(s).or_insert_with(|| {
-                    vec![ReasonStep {
-                        text: t,
-                        res: Some(s),
-                    }]
-                });
+                found.entry(s).or_insert_with(|| vec![t]);
             }
         }
     }
@@ -280,13 +307,7 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
         }
         if let Some(t) = change_text(after, ch, s) {
             visited.insert(s);
-            queue.push_back((
-                s,
-                vec![ReasonStep {
-                    text: t,
-                    res: Some(s),
-                }],
-            ));
+            queue.push_back((s, vec![t]));
         }
     }
     while let Some((x, chain)) = queue.pop_front() {
@@ -296,27 +317,17 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
                 continue;
             }
             let e = &after.edges[ei];
-            let via = if e.from == x {
-                e.via.to_string()
-            } else {
-                format!("{} (on {})", e.via, after.get(e.from).display_ref())
-            };
             let mut c = chain.clone();
-            c.push(ReasonStep {
-                text: via,
-                res: None,
+            c.push(if e.from == x {
+                ReasonStep::text(e.via.to_string())
+            } else {
+                ReasonStep::naming(after, e.from, format!("{} (on ", e.via), ")")
             });
             if e.to != t {
                 // The edge lands on a class or define instance that contains the target.
-                c.push(ReasonStep {
-                    text: after.get(e.to).display_ref(),
-                    res: Some(e.to),
-                });
+                c.push(ReasonStep::naming(after, e.to, "", ""));
             }
-            c.push(ReasonStep {
-                text: tr.display_ref(),
-                res: Some(t),
-            });
+            c.push(ReasonStep::naming(after, t, "", ""));
             if tr.ty == "service" {
                 found.entry(t).or_insert_with(|| c.clone());
             }

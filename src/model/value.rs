@@ -525,19 +525,7 @@ impl Value {
     }
 }
 
-/// Capitalise each `::` segment: `k8s::scheduler` -> `K8s::Scheduler`.
-pub fn capitalize_type(ty: &str) -> String {
-    ty.split("::")
-        .map(|seg| {
-            let mut c = seg.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().chain(c).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("::")
-}
+pub use crate::diagnostic::capitalize_type;
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

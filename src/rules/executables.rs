@@ -1,8 +1,9 @@
 //! Questions the "will not run" rules (`service-binary-unmanaged`, `unit-exec-invalid`,
 //! `dangling-reference`, `unresolved-class`, `binary-not-executable`,
-//! `invalid-attribute-value`) share: which modules live outside the repository, in which
-//! branch combination a reference finds nothing, the texts a unit-file resource deploys,
-//! and where inside a manifest literal a problem sits.
+//! `invalid-attribute-value`) share: which modules live outside the repository (Puppetfile,
+//! `metadata.json`), which paths are unit files or distribution directories, and walks
+//! over the syntax tree. Branch conditions are in `guards.rs`; the texts a unit-file
+//! resource deploys are read by `model::unit`.
 
 use std::collections::BTreeSet;
 

@@ -250,26 +250,23 @@ pub fn exec_start_related(m: &Model, side: Side, id: ResId, message: String) -> 
 /// the alternative that is this service's systemd unit: `File['/lib/systemd/system/x.service']`
 /// rather than the list.
 pub fn restart_reason(cx: &Context<'_>, id: ResId) -> Option<String> {
-    let mut text = cx.diff.restart_of(id)?.reason_text();
-    let Some(info) = info(cx.after, id) else {
-        return Some(text);
-    };
-    for &u in &info.unit_files {
-        let r = cx.after.get(u);
-        if !matches!(r.title, Value::OneOf(_)) {
-            continue;
+    let restart = cx.diff.restart_of(id)?;
+    let units = info(cx.after, id).map_or(&[][..], |i| i.unit_files.as_slice());
+    Some(restart.reason_text_naming(|res| {
+        if !units.contains(&res) {
+            return None;
         }
-        let unit = r
-            .name_value()
+        let r = cx.after.get(res);
+        if !matches!(r.title, Value::OneOf(_)) {
+            return None;
+        }
+        r.name_value()
             .alternatives()
             .into_iter()
             .filter_map(Value::as_str)
-            .find(|p| p.contains("/systemd/"));
-        if let Some(unit) = unit {
-            text = text.replace(&r.display_ref(), &format!("File['{unit}']"));
-        }
-    }
-    Some(text)
+            .find(|p| p.contains("/systemd/"))
+            .map(|unit| format!("File['{unit}']"))
+    }))
 }
 
 /// Scripts of `m` that write `path` unsafely, with the first hazard's wording.
