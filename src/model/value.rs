@@ -235,6 +235,15 @@ impl Value {
         Value::Symbolic(Symbolic::unknown(what))
     }
 
+    /// `undef` or the empty string: what a parameter holds before anyone sets it.
+    pub fn is_placeholder(&self) -> bool {
+        match self {
+            Value::Undef => true,
+            Value::Str(s) => s.is_empty(),
+            _ => false,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),

@@ -112,6 +112,26 @@ impl<'a> Ev<'a> {
         let c = self.eval(cond, env);
         let runs_then = c.truthy().map(|t| t == (kind == ConditionKind::If));
         match runs_then {
+            // `if !$x { fail(…) }` taken because `$x` is a placeholder (`undef` or `''`,
+            // typically a parameter's default): every real compilation that gets past this
+            // line has another value, so the rest of the scope is judged with the tested
+            // variables unknown rather than with the placeholder that fails. A variable
+            // holding a real value (one a declaration passed) is never forgotten.
+            Some(true)
+                if fails(then_branch)
+                    && !guarded_variables(cond).is_empty()
+                    && guarded_variables(cond)
+                        .iter()
+                        .all(|n| self.lookup_var(n, env).is_placeholder()) =>
+            {
+                for name in guarded_variables(cond) {
+                    self.forget_var(env.scope, &name);
+                }
+                match else_branch {
+                    Some(b) => self.exec_block(b, env),
+                    None => Value::Undef,
+                }
+            }
             Some(true) => self.exec_block(then_branch, env),
             Some(false) => match else_branch {
                 Some(b) => self.exec_block(b, env),
@@ -813,4 +833,86 @@ pub(super) fn type_name(e: &Expr) -> String {
 fn endpoints_value(eps: &[Endpoint]) -> Value {
     let _ = eps;
     Value::unknown("resource expression")
+}
+
+/// Whether a block stops the compilation: a `fail(…)` among its statements.
+fn fails(b: &Block) -> bool {
+    b.statements.iter().any(|st| match &st.kind {
+        ExprKind::Call { func, .. } => {
+            matches!(&func.kind, ExprKind::Name(n) if n.as_str() == "fail")
+        }
+        _ => false,
+    })
+}
+
+/// The local variables a condition tests (`$x` in `!$x`, `$x == undef`, `empty($x)`);
+/// qualified names, facts and `$trusted` belong to other scopes and are left alone.
+fn guarded_variables(cond: &Expr) -> Vec<SmolStr> {
+    let mut out: Vec<SmolStr> = Vec::new();
+    super::for_each_expr(cond, &mut |e| {
+        if let ExprKind::Variable(n) = &e.kind {
+            let local = !n.contains("::") && !matches!(n.as_str(), "facts" | "trusted");
+            if local && !out.contains(n) {
+                out.push(n.clone());
+            }
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::{Blob, EntryKind, Tree, TreeEntry};
+    use crate::model::{Model, ModelOptions, ParseCache};
+    use std::sync::Arc;
+
+    fn file_titles(pp: &str) -> Vec<String> {
+        let mut tree = Tree::default();
+        tree.files.insert(
+            "manifests/site.pp".into(),
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
+            },
+        );
+        let m = Model::build(&tree, &ModelOptions::default(), &ParseCache::new());
+        m.resources
+            .iter()
+            .filter(|r| r.ty == "file")
+            .map(|r| match r.title.as_str() {
+                Some(t) => t.to_string(),
+                None => r.title.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fail_guard_makes_its_placeholder_unknown() {
+        // Judged with `undef`, the path would be `/etc/.conf` (and `/opt/bin/m`); no real
+        // compilation gets past the `fail` with that value.
+        for guard in [
+            "if !$x { fail('x is required') }",
+            "unless $x { fail('x is required') }",
+            "if $x == undef { fail('x is required') }",
+            "if empty($x) { fail('x is required') }",
+        ] {
+            let pp = format!(
+                "class c($x = undef) {{\n  {guard}\n  file {{ \"/etc/${{x}}.conf\": ensure => file }}\n}}\n"
+            );
+            let titles = file_titles(&pp);
+            assert_eq!(titles.len(), 1, "{guard}");
+            assert!(!titles[0].contains("/etc/.conf"), "{guard}: {titles:?}");
+        }
+        // A value the declaration passed is kept, even where the guard fires (Puppet 4+
+        // takes '' as true: this compilation really fails, and the tool does not guess).
+        let titles = file_titles(
+            "define d($a = '', $b = '') {\n  if ($a and $b) { fail('not both') }\n  file { \"/etc/${a}.conf\": ensure => file }\n}\nd { 'x': a => 'one' }\n",
+        );
+        assert_eq!(titles, vec!["/etc/one.conf".to_string()]);
+        // No fail: the default stays.
+        let titles = file_titles(
+            "class c($x = 'main') {\n  if !$x { notice('none') }\n  file { \"/etc/${x}.conf\": ensure => file }\n}\n",
+        );
+        assert_eq!(titles, vec!["/etc/main.conf".to_string()]);
+    }
 }

@@ -556,6 +556,13 @@ impl<'a> Ev<'a> {
         (self.model.conditions.len() - 1) as u32
     }
 
+    /// Make `name` unknown in `scope` from here on (whatever it was bound to).
+    fn forget_var(&mut self, scope: usize, name: &str) {
+        self.vars[scope]
+            .vars
+            .insert(SmolStr::new(name), Value::unknown(name));
+    }
+
     fn set_var(&mut self, scope: usize, name: &str, v: Value) {
         let vars = &mut self.vars[scope].vars;
         match vars.get_mut(name) {
@@ -725,7 +732,7 @@ fn tested_facts(e: &Expr, vars: &mut Vec<TestedVariable>, tests_defined: &mut bo
 
 /// Call `f` on `e` and on every expression inside it, parents first: operands, values,
 /// blocks, lambda bodies, parameter defaults and definitions' bodies.
-fn for_each_expr<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+pub(super) fn for_each_expr<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     fn all<'e>(xs: &'e [Expr], f: &mut dyn FnMut(&'e Expr)) {
         for x in xs {
             for_each_expr(x, f);
