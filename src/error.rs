@@ -6,13 +6,10 @@ use thiserror::Error;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum Error {
-    #[error("cannot read {path}: {source}")]
+    /// The OS error is part of the message (not a `source`), so it is printed once.
+    #[error("cannot read {path}: {err}")]
     #[diagnostic(code(preflight::io))]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    Io { path: String, err: std::io::Error },
 
     #[error("{path} is not valid UTF-8 (byte {offset}); Puppet manifests must be UTF-8")]
     #[diagnostic(code(preflight::encoding), help("re-encode the file as UTF-8"))]

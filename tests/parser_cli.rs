@@ -90,6 +90,8 @@ fn missing_path_exits_two_with_message() {
     assert_eq!(code, 2);
     assert!(out.is_empty());
     assert!(err.contains("cannot read /nonexistent/dir/x.pp"), "{err}");
+    // The OS error is said once, not again as a cause.
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), crate::error::Error> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::error::Error::Io {
             path: "standard output".into(),
-            source: e,
+            err: e,
         }),
         _ => Ok(()),
     }

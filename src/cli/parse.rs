@@ -115,9 +115,9 @@ pub fn run(args: Args) -> miette::Result<i32> {
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|source| Error::Io {
+        let meta = std::fs::metadata(p).map_err(|err| Error::Io {
             path: p.display().to_string(),
-            source,
+            err,
         })?;
         if meta.is_dir() {
             let mut found = Vec::new();
@@ -130,7 +130,7 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                         .map_or_else(|| p.display().to_string(), |x| x.display().to_string());
                     Error::Io {
                         path,
-                        source: e
+                        err: e
                             .into_io_error()
                             .unwrap_or_else(|| std::io::Error::other("file system loop")),
                     }
@@ -162,13 +162,13 @@ fn check_file(
         if !meta.is_file() {
             return Err(Error::Io {
                 path: shown,
-                source: std::io::Error::other("not a regular file"),
+                err: std::io::Error::other("not a regular file"),
             });
         }
     }
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = std::fs::read(path).map_err(|err| Error::Io {
         path: shown.clone(),
-        source,
+        err,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: shown.clone(),
