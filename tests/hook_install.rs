@@ -200,6 +200,46 @@ fn refuses_to_overwrite_unless_forced() {
 }
 
 #[test]
+fn installing_again_updates_its_own_hook() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let hook = repo.join(".git/hooks/pre-commit");
+    assert_eq!(
+        sb.preflight(&repo, &["install-hook"]).status.code(),
+        Some(0)
+    );
+    // An older version of the hook (same header, other body) is rewritten, no backup.
+    let old = std::fs::read_to_string(&hook)
+        .unwrap()
+        .replace("check --staged", "check --staged --old-flag");
+    std::fs::write(&hook, old).unwrap();
+    let out = sb.preflight(&repo, &["install-hook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("updated the pre-commit hook"),
+        "{}",
+        text(&out)
+    );
+    assert!(!std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("--old-flag"));
+    assert!(!repo.join(".git/hooks/pre-commit.preflight-backup").exists());
+    // The pre-push hook likewise.
+    assert_eq!(
+        sb.preflight(&repo, &["install-hook", "--pre-push"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        sb.preflight(&repo, &["install-hook", "--pre-push"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
 fn a_dangling_symlink_counts_as_an_existing_hook() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
@@ -277,6 +317,11 @@ fn pre_commit_hook_blocks_and_allows_commits_and_sees_the_temporary_index() {
     sb.stub_exit(1);
     let out = sb.git_with_stub(&repo, &["commit", "-qm", "bad"]);
     assert!(!out.status.success(), "the commit must fail");
+    assert!(
+        text(&out).contains("skip once with git commit --no-verify"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(sb.git_ok(&repo, &["rev-parse", "HEAD"]), before);
     let last = sb.stub_log().last().unwrap().clone();
     assert!(last.ends_with("|check --staged"), "{last}");

@@ -11,7 +11,8 @@
 //! Where: `core.hooksPath` when set (relative to the work tree root, as git does), else
 //! the `hooks` directory of the repository's common git dir (shared by linked worktrees).
 //! An existing hook is never replaced without `--force`; with it, the old hook is kept
-//! beside the new one as `<hook>.preflight-backup`.
+//! beside the new one as `<hook>.preflight-backup`. A hook this command wrote (it says so
+//! in its second line) is simply rewritten: installing again updates it.
 
 use std::path::{Path, PathBuf};
 
@@ -131,7 +132,12 @@ pub fn pre_commit_script(installer: Option<&Path>) -> String {
 # Checks what is staged: the index git is about to commit (GIT_INDEX_FILE, which
 # `git commit -a` and `git commit PATH` point at a temporary index), not the work tree.
 # Skip once with `git commit --no-verify`; delete this file to uninstall.
-{}exec "$preflight" check --staged
+{}"$preflight" check --staged
+status=$?
+if [ "$status" -ne 0 ]; then
+    echo "pre-commit: commit stopped by puppet-preflight (skip once with git commit --no-verify)" >&2
+fi
+exit $status
 "#,
         locate(installer, "pre-commit")
     )
@@ -186,7 +192,37 @@ exit $status
     )
 }
 
-fn install(hook: &'static str, path: &Path, script: &str, force: bool) -> Result<bool, HookError> {
+/// What [`install`] did.
+#[derive(Debug, PartialEq, Eq)]
+enum Installed {
+    New,
+    /// A hook this command had written, rewritten.
+    Updated,
+    /// Someone else's hook, moved aside (`--force`).
+    Replaced,
+}
+
+/// Whether the hook at `path` is one `install-hook` wrote (a regular file whose header
+/// says so).
+fn is_ours(path: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    meta.is_file()
+        && meta.len() < 64 * 1024
+        && std::fs::read_to_string(path).is_ok_and(|t| {
+            t.lines()
+                .nth(1)
+                .is_some_and(|l| l.contains("written by `puppet-preflight install-hook"))
+        })
+}
+
+fn install(
+    hook: &'static str,
+    path: &Path,
+    script: &str,
+    force: bool,
+) -> Result<Installed, HookError> {
     let err = |source| HookError::Write {
         hook,
         path: path.to_path_buf(),
@@ -194,6 +230,10 @@ fn install(hook: &'static str, path: &Path, script: &str, force: bool) -> Result
     };
     // symlink_metadata: a dangling symlink is an existing hook too.
     let exists = std::fs::symlink_metadata(path).is_ok();
+    if exists && is_ours(path) {
+        std::fs::write(path, script).map_err(err)?;
+        return Ok(Installed::Updated);
+    }
     if exists && !force {
         return Err(HookError::Exists {
             hook,
@@ -214,7 +254,11 @@ fn install(hook: &'static str, path: &Path, script: &str, force: bool) -> Result
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(err)?;
     }
-    Ok(exists)
+    Ok(if exists {
+        Installed::Replaced
+    } else {
+        Installed::New
+    })
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
@@ -228,12 +272,16 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let installer = std::env::current_exe()
         .ok()
         .and_then(|p| p.canonicalize().ok());
-    let replaced = install(hook, &path, &script_of(installer.as_deref()), args.force)?;
-    if replaced {
-        eprintln!(
+    match install(hook, &path, &script_of(installer.as_deref()), args.force)? {
+        Installed::Updated => {
+            println!("updated the {hook} hook at {}", path.display());
+            return Ok(0);
+        }
+        Installed::Replaced => eprintln!(
             "replaced the existing {hook} hook (kept as {}.preflight-backup)",
             path.display()
-        );
+        ),
+        Installed::New => {}
     }
     println!("installed the {hook} hook at {}", path.display());
     Ok(0)
@@ -253,7 +301,8 @@ mod tests {
         let s = pre_commit_script(Some(Path::new("/opt/pp/puppet-preflight")));
         assert!(s.starts_with("#!/bin/sh\n"));
         assert!(s.contains("installed='/opt/pp/puppet-preflight'"));
-        assert!(s.trim_end().ends_with("exec \"$preflight\" check --staged"));
+        assert!(s.contains("\"$preflight\" check --staged\nstatus=$?"));
+        assert!(s.contains("skip once with git commit --no-verify"));
         let p = pre_push_script(None);
         assert!(p.contains("--not --remotes=\"$remote\""));
         assert!(p.contains("run check --each \"$base..$local_sha\""));
