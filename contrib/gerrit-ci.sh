@@ -28,7 +28,8 @@
 #                  operations/puppet; GERRIT_HTTP_USER, GERRIT_HTTP_PASSWORD (HTTP token)
 #   GERRIT_LABEL   vote on this label (e.g. Verified); GERRIT_VOTE_FAIL (-1), GERRIT_VOTE_PASS (0)
 #   BASE           what to compare with (default HEAD^)
-#   OUT_DIR        where the reports go (default log)
+#   OUT_DIR        where the reports go (default log; created with a .gitignore of its
+#                  own, so that the checkout's git status stays clean)
 #   PREFLIGHT      the puppet-preflight binary (default: puppet-preflight on PATH)
 #   PREFLIGHT_ARGS extra arguments for `check`, split on spaces (e.g. --fail-level warning)
 set -eu
@@ -64,7 +65,11 @@ if [ -n "${GERRIT_PATCHSET_REVISION:-}" ] && [ "$head" != "$GERRIT_PATCHSET_REVI
     die "HEAD is $head but the patch set is $GERRIT_PATCHSET_REVISION: check out the patch set first"
 fi
 
-mkdir -p "$OUT_DIR"
+if [ ! -d "$OUT_DIR" ]; then
+    mkdir -p "$OUT_DIR"
+    # A directory this script creates keeps git status clean: it ignores its own content.
+    printf '*\n' > "$OUT_DIR/.gitignore"
+fi
 junit=$OUT_DIR/junit-puppet-preflight.xml
 checkstyle=$OUT_DIR/checkstyle-puppet-preflight.xml
 review=$OUT_DIR/gerrit-review.json
@@ -92,12 +97,27 @@ if [ "$rc" -ge 2 ]; then
 fi
 [ -s "$review" ] || die "puppet-preflight did not write $review"
 
-# Print or run a command; DRY_RUN shows it with the review file as its input.
+# A word as the shell reads it: quoted when it holds anything but plain characters.
+quote() {
+    case $1 in
+        '' | *[!A-Za-z0-9_./:@%+,=-]*)
+            printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+
+# Print or run a command; DRY_RUN shows it, quoted so that it can be pasted into a shell,
+# with the review file as its input.
 post() {
     if [ -n "$DRY_RUN" ]; then
         printf 'DRY_RUN:'
-        printf ' %s' "$@"
-        printf ' < %s\n' "$review"
+        for word in "$@"; do
+            printf ' '
+            quote "$word"
+        done
+        printf ' < '
+        quote "$review"
+        printf '\n'
     else
         "$@" < "$review"
     fi

@@ -60,7 +60,10 @@ fn unit_stats(root: &str, accept: impl Fn(&str) -> bool) -> Option<UnitStats> {
 }
 
 #[test]
-#[cfg_attr(not(preflight_corpus), ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS")]
+#[cfg_attr(
+    not(preflight_corpus),
+    ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS"
+)]
 fn corpus_unit_templates() {
     let Some(corpus) = corpus_env::root("corpus_unit_templates") else {
         return;

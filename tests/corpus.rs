@@ -13,7 +13,10 @@ use puppet_preflight::parser::parse;
 use rayon::prelude::*;
 
 #[test]
-#[cfg_attr(not(preflight_corpus), ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS")]
+#[cfg_attr(
+    not(preflight_corpus),
+    ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS"
+)]
 fn debian_corpus_matches_puppet() {
     let Some(dir) = corpus_env::root("debian_corpus_matches_puppet") else {
         return;

@@ -55,7 +55,10 @@ fn build_history(corpus: &Path, out: &Path, full: bool) -> serde_json::Value {
 }
 
 #[test]
-#[cfg_attr(not(preflight_corpus), ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS")]
+#[cfg_attr(
+    not(preflight_corpus),
+    ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS"
+)]
 fn history_findings_match_the_recipes() {
     let Some(corpus) = corpus_env::root("history_findings_match_the_recipes") else {
         return;

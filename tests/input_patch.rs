@@ -381,7 +381,10 @@ fn patch_that_does_not_apply_names_file_and_hunk() {
 /// Real manifests nobody here wrote: edit a Debian module in several ways, then check
 /// that the git diff of the edit applies back to exactly git's tree.
 #[test]
-#[cfg_attr(not(preflight_corpus), ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS")]
+#[cfg_attr(
+    not(preflight_corpus),
+    ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS"
+)]
 fn corpus_module_edits_round_trip() {
     let Some(corpus) = corpus_env::modules("corpus_module_edits_round_trip") else {
         return;

@@ -79,7 +79,10 @@ fn cpu_time() -> std::time::Duration {
 }
 
 #[test]
-#[cfg_attr(not(preflight_corpus), ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS")]
+#[cfg_attr(
+    not(preflight_corpus),
+    ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS"
+)]
 fn corpus_evaluates_without_panics() {
     let Some(dir) = corpus_env::modules("corpus_evaluates_without_panics") else {
         return;

@@ -332,7 +332,10 @@ fn spans_nest_and_stay_inside_the_text() {
 }
 
 #[test]
-#[cfg_attr(not(preflight_corpus), ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS")]
+#[cfg_attr(
+    not(preflight_corpus),
+    ignore = "needs the Debian corpus: set PREFLIGHT_CORPUS"
+)]
 fn spans_on_the_debian_corpus() {
     let Some(dir) = corpus_env::root("spans_on_the_debian_corpus") else {
         return;

@@ -238,6 +238,14 @@ fn dry_run_runs_everything_but_the_network_call() {
         text(&out)
     );
     assert!(!ci.path("curl.args").exists());
+    // The command is printed quoted, ready to paste into a shell.
+    assert!(
+        text(&out).contains("-H 'Content-Type: application/json; charset=UTF-8'"),
+        "{}",
+        text(&out)
+    );
+    // The report directory it created keeps the checkout's git status clean.
+    assert_eq!(ci.read("repo/log/.gitignore"), "*\n");
 }
 
 #[test]
