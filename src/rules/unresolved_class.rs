@@ -129,9 +129,17 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             cx.after
                 .conditions
                 .get(s.cond as usize)
-                .is_some_and(|c| c.subject.contains("defined("))
+                .is_some_and(|c| c.tests_defined)
         });
         if soft {
+            continue;
+        }
+        // The class's own manifest does not parse: `syntax-error` reports the cause, and
+        // the class it would define is not missing, only unreadable.
+        if autoload_paths(cx, name).iter().any(|p| {
+            cx.manifest(Side::After, p)
+                .is_some_and(|m| !m.parsed.errors.is_empty())
+        }) {
             continue;
         }
         // Pre-existing: the base revision already failed to resolve it here.
@@ -230,12 +238,58 @@ fn nearest(cx: &Context<'_>, name: &str) -> Option<String> {
         .map(|(_, k)| k.clone())
 }
 
+/// Where Puppet's autoloader looks for class `name` of the after revision:
+/// `<modulepath entry>/<module>/manifests/<rest>.pp` (`init.pp` for the module's own
+/// class), and the repository's `manifests/` when it is itself that module.
+fn autoload_paths(cx: &Context<'_>, name: &str) -> Vec<String> {
+    let name = name.trim_start_matches("::").to_ascii_lowercase();
+    let mut segs = name.split("::");
+    let Some(module) = segs.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<&str> = segs.collect();
+    let file = if rest.is_empty() {
+        "init.pp".to_owned()
+    } else {
+        format!("{}.pp", rest.join("/"))
+    };
+    let mut out: Vec<String> = cx
+        .after
+        .modulepath
+        .iter()
+        .map(|mp| format!("{mp}/{module}/manifests/{file}"))
+        .collect();
+    if cx.after.root_module.as_deref() == Some(module) {
+        out.push(format!("manifests/{file}"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
     use crate::rules::testing::*;
     use crate::rules::Selection;
+
+    /// A syntax error in the class's own manifest: `syntax-error` says so, and the class is
+    /// not reported as missing as well. A class whose manifest parses but does not define
+    /// it still is.
+    #[test]
+    fn no_cascade_from_a_syntax_error() {
+        let site = "class site {\n  include demo::broken\n}\n";
+        let mut case = Case::default();
+        case.after("manifests/site.pp", site);
+        case.after(
+            "modules/demo/manifests/broken.pp",
+            "class demo::broken {\n  file { '/x': content => 'unterminated }\n}\n",
+        );
+        assert_silent(NAME, "syntax error in the class's manifest", &case);
+        let mut case = Case::default();
+        case.after("manifests/site.pp", site);
+        case.after("modules/demo/manifests/broken.pp", "class demo::other {}\n");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
 
     const PASS: &[&str] = &[
         // A `case` option whose every value an earlier option lists never runs: Puppet
