@@ -124,6 +124,7 @@ pub fn findings() -> Vec<Finding> {
                 },
             ],
             suppressed: None,
+            preexisting: false,
         },
         Finding {
             rule: "link-target-unmanaged",
@@ -134,6 +135,7 @@ pub fn findings() -> Vec<Finding> {
             help: Some("manage the target (package or file resource), or list its prefix under `external_prefixes` in .puppet-preflight.yaml".into()),
             related: vec![],
             suppressed: None,
+            preexisting: false,
         },
         Finding {
             rule: "binary-without-backup",
