@@ -167,7 +167,8 @@ impl Change {
     /// The base revision as if everything in it were new: the empty tree against this
     /// change's before side, every file added. Running the rules on it tells which
     /// findings the base revision already had (`lint::preexisting`). No blob is read
-    /// here: a file whose content was not read yet counts as not binary.
+    /// here: a file whose content was not read yet counts as binary ("not to be read as
+    /// text"), so that nothing reads the whole repository for comments or scripts.
     pub fn base_as_new(&self) -> Change {
         let files = self
             .before
@@ -180,7 +181,7 @@ impl Change {
                 new_path: Some(path.clone()),
                 old_kind: None,
                 new_kind: Some(e.kind),
-                binary: e.blob.is_loaded() && e.blob.is_binary().unwrap_or(true),
+                binary: !(e.blob.is_loaded() && e.blob.is_binary() == Some(false)),
                 similarity: None,
             })
             .collect();
