@@ -146,6 +146,7 @@ pub fn findings() -> Vec<Finding> {
             help: Some("drop `backup => false` so the clientbucket keeps the previous binary".into()),
             related: vec![],
             suppressed: Some("deployed by scap, which keeps its own copy".into()),
+            preexisting: false,
         },
     ]
 }
@@ -164,6 +165,7 @@ pub fn change_report() -> ChangeReport {
         }],
         manifests_parsed: 3359,
         findings: findings(),
+        preexisting_hidden: 0,
         sources,
         effects: vec![
             Effect {
