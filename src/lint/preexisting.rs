@@ -194,8 +194,11 @@ pub(crate) fn normalize(message: &str) -> String {
 /// (line indexes built once per file).
 #[derive(Default)]
 struct LineTexts {
-    files: HashMap<(Side, String), Option<(std::sync::Arc<str>, LineIndex)>>,
+    files: HashMap<(Side, String), Option<Text>>,
 }
+
+/// A file's text and its line index.
+type Text = (std::sync::Arc<str>, LineIndex);
 
 impl LineTexts {
     fn get(&mut self, change: &Change, loc: &Location) -> Option<String> {
@@ -221,7 +224,56 @@ impl LineTexts {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{may_be_preexisting, normalize};
+    use crate::diagnostic::{Finding, Location, Severity, Side};
+
+    fn f(rule: &'static str, severity: Severity, side: Side) -> Finding {
+        Finding {
+            rule,
+            severity,
+            location: Location {
+                side,
+                file: "manifests/site.pp".into(),
+                span: Default::default(),
+            },
+            resource: None,
+            message: "m".into(),
+            help: None,
+            related: Vec::new(),
+            suppressed: None,
+            preexisting: false,
+        }
+    }
+
+    #[test]
+    fn only_state_findings_of_the_after_side_can_be_preexisting() {
+        use Severity::*;
+        assert!(may_be_preexisting(&f("syntax-error", Error, Side::After)));
+        assert!(may_be_preexisting(&f(
+            "link-target-unmanaged",
+            Warning,
+            Side::After
+        )));
+        assert!(!may_be_preexisting(&f("syntax-error", Error, Side::Before)));
+        assert!(!may_be_preexisting(&f("syntax-error", Info, Side::After)));
+        for rule in [
+            "internal-error",
+            "incomplete-input",
+            "unused-suppression",
+            "invalid-suppression",
+            "unsafe-revert",
+            "link-reversed",
+            "service-binary-relinked",
+            "service-binary-missing",
+            "restart-before-binary",
+            "binary-without-backup",
+        ] {
+            assert!(!may_be_preexisting(&f(rule, Error, Side::After)), "{rule}");
+        }
+        let mut suppressed = f("syntax-error", Error, Side::After);
+        suppressed.suppressed = Some("known".into());
+        assert!(!may_be_preexisting(&suppressed));
+    }
 
     #[test]
     fn normalize_blanks_positions_only() {

@@ -302,6 +302,7 @@ mod tests {
             help: None,
             related: vec![],
             suppressed: suppressed.then(|| "reason".to_owned()),
+            preexisting: false,
         }
     }
 
