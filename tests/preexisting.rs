@@ -268,3 +268,25 @@ fn each_commit_of_a_series_is_compared_with_its_parent() {
     assert_eq!(commits[1]["summary"]["preexisting"], 1);
     assert_eq!(doc["summary"]["preexisting"], 1);
 }
+
+#[test]
+fn a_new_reference_to_a_target_that_was_already_dangling_is_reported() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    write(
+        &a,
+        "modules/demo/manifests/init.pp",
+        "class demo {\n  file { '/etc/x':\n    notify => Service['x'],\n  }\n}\n",
+    );
+    write(
+        &b,
+        "modules/demo/manifests/init.pp",
+        "class demo {\n  file { '/etc/x':\n    notify => Service['x'],\n  }\n  file { '/etc/y':\n    notify => Service['x'],\n  }\n}\n",
+    );
+    let (code, doc) = json(t.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let found = doc["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{doc}");
+    assert_eq!(found[0]["rule"], "dangling-reference");
+    assert_eq!(found[0]["resource"], "File['/etc/y']");
+}
