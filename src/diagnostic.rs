@@ -128,6 +128,10 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// Set when an inline `# preflight:ignore:` comment covers the finding: its reason.
     pub suppressed: Option<String>,
+    /// The base revision already had this finding (same rule, resource or file, and
+    /// cause): the change did not introduce it. Hidden unless `--show-preexisting`; never
+    /// fails the run (see `lint::preexisting`).
+    pub preexisting: bool,
 }
 
 /// Line starts of one text, to turn byte offsets into 1-based lines and columns.

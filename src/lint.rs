@@ -6,15 +6,19 @@
 //! suppressions, so nothing hides one), and a stable order. It sits above `rules` and
 //! `suppress`: rules know nothing of the filters that follow them.
 //!
+//! [`preexisting`] then marks the findings the base revision already had.
+//!
 //! It also reads the configuration with the rule names of the registry ([`CONFIG`]): the
 //! configuration itself sits below the rules and is given the names.
+
+pub mod preexisting;
 
 use std::path::Path;
 
 use crate::config::{self, Config, ConfigError, RuleNames};
 use crate::diagnostic::{Finding, Location, Side};
 use crate::error::Error;
-use crate::input::Tree;
+use crate::input::{Change, Tree};
 use crate::isolate::Failure;
 use crate::rules::{self, internal_error, registry, Context, SelectionArgs};
 use crate::suppress;
@@ -83,12 +87,14 @@ pub fn run(cx: &Context<'_>) -> Vec<Finding> {
         }
     }
     // After suppressions and configured severities: an internal error is never hidden.
-    findings.extend(internal_errors(cx, failures));
+    findings.extend(internal_errors(cx.change, failures));
     sort(&mut findings);
     findings
 }
 
-pub fn internal_errors(cx: &Context<'_>, failures: Vec<Failure>) -> Vec<Finding> {
+/// One `internal-error` finding per failing part of the check of `change` (failures with
+/// the same file, message and location grouped).
+pub fn internal_errors(change: &Change, failures: Vec<Failure>) -> Vec<Finding> {
     let rule = &internal_error::RULE;
     let mut grouped: Vec<(Failure, Vec<String>)> = Vec::new();
     for f in failures {
@@ -114,9 +120,8 @@ pub fn internal_errors(cx: &Context<'_>, failures: Vec<Failure>) -> Vec<Finding>
                 f.part = parts.join(", ");
             }
             let (side, file) = match &f.file {
-                Some(file) => (side_of(cx, file), file.clone()),
-                None => cx
-                    .change
+                Some(file) => (side_of(change, file), file.clone()),
+                None => change
                     .files
                     .first()
                     .map(|c| match &c.new_path {
@@ -149,8 +154,8 @@ pub fn internal_errors(cx: &Context<'_>, failures: Vec<Failure>) -> Vec<Finding>
 }
 
 /// The side a failing part's file is on: after, unless only the before side has it.
-fn side_of(cx: &Context<'_>, file: &str) -> Side {
-    if cx.change.after.tree.get(file).is_none() && cx.change.before.tree.get(file).is_some() {
+fn side_of(change: &Change, file: &str) -> Side {
+    if change.after.tree.get(file).is_none() && change.before.tree.get(file).is_some() {
         Side::Before
     } else {
         Side::After

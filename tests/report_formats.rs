@@ -551,6 +551,7 @@ fn gerrit_before_side_is_parent_and_renames_use_the_new_path() {
             help: None,
             related: vec![],
             suppressed: None,
+            preexisting: false,
         }],
         sources,
         ..ChangeReport::default()

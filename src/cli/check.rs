@@ -25,6 +25,11 @@ pub struct Args {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Also list the findings the base revision already had (marked as pre-existing;
+    /// they never fail the run). By default they are only counted in the summary.
+    #[arg(long)]
+    pub show_preexisting: bool,
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
@@ -52,7 +57,12 @@ pub fn run(args: Args) -> miette::Result<i32> {
         };
         let selection = Selection::resolve(&args.selection, &config)?;
         fail_level = selection.fail_level.threshold();
-        reports.push(check_one(&change, &config, &selection));
+        reports.push(check_one(
+            &change,
+            &config,
+            &selection,
+            args.show_preexisting,
+        ));
     }
 
     let rules: Vec<_> = rules::registry::all().to_vec();
@@ -61,22 +71,55 @@ pub fn run(args: Args) -> miette::Result<i32> {
     Ok(code)
 }
 
-/// Analyse one change and run the rules on it.
-fn check_one(change: &Change, config: &Config, selection: &Selection) -> ChangeReport {
+/// Analyse one change and run the rules on it, then mark what the base revision already
+/// had ([`lint::preexisting`]): listed when `show_preexisting`, else only counted.
+fn check_one(
+    change: &Change,
+    config: &Config,
+    selection: &Selection,
+    show_preexisting: bool,
+) -> ChangeReport {
     let analysis = Analysis::build(change, config);
-    let cx = analysis.context(change, config, selection);
-    let mut findings = lint::run(&cx);
-    let effects = isolate::catch(
-        || "the summary of effects".into(),
-        || summary::effects(&analysis),
-    );
-    let effects = effects.unwrap_or_else(|failure| {
-        findings.extend(lint::internal_errors(&cx, vec![failure]));
-        lint::sort(&mut findings);
-        Vec::new()
-    });
+    let (mut findings, effects) = {
+        let cx = analysis.context(change, config, selection);
+        let mut findings = lint::run(&cx);
+        let effects = isolate::catch(
+            || "the summary of effects".into(),
+            || summary::effects(&analysis),
+        );
+        let effects = effects.unwrap_or_else(|failure| {
+            findings.extend(lint::internal_errors(change, vec![failure]));
+            lint::sort(&mut findings);
+            Vec::new()
+        });
+        (findings, effects)
+    };
     let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
+    // Isolated like every other part: a failure here costs the distinction, not the run
+    // (the findings are then all shown as the change's).
+    let found = isolate::catch(
+        || "the comparison with the base revision".into(),
+        || lint::preexisting::find(&findings, analysis, change, config, selection),
+    );
+    let mut hidden = 0;
+    match found {
+        Ok(old) => {
+            for i in old {
+                findings[i].preexisting = true;
+            }
+            if !show_preexisting {
+                let before = findings.len();
+                findings.retain(|f| !f.preexisting);
+                hidden = before - findings.len();
+            }
+        }
+        Err(failure) => {
+            findings.extend(lint::internal_errors(change, vec![failure]));
+            lint::sort(&mut findings);
+        }
+    }
     let mut report = ChangeReport::from_change(change, findings, parsed);
+    report.preexisting_hidden = hidden;
     report.effects = effects;
     report
 }

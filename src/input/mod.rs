@@ -164,6 +164,39 @@ impl Change {
         out
     }
 
+    /// The base revision as if everything in it were new: the empty tree against this
+    /// change's before side, every file added. Running the rules on it tells which
+    /// findings the base revision already had (`lint::preexisting`). No blob is read
+    /// here: a file whose content was not read yet counts as binary ("not to be read as
+    /// text"), so that nothing reads the whole repository for comments or scripts.
+    pub fn base_as_new(&self) -> Change {
+        let files = self
+            .before
+            .tree
+            .files
+            .iter()
+            .map(|(path, e)| FileChange {
+                status: FileStatus::Added,
+                old_path: None,
+                new_path: Some(path.clone()),
+                old_kind: None,
+                new_kind: Some(e.kind),
+                binary: !(e.blob.is_loaded() && e.blob.is_binary() == Some(false)),
+                similarity: None,
+            })
+            .collect();
+        Change {
+            before: Revision {
+                label: "empty".into(),
+                summary: None,
+                tree: Tree::default(),
+            },
+            after: self.before.clone(),
+            files,
+            notes: Vec::new(),
+        }
+    }
+
     /// Whether some manifest (`*.pp`) of `side` was asked for and could not be read: the
     /// model of that side then lacks whatever it declares, so "declared nowhere" cannot
     /// be judged on that side.

@@ -76,6 +76,9 @@ pub fn truncate(s: &str, limit: usize) -> String {
 
 fn comment_text(ch: &ChangeReport, f: &Finding) -> String {
     let mut s = format!("[{}] {}: {}", f.severity, f.rule, f.message);
+    if f.preexisting {
+        s.push_str(super::PREEXISTING_NOTE);
+    }
     if let Some(help) = &f.help {
         let _ = write!(s, "\n\n{help}");
     }

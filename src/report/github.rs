@@ -61,7 +61,12 @@ pub fn render(data: &ReportData) -> String {
             let _ = writeln!(
                 out,
                 "::{} {props}::{}",
-                command(f.severity),
+                // Pre-existing findings are listed only as notices: they do not fail.
+                if f.preexisting {
+                    command(Severity::Info)
+                } else {
+                    command(f.severity)
+                },
                 escape_data(&message)
             );
         }

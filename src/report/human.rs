@@ -155,12 +155,15 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
             });
         }
     }
-    let message = if source.is_some() {
+    let mut message = if source.is_some() {
         f.message.clone()
     } else {
         // No snippet to show: name the file in the message itself.
         format!("{}: {}", source_name(&f.location), f.message)
     };
+    if f.preexisting {
+        message.push_str(super::PREEXISTING_NOTE);
+    }
     FindingDiagnostic {
         message: escape_controls(&message),
         code: Some(f.rule.to_string()),

@@ -2,7 +2,9 @@
 //!
 //! Additions to the contract: each finding has `side` (`after`, or `before` for what a
 //! change removes) and, when an inline comment silences it, `suppressed` (the reason);
-//! related locations have `side` and `column`; `summary` has `suppressed`. With `--each`
+//! related locations have `side` and `column`; `summary` has `suppressed` and `preexisting`
+//! (findings the base revision already had: not listed, unless `--show-preexisting`
+//! lists them with `"preexisting": true`). With `--each`
 //! (several commits) each finding also names its `commit`, and a `commits` list gives each
 //! commit's base, head, title and summary. `effects` lists what the change does on the
 //! hosts when the model provided it.
@@ -48,6 +50,8 @@ struct FindingJson<'a> {
     related: Vec<RelatedJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    preexisting: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
 }
@@ -69,6 +73,7 @@ struct SummaryJson {
     warnings: usize,
     infos: usize,
     suppressed: usize,
+    preexisting: usize,
 }
 
 impl From<Counts> for SummaryJson {
@@ -80,6 +85,7 @@ impl From<Counts> for SummaryJson {
             warnings: c.warnings,
             infos: c.infos,
             suppressed: c.suppressed,
+            preexisting: c.preexisting,
         }
     }
 }
@@ -130,6 +136,7 @@ fn finding<'a>(ch: &'a ChangeReport, f: &'a Finding, commit: Option<&'a str>) ->
             })
             .collect(),
         suppressed: f.suppressed.as_deref(),
+        preexisting: f.preexisting,
         commit,
     }
 }

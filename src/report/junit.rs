@@ -47,6 +47,9 @@ fn finding_line(ch: &ChangeReport, f: &Finding) -> String {
     if f.location.side == Side::Before {
         s.push_str(" (before the change)");
     }
+    if f.preexisting {
+        s.push_str(super::PREEXISTING_NOTE);
+    }
     if let Some(help) = &f.help {
         let _ = write!(s, "\n  help: {help}");
     }
@@ -85,6 +88,8 @@ fn cases(data: &ReportData, ch: &ChangeReport) -> Vec<Case> {
                 kind: first.severity.to_string(),
                 message: first.message.clone(),
             }
+        } else if findings.iter().all(|f| f.preexisting) {
+            Outcome::Skipped("pre-existing: the base revision already had it".to_string())
         } else if findings.iter().all(|f| f.suppressed.is_some()) {
             let reason = findings[0].suppressed.clone().unwrap_or_default();
             Outcome::Skipped(if reason.is_empty() {

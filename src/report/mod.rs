@@ -188,8 +188,11 @@ pub struct ChangeReport {
     /// The files the change touches. Gerrit only accepts inline comments on these.
     pub files: Vec<ChangedFile>,
     pub manifests_parsed: usize,
-    /// Every finding, suppressed ones included (they carry `suppressed`).
+    /// Every finding, suppressed ones included (they carry `suppressed`), and pre-existing
+    /// ones when `--show-preexisting` asked for them (they carry `preexisting`).
     pub findings: Vec<Finding>,
+    /// Findings the base revision already had, left out of `findings` (counted only).
+    pub preexisting_hidden: usize,
     pub sources: Sources,
     /// What the change does on the hosts (rendered with `--summary`).
     pub effects: Vec<Effect>,
@@ -214,6 +217,7 @@ impl ChangeReport {
             manifests_parsed,
             sources: Sources::for_findings(change, &findings),
             findings,
+            preexisting_hidden: 0,
             effects: Vec::new(),
         }
     }
@@ -257,6 +261,7 @@ impl ChangeReport {
         let mut c = Counts {
             files_changed: self.files.len(),
             manifests_parsed: self.manifests_parsed,
+            preexisting: self.preexisting_hidden,
             ..Counts::default()
         };
         for f in &self.findings {
@@ -266,7 +271,8 @@ impl ChangeReport {
     }
 }
 
-/// Summary numbers of a report. Suppressed findings count only in `suppressed`.
+/// Summary numbers of a report. Suppressed findings count only in `suppressed`, and
+/// findings the base revision already had (shown or not) only in `preexisting`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub files_changed: usize,
@@ -275,10 +281,15 @@ pub struct Counts {
     pub warnings: usize,
     pub infos: usize,
     pub suppressed: usize,
+    pub preexisting: usize,
 }
 
 impl Counts {
     fn add(&mut self, f: &Finding) {
+        if f.preexisting {
+            self.preexisting += 1;
+            return;
+        }
         if f.suppressed.is_some() {
             self.suppressed += 1;
             return;
@@ -297,9 +308,11 @@ impl Counts {
         self.warnings += o.warnings;
         self.infos += o.infos;
         self.suppressed += o.suppressed;
+        self.preexisting += o.preexisting;
     }
 
-    /// "1 error, 2 warnings" / "no findings", suppressed ones mentioned when there are any.
+    /// "1 error, 2 warnings" / "no findings", suppressed and pre-existing ones mentioned
+    /// when there are any.
     pub fn findings_phrase(&self) -> String {
         let mut parts = Vec::new();
         for (n, one, many) in [
@@ -316,8 +329,15 @@ impl Counts {
         } else {
             parts.join(", ")
         };
+        let mut notes = Vec::new();
         if self.suppressed > 0 {
-            s.push_str(&format!(" ({} suppressed)", self.suppressed));
+            notes.push(format!("{} suppressed", self.suppressed));
+        }
+        if self.preexisting > 0 {
+            notes.push(format!("{} pre-existing", self.preexisting));
+        }
+        if !notes.is_empty() {
+            s.push_str(&format!(" ({})", notes.join(", ")));
         }
         s
     }
@@ -398,12 +418,20 @@ pub fn finish(
     Ok(exit_code(data, fail_level))
 }
 
+/// What marks a finding the base revision already had (`--show-preexisting`), after its
+/// message in every text format.
+pub const PREEXISTING_NOTE: &str = " (pre-existing: the base revision already had it)";
+
 /// A finding's message for one-line formats: "(before the change)" when it is about the
-/// before side, then the help after `help_separator`.
+/// before side, [`PREEXISTING_NOTE`] when the base revision already had it, then the help
+/// after `help_separator`.
 pub fn message_with_help(f: &Finding, help_separator: &str) -> String {
     let mut message = f.message.clone();
     if f.location.side == Side::Before {
         message.push_str(" (before the change)");
+    }
+    if f.preexisting {
+        message.push_str(PREEXISTING_NOTE);
     }
     if let Some(help) = &f.help {
         message.push_str(help_separator);
@@ -413,14 +441,16 @@ pub fn message_with_help(f: &Finding, help_separator: &str) -> String {
 }
 
 /// Does `finding` count against a run whose `--fail-level` is `fail_level`? An internal
-/// error always does: the check is incomplete.
+/// error always does: the check is incomplete. A suppressed or pre-existing one never.
 pub fn fails_at(finding: &Finding, fail_level: Option<Severity>) -> bool {
     if finding.rule == INTERNAL_ERROR {
         return true;
     }
     match fail_level {
         None => false,
-        Some(level) => finding.suppressed.is_none() && finding.severity >= level,
+        Some(level) => {
+            finding.suppressed.is_none() && !finding.preexisting && finding.severity >= level
+        }
     }
 }
 

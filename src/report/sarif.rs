@@ -155,6 +155,10 @@ fn result(ch: &ChangeReport, f: &Finding, rule_index: usize, several: bool) -> V
         }
         r.insert("suppressions".into(), json!([s]));
     }
+    // SARIF's own word for a result the baseline (the base revision) already had.
+    if f.preexisting {
+        r.insert("baselineState".into(), json!("unchanged"));
+    }
     let mut props = Map::new();
     if f.location.side == Side::Before {
         props.insert("side".into(), json!("before"));

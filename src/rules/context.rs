@@ -95,6 +95,36 @@ impl Analysis {
         }
     }
 
+    /// The analysis of [`Change::base_as_new`] (`base`: the empty tree against this
+    /// change's before side), built from this one without parsing or evaluating again:
+    /// its after side is this analysis's before model and manifests. Consumes `self`.
+    /// Parts that fail here are dropped: the real change's analysis reported its own.
+    pub fn into_base_as_new(self, base: &Change, config: &Config) -> Analysis {
+        let cache = ParseCache::new();
+        let opts = config.model_options();
+        let empty = isolate::catch(
+            || "the evaluator (empty tree)".into(),
+            || Model::build(&base.before.tree, &opts, &cache),
+        )
+        .unwrap_or_default();
+        let after = self.before;
+        let diff = isolate::catch(
+            || "the comparison with the empty tree".into(),
+            || ModelChange::compute(&empty, &after, base),
+        )
+        .unwrap_or_default();
+        Analysis {
+            manifests: Manifests {
+                before: BTreeMap::new(),
+                after: self.manifests.before,
+            },
+            before: empty,
+            after,
+            diff,
+            failures: Vec::new(),
+        }
+    }
+
     /// The context rules run in.
     pub fn context<'a>(
         &'a self,

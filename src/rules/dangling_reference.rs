@@ -18,8 +18,10 @@
 //! `ensure_packages` counts as declared wherever that call is evaluated (in every
 //! instance of a defined type, not only the first).
 //!
-//! Only what the change introduces is reported: a new reference, or an old one whose
-//! target the change removed or moved into a branch. References that could be satisfied
+//! Only what the change introduces is reported: a new reference (from a place that did not
+//! refer to the target before, even when other references to it were already dangling; a
+//! new instance of a define whose body holds an old reference is the same place), or an
+//! old one whose target the change removed or moved into a branch. References that could be satisfied
 //! from outside the repository stay silent: defined types of modules listed in
 //! `external_modules`, a `Puppetfile` or a `metadata.json`'s dependencies, built-in types in a module that declares a class
 //! from such a module (or named after one), titles a symbolic declaration could take, and
@@ -111,9 +113,35 @@ struct Problem {
     when: Option<Vec<crate::model::GuardStep>>,
 }
 
+/// What makes a reference the same one on both sides: its file, where the resource
+/// holding it is declared (file and the text of its title, so an edit above it does not
+/// matter and every instance of one define body is one place), how it refers, and the
+/// target.
+type ProblemKey = (
+    String,
+    Option<(String, String)>,
+    Option<String>,
+    String,
+    String,
+);
+
 impl Problem {
-    fn key(&self) -> (String, String, String) {
-        (self.file.to_string(), self.ty.clone(), self.title.clone())
+    /// A reference from another place to a target that was already dangling is a new
+    /// problem (another place breaks); the reference from the same place is the old one.
+    fn key(&self, cx: &Context<'_>, side: Side) -> ProblemKey {
+        let holder = self.holder.and_then(|h| {
+            let r = cx.model(side).get(h);
+            let text = &cx.manifest(side, &r.file)?.text;
+            let title = text.get(r.title_span.start as usize..r.title_span.end as usize)?;
+            Some((r.file.to_string(), title.to_string()))
+        });
+        (
+            self.file.to_string(),
+            holder,
+            self.via.clone(),
+            self.ty.clone(),
+            self.title.clone(),
+        )
     }
 
     fn shown(&self) -> String {
@@ -133,11 +161,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let external = external_modules(cx);
     let old: BTreeSet<_> = problems(cx, cx.before, &external)
         .iter()
-        .map(|p| (p.key(), p.when.is_none()))
+        .map(|p| (p.key(cx, Side::Before), p.when.is_none()))
         .collect();
     let mut seen = BTreeSet::new();
     for p in problems(cx, cx.after, &external) {
-        if old.contains(&(p.key(), p.when.is_none())) {
+        if old.contains(&(p.key(cx, Side::After), p.when.is_none())) {
             continue;
         }
         if !seen.insert((p.file.clone(), p.span, p.ty.clone(), p.title.clone())) {

@@ -76,6 +76,7 @@ pub(crate) fn finding(rule: &'static Rule, location: Location, message: String) 
         help: None,
         related: Vec::new(),
         suppressed: None,
+        preexisting: false,
     }
 }
 

@@ -252,6 +252,23 @@ fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
+/// The rules that judge what the change *does* (a transition between the two revisions:
+/// a restart onto a re-pointed path, a link flipped, a replaced file without backup, what
+/// a revert would do), not a state of the revision the change merely touches. Their
+/// findings are never pre-existing: a base revision read as new has no transition to
+/// compare with (see `lint::preexisting`).
+pub fn judges_transition(name: &str) -> bool {
+    [
+        super::unsafe_revert::NAME,
+        super::link_reversed::NAME,
+        super::service_binary_relinked::NAME,
+        super::service_binary_missing::NAME,
+        super::restart_before_binary::NAME,
+        super::binary_without_backup::NAME,
+    ]
+    .contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

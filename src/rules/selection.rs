@@ -150,6 +150,18 @@ impl Selection {
         registry::lookup(name).is_some_and(|r| self.is_active(r))
     }
 
+    /// This selection with every rule not named in `names` turned off (same severities
+    /// and settings).
+    pub fn only(&self, names: &BTreeSet<&'static str>) -> Selection {
+        let mut sel = self.clone();
+        for r in registry::rules() {
+            if !names.contains(r.name) {
+                sel.disabled.insert(r.name);
+            }
+        }
+        sel
+    }
+
     /// The configured severity of a rule, when the configuration sets one.
     pub fn severity_override(&self, name: &str) -> Option<Severity> {
         self.severity.get(name).copied()
@@ -290,6 +302,7 @@ mod tests {
             help: None,
             related: vec![],
             suppressed: suppressed.then(|| "reason".to_owned()),
+            preexisting: false,
         }
     }
 

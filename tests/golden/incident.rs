@@ -124,6 +124,7 @@ pub fn findings() -> Vec<Finding> {
                 },
             ],
             suppressed: None,
+            preexisting: false,
         },
         Finding {
             rule: "link-target-unmanaged",
@@ -134,6 +135,7 @@ pub fn findings() -> Vec<Finding> {
             help: Some("manage the target (package or file resource), or list its prefix under `external_prefixes` in .puppet-preflight.yaml".into()),
             related: vec![],
             suppressed: None,
+            preexisting: false,
         },
         Finding {
             rule: "binary-without-backup",
@@ -144,6 +146,7 @@ pub fn findings() -> Vec<Finding> {
             help: Some("drop `backup => false` so the clientbucket keeps the previous binary".into()),
             related: vec![],
             suppressed: Some("deployed by scap, which keeps its own copy".into()),
+            preexisting: false,
         },
     ]
 }
@@ -162,6 +165,7 @@ pub fn change_report() -> ChangeReport {
         }],
         manifests_parsed: 3359,
         findings: findings(),
+        preexisting_hidden: 0,
         sources,
         effects: vec![
             Effect {
