@@ -19,7 +19,16 @@ fn main() {
     // 142 MB but costs 0.06 s wall; 10 ms gives 155 MB for 0.02 s.
     // SAFETY: sets a process-wide allocator option before any other thread exists.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
-    let cli = puppet_preflight::cli::Cli::parse();
+    let cli = match puppet_preflight::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if let Some(msg) = env_blame(&e) {
+                eprintln!("{msg}");
+                std::process::exit(2);
+            }
+            e.exit()
+        }
+    };
     // Rules and analyzers are isolated where they run (`isolate::catch`); this is the last
     // line, for a bug anywhere else: one paragraph and status 2, never Rust's abort text
     // and status 101.
@@ -42,4 +51,36 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// When clap rejects the value of `--format` and the value came from
+/// `PUPPET_PREFLIGHT_FORMAT` (no `--format`/`-f` on the command line), say so: clap names
+/// the option, which the user never typed.
+fn env_blame(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    const VAR: &str = "PUPPET_PREFLIGHT_FORMAT";
+    if e.kind() != ErrorKind::InvalidValue {
+        return None;
+    }
+    let arg = e.get(ContextKind::InvalidArg)?.to_string();
+    if !arg.starts_with("--format") {
+        return None;
+    }
+    let typed = std::env::args()
+        .any(|a| a == "--format" || a.starts_with("--format=") || a.starts_with("-f"));
+    let value = std::env::var(VAR).ok()?;
+    if typed {
+        return None;
+    }
+    let formats: Vec<String> =
+        <puppet_preflight::report::args::Format as clap::ValueEnum>::value_variants()
+            .iter()
+            .filter_map(clap::ValueEnum::to_possible_value)
+            .map(|p| p.get_name().to_owned())
+            .collect();
+    Some(format!(
+        "error: {VAR}={value:?} is not an output format (the environment sets the default of \
+         --format); use one of {}, or unset it",
+        formats.join(", ")
+    ))
 }

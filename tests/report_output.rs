@@ -194,3 +194,43 @@ fn command_line_flags_parse() {
         assert_eq!(err.exit_code(), 2, "{bad:?}");
     }
 }
+
+/// A bad `PUPPET_PREFLIGHT_FORMAT` is blamed on the variable, not on the `--format` the
+/// user never typed; an explicit `--format` still wins over it.
+#[test]
+fn a_bad_format_from_the_environment_names_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&a, &b] {
+        std::fs::create_dir_all(d.join("manifests")).unwrap();
+        std::fs::write(d.join("manifests/site.pp"), "class x {}\n").unwrap();
+    }
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_puppet-preflight"))
+            .arg("check")
+            .arg("--before")
+            .arg(&a)
+            .arg("--after")
+            .arg(&b)
+            .args(extra)
+            .env("PUPPET_PREFLIGHT_FORMAT", "nonsense")
+            .output()
+            .expect("run")
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("PUPPET_PREFLIGHT_FORMAT=\"nonsense\""),
+        "{err}"
+    );
+    assert!(err.contains("human, json"), "{err}");
+    assert!(!err.contains("invalid value"), "{err}");
+    let out = run(&["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
