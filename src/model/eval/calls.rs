@@ -289,12 +289,7 @@ impl<'a> Ev<'a> {
                 // A custom function: unknown. Still walk its lambda once so resources
                 // declared inside are seen (with unknown parameters).
                 if let Some(l) = lambda {
-                    let args: Vec<Value> = l
-                        .params
-                        .iter()
-                        .map(|p| Value::unknown(p.name.clone()))
-                        .collect();
-                    self.call_lambda(l, args, env);
+                    self.call_lambda_unknown(l, env);
                 }
                 self.unknown_expr(e, env)
             }
@@ -364,15 +359,21 @@ impl<'a> Ev<'a> {
                 }
             }
             None => {
-                let args: Vec<Value> = l
-                    .params
-                    .iter()
-                    .map(|p| Value::unknown(p.name.clone()))
-                    .collect();
-                self.call_lambda(l, args, env);
+                self.call_lambda_unknown(l, env);
                 self.unknown_expr(e, env)
             }
         }
+    }
+
+    /// Walk a lambda once with every parameter unknown, so that the resources it declares
+    /// are seen.
+    fn call_lambda_unknown(&mut self, l: &'a Lambda, env: &Env) -> Value {
+        let args = l
+            .params
+            .iter()
+            .map(|p| Value::unknown(p.name.clone()))
+            .collect();
+        self.call_lambda(l, args, env)
     }
 
     pub(super) fn call_lambda(&mut self, l: &'a Lambda, args: Vec<Value>, env: &Env) -> Value {

@@ -422,29 +422,7 @@ impl<'a> Ev<'a> {
             return self
                 .instantiate_define(ty, def, title, span, title_span, attrs, form, origin, env);
         }
-        let id = self.push_resource(Resource {
-            ty: SmolStr::new(ty),
-            title,
-            file: env.file.clone(),
-            span,
-            title_span,
-            attrs,
-            scope: env.kind.clone(),
-            guard: env.guard.clone(),
-            form,
-            realized: false,
-            container: env.container,
-            define_chain: env.define_chain.clone(),
-            origin,
-            module: env.module.clone(),
-        });
-        self.frames[env.frame].created.push(id);
-        let rels = rels_from_attrs(
-            id,
-            &self.model.resources[id].attrs,
-            &self.model.resources[id].guard,
-        );
-        self.rels.extend(rels);
+        let id = self.declared_resource(ty, title, span, title_span, attrs, form, origin, env);
         Some(id)
     }
 
@@ -489,24 +467,16 @@ impl<'a> Ev<'a> {
                 a
             })
             .collect();
-        let id = self.push_resource(Resource {
-            ty: SmolStr::new(ty),
-            title: title.clone(),
-            file: env.file.clone(),
+        let id = self.declared_resource(
+            ty,
+            title.clone(),
             span,
             title_span,
-            attrs: attrs.clone(),
-            scope: env.kind.clone(),
-            guard: env.guard.clone(),
+            attrs.clone(),
             form,
-            realized: false,
-            container: env.container,
-            define_chain: env.define_chain.clone(),
             origin,
-            module: env.module.clone(),
-        });
-        self.frames[env.frame].created.push(id);
-        self.relations_from_attrs(id, &attrs, env);
+            env,
+        );
         let scope = self.new_scope(Some(0));
         let module = ty.split("::").next().map(SmolStr::new);
         let title_text = match &title {
@@ -594,6 +564,46 @@ impl<'a> Ev<'a> {
             Origin::EnsureResource,
             env,
         );
+    }
+
+    /// A resource (or defined-type instance) declared at `env`: pushed with the scope,
+    /// guard, container and module of `env`, recorded in its frame for resource defaults,
+    /// and with the relationships its metaparameters state.
+    #[allow(clippy::too_many_arguments)]
+    fn declared_resource(
+        &mut self,
+        ty: &str,
+        title: Value,
+        span: Span,
+        title_span: Span,
+        attrs: Vec<Attr>,
+        form: ResourceForm,
+        origin: Origin,
+        env: &Env,
+    ) -> ResId {
+        // The id `push_resource` gives (attributes move into the resource).
+        let id = self.model.resources.len();
+        let rels = rels_from_attrs(id, &attrs, &env.guard);
+        let pushed = self.push_resource(Resource {
+            ty: SmolStr::new(ty),
+            title,
+            file: env.file.clone(),
+            span,
+            title_span,
+            attrs,
+            scope: env.kind.clone(),
+            guard: env.guard.clone(),
+            form,
+            realized: false,
+            container: env.container,
+            define_chain: env.define_chain.clone(),
+            origin,
+            module: env.module.clone(),
+        });
+        debug_assert_eq!(pushed, id);
+        self.frames[env.frame].created.push(id);
+        self.rels.extend(rels);
+        id
     }
 
     pub(super) fn relations_from_attrs(&mut self, id: ResId, attrs: &[Attr], env: &Env) {

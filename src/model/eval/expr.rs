@@ -117,16 +117,7 @@ impl<'a> Ev<'a> {
             // line has another value, so the rest of the scope is judged with the tested
             // variables unknown rather than with the placeholder that fails. A variable
             // holding a real value (one a declaration passed) is never forgotten.
-            Some(true)
-                if fails(then_branch)
-                    && !guarded_variables(cond).is_empty()
-                    && guarded_variables(cond)
-                        .iter()
-                        .all(|n| self.lookup_var(n, env).is_placeholder()) =>
-            {
-                for name in guarded_variables(cond) {
-                    self.forget_var(env.scope, &name);
-                }
+            Some(true) if fails(then_branch) && self.forget_placeholders(cond, env) => {
                 match else_branch {
                     Some(b) => self.exec_block(b, env),
                     None => Value::Undef,
@@ -149,6 +140,23 @@ impl<'a> Ev<'a> {
                 Value::unknown(kind.as_str())
             }
         }
+    }
+
+    /// The fail-guard case of [`Self::conditional`]: when every local variable `cond` tests
+    /// holds a placeholder, make them unknown in `env`'s scope and say so (`true`).
+    fn forget_placeholders(&mut self, cond: &'a Expr, env: &Env) -> bool {
+        let names = guarded_variables(cond);
+        if names.is_empty()
+            || !names
+                .iter()
+                .all(|n| self.lookup_var(n, env).is_placeholder())
+        {
+            return false;
+        }
+        for name in &names {
+            self.forget_var(env.scope, name);
+        }
+        true
     }
 
     pub(super) fn exec_block(&mut self, b: &'a Block, env: &Env) -> Value {
