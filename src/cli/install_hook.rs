@@ -26,7 +26,8 @@ pub struct Args {
     #[arg(long)]
     pub pre_push: bool,
 
-    /// Replace an existing hook (it is kept as `<hook>.preflight-backup`).
+    /// Replace a hook this command did not write (it is kept as `<hook>.preflight-backup`);
+    /// a hook it wrote is updated without it.
     #[arg(long)]
     pub force: bool,
 

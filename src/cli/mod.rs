@@ -30,7 +30,8 @@ pub enum Command {
     Check(Box<check::Args>),
     /// Check the syntax of manifests (files or directories, walks *.pp).
     Parse(parse::Args),
-    /// Show the resources the tool extracts from a revision.
+    /// Show the resources the tool extracts from a revision, with what the model concludes
+    /// (file states, what each service executes).
     Resources(resources::Args),
     /// List the rules with their default severity.
     Rules(rules::Args),
