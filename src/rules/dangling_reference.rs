@@ -878,6 +878,39 @@ mod tests {
         assert!(check_rule(NAME, &case).is_empty());
     }
 
+    /// Already dangling at the base: a new instance of the define whose body holds the
+    /// reference is the same place (not reported); a new resource referring to the same
+    /// target is a new problem (reported).
+    #[test]
+    fn old_dangling_targets_new_instances_and_new_referrers() {
+        let define = "define demo::unit {\n  file { \"/etc/${title}\":\n    notify => Service['gone'],\n  }\n}\n";
+        let site = |body: &str| format!("class site {{\n{body}}}\n");
+        let mut case = Case::default();
+        case.before("modules/demo/manifests/unit.pp", define);
+        case.after("modules/demo/manifests/unit.pp", define);
+        case.before(SNIPPET_PATH, &site("  demo::unit { 'a': }\n"));
+        case.after(
+            SNIPPET_PATH,
+            &site("  demo::unit { 'a': }\n  demo::unit { 'b': }\n"),
+        );
+        assert!(
+            check_rule(NAME, &case).is_empty(),
+            "{:#?}",
+            check_rule(NAME, &case)
+        );
+        let mut case = Case::default();
+        case.before("modules/demo/manifests/unit.pp", define);
+        case.after("modules/demo/manifests/unit.pp", define);
+        case.before(SNIPPET_PATH, &site("  demo::unit { 'a': }\n"));
+        case.after(
+            SNIPPET_PATH,
+            &site("  demo::unit { 'a': }\n  exec { 'reload': command => '/bin/true', notify => Service['gone'] }\n"),
+        );
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.file, SNIPPET_PATH);
+    }
+
     /// Two modules: `zk` declares `zk_src`, `demo` declares `demo_src`.
     fn two_modules(zk_src: &str, demo_src: &str) -> Case {
         Case::default()
