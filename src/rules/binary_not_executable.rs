@@ -47,7 +47,7 @@
 use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{AttrOrigin, ResId, Value};
 
-use super::common::{at_attr, ensure_of, file_path, services_running, touched, Ensure};
+use super::common::{at_attr, ensure_of, file_path, touched, Ensure};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -109,7 +109,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if no_execute_bit(&mode.value) != Some(true) {
             continue;
         }
-        let runners = services_running(cx.after, &path);
+        let runners = cx.after.facts.services_running(&path);
         let why = if let Some(&s) = runners.first() {
             format!("{} runs it", cx.after.get(s).display_ref())
         } else if cx.config.in_executable_dir(&path) {

@@ -86,32 +86,17 @@ pub fn executable_reason(cx: &Context<'_>, path: &str, r: Option<&Resource>) -> 
         return Some("declared with an execute bit in `mode`".into());
     }
     for m in [cx.after, cx.before] {
-        if let Some(s) = services_running(m, path).first() {
+        if let Some(s) = m.facts.services_running(path).first() {
             return Some(format!("run by {}", m.get(*s).display_ref()));
         }
     }
     None
 }
 
-/// Services of `m` whose binary is exactly `path`.
-pub fn services_running(m: &Model, path: &str) -> Vec<ResId> {
-    m.facts.services_running(path).to_vec()
-}
-
-/// Services of `m` whose binary, after following managed links, passes through `path`.
-pub fn services_through(m: &Model, path: &str) -> Vec<ResId> {
-    m.facts.services_through(path).to_vec()
-}
-
 /// The link target of `file` resource `id` of `m`, resolved to an absolute normalised
 /// path.
 pub fn link_target(m: &Model, id: ResId) -> Option<String> {
     file_state(m.get(id)).link_target().map(str::to_owned)
-}
-
-/// Follow managed links from `path` (at most 40 hops, like the kernel).
-pub fn resolve(m: &Model, path: &str) -> Chain {
-    m.facts.resolve(path)
 }
 
 /// How `path` is provided on the hosts, if the repository (or the configuration) says.

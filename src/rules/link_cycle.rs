@@ -43,7 +43,7 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Finding, Severity, Side};
 
-use super::common::{at_first_attr, related, resolve, touched_links};
+use super::common::{at_first_attr, related, touched_links};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -63,7 +63,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
     let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
     for (id, path) in touched_links(cx) {
-        let chain = resolve(cx.after, &path);
+        let chain = cx.after.facts.resolve(&path);
         if !chain.cycle {
             continue;
         }

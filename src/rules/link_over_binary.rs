@@ -74,8 +74,7 @@ use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::ResId;
 
 use super::common::{
-    at_first_attr, is_file_like, is_regular_file, link_target, related, resolve, services_running,
-    touched_links,
+    at_first_attr, is_file_like, is_regular_file, link_target, related, touched_links,
 };
 use super::hazard::Voice;
 use super::registry::{Kind, Rule};
@@ -156,7 +155,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
         }
         // A deliberate conversion keeps the binary: the link leads to a managed file.
         let keeps_binary = link_target(cx.after, id).is_some_and(|t| {
-            let chain = resolve(cx.after, &t);
+            let chain = cx.after.facts.resolve(&t);
             !chain.cycle
                 && cx
                     .after
@@ -195,7 +194,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
                     break;
                 }
             }
-            if let Some(&s) = services_running(cx.before, &path).first() {
+            if let Some(&s) = cx.before.facts.services_running(&path).first() {
                 evidence.push(Evidence::ServiceRan(s));
             }
         }

@@ -47,9 +47,7 @@
 
 use crate::diagnostic::{Finding, Severity, Side};
 
-use super::common::{
-    at_first_attr, ensure_of, link_target, related, resolve, touched_links, Ensure,
-};
+use super::common::{at_first_attr, ensure_of, link_target, related, touched_links, Ensure};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -72,7 +70,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         // In the base revision, did `b` lead to `a`?
-        let old = resolve(cx.before, &b);
+        let old = cx.before.facts.resolve(&b);
         if old.links.is_empty() || !old.paths[1..].contains(&a) {
             continue;
         }

@@ -58,8 +58,7 @@
 use crate::diagnostic::{Finding, Severity, Side};
 
 use super::common::{
-    at_first_attr, link_target, package_named_for, provider_of, related, resolve, services_through,
-    touched_links,
+    at_first_attr, link_target, package_named_for, provider_of, related, touched_links,
 };
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
@@ -89,7 +88,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(target) = link_target(cx.after, id) else {
             continue;
         };
-        let chain = resolve(cx.after, &target);
+        let chain = cx.after.facts.resolve(&target);
         if chain.cycle {
             continue; // link-cycle reports it
         }
@@ -120,7 +119,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
              or an `exec` with `creates`), point the link at a managed path, or list the \
              deploying tool's prefix in external_prefixes"
         ));
-        for s in services_through(cx.after, &path) {
+        for &s in cx.after.facts.services_through(&path) {
             let restarted = if cx.diff.restart_of(s).is_some() {
                 ", and this change restarts it"
             } else {

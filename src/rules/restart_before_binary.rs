@@ -48,7 +48,7 @@
 use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::ResId;
 
-use super::common::{related, resolve};
+use super::common::related;
 use super::registry::{Kind, Rule};
 use super::services::{
     at_service, environment_files, exclusive, is_touched, restart_reason, restarted_binaries,
@@ -125,7 +125,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// (`package_paths`), and its environment files. Each with a few words on its role.
 fn providers(cx: &Context<'_>, s: ResId, bin: &str) -> Vec<(ResId, String)> {
     let m = cx.after;
-    let chain = resolve(m, bin);
+    let chain = m.facts.resolve(bin);
     let mut out = Vec::new();
     for (&l, path) in chain.links.iter().zip(&chain.paths) {
         out.push((l, format!("the link at {path}")));

@@ -51,7 +51,7 @@ use std::fmt;
 use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::{facts, normalize_path, ResId, Resource, Value};
 
-use super::common::{ensure_of, file_path, related, resolve, Ensure};
+use super::common::{ensure_of, file_path, related, Ensure};
 use super::hazard::Voice;
 use super::registry::{Kind, Rule};
 use super::services::{at_service, binary, exclusive, is_touched};
@@ -131,7 +131,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<BinaryMissing> {
         };
         let mut causes: Vec<(ResId, Cause)> = Vec::new();
         if let Some(bin) = binary(m, s) {
-            let chain = resolve(m, &bin);
+            let chain = m.facts.resolve(&bin);
             for p in &chain.paths {
                 for &x in m.index.managing(p) {
                     let xr = m.get(x);

@@ -60,7 +60,7 @@
 use crate::diagnostic::{Finding, Location, ResourceKey, Severity, Side};
 use crate::model::ResId;
 
-use super::common::{package_named_for, provider_of, related, resolve, Chain};
+use super::common::{package_named_for, provider_of, related, Chain};
 use super::hazard::{named, Voice};
 use super::registry::{Kind, Rule};
 use super::services::{
@@ -137,9 +137,9 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<Relinked> {
     let mut out = Vec::new();
     // A restart that cannot be tied to a binary is never an error.
     for (s, bin) in restarted_binaries(cx) {
-        let after_chain = resolve(cx.after, &bin);
+        let after_chain = cx.after.facts.resolve(&bin);
         let old_bin = before_of(cx, s).and_then(|b| binary(cx.before, b));
-        let before_chain = old_bin.as_deref().map(|b| resolve(cx.before, b));
+        let before_chain = old_bin.as_deref().map(|b| cx.before.facts.resolve(b));
         let mut touches = touches(cx, &after_chain, before_chain.as_ref());
         // A resource in another branch of a condition from the service never meets it.
         touches.retain(|t| t.res.map_or(true, |r| !exclusive(cx.after, r, s)));

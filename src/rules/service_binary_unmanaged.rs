@@ -65,7 +65,7 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::{normalize_path, BinarySource, Model, ResId, ServiceBinary, ServiceInfo, Value};
 
-use super::common::{at_attr, at_title, package_named_for, provider_of, related, resolve, touched};
+use super::common::{at_attr, at_title, package_named_for, provider_of, related, touched};
 use super::executables::is_distro_path;
 use super::hazard::Voice;
 use super::registry::{Kind, Rule};
@@ -338,7 +338,7 @@ fn provided(cx: &Context<'_>, m: &Model, path: &str, name: Option<&str>) -> Opti
     } else {
         Side::After
     };
-    let chain = resolve(m, path);
+    let chain = m.facts.resolve(path);
     if let Some(&link) = chain.links.first() {
         return Some(Provider {
             what: m.get(link).display_ref(),

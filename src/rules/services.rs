@@ -11,7 +11,7 @@ use crate::diagnostic::{Location, Related, Side};
 use crate::input::Tree;
 use crate::model::{file_state, Content, FileState, Model, ResId, ServiceInfo, Value};
 
-use super::common::{at_attr, at_title, ensure_of, file_path, resolve, Chain, Ensure};
+use super::common::{at_attr, at_title, ensure_of, file_path, Chain, Ensure};
 use super::Context;
 
 /// The index entry of service resource `id`.
@@ -36,7 +36,7 @@ pub fn restarted_binaries<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = (ResI
 
 /// The binary of service `id` followed through the managed links of `m`.
 pub fn binary_chain(m: &Model, id: ResId) -> Option<Chain> {
-    binary(m, id).map(|b| resolve(m, &b))
+    binary(m, id).map(|b| m.facts.resolve(&b))
 }
 
 /// The `EnvironmentFile=` paths of a service's unit with the name specifiers expanded;

@@ -67,7 +67,7 @@ use crate::model::facts::package_removed;
 use crate::model::{file_state, Model, ModelChange, ResId, Resource};
 
 use super::common::{
-    ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, resolve, Ensure,
+    ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, Ensure,
 };
 use super::hazard::{is_key, named, Hazard, Voice};
 use super::registry::{Kind, Rule};
@@ -354,7 +354,7 @@ fn runs_unvouched(cx: &Context<'_>, m: &Model, s: ResId) -> Option<bool> {
             None
         };
     };
-    let chain = resolve(m, &bin);
+    let chain = m.facts.resolve(&bin);
     if chain.cycle {
         return Some(true);
     }
@@ -403,7 +403,7 @@ fn left_behind(cx: &Context<'_>, key: &ResourceKey) -> bool {
             if !leftover_writers(cx, id).is_empty() {
                 return true;
             }
-            let Some(chain) = binary(cx.before, id).map(|b| resolve(cx.before, &b)) else {
+            let Some(chain) = binary(cx.before, id).map(|b| cx.before.facts.resolve(&b)) else {
                 continue;
             };
             let base = chain
@@ -416,7 +416,7 @@ fn left_behind(cx: &Context<'_>, key: &ResourceKey) -> bool {
             pkgs.extend(info(cx.before, id).map(|i| i.name.clone()));
             (chain.paths, pkgs)
         } else if let Some(p) = file_path(r) {
-            (resolve(cx.before, &p).paths, Vec::new())
+            (cx.before.facts.resolve(&p).paths, Vec::new())
         } else {
             continue;
         };
@@ -552,7 +552,7 @@ fn leftover_writers(cx: &Context<'_>, s: ResId) -> Vec<LeftoverScript> {
     let Some(bin) = binary(cx.before, s) else {
         return out;
     };
-    let chain = resolve(cx.before, &bin);
+    let chain = cx.before.facts.resolve(&bin);
     for script in scripts(cx.after, Side::After, &cx.change.after.tree) {
         if !cx.diff.is_added(script.res) {
             continue;
