@@ -105,9 +105,14 @@ static RULES: &[&Rule] = &[
     &super::unresolved_class::RULE,
     &super::binary_not_executable::RULE,
     &super::invalid_attribute_value::RULE,
+    &super::host_binary_invalid::RULE,
+    &super::host_link_target_invalid::RULE,
+    &super::host_package_owned::RULE,
+    &super::host_binary_no_rollback::RULE,
     &super::unused_suppression::RULE,
     &super::invalid_suppression::RULE,
     &super::incomplete_input::RULE,
+    &super::host_snapshot_stale::RULE,
     &super::internal_error::RULE,
 ];
 
