@@ -169,11 +169,18 @@ mod tests {
             ("a", &[("/usr/local/bin/foo", file_entry(0, 0o755))]),
             ("b", &[("/usr/local/bin/foo", file_entry(10, 0o755))]),
         ]);
+        // The change restarts the service, and so would its revert (the unit changes
+        // back): one finding each, in its own voice.
         let found = check_rule_on_hosts(NAME, &case, &hosts);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        let m = &found[0].message;
-        assert!(m.contains("onto /usr/local/bin/foo"), "{m}");
-        assert!(m.contains("is empty (0 bytes) on 1 of 2 hosts (a)"), "{m}");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        for (f, actor) in found.iter().zip(["this change", "the revert"]) {
+            let m = &f.message;
+            assert!(m.contains(&format!("restarted by {actor}")), "{m}");
+            assert!(m.contains("onto /usr/local/bin/foo"), "{m}");
+            assert!(m.contains("is empty (0 bytes) on 1 of 2 hosts (a)"), "{m}");
+        }
+        assert_eq!(found[0].location.side, Side::After);
+        assert_eq!(found[1].location.side, Side::Before);
     }
 
     #[test]
@@ -199,7 +206,7 @@ mod tests {
             ("c", &[]),
         ]);
         let found = check_rule_on_hosts(NAME, &restart_case(""), &hosts);
-        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found.len(), 2, "the change and its revert: {found:#?}");
         let m = &found[0].message;
         for part in [
             "is missing on 1 of 3 hosts (c)",

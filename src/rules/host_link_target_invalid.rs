@@ -197,7 +197,7 @@ mod tests {
         assert!(
             found[0]
                 .message
-                .contains("holds another file than the one File['/usr/local/bin/foo'] deploys on 1 of 1 hosts (a)"),
+                .contains("holds another file than the one File['/usr/local/bin/foo'] deploys on 1 of 1 host (a)"),
             "{}",
             found[0].message
         );
