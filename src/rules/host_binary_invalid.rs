@@ -161,6 +161,35 @@ mod tests {
 
     const UNIT: &str = "  file { '/lib/systemd/system/foo.service':\n    content => template('demo/foo.service.erb'),\n    notify  => Service['foo'],\n  }\n  service { 'foo': ensure => running }\n";
 
+    /// (class body after the unit and the service, hosts): a unit change restarts
+    /// `foo`, which runs /usr/local/bin/foo.
+    const PASS: &[(&str, &str)] = &[
+        ("", "a: /usr/local/bin/foo=exe | b: /usr/local/bin/foo=link:/opt/foo/foo; /opt/foo/foo=exe"),
+        ("  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755' }\n", "a: /usr/local/bin/foo=empty"),
+        ("", "a: /usr/local/bin/foo=link:../../bin/foo; /usr/bin/foo=exe"),
+    ];
+
+    const FAIL: &[(&str, &str)] = &[
+        ("", "a: /usr/local/bin/foo=empty"),
+        ("", "a: /usr/local/bin/foo=plain | b: /usr/local/bin/foo=exe"),
+        ("", "a: /usr/local/bin/foo=link:/opt/foo/missing"),
+        ("", "a: /usr/bin/x=exe"),
+        ("  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n", "a: /usr/local/bin/foo=empty"),
+    ];
+
+    #[test]
+    fn pass_and_fail_tables() {
+        for (i, (body, hosts)) in PASS.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &restart_case(body), &hosts_spec(hosts));
+            assert!(found.is_empty(), "PASS[{i}]: {found:#?}");
+        }
+        for (i, (body, hosts)) in FAIL.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &restart_case(body), &hosts_spec(hosts));
+            assert!(!found.is_empty(), "FAIL[{i}] found nothing");
+            assert!(check_rule(NAME, &restart_case(body)).is_empty(), "FAIL[{i}] without hosts");
+        }
+    }
+
     #[test]
     fn flags_an_empty_binary_on_a_host_and_only_with_snapshots() {
         let case = restart_case("");

@@ -145,6 +145,31 @@ mod tests {
 
     const LINK: &str = "class demo {\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/2/foo' }\n}\n";
 
+    /// (manifest, hosts).
+    const PASS: &[(&str, &str)] = &[
+        (LINK, "a: /usr/local/bin/foo=exe:a; /opt/foo/1/foo=exe:a"),
+        (LINK, "a: /usr/local/bin/foo=plain"),
+        (LINK, "a:"),
+        ("class demo {\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/2/foo', backup => 'puppet' }\n}\n", "a: /usr/local/bin/foo=exe:a"),
+    ];
+
+    const FAIL: &[(&str, &str)] = &[
+        (LINK, "a: /usr/local/bin/foo=exe:a"),
+        ("class demo {\n  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755' }\n}\n", "a: /usr/local/bin/foo=exe:a; /usr/bin/bar=exe:b"),
+    ];
+
+    #[test]
+    fn pass_and_fail_tables() {
+        for (i, (src, hosts)) in PASS.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
+            assert!(found.is_empty(), "PASS[{i}]: {found:#?}");
+        }
+        for (i, (src, hosts)) in FAIL.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
+            assert_eq!(found.len(), 1, "FAIL[{i}]: {found:#?}");
+        }
+    }
+
     #[test]
     fn flags_a_binary_with_no_copy() {
         let hosts = hosts_with(&[

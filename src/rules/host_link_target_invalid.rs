@@ -164,6 +164,34 @@ mod tests {
 
     const LINK: &str = "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n}\n";
 
+    /// (manifest, hosts).
+    const PASS: &[(&str, &str)] = &[
+        (LINK, "a: /usr/local/bin/foo=exe"),
+        (LINK, "a: /usr/local/bin/foo=link:/opt/foo; /opt/foo=exe"),
+        ("class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/srv/foo' }\n}\n", "a: /usr/bin/x=exe"),
+        ("class demo {\n  file { '/usr/local/bin/foo': content => 'x', mode => '0755' }\n  -> file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n}\n", "a: /usr/local/bin/foo=exe:0"),
+    ];
+
+    const FAIL: &[(&str, &str)] = &[
+        (LINK, "a: /usr/local/bin/foo=empty"),
+        (LINK, "a:"),
+        (LINK, "a: /usr/local/bin/foo=link:/opt/gone"),
+        ("class demo {\n  file { '/usr/local/bin/foo': content => 'x', mode => '0755' }\n  file { '/usr/bin/foo': ensure => link, target => '/usr/local/bin/foo' }\n}\n", "a: /usr/local/bin/foo=exe:0"),
+    ];
+
+    #[test]
+    fn pass_and_fail_tables() {
+        for (i, (src, hosts)) in PASS.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
+            assert!(found.is_empty(), "PASS[{i}]: {found:#?}");
+        }
+        for (i, (src, hosts)) in FAIL.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
+            assert_eq!(found.len(), 1, "FAIL[{i}]: {found:#?}");
+            assert!(check_rule(NAME, &after_only(src)).is_empty(), "FAIL[{i}] without hosts");
+        }
+    }
+
     #[test]
     fn flags_a_link_to_a_missing_or_empty_file() {
         let case = after_only(LINK);

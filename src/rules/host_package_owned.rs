@@ -144,6 +144,31 @@ mod tests {
 
     const LINK: &str = "class demo {\n  file { '/usr/bin/kube-scheduler': ensure => link, target => '/usr/local/bin/kube-scheduler' }\n}\n";
 
+    /// (manifest, hosts).
+    const PASS: &[(&str, &str)] = &[
+        (LINK, "a: /usr/bin/kube-scheduler=exe"),
+        (LINK, "a: /usr/bin/other=pkg:kubernetes-master"),
+        ("class demo {\n  file { '/usr/bin/kube-scheduler': mode => '0755' }\n}\n", "a: /usr/bin/kube-scheduler=pkg:kubernetes-master"),
+    ];
+
+    const FAIL: &[(&str, &str)] = &[
+        (LINK, "a: /usr/bin/kube-scheduler=pkg:kubernetes-master"),
+        ("class demo {\n  file { '/usr/bin/kube-scheduler': content => 'x', mode => '0755' }\n}\n", "a: /usr/bin/kube-scheduler=pkg:kubernetes-master"),
+        ("class demo {\n  file { '/usr/bin/kube-scheduler': ensure => absent }\n}\n", "a: /usr/bin/kube-scheduler=pkg:kubernetes-master"),
+    ];
+
+    #[test]
+    fn pass_and_fail_tables() {
+        for (i, (src, hosts)) in PASS.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
+            assert!(found.is_empty(), "PASS[{i}]: {found:#?}");
+        }
+        for (i, (src, hosts)) in FAIL.iter().enumerate() {
+            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
+            assert_eq!(found.len(), 1, "FAIL[{i}]: {found:#?}");
+        }
+    }
+
     #[test]
     fn flags_a_link_over_a_package_file() {
         let hosts = hosts_with(&[

@@ -195,6 +195,16 @@ pub(crate) mod testing {
                     ..Snapshot::default()
                 };
                 for (p, e) in *entries {
+                    // The directories on the way, as a walk records them.
+                    let mut dir = *p;
+                    while let Some(cut) = dir.rfind('/').filter(|&c| c > 0) {
+                        dir = &dir[..cut];
+                        s.entries.entry(dir.to_string()).or_insert_with(|| Entry {
+                            kind: EntryType::Dir,
+                            mode: Some(0o755),
+                            ..Entry::default()
+                        });
+                    }
                     if let Some(h) = &e.sha256 {
                         s.by_hash.entry(h.clone()).or_default().push((*p).into());
                     }
@@ -207,6 +217,54 @@ pub(crate) mod testing {
             snapshots,
             max_age: crate::config::DEFAULT_SNAPSHOT_MAX_AGE,
         }
+    }
+
+    /// Hosts written as text, for PASS/FAIL tables: hosts separated by ` | `, each
+    /// `name: path=kind; path=kind`, where kind is `empty` (0 bytes, 0755), `exe` (an
+    /// executable), `exe:C` (with SHA-256 C×64), `plain` (mode 0644), `link:TARGET` or
+    /// `pkg:NAME` (an executable a package owns).
+    pub fn hosts_spec(spec: &str) -> Hosts {
+        let parsed: Vec<(String, Vec<(String, Entry)>)> = spec
+            .split(" | ")
+            .map(|h| {
+                let (name, rest) = h.split_once(':').unwrap_or((h, ""));
+                let entries = rest
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(|e| {
+                        let (path, kind) = e.split_once('=').expect("path=kind");
+                        let entry = match kind.split_once(':') {
+                            Some(("link", t)) => link_entry(t),
+                            Some(("exe", c)) => {
+                                let mut x = file_entry(100, 0o755);
+                                x.sha256 = Some(c.repeat(64));
+                                x
+                            }
+                            Some(("pkg", p)) => {
+                                let mut x = file_entry(100, 0o755);
+                                x.package = Some(p.into());
+                                x
+                            }
+                            _ => match kind {
+                                "empty" => file_entry(0, 0o755),
+                                "plain" => file_entry(100, 0o644),
+                                _ => file_entry(100, 0o755),
+                            },
+                        };
+                        (path.to_string(), entry)
+                    })
+                    .collect();
+                (name.trim().to_string(), entries)
+            })
+            .collect();
+        let borrowed: Vec<(&str, Vec<(&str, Entry)>)> = parsed
+            .iter()
+            .map(|(n, es)| (n.as_str(), es.iter().map(|(p, e)| (p.as_str(), e.clone())).collect()))
+            .collect();
+        let refs: Vec<(&str, &[(&str, Entry)])> =
+            borrowed.iter().map(|(n, es)| (*n, es.as_slice())).collect();
+        hosts_with(&refs)
     }
 
     /// Run one rule's check against `hosts`, with the default configuration.
