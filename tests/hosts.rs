@@ -308,6 +308,19 @@ fn check_against_a_snapshot_taken_by_the_tool() {
         "{msg}"
     );
 
+    // --summary says what the hosts hold where the change leads.
+    let o = run(
+        &repo,
+        &["check", "--summary", "--color", "never", "--fail-level", "never", "--host-snapshot", snaps.to_str().unwrap()],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    for line in [
+        "on the hosts: 1 snapshot read",
+        "on the hosts: File['/usr/bin/kube-apiserver'] leads to /usr/local/bin/kube-apiserver (empty (0 bytes) on 1 of 1 host (fake-master))",
+    ] {
+        assert!(out.contains(line), "{line:?} not in {out}");
+    }
+
     // The same list from the configuration; an age limit the snapshot exceeds.
     let json = fs::read_to_string(snaps.join("fake-master.json")).unwrap();
     let taken = json.split("\"taken_at\":\"").nth(1).unwrap()[..20].to_string();

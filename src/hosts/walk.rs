@@ -84,8 +84,12 @@ pub fn take(opts: &Options) -> Result<SnapshotFile, WalkError> {
     for dir in &opts.dirs {
         let dir = normalize(dir);
         let mut complete = true;
-        if let Some(real) = resolve_in_root(root, &dir) {
-            if let Ok(meta) = std::fs::symlink_metadata(&real) {
+        match resolve_in_root(root, &dir).map(|real| (std::fs::symlink_metadata(&real), real)) {
+            // A loop of links, or a directory that cannot be read: nothing can be said
+            // about what is (not) below it.
+            None => complete = false,
+            Some((Err(e), _)) => complete = e.kind() == std::io::ErrorKind::NotFound,
+            Some((Ok(meta), real)) => {
                 if meta.is_dir() {
                     let walker = walkdir::WalkDir::new(&real)
                         .follow_links(false)
@@ -154,13 +158,16 @@ pub fn take(opts: &Options) -> Result<SnapshotFile, WalkError> {
             if found.contains_key(&p) || full {
                 continue;
             }
-            let meta = resolve_in_root(root, parent_of(&p)).and_then(|parent| {
-                let fs = parent.join(name_of(&p));
-                std::fs::symlink_metadata(&fs).ok().map(|m| (fs, m))
-            });
-            let (fs, meta) = match meta {
-                Some((fs, m)) => (fs, Some(m)),
-                None => (PathBuf::new(), None),
+            // A loop of links on the way, or an unreadable directory: not recorded (the
+            // check then knows nothing about the path), never recorded as missing.
+            let Some(parent) = resolve_in_root(root, parent_of(&p)) else {
+                continue;
+            };
+            let fs = parent.join(name_of(&p));
+            let meta = match std::fs::symlink_metadata(&fs) {
+                Ok(m) => Some(m),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(_) => continue,
             };
             found.insert(p, Found { fs, meta });
             full = found.len() >= MAX_ENTRIES;
