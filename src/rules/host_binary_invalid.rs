@@ -58,7 +58,7 @@ use crate::hosts::BinaryProblem;
 use crate::model::{Model, ResId};
 
 use super::hazard::Voice;
-use super::on_hosts::{deployer, describe_groups, group, Reverse};
+use super::on_hosts::{describe_groups, group, host_decides, Reverse};
 use super::registry::{Kind, Rule};
 use super::services::{at_service, exec_start_related, restart_reason};
 use super::{finding, Context};
@@ -106,7 +106,7 @@ fn judge(
         return None;
     }
     let last = chain.last();
-    if deployer(m, last).is_some() {
+    if !host_decides(m, last) {
         return None;
     }
     let groups = group(&cx.hosts.snapshots, |snap| snap.binary_problem(last));
@@ -167,6 +167,9 @@ mod tests {
         ("", "a: /usr/local/bin/foo=exe | b: /usr/local/bin/foo=link:/opt/foo/foo; /opt/foo/foo=exe"),
         ("  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755' }\n", "a: /usr/local/bin/foo=empty"),
         ("", "a: /usr/local/bin/foo=link:../../bin/foo; /usr/bin/foo=exe"),
+        // Puppet removes it in the same run: `service-binary-missing` says so, the host's
+        // copy does not matter.
+        ("  file { '/usr/local/bin/foo': ensure => absent }\n", "a: /usr/local/bin/foo=empty"),
     ];
 
     const FAIL: &[(&str, &str)] = &[

@@ -56,7 +56,7 @@ use crate::diagnostic::{Finding, Severity, Side};
 use crate::hosts::{BinaryProblem, EntryType, State};
 
 use super::common::{at_attr, touched_links};
-use super::on_hosts::{deployed_sha256, deployer, describe_groups, group};
+use super::on_hosts::{deployed_sha256, deployer, describe_groups, group, host_decides};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -112,6 +112,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 });
                 (groups, Some(file))
             }
+            None if !host_decides(cx.after, last) => continue,
             None => (
                 group(&cx.hosts.snapshots, |snap| {
                     snap.target_problem(last).map(Problem::Unusable)

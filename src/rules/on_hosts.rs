@@ -88,6 +88,26 @@ pub(crate) fn deployer(m: &Model, path: &str) -> Option<ResId> {
     })
 }
 
+/// Whether what is at `path` after the run is the host's business: no live `file`
+/// resource of `m` deploys content there, makes it a link, a directory or absent, or
+/// manages it with an `ensure` the model cannot tell. (`ensure => file` without content
+/// keeps what the host has.)
+pub(crate) fn host_decides(m: &Model, path: &str) -> bool {
+    use crate::model::{Content, FileState};
+    !m.index.managing(path).iter().any(|&id| {
+        let r = m.get(id);
+        r.is_live()
+            && r.ty == "file"
+            && !matches!(
+                file_state(r),
+                FileState::Metadata
+                    | FileState::Regular {
+                        content: Content::Empty
+                    }
+            )
+    })
+}
+
 /// The SHA-256 of what file resource `id` deploys, when the repository holds it and it
 /// was read: a literal `content`, or a single `source` in the repository (files the
 /// analysis read, at most [`crate::input::SNIFF_LIMIT`]; larger ones are not compared).
