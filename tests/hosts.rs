@@ -42,10 +42,19 @@ fn fake_root(root: &Path) {
     write(root, "/usr/bin/kubelet", ELF, 0o755);
     write(root, "/usr/bin/notes.txt", b"plain text, not read", 0o644);
     write(root, "/usr/local/bin/kube-apiserver", b"", 0o755);
-    write(root, "/usr/local/bin/deploy", b"#!/bin/bash -e\necho deploy\n", 0o755);
+    write(
+        root,
+        "/usr/local/bin/deploy",
+        b"#!/bin/bash -e\necho deploy\n",
+        0o755,
+    );
     link(root, "/usr/local/bin/kubectl", "../../bin/kubelet");
     link(root, "/usr/local/bin/gone", "/usr/local/bin/nowhere");
-    link(root, "/usr/local/bin/up", "../../../../../../../etc/hostname");
+    link(
+        root,
+        "/usr/local/bin/up",
+        "../../../../../../../etc/hostname",
+    );
     link(root, "/usr/local/bin/abs", "/etc/hostname");
     write(
         root,
@@ -59,7 +68,12 @@ fn fake_root(root: &Path) {
         b"/.\n/usr\n/usr/bin\n/usr/bin/kubelet\n/lib/systemd/system/kubelet.service\n",
         0o644,
     );
-    write(root, "/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644);
+    write(
+        root,
+        "/etc/passwd",
+        b"root:x:0:0:root:/root:/bin/sh\n",
+        0o644,
+    );
     write(root, "/etc/group", b"root:x:0:\n", 0o644);
     write(root, "/etc/hostname", b"fake-master\n", 0o644);
 }
@@ -101,12 +115,21 @@ fn snapshot_of_a_fake_root() {
     assert_eq!(kubelet["content"], "elf");
     assert_eq!(kubelet["mode"], "0755");
     assert_eq!(kubelet["owner"], "root");
-    assert_eq!(kubelet["package"], "kubelet", "from the dpkg list, arch suffix dropped");
-    let want: String = Sha256::digest(ELF).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        kubelet["package"], "kubelet",
+        "from the dpkg list, arch suffix dropped"
+    );
+    let want: String = Sha256::digest(ELF)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(kubelet["sha256"], want.as_str());
 
     let empty = entry(&s, "/usr/local/bin/kube-apiserver");
-    assert_eq!((empty["size"].as_u64(), &empty["content"]), (Some(0), &"empty".into()));
+    assert_eq!(
+        (empty["size"].as_u64(), &empty["content"]),
+        (Some(0), &"empty".into())
+    );
     assert!(empty.get("sha256").is_none());
     let deploy = entry(&s, "/usr/local/bin/deploy");
     assert_eq!(deploy["content"], "script");
@@ -115,13 +138,25 @@ fn snapshot_of_a_fake_root() {
     let notes = entry(&s, "/usr/bin/notes.txt");
     assert!(notes.get("content").is_none() && notes.get("sha256").is_none());
 
-    assert_eq!(entry(&s, "/usr/local/bin/kubectl")["target"], "../../bin/kubelet");
-    assert_eq!(entry(&s, "/usr/local/bin/gone")["target"], "/usr/local/bin/nowhere");
+    assert_eq!(
+        entry(&s, "/usr/local/bin/kubectl")["target"],
+        "../../bin/kubelet"
+    );
+    assert_eq!(
+        entry(&s, "/usr/local/bin/gone")["target"],
+        "/usr/local/bin/nowhere"
+    );
     // Targets outside the walked directories are recorded, read under the root: the
     // `..` that climbs above the root stops at it, and /etc/hostname is the tree's.
     let hostname = entry(&s, "/etc/hostname");
-    assert_eq!(hostname["size"], 12, "the fake root's /etc/hostname, not this machine's");
-    assert!(hostname.get("content").is_none(), "not an executable: not read");
+    assert_eq!(
+        hostname["size"], 12,
+        "the fake root's /etc/hostname, not this machine's"
+    );
+    assert!(
+        hostname.get("content").is_none(),
+        "not an executable: not read"
+    );
 
     let unit = entry(&s, "/lib/systemd/system/kubelet.service");
     assert_eq!(unit["exec_start"], serde_json::json!(["/usr/bin/kubelet"]));
@@ -179,7 +214,12 @@ fn snapshot_options_output_dirs_and_paths_from() {
             out.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(o.stdout.is_empty());
     let names: Vec<_> = fs::read_dir(out.parent().unwrap())
         .unwrap()
@@ -216,7 +256,14 @@ fn snapshot_options_output_dirs_and_paths_from() {
 fn link_repo(dir: &Path) {
     let git = |args: &[&str]| {
         let o = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@e", "-c", "commit.gpgsign=false"])
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@e",
+                "-c",
+                "commit.gpgsign=false",
+            ])
             .args(args)
             .current_dir(dir)
             .output()
@@ -224,7 +271,12 @@ fn link_repo(dir: &Path) {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     git(&["init", "-q"]);
-    write(dir, "/modules/k8s/manifests/init.pp", b"class k8s {\n}\n", 0o644);
+    write(
+        dir,
+        "/modules/k8s/manifests/init.pp",
+        b"class k8s {\n}\n",
+        0o644,
+    );
     git(&["add", "-A"]);
     git(&["commit", "-qm", "base"]);
     write(
@@ -242,7 +294,11 @@ fn check(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String)
     args.extend_from_slice(extra);
     let o = run(dir, &args);
     let json = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
-    (o.status.code(), json, flat(&String::from_utf8_lossy(&o.stderr)))
+    (
+        o.status.code(),
+        json,
+        flat(&String::from_utf8_lossy(&o.stderr)),
+    )
 }
 
 /// An error message with miette's line wrapping and margins undone.
@@ -293,7 +349,11 @@ fn check_against_a_snapshot_taken_by_the_tool() {
 
     let (code, report, err) = check(&repo, &["--host-snapshot", snaps.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(rules_of(&report), ["host-link-target-invalid"], "{report:#}");
+    assert_eq!(
+        rules_of(&report),
+        ["host-link-target-invalid"],
+        "{report:#}"
+    );
     let msg = report["findings"]
         .as_array()
         .unwrap()
@@ -304,14 +364,25 @@ fn check_against_a_snapshot_taken_by_the_tool() {
         .unwrap()
         .to_string();
     assert!(
-        msg.contains("/usr/local/bin/kube-apiserver, which is empty (0 bytes) on 1 of 1 host (fake-master)"),
+        msg.contains(
+            "/usr/local/bin/kube-apiserver, which is empty (0 bytes) on 1 of 1 host (fake-master)"
+        ),
         "{msg}"
     );
 
     // --summary says what the hosts hold where the change leads.
     let o = run(
         &repo,
-        &["check", "--summary", "--color", "never", "--fail-level", "never", "--host-snapshot", snaps.to_str().unwrap()],
+        &[
+            "check",
+            "--summary",
+            "--color",
+            "never",
+            "--fail-level",
+            "never",
+            "--host-snapshot",
+            snaps.to_str().unwrap(),
+        ],
     );
     let out = String::from_utf8_lossy(&o.stdout);
     for line in [
@@ -332,13 +403,20 @@ fn check_against_a_snapshot_taken_by_the_tool() {
     for (age, stale) in [("24h", true), ("5000d", false)] {
         fs::write(
             &config,
-            format!("host_snapshots: [{}]\nhost_snapshot_max_age: {age}\n", old_dir.display()),
+            format!(
+                "host_snapshots: [{}]\nhost_snapshot_max_age: {age}\n",
+                old_dir.display()
+            ),
         )
         .unwrap();
         let (code, report, err) = check(&repo, &["--config", config.to_str().unwrap()]);
         assert_eq!(code, Some(0), "{err}");
         let rules = rules_of(&report);
-        assert_eq!(rules.contains(&"host-snapshot-stale".to_string()), stale, "{age}: {rules:?}");
+        assert_eq!(
+            rules.contains(&"host-snapshot-stale".to_string()),
+            stale,
+            "{age}: {rules:?}"
+        );
         assert!(rules.contains(&"host-link-target-invalid".to_string()));
     }
     fs::write(&config, "host_snapshot_max_age: soon\n").unwrap();
@@ -356,11 +434,31 @@ fn malformed_and_hostile_snapshots_stop_the_check() {
     let good = r#"{"format":"puppet-preflight-host-snapshot","version":1,"host":"h","taken_at":"2024-01-01T00:00:00Z","dirs":[],"entries":[]}"#;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", Vec::new(), "not valid snapshot JSON"),
-        ("truncated", good[..good.len() / 2].into(), "not valid snapshot JSON"),
-        ("another file", b"{\"findings\": []}".to_vec(), "host snapshot (`format` is not"),
-        ("version 2", good.replace("\"version\":1", "\"version\":2").into(), "version 2"),
-        ("not UTF-8", b"\xff\xfe{}".to_vec(), "not valid snapshot JSON"),
-        ("nested", "[".repeat(200_000).into(), "not valid snapshot JSON"),
+        (
+            "truncated",
+            good[..good.len() / 2].into(),
+            "not valid snapshot JSON",
+        ),
+        (
+            "another file",
+            b"{\"findings\": []}".to_vec(),
+            "host snapshot (`format` is not",
+        ),
+        (
+            "version 2",
+            good.replace("\"version\":1", "\"version\":2").into(),
+            "version 2",
+        ),
+        (
+            "not UTF-8",
+            b"\xff\xfe{}".to_vec(),
+            "not valid snapshot JSON",
+        ),
+        (
+            "nested",
+            "[".repeat(200_000).into(),
+            "not valid snapshot JSON",
+        ),
         (
             "terminal escape in the host name",
             good.replace("\"h\"", "\"h\\u001b]2;owned\\u0007\"").into(),
@@ -368,7 +466,11 @@ fn malformed_and_hostile_snapshots_stop_the_check() {
         ),
         (
             "path climbing out",
-            good.replace("\"entries\":[]", "\"entries\":[{\"path\":\"/usr/../etc/shadow\",\"type\":\"file\"}]").into(),
+            good.replace(
+                "\"entries\":[]",
+                "\"entries\":[{\"path\":\"/usr/../etc/shadow\",\"type\":\"file\"}]",
+            )
+            .into(),
             "not normalised",
         ),
         (
@@ -376,16 +478,26 @@ fn malformed_and_hostile_snapshots_stop_the_check() {
             good.replace("2024-01-01", "2999-01-01").into(),
             "in the future",
         ),
-        ("wrong type", good.replace("\"entries\":[]", "\"entries\":{}").into(), "not valid snapshot JSON"),
+        (
+            "wrong type",
+            good.replace("\"entries\":[]", "\"entries\":{}").into(),
+            "not valid snapshot JSON",
+        ),
     ];
     for (label, data, says) in cases {
         let f = tmp.path().join("bad.json");
         fs::write(&f, &data).unwrap();
         let (code, _, err) = check(&repo, &["--host-snapshot", f.to_str().unwrap()]);
         assert_eq!(code, Some(2), "{label}: {err}");
-        assert!(err.contains("cannot use the host snapshot"), "{label}: {err}");
+        assert!(
+            err.contains("cannot use the host snapshot"),
+            "{label}: {err}"
+        );
         assert!(err.contains(says), "{label}: {says:?} not in {err}");
-        assert!(!err.contains("panicked") && !err.contains('\u{1b}'), "{label}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains('\u{1b}'),
+            "{label}: {err}"
+        );
         assert!(err.len() < 1200, "{label}: one paragraph: {err}");
     }
     // Two snapshots of one host, a directory without snapshots, a missing file, a FIFO.
@@ -396,7 +508,10 @@ fn malformed_and_hostile_snapshots_stop_the_check() {
     let none = tmp.path().join("none");
     fs::create_dir_all(&none).unwrap();
     let fifo = tmp.path().join("fifo.json");
-    let made = Command::new("mkfifo").arg(&fifo).status().map(|s| s.success());
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success());
     let mut dirs = vec![
         (two, "another snapshot"),
         (none, "no snapshot"),

@@ -69,7 +69,10 @@ pub fn run(args: Args) -> miette::Result<i32> {
         dirs.push(d.clone());
     }
     if dirs.is_empty() {
-        dirs = walk::DEFAULT_DIRS.iter().map(|d| (*d).to_string()).collect();
+        dirs = walk::DEFAULT_DIRS
+            .iter()
+            .map(|d| (*d).to_string())
+            .collect();
     }
     let extra = match &args.paths_from {
         Some(repo) => repository_paths(repo)?,
@@ -112,7 +115,12 @@ fn repository_paths(repo: &Path) -> Result<Vec<String>, Error> {
         Ok(t) => t,
         Err(_) if repo.is_dir() => input::read_directory(repo)
             .map_err(|e| Error::Usage(format!("--paths-from {}: {e}", repo.display())))?,
-        Err(e) => return Err(Error::Usage(format!("--paths-from {}: {e}", repo.display()))),
+        Err(e) => {
+            return Err(Error::Usage(format!(
+                "--paths-from {}: {e}",
+                repo.display()
+            )))
+        }
     };
     // A configuration that cannot be read only costs its model options here.
     let opts = Config::from_tree(&tree)
@@ -226,7 +234,11 @@ pub fn host_effects(cx: &crate::rules::Context<'_>) -> Vec<Effect> {
         if chain.cycle {
             continue;
         }
-        let who = format!("{} will run {}", cx.after.get(r.service).display_ref(), chain.last());
+        let who = format!(
+            "{} will run {}",
+            cx.after.get(r.service).display_ref(),
+            chain.last()
+        );
         judged.push((who, chain.last().to_string()));
     }
     for (id, path) in touched_links(cx) {
@@ -234,7 +246,11 @@ pub fn host_effects(cx: &crate::rules::Context<'_>) -> Vec<Effect> {
         if chain.cycle || chain.paths.len() < 2 {
             continue;
         }
-        let who = format!("{} leads to {}", cx.after.get(id).display_ref(), chain.last());
+        let who = format!(
+            "{} leads to {}",
+            cx.after.get(id).display_ref(),
+            chain.last()
+        );
         judged.push((who, chain.last().to_string()));
     }
     for (who, path) in judged {
@@ -247,7 +263,10 @@ pub fn host_effects(cx: &crate::rules::Context<'_>) -> Vec<Effect> {
                 let mut groups: std::collections::BTreeMap<String, Vec<&str>> =
                     std::collections::BTreeMap::new();
                 for s in &hosts.snapshots {
-                    groups.entry(describe_at(s, &path)).or_default().push(&s.host);
+                    groups
+                        .entry(describe_at(s, &path))
+                        .or_default()
+                        .push(&s.host);
                 }
                 groups
                     .iter()
@@ -286,10 +305,9 @@ fn describe_at(s: &hosts::Snapshot, path: &str) -> String {
             }
             EntryType::File => match e.content {
                 Some(ContentKind::Elf) => "an ELF executable".into(),
-                Some(ContentKind::Script) => format!(
-                    "a script (#!{})",
-                    e.interpreter.as_deref().unwrap_or("?")
-                ),
+                Some(ContentKind::Script) => {
+                    format!("a script (#!{})", e.interpreter.as_deref().unwrap_or("?"))
+                }
                 _ => "a file".into(),
             },
             _ => "a special file".into(),

@@ -57,9 +57,14 @@ pub struct Resolved<'a> {
 pub enum BinaryProblem {
     Missing,
     /// A link (the first of `links`) whose chain ends at a path that does not exist.
-    Dangling { link: String, end: String },
+    Dangling {
+        link: String,
+        end: String,
+    },
     Empty,
-    NotExecutable { mode: u32 },
+    NotExecutable {
+        mode: u32,
+    },
     Directory,
     LinkLoop,
 }
@@ -232,7 +237,12 @@ impl Snapshot {
         };
         self.by_hash
             .get(hash)
-            .map(|ps| ps.iter().map(String::as_str).filter(|p| *p != path).collect())
+            .map(|ps| {
+                ps.iter()
+                    .map(String::as_str)
+                    .filter(|p| *p != path)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

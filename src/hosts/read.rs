@@ -56,8 +56,9 @@ pub fn load(paths: &[PathBuf], now: i64, max_age: u64) -> Result<Hosts, Snapshot
         let meta = std::fs::metadata(p)
             .map_err(|e| SnapshotError::new(p, format!("it cannot be read ({e})")))?;
         if meta.is_dir() {
-            let rd = std::fs::read_dir(p)
-                .map_err(|e| SnapshotError::new(p, format!("the directory cannot be read ({e})")))?;
+            let rd = std::fs::read_dir(p).map_err(|e| {
+                SnapshotError::new(p, format!("the directory cannot be read ({e})"))
+            })?;
             let mut found: Vec<PathBuf> = Vec::new();
             for entry in rd {
                 let entry = entry.map_err(|e| {
@@ -144,8 +145,8 @@ pub fn from_bytes(data: &[u8], file: &str, now: i64) -> Result<Snapshot, String>
         format: Option<serde_json::Value>,
         version: Option<serde_json::Value>,
     }
-    let header: Header = serde_json::from_slice(data)
-        .map_err(|e| format!("it is not valid snapshot JSON ({e})"))?;
+    let header: Header =
+        serde_json::from_slice(data).map_err(|e| format!("it is not valid snapshot JSON ({e})"))?;
     if header.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
         return Err(format!(
             "it is not a puppet-preflight host snapshot (`format` is not \"{FORMAT}\")"
@@ -190,10 +191,14 @@ pub fn from_bytes(data: &[u8], file: &str, now: i64) -> Result<Snapshot, String>
     snap.entries.reserve(raw.entries.len());
     for (i, e) in raw.entries.into_iter().enumerate() {
         let path = e.path.clone();
-        let entry = validate_entry(e).map_err(|why| format!("entry {} ({}): {why}", i + 1, printable(&path)))?;
+        let entry = validate_entry(e)
+            .map_err(|why| format!("entry {} ({}): {why}", i + 1, printable(&path)))?;
         if let Some(h) = &entry.sha256 {
             if entry.kind == EntryType::File {
-                snap.by_hash.entry(h.clone()).or_default().push(path.clone());
+                snap.by_hash
+                    .entry(h.clone())
+                    .or_default()
+                    .push(path.clone());
             }
         }
         if snap.entries.insert(path.clone(), entry).is_some() {
@@ -262,7 +267,11 @@ fn validate_entry(e: EntryRecord) -> Result<Entry, String> {
         return Err("a link without a target".into());
     }
     if let Some(h) = &e.sha256 {
-        if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if h.len() != 64
+            || !h
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err("sha256 is not 64 lowercase hexadecimal digits".into());
         }
     }
@@ -270,7 +279,9 @@ fn validate_entry(e: EntryRecord) -> Result<Entry, String> {
         let ok = !p.is_empty()
             && p.len() <= 128
             && p.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b':')
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'+' | b'-' | b'.' | b':')
             });
         if !ok {
             return Err(format!(
@@ -281,7 +292,10 @@ fn validate_entry(e: EntryRecord) -> Result<Entry, String> {
     }
     for text in [&e.owner, &e.interpreter].into_iter().flatten() {
         if text.len() > 256 || text.chars().any(char::is_control) {
-            return Err(format!("{:?} holds control characters or is too long", printable(text)));
+            return Err(format!(
+                "{:?} holds control characters or is too long",
+                printable(text)
+            ));
         }
     }
     let exec_start = e.exec_start.unwrap_or_default();
@@ -350,16 +364,37 @@ mod tests {
         let cases: &[(&str, String)] = &[
             ("not JSON", "{\"format\":".into()),
             ("another format", r#"{"format":"x","version":1}"#.into()),
-            ("another version", format!(r#"{{"format":"{FORMAT}","version":9}}"#)),
-            ("relative path", doc(r#"{"path":"usr/bin/a","type":"file"}"#)),
+            (
+                "another version",
+                format!(r#"{{"format":"{FORMAT}","version":9}}"#),
+            ),
+            (
+                "relative path",
+                doc(r#"{"path":"usr/bin/a","type":"file"}"#),
+            ),
             ("dot-dot", doc(r#"{"path":"/usr/bin/../a","type":"file"}"#)),
-            ("escape in path", doc(r#"{"path":"/usr/bin/\u001b[31m","type":"file"}"#)),
-            ("bad mode", doc(r#"{"path":"/usr/bin/a","type":"file","mode":"rwx"}"#)),
+            (
+                "escape in path",
+                doc(r#"{"path":"/usr/bin/\u001b[31m","type":"file"}"#),
+            ),
+            (
+                "bad mode",
+                doc(r#"{"path":"/usr/bin/a","type":"file","mode":"rwx"}"#),
+            ),
             ("bad type", doc(r#"{"path":"/usr/bin/a","type":"socket"}"#)),
-            ("duplicate", doc(r#"{"path":"/a","type":"file"},{"path":"/a","type":"dir"}"#)),
+            (
+                "duplicate",
+                doc(r#"{"path":"/a","type":"file"},{"path":"/a","type":"dir"}"#),
+            ),
             ("link without target", doc(r#"{"path":"/a","type":"link"}"#)),
-            ("bad hash", doc(r#"{"path":"/a","type":"file","sha256":"xyz"}"#)),
-            ("bad package", doc(r#"{"path":"/a","type":"file","package":"Foo Bar"}"#)),
+            (
+                "bad hash",
+                doc(r#"{"path":"/a","type":"file","sha256":"xyz"}"#),
+            ),
+            (
+                "bad package",
+                doc(r#"{"path":"/a","type":"file","package":"Foo Bar"}"#),
+            ),
             ("deep nesting", "[".repeat(100_000)),
         ];
         for (label, text) in cases {

@@ -68,10 +68,7 @@ pub struct WalkError(pub String);
 pub fn take(opts: &Options) -> Result<SnapshotFile, WalkError> {
     let root = &opts.root;
     if !root.is_dir() {
-        return Err(WalkError(format!(
-            "{} is not a directory",
-            root.display()
-        )));
+        return Err(WalkError(format!("{} is not a directory", root.display())));
     }
     let packages = read_dpkg_lists(root);
     let users = read_names(root, "/etc/passwd");
@@ -553,7 +550,10 @@ mod tests {
         );
         assert_eq!(content_kind(b"hello\n").0, ContentKind::Text);
         assert_eq!(content_kind(b"\x00\x01\x02").0, ContentKind::Data);
-        assert_eq!(content_kind("é".as_bytes()[..1].as_ref()).0, ContentKind::Text);
+        assert_eq!(
+            content_kind("é".as_bytes()[..1].as_ref()).0,
+            ContentKind::Text
+        );
     }
 
     #[test]

@@ -116,7 +116,10 @@ fn judge(
     let svc = m.get(s);
     let name = svc.display_ref();
     let through = if chain.paths.len() > 1 {
-        format!(" (it runs {}, through the managed links)", chain.paths.join(" -> "))
+        format!(
+            " (it runs {}, through the managed links)",
+            chain.paths.join(" -> ")
+        )
     } else {
         String::new()
     };
@@ -174,10 +177,16 @@ mod tests {
 
     const FAIL: &[(&str, &str)] = &[
         ("", "a: /usr/local/bin/foo=empty"),
-        ("", "a: /usr/local/bin/foo=plain | b: /usr/local/bin/foo=exe"),
+        (
+            "",
+            "a: /usr/local/bin/foo=plain | b: /usr/local/bin/foo=exe",
+        ),
         ("", "a: /usr/local/bin/foo=link:/opt/foo/missing"),
         ("", "a: /usr/bin/x=exe"),
-        ("  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n", "a: /usr/local/bin/foo=empty"),
+        (
+            "  file { '/usr/local/bin/foo': ensure => file, mode => '0755' }\n",
+            "a: /usr/local/bin/foo=empty",
+        ),
     ];
 
     #[test]
@@ -189,14 +198,20 @@ mod tests {
         for (i, (body, hosts)) in FAIL.iter().enumerate() {
             let found = check_rule_on_hosts(NAME, &restart_case(body), &hosts_spec(hosts));
             assert!(!found.is_empty(), "FAIL[{i}] found nothing");
-            assert!(check_rule(NAME, &restart_case(body)).is_empty(), "FAIL[{i}] without hosts");
+            assert!(
+                check_rule(NAME, &restart_case(body)).is_empty(),
+                "FAIL[{i}] without hosts"
+            );
         }
     }
 
     #[test]
     fn flags_an_empty_binary_on_a_host_and_only_with_snapshots() {
         let case = restart_case("");
-        assert!(check_rule(NAME, &case).is_empty(), "no snapshots, no finding");
+        assert!(
+            check_rule(NAME, &case).is_empty(),
+            "no snapshots, no finding"
+        );
         let hosts = hosts_with(&[
             ("a", &[("/usr/local/bin/foo", file_entry(0, 0o755))]),
             ("b", &[("/usr/local/bin/foo", file_entry(10, 0o755))]),
@@ -233,7 +248,10 @@ mod tests {
     #[test]
     fn follows_host_links_and_names_each_problem() {
         let hosts = hosts_with(&[
-            ("a", &[("/usr/local/bin/foo", link_entry("/usr/local/bin/gone"))]),
+            (
+                "a",
+                &[("/usr/local/bin/foo", link_entry("/usr/local/bin/gone"))],
+            ),
             ("b", &[("/usr/local/bin/foo", file_entry(10, 0o644))]),
             ("c", &[]),
         ]);

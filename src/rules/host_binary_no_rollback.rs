@@ -174,13 +174,21 @@ mod tests {
     fn flags_a_binary_with_no_copy() {
         let hosts = hosts_with(&[
             ("a", &[("/usr/local/bin/foo", exe('a'))]),
-            ("b", &[("/usr/local/bin/foo", exe('b')), ("/opt/foo/1/foo", exe('b'))]),
+            (
+                "b",
+                &[
+                    ("/usr/local/bin/foo", exe('b')),
+                    ("/opt/foo/1/foo", exe('b')),
+                ],
+            ),
         ]);
         assert!(check_rule(NAME, &after_only(LINK)).is_empty());
         let found = check_rule_on_hosts(NAME, &after_only(LINK), &hosts);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
-            found[0].message.contains("exists only there on 1 of 2 hosts (a)"),
+            found[0]
+                .message
+                .contains("exists only there on 1 of 2 hosts (a)"),
             "{}",
             found[0].message
         );
@@ -191,7 +199,13 @@ mod tests {
         let hosts = hosts_with(&[("a", &[("/usr/local/bin/foo", exe('a'))])]);
         let backed = "class demo {\n  file { '/usr/local/bin/foo': ensure => link, target => '/opt/foo/2/foo', backup => 'puppet' }\n}\n";
         assert!(check_rule_on_hosts(NAME, &after_only(backed), &hosts).is_empty());
-        let copied = hosts_with(&[("a", &[("/usr/local/bin/foo", exe('a')), ("/usr/local/bin/foo.old", exe('a'))])]);
+        let copied = hosts_with(&[(
+            "a",
+            &[
+                ("/usr/local/bin/foo", exe('a')),
+                ("/usr/local/bin/foo.old", exe('a')),
+            ],
+        )]);
         assert!(check_rule_on_hosts(NAME, &after_only(LINK), &copied).is_empty());
     }
 }

@@ -126,7 +126,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let link = cx.after.get(id);
         let name = link.display_ref();
         let via = if chain.paths.len() > 2 {
-            format!(" (through {})", chain.paths[1..chain.paths.len() - 1].join(", "))
+            format!(
+                " (through {})",
+                chain.paths[1..chain.paths.len() - 1].join(", ")
+            )
         } else {
             String::new()
         };
@@ -189,7 +192,10 @@ mod tests {
         for (i, (src, hosts)) in FAIL.iter().enumerate() {
             let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
             assert_eq!(found.len(), 1, "FAIL[{i}]: {found:#?}");
-            assert!(check_rule(NAME, &after_only(src)).is_empty(), "FAIL[{i}] without hosts");
+            assert!(
+                check_rule(NAME, &after_only(src)).is_empty(),
+                "FAIL[{i}] without hosts"
+            );
         }
     }
 
@@ -238,7 +244,9 @@ mod tests {
     fn silent_when_the_target_is_fine_or_unknown() {
         let hosts = hosts_with(&[("a", &[("/usr/local/bin/foo", file_entry(100, 0o755))])]);
         assert!(check_rule_on_hosts(NAME, &after_only(LINK), &hosts).is_empty());
-        let outside = after_only("class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/srv/foo' }\n}\n");
+        let outside = after_only(
+            "class demo {\n  file { '/usr/bin/foo': ensure => link, target => '/srv/foo' }\n}\n",
+        );
         assert!(check_rule_on_hosts(NAME, &outside, &hosts).is_empty());
     }
 }

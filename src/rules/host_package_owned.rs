@@ -66,7 +66,8 @@ pub const NAME: &str = "host-package-owned";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary: "the change turns into a link, replaces or removes a path a Debian package owns on a host",
+    summary:
+        "the change turns into a link, replaces or removes a path a Debian package owns on a host",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("host_package_owned.rs"),
@@ -148,7 +149,10 @@ mod tests {
     const PASS: &[(&str, &str)] = &[
         (LINK, "a: /usr/bin/kube-scheduler=exe"),
         (LINK, "a: /usr/bin/other=pkg:kubernetes-master"),
-        ("class demo {\n  file { '/usr/bin/kube-scheduler': mode => '0755' }\n}\n", "a: /usr/bin/kube-scheduler=pkg:kubernetes-master"),
+        (
+            "class demo {\n  file { '/usr/bin/kube-scheduler': mode => '0755' }\n}\n",
+            "a: /usr/bin/kube-scheduler=pkg:kubernetes-master",
+        ),
     ];
 
     const FAIL: &[(&str, &str)] = &[
@@ -172,7 +176,10 @@ mod tests {
     #[test]
     fn flags_a_link_over_a_package_file() {
         let hosts = hosts_with(&[
-            ("m1", &[("/usr/bin/kube-scheduler", owned("kubernetes-master"))]),
+            (
+                "m1",
+                &[("/usr/bin/kube-scheduler", owned("kubernetes-master"))],
+            ),
             ("m2", &[("/usr/bin/kube-scheduler", file_entry(10, 0o755))]),
         ]);
         assert!(check_rule(NAME, &after_only(LINK)).is_empty());
@@ -180,15 +187,23 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         let m = &found[0].message;
         assert!(
-            m.contains("turns /usr/bin/kube-scheduler into a link to /usr/local/bin/kube-scheduler"),
+            m.contains(
+                "turns /usr/bin/kube-scheduler into a link to /usr/local/bin/kube-scheduler"
+            ),
             "{m}"
         );
-        assert!(m.contains("package kubernetes-master on 1 of 2 hosts (m1)"), "{m}");
+        assert!(
+            m.contains("package kubernetes-master on 1 of 2 hosts (m1)"),
+            "{m}"
+        );
     }
 
     #[test]
     fn silent_when_no_package_owns_it_or_the_package_is_removed() {
-        let hosts = hosts_with(&[("m1", &[("/usr/bin/kube-scheduler", owned("kubernetes-master"))])]);
+        let hosts = hosts_with(&[(
+            "m1",
+            &[("/usr/bin/kube-scheduler", owned("kubernetes-master"))],
+        )]);
         let removed = "class demo {\n  package { 'kubernetes-master': ensure => absent }\n  file { '/usr/bin/kube-scheduler': ensure => link, target => '/usr/local/bin/kube-scheduler' }\n}\n";
         assert!(check_rule_on_hosts(NAME, &after_only(removed), &hosts).is_empty());
         let free = hosts_with(&[("m1", &[("/usr/bin/kube-scheduler", file_entry(10, 0o755))])]);

@@ -96,7 +96,9 @@ mod tests {
         hosts.snapshots[1].age = 60;
         let found = check_rule_on_hosts(NAME, &after_only("class demo {}\n"), &hosts);
         assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(found[0].message.contains("snapshot of old was taken 3 days ago"));
+        assert!(found[0]
+            .message
+            .contains("snapshot of old was taken 3 days ago"));
         assert_eq!(found[0].location.file, "old.json");
     }
 }

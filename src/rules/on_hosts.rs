@@ -280,7 +280,12 @@ pub(crate) mod testing {
             .collect();
         let borrowed: Vec<(&str, Vec<(&str, Entry)>)> = parsed
             .iter()
-            .map(|(n, es)| (n.as_str(), es.iter().map(|(p, e)| (p.as_str(), e.clone())).collect()))
+            .map(|(n, es)| {
+                (
+                    n.as_str(),
+                    es.iter().map(|(p, e)| (p.as_str(), e.clone())).collect(),
+                )
+            })
             .collect();
         let refs: Vec<(&str, &[(&str, Entry)])> =
             borrowed.iter().map(|(n, es)| (*n, es.as_slice())).collect();

@@ -213,7 +213,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = l.scripts.iter().map(|s| s.text.as_str()).collect();
         let mut f = finding(
             rule,
-            service_location(cx, &diff, s),
+            service_location(cx, diff, s),
             format!(
                 "a `git revert` of this change would restart {} ({reason}) onto {bin}, and \
                  leave behind {}",
@@ -463,7 +463,6 @@ fn help() -> String {
      rolling back has a defined state"
         .to_string()
 }
-
 
 /// A location of the reverse change, seen from the forward change: its after side is
 /// our before side.
