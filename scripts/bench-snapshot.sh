@@ -65,10 +65,10 @@ while [ "$i" -lt "$runs" ]; do
     i=$((i + 1))
 done
 sort -n "$tmp/times" | awk -v runs="$runs" '
-    { wall[NR] = $1; cpu[NR] = $2 + $3; mem[NR] = $4 }
+    { wall[NR] = $1; usr[NR] = $2; sys[NR] = $3; mem[NR] = $4 }
     END {
         m = int((runs + 1) / 2)
-        printf "wall: median %.2f s, min %.2f s, max %.2f s over %d runs; CPU %.2f s; peak %d MB\n",
-            wall[m], wall[1], wall[runs], runs, cpu[m], mem[m] / 1024
+        printf "wall: median %.2f s, min %.2f s, max %.2f s over %d runs; CPU %.2f s (user %.2f, system %.2f); peak %d MB\n",
+            wall[m], wall[1], wall[runs], runs, usr[m] + sys[m], usr[m], sys[m], mem[m] / 1024
     }'
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
