@@ -4,7 +4,7 @@
 //!
 //! Bounds: links are never followed out of the root (an absolute target is read under
 //! the root, `..` stops at it), only executables are read (their first bytes and a
-//! SHA-256) and unit files (for `ExecStart=`), at most [`MAX_ENTRIES`] paths are recorded
+//! SHA-256, up to [`MAX_HASH`]) and unit files (for `ExecStart=`), at most [`MAX_ENTRIES`] paths are recorded
 //! and walks stop [`MAX_DEPTH`] levels down. No subprocess is run: owners come from the
 //! root's `/etc/passwd` and `/etc/group`, packages from `/var/lib/dpkg/info/*.list`.
 
@@ -41,6 +41,9 @@ pub const MAX_DEPTH: usize = 32;
 const MAX_LINKS: usize = 40;
 /// Bytes of an executable read to tell what it is.
 const SNIFF: usize = 512;
+/// Executables larger than this are not hashed (their kind is still read): one such file
+/// would cost more than the rest of a host together.
+const MAX_HASH: u64 = 512 * 1024 * 1024;
 /// Unit files larger than this are not read.
 const MAX_UNIT: u64 = 1024 * 1024;
 /// Rounds of following link targets outside the walked directories.
@@ -261,10 +264,11 @@ fn record(
             if meta.len() == 0 {
                 e.content = Some(ContentKind::Empty);
             } else if mode & 0o111 != 0 {
-                if let Some((content, interpreter, sha)) = sniff_and_hash(&f.fs) {
+                let hash = meta.len() <= MAX_HASH;
+                if let Some((content, interpreter, sha)) = sniff_and_hash(&f.fs, hash) {
                     e.content = Some(content);
                     e.interpreter = interpreter;
-                    e.sha256 = Some(sha);
+                    e.sha256 = sha;
                 }
             }
             if is_unit_file(&path) && meta.len() <= MAX_UNIT {
@@ -306,7 +310,7 @@ fn unit_exec_start(fs: &Path, path: &str) -> Option<Vec<String>> {
 
 /// What an executable is, and its SHA-256: the first bytes tell the kind, the whole
 /// content is hashed in one pass.
-fn sniff_and_hash(fs: &Path) -> Option<(ContentKind, Option<String>, String)> {
+fn sniff_and_hash(fs: &Path, hash: bool) -> Option<(ContentKind, Option<String>, Option<String>)> {
     let mut file = std::fs::File::open(fs).ok()?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -322,13 +326,18 @@ fn sniff_and_hash(fs: &Path) -> Option<(ContentKind, Option<String>, String)> {
             let take = (SNIFF - head.len()).min(n);
             head.extend_from_slice(&buf[..take]);
         }
+        if !hash {
+            break;
+        }
         hasher.update(&buf[..n]);
     }
-    let sha: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha = hash.then(|| {
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    });
     let (kind, interpreter) = content_kind(&head);
     Some((kind, interpreter, sha))
 }

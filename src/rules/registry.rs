@@ -278,8 +278,9 @@ pub fn judges_transition(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The contract: the README's 22 names and default severities, exactly.
-    const CONTRACT: [(&str, Severity); 22] = [
+    /// The contract: the README's 22 names and default severities, exactly, then the
+    /// host rules of issue 17.
+    const CONTRACT: [(&str, Severity); 26] = [
         ("syntax-error", Severity::Error),
         ("link-over-binary", Severity::Error),
         ("link-target-unmanaged", Severity::Warning),
@@ -302,6 +303,10 @@ mod tests {
         ("unresolved-class", Severity::Error),
         ("binary-not-executable", Severity::Error),
         ("invalid-attribute-value", Severity::Error),
+        ("host-binary-invalid", Severity::Error),
+        ("host-link-target-invalid", Severity::Error),
+        ("host-package-owned", Severity::Error),
+        ("host-binary-no-rollback", Severity::Warning),
     ];
 
     #[test]
