@@ -219,9 +219,13 @@ pub fn host_effects(cx: &crate::rules::Context<'_>) -> Vec<Effect> {
             if names.len() == 1 { "" } else { "s" }
         ),
         detail: Some(format!(
-            "the oldest taken {} ago; {}",
+            "{}{}; the oldest taken {} ago",
+            names.iter().take(5).copied().collect::<Vec<_>>().join(", "),
+            match names.len().saturating_sub(5) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            },
             hosts::time::describe_age(oldest),
-            hosts.on_hosts(&names).trim_start_matches("on ")
         )),
         location: None,
     });
