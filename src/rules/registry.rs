@@ -270,6 +270,11 @@ pub fn judges_transition(name: &str) -> bool {
         super::service_binary_missing::NAME,
         super::restart_before_binary::NAME,
         super::binary_without_backup::NAME,
+        // Judged against the hosts, which the base revision read as new is not.
+        super::host_binary_invalid::NAME,
+        super::host_link_target_invalid::NAME,
+        super::host_package_owned::NAME,
+        super::host_binary_no_rollback::NAME,
     ]
     .contains(&name)
 }
