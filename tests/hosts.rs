@@ -526,3 +526,80 @@ fn malformed_and_hostile_snapshots_stop_the_check() {
         assert!(err.contains(says), "{says:?} not in {err}");
     }
 }
+
+/// A change that links over a binary a package owns on the host, with no other copy of
+/// it there: `host-package-owned` and `host-binary-no-rollback`, from a snapshot the
+/// tool took of the fake root.
+#[test]
+fn linking_over_a_package_binary_on_the_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    fake_root(&root);
+    let snap = tmp.path().join("fake-master.json");
+    let o = run(
+        tmp.path(),
+        &[
+            "snapshot",
+            "--root",
+            root.to_str().unwrap(),
+            "--output",
+            snap.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let repo = tmp.path().join("repo");
+    write(
+        &repo,
+        "/modules/k8s/manifests/init.pp",
+        b"class k8s {\n  file { '/usr/bin/kubelet': ensure => link, target => '/opt/k8s/kubelet' }\n}\n",
+        0o644,
+    );
+    let before = tmp.path().join("before");
+    write(
+        &before,
+        "/modules/k8s/manifests/init.pp",
+        b"class k8s {\n}\n",
+        0o644,
+    );
+    let (code, report, err) = check(
+        tmp.path(),
+        &[
+            "--before",
+            before.to_str().unwrap(),
+            "--after",
+            repo.to_str().unwrap(),
+            "--host-snapshot",
+            snap.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let mut rules = rules_of(&report);
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            "host-binary-no-rollback",
+            "host-link-target-invalid",
+            "host-package-owned"
+        ],
+        "{report:#}"
+    );
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("belongs to package kubelet on 1 of 1 host (fake-master)")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("/opt/k8s/kubelet, which is missing on 1 of 1 host")),
+        "{messages:#?}"
+    );
+}
