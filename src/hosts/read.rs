@@ -94,10 +94,16 @@ pub fn load(paths: &[PathBuf], now: i64, max_age: u64) -> Result<Hosts, Snapshot
             format!("more than {MAX_FILES} snapshot files were given"),
         ));
     }
-    let mut snapshots: Vec<Snapshot> = Vec::with_capacity(files.len());
+    // Each file is parsed and indexed on its own: in parallel.
+    let mut snapshots: Vec<Snapshot> = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .map(|f| read_file(f, now))
+            .collect::<Result<_, _>>()?
+    };
     let mut seen: HashMap<String, String> = HashMap::new();
-    for f in &files {
-        let s = read_file(f, now)?;
+    for (f, s) in files.iter().zip(&snapshots) {
         if let Some(other) = seen.insert(s.host.clone(), s.file.clone()) {
             return Err(SnapshotError::new(
                 f,
@@ -107,7 +113,6 @@ pub fn load(paths: &[PathBuf], now: i64, max_age: u64) -> Result<Hosts, Snapshot
                 ),
             ));
         }
-        snapshots.push(s);
     }
     snapshots.sort_by(|a, b| a.host.cmp(&b.host));
     Ok(Hosts { snapshots, max_age })
@@ -138,32 +143,15 @@ pub fn read_file(path: &Path, now: i64) -> Result<Snapshot, SnapshotError> {
 
 /// Parses and validates snapshot JSON; `file` names it in the result.
 pub fn from_bytes(data: &[u8], file: &str, now: i64) -> Result<Snapshot, String> {
-    // The header first, so that another format or version is named as such rather than
-    // as a missing field.
-    #[derive(serde::Deserialize)]
-    struct Header {
-        format: Option<serde_json::Value>,
-        version: Option<serde_json::Value>,
+    // One parse of the whole file. When it fails, or names another format or version,
+    // the header alone says which (another format or version is named as such rather
+    // than as a missing field).
+    let parsed: Result<SnapshotFile, _> = serde_json::from_slice(data);
+    let header_ok = matches!(&parsed, Ok(raw) if raw.format == FORMAT && raw.version == VERSION);
+    if !header_ok {
+        check_header(data)?;
     }
-    let header: Header =
-        serde_json::from_slice(data).map_err(|e| format!("it is not valid snapshot JSON ({e})"))?;
-    if header.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
-        return Err(format!(
-            "it is not a puppet-preflight host snapshot (`format` is not \"{FORMAT}\")"
-        ));
-    }
-    match header.version.as_ref().and_then(serde_json::Value::as_u64) {
-        Some(v) if v == u64::from(VERSION) => {}
-        Some(v) => {
-            return Err(format!(
-                "it has format version {v}, and this build of puppet-preflight reads version \
-                 {VERSION}"
-            ))
-        }
-        None => return Err("its `version` is missing or not a number".into()),
-    }
-    let raw: SnapshotFile =
-        serde_json::from_slice(data).map_err(|e| format!("it is not valid snapshot JSON ({e})"))?;
+    let raw = parsed.map_err(|e| format!("it is not valid snapshot JSON ({e})"))?;
     validate_host(&raw.host)?;
     let taken_at = super::time::parse(&raw.taken_at).ok_or_else(|| {
         format!(
@@ -206,6 +194,31 @@ pub fn from_bytes(data: &[u8], file: &str, now: i64) -> Result<Snapshot, String>
         }
     }
     Ok(snap)
+}
+
+/// The reason a document is not a snapshot this build reads, from its `format` and
+/// `version` alone; `Ok` when those are right (the error is then elsewhere).
+fn check_header(data: &[u8]) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct Header {
+        format: Option<serde_json::Value>,
+        version: Option<serde_json::Value>,
+    }
+    let header: Header =
+        serde_json::from_slice(data).map_err(|e| format!("it is not valid snapshot JSON ({e})"))?;
+    if header.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
+        return Err(format!(
+            "it is not a puppet-preflight host snapshot (`format` is not \"{FORMAT}\")"
+        ));
+    }
+    match header.version.as_ref().and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => Ok(()),
+        Some(v) => Err(format!(
+            "it has format version {v}, and this build of puppet-preflight reads version \
+             {VERSION}"
+        )),
+        None => Err("its `version` is missing or not a number".into()),
+    }
 }
 
 pub fn validate_host(host: &str) -> Result<(), String> {
