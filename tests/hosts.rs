@@ -603,3 +603,61 @@ fn linking_over_a_package_binary_on_the_host() {
         "{messages:#?}"
     );
 }
+
+/// The result cache never answers for the hosts: the same change checked against a
+/// snapshot that changed gives the new verdict.
+#[test]
+fn a_changed_snapshot_is_judged_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    link_repo(&repo);
+    let snap = tmp.path().join("h.json");
+    let doc = |size: u32| {
+        format!(
+            r#"{{"format":"puppet-preflight-host-snapshot","version":1,"host":"h","taken_at":"{}","dirs":[{{"path":"/usr/local/bin","complete":true}}],"entries":[{{"path":"/usr/local/bin/kube-apiserver","type":"file","size":{size},"mode":"0755"}}]}}"#,
+            now_utc()
+        )
+    };
+    let cache = tmp.path().join("cache");
+    let check_cached = || {
+        let o = Command::new(BIN)
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--fail-level",
+                "never",
+                "--host-snapshot",
+            ])
+            .arg(&snap)
+            .current_dir(&repo)
+            .env("XDG_CACHE_HOME", &cache)
+            .env_remove("PUPPET_PREFLIGHT_NO_CACHE")
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        rules_of(&serde_json::from_slice(&o.stdout).unwrap())
+    };
+    fs::write(&snap, doc(0)).unwrap();
+    assert_eq!(check_cached(), ["host-link-target-invalid"]);
+    fs::write(&snap, doc(1000)).unwrap();
+    assert!(
+        check_cached().is_empty(),
+        "the repaired host is judged again"
+    );
+}
+
+/// Now, as `taken_at` writes it.
+fn now_utc() -> String {
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
