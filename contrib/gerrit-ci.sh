@@ -32,6 +32,11 @@
 #                  own, so that the checkout's git status stays clean)
 #   PREFLIGHT      the puppet-preflight binary (default: puppet-preflight on PATH)
 #   PREFLIGHT_ARGS extra arguments for `check`, split on spaces (e.g. --fail-level warning)
+#   HOST_SNAPSHOTS a host snapshot, or a directory of them (one `<host>.json` per host,
+#                  written by contrib/puppet-preflight-snapshot.service and synced to the
+#                  CI machine, or unpacked from an artifact): the change is also judged
+#                  against what the hosts hold (`check --host-snapshot`). When it is set
+#                  and missing, the job stops (status 2) rather than vote without it.
 set -eu
 
 PREFLIGHT=${PREFLIGHT:-puppet-preflight}
@@ -85,6 +90,10 @@ set -- "$@" --head HEAD \
 if [ -n "${GERRIT_LABEL:-}" ]; then
     set -- "$@" --gerrit-label "$GERRIT_LABEL" \
         --gerrit-vote-fail "${GERRIT_VOTE_FAIL:--1}" --gerrit-vote-pass "${GERRIT_VOTE_PASS:-0}"
+fi
+if [ -n "${HOST_SNAPSHOTS:-}" ]; then
+    [ -e "$HOST_SNAPSHOTS" ] || die "HOST_SNAPSHOTS '$HOST_SNAPSHOTS' does not exist (is the sync from the hosts broken?)"
+    set -- "$@" --host-snapshot "$HOST_SNAPSHOTS"
 fi
 # shellcheck disable=SC2086 # PREFLIGHT_ARGS is split on purpose
 set -- "$@" ${PREFLIGHT_ARGS:-}

@@ -37,6 +37,8 @@ pub const KEYS: &[&str] = &[
     "external_modules",
     "rules",
     "puppet_version",
+    "host_snapshots",
+    "host_snapshot_max_age",
 ];
 
 /// The configuration. Paths in it are repository-relative (modulepath, hieradata) or
@@ -88,6 +90,12 @@ pub struct Config {
     /// `backup` (`puppet` before 7, `false` from 7).
     #[serde(deserialize_with = "puppet_major")]
     pub puppet_version: u32,
+    /// Host snapshot files or directories of them (`check --host-snapshot` replaces the
+    /// list); relative paths are read from the directory `check` runs in.
+    pub host_snapshots: Vec<String>,
+    /// Seconds after which a host snapshot is reported as stale (`24h`, `7d`, …).
+    #[serde(deserialize_with = "max_age")]
+    pub host_snapshot_max_age: u64,
 }
 
 impl Default for Config {
@@ -102,6 +110,8 @@ impl Default for Config {
             external_modules: Vec::new(),
             rules: BTreeMap::new(),
             puppet_version: 7,
+            host_snapshots: Vec::new(),
+            host_snapshot_max_age: DEFAULT_SNAPSHOT_MAX_AGE,
         }
     }
 }
@@ -433,6 +443,28 @@ fn puppet_major<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     }
 }
 
+/// Host snapshots older than a day are reported as stale by default.
+pub const DEFAULT_SNAPSHOT_MAX_AGE: u64 = 86_400;
+
+/// A duration: `90s`, `30m`, `24h`, `7d`, `2w`, or a number of seconds.
+fn max_age<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Secs(u64),
+        Text(String),
+    }
+    let text = match Raw::deserialize(d)? {
+        Raw::Secs(n) => return Ok(n),
+        Raw::Text(t) => t,
+    };
+    crate::hosts::time::parse_duration(&text).ok_or_else(|| {
+        de::Error::custom(format!(
+            "host_snapshot_max_age {text:?} is not a duration such as 24h or 7d"
+        ))
+    })
+}
+
 // ----- errors -----
 
 /// A configuration file that cannot be used. Exit status 2.
@@ -584,6 +616,8 @@ const KEY_HELP: &[(&str, &str)] = &[
     ("external_modules", "a list of module names, e.g. [secret]"),
     ("rules", "a map of rule name to error, warning, info or off"),
     ("puppet_version", "a Puppet major version number, 3 to 8 (default 7)"),
+    ("host_snapshots", "a list of host snapshot files or directories, e.g. [/srv/preflight/hosts]"),
+    ("host_snapshot_max_age", "a duration such as 24h or 7d (default 24h)"),
 ];
 
 /// A short label and a help line for a serde_yaml message; also rewrites the message

@@ -23,6 +23,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Config(Box<crate::config::ConfigError>),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    HostSnapshot(Box<crate::hosts::SnapshotError>),
+
     #[error("git: {message}")]
     #[diagnostic(
         code(preflight::git),

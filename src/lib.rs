@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod hosts;
 pub mod input;
 pub mod isolate;
 pub mod lint;

@@ -22,6 +22,9 @@ const LAYERS: &[&[&str]] = &[
     &["analysis"],
     // The resource model of a revision and the model change.
     &["model"],
+    // Host snapshots: taken from a host's files, read for `check` as data the rules judge
+    // the change against (the schema, the reader, the walker).
+    &["hosts"],
     // The configuration file; below the rules, which read it, and given the rule names.
     &["config"],
     // Operational errors (one of them is a configuration error).

@@ -103,6 +103,7 @@ exit {status}
             "BASE",
             "OUT_DIR",
             "PREFLIGHT_ARGS",
+            "HOST_SNAPSHOTS",
             "GIT_DIR",
             "GIT_INDEX_FILE",
             "GIT_WORK_TREE",
@@ -294,6 +295,33 @@ fn missing_or_bad_settings_are_refused_before_checking() {
             "{env:?}: the check must not run"
         );
     }
+}
+
+#[test]
+fn host_snapshots_are_passed_to_the_check_and_a_missing_directory_stops_the_job() {
+    let ci = Ci::new(0);
+    let hosts = ci.path("hosts");
+    std::fs::create_dir_all(&hosts).unwrap();
+    let mut env = JENKINS.to_vec();
+    let dir = hosts.to_string_lossy().into_owned();
+    env.push(("HOST_SNAPSHOTS", &dir));
+    let out = ci.run(&env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        ci.read("preflight.log")
+            .contains(&format!("--host-snapshot {dir}")),
+        "{}",
+        ci.read("preflight.log")
+    );
+
+    let ci = Ci::new(0);
+    let mut env = JENKINS.to_vec();
+    env.push(("HOST_SNAPSHOTS", "/nonexistent/hosts"));
+    let out = ci.run(&env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("sync from the hosts"), "{}", text(&out));
+    assert!(!ci.path("preflight.log").exists(), "the check must not run");
+    assert!(!ci.path("ssh.args").exists(), "nothing is posted");
 }
 
 #[test]

@@ -16,6 +16,7 @@ const NOT_RULES: &[&str] = &[
     "executables",
     "guards",
     "hazard",
+    "on_hosts",
 ];
 
 #[test]

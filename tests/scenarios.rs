@@ -225,3 +225,68 @@ fn incident_2016_series_commit_by_commit() {
         );
     }
 }
+
+/// The rollback of the 2016 series (the third commit reverts the second) checked against
+/// the master's snapshots (`fixtures/incident-2016/hosts/`): after the failed deploy,
+/// `/usr/local/bin/kube-apiserver` is 0 bytes and the restart onto it is an error;
+/// before it, and without snapshots, there is no host finding.
+#[test]
+fn incident_2016_rollback_against_host_snapshots() {
+    let dir = root().join("fixtures/incident-2016");
+    let series: Series =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("series.yaml")).unwrap()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git(repo, &["init", "-q"]);
+    let mut ids = Vec::new();
+    for c in &series.commits {
+        ids.push(commit_tree(repo, &dir.join(&c.tree), &c.message));
+    }
+    let host_findings = |extra: &[&str]| -> BTreeSet<ExpectedFinding> {
+        let mut args = vec!["--base", ids[2].as_str(), "--head", ids[3].as_str()];
+        args.extend_from_slice(extra);
+        findings_of(&check_json(repo, &args))
+            .into_iter()
+            .filter(|f| f.rule.starts_with("host-"))
+            .collect()
+    };
+    let snapshot = |name: &str| {
+        dir.join("hosts")
+            .join(name)
+            .join("tools-k8s-master-01.json")
+            .to_string_lossy()
+            .into_owned()
+    };
+    let stale = |name: &str| ExpectedFinding {
+        rule: "host-snapshot-stale".into(),
+        file: snapshot(name),
+        line: 1,
+        resource: None,
+    };
+    let invalid = |file: &str, line: u64| ExpectedFinding {
+        rule: "host-binary-invalid".into(),
+        file: file.into(),
+        line,
+        resource: Some("Service['kube-apiserver']".into()),
+    };
+
+    assert_same("without snapshots", Vec::new(), host_findings(&[]));
+    let before = snapshot("before-deploy");
+    assert_same(
+        "the master before the failed deploy",
+        vec![stale("before-deploy")],
+        host_findings(&["--host-snapshot", &before]),
+    );
+    // The rollback restarts the API server onto the empty file; so would a revert of the
+    // rollback (the link it re-creates leads there).
+    let after_dir = dir.join("hosts/after-deploy");
+    assert_same(
+        "the master after the failed deploy",
+        vec![
+            stale("after-deploy"),
+            invalid("modules/k8s/manifests/apiserver.pp", 24),
+            invalid("modules/k8s/manifests/apiserver.pp", 43),
+        ],
+        host_findings(&["--host-snapshot", after_dir.to_str().unwrap()]),
+    );
+}

@@ -14,7 +14,11 @@ use crate::report::{self, ChangeReport, OutputArgs, ReportData};
 use crate::rules::{self, Analysis, Selection, SelectionArgs};
 
 use super::cache::{self, Cache};
-use super::summary;
+use super::{snapshot, summary};
+use crate::hosts::Hosts;
+
+/// The configured snapshot list and maximum age the loaded snapshots are for.
+type HostsKey = (Vec<String>, u64);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,6 +41,12 @@ pub struct Args {
     /// `PUPPET_PREFLIGHT_NO_CACHE=1`.
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Judge the change against what the hosts hold: a snapshot written by
+    /// `puppet-preflight snapshot`, or a directory of them, one per host (repeatable;
+    /// replaces `host_snapshots` of the configuration).
+    #[arg(long = "host-snapshot", value_name = "PATH")]
+    pub host_snapshots: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
@@ -66,6 +76,8 @@ pub fn run(args: Args) -> miette::Result<i32> {
         Ok(repo) => Cache::open(args.no_cache, &repo),
         Err(_) => Cache::open(true, std::path::Path::new("")),
     };
+    // Snapshots are read once per distinct configured list (a series usually has one).
+    let mut hosts: Option<(HostsKey, Hosts)> = None;
     for change in changes {
         let change = change?;
         let config = match &explicit {
@@ -75,12 +87,18 @@ pub fn run(args: Args) -> miette::Result<i32> {
         };
         let selection = Selection::resolve(&args.selection, &config)?;
         fail_level = selection.fail_level.threshold();
+        let key = (config.host_snapshots.clone(), config.host_snapshot_max_age);
+        if hosts.as_ref().map(|(k, _)| k) != Some(&key) {
+            hosts = Some((key, snapshot::load_hosts(&args.host_snapshots, &config)?));
+        }
+        let Some(hosts) = &hosts else { continue };
         reports.push(check_one(
             &change,
             &config,
             &selection,
             args.show_preexisting,
             &cache,
+            &hosts.1,
         ));
     }
 
@@ -99,12 +117,19 @@ fn check_one(
     selection: &Selection,
     show_preexisting: bool,
     cache: &Cache,
+    hosts: &Hosts,
 ) -> ChangeReport {
-    let key = cache.key(change, &format!("{config:?}\n{selection:?}"));
+    // What the hosts hold is not in the key (nor is the clock their age depends on): a
+    // check against host snapshots neither reads nor writes the cache.
+    let key = if hosts.is_empty() {
+        cache.key(change, &format!("{config:?}\n{selection:?}"))
+    } else {
+        None
+    };
     let entry = match key.as_deref().and_then(|k| cache.get(k)) {
         Some(entry) => entry,
         None => {
-            let entry = analyse(change, config, selection);
+            let entry = analyse(change, config, selection, hosts);
             // A change with content that could not be read (a partial clone) may give
             // another result once the objects are there: not stored.
             let complete = change.unreadable().is_empty();
@@ -136,7 +161,7 @@ fn check_one(
 }
 
 /// The findings of one change, every pre-existing one marked, and its effects.
-fn analyse(change: &Change, config: &Config, selection: &Selection) -> cache::Entry {
+fn analyse(change: &Change, config: &Config, selection: &Selection, hosts: &Hosts) -> cache::Entry {
     let trace = Trace::from_env();
     let analysis = Analysis::build(change, config);
     trace.phase("parse, evaluate, diff");
@@ -146,12 +171,17 @@ fn analyse(change: &Change, config: &Config, selection: &Selection) -> cache::En
         }
     }
     let (mut findings, effects) = {
-        let cx = analysis.context(change, config, selection);
+        let mut cx = analysis.context(change, config, selection);
+        cx.hosts = hosts;
         let mut findings = lint::run(&cx);
         trace.phase("rules");
         let effects = isolate::catch(
             || "the summary of effects".into(),
-            || summary::effects(&analysis),
+            || {
+                let mut e = summary::effects(&analysis);
+                e.extend(snapshot::host_effects(&cx));
+                e
+            },
         );
         let effects = effects.unwrap_or_else(|failure| {
             findings.extend(lint::internal_errors(change, vec![failure]));

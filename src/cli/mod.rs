@@ -9,6 +9,7 @@ pub mod install_hook;
 pub mod parse;
 pub mod resources;
 pub mod rules;
+pub mod snapshot;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,10 @@ pub enum Command {
     Explain(explain::Args),
     /// Install a git pre-commit (or pre-push) hook that runs `check --staged`.
     InstallHook(install_hook::Args),
+    /// Record what this host holds at the paths that matter (types, sizes, modes, link
+    /// targets, content kinds, hashes of executables, owning packages, unit ExecStart=),
+    /// as JSON for `check --host-snapshot`.
+    Snapshot(snapshot::Args),
 }
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
@@ -50,6 +55,7 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::InstallHook(a) => install_hook::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
     }
 }
 

@@ -134,6 +134,8 @@ pub enum EffectKind {
     FileRemoved,
     ServiceRestarted,
     PackageChanged,
+    /// What host snapshots say about a path the change relies on.
+    OnHosts,
     Other,
 }
 
@@ -148,6 +150,7 @@ impl EffectKind {
             EffectKind::FileRemoved => "file removed",
             EffectKind::ServiceRestarted => "service restarted",
             EffectKind::PackageChanged => "package changed",
+            EffectKind::OnHosts => "on the hosts",
             EffectKind::Other => "change",
         }
     }
@@ -161,6 +164,7 @@ impl EffectKind {
             EffectKind::FileRemoved => "file-removed",
             EffectKind::ServiceRestarted => "service-restarted",
             EffectKind::PackageChanged => "package-changed",
+            EffectKind::OnHosts => "on-hosts",
             EffectKind::Other => "other",
         }
     }

@@ -72,7 +72,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// `Some(true)` when backups are off, `None` when unknown.
-fn backup_off(v: &Value) -> Option<bool> {
+pub(crate) fn backup_off(v: &Value) -> Option<bool> {
     let alts = v.alternatives();
     let off = |a: &Value| match a {
         Value::Bool(b) => Some(!b),

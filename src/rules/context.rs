@@ -141,6 +141,7 @@ impl Analysis {
             failures: &self.failures,
             config,
             selection,
+            hosts: &crate::hosts::NONE,
         }
     }
 }
@@ -197,6 +198,9 @@ pub struct Context<'a> {
     pub failures: &'a [Failure],
     pub config: &'a Config,
     pub selection: &'a Selection,
+    /// The host snapshots the change is judged against (none unless `check` was given
+    /// some); read by the `host-*` rules.
+    pub hosts: &'a crate::hosts::Hosts,
 }
 
 impl<'a> Context<'a> {

@@ -1,5 +1,6 @@
 //! Test helpers for rules: build a change from in-memory files and run rules on it.
 
+pub use super::on_hosts::testing::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

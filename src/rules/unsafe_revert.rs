@@ -62,7 +62,6 @@
 //! - `git revert`; Puppet ignores resources that leave the catalog (they stay on disk).
 
 use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side};
-use crate::input::{Change, FileChange, FileStatus};
 use crate::model::facts::package_removed;
 use crate::model::{file_state, Model, ModelChange, ResId, Resource};
 
@@ -70,9 +69,10 @@ use super::common::{
     ensure_of, file_path, is_file_like, is_regular_file, provider_of, related, Ensure,
 };
 use super::hazard::{is_key, named, Hazard, Voice};
+use super::on_hosts::Reverse;
 use super::registry::{Kind, Rule};
 use super::services::{at_service, binary, info, script_hazards, scripts};
-use super::{finding, Context, Manifests};
+use super::{finding, Context};
 
 pub const NAME: &str = "unsafe-revert";
 
@@ -105,22 +105,9 @@ struct Leftover {
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
-    let change = reversed(cx.change);
-    let diff = ModelChange::compute(cx.after, cx.before, &change);
-    let manifests = Manifests {
-        before: cx.manifests.after.clone(),
-        after: cx.manifests.before.clone(),
-    };
-    let rev = Context {
-        change: &change,
-        manifests: &manifests,
-        before: cx.after,
-        after: cx.before,
-        diff: &diff,
-        failures: &[],
-        config: cx.config,
-        selection: cx.selection,
-    };
+    let reverse = Reverse::new(cx);
+    let rev = reverse.context(cx);
+    let diff = rev.diff;
     // What the rules about what services execute detect on the reverse change. Its head
     // revision (`rev.after`) is our base revision: the subjects are base-revision ids.
     let hazards = Hazard::detect_all(&rev);
@@ -226,7 +213,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = l.scripts.iter().map(|s| s.text.as_str()).collect();
         let mut f = finding(
             rule,
-            service_location(cx, &diff, s),
+            service_location(cx, diff, s),
             format!(
                 "a `git revert` of this change would restart {} ({reason}) onto {bin}, and \
                  leave behind {}",
@@ -475,33 +462,6 @@ fn help() -> String {
      resources this change adds with `ensure => absent` for a transition period so that \
      rolling back has a defined state"
         .to_string()
-}
-
-/// The change `git revert` would make: head back to base.
-fn reversed(change: &Change) -> Change {
-    let files = change
-        .files
-        .iter()
-        .map(|f| FileChange {
-            status: match f.status {
-                FileStatus::Added => FileStatus::Deleted,
-                FileStatus::Deleted => FileStatus::Added,
-                s => s,
-            },
-            old_path: f.new_path.clone(),
-            new_path: f.old_path.clone(),
-            old_kind: f.new_kind,
-            new_kind: f.old_kind,
-            binary: f.binary,
-            similarity: f.similarity,
-        })
-        .collect();
-    Change {
-        before: change.after.clone(),
-        after: change.before.clone(),
-        files,
-        notes: Vec::new(),
-    }
 }
 
 /// A location of the reverse change, seen from the forward change: its after side is
