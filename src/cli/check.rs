@@ -62,6 +62,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
             &config,
             &selection,
             args.show_preexisting,
+            args.output.draws_graph(),
         ));
     }
 
@@ -78,8 +79,18 @@ fn check_one(
     config: &Config,
     selection: &Selection,
     show_preexisting: bool,
+    draw_graph: bool,
 ) -> ChangeReport {
     let analysis = Analysis::build(change, config);
+    // Built only for the formats that draw it; isolated like the summary.
+    let graph = if draw_graph {
+        isolate::catch(
+            || "the graph of restarts and links".into(),
+            || report::graph::build(&analysis, change),
+        )
+    } else {
+        Ok(report::graph::ChangeGraph::default())
+    };
     let (mut findings, effects) = {
         let cx = analysis.context(change, config, selection);
         let mut findings = lint::run(&cx);
@@ -92,6 +103,10 @@ fn check_one(
             lint::sort(&mut findings);
             Vec::new()
         });
+        if let Err(failure) = &graph {
+            findings.extend(lint::internal_errors(change, vec![failure.clone()]));
+            lint::sort(&mut findings);
+        }
         (findings, effects)
     };
     let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
@@ -121,6 +136,7 @@ fn check_one(
     let mut report = ChangeReport::from_change(change, findings, parsed);
     report.preexisting_hidden = hidden;
     report.effects = effects;
+    report.graph = graph.unwrap_or_default();
     report
 }
 

@@ -36,6 +36,10 @@ pub struct ReasonStep {
     pub res: Option<ResId>,
     pub name: String,
     pub suffix: String,
+    /// The after-side relationship edge (an index into `Model::edges`) this step crosses,
+    /// on the step that names the edge: readers that draw the chain use it rather than
+    /// the words.
+    pub edge: Option<usize>,
 }
 
 impl ReasonStep {
@@ -45,6 +49,7 @@ impl ReasonStep {
             res: None,
             name: String::new(),
             suffix: String::new(),
+            edge: None,
         }
     }
 
@@ -54,6 +59,7 @@ impl ReasonStep {
             res: Some(res),
             name: m.get(res).display_ref(),
             suffix: suffix.into(),
+            edge: None,
         }
     }
 }
@@ -318,11 +324,13 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
             }
             let e = &after.edges[ei];
             let mut c = chain.clone();
-            c.push(if e.from == x {
+            let mut step = if e.from == x {
                 ReasonStep::text(e.via.to_string())
             } else {
                 ReasonStep::naming(after, e.from, format!("{} (on ", e.via), ")")
-            });
+            };
+            step.edge = Some(ei);
+            c.push(step);
             if e.to != t {
                 // The edge lands on a class or define instance that contains the target.
                 c.push(ReasonStep::naming(after, e.to, "", ""));

@@ -23,9 +23,19 @@ pub enum Format {
     Gerrit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// One self-contained HTML page for reviewers: the summary, the restart and link
+    /// chains drawn before and after (inline SVG), and the findings with their snippets.
+    Html,
+    /// The restart and link chains, before and after, as a Graphviz digraph.
+    Dot,
 }
 
 impl Format {
+    /// Does the format draw the change's graph ([`super::graph`])? Only then is it built.
+    pub fn draws_graph(self) -> bool {
+        matches!(self, Format::Html | Format::Dot)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
@@ -35,6 +45,8 @@ impl Format {
             Format::Junit => "junit",
             Format::Gerrit => "gerrit",
             Format::Github => "github",
+            Format::Html => "html",
+            Format::Dot => "dot",
         }
     }
 }
@@ -156,6 +168,13 @@ pub struct OutputArgs {
     /// Gerrit format: at most N inline comments; the rest are listed in the message.
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub gerrit_max_comments: usize,
+}
+
+impl OutputArgs {
+    /// Does any requested output draw the change's graph (so that it must be built)?
+    pub fn draws_graph(&self) -> bool {
+        self.format.draws_graph() || self.reports.iter().any(|r| r.format.draws_graph())
+    }
 }
 
 /// The same defaults as the command line (for callers that build one in code).

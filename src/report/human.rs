@@ -16,7 +16,7 @@ use miette::{
 };
 
 use super::position::region;
-use super::{ChangeReport, Counts, ReportData};
+use super::{ChangeReport, Counts, Effect, ReportData};
 use crate::diagnostic::{Finding, Location, Severity, Side};
 
 /// The width the human output wraps at.
@@ -192,7 +192,7 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_show_related_as_nested(true)
 }
 
-fn summary_line(name: &str, c: &Counts) -> String {
+pub(super) fn summary_line(name: &str, c: &Counts) -> String {
     format!(
         "{name}: {}; {} file{} changed, {} manifest{} parsed",
         c.findings_phrase(),
@@ -206,26 +206,44 @@ fn summary_line(name: &str, c: &Counts) -> String {
 fn effects(out: &mut String, ch: &ChangeReport) {
     out.push_str("What this change does on the hosts:\n");
     if ch.effects.is_empty() {
-        out.push_str(
-            "  nothing the model recognises (no links, binaries, services or packages change)\n",
-        );
-    }
-    for e in &ch.effects {
-        let _ = write!(out, "  - {}: {}", e.kind.label(), e.subject);
-        if let Some(d) = &e.detail {
-            let _ = write!(out, " ({d})");
-        }
-        if let Some(loc) = &e.location {
-            let r = region(&ch.sources, loc);
-            if r.known {
-                let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
-            } else {
-                let _ = write!(out, " [{}]", source_name(loc));
-            }
-        }
+        out.push_str("  ");
+        out.push_str(NO_EFFECTS);
         out.push('\n');
     }
+    for e in &ch.effects {
+        let _ = writeln!(out, "  - {}", effect_line(ch, e));
+    }
     out.push('\n');
+}
+
+/// What `--summary` says when the model recognises no effect.
+pub const NO_EFFECTS: &str =
+    "nothing the model recognises (no links, binaries, services or packages change)";
+
+/// One effect of `--summary` in words: `link created: /x (/x -> /y) [file.pp:9]`.
+pub fn effect_line(ch: &ChangeReport, e: &Effect) -> String {
+    let mut out = format!("{}: {}", e.kind.label(), e.subject);
+    if let Some(d) = &e.detail {
+        let _ = write!(out, " ({d})");
+    }
+    if let Some(loc) = &e.location {
+        let r = region(&ch.sources, loc);
+        if r.known {
+            let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
+        } else {
+            let _ = write!(out, " [{}]", source_name(loc));
+        }
+    }
+    out
+}
+
+/// One finding as the colourless human output draws it: message, snippets, help.
+pub fn render_finding(ch: &ChangeReport, f: &Finding) -> String {
+    let mut out = String::new();
+    if handler(false).render_report(&mut out, &diagnostic(ch, f)).is_err() {
+        out = format!("{}: {}\n", f.rule, f.message);
+    }
+    escape_controls(&out)
 }
 
 /// Render the whole human report.

@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use super::gerrit::GerritOptions;
 use super::human::HumanOptions;
-use super::{checkstyle, gerrit, github, human, json, junit, sarif};
+use super::{checkstyle, dot, gerrit, github, html, human, json, junit, sarif};
 use super::{Format, OutputArgs, ReportData};
 
 /// Why reports could not be written. Each makes the process exit with status 2.
@@ -77,6 +77,8 @@ pub fn render(format: Format, data: &ReportData, args: &OutputArgs, color: bool)
         Format::Junit => junit::render(data),
         Format::Gerrit => gerrit::render(data, &GerritOptions::from(args)),
         Format::Github => github::render(data),
+        Format::Html => html::render(data),
+        Format::Dot => dot::render(data),
     }
 }
 

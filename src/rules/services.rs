@@ -251,22 +251,28 @@ pub fn exec_start_related(m: &Model, side: Side, id: ResId, message: String) -> 
 /// rather than the list.
 pub fn restart_reason(cx: &Context<'_>, id: ResId) -> Option<String> {
     let restart = cx.diff.restart_of(id)?;
-    let units = info(cx.after, id).map_or(&[][..], |i| i.unit_files.as_slice());
     Some(restart.reason_text_naming(|res| {
-        if !units.contains(&res) {
-            return None;
-        }
-        let r = cx.after.get(res);
-        if !matches!(r.title, Value::OneOf(_)) {
-            return None;
-        }
-        r.name_value()
-            .alternatives()
-            .into_iter()
-            .filter_map(Value::as_str)
-            .find(|p| p.contains("/systemd/"))
-            .map(|unit| format!("File['{unit}']"))
+        unit_path(cx.after, id, res).map(|unit| format!("File['{unit}']"))
     }))
+}
+
+/// When `res` is a unit file of service `id` whose path is one of several alternatives
+/// (`case $initsystem`), the alternative that is the service's systemd unit.
+pub fn unit_path(m: &Model, id: ResId, res: ResId) -> Option<String> {
+    let units = info(m, id).map_or(&[][..], |i| i.unit_files.as_slice());
+    if !units.contains(&res) {
+        return None;
+    }
+    let r = m.get(res);
+    if !matches!(r.title, Value::OneOf(_)) {
+        return None;
+    }
+    r.name_value()
+        .alternatives()
+        .into_iter()
+        .filter_map(Value::as_str)
+        .find(|p| p.contains("/systemd/"))
+        .map(str::to_string)
 }
 
 /// Scripts of `m` that write `path` unsafely, with the first hazard's wording.
