@@ -486,6 +486,23 @@ fn gerrit_body_has_tag_labels_and_notify() {
 }
 
 #[test]
+fn gerrit_message_links_the_full_report() {
+    let data = incident::report_data();
+    let url = "https://ci.example.org/job/puppet/42/artifact/log/puppet-preflight.html";
+    let review = gerrit::to_value(
+        &data,
+        &GerritOptions {
+            report_url: Some(url.into()),
+            ..GerritOptions::default()
+        },
+    );
+    let msg = review["message"].as_str().unwrap();
+    assert!(msg.ends_with(&format!("drawn before and after: {url}")), "{msg}");
+    let review = gerrit::to_value(&data, &GerritOptions::default());
+    assert!(!review["message"].as_str().unwrap().contains("full report"));
+}
+
+#[test]
 fn gerrit_never_comments_on_files_outside_the_change() {
     let mut ch = incident::change_report();
     ch.files = vec![ChangedFile {

@@ -47,6 +47,16 @@ fn args() -> OutputArgs {
 }
 
 #[test]
+fn html() {
+    check(Format::Html, "incident.html", &args());
+}
+
+#[test]
+fn dot() {
+    check(Format::Dot, "incident.dot", &args());
+}
+
+#[test]
 fn human() {
     check(Format::Human, "incident.human.txt", &args());
 }
@@ -115,6 +125,11 @@ fn each_human() {
         &each_data(),
         &args(),
     );
+}
+
+#[test]
+fn each_dot() {
+    compare(Format::Dot, "incident-each.dot", &each_data(), &args());
 }
 
 #[test]

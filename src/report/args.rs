@@ -168,6 +168,11 @@ pub struct OutputArgs {
     /// Gerrit format: at most N inline comments; the rest are listed in the message.
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub gerrit_max_comments: usize,
+
+    /// Gerrit format: link the full report at URL from the review message (e.g. where
+    /// CI publishes `--report html=…`).
+    #[arg(long, value_name = "URL")]
+    pub gerrit_report_url: Option<String>,
 }
 
 impl OutputArgs {
@@ -190,6 +195,7 @@ impl Default for OutputArgs {
             gerrit_vote_fail: -1,
             gerrit_vote_pass: 0,
             gerrit_max_comments: 50,
+            gerrit_report_url: None,
         }
     }
 }

@@ -132,6 +132,9 @@ fn layout(g: &Graph) -> (Vec<Placed>, f64, f64) {
             h: 0.0,
         })
         .collect();
+    // Rows of one height (the tallest box) with each box centred in its row, so that an
+    // arrow between two boxes of the same row is straight.
+    let slot = (0..g.nodes.len()).map(|n| size(n).1).fold(NODE_H, f64::max);
     let mut x = MARGIN;
     let mut height: f64 = 0.0;
     for column in &by_column {
@@ -139,8 +142,13 @@ fn layout(g: &Graph) -> (Vec<Placed>, f64, f64) {
         let mut y = MARGIN;
         for &n in column {
             let (w, h) = size(n);
-            placed[n] = Placed { x, y, w, h };
-            y += h + GAP_Y;
+            placed[n] = Placed {
+                x,
+                y: y + (slot - h) / 2.0,
+                w,
+                h,
+            };
+            y += slot + GAP_Y;
         }
         height = height.max(y);
         x += width + GAP_X;
