@@ -497,7 +497,10 @@ fn gerrit_message_links_the_full_report() {
         },
     );
     let msg = review["message"].as_str().unwrap();
-    assert!(msg.ends_with(&format!("drawn before and after: {url}")), "{msg}");
+    assert!(
+        msg.ends_with(&format!("drawn before and after: {url}")),
+        "{msg}"
+    );
     let review = gerrit::to_value(&data, &GerritOptions::default());
     assert!(!review["message"].as_str().unwrap().contains("full report"));
 }

@@ -38,7 +38,10 @@ fn arrows(dot: &str, side: &str) -> Vec<String> {
         .filter(|l| l.starts_with(&prefix) && l.contains(" -> "))
         .map(|l| {
             let l = l.replace(&prefix, "\"");
-            let label = l.split("[label=\"").nth(1).and_then(|r| r.split('"').next());
+            let label = l
+                .split("[label=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next());
             let ends = l.split(" [").next().unwrap_or_default().replace('"', "");
             format!("{ends} [{}]", label.unwrap_or_default())
         })

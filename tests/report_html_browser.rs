@@ -68,13 +68,22 @@ fn the_incident_report_renders_in_chromium() {
         .arg(fixture("01-kube-scheduler"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let profile = tmp.path().join("profile");
 
     // The DOM the browser built from the page: the after graph holds the chain of the
     // incident, from the changed template to the binary nothing manages.
     let dom = chromium(&profile, &page, &["--dump-dom"]);
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     let after = dom_text
         .split("<svg class=\"graph-after\"")
@@ -92,25 +101,47 @@ fn the_incident_report_renders_in_chromium() {
         // The browser re-serialises attributes with its own escaping.
         let plain = node.replace("&#39;", "'");
         assert!(
-            after.contains(&format!("data-id=\"{plain}\"")) || after.contains(&format!("data-id=\"{node}\"")),
+            after.contains(&format!("data-id=\"{plain}\""))
+                || after.contains(&format!("data-id=\"{node}\"")),
             "no node {plain} in the after graph:\n{after}"
         );
     }
-    assert!(after.contains("class=\"node kind-path status-unmanaged\""), "{after}");
-    assert!(dom_text.contains("link-over-binary"), "the findings are missing");
-    assert!(console(&dom).is_empty(), "console messages: {:#?}", console(&dom));
+    assert!(
+        after.contains("class=\"node kind-path status-unmanaged\""),
+        "{after}"
+    );
+    assert!(
+        dom_text.contains("link-over-binary"),
+        "the findings are missing"
+    );
+    assert!(
+        console(&dom).is_empty(),
+        "console messages: {:#?}",
+        console(&dom)
+    );
 
     // It renders: a screenshot is a PNG of the window.
     let shot = tmp.path().join("report.png");
     let png = chromium(
         &profile,
         &page,
-        &["--window-size=1400,900", &format!("--screenshot={}", shot.display())],
+        &[
+            "--window-size=1400,900",
+            &format!("--screenshot={}", shot.display()),
+        ],
     );
-    assert!(png.status.success(), "{}", String::from_utf8_lossy(&png.stderr));
+    assert!(
+        png.status.success(),
+        "{}",
+        String::from_utf8_lossy(&png.stderr)
+    );
     let bytes = std::fs::read(&shot).expect("the screenshot");
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000);
-    assert!(console(&png).is_empty(), "console messages: {:#?}", console(&png));
+    assert!(
+        console(&png).is_empty(),
+        "console messages: {:#?}",
+        console(&png)
+    );
 
     // The console check can fail: a page loading something from the network is blocked
     // by the same policy, and the browser says so on the console.
@@ -121,5 +152,9 @@ fn the_incident_report_renders_in_chromium() {
     );
     std::fs::write(&bad, html).unwrap();
     let blocked = chromium(&profile, &bad, &["--dump-dom"]);
-    assert!(!console(&blocked).is_empty(), "{}", String::from_utf8_lossy(&blocked.stderr));
+    assert!(
+        !console(&blocked).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&blocked.stderr)
+    );
 }

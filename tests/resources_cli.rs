@@ -69,8 +69,42 @@ fn json_has_the_contract_fields() {
         .expect("run");
     let list = json_of(&out);
     let svc = find(&list, "service", "kube-scheduler");
-    // Read from the ExecStart= of the unit template the define deploys.
+    // Read from the ExecStart= of the unit template the define deploys, and it says so.
     assert_eq!(svc["executes"], "/usr/bin/kube-scheduler", "{svc}");
+    assert_eq!(svc["executes_because"]["source"], "unit", "{svc}");
+    assert!(
+        svc["executes_because"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(".erb")),
+        "{svc}"
+    );
+    assert!(svc["executes_because"]["line"].as_u64().is_some(), "{svc}");
+}
+
+#[test]
+fn human_output_says_what_each_service_executes_and_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
+    std::fs::write(
+        dir.path().join("manifests/site.pp"),
+        "service { 'kubelet': binary => '/usr/bin/kubelet' }\n\
+         service { 'mystery': ensure => running }\n",
+    )
+    .unwrap();
+    let out = bin()
+        .arg("resources")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("executes /usr/bin/kubelet, from its `binary` attribute"),
+        "{text}"
+    );
+    assert!(
+        text.contains("executes a path the model does not know: no `binary` or `start`"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -46,7 +46,11 @@ fn cluster(out: &mut String, prefix: &str, side: Side, title: &str, g: &Graph) {
         Side::Before => "before",
         Side::After => "after",
     };
-    let _ = writeln!(out, "  subgraph {} {{", quote(&format!("cluster_{prefix}{side_name}")));
+    let _ = writeln!(
+        out,
+        "  subgraph {} {{",
+        quote(&format!("cluster_{prefix}{side_name}"))
+    );
     let _ = writeln!(out, "    label={};", quote(title));
     if g.is_empty() {
         let _ = writeln!(

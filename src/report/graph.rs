@@ -17,8 +17,9 @@ use std::collections::{BTreeSet, HashMap};
 use crate::analysis::shell::{ScriptReport, Target};
 use crate::diagnostic::Side;
 use crate::input::{Change, Tree};
+use crate::model::change::display_name;
 use crate::model::{file_state, FileState, Model, ModelChange, ResId};
-use crate::rules::services::{self, info, unit_path};
+use crate::rules::services::{self, info};
 use crate::rules::Analysis;
 
 /// What a node stands for.
@@ -303,14 +304,9 @@ impl Builder<'_> {
         }
     }
 
-    /// The node of resource `id`; a unit file among alternative paths is named by the
-    /// alternative that is `service`'s systemd unit.
-    fn resource(&mut self, id: ResId, service: Option<ResId>) -> usize {
-        let r = self.m.get(id);
-        let label = service
-            .and_then(|s| unit_path(self.m, s, id))
-            .map(|p| format!("File['{p}']"))
-            .unwrap_or_else(|| r.display_ref());
+    /// The node of resource `id`, named as the restart reasons name it.
+    fn resource(&mut self, id: ResId) -> usize {
+        let label = display_name(self.m, id);
         let status = self.status(id);
         self.g.node(
             format!("resource:{label}"),
@@ -335,16 +331,20 @@ impl Builder<'_> {
         } else {
             Status::Unchanged
         };
-        self.g
-            .node(format!("repo:{p}"), NodeKind::RepoFile, p.to_string(), status)
+        self.g.node(
+            format!("repo:{p}"),
+            NodeKind::RepoFile,
+            p.to_string(),
+            status,
+        )
     }
 
     fn service(&mut self, s: ResId) {
-        let node = self.resource(s, Some(s));
+        let node = self.resource(s);
         // The unit file that says what the service runs, and the template it renders.
         if let Some(bin) = info(self.m, s).and_then(|i| i.binary.as_ref()) {
             if let Some(unit) = bin.unit {
-                let u = self.resource(unit, Some(s));
+                let u = self.resource(unit);
                 if let Some(repo) = &bin.repo_file {
                     let changed = self.side == Side::After
                         && self
@@ -366,9 +366,9 @@ impl Builder<'_> {
             .iter()
             .map(|e| {
                 e.kind != EdgeKind::Defines
-                    || !edges.iter().any(|o| {
-                        o.kind == EdgeKind::Refresh && o.from == e.from && o.to == e.to
-                    })
+                    || !edges
+                        .iter()
+                        .any(|o| o.kind == EdgeKind::Refresh && o.from == e.from && o.to == e.to)
             })
             .collect();
         let mut keep = keep.into_iter();
@@ -380,7 +380,7 @@ impl Builder<'_> {
         let mut prev = self.path(&chain.paths[0]);
         self.g.edge(node, prev, EdgeKind::Runs, "runs");
         for (i, &link) in chain.links.iter().enumerate() {
-            let l = self.resource(link, None);
+            let l = self.resource(link);
             self.g.edge(prev, l, EdgeKind::LinkAt, "is a link");
             let Some(next) = chain.paths.get(i + 1) else {
                 break;
@@ -411,7 +411,7 @@ impl Builder<'_> {
             let node = if res == s {
                 service_node
             } else {
-                self.resource(res, Some(s))
+                self.resource(res)
             };
             if i == 0 {
                 if let Some(d) = self.diff.diff_of(res) {
@@ -441,7 +441,7 @@ impl Builder<'_> {
             if !r.is_live() || matches!(file_state(r), FileState::Link { .. }) {
                 continue;
             }
-            let w = self.resource(id, None);
+            let w = self.resource(id);
             self.g.edge(at, w, EdgeKind::WrittenBy, "written by");
             found = true;
         }
@@ -449,7 +449,7 @@ impl Builder<'_> {
         for p in packages {
             let ids: Vec<ResId> = self.m.index.packages.get(&p).cloned().unwrap_or_default();
             let w = match ids.first() {
-                Some(&id) => self.resource(id, None),
+                Some(&id) => self.resource(id),
                 None => self.g.node(
                     format!("resource:Package['{p}']"),
                     NodeKind::Resource,
@@ -467,7 +467,7 @@ impl Builder<'_> {
             .map(|(id, _)| *id)
             .collect();
         for id in writers {
-            let w = self.resource(id, None);
+            let w = self.resource(id);
             self.g.edge(at, w, EdgeKind::WrittenBy, "written by script");
             found = true;
         }
@@ -493,7 +493,8 @@ fn writes(report: &ScriptReport, path: &str) -> bool {
     let is = |p: &crate::analysis::shell::ShPath| p.exact && p.text == path;
     report.writes.iter().any(|w| is(&w.path))
         || report.moves.iter().any(|m| is(&m.to))
-        || report.downloads.iter().any(|d| {
-            d.final_paths.iter().any(is) || matches!(&d.target, Target::File(p) if is(p))
-        })
+        || report
+            .downloads
+            .iter()
+            .any(|d| d.final_paths.iter().any(is) || matches!(&d.target, Target::File(p) if is(p)))
 }

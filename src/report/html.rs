@@ -228,7 +228,11 @@ pub fn svg(g: &Graph, side: Side) -> String {
             // An arrow back to an earlier column (a cycle): around below both boxes.
             let below = a.y.max(b.y) + a.h.max(b.h) + GAP_Y / 2.0;
             (
-                format!("M{x1:.1},{y1:.1} C{:.1},{below:.1} {:.1},{below:.1} {x2:.1},{y2:.1}", x1 + 40.0, x2 - 40.0),
+                format!(
+                    "M{x1:.1},{y1:.1} C{:.1},{below:.1} {:.1},{below:.1} {x2:.1},{y2:.1}",
+                    x1 + 40.0,
+                    x2 - 40.0
+                ),
                 (x1 + x2) / 2.0,
                 below,
             )
@@ -399,7 +403,11 @@ pub fn render(data: &ReportData) -> String {
     if several {
         last.push_str(&format!(" in {} commits", data.changes.len()));
     }
-    let _ = writeln!(out, "<p class=\"counts\" id=\"summary\">{}</p>", escape(&last));
+    let _ = writeln!(
+        out,
+        "<p class=\"counts\" id=\"summary\">{}</p>",
+        escape(&last)
+    );
     for ch in &data.changes {
         change_section(&mut out, data, ch, several);
     }

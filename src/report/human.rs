@@ -240,7 +240,10 @@ pub fn effect_line(ch: &ChangeReport, e: &Effect) -> String {
 /// One finding as the colourless human output draws it: message, snippets, help.
 pub fn render_finding(ch: &ChangeReport, f: &Finding) -> String {
     let mut out = String::new();
-    if handler(false).render_report(&mut out, &diagnostic(ch, f)).is_err() {
+    if handler(false)
+        .render_report(&mut out, &diagnostic(ch, f))
+        .is_err()
+    {
         out = format!("{}: {}\n", f.rule, f.message);
     }
     escape_controls(&out)

@@ -203,7 +203,12 @@ pub fn graph() -> ChangeGraph {
         } else {
             Status::Unchanged
         };
-        let erb = g.node(format!("repo:{UNIT}"), NodeKind::RepoFile, UNIT.into(), changed);
+        let erb = g.node(
+            format!("repo:{UNIT}"),
+            NodeKind::RepoFile,
+            UNIT.into(),
+            changed,
+        );
         let unit_ref = "File['/lib/systemd/system/kube-scheduler.service']";
         let unit = g.node(
             format!("resource:{unit_ref}"),
