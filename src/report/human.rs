@@ -12,10 +12,11 @@ use std::fmt::{self, Write};
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::position::region;
+use super::position::{region, resolve_with};
 use super::{ChangeReport, Counts, Effect, ReportData};
 use crate::diagnostic::{Finding, Location, Severity, Side};
 
@@ -36,7 +37,7 @@ struct FindingDiagnostic {
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<PositionedSource>,
     labels: Vec<LabeledSpan>,
     related: Vec<FindingDiagnostic>,
 }
@@ -86,14 +87,48 @@ fn source_name(loc: &Location) -> String {
     }
 }
 
-/// The snippet's source, named `path:line:column` (columns in characters, as in every
-/// other format; miette's own header position is turned off because it counts differently).
-fn named_source(ch: &ChangeReport, loc: &Location) -> Option<NamedSource<Arc<str>>> {
-    let r = region(&ch.sources, loc);
-    ch.sources.get(loc.side, &loc.file).map(|text| {
-        let name = format!("{}:{}:{}", source_name(loc), r.start.line, r.start.column);
-        NamedSource::new(name, text.clone())
-    })
+/// A file's text for miette, whose every snippet is headed with its own position:
+/// `path:line:column` of the label the snippet is drawn for (miette asks the source for
+/// the name of the span of a snippet's first label), columns in characters as in every
+/// other format. miette's own header position is turned off: it counts differently, and
+/// it would repeat the finding's position over a snippet of other lines.
+#[derive(Debug)]
+struct PositionedSource {
+    name: String,
+    text: Arc<str>,
+    index: crate::diagnostic::LineIndex,
+}
+
+impl SourceCode for PositionedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = (*self.text).read_span(span, context_lines_before, context_lines_after)?;
+        let offset = u32::try_from(span.offset()).unwrap_or(u32::MAX);
+        let at = resolve_with(&self.text, &self.index, offset, offset).start;
+        Ok(Box::new(MietteSpanContents::new_named(
+            format!("{}:{}:{}", self.name, at.line, at.column),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The snippet source of the file `loc` points into, when its text is known.
+fn named_source(ch: &ChangeReport, loc: &Location) -> Option<PositionedSource> {
+    ch.sources
+        .file(loc.side, &loc.file)
+        .map(|f| PositionedSource {
+            name: source_name(loc),
+            text: f.text.clone(),
+            index: f.index.clone(),
+        })
 }
 
 /// A span miette can draw: clamped to the text, at least as long as one character.
