@@ -37,9 +37,15 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // An explicit `--config` is read (and validated) before anything is analysed, so a
     // broken file stops the run with its own error whatever the change holds.
     let explicit = if args.selection.isolated {
-        Some(Config::default())
-    } else if args.selection.config.is_some() {
-        Some(lint::load_config(&args.selection, None)?)
+        Some((
+            Config::default(),
+            "none: the defaults (--isolated)".to_string(),
+        ))
+    } else if let Some(path) = &args.selection.config {
+        Some((
+            lint::load_config(&args.selection, None)?,
+            format!("{} (--config)", path.display()),
+        ))
     } else {
         None
     };
@@ -48,12 +54,18 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // holds more than a window of trees.
     let mut reports = Vec::new();
     let mut fail_level = None;
+    let mut first = true;
     for change in changes {
         let change = change?;
-        let config = match &explicit {
+        let (config, source) = match &explicit {
             Some(c) => c.clone(),
             // The configuration the change itself carries: the after side's file.
-            None => config_of(&change)?,
+            None => {
+                if std::mem::take(&mut first) {
+                    warn_if_worktree_config_differs(&args.input, &change);
+                }
+                (config_of(&change)?, config_source(&change))
+            }
         };
         let selection = Selection::resolve(&args.selection, &config)?;
         fail_level = selection.fail_level.threshold();
@@ -64,6 +76,9 @@ pub fn run(args: Args) -> miette::Result<i32> {
             args.show_preexisting,
             args.output.draws_graph(),
         ));
+        if let Some(report) = reports.last_mut() {
+            report.configuration = Some(source);
+        }
     }
 
     let rules: Vec<_> = rules::registry::all().to_vec();
@@ -143,4 +158,45 @@ fn check_one(
 /// The configuration at the root of the change's after side, or the default.
 fn config_of(change: &Change) -> Result<Config, crate::error::Error> {
     Config::from_tree(&change.after.tree).map_err(|e| crate::error::Error::Config(Box::new(e)))
+}
+
+/// Which configuration a change is checked with, in words: the after side's file, or the
+/// defaults when it has none.
+fn config_source(change: &Change) -> String {
+    let side = match change.after.label.as_str() {
+        "worktree" => "the work tree".to_string(),
+        "index" => "the index".to_string(),
+        // A commit id: as short as git shows it.
+        label if label.len() == 40 && label.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            label[..12].to_string()
+        }
+        label => label.to_string(),
+    };
+    if change.after.tree.get(input::CONFIG_FILE).is_some() {
+        format!("{} of {side}", input::CONFIG_FILE)
+    } else {
+        format!("none: the defaults (no {} in {side})", input::CONFIG_FILE)
+    }
+}
+
+/// Say so on standard error when the work tree's configuration is not the one read (an
+/// untracked or edited file the user expects to apply).
+fn warn_if_worktree_config_differs(args: &InputArgs, change: &Change) {
+    let used = change
+        .after
+        .tree
+        .get(input::CONFIG_FILE)
+        .and_then(|e| e.blob.data());
+    if let Some(state) = input::worktree_config_state(args, used) {
+        let read = if used.is_some() {
+            format!("the one in {}", change.after.label)
+        } else {
+            "the defaults".to_string()
+        };
+        eprintln!(
+            "warning: this check uses {read}, not the work tree's {}: {}",
+            input::CONFIG_FILE,
+            state.advice(args.staged)
+        );
+    }
 }

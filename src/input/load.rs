@@ -10,6 +10,7 @@ use git2::Oid;
 
 use super::args::{InputArgs, Mode};
 use super::changes::diff_trees;
+use super::config_file::CONFIG_FILE;
 use super::disk::{read_dir_tree, read_entry, relative_utf8, share};
 use super::error::InputError;
 use super::git::{short, Listed, Repo};
@@ -340,6 +341,20 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             notes.push(format!("{path}: untracked manifest, included"));
             after.files.insert(
                 path,
+                TreeEntry {
+                    kind,
+                    blob: share(data, None),
+                },
+            );
+        }
+    }
+    // An untracked configuration is what the user is editing: read it like the disk's
+    // tracked files (an ignored one stays out, as git leaves it out).
+    if !known.contains(CONFIG_FILE) && !repo.repo.is_path_ignored(CONFIG_FILE).unwrap_or(false) {
+        if let Some((kind, data)) = read_entry(&workdir.join(CONFIG_FILE))? {
+            notes.push(format!("{CONFIG_FILE}: untracked configuration, read"));
+            after.files.insert(
+                CONFIG_FILE.to_string(),
                 TreeEntry {
                     kind,
                     blob: share(data, None),

@@ -324,6 +324,13 @@ fn change_section(out: &mut String, data: &ReportData, ch: &ChangeReport, severa
             escape(&summary_line(&data.tool.name, &ch.counts()))
         );
     }
+    if let Some(c) = &ch.configuration {
+        let _ = writeln!(
+            out,
+            "<p class=\"configuration\">configuration: {}</p>",
+            escape(c)
+        );
+    }
     out.push_str("<h2>What this change does on the hosts</h2>\n<ul class=\"effects\">\n");
     if ch.effects.is_empty() {
         let _ = writeln!(out, "<li>{}</li>", escape(NO_EFFECTS));

@@ -343,7 +343,19 @@ fn render_raw(data: &ReportData, opts: HumanOptions) -> String {
             out.push('\n');
         }
         if several {
+            if let Some(c) = &ch.configuration {
+                let _ = writeln!(out, "configuration: {}", escape_controls(c));
+            }
             let _ = writeln!(out, "{}\n", summary_line(&data.tool.name, &ch.counts()));
+        }
+    }
+    if !several {
+        if let Some(c) = data
+            .changes
+            .first()
+            .and_then(|ch| ch.configuration.as_ref())
+        {
+            let _ = writeln!(out, "configuration: {}", escape_controls(c));
         }
     }
     let mut last = summary_line(&data.tool.name, &data.counts());

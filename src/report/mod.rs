@@ -202,6 +202,9 @@ pub struct ChangeReport {
     /// The restart and link chains before and after (built only for the formats that
     /// draw them: `html`, `dot`).
     pub graph: graph::ChangeGraph,
+    /// Which configuration the change was checked with, in words
+    /// (`.puppet-preflight.yaml of HEAD`, `ci.yaml (--config)`, the defaults).
+    pub configuration: Option<String>,
 }
 
 impl ChangeReport {
@@ -226,6 +229,7 @@ impl ChangeReport {
             preexisting_hidden: 0,
             effects: Vec::new(),
             graph: graph::ChangeGraph::default(),
+            configuration: None,
         }
     }
 
