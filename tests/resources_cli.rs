@@ -262,3 +262,35 @@ fn a_file_that_does_not_parse_still_yields_the_rest() {
     let list = json_of(&out);
     find(&list, "file", "/etc/ok");
 }
+
+#[test]
+fn an_unknown_revision_is_one_clean_message_with_the_path_unbroken() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A long path: error messages are not wrapped, so it can be copied whole.
+    let dir = tmp
+        .path()
+        .join("a-control-repository-with-a-rather-long-name-that-would-wrap")
+        .join("in-a-terminal-of-a-hundred-columns");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = bin()
+        .args(["resources", "--rev", "nosuch", "--repo"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown revision `nosuch`"), "{err}");
+    let shown = dir.display().to_string();
+    assert!(
+        err.lines().any(|l| l.contains(&shown)),
+        "the path is broken across lines:\n{err}"
+    );
+    assert!(!err.contains("libgit2") && !err.contains("class="), "{err}");
+}

@@ -64,7 +64,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
                 if std::mem::take(&mut first) {
                     warn_if_worktree_config_differs(&args.input, &change);
                 }
-                (config_of(&change)?, config_source(&change))
+                (config_of(&change)?, config_source(&args.input, &change))
             }
         };
         let selection = Selection::resolve(&args.selection, &config)?;
@@ -162,8 +162,9 @@ fn config_of(change: &Change) -> Result<Config, crate::error::Error> {
 
 /// Which configuration a change is checked with, in words: the after side's file, or the
 /// defaults when it has none.
-fn config_source(change: &Change) -> String {
+fn config_source(input: &InputArgs, change: &Change) -> String {
     let side = match change.after.label.as_str() {
+        _ if input.after.is_some() => "the --after directory".to_string(),
         "worktree" => "the work tree".to_string(),
         "index" => "the index".to_string(),
         // A commit id: as short as git shows it.

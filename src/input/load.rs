@@ -370,6 +370,35 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
     change(before, after, notes)
 }
 
+/// Is `set` the change `base_rev` itself made (`git format-patch -1 --stdout` of the
+/// commit checked out)? It is when it applies to the first parent of `base_rev` and gives
+/// every file it touches the content `base` already has.
+fn already_applied(repo: &Repo, base_rev: &str, set: &patch::PatchSet, base: &Tree) -> bool {
+    let Ok(parent) = repo.commit(&format!("{base_rev}^")) else {
+        return false;
+    };
+    let Ok(listing) = repo.list_commit(&parent) else {
+        return false;
+    };
+    let Ok(mut trees) = repo.read_trees(&[&listing]) else {
+        return false;
+    };
+    let parent_tree = trees.pop().unwrap_or_default();
+    let Ok(applied) = patch::apply(set, &parent_tree, "", "") else {
+        return false;
+    };
+    let same = |path: &str| match (applied.tree.get(path), base.get(path)) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.kind == b.kind && a.blob.data() == b.blob.data(),
+        _ => false,
+    };
+    set.files
+        .iter()
+        .flat_map(|f| [f.old_path.as_deref(), f.new_path.as_deref()])
+        .flatten()
+        .all(same)
+}
+
 /// Untracked, not ignored `*.pp` files of the work tree (nested repositories skipped).
 fn untracked_manifests(
     repo: &Repo,
@@ -441,7 +470,20 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         Some(rev) => format!("{rev} ({})", short_label(&before.label)),
         None => format!("HEAD ({})", short_label(&before.label)),
     };
-    let applied = patch::apply(&set, &before.tree, &name, &base_name)?;
+    let applied = match patch::apply(&set, &before.tree, &name, &base_name) {
+        Err(e @ (InputError::PatchFileMismatch { .. } | InputError::PatchDoesNotApply { .. })) => {
+            let base_rev = base.unwrap_or("HEAD");
+            if already_applied(repo, base_rev, &set, &before.tree) {
+                return Err(InputError::PatchAlreadyApplied {
+                    patch: name,
+                    base: base_name,
+                    base_rev: base_rev.to_string(),
+                });
+            }
+            return Err(e);
+        }
+        other => other?,
+    };
     let mut notes = Vec::new();
     match set.subjects.len() {
         0 => {}

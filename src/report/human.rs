@@ -1,6 +1,7 @@
 //! `--format human` (the default): miette's graphical reports with source snippets.
 //!
-//! Each unsuppressed finding is one report: the rule as its code, the message, the
+//! Each unsuppressed finding is one report: the rule as its code, the severity in words
+//! and the message (`× error: …`, `⚠ warning: …`), the
 //! primary label on the finding's span (naming the resource), secondary labels for related
 //! locations in the same file and side, and related locations elsewhere as nested advice
 //! with their own snippet. With `--summary` a plain-words list of what the change does on
@@ -199,6 +200,8 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
     if f.preexisting {
         message.push_str(super::PREEXISTING_NOTE);
     }
+    // The severity in words, not only as miette's sign (`×`, `⚠`, `☞`).
+    let message = format!("{}: {message}", f.severity.as_str());
     FindingDiagnostic {
         message: escape_controls(&message),
         code: Some(f.rule.to_string()),

@@ -211,7 +211,13 @@ pub fn write_all(args: &OutputArgs, data: &ReportData) -> Result<(), ReportError
         .collect();
 
     let mut stdout_text = None;
-    for (format, path, text) in rendered {
+    let mut main_file = None;
+    for (i, (format, path, text)) in rendered.into_iter().enumerate() {
+        if i == 0 {
+            main_file = path
+                .clone()
+                .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()));
+        }
         match path {
             Some(path) => write_file(&path, &text).map_err(|source| ReportError::Write {
                 format: format.name(),
@@ -230,6 +236,17 @@ pub fn write_all(args: &OutputArgs, data: &ReportData) -> Result<(), ReportError
             }
             _ => {}
         }
+    }
+    // The main output went to a file: one line on the terminal says where, and the result
+    // (standard error, so that nothing mixes with a report piped elsewhere).
+    if let Some(path) = main_file {
+        eprintln!(
+            "{}: {}; {} report written to {}",
+            data.tool.name,
+            data.counts().findings_phrase(),
+            args.format.name(),
+            path.display()
+        );
     }
     Ok(())
 }
