@@ -3,6 +3,7 @@
 //! `run` functions return the process exit status (0, 1) or an operational error (exit 2).
 
 pub mod check;
+pub mod completions;
 pub mod explain;
 pub mod install_hook;
 pub mod parse;
@@ -39,6 +40,10 @@ pub enum Command {
     Explain(explain::Args),
     /// Install a git pre-commit (or pre-push) hook that runs `check --staged`.
     InstallHook(install_hook::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to standard output; with a subcommand, its own page.
+    Man(completions::ManArgs),
 }
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
@@ -49,6 +54,8 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::InstallHook(a) => install_hook::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     }
 }
 
