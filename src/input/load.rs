@@ -190,7 +190,57 @@ fn load_revisions(
             (empty_revision(), Repo::revision(&head_commit, after))
         }
     };
+    let mut after = after;
+    if head_rev == "HEAD" {
+        after.tree.untracked = untracked_module_files(repo, &after.tree);
+    }
     change(before, after, notes)
+}
+
+/// The untracked, not ignored files under the `files/` and `templates/` directories of
+/// the modules `tree` has (a directory holding `manifests/`, or the repository root):
+/// [`Tree::untracked`]. Only those directories are walked, not the whole work tree.
+fn untracked_module_files(repo: &Repo, tree: &Tree) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Some(workdir) = repo.repo.workdir() else {
+        return out;
+    };
+    let roots: BTreeSet<&str> = tree
+        .files
+        .keys()
+        .filter_map(|p| match p.find("/manifests/") {
+            Some(i) => Some(&p[..i]),
+            None => p.starts_with("manifests/").then_some(""),
+        })
+        .collect();
+    for root in roots {
+        for dir in ["files", "templates"] {
+            let rel_dir = if root.is_empty() {
+                dir.to_string()
+            } else {
+                format!("{root}/{dir}")
+            };
+            let walker = walkdir::WalkDir::new(workdir.join(&rel_dir))
+                .follow_links(false)
+                .into_iter()
+                .filter_entry(|e| e.file_name() != ".git");
+            for entry in walker.flatten() {
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
+                let Ok(rel) = relative_utf8(rel) else {
+                    continue;
+                };
+                if tree.files.contains_key(&rel) || repo.repo.is_path_ignored(&rel).unwrap_or(true)
+                {
+                    continue;
+                }
+                out.insert(rel);
+            }
+        }
+    }
+    out
 }
 
 /// The base listing for the staged and work-tree modes, and its revision shell.
@@ -233,6 +283,8 @@ fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
             "{p}: marked intent-to-add (git add -N), not staged: left out"
         ));
     }
+    let mut after_tree = after_tree;
+    after_tree.untracked = untracked_module_files(repo, &after_tree);
     let after = Revision {
         label: "index".into(),
         summary: None,
@@ -362,6 +414,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             );
         }
     }
+    after.untracked = untracked_module_files(repo, &after);
     let after = Revision {
         label: "worktree".into(),
         summary: None,
