@@ -139,3 +139,32 @@ fn staged_unstaged_and_deleted_copies_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn quiet_and_verbose() {
+    let dir = repo();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("modules/x/manifests")).unwrap();
+    std::fs::write(d.join("modules/x/manifests/init.pp"), "class x {}\n").unwrap();
+    // --verbose: what was read, the configuration and the timing, on standard error.
+    let (code, out, err) = check(d, &["--worktree", "--verbose"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("modules/x/manifests/init.pp: untracked manifest, included"),
+        "{err}"
+    );
+    assert!(err.contains("  configuration: none: the defaults"), "{err}");
+    assert!(err.contains("  checked in "), "{err}");
+    let (_, _, err) = check(d, &["--worktree"]);
+    assert!(err.is_empty(), "{err}");
+    // --quiet: the findings and nothing else.
+    let (code, out, err) = check(d, &["--quiet"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("empty-binary"), "{out}");
+    assert!(
+        !out.contains("configuration:") && !out.contains("puppet-preflight: 1 error"),
+        "{out}"
+    );
+    let (code, _, err) = check(d, &["--quiet", "--verbose"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -752,6 +752,7 @@ fn human_colour_only_when_asked() {
         HumanOptions {
             color: false,
             summary: false,
+            ..HumanOptions::default()
         },
     );
     assert!(!plain.contains('\u{1b}'));
@@ -760,6 +761,7 @@ fn human_colour_only_when_asked() {
         HumanOptions {
             color: true,
             summary: false,
+            ..HumanOptions::default()
         },
     );
     assert!(coloured.contains('\u{1b}'));
@@ -770,10 +772,22 @@ fn human_colour_only_when_asked() {
         HumanOptions {
             color: false,
             summary: true,
+            ..HumanOptions::default()
         },
     );
     assert!(with
         .contains("  - link re-pointed: /usr/bin/kube-scheduler -> /usr/local/bin/kube-scheduler"));
+    // --quiet: the findings only, no configuration or summary line.
+    let quiet = render(
+        &data,
+        HumanOptions {
+            quiet: true,
+            ..HumanOptions::default()
+        },
+    );
+    assert!(plain.contains("puppet-preflight: 1 error") && plain.contains("configuration: "));
+    assert!(!quiet.contains("puppet-preflight: 1 error") && !quiet.contains("configuration: "));
+    assert!(quiet.contains("service-binary-relinked"));
     assert!(with.ends_with("puppet-preflight: 1 error, 1 warning (1 suppressed); 1 file changed, 3359 manifests parsed\n"));
     // Suppressed findings are not shown, only counted.
     assert!(!plain.contains("binary-without-backup"));

@@ -56,7 +56,21 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let mut fail_level = None;
     let mut first = true;
     for change in changes {
+        let started = std::time::Instant::now();
         let change = change?;
+        if args.output.verbose {
+            eprintln!(
+                "puppet-preflight: {}..{}: {} file{} changed (read in {} ms)",
+                change.before.label,
+                change.after.label,
+                change.files.len(),
+                if change.files.len() == 1 { "" } else { "s" },
+                started.elapsed().as_millis()
+            );
+            for note in &change.notes {
+                eprintln!("  {note}");
+            }
+        }
         let (config, source) = match &explicit {
             Some(c) => c.clone(),
             // The configuration the change itself carries: the after side's file.
@@ -77,6 +91,13 @@ pub fn run(args: Args) -> miette::Result<i32> {
             args.output.draws_graph(),
         ));
         if let Some(report) = reports.last_mut() {
+            if args.output.verbose {
+                eprintln!(
+                    "  configuration: {source}\n  checked in {} ms: {}",
+                    started.elapsed().as_millis(),
+                    report.counts().findings_phrase()
+                );
+            }
             report.configuration = Some(source);
         }
     }

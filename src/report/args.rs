@@ -148,6 +148,16 @@ pub struct OutputArgs {
     #[arg(long)]
     pub summary: bool,
 
+    /// Say less: the human output lists the findings only (no configuration or summary
+    /// line), and nothing informational goes to standard error. Warnings and errors stay.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more on standard error: what was read (untracked files included, patches
+    /// applied, the index used), the configuration, and how long each change took.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
     /// Gerrit format: vote on this label (e.g. Verified). No vote without it.
     #[arg(long, value_name = "NAME")]
     pub gerrit_label: Option<String>,
@@ -196,6 +206,8 @@ impl Default for OutputArgs {
             gerrit_vote_pass: 0,
             gerrit_max_comments: 50,
             gerrit_report_url: None,
+            quiet: false,
+            verbose: false,
         }
     }
 }

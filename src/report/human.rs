@@ -29,6 +29,8 @@ pub const WIDTH: usize = 100;
 pub struct HumanOptions {
     pub color: bool,
     pub summary: bool,
+    /// `--quiet`: the findings only (no configuration or summary lines).
+    pub quiet: bool,
 }
 
 /// One rendered report: a finding, or (as `related`) a note on another file.
@@ -345,12 +347,15 @@ fn render_raw(data: &ReportData, opts: HumanOptions) -> String {
             }
             out.push('\n');
         }
-        if several {
+        if several && !opts.quiet {
             if let Some(c) = &ch.configuration {
                 let _ = writeln!(out, "configuration: {}", escape_controls(c));
             }
             let _ = writeln!(out, "{}\n", summary_line(&data.tool.name, &ch.counts()));
         }
+    }
+    if opts.quiet {
+        return out;
     }
     if !several {
         if let Some(c) = data

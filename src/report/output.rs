@@ -69,6 +69,7 @@ pub fn render(format: Format, data: &ReportData, args: &OutputArgs, color: bool)
             HumanOptions {
                 color,
                 summary: args.summary,
+                quiet: args.quiet,
             },
         ),
         Format::Json => json::render(data),
@@ -239,7 +240,7 @@ pub fn write_all(args: &OutputArgs, data: &ReportData) -> Result<(), ReportError
     }
     // The main output went to a file: one line on the terminal says where, and the result
     // (standard error, so that nothing mixes with a report piped elsewhere).
-    if let Some(path) = main_file {
+    if let Some(path) = main_file.filter(|_| !args.quiet) {
         eprintln!(
             "{}: {}; {} report written to {}",
             data.tool.name,
