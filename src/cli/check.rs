@@ -13,6 +13,7 @@ use crate::lint;
 use crate::report::{self, ChangeReport, OutputArgs, ReportData};
 use crate::rules::{self, Analysis, Selection, SelectionArgs};
 
+use super::progress::Progress;
 use super::summary;
 
 #[derive(Debug, clap::Args)]
@@ -55,9 +56,16 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let mut reports = Vec::new();
     let mut fail_level = None;
     let mut first = true;
+    // `--each` over a long series: a progress line on a terminal.
+    let progress = Progress::new("checking", changes.total(), args.output.quiet, 2);
     for change in changes {
         let started = std::time::Instant::now();
         let change = change?;
+        progress.step(&format!(
+            "{} {}",
+            change.after.label.get(..12).unwrap_or(&change.after.label),
+            change.after.summary.as_deref().unwrap_or("")
+        ));
         if args.output.verbose {
             eprintln!(
                 "puppet-preflight: {}..{}: {} file{} changed (read in {} ms)",
@@ -102,6 +110,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
         }
     }
 
+    progress.finish();
     let rules: Vec<_> = rules::registry::all().to_vec();
     let mut data = ReportData::new(&rules, reports);
     let code = report::finish(&args.output, &mut data, fail_level)?;

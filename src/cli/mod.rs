@@ -7,6 +7,7 @@ pub mod completions;
 pub mod explain;
 pub mod install_hook;
 pub mod parse;
+mod progress;
 pub mod resources;
 pub mod rules;
 mod summary;

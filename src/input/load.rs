@@ -61,6 +61,16 @@ pub enum Changes {
     Each(EachChanges),
 }
 
+impl Changes {
+    /// How many changes there are in all (the commits of an `--each` series).
+    pub fn total(&self) -> usize {
+        match self {
+            Changes::One(c) => usize::from(c.is_some()),
+            Changes::Each(e) => e.pairs.len(),
+        }
+    }
+}
+
 impl Iterator for Changes {
     type Item = Result<Change, InputError>;
 
