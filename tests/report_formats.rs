@@ -810,3 +810,46 @@ fn human_lists_related_places_in_other_files_and_missing_sources() {
     let out = render(&data, HumanOptions::default());
     assert!(out.contains("modules/k8s/templates/kube-scheduler.service.erb: the unit runs /usr/bin/kube-scheduler"), "{out}");
 }
+
+#[test]
+fn one_line_formats_say_when_a_line_is_of_the_before_revision() {
+    let old = "modules/k8s/manifests/old_scheduler.pp";
+    let text = "file { '/usr/bin/x':\n  ensure => absent,\n}\n";
+    let mut sources = Sources::default();
+    sources.insert(Side::Before, old, text);
+    let ch = ChangeReport {
+        base: "a".into(),
+        head: "b".into(),
+        files: vec![ChangedFile {
+            path: old.into(),
+            old_path: None,
+        }],
+        findings: vec![Finding {
+            rule: "service-binary-missing",
+            severity: Severity::Error,
+            location: Location {
+                side: Side::Before,
+                file: old.into(),
+                span: Span::new(7, 18),
+            },
+            resource: None,
+            message: "removed".into(),
+            help: None,
+            related: vec![],
+            suppressed: None,
+            preexisting: false,
+        }],
+        sources,
+        ..ChangeReport::default()
+    };
+    let data = ReportData::new(&[], vec![ch]);
+    let args = puppet_preflight::report::OutputArgs::default();
+    use puppet_preflight::report::Format;
+    for format in [Format::Junit, Format::Checkstyle, Format::Github] {
+        let out = puppet_preflight::report::output::render(format, &data, &args, false);
+        assert!(
+            out.contains("removed (before the change)"),
+            "{format:?} does not say the line is of the before revision:\n{out}"
+        );
+    }
+}
