@@ -195,7 +195,17 @@ fn check_file(
 }
 
 fn print_human(results: &[FileResult]) {
-    let handler = miette::GraphicalReportHandler::new();
+    // The same drawing as `check`: Unicode, colour only on a terminal without NO_COLOR,
+    // messages never wrapped (a path must stay whole).
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let theme = if colour {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let mut nfail = 0;
