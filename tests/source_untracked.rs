@@ -81,7 +81,7 @@ fn an_untracked_module_file_is_named_as_untracked() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
         found[0].0.contains(
-            "modules/demo/files/demo.conf is not tracked: it is on disk, not in the index checked"
+            "modules/demo/files/demo.conf is not tracked: it is on disk, but git does not have it"
         ),
         "{found:?}"
     );
@@ -98,7 +98,7 @@ fn an_untracked_module_file_is_named_as_untracked() {
     assert!(
         found[0]
             .0
-            .contains("is not tracked: it is on disk, not in the tree checked"),
+            .contains("is not tracked: it is on disk, but git does not have it"),
         "{found:?}"
     );
 

@@ -13,6 +13,7 @@ use crate::lint;
 use crate::report::{self, ChangeReport, OutputArgs, ReportData};
 use crate::rules::{self, Analysis, Selection, SelectionArgs};
 
+use super::cache::{self, Cache};
 use super::progress::Progress;
 use super::summary;
 
@@ -31,6 +32,12 @@ pub struct Args {
     /// they never fail the run). By default they are only counted in the summary.
     #[arg(long)]
     pub show_preexisting: bool,
+
+    /// Neither read nor write the result cache (`$XDG_CACHE_HOME/puppet-preflight`), which
+    /// makes a repeated check of the same revisions nearly free. Also
+    /// `PUPPET_PREFLIGHT_NO_CACHE=1`.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
@@ -55,6 +62,17 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // holds more than a window of trees.
     let mut reports = Vec::new();
     let mut fail_level = None;
+    // Entries are per repository: what could be read decides a result, and a partial
+    // clone of the same history may lack objects this one has.
+    let where_from = args
+        .input
+        .repo
+        .clone()
+        .map_or_else(std::env::current_dir, Ok);
+    let cache = match where_from.and_then(std::fs::canonicalize) {
+        Ok(repo) => Cache::open(args.no_cache, &repo),
+        Err(_) => Cache::open(true, std::path::Path::new("")),
+    };
     let mut first = true;
     // `--each` over a long series: a progress line on a terminal.
     let progress = Progress::new("checking", changes.total(), args.output.quiet, 2);
@@ -97,6 +115,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
             &selection,
             args.show_preexisting,
             args.output.draws_graph(),
+            &cache,
         ));
         if let Some(report) = reports.last_mut() {
             if args.output.verbose {
@@ -118,15 +137,72 @@ pub fn run(args: Args) -> miette::Result<i32> {
 }
 
 /// Analyse one change and run the rules on it, then mark what the base revision already
-/// had ([`lint::preexisting`]): listed when `show_preexisting`, else only counted.
+/// had ([`lint::preexisting`]): listed when `show_preexisting`, else only counted. A change
+/// checked before with the same settings and build is read from `cache` instead.
 fn check_one(
     change: &Change,
     config: &Config,
     selection: &Selection,
     show_preexisting: bool,
     draw_graph: bool,
+    cache: &Cache,
 ) -> ChangeReport {
+    let key = cache.key(change, &format!("{config:?}\n{selection:?}"));
+    // The graph (`--format html|dot`) is drawn from the analysis, which the cache does not
+    // keep: such a run analyses the change again (and refreshes the entry).
+    let cached = if draw_graph {
+        None
+    } else {
+        key.as_deref().and_then(|k| cache.get(k))
+    };
+    let mut graph = report::graph::ChangeGraph::default();
+    let entry = match cached {
+        Some(entry) => entry,
+        None => {
+            let (entry, drawn) = analyse(change, config, selection, draw_graph);
+            graph = drawn;
+            // A change with content that could not be read (a partial clone) may give
+            // another result once the objects are there: not stored.
+            let complete = change.unreadable().is_empty();
+            let failed = entry
+                .findings
+                .iter()
+                .any(|f| f.rule == report::INTERNAL_ERROR);
+            if let (Some(k), true, false) = (&key, complete, failed) {
+                cache.put(k, &entry);
+            }
+            entry
+        }
+    };
+    let cache::Entry {
+        mut findings,
+        effects,
+        manifests_parsed,
+    } = entry;
+    let mut hidden = 0;
+    if !show_preexisting {
+        let before = findings.len();
+        findings.retain(|f| !f.preexisting);
+        hidden = before - findings.len();
+    }
+    let mut report = ChangeReport::from_change(change, findings, manifests_parsed);
+    report.preexisting_hidden = hidden;
+    report.effects = effects;
+    report.graph = graph;
+    report
+}
+
+/// The findings of one change, every pre-existing one marked, and its effects; with
+/// `draw_graph`, the graph of its restarts and links too.
+fn analyse(
+    change: &Change,
+    config: &Config,
+    selection: &Selection,
+    draw_graph: bool,
+) -> (cache::Entry, report::graph::ChangeGraph) {
+    let trace = Trace::from_env();
     let analysis = Analysis::build(change, config);
+    trace.phase("parse, evaluate, diff");
     // Built only for the formats that draw it; isolated like the summary.
     let graph = if draw_graph {
         isolate::catch(
@@ -136,9 +212,15 @@ fn check_one(
     } else {
         Ok(report::graph::ChangeGraph::default())
     };
+    for (side, m) in [("before", &analysis.before), ("after", &analysis.after)] {
+        for (phase, d) in &m.stats.timings {
+            trace.note(&format!("  {side}: {phase} {:.3}s", d.as_secs_f64()));
+        }
+    }
     let (mut findings, effects) = {
         let cx = analysis.context(change, config, selection);
         let mut findings = lint::run(&cx);
+        trace.phase("rules");
         let effects = isolate::catch(
             || "the summary of effects".into(),
             || summary::effects(&analysis),
@@ -154,23 +236,18 @@ fn check_one(
         }
         (findings, effects)
     };
-    let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
+    let manifests_parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
     // Isolated like every other part: a failure here costs the distinction, not the run
     // (the findings are then all shown as the change's).
     let found = isolate::catch(
         || "the comparison with the base revision".into(),
         || lint::preexisting::find(&findings, analysis, change, config, selection),
     );
-    let mut hidden = 0;
+    trace.phase("effects, pre-existing findings");
     match found {
         Ok(old) => {
             for i in old {
                 findings[i].preexisting = true;
-            }
-            if !show_preexisting {
-                let before = findings.len();
-                findings.retain(|f| !f.preexisting);
-                hidden = before - findings.len();
             }
         }
         Err(failure) => {
@@ -178,16 +255,48 @@ fn check_one(
             lint::sort(&mut findings);
         }
     }
-    let mut report = ChangeReport::from_change(change, findings, parsed);
-    report.preexisting_hidden = hidden;
-    report.effects = effects;
-    report.graph = graph.unwrap_or_default();
-    report
+    (
+        cache::Entry {
+            findings,
+            effects,
+            manifests_parsed,
+        },
+        graph.unwrap_or_default(),
+    )
 }
 
 /// The configuration at the root of the change's after side, or the default.
 fn config_of(change: &Change) -> Result<Config, crate::error::Error> {
     Config::from_tree(&change.after.tree).map_err(|e| crate::error::Error::Config(Box::new(e)))
+}
+
+/// `PUPPET_PREFLIGHT_TIMINGS=1`: the wall time of each phase of a check on standard error
+/// (for benchmarks and profiling; the output is not a stable interface).
+struct Trace {
+    start: Option<std::cell::Cell<std::time::Instant>>,
+}
+
+impl Trace {
+    fn from_env() -> Trace {
+        let on = std::env::var_os("PUPPET_PREFLIGHT_TIMINGS").is_some_and(|v| v != "0");
+        Trace {
+            start: on.then(|| std::cell::Cell::new(std::time::Instant::now())),
+        }
+    }
+
+    fn phase(&self, name: &str) {
+        if let Some(start) = &self.start {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {name} {:.3}s", (now - start.get()).as_secs_f64());
+            start.set(now);
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if self.start.is_some() {
+            eprintln!("timing: {text}");
+        }
+    }
 }
 
 /// Which configuration a change is checked with, in words: the after side's file, or the

@@ -196,15 +196,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // On disk but not in the tree checked: the fix is `git add`, not a new file.
         let untracked = cx.change.after.tree.untracked.contains(&expected);
         let message = if untracked {
-            format!(
-                "{res} reads {what}, but {expected} is not tracked: it is on disk, not in \
-                 the {} checked",
-                if cx.change.after.label == "index" {
-                    "index"
-                } else {
-                    "tree"
-                }
-            )
+            format!("{res} reads {what}, but {expected} is not tracked: it is on disk, but git does not have it")
         } else if others.is_empty() {
             format!("{res} reads {what}, but {expected} does not exist")
         } else {
