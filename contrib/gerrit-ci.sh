@@ -30,6 +30,9 @@
 #   BASE           what to compare with (default HEAD^)
 #   OUT_DIR        where the reports go (default log; created with a .gitignore of its
 #                  own, so that the checkout's git status stays clean)
+#   REPORT_URL     where the job publishes the HTML page, linked from the review message
+#                  (default under Jenkins: ${BUILD_URL}artifact/$OUT_DIR/puppet-preflight.html;
+#                  no link when neither is set)
 #   PREFLIGHT      the puppet-preflight binary (default: puppet-preflight on PATH)
 #   PREFLIGHT_ARGS extra arguments for `check`, split on spaces (e.g. --fail-level warning)
 #   HOST_SNAPSHOTS a host snapshot, or a directory of them (one `<host>.json` per host,
@@ -78,6 +81,11 @@ fi
 junit=$OUT_DIR/junit-puppet-preflight.xml
 checkstyle=$OUT_DIR/checkstyle-puppet-preflight.xml
 review=$OUT_DIR/gerrit-review.json
+html=$OUT_DIR/puppet-preflight.html
+report_url=${REPORT_URL:-}
+if [ -z "$report_url" ] && [ -n "${BUILD_URL:-}" ]; then
+    report_url=${BUILD_URL%/}/artifact/$html
+fi
 
 set -- check
 if git rev-parse --verify -q "$BASE^{commit}" >/dev/null; then
@@ -86,7 +94,11 @@ elif [ "$BASE" != "HEAD^" ]; then
     die "BASE '$BASE' is not a commit"
 fi   # a root commit: check compares with the empty tree by itself
 set -- "$@" --head HEAD \
-    --report "junit=$junit" --report "checkstyle=$checkstyle" --report "gerrit=$review"
+    --report "junit=$junit" --report "checkstyle=$checkstyle" --report "html=$html" \
+    --report "gerrit=$review"
+if [ -n "$report_url" ]; then
+    set -- "$@" --gerrit-report-url "$report_url"
+fi
 if [ -n "${GERRIT_LABEL:-}" ]; then
     set -- "$@" --gerrit-label "$GERRIT_LABEL" \
         --gerrit-vote-fail "${GERRIT_VOTE_FAIL:--1}" --gerrit-vote-pass "${GERRIT_VOTE_PASS:-0}"

@@ -24,7 +24,7 @@ use crate::diagnostic::Severity;
 use crate::input::Tree;
 
 /// The file name looked for at the repository root.
-pub const FILE_NAME: &str = ".puppet-preflight.yaml";
+pub const FILE_NAME: &str = crate::input::CONFIG_FILE;
 
 /// The keys of the configuration file, in documentation order (for error help).
 pub const KEYS: &[&str] = &[

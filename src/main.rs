@@ -33,6 +33,11 @@ fn main() {
     // line, for a bug anywhere else: one paragraph and status 2, never Rust's abort text
     // and status 101.
     puppet_preflight::isolate::install();
+    // Operational errors: no wrapping (miette breaks lines inside paths, and a copied path
+    // or command must work); terminals wrap long lines themselves.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let outcome = std::panic::catch_unwind(|| puppet_preflight::cli::run(cli));
     let code = match outcome {
         Ok(Ok(code)) => code,

@@ -614,3 +614,23 @@ fn rename_away_and_new_file_at_the_old_name() {
         assert_same_tree(&c.after.tree, &want);
     }
 }
+
+#[test]
+fn a_patch_already_in_the_base_says_to_check_from_its_parent() {
+    let (r, _, _, c2) = history();
+    // `git format-patch -1 --stdout | puppet-preflight check --patch -` on the commit that
+    // is checked out: the patch is HEAD's own change.
+    let patch = r.git_bytes(&["format-patch", "-1", "--stdout", &c2]);
+    match apply(&r, "HEAD", &patch) {
+        Err(e @ InputError::PatchAlreadyApplied { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("is already in HEAD ("), "{text}");
+            let help = miette::Diagnostic::help(&e).unwrap().to_string();
+            assert!(help.contains("--base HEAD^ --head HEAD"), "{help}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Onto its parent it applies, as before.
+    let c = apply(&r, "HEAD^", &patch).unwrap();
+    assert_same_tree(&c.after.tree, &tree_at(&r, &c2));
+}

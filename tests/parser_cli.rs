@@ -72,6 +72,9 @@ fn human_output_shows_snippet_and_opener() {
     assert!(err.contains("end of input"), "{err}");
     assert!(err.contains("this resource body is not closed"), "{err}");
     assert!(err.contains("file { '/a':"), "{err}");
+    // Drawn as `check` draws: Unicode box lines, no colour in a pipe.
+    assert!(err.contains("╭─[") && err.contains("│"), "{err}");
+    assert!(!err.contains(",-[") && !err.contains('\u{1b}'), "{err}");
 }
 
 #[test]

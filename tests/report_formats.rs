@@ -486,6 +486,26 @@ fn gerrit_body_has_tag_labels_and_notify() {
 }
 
 #[test]
+fn gerrit_message_links_the_full_report() {
+    let data = incident::report_data();
+    let url = "https://ci.example.org/job/puppet/42/artifact/log/puppet-preflight.html";
+    let review = gerrit::to_value(
+        &data,
+        &GerritOptions {
+            report_url: Some(url.into()),
+            ..GerritOptions::default()
+        },
+    );
+    let msg = review["message"].as_str().unwrap();
+    assert!(
+        msg.ends_with(&format!("drawn before and after: {url}")),
+        "{msg}"
+    );
+    let review = gerrit::to_value(&data, &GerritOptions::default());
+    assert!(!review["message"].as_str().unwrap().contains("full report"));
+}
+
+#[test]
 fn gerrit_never_comments_on_files_outside_the_change() {
     let mut ch = incident::change_report();
     ch.files = vec![ChangedFile {
@@ -732,6 +752,7 @@ fn human_colour_only_when_asked() {
         HumanOptions {
             color: false,
             summary: false,
+            ..HumanOptions::default()
         },
     );
     assert!(!plain.contains('\u{1b}'));
@@ -740,6 +761,7 @@ fn human_colour_only_when_asked() {
         HumanOptions {
             color: true,
             summary: false,
+            ..HumanOptions::default()
         },
     );
     assert!(coloured.contains('\u{1b}'));
@@ -750,10 +772,22 @@ fn human_colour_only_when_asked() {
         HumanOptions {
             color: false,
             summary: true,
+            ..HumanOptions::default()
         },
     );
     assert!(with
         .contains("  - link re-pointed: /usr/bin/kube-scheduler -> /usr/local/bin/kube-scheduler"));
+    // --quiet: the findings only, no configuration or summary line.
+    let quiet = render(
+        &data,
+        HumanOptions {
+            quiet: true,
+            ..HumanOptions::default()
+        },
+    );
+    assert!(plain.contains("puppet-preflight: 1 error") && plain.contains("configuration: "));
+    assert!(!quiet.contains("puppet-preflight: 1 error") && !quiet.contains("configuration: "));
+    assert!(quiet.contains("service-binary-relinked"));
     assert!(with.ends_with("puppet-preflight: 1 error, 1 warning (1 suppressed); 1 file changed, 3359 manifests parsed\n"));
     // Suppressed findings are not shown, only counted.
     assert!(!plain.contains("binary-without-backup"));
@@ -775,4 +809,47 @@ fn human_lists_related_places_in_other_files_and_missing_sources() {
     let data = ReportData::new(incident::RULES, vec![ch]);
     let out = render(&data, HumanOptions::default());
     assert!(out.contains("modules/k8s/templates/kube-scheduler.service.erb: the unit runs /usr/bin/kube-scheduler"), "{out}");
+}
+
+#[test]
+fn one_line_formats_say_when_a_line_is_of_the_before_revision() {
+    let old = "modules/k8s/manifests/old_scheduler.pp";
+    let text = "file { '/usr/bin/x':\n  ensure => absent,\n}\n";
+    let mut sources = Sources::default();
+    sources.insert(Side::Before, old, text);
+    let ch = ChangeReport {
+        base: "a".into(),
+        head: "b".into(),
+        files: vec![ChangedFile {
+            path: old.into(),
+            old_path: None,
+        }],
+        findings: vec![Finding {
+            rule: "service-binary-missing",
+            severity: Severity::Error,
+            location: Location {
+                side: Side::Before,
+                file: old.into(),
+                span: Span::new(7, 18),
+            },
+            resource: None,
+            message: "removed".into(),
+            help: None,
+            related: vec![],
+            suppressed: None,
+            preexisting: false,
+        }],
+        sources,
+        ..ChangeReport::default()
+    };
+    let data = ReportData::new(&[], vec![ch]);
+    let args = puppet_preflight::report::OutputArgs::default();
+    use puppet_preflight::report::Format;
+    for format in [Format::Junit, Format::Checkstyle, Format::Github] {
+        let out = puppet_preflight::report::output::render(format, &data, &args, false);
+        assert!(
+            out.contains("removed (before the change)"),
+            "{format:?} does not say the line is of the before revision:\n{out}"
+        );
+    }
 }

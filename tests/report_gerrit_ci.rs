@@ -104,6 +104,8 @@ exit {status}
             "OUT_DIR",
             "PREFLIGHT_ARGS",
             "HOST_SNAPSHOTS",
+            "REPORT_URL",
+            "BUILD_URL",
             "GIT_DIR",
             "GIT_INDEX_FILE",
             "GIT_WORK_TREE",
@@ -161,9 +163,12 @@ fn findings_are_posted_over_ssh_and_the_status_kept() {
     assert_eq!(
         ci.read("preflight.log").trim(),
         "check --base HEAD^ --head HEAD --report junit=log/junit-puppet-preflight.xml \
-         --report checkstyle=log/checkstyle-puppet-preflight.xml --report gerrit=log/gerrit-review.json \
+         --report checkstyle=log/checkstyle-puppet-preflight.xml --report html=log/puppet-preflight.html \
+         --report gerrit=log/gerrit-review.json \
          --gerrit-label Verified --gerrit-vote-fail -1 --gerrit-vote-pass 0"
     );
+    // The HTML page is published next to the JUnit file.
+    assert_eq!(ci.read("repo/log/puppet-preflight.html").trim(), "<html/>");
     assert_eq!(
         ci.read("ssh.args").trim(),
         "-p 29418 ci-bot@gerrit.example.org gerrit review --json 12345,3"
@@ -177,6 +182,32 @@ fn findings_are_posted_over_ssh_and_the_status_kept() {
         ci.read("repo/log/junit-puppet-preflight.xml").trim(),
         "<junit/>"
     );
+}
+
+#[test]
+fn the_review_message_links_the_html_report_where_jenkins_publishes_it() {
+    let ci = Ci::new(0);
+    let mut env = JENKINS.to_vec();
+    env.push(("BUILD_URL", "https://ci.example.org/job/puppet/42/"));
+    let out = ci.run(&env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        ci.read("preflight.log").trim().ends_with(
+            "--gerrit-report-url https://ci.example.org/job/puppet/42/artifact/log/puppet-preflight.html"
+        ),
+        "{}",
+        ci.read("preflight.log")
+    );
+    // REPORT_URL wins (Zuul, or an artifact store elsewhere).
+    let mut env = JENKINS.to_vec();
+    env.push(("BUILD_URL", "https://ci.example.org/job/puppet/42/"));
+    env.push(("REPORT_URL", "https://logs.example.org/42/report.html"));
+    let out = ci.run(&env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(ci
+        .read("preflight.log")
+        .trim()
+        .ends_with("--gerrit-report-url https://logs.example.org/42/report.html"));
 }
 
 #[test]

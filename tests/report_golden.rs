@@ -47,6 +47,16 @@ fn args() -> OutputArgs {
 }
 
 #[test]
+fn html() {
+    check(Format::Html, "incident.html", &args());
+}
+
+#[test]
+fn dot() {
+    check(Format::Dot, "incident.dot", &args());
+}
+
+#[test]
 fn human() {
     check(Format::Human, "incident.human.txt", &args());
 }
@@ -118,6 +128,11 @@ fn each_human() {
 }
 
 #[test]
+fn each_dot() {
+    compare(Format::Dot, "incident-each.dot", &each_data(), &args());
+}
+
+#[test]
 fn each_json() {
     compare(Format::Json, "incident-each.json", &each_data(), &args());
 }
@@ -130,4 +145,46 @@ fn each_junit() {
         &each_data(),
         &args(),
     );
+}
+
+/// Every snippet of `text` (a human report) is headed with a position inside it: the
+/// header's line is one of the numbered lines drawn under it.
+fn headers_inside_their_snippets(text: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut checked = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let Some(header) = l.split("╭─[").nth(1) else {
+            continue;
+        };
+        let header = header.trim_end_matches(']');
+        let mut parts = header.rsplitn(3, ':');
+        let _column = parts.next();
+        let line: u32 = parts
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no line in {header}"));
+        // The numbered lines of this snippet, up to its closing `╰────`.
+        let numbers: Vec<u32> = lines[i + 1..]
+            .iter()
+            .take_while(|l| !l.contains("╰────"))
+            .filter_map(|l| l.split('│').find_map(|part| part.trim().parse().ok()))
+            .collect();
+        assert!(
+            numbers.contains(&line),
+            "the snippet headed {header} shows lines {numbers:?}:\n{text}"
+        );
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn every_snippet_is_headed_with_its_own_position() {
+    let human = render(Format::Human, &incident::report_data(), &args(), false);
+    let apiserver = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/rules6_golden/apiserver.human.txt"),
+    )
+    .unwrap();
+    assert!(headers_inside_their_snippets(&human) >= 3);
+    assert!(headers_inside_their_snippets(&apiserver) >= 6);
 }

@@ -234,3 +234,34 @@ fn a_bad_format_from_the_environment_names_the_variable() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn output_to_a_file_leaves_one_line_on_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("report.json");
+    let fixture = |name: &str| {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/incident-2016")
+            .join(name)
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_puppet-preflight"))
+        .args(["check", "--format", "json", "--output"])
+        .arg(&file)
+        .arg("--before")
+        .arg(fixture("00-base"))
+        .arg("--after")
+        .arg(fixture("01-kube-scheduler"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = format!("json report written to {}\n", file.display());
+    assert!(
+        err.starts_with("puppet-preflight: 2 errors") && err.ends_with(&line),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("\"findings\""));
+}

@@ -69,8 +69,42 @@ fn json_has_the_contract_fields() {
         .expect("run");
     let list = json_of(&out);
     let svc = find(&list, "service", "kube-scheduler");
-    // Read from the ExecStart= of the unit template the define deploys.
+    // Read from the ExecStart= of the unit template the define deploys, and it says so.
     assert_eq!(svc["executes"], "/usr/bin/kube-scheduler", "{svc}");
+    assert_eq!(svc["executes_because"]["source"], "unit", "{svc}");
+    assert!(
+        svc["executes_because"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(".erb")),
+        "{svc}"
+    );
+    assert!(svc["executes_because"]["line"].as_u64().is_some(), "{svc}");
+}
+
+#[test]
+fn human_output_says_what_each_service_executes_and_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
+    std::fs::write(
+        dir.path().join("manifests/site.pp"),
+        "service { 'kubelet': binary => '/usr/bin/kubelet' }\n\
+         service { 'mystery': ensure => running }\n",
+    )
+    .unwrap();
+    let out = bin()
+        .arg("resources")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("executes /usr/bin/kubelet, from its `binary` attribute"),
+        "{text}"
+    );
+    assert!(
+        text.contains("executes a path the model does not know: no `binary` or `start`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -227,4 +261,36 @@ fn a_file_that_does_not_parse_still_yields_the_rest() {
         .expect("run");
     let list = json_of(&out);
     find(&list, "file", "/etc/ok");
+}
+
+#[test]
+fn an_unknown_revision_is_one_clean_message_with_the_path_unbroken() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A long path: error messages are not wrapped, so it can be copied whole.
+    let dir = tmp
+        .path()
+        .join("a-control-repository-with-a-rather-long-name-that-would-wrap")
+        .join("in-a-terminal-of-a-hundred-columns");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = bin()
+        .args(["resources", "--rev", "nosuch", "--repo"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown revision `nosuch`"), "{err}");
+    let shown = dir.display().to_string();
+    assert!(
+        err.lines().any(|l| l.contains(&shown)),
+        "the path is broken across lines:\n{err}"
+    );
+    assert!(!err.contains("libgit2") && !err.contains("class="), "{err}");
 }

@@ -121,6 +121,11 @@ impl Cache {
                 let id = e.blob.id.as_deref()?;
                 text.push_str(&format!("{:?} {id} {path}\n", e.kind));
             }
+            // What the work tree has untracked is part of the result (source-missing
+            // says "not tracked" rather than "does not exist").
+            for path in &rev.tree.untracked {
+                text.push_str(&format!("untracked {path}\n"));
+            }
         }
         let oid = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()?;
         Some(oid.to_string())

@@ -14,6 +14,7 @@ use crate::report::{self, ChangeReport, OutputArgs, ReportData};
 use crate::rules::{self, Analysis, Selection, SelectionArgs};
 
 use super::cache::{self, Cache};
+use super::progress::Progress;
 use super::{snapshot, summary};
 use crate::hosts::Hosts;
 
@@ -54,9 +55,15 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // An explicit `--config` is read (and validated) before anything is analysed, so a
     // broken file stops the run with its own error whatever the change holds.
     let explicit = if args.selection.isolated {
-        Some(Config::default())
-    } else if args.selection.config.is_some() {
-        Some(lint::load_config(&args.selection, None)?)
+        Some((
+            Config::default(),
+            "none: the defaults (--isolated)".to_string(),
+        ))
+    } else if let Some(path) = &args.selection.config {
+        Some((
+            lint::load_config(&args.selection, None)?,
+            format!("{} (--config)", path.display()),
+        ))
     } else {
         None
     };
@@ -78,12 +85,39 @@ pub fn run(args: Args) -> miette::Result<i32> {
     };
     // Snapshots are read once per distinct configured list (a series usually has one).
     let mut hosts: Option<(HostsKey, Hosts)> = None;
+    let mut first = true;
+    // `--each` over a long series: a progress line on a terminal.
+    let progress = Progress::new("checking", changes.total(), args.output.quiet, 2);
     for change in changes {
+        let started = std::time::Instant::now();
         let change = change?;
-        let config = match &explicit {
+        progress.step(&format!(
+            "{} {}",
+            change.after.label.get(..12).unwrap_or(&change.after.label),
+            change.after.summary.as_deref().unwrap_or("")
+        ));
+        if args.output.verbose {
+            eprintln!(
+                "puppet-preflight: {}..{}: {} file{} changed (read in {} ms)",
+                change.before.label,
+                change.after.label,
+                change.files.len(),
+                if change.files.len() == 1 { "" } else { "s" },
+                started.elapsed().as_millis()
+            );
+            for note in &change.notes {
+                eprintln!("  {note}");
+            }
+        }
+        let (config, source) = match &explicit {
             Some(c) => c.clone(),
             // The configuration the change itself carries: the after side's file.
-            None => config_of(&change)?,
+            None => {
+                if std::mem::take(&mut first) {
+                    warn_if_worktree_config_differs(&args.input, &change);
+                }
+                (config_of(&change)?, config_source(&args.input, &change))
+            }
         };
         let selection = Selection::resolve(&args.selection, &config)?;
         fail_level = selection.fail_level.threshold();
@@ -97,11 +131,23 @@ pub fn run(args: Args) -> miette::Result<i32> {
             &config,
             &selection,
             args.show_preexisting,
+            args.output.draws_graph(),
             &cache,
             &hosts.1,
         ));
+        if let Some(report) = reports.last_mut() {
+            if args.output.verbose {
+                eprintln!(
+                    "  configuration: {source}\n  checked in {} ms: {}",
+                    started.elapsed().as_millis(),
+                    report.counts().findings_phrase()
+                );
+            }
+            report.configuration = Some(source);
+        }
     }
 
+    progress.finish();
     let rules: Vec<_> = rules::registry::all().to_vec();
     let mut data = ReportData::new(&rules, reports);
     let code = report::finish(&args.output, &mut data, fail_level)?;
@@ -116,6 +162,7 @@ fn check_one(
     config: &Config,
     selection: &Selection,
     show_preexisting: bool,
+    draw_graph: bool,
     cache: &Cache,
     hosts: &Hosts,
 ) -> ChangeReport {
@@ -126,10 +173,19 @@ fn check_one(
     } else {
         None
     };
-    let entry = match key.as_deref().and_then(|k| cache.get(k)) {
+    // The graph (`--format html|dot`) is drawn from the analysis, which the cache does not
+    // keep: such a run analyses the change again (and refreshes the entry).
+    let cached = if draw_graph {
+        None
+    } else {
+        key.as_deref().and_then(|k| cache.get(k))
+    };
+    let mut graph = report::graph::ChangeGraph::default();
+    let entry = match cached {
         Some(entry) => entry,
         None => {
-            let entry = analyse(change, config, selection, hosts);
+            let (entry, drawn) = analyse(change, config, selection, hosts, draw_graph);
+            graph = drawn;
             // A change with content that could not be read (a partial clone) may give
             // another result once the objects are there: not stored.
             let complete = change.unreadable().is_empty();
@@ -157,14 +213,31 @@ fn check_one(
     let mut report = ChangeReport::from_change(change, findings, manifests_parsed);
     report.preexisting_hidden = hidden;
     report.effects = effects;
+    report.graph = graph;
     report
 }
 
-/// The findings of one change, every pre-existing one marked, and its effects.
-fn analyse(change: &Change, config: &Config, selection: &Selection, hosts: &Hosts) -> cache::Entry {
+/// The findings of one change, every pre-existing one marked, and its effects; with
+/// `draw_graph`, the graph of its restarts and links too.
+fn analyse(
+    change: &Change,
+    config: &Config,
+    selection: &Selection,
+    hosts: &Hosts,
+    draw_graph: bool,
+) -> (cache::Entry, report::graph::ChangeGraph) {
     let trace = Trace::from_env();
     let analysis = Analysis::build(change, config);
     trace.phase("parse, evaluate, diff");
+    // Built only for the formats that draw it; isolated like the summary.
+    let graph = if draw_graph {
+        isolate::catch(
+            || "the graph of restarts and links".into(),
+            || report::graph::build(&analysis, change),
+        )
+    } else {
+        Ok(report::graph::ChangeGraph::default())
+    };
     for (side, m) in [("before", &analysis.before), ("after", &analysis.after)] {
         for (phase, d) in &m.stats.timings {
             trace.note(&format!("  {side}: {phase} {:.3}s", d.as_secs_f64()));
@@ -188,6 +261,10 @@ fn analyse(change: &Change, config: &Config, selection: &Selection, hosts: &Host
             lint::sort(&mut findings);
             Vec::new()
         });
+        if let Err(failure) = &graph {
+            findings.extend(lint::internal_errors(change, vec![failure.clone()]));
+            lint::sort(&mut findings);
+        }
         (findings, effects)
     };
     let manifests_parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
@@ -209,11 +286,14 @@ fn analyse(change: &Change, config: &Config, selection: &Selection, hosts: &Host
             lint::sort(&mut findings);
         }
     }
-    cache::Entry {
-        findings,
-        effects,
-        manifests_parsed,
-    }
+    (
+        cache::Entry {
+            findings,
+            effects,
+            manifests_parsed,
+        },
+        graph.unwrap_or_default(),
+    )
 }
 
 /// The configuration at the root of the change's after side, or the default.
@@ -247,5 +327,47 @@ impl Trace {
         if self.start.is_some() {
             eprintln!("timing: {text}");
         }
+    }
+}
+
+/// Which configuration a change is checked with, in words: the after side's file, or the
+/// defaults when it has none.
+fn config_source(input: &InputArgs, change: &Change) -> String {
+    let side = match change.after.label.as_str() {
+        _ if input.after.is_some() => "the --after directory".to_string(),
+        "worktree" => "the work tree".to_string(),
+        "index" => "the index".to_string(),
+        // A commit id: as short as git shows it.
+        label if label.len() == 40 && label.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            label[..12].to_string()
+        }
+        label => label.to_string(),
+    };
+    if change.after.tree.get(input::CONFIG_FILE).is_some() {
+        format!("{} of {side}", input::CONFIG_FILE)
+    } else {
+        format!("none: the defaults (no {} in {side})", input::CONFIG_FILE)
+    }
+}
+
+/// Say so on standard error when the work tree's configuration is not the one read (an
+/// untracked or edited file the user expects to apply).
+fn warn_if_worktree_config_differs(args: &InputArgs, change: &Change) {
+    let used = change
+        .after
+        .tree
+        .get(input::CONFIG_FILE)
+        .and_then(|e| e.blob.data());
+    if let Some(state) = input::worktree_config_state(args, used) {
+        let read = if used.is_some() {
+            format!("the one in {}", change.after.label)
+        } else {
+            "the defaults".to_string()
+        };
+        eprintln!(
+            "warning: this check uses {read}, not the work tree's {}: {}",
+            input::CONFIG_FILE,
+            state.advice(args.staged)
+        );
     }
 }

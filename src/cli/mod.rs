@@ -4,9 +4,11 @@
 
 mod cache;
 pub mod check;
+pub mod completions;
 pub mod explain;
 pub mod install_hook;
 pub mod parse;
+mod progress;
 pub mod resources;
 pub mod rules;
 pub mod snapshot;
@@ -45,6 +47,10 @@ pub enum Command {
     /// targets, content kinds, hashes of executables, owning packages, unit ExecStart=),
     /// as JSON for `check --host-snapshot`.
     Snapshot(snapshot::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to standard output; with a subcommand, its own page.
+    Man(completions::ManArgs),
 }
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
@@ -56,6 +62,8 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         Command::Explain(a) => explain::run(a),
         Command::InstallHook(a) => install_hook::run(a),
         Command::Snapshot(a) => snapshot::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     }
 }
 

@@ -81,12 +81,19 @@ pub fn run(args: Args) -> miette::Result<i32> {
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let want_tree = args.format == Format::Tree;
     let options = parser::Options { tasks: args.tasks };
+    // A large tree: a progress line on a terminal (never in a pipe or a log).
+    let progress = super::progress::Progress::new("parsing", files.len(), false, 500);
     let results: Vec<Result<FileResult, Error>> = pool.install(|| {
         files
             .par_iter()
-            .map(|p| check_file(p, want_tree, &options))
+            .map(|p| {
+                let r = check_file(p, want_tree, &options);
+                progress.step(&p.display().to_string());
+                r
+            })
             .collect()
     });
+    progress.finish();
     let mut ok = Vec::with_capacity(results.len());
     for r in results {
         ok.push(r?);
@@ -188,7 +195,17 @@ fn check_file(
 }
 
 fn print_human(results: &[FileResult]) {
-    let handler = miette::GraphicalReportHandler::new();
+    // The same drawing as `check`: Unicode, colour only on a terminal without NO_COLOR,
+    // messages never wrapped (a path must stay whole).
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let theme = if colour {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let mut nfail = 0;

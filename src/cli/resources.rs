@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::LineIndex;
 use crate::error::Error;
 use crate::input::{self, EntryKind, InputError, Tree};
-use crate::model::{file_state, Content, FileState, Model, ModelOptions, ParseCache};
+use crate::model::change::display_name;
+use crate::model::{file_state, BinarySource, Content, FileState, Model, ModelOptions, ParseCache};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -176,6 +177,9 @@ pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serd
             for (k, v) in facts_json(model, id) {
                 m.insert(k.into(), v);
             }
+            if let Some(why) = executes_why(model, id, &mut lines) {
+                m.insert("executes_because".into(), json!(why.json));
+            }
         }
         out.push(o);
     }
@@ -210,7 +214,12 @@ fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
             println!("    {} => {}", a.name, a.value);
         }
         if let Some(text) = facts_text(model, id) {
-            println!("    {text}");
+            match executes_why(model, id, &mut lines) {
+                Some(why) => println!("    {text}, {}", why.text),
+                None => println!("    {text}"),
+            }
+        } else if r.ty == "service" {
+            println!("    {NO_BINARY}");
         }
         for e in model.edges_from(id) {
             println!(
@@ -302,6 +311,59 @@ fn facts_text(model: &Model, id: usize) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// What `resources` says of a service whose binary the model does not know.
+const NO_BINARY: &str = "executes a path the model does not know: no `binary` or `start` \
+attribute, no ExecStart= in a unit file the repository manages, no service_binaries entry";
+
+/// Why the model says a service executes its binary: where the path was read.
+struct ExecutesWhy {
+    text: String,
+    json: serde_json::Value,
+}
+
+fn executes_why(model: &Model, id: usize, lines: &mut Lines<'_>) -> Option<ExecutesWhy> {
+    use serde_json::json;
+    model.facts.binary(id)?;
+    let info = model
+        .index
+        .services
+        .values()
+        .flatten()
+        .find(|s| s.res == id)?;
+    let b = info.binary.as_ref()?;
+    let at =
+        b.at.as_ref()
+            .map(|(file, span)| (file.clone(), lines.line(file, span.start)));
+    let unit = b.unit.map(|u| display_name(model, u));
+    let text = match b.from {
+        BinarySource::Binary => "from its `binary` attribute".to_string(),
+        BinarySource::Start => "from its `start` command".to_string(),
+        BinarySource::Hint => "from service_binaries in the configuration".to_string(),
+        BinarySource::Unit => {
+            let mut t = "the first ExecStart= of".to_string();
+            match &unit {
+                Some(u) => t.push_str(&format!(" its unit {u}")),
+                None => t.push_str(" its unit"),
+            }
+            if let Some((file, line)) = &at {
+                t.push_str(&format!(" ({file}:{line})"));
+            }
+            t
+        }
+    };
+    let mut o = json!({ "source": b.from.as_str() });
+    if let Some(m) = o.as_object_mut() {
+        if let Some(u) = unit {
+            m.insert("unit".into(), json!(u));
+        }
+        if let Some((file, line)) = at {
+            m.insert("file".into(), json!(file));
+            m.insert("line".into(), json!(line));
+        }
+    }
+    Some(ExecutesWhy { text, json: o })
 }
 
 fn state_name(s: &FileState) -> &'static str {

@@ -149,6 +149,18 @@ pub enum InputError {
         message: String,
     },
 
+    #[error("the patch {patch} is already in {base}: it is that commit's own change, so it cannot be applied onto it")]
+    #[diagnostic(
+        code(preflight::input::patch_already_applied),
+        help("check the commit itself: `puppet-preflight check --base {base_rev}^ --head {base_rev}` (or apply the patch onto its parent: `--patch … --base {base_rev}^`)")
+    )]
+    PatchAlreadyApplied {
+        patch: String,
+        base: String,
+        /// The revision as the user named it (`HEAD` by default).
+        base_rev: String,
+    },
+
     #[error(
         "the patch {patch}, line {line}, names the path `{path}`, which leaves the repository"
     )]

@@ -10,6 +10,7 @@ use git2::Oid;
 
 use super::args::{InputArgs, Mode};
 use super::changes::diff_trees;
+use super::config_file::CONFIG_FILE;
 use super::disk::{read_dir_tree, read_entry, relative_utf8, share};
 use super::error::InputError;
 use super::git::{short, Listed, Repo};
@@ -58,6 +59,16 @@ pub fn read_revision(dir: Option<&Path>, rev: &str) -> Result<Tree, InputError> 
 pub enum Changes {
     One(Option<Change>),
     Each(EachChanges),
+}
+
+impl Changes {
+    /// How many changes there are in all (the commits of an `--each` series).
+    pub fn total(&self) -> usize {
+        match self {
+            Changes::One(c) => usize::from(c.is_some()),
+            Changes::Each(e) => e.pairs.len(),
+        }
+    }
 }
 
 impl Iterator for Changes {
@@ -189,7 +200,57 @@ fn load_revisions(
             (empty_revision(), Repo::revision(&head_commit, after))
         }
     };
+    let mut after = after;
+    if head_rev == "HEAD" {
+        after.tree.untracked = untracked_module_files(repo, &after.tree);
+    }
     change(before, after, notes)
+}
+
+/// The untracked, not ignored files under the `files/` and `templates/` directories of
+/// the modules `tree` has (a directory holding `manifests/`, or the repository root):
+/// [`Tree::untracked`]. Only those directories are walked, not the whole work tree.
+fn untracked_module_files(repo: &Repo, tree: &Tree) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Some(workdir) = repo.repo.workdir() else {
+        return out;
+    };
+    let roots: BTreeSet<&str> = tree
+        .files
+        .keys()
+        .filter_map(|p| match p.find("/manifests/") {
+            Some(i) => Some(&p[..i]),
+            None => p.starts_with("manifests/").then_some(""),
+        })
+        .collect();
+    for root in roots {
+        for dir in ["files", "templates"] {
+            let rel_dir = if root.is_empty() {
+                dir.to_string()
+            } else {
+                format!("{root}/{dir}")
+            };
+            let walker = walkdir::WalkDir::new(workdir.join(&rel_dir))
+                .follow_links(false)
+                .into_iter()
+                .filter_entry(|e| e.file_name() != ".git");
+            for entry in walker.flatten() {
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
+                let Ok(rel) = relative_utf8(rel) else {
+                    continue;
+                };
+                if tree.files.contains_key(&rel) || repo.repo.is_path_ignored(&rel).unwrap_or(true)
+                {
+                    continue;
+                }
+                out.insert(rel);
+            }
+        }
+    }
+    out
 }
 
 /// The base listing for the staged and work-tree modes, and its revision shell.
@@ -232,6 +293,8 @@ fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
             "{p}: marked intent-to-add (git add -N), not staged: left out"
         ));
     }
+    let mut after_tree = after_tree;
+    after_tree.untracked = untracked_module_files(repo, &after_tree);
     let after = Revision {
         label: "index".into(),
         summary: None,
@@ -347,12 +410,56 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
             );
         }
     }
+    // An untracked configuration is what the user is editing: read it like the disk's
+    // tracked files (an ignored one stays out, as git leaves it out).
+    if !known.contains(CONFIG_FILE) && !repo.repo.is_path_ignored(CONFIG_FILE).unwrap_or(false) {
+        if let Some((kind, data)) = read_entry(&workdir.join(CONFIG_FILE))? {
+            notes.push(format!("{CONFIG_FILE}: untracked configuration, read"));
+            after.files.insert(
+                CONFIG_FILE.to_string(),
+                TreeEntry {
+                    kind,
+                    blob: share(data, None),
+                },
+            );
+        }
+    }
+    after.untracked = untracked_module_files(repo, &after);
     let after = Revision {
         label: "worktree".into(),
         summary: None,
         tree: after,
     };
     change(before, after, notes)
+}
+
+/// Is `set` the change `base_rev` itself made (`git format-patch -1 --stdout` of the
+/// commit checked out)? It is when it applies to the first parent of `base_rev` and gives
+/// every file it touches the content `base` already has.
+fn already_applied(repo: &Repo, base_rev: &str, set: &patch::PatchSet, base: &Tree) -> bool {
+    let Ok(parent) = repo.commit(&format!("{base_rev}^")) else {
+        return false;
+    };
+    let Ok(listing) = repo.list_commit(&parent) else {
+        return false;
+    };
+    let Ok(mut trees) = repo.read_trees(&[&listing]) else {
+        return false;
+    };
+    let parent_tree = trees.pop().unwrap_or_default();
+    let Ok(applied) = patch::apply(set, &parent_tree, "", "") else {
+        return false;
+    };
+    let same = |path: &str| match (applied.tree.get(path), base.get(path)) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.kind == b.kind && a.blob.data() == b.blob.data(),
+        _ => false,
+    };
+    set.files
+        .iter()
+        .flat_map(|f| [f.old_path.as_deref(), f.new_path.as_deref()])
+        .flatten()
+        .all(same)
 }
 
 /// Untracked, not ignored `*.pp` files of the work tree (nested repositories skipped).
@@ -426,7 +533,20 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
         Some(rev) => format!("{rev} ({})", short_label(&before.label)),
         None => format!("HEAD ({})", short_label(&before.label)),
     };
-    let applied = patch::apply(&set, &before.tree, &name, &base_name)?;
+    let applied = match patch::apply(&set, &before.tree, &name, &base_name) {
+        Err(e @ (InputError::PatchFileMismatch { .. } | InputError::PatchDoesNotApply { .. })) => {
+            let base_rev = base.unwrap_or("HEAD");
+            if already_applied(repo, base_rev, &set, &before.tree) {
+                return Err(InputError::PatchAlreadyApplied {
+                    patch: name,
+                    base: base_name,
+                    base_rev: base_rev.to_string(),
+                });
+            }
+            return Err(e);
+        }
+        other => other?,
+    };
     let mut notes = Vec::new();
     match set.subjects.len() {
         0 => {}

@@ -21,6 +21,7 @@
 mod args;
 pub(crate) mod category;
 mod changes;
+mod config_file;
 mod disk;
 mod error;
 mod git;
@@ -31,6 +32,7 @@ pub mod tree;
 pub use args::{InputArgs, Mode};
 pub use category::{categorize, is_manifest, Category};
 pub use changes::{diff_trees, RENAME_THRESHOLD};
+pub use config_file::{worktree_config_state, WorktreeState, CONFIG_FILE};
 pub use disk::{read_directory, read_paths};
 pub use error::InputError;
 pub use load::{load, load_iter, read_revision, Changes, EachChanges};

@@ -1,7 +1,7 @@
 //! A revision of the repository as a map of path -> content, read without checkout.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -236,6 +236,11 @@ pub struct TreeEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
     pub files: BTreeMap<String, TreeEntry>,
+    /// Files on disk, in the work tree this tree was read next to, that git does not track
+    /// (and does not ignore), under the `files/` and `templates/` directories of the
+    /// tree's modules: what a manifest may read that the tree lacks. Filled for the after
+    /// side of `check` (default range at HEAD, `--staged`, `--worktree`), else empty.
+    pub untracked: BTreeSet<String>,
 }
 
 impl Tree {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::graph::successors;
 use super::value::Value;
-use super::{normalize_key, Model, ResId};
+use super::{normalize_key, EdgeVia, Model, ResId};
 use crate::input::Change;
 
 /// One attribute that differs.
@@ -36,6 +36,10 @@ pub struct ReasonStep {
     pub res: Option<ResId>,
     pub name: String,
     pub suffix: String,
+    /// The after-side relationship edge (an index into `Model::edges`) this step crosses,
+    /// on the step that names the edge: readers that draw the chain use it rather than
+    /// the words.
+    pub edge: Option<usize>,
 }
 
 impl ReasonStep {
@@ -45,6 +49,7 @@ impl ReasonStep {
             res: None,
             name: String::new(),
             suffix: String::new(),
+            edge: None,
         }
     }
 
@@ -52,10 +57,44 @@ impl ReasonStep {
         ReasonStep {
             prefix: prefix.into(),
             res: Some(res),
-            name: m.get(res).display_ref(),
+            name: display_name(m, res),
             suffix: suffix.into(),
+            edge: None,
         }
     }
+}
+
+/// How a reason names a resource: its reference, except for a unit file whose path is one of
+/// several alternatives (`case $initsystem`), named by the alternative that is a systemd
+/// unit (`File['/lib/systemd/system/x.service']` rather than `File['one of (…)']`).
+pub fn display_name(m: &Model, res: ResId) -> String {
+    unit_path(m, res)
+        .map(|p| format!("File['{p}']"))
+        .unwrap_or_else(|| m.get(res).display_ref())
+}
+
+/// The systemd alternative of a unit file declared with several alternative paths (see
+/// [`display_name`]), when `res` is one.
+pub fn unit_path(m: &Model, res: ResId) -> Option<String> {
+    let r = m.get(res);
+    if r.ty != "file" || !matches!(r.title, Value::OneOf(_)) {
+        return None;
+    }
+    if !m
+        .index
+        .services
+        .values()
+        .flatten()
+        .any(|s| s.unit_files.contains(&res))
+    {
+        return None;
+    }
+    r.name_value()
+        .alternatives()
+        .into_iter()
+        .filter_map(Value::as_str)
+        .find(|p| p.contains("/systemd/"))
+        .map(str::to_string)
 }
 
 /// A service the change restarts (or starts), with why.
@@ -67,7 +106,10 @@ pub struct Restart {
 }
 
 impl Restart {
-    /// `template modules/k8s/templates/x.erb changed → File['/lib/…'] → ~> → Service['x']`.
+    /// Why, in words, with Puppet's refresh arrow for every refresh relationship and how it
+    /// is declared after the resource it lands on:
+    /// `modules/k8s/templates/x.erb changed → File['/lib/systemd/system/x.service'] ~> Service['x']`,
+    /// `File['/usr/bin/x'] changed (target) ~> Service['x'] (notify)`.
     pub fn reason_text(&self) -> String {
         self.reason_text_naming(|_| None)
     }
@@ -81,7 +123,7 @@ impl Restart {
                 format!("{}{name}{}", s.prefix, s.suffix)
             })
             .collect::<Vec<_>>()
-            .join(" → ")
+            .join(" ")
     }
 }
 
@@ -258,7 +300,9 @@ impl ModelChange {
     }
 }
 
-/// Why an after-side resource counts as changed (first step of a reason chain).
+/// Why an after-side resource counts as changed on the hosts (first step of a reason
+/// chain). A resource whose only differences are relationships (`require`, `before`,
+/// `notify`, `subscribe`) changes nothing on a host and sends no refresh event.
 fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<ReasonStep> {
     if ch.is_added(id) {
         return Some(ReasonStep::naming(after, id, "", " added"));
@@ -267,7 +311,15 @@ fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<ReasonStep>
     if let Some(f) = d.changed_files.first() {
         return Some(ReasonStep::naming(after, id, format!("{f} changed → "), ""));
     }
-    let names: Vec<&str> = d.attrs.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<&str> = d
+        .attrs
+        .iter()
+        .map(|a| a.name.as_str())
+        .filter(|n| !RELATIONSHIPS.contains(n))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
     Some(ReasonStep::naming(
         after,
         id,
@@ -275,6 +327,9 @@ fn change_text(after: &Model, ch: &ModelChange, id: ResId) -> Option<ReasonStep>
         format!(" changed ({})", names.join(", ")),
     ))
 }
+
+/// The metaparameters that state relationships: changing them changes no state.
+const RELATIONSHIPS: [&str; 4] = ["require", "before", "notify", "subscribe"];
 
 /// Resources that handle a refresh and emit a further event.
 fn relays(ty: &str) -> bool {
@@ -318,16 +373,21 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
             }
             let e = &after.edges[ei];
             let mut c = chain.clone();
-            c.push(if e.from == x {
-                ReasonStep::text(e.via.to_string())
-            } else {
-                ReasonStep::naming(after, e.from, format!("{} (on ", e.via), ")")
-            });
+            let mut step = ReasonStep::text("~>");
+            step.edge = Some(ei);
+            c.push(step);
             if e.to != t {
                 // The edge lands on a class or define instance that contains the target.
-                c.push(ReasonStep::naming(after, e.to, "", ""));
+                c.push(ReasonStep::naming(after, e.to, "", ", which contains"));
             }
-            c.push(ReasonStep::naming(after, t, "", ""));
+            // How the relationship is declared: nothing to add for a `~>` between the two
+            // resources themselves; the metaparameter, or the container it is stated on.
+            let declared = match (e.from == x, e.via) {
+                (true, EdgeVia::Chain(_)) => String::new(),
+                (true, via) => format!(" ({via})"),
+                (false, via) => format!(" ({via} on {})", display_name(after, e.from)),
+            };
+            c.push(ReasonStep::naming(after, t, "", declared));
             if tr.ty == "service" {
                 found.entry(t).or_insert_with(|| c.clone());
             }

@@ -27,7 +27,7 @@
 //! yield symbolic values.
 
 mod cache;
-mod change;
+pub mod change;
 mod eval;
 pub mod facts;
 mod functions;

@@ -23,9 +23,19 @@ pub enum Format {
     Gerrit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// One self-contained HTML page for reviewers: the summary, the restart and link
+    /// chains drawn before and after (inline SVG), and the findings with their snippets.
+    Html,
+    /// The restart and link chains, before and after, as a Graphviz digraph.
+    Dot,
 }
 
 impl Format {
+    /// Does the format draw the change's graph ([`super::graph`])? Only then is it built.
+    pub fn draws_graph(self) -> bool {
+        matches!(self, Format::Html | Format::Dot)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
@@ -35,6 +45,8 @@ impl Format {
             Format::Junit => "junit",
             Format::Gerrit => "gerrit",
             Format::Github => "github",
+            Format::Html => "html",
+            Format::Dot => "dot",
         }
     }
 }
@@ -136,6 +148,16 @@ pub struct OutputArgs {
     #[arg(long)]
     pub summary: bool,
 
+    /// Say less: the human output lists the findings only (no configuration or summary
+    /// line), and nothing informational goes to standard error. Warnings and errors stay.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more on standard error: what was read (untracked files included, patches
+    /// applied, the index used), the configuration, and how long each change took.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
     /// Gerrit format: vote on this label (e.g. Verified). No vote without it.
     #[arg(long, value_name = "NAME")]
     pub gerrit_label: Option<String>,
@@ -156,6 +178,18 @@ pub struct OutputArgs {
     /// Gerrit format: at most N inline comments; the rest are listed in the message.
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub gerrit_max_comments: usize,
+
+    /// Gerrit format: link the full report at URL from the review message (e.g. where
+    /// CI publishes `--report html=…`).
+    #[arg(long, value_name = "URL")]
+    pub gerrit_report_url: Option<String>,
+}
+
+impl OutputArgs {
+    /// Does any requested output draw the change's graph (so that it must be built)?
+    pub fn draws_graph(&self) -> bool {
+        self.format.draws_graph() || self.reports.iter().any(|r| r.format.draws_graph())
+    }
 }
 
 /// The same defaults as the command line (for callers that build one in code).
@@ -171,6 +205,9 @@ impl Default for OutputArgs {
             gerrit_vote_fail: -1,
             gerrit_vote_pass: 0,
             gerrit_max_comments: 50,
+            gerrit_report_url: None,
+            quiet: false,
+            verbose: false,
         }
     }
 }

@@ -37,6 +37,9 @@ pub struct GerritOptions {
     pub vote_fail: i32,
     pub vote_pass: i32,
     pub max_comments: usize,
+    /// Where the reader finds the full report (the HTML page a CI job publishes), linked
+    /// from the review message.
+    pub report_url: Option<String>,
 }
 
 impl Default for GerritOptions {
@@ -46,6 +49,7 @@ impl Default for GerritOptions {
             vote_fail: -1,
             vote_pass: 0,
             max_comments: 50,
+            report_url: None,
         }
     }
 }
@@ -57,6 +61,7 @@ impl From<&OutputArgs> for GerritOptions {
             vote_fail: a.gerrit_vote_fail,
             vote_pass: a.gerrit_vote_pass,
             max_comments: a.gerrit_max_comments,
+            report_url: a.gerrit_report_url.clone(),
         }
     }
 }
@@ -176,6 +181,12 @@ fn review(data: &ReportData, ch: &ChangeReport, opts: &GerritOptions) -> Value {
         counts.files_changed,
         if counts.files_changed == 1 { "" } else { "s" }
     );
+    if let Some(url) = &opts.report_url {
+        let _ = write!(
+            message,
+            "\n\nThe full report, with what the change restarts and runs drawn before and after: {url}"
+        );
+    }
     if !in_message.is_empty() {
         message.push_str("\n\nNot shown inline:");
         in_message.sort_by(|a, b| {

@@ -1,6 +1,7 @@
 //! `--format human` (the default): miette's graphical reports with source snippets.
 //!
-//! Each unsuppressed finding is one report: the rule as its code, the message, the
+//! Each unsuppressed finding is one report: the rule as its code, the severity in words
+//! and the message (`× error: …`, `⚠ warning: …`), the
 //! primary label on the finding's span (naming the resource), secondary labels for related
 //! locations in the same file and side, and related locations elsewhere as nested advice
 //! with their own snippet. With `--summary` a plain-words list of what the change does on
@@ -12,11 +13,12 @@ use std::fmt::{self, Write};
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::position::region;
-use super::{ChangeReport, Counts, ReportData};
+use super::position::{region, resolve_with};
+use super::{ChangeReport, Counts, Effect, ReportData};
 use crate::diagnostic::{Finding, Location, Severity, Side};
 
 /// The width the human output wraps at.
@@ -27,6 +29,8 @@ pub const WIDTH: usize = 100;
 pub struct HumanOptions {
     pub color: bool,
     pub summary: bool,
+    /// `--quiet`: the findings only (no configuration or summary lines).
+    pub quiet: bool,
 }
 
 /// One rendered report: a finding, or (as `related`) a note on another file.
@@ -36,7 +40,7 @@ struct FindingDiagnostic {
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<PositionedSource>,
     labels: Vec<LabeledSpan>,
     related: Vec<FindingDiagnostic>,
 }
@@ -86,14 +90,48 @@ fn source_name(loc: &Location) -> String {
     }
 }
 
-/// The snippet's source, named `path:line:column` (columns in characters, as in every
-/// other format; miette's own header position is turned off because it counts differently).
-fn named_source(ch: &ChangeReport, loc: &Location) -> Option<NamedSource<Arc<str>>> {
-    let r = region(&ch.sources, loc);
-    ch.sources.get(loc.side, &loc.file).map(|text| {
-        let name = format!("{}:{}:{}", source_name(loc), r.start.line, r.start.column);
-        NamedSource::new(name, text.clone())
-    })
+/// A file's text for miette, whose every snippet is headed with its own position:
+/// `path:line:column` of the label the snippet is drawn for (miette asks the source for
+/// the name of the span of a snippet's first label), columns in characters as in every
+/// other format. miette's own header position is turned off: it counts differently, and
+/// it would repeat the finding's position over a snippet of other lines.
+#[derive(Debug)]
+struct PositionedSource {
+    name: String,
+    text: Arc<str>,
+    index: crate::diagnostic::LineIndex,
+}
+
+impl SourceCode for PositionedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = (*self.text).read_span(span, context_lines_before, context_lines_after)?;
+        let offset = u32::try_from(span.offset()).unwrap_or(u32::MAX);
+        let at = resolve_with(&self.text, &self.index, offset, offset).start;
+        Ok(Box::new(MietteSpanContents::new_named(
+            format!("{}:{}:{}", self.name, at.line, at.column),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The snippet source of the file `loc` points into, when its text is known.
+fn named_source(ch: &ChangeReport, loc: &Location) -> Option<PositionedSource> {
+    ch.sources
+        .file(loc.side, &loc.file)
+        .map(|f| PositionedSource {
+            name: source_name(loc),
+            text: f.text.clone(),
+            index: f.index.clone(),
+        })
 }
 
 /// A span miette can draw: clamped to the text, at least as long as one character.
@@ -164,6 +202,8 @@ fn diagnostic(ch: &ChangeReport, f: &Finding) -> FindingDiagnostic {
     if f.preexisting {
         message.push_str(super::PREEXISTING_NOTE);
     }
+    // The severity in words, not only as miette's sign (`×`, `⚠`, `☞`).
+    let message = format!("{}: {message}", f.severity.as_str());
     FindingDiagnostic {
         message: escape_controls(&message),
         code: Some(f.rule.to_string()),
@@ -192,7 +232,7 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_show_related_as_nested(true)
 }
 
-fn summary_line(name: &str, c: &Counts) -> String {
+pub(super) fn summary_line(name: &str, c: &Counts) -> String {
     format!(
         "{name}: {}; {} file{} changed, {} manifest{} parsed",
         c.findings_phrase(),
@@ -206,26 +246,47 @@ fn summary_line(name: &str, c: &Counts) -> String {
 fn effects(out: &mut String, ch: &ChangeReport) {
     out.push_str("What this change does on the hosts:\n");
     if ch.effects.is_empty() {
-        out.push_str(
-            "  nothing the model recognises (no links, binaries, services or packages change)\n",
-        );
-    }
-    for e in &ch.effects {
-        let _ = write!(out, "  - {}: {}", e.kind.label(), e.subject);
-        if let Some(d) = &e.detail {
-            let _ = write!(out, " ({d})");
-        }
-        if let Some(loc) = &e.location {
-            let r = region(&ch.sources, loc);
-            if r.known {
-                let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
-            } else {
-                let _ = write!(out, " [{}]", source_name(loc));
-            }
-        }
+        out.push_str("  ");
+        out.push_str(NO_EFFECTS);
         out.push('\n');
     }
+    for e in &ch.effects {
+        let _ = writeln!(out, "  - {}", effect_line(ch, e));
+    }
     out.push('\n');
+}
+
+/// What `--summary` says when the model recognises no effect.
+pub const NO_EFFECTS: &str =
+    "nothing the model recognises (no links, binaries, services or packages change)";
+
+/// One effect of `--summary` in words: `link created: /x (/x -> /y) [file.pp:9]`.
+pub fn effect_line(ch: &ChangeReport, e: &Effect) -> String {
+    let mut out = format!("{}: {}", e.kind.label(), e.subject);
+    if let Some(d) = &e.detail {
+        let _ = write!(out, " ({d})");
+    }
+    if let Some(loc) = &e.location {
+        let r = region(&ch.sources, loc);
+        if r.known {
+            let _ = write!(out, " [{}:{}]", source_name(loc), r.start.line);
+        } else {
+            let _ = write!(out, " [{}]", source_name(loc));
+        }
+    }
+    out
+}
+
+/// One finding as the colourless human output draws it: message, snippets, help.
+pub fn render_finding(ch: &ChangeReport, f: &Finding) -> String {
+    let mut out = String::new();
+    if handler(false)
+        .render_report(&mut out, &diagnostic(ch, f))
+        .is_err()
+    {
+        out = format!("{}: {}\n", f.rule, f.message);
+    }
+    escape_controls(&out)
 }
 
 /// Render the whole human report.
@@ -286,8 +347,23 @@ fn render_raw(data: &ReportData, opts: HumanOptions) -> String {
             }
             out.push('\n');
         }
-        if several {
+        if several && !opts.quiet {
+            if let Some(c) = &ch.configuration {
+                let _ = writeln!(out, "configuration: {}", escape_controls(c));
+            }
             let _ = writeln!(out, "{}\n", summary_line(&data.tool.name, &ch.counts()));
+        }
+    }
+    if opts.quiet {
+        return out;
+    }
+    if !several {
+        if let Some(c) = data
+            .changes
+            .first()
+            .and_then(|ch| ch.configuration.as_ref())
+        {
+            let _ = writeln!(out, "configuration: {}", escape_controls(c));
         }
     }
     let mut last = summary_line(&data.tool.name, &data.counts());

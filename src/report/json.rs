@@ -6,8 +6,9 @@
 //! (findings the base revision already had: not listed, unless `--show-preexisting`
 //! lists them with `"preexisting": true`). With `--each`
 //! (several commits) each finding also names its `commit`, and a `commits` list gives each
-//! commit's base, head, title and summary. `effects` lists what the change does on the
-//! hosts when the model provided it.
+//! commit's base, head, title, summary and configuration. `effects` lists what the change
+//! does on the hosts when the model provided it; `configuration` says which configuration
+//! was used (the file and the revision it was read from, `--config`, or the defaults).
 
 use serde::Serialize;
 
@@ -26,6 +27,8 @@ struct Doc<'a> {
     commits: Vec<CommitJson<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     effects: Vec<EffectJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configuration: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +99,8 @@ struct CommitJson<'a> {
     head: &'a str,
     title: Option<&'a str>,
     summary: SummaryJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configuration: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -183,6 +188,7 @@ pub fn render(data: &ReportData) -> String {
                     head: &ch.head,
                     title: ch.title.as_deref(),
                     summary: ch.counts().into(),
+                    configuration: ch.configuration.as_deref(),
                 })
                 .collect()
         } else {
@@ -193,6 +199,11 @@ pub fn render(data: &ReportData) -> String {
             .iter()
             .flat_map(|ch| ch.effects.iter().map(move |e| effect(ch, e)))
             .collect(),
+        // The last change's: with `--each`, each commit's is in `commits`.
+        configuration: data
+            .changes
+            .last()
+            .and_then(|ch| ch.configuration.as_deref()),
     };
     // Serialising plain structs of strings and numbers cannot fail.
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

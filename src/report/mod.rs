@@ -12,8 +12,11 @@
 
 pub mod args;
 pub mod checkstyle;
+pub mod dot;
 pub mod gerrit;
 pub mod github;
+pub mod graph;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -200,6 +203,12 @@ pub struct ChangeReport {
     pub sources: Sources,
     /// What the change does on the hosts (rendered with `--summary`).
     pub effects: Vec<Effect>,
+    /// The restart and link chains before and after (built only for the formats that
+    /// draw them: `html`, `dot`).
+    pub graph: graph::ChangeGraph,
+    /// Which configuration the change was checked with, in words
+    /// (`.puppet-preflight.yaml of HEAD`, `ci.yaml (--config)`, the defaults).
+    pub configuration: Option<String>,
 }
 
 impl ChangeReport {
@@ -223,6 +232,8 @@ impl ChangeReport {
             findings,
             preexisting_hidden: 0,
             effects: Vec::new(),
+            graph: graph::ChangeGraph::default(),
+            configuration: None,
         }
     }
 

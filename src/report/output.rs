@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use super::gerrit::GerritOptions;
 use super::human::HumanOptions;
-use super::{checkstyle, gerrit, github, human, json, junit, sarif};
+use super::{checkstyle, dot, gerrit, github, html, human, json, junit, sarif};
 use super::{Format, OutputArgs, ReportData};
 
 /// Why reports could not be written. Each makes the process exit with status 2.
@@ -69,6 +69,7 @@ pub fn render(format: Format, data: &ReportData, args: &OutputArgs, color: bool)
             HumanOptions {
                 color,
                 summary: args.summary,
+                quiet: args.quiet,
             },
         ),
         Format::Json => json::render(data),
@@ -77,6 +78,8 @@ pub fn render(format: Format, data: &ReportData, args: &OutputArgs, color: bool)
         Format::Junit => junit::render(data),
         Format::Gerrit => gerrit::render(data, &GerritOptions::from(args)),
         Format::Github => github::render(data),
+        Format::Html => html::render(data),
+        Format::Dot => dot::render(data),
     }
 }
 
@@ -209,7 +212,13 @@ pub fn write_all(args: &OutputArgs, data: &ReportData) -> Result<(), ReportError
         .collect();
 
     let mut stdout_text = None;
-    for (format, path, text) in rendered {
+    let mut main_file = None;
+    for (i, (format, path, text)) in rendered.into_iter().enumerate() {
+        if i == 0 {
+            main_file = path
+                .clone()
+                .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()));
+        }
         match path {
             Some(path) => write_file(&path, &text).map_err(|source| ReportError::Write {
                 format: format.name(),
@@ -228,6 +237,17 @@ pub fn write_all(args: &OutputArgs, data: &ReportData) -> Result<(), ReportError
             }
             _ => {}
         }
+    }
+    // The main output went to a file: one line on the terminal says where, and the result
+    // (standard error, so that nothing mixes with a report piped elsewhere).
+    if let Some(path) = main_file.filter(|_| !args.quiet) {
+        eprintln!(
+            "{}: {}; {} report written to {}",
+            data.tool.name,
+            data.counts().findings_phrase(),
+            args.format.name(),
+            path.display()
+        );
     }
     Ok(())
 }

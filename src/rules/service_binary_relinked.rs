@@ -7,7 +7,7 @@
 //! base or the head revision, followed through managed links. A path is touched when it
 //! becomes a link, is re-pointed, removed (`ensure => absent`), emptied, given new
 //! content, or dropped from the catalog (Puppet then leaves whatever is on the hosts).
-//! The message gives the restart chain (`…systemd.erb changed → File['…'] → ~> →
+//! The message gives the restart chain (`…systemd.erb changed → File['…'] ~>
 //! Service['…']`), what happens to each path, and who writes the file the service will
 //! run when nothing manages it (a deploy script doing `wget -O` onto it, say).
 //!
@@ -89,7 +89,7 @@ pub(crate) struct Relinked {
     pub bin: String,
     /// The path it ran in the base revision, when known.
     pub old_bin: Option<String>,
-    /// The restart chain (`…systemd.erb changed → File['…'] → ~> → Service['…']`).
+    /// The restart chain (`…systemd.erb changed → File['…'] ~> Service['…']`).
     pub reason: String,
     /// The head-revision binary followed through managed links.
     pub chain: Chain,
@@ -442,7 +442,7 @@ mod tests {
         assert_eq!(Case::line_of(&after, f), 6);
         assert_eq!(f.resource, Some(ResourceKey::new("service", "foo")));
         for part in [
-            "modules/demo/templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → notify → Service['foo']",
+            "modules/demo/templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] ~> Service['foo'] (notify)",
             "moves from /usr/local/bin/foo to /usr/bin/foo",
             "/usr/bin/foo becomes a link to /usr/local/bin/foo",
             "Nothing in the repository manages /usr/local/bin/foo, the file it will run.",

@@ -246,29 +246,10 @@ pub fn exec_start_related(m: &Model, side: Side, id: ResId, message: String) -> 
 }
 
 /// The model's reason chain of the restart of after-side service `id`, if the change
-/// restarts (or starts) it.
-///
-/// A unit file whose path is one of several alternatives (`case $initsystem`) is named by
-/// the alternative that is this service's systemd unit: `File['/lib/systemd/system/x.service']`
-/// rather than the list.
+/// restarts (or starts) it (a unit file among alternative paths is named by its systemd
+/// alternative: [`crate::model::change::display_name`]).
 pub fn restart_reason(cx: &Context<'_>, id: ResId) -> Option<String> {
-    let restart = cx.diff.restart_of(id)?;
-    let units = info(cx.after, id).map_or(&[][..], |i| i.unit_files.as_slice());
-    Some(restart.reason_text_naming(|res| {
-        if !units.contains(&res) {
-            return None;
-        }
-        let r = cx.after.get(res);
-        if !matches!(r.title, Value::OneOf(_)) {
-            return None;
-        }
-        r.name_value()
-            .alternatives()
-            .into_iter()
-            .filter_map(Value::as_str)
-            .find(|p| p.contains("/systemd/"))
-            .map(|unit| format!("File['{unit}']"))
-    }))
+    Some(cx.diff.restart_of(id)?.reason_text())
 }
 
 /// Scripts of `m` that write `path` unsafely, with the first hazard's wording.

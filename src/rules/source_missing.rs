@@ -193,7 +193,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 })
             })
             .collect();
-        let message = if others.is_empty() {
+        // On disk but not in the tree checked: the fix is `git add`, not a new file.
+        let untracked = cx.change.after.tree.untracked.contains(&expected);
+        let message = if untracked {
+            format!("{res} reads {what}, but {expected} is not tracked: it is on disk, but git does not have it")
+        } else if others.is_empty() {
             format!("{res} reads {what}, but {expected} does not exist")
         } else {
             format!(
@@ -210,6 +214,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "the resource fails at apply time and everything that depends on it is skipped"
         };
         f.help = Some(match nearest(cx, &m, dir, &rest) {
+            _ if untracked => format!("`git add {expected}`; as committed, {effect}"),
             Some(near) => format!("did you mean {near}? As written, {effect}"),
             None => format!("add the file, or fix the path; as written, {effect}"),
         });

@@ -854,8 +854,8 @@ mod tests {
         assert!(
             found[0].message.starts_with(
                 "a `git revert` of this change would restart Service['foo'] (modules/demo/\
-                 templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] → \
-                 ~> → Service['foo']) onto /usr/local/bin/foo, and leave behind \
+                 templates/foo.service.erb changed → File['/lib/systemd/system/foo.service'] \
+                 ~> Service['foo']) onto /usr/local/bin/foo, and leave behind \
                  File['/usr/local/sbin/deploy'], a script this change adds"
             ),
             "{}",

@@ -10,6 +10,7 @@ use puppet_preflight::ast::Span;
 use puppet_preflight::diagnostic::{
     Finding, Location, Related, ResourceKey, RuleMeta, Severity, Side,
 };
+use puppet_preflight::report::graph::{ChangeGraph, EdgeKind, Graph, NodeKind, Status};
 use puppet_preflight::report::{
     ChangeReport, ChangedFile, Effect, EffectKind, ReportData, Sources, Tool,
 };
@@ -188,6 +189,80 @@ pub fn change_report() -> ChangeReport {
                 location: Some(at(SCHEDULER, SCHEDULER_PP, "service { 'kube-scheduler'", 0)),
             },
         ],
+        graph: graph(),
+        configuration: Some(".puppet-preflight.yaml of 8d41c6e2a905".into()),
+    }
+}
+
+/// The picture of the change: before, the service runs the unmanaged binary in
+/// /usr/local/bin; after, the changed unit restarts it onto a new link to that binary.
+pub fn graph() -> ChangeGraph {
+    let side = |after: bool| {
+        let mut g = Graph::default();
+        let changed = if after {
+            Status::Changed
+        } else {
+            Status::Unchanged
+        };
+        let erb = g.node(
+            format!("repo:{UNIT}"),
+            NodeKind::RepoFile,
+            UNIT.into(),
+            changed,
+        );
+        let unit_ref = "File['/lib/systemd/system/kube-scheduler.service']";
+        let unit = g.node(
+            format!("resource:{unit_ref}"),
+            NodeKind::Resource,
+            unit_ref.into(),
+            changed,
+        );
+        let svc = g.node(
+            "resource:Service['kube-scheduler']".into(),
+            NodeKind::Resource,
+            "Service['kube-scheduler']".into(),
+            Status::Unchanged,
+        );
+        g.edge(erb, unit, EdgeKind::Renders, "renders");
+        let local = "/usr/local/bin/kube-scheduler";
+        if after {
+            g.edge(unit, svc, EdgeKind::Refresh, "notify");
+            let bin = g.node(
+                "path:/usr/bin/kube-scheduler".into(),
+                NodeKind::Path,
+                "/usr/bin/kube-scheduler".into(),
+                Status::Unchanged,
+            );
+            let link = g.node(
+                "resource:File['/usr/bin/kube-scheduler']".into(),
+                NodeKind::Resource,
+                "File['/usr/bin/kube-scheduler']".into(),
+                Status::Added,
+            );
+            let target = g.node(
+                format!("path:{local}"),
+                NodeKind::Path,
+                local.into(),
+                Status::Unmanaged,
+            );
+            g.edge(svc, bin, EdgeKind::Runs, "runs");
+            g.edge(bin, link, EdgeKind::LinkAt, "is a link");
+            g.edge(link, target, EdgeKind::PointsTo, "points to <&>");
+        } else {
+            g.edge(unit, svc, EdgeKind::Defines, "unit of");
+            let target = g.node(
+                format!("path:{local}"),
+                NodeKind::Path,
+                local.into(),
+                Status::Unmanaged,
+            );
+            g.edge(svc, target, EdgeKind::Runs, "runs");
+        }
+        g
+    };
+    ChangeGraph {
+        before: side(false),
+        after: side(true),
     }
 }
 
