@@ -449,6 +449,33 @@ mod tests {
     snippet_tests!(with_files);
 
     #[test]
+    fn puppet_3_templatedir_and_the_files_mount() {
+        // Puppet 3 finds `template('foo/bar.erb')` in its templatedir (the root
+        // `templates/`) when no module `foo` has it; the repository is then Puppet 3.
+        let src = "class demo {\n  file { '/etc/motd': content => template('motd/motd.erb') }\n}\n";
+        let mut case = after_only(src);
+        case.after("templates/motd/motd.erb", "hello\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        let m = model_of_case(&case);
+        assert_eq!(m.puppet.major, 3);
+        assert!(m.puppet.to_string().contains("templatedir"), "{}", m.puppet);
+        // A Gemfile.lock pinning Puppet 4: no templatedir, the template is missing.
+        case.after("Gemfile.lock", "GEM\n  specs:\n    puppet (4.10.12)\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        // `puppet:///files/x` reads the `files` mount, kept at the root.
+        let src = "class demo {\n  file { '/usr/local/bin/x': source => 'puppet:///files/bin/x', mode => '0755' }\n}\n";
+        let mut case = after_only(src);
+        case.after("files/bin/x", "#!/bin/sh\n");
+        let m = model_of_case(&case);
+        assert_eq!(
+            m.index.file_uses[0].file_ref.resolved.as_deref(),
+            Some("files/bin/x")
+        );
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
     fn suggests_the_nearest_file() {
         let found = check_rule(
             NAME,
