@@ -7,7 +7,7 @@
 //! the exit status.
 
 use crate::config::Config;
-use crate::input::{self, Change, InputArgs};
+use crate::input::{self, Change, InputArgs, PackageContents};
 use crate::isolate;
 use crate::lint;
 use crate::report::{self, ChangeReport, OutputArgs, ReportData};
@@ -30,6 +30,12 @@ pub struct Args {
     /// they never fail the run). By default they are only counted in the summary.
     #[arg(long)]
     pub show_preexisting: bool,
+
+    /// What packages ship: a Debian `Contents-<arch>` index (plain or .gz) or a `dpkg -L`
+    /// list named `<package>.list`; repeatable, added to the configuration's
+    /// `package_contents`. A path a declared package ships counts as provided.
+    #[arg(long = "package-contents", value_name = "FILE")]
+    pub package_contents: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
@@ -48,6 +54,8 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // holds more than a window of trees.
     let mut reports = Vec::new();
     let mut fail_level = None;
+    // Opened once for a run (again only if a change's configuration lists other files).
+    let mut contents: Option<(Vec<std::path::PathBuf>, PackageContents)> = None;
     for change in changes {
         let change = change?;
         let config = match &explicit {
@@ -57,12 +65,20 @@ pub fn run(args: Args) -> miette::Result<i32> {
         };
         let selection = Selection::resolve(&args.selection, &config)?;
         fail_level = selection.fail_level.threshold();
+        let mut files = args.package_contents.clone();
+        files.extend(config.package_contents.iter().map(std::path::PathBuf::from));
+        if contents.as_ref().is_none_or(|(f, _)| *f != files) {
+            let opened = PackageContents::open(&files)?;
+            contents = Some((files, opened));
+        }
+        let contents = contents.as_ref().map(|(_, c)| c).filter(|c| !c.is_empty());
         reports.push(check_one(
             &change,
             &config,
             &selection,
             args.show_preexisting,
-        ));
+            contents,
+        )?);
     }
 
     let rules: Vec<_> = rules::registry::all().to_vec();
@@ -78,8 +94,17 @@ fn check_one(
     config: &Config,
     selection: &Selection,
     show_preexisting: bool,
-) -> ChangeReport {
-    let analysis = Analysis::build(change, config);
+    contents: Option<&PackageContents>,
+) -> Result<ChangeReport, input::InputError> {
+    let mut analysis = Analysis::build(change, config);
+    // What the declared packages ship, read from this host's contents files.
+    if let Some(contents) = contents {
+        let mut wanted = analysis.before.debian_packages();
+        wanted.extend(analysis.after.debian_packages());
+        let shipped = contents.shipped(&wanted)?;
+        analysis.before.add_package_contents(&shipped);
+        analysis.after.add_package_contents(&shipped);
+    }
     let (mut findings, effects) = {
         let cx = analysis.context(change, config, selection);
         let mut findings = lint::run(&cx);
@@ -121,7 +146,7 @@ fn check_one(
     let mut report = ChangeReport::from_change(change, findings, parsed);
     report.preexisting_hidden = hidden;
     report.effects = effects;
-    report
+    Ok(report)
 }
 
 /// The configuration at the root of the change's after side, or the default.

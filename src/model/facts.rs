@@ -315,8 +315,12 @@ pub struct Facts {
     runs: BTreeMap<String, Vec<ResId>>,
     /// Path -> services whose binary, followed through links, passes through it.
     executed_by: BTreeMap<String, Vec<ResId>>,
-    /// Path -> packages the configuration (`package_paths`) says ship it.
+    /// Path -> packages the configuration (`package_paths`) or the package contents
+    /// files say ship it.
     shipped_by: BTreeMap<String, Vec<String>>,
+    /// Package -> what says it ships its paths (`package_paths in the configuration`, or
+    /// the contents file); the configuration wins.
+    shipped_basis: BTreeMap<String, String>,
 }
 
 impl Facts {
@@ -359,14 +363,42 @@ impl Facts {
             }
         }
         for (pkg, paths) in &opts.package_paths {
-            for p in paths {
-                let v = f.shipped_by.entry(normalize_path(p)).or_default();
-                if !v.contains(pkg) {
-                    v.push(pkg.clone());
-                }
-            }
+            f.add_shipped(pkg, paths, "package_paths in the configuration");
         }
         f
+    }
+
+    /// Record that `pkg` ships `paths`, according to `basis`.
+    fn add_shipped(&mut self, pkg: &str, paths: &[String], basis: &str) {
+        for p in paths {
+            let v = self.shipped_by.entry(normalize_path(p)).or_default();
+            if !v.iter().any(|x| x == pkg) {
+                v.push(pkg.to_string());
+            }
+        }
+        self.shipped_basis
+            .entry(pkg.to_string())
+            .or_insert_with(|| basis.to_string());
+    }
+
+    /// Add what the package contents files say the declared packages ship
+    /// ([`Model::add_package_contents`]); `package_paths` entries stay first.
+    pub(super) fn add_contents(&mut self, shipped: &crate::input::Shipped) {
+        for (pkg, paths) in &shipped.paths {
+            let basis = shipped
+                .source
+                .get(pkg)
+                .map_or("the package contents", String::as_str);
+            self.add_shipped(pkg, paths, basis);
+        }
+    }
+
+    /// What says package `pkg` ships what [`Facts::shipped_by`] answers: `package_paths in
+    /// the configuration`, or the name of a package contents file (`Contents-amd64.gz`).
+    pub fn shipped_basis(&self, pkg: &str) -> &str {
+        self.shipped_basis
+            .get(pkg)
+            .map_or("package_paths in the configuration", String::as_str)
     }
 
     /// Follow managed links from `path` (at most 40 hops, like the kernel): the path
@@ -432,7 +464,8 @@ impl Facts {
         self.executed_by.get(path).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Packages the configuration's `package_paths` says ship `path` (normalised).
+    /// Packages that ship `path` (normalised), by the configuration's `package_paths` or
+    /// the package contents files (for the packages the revision declares).
     pub fn shipped_by(&self, path: &str) -> &[String] {
         self.shipped_by.get(path).map(Vec::as_slice).unwrap_or(&[])
     }

@@ -522,6 +522,33 @@ impl Model {
         m
     }
 
+    /// The Debian packages the revision declares (live `package` resources without a
+    /// provider, or with a Debian one), whose contents [`Model::add_package_contents`]
+    /// takes.
+    pub fn debian_packages(&self) -> std::collections::BTreeSet<String> {
+        const DEBIAN: &[&str] = &["apt", "aptitude", "dpkg"];
+        self.index
+            .packages
+            .iter()
+            .filter(|(_, ids)| {
+                ids.iter().any(|&id| {
+                    let r = self.get(id);
+                    r.is_live()
+                        && r.get("provider")
+                            .is_none_or(|p| p.as_str().is_some_and(|p| DEBIAN.contains(&p)))
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Add what the package contents files say the declared packages ship to
+    /// [`Facts::shipped_by`] (read on this host by the command, after the model is built:
+    /// only the packages [`Model::debian_packages`] names are read).
+    pub fn add_package_contents(&mut self, shipped: &crate::input::Shipped) {
+        self.facts.add_contents(shipped);
+    }
+
     /// Resources whose title or namevar is `title` (normalised) for type `ty`.
     pub fn find(&self, ty: &str, title: &str) -> &[ResId] {
         let key = (ty.to_ascii_lowercase(), normalize_key(ty, title));
