@@ -120,6 +120,7 @@ fn check_one(
         (findings, effects)
     };
     let parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
+    let puppet = analysis.after.puppet.to_string();
     // Isolated like every other part: a failure here costs the distinction, not the run
     // (the findings are then all shown as the change's).
     let found = isolate::catch(
@@ -146,6 +147,7 @@ fn check_one(
     let mut report = ChangeReport::from_change(change, findings, parsed);
     report.preexisting_hidden = hidden;
     report.effects = effects;
+    report.puppet = Some(puppet);
     Ok(report)
 }
 

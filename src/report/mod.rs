@@ -196,6 +196,8 @@ pub struct ChangeReport {
     pub sources: Sources,
     /// What the change does on the hosts (rendered with `--summary`).
     pub effects: Vec<Effect>,
+    /// The Puppet the head revision was judged by, and why (`Puppet 3.8.7 (Gemfile.lock)`).
+    pub puppet: Option<String>,
 }
 
 impl ChangeReport {
@@ -219,6 +221,7 @@ impl ChangeReport {
             findings,
             preexisting_hidden: 0,
             effects: Vec::new(),
+            puppet: None,
         }
     }
 
