@@ -1,6 +1,6 @@
 //! What packages ship, from files on this host (`--package-contents`, the configuration's
-//! `package_contents`): Debian `Contents-<arch>` indexes, plain or gzip, as apt-file reads
-//! them (`usr/bin/git<whitespace>vcs/git,…`: a path without its leading `/`, then the
+//! `package_contents`): Debian `Contents-<arch>` indexes, plain or gzip, as a Debian mirror
+//! serves them (`usr/bin/git<whitespace>vcs/git,…`: a path without its leading `/`, then the
 //! comma-separated `[area/]section/package` that ship it; old files open with a free-text
 //! header ending in a `FILE  LOCATION` line), and `dpkg -L`-style lists (one absolute path
 //! per line) named `<package>.list` as in `/var/lib/dpkg/info`.

@@ -318,9 +318,9 @@ pub struct Facts {
     /// Path -> packages the configuration (`package_paths`) or the package contents
     /// files say ship it.
     shipped_by: BTreeMap<String, Vec<String>>,
-    /// Package -> what says it ships its paths (`package_paths in the configuration`, or
-    /// the contents file); the configuration wins.
-    shipped_basis: BTreeMap<String, String>,
+    /// (path, package) -> what says the package ships the path, when it is not the
+    /// configuration's `package_paths` (the name of a package contents file).
+    shipped_basis: BTreeMap<(String, String), String>,
 }
 
 impl Facts {
@@ -363,22 +363,24 @@ impl Facts {
             }
         }
         for (pkg, paths) in &opts.package_paths {
-            f.add_shipped(pkg, paths, "package_paths in the configuration");
+            f.add_shipped(pkg, paths, None);
         }
         f
     }
 
-    /// Record that `pkg` ships `paths`, according to `basis`.
-    fn add_shipped(&mut self, pkg: &str, paths: &[String], basis: &str) {
+    /// Record that `pkg` ships `paths`, according to `basis` (`None`: the configuration).
+    fn add_shipped(&mut self, pkg: &str, paths: &[String], basis: Option<&str>) {
         for p in paths {
-            let v = self.shipped_by.entry(normalize_path(p)).or_default();
-            if !v.iter().any(|x| x == pkg) {
-                v.push(pkg.to_string());
+            let p = normalize_path(p);
+            let v = self.shipped_by.entry(p.clone()).or_default();
+            if v.iter().any(|x| x == pkg) {
+                continue; // the configuration came first
+            }
+            v.push(pkg.to_string());
+            if let Some(b) = basis {
+                self.shipped_basis.insert((p, pkg.to_string()), b.to_string());
             }
         }
-        self.shipped_basis
-            .entry(pkg.to_string())
-            .or_insert_with(|| basis.to_string());
     }
 
     /// Add what the package contents files say the declared packages ship
@@ -389,15 +391,16 @@ impl Facts {
                 .source
                 .get(pkg)
                 .map_or("the package contents", String::as_str);
-            self.add_shipped(pkg, paths, basis);
+            self.add_shipped(pkg, paths, Some(basis));
         }
     }
 
-    /// What says package `pkg` ships what [`Facts::shipped_by`] answers: `package_paths in
-    /// the configuration`, or the name of a package contents file (`Contents-amd64.gz`).
-    pub fn shipped_basis(&self, pkg: &str) -> &str {
+    /// What says package `pkg` ships `path` (normalised), of what [`Facts::shipped_by`]
+    /// answers: `package_paths in the configuration`, or the name of a package contents
+    /// file (`Contents-amd64.gz`).
+    pub fn shipped_basis(&self, path: &str, pkg: &str) -> &str {
         self.shipped_basis
-            .get(pkg)
+            .get(&(path.to_string(), pkg.to_string()))
             .map_or("package_paths in the configuration", String::as_str)
     }
 
@@ -624,6 +627,40 @@ mod tests {
         assert_eq!(
             m.facts.shipped_by("/opt/k8s/kubelet"),
             &["kube".to_string()]
+        );
+    }
+
+    #[test]
+    fn package_contents_of_declared_debian_packages() {
+        let mut opts = ModelOptions::default();
+        opts.package_paths
+            .insert("git".into(), vec!["/usr/local/bin/git-shell".into()]);
+        let mut m = model_of(
+            "package { 'git': }\n\
+             package { 'flask': provider => pip }\n\
+             package { 'nginx-light': provider => apt }\n",
+            &opts,
+        );
+        let wanted: Vec<String> = m.debian_packages().into_iter().collect();
+        assert_eq!(wanted, ["git", "nginx-light"]);
+        let mut shipped = crate::input::Shipped::default();
+        shipped.paths.insert(
+            "git".into(),
+            vec!["/usr/lib/git-core/git-daemon".into(), "/usr/bin/git".into()],
+        );
+        shipped
+            .source
+            .insert("git".into(), "Contents-amd64.gz".into());
+        m.add_package_contents(&shipped);
+        assert_eq!(m.facts.shipped_by("/usr/lib/git-core/git-daemon"), &["git".to_string()]);
+        assert_eq!(m.facts.shipped_by("/usr/local/bin/git-shell"), &["git".to_string()]);
+        assert_eq!(
+            m.facts.shipped_basis("/usr/lib/git-core/git-daemon", "git"),
+            "Contents-amd64.gz"
+        );
+        assert_eq!(
+            m.facts.shipped_basis("/usr/local/bin/git-shell", "git"),
+            "package_paths in the configuration"
         );
     }
 }

@@ -141,7 +141,7 @@ pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
     {
         return Some(format!(
             "Package['{pkg}'] ({})",
-            m.facts.shipped_basis(pkg)
+            m.facts.shipped_basis(path, pkg)
         ));
     }
     for &id in &m.index.execs {

@@ -250,7 +250,7 @@ pub(crate) fn render(
             Evidence::PackageShips { name, package } => {
                 reasons.push(format!(
                     "package `{name}` ships it ({})",
-                    cx.after.facts.shipped_basis(name)
+                    cx.after.facts.shipped_basis(&h.path, name)
                 ));
                 rel.push(related(
                     cx.after,
