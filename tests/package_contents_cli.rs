@@ -117,6 +117,18 @@ fn numeric_modes_in_a_puppet_3_repository() {
     );
     let (code, out, err) = check(dir.path(), &[]);
     assert_eq!(code, 0, "Puppet 3 reads 0644 as a string: {out}{err}");
+    // The summaries say which Puppet was assumed, and why.
+    let (_, out, _) = check(dir.path(), &["--summary"]);
+    assert!(
+        out.contains("Judged as Puppet 3 (`import` in manifests/site.pp, which Puppet 4 removed)."),
+        "{out}"
+    );
+    let (_, out, _) = check(dir.path(), &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        json["summary"]["puppet"],
+        "Puppet 3 (`import` in manifests/site.pp, which Puppet 4 removed)"
+    );
     // With a Gemfile.lock of Puppet 7 the number is an error, and the help says why.
     for side in ["before", "after"] {
         write(dir.path(), &format!("{side}/Gemfile.lock"), "GEM\n  specs:\n    puppet (7.24.0)\n");

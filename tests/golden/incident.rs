@@ -188,6 +188,7 @@ pub fn change_report() -> ChangeReport {
                 location: Some(at(SCHEDULER, SCHEDULER_PP, "service { 'kube-scheduler'", 0)),
             },
         ],
+        puppet: None,
     }
 }
 
