@@ -41,14 +41,21 @@ fn git_daemon() -> tempfile::TempDir {
         "  file { '/usr/lib/git-core/git-daemon': source => 'puppet:///modules/git/git-daemon', mode => '0755' }\n  service {",
     );
     write(dir.path(), &format!("before/{m}"), &before);
-    write(dir.path(), "before/modules/git/files/git-daemon", "#!/bin/sh\n");
+    write(
+        dir.path(),
+        "before/modules/git/files/git-daemon",
+        "#!/bin/sh\n",
+    );
     write(dir.path(), &format!("after/{m}"), after);
     dir
 }
 
 /// miette's text with its wrapping and margins taken out.
 fn flat(s: &str) -> String {
-    s.replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    s.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 const INDEX: &str = "usr/bin/git                              vcs/git\n\
@@ -70,7 +77,12 @@ fn a_path_a_declared_package_ships_is_provided() {
     std::fs::write(&contents, gz.finish().unwrap()).unwrap();
     let (code, out, err) = check(
         dir.path(),
-        &["--format", "json", "--package-contents", contents.to_str().unwrap()],
+        &[
+            "--format",
+            "json",
+            "--package-contents",
+            contents.to_str().unwrap(),
+        ],
     );
     assert!(
         !out.contains("service-binary-unmanaged"),
@@ -98,9 +110,15 @@ fn a_malformed_or_missing_contents_file_exits_2() {
     std::fs::write(&bad, "usr/bin/git vcs/git\nthis is not an entry\n").unwrap();
     let (code, out, err) = check(dir.path(), &["--package-contents", bad.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(flat(&err).contains("Contents-amd64: line 2: expected"), "{err}");
+    assert!(
+        flat(&err).contains("Contents-amd64: line 2: expected"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
-    let (code, _, err) = check(dir.path(), &["--package-contents", "/nonexistent/Contents-amd64.gz"]);
+    let (code, _, err) = check(
+        dir.path(),
+        &["--package-contents", "/nonexistent/Contents-amd64.gz"],
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("/nonexistent/Contents-amd64.gz"), "{err}");
 }
@@ -131,9 +149,16 @@ fn numeric_modes_in_a_puppet_3_repository() {
     );
     // With a Gemfile.lock of Puppet 7 the number is an error, and the help says why.
     for side in ["before", "after"] {
-        write(dir.path(), &format!("{side}/Gemfile.lock"), "GEM\n  specs:\n    puppet (7.24.0)\n");
+        write(
+            dir.path(),
+            &format!("{side}/Gemfile.lock"),
+            "GEM\n  specs:\n    puppet (7.24.0)\n",
+        );
     }
     let (code, out, err) = check(dir.path(), &[]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("assumed Puppet 7.24.0 (Gemfile.lock)"), "{out}");
+    assert!(
+        out.contains("assumed Puppet 7.24.0 (Gemfile.lock)"),
+        "{out}"
+    );
 }

@@ -67,7 +67,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
         fail_level = selection.fail_level.threshold();
         let mut files = args.package_contents.clone();
         files.extend(config.package_contents.iter().map(std::path::PathBuf::from));
-        if contents.as_ref().is_none_or(|(f, _)| *f != files) {
+        if contents.as_ref().map_or(true, |(f, _)| *f != files) {
             let opened = PackageContents::open(&files)?;
             contents = Some((files, opened));
         }

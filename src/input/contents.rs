@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -129,7 +129,12 @@ fn read_file(path: &Path, l: &mut Loaded) -> Result<(), InputError> {
 
 /// The lines of a Contents index or a dpkg list (told apart by the first line that is
 /// not blank: an absolute path starts a dpkg list).
-fn read_lines(mut r: impl Read + BufRead, path: &Path, name: &str, l: &mut Loaded) -> Result<(), InputError> {
+fn read_lines(
+    mut r: impl BufRead,
+    path: &Path,
+    name: &str,
+    l: &mut Loaded,
+) -> Result<(), InputError> {
     let mut buf = Vec::with_capacity(256);
     let mut n = 0usize;
     let mut kind: Option<Kind> = None;
@@ -137,10 +142,12 @@ fn read_lines(mut r: impl Read + BufRead, path: &Path, name: &str, l: &mut Loade
     let mut header: Vec<usize> = Vec::new();
     loop {
         buf.clear();
-        let read = r.read_until(b'\n', &mut buf).map_err(|e| InputError::PackageContents {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let read = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| InputError::PackageContents {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         if read == 0 {
             break;
         }
@@ -186,7 +193,10 @@ fn read_lines(mut r: impl Read + BufRead, path: &Path, name: &str, l: &mut Loade
                     return Err(malformed(
                         path,
                         n,
-                        &format!("expected an absolute path (a dpkg -L list), found `{}`", short(line)),
+                        &format!(
+                            "expected an absolute path (a dpkg -L list), found `{}`",
+                            short(line)
+                        ),
                     ));
                 }
                 if l.wanted.contains(pkg) && line != "/." {
@@ -204,9 +214,9 @@ fn read_lines(mut r: impl Read + BufRead, path: &Path, name: &str, l: &mut Loade
                 };
                 let (file, locations) = (line[..cut].trim_end(), &line[cut + 1..]);
                 let well_formed = !file.is_empty()
-                    && locations
-                        .split(',')
-                        .all(|loc| loc.contains('/') && !loc.ends_with('/') && !loc.starts_with('/'));
+                    && locations.split(',').all(|loc| {
+                        loc.contains('/') && !loc.ends_with('/') && !loc.starts_with('/')
+                    });
                 if !well_formed {
                     header.push(n);
                     continue;
@@ -240,7 +250,10 @@ fn add(l: &mut Loaded, pkg: &str, p: &str, source: &str) {
     if p.is_empty() {
         return;
     }
-    l.paths.entry(pkg.to_string()).or_default().push(p.to_string());
+    l.paths
+        .entry(pkg.to_string())
+        .or_default()
+        .push(p.to_string());
     l.source
         .entry(pkg.to_string())
         .or_insert_with(|| source.to_string());
@@ -286,8 +299,13 @@ mod tests {
         let gz = write(dir.path(), "Contents-amd64.gz", &gz.finish().unwrap());
         for f in [plain, gz] {
             let c = PackageContents::open(&[f]).unwrap();
-            let s = c.shipped(&wanted(&["git", "nginx-light", "docs", "xtool"])).unwrap();
-            assert_eq!(s.paths["git"], ["/usr/bin/git", "/usr/lib/git-core/git-daemon"]);
+            let s = c
+                .shipped(&wanted(&["git", "nginx-light", "docs", "xtool"]))
+                .unwrap();
+            assert_eq!(
+                s.paths["git"],
+                ["/usr/bin/git", "/usr/lib/git-core/git-daemon"]
+            );
             assert_eq!(s.paths["nginx-light"], ["/usr/sbin/nginx"]);
             assert_eq!(s.paths["docs"], ["/usr/share/doc/a file with spaces"]);
             assert_eq!(s.paths["xtool"], ["/opt/x"]);
@@ -307,11 +325,24 @@ mod tests {
              the package from which it originates.\n\nFILE                                    LOCATION\n{INDEX}"
         );
         let f = write(dir.path(), "Contents-i386", old.as_bytes());
-        let s = PackageContents::open(&[f]).unwrap().shipped(&wanted(&["git"])).unwrap();
+        let s = PackageContents::open(&[f])
+            .unwrap()
+            .shipped(&wanted(&["git"]))
+            .unwrap();
         assert_eq!(s.paths["git"].len(), 2);
-        let f = write(dir.path(), "git:amd64.list", b"/.\n/usr\n/usr/bin/git\n/usr/lib/git-core/git-daemon\n");
-        let s = PackageContents::open(&[f]).unwrap().shipped(&wanted(&["git"])).unwrap();
-        assert_eq!(s.paths["git"], ["/usr", "/usr/bin/git", "/usr/lib/git-core/git-daemon"]);
+        let f = write(
+            dir.path(),
+            "git:amd64.list",
+            b"/.\n/usr\n/usr/bin/git\n/usr/lib/git-core/git-daemon\n",
+        );
+        let s = PackageContents::open(&[f])
+            .unwrap()
+            .shipped(&wanted(&["git"]))
+            .unwrap();
+        assert_eq!(
+            s.paths["git"],
+            ["/usr", "/usr/bin/git", "/usr/lib/git-core/git-daemon"]
+        );
         assert_eq!(s.source["git"], "git:amd64.list");
     }
 
@@ -321,16 +352,32 @@ mod tests {
         let missing = dir.path().join("nope");
         let e = PackageContents::open(&[missing]).unwrap_err();
         assert!(e.to_string().contains("nope"), "{e}");
-        let f = write(dir.path(), "Contents-amd64", b"usr/bin/git vcs/git\nusr/bin/x\n");
-        let e = PackageContents::open(&[f]).unwrap().shipped(&wanted(&[])).unwrap_err();
+        let f = write(
+            dir.path(),
+            "Contents-amd64",
+            b"usr/bin/git vcs/git\nusr/bin/x\n",
+        );
+        let e = PackageContents::open(&[f])
+            .unwrap()
+            .shipped(&wanted(&[]))
+            .unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
         let f = write(dir.path(), "git.txt", b"/usr/bin/git\n");
-        let e = PackageContents::open(&[f]).unwrap().shipped(&wanted(&["git"])).unwrap_err();
+        let e = PackageContents::open(&[f])
+            .unwrap()
+            .shipped(&wanted(&["git"]))
+            .unwrap_err();
         assert!(e.to_string().contains("<package>.list"), "{e}");
         let f = write(dir.path(), "git.list", b"/usr/bin/git\nusr/bin/x\n");
-        let e = PackageContents::open(&[f]).unwrap().shipped(&wanted(&["git"])).unwrap_err();
+        let e = PackageContents::open(&[f])
+            .unwrap()
+            .shipped(&wanted(&["git"]))
+            .unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
         let f = write(dir.path(), "bin.gz", &[0x1f, 0x8b, 0, 1, 2, 3]);
-        assert!(PackageContents::open(&[f]).unwrap().shipped(&wanted(&[])).is_err());
+        assert!(PackageContents::open(&[f])
+            .unwrap()
+            .shipped(&wanted(&[]))
+            .is_err());
     }
 }

@@ -378,7 +378,8 @@ impl Facts {
             }
             v.push(pkg.to_string());
             if let Some(b) = basis {
-                self.shipped_basis.insert((p, pkg.to_string()), b.to_string());
+                self.shipped_basis
+                    .insert((p, pkg.to_string()), b.to_string());
             }
         }
     }
@@ -652,8 +653,14 @@ mod tests {
             .source
             .insert("git".into(), "Contents-amd64.gz".into());
         m.add_package_contents(&shipped);
-        assert_eq!(m.facts.shipped_by("/usr/lib/git-core/git-daemon"), &["git".to_string()]);
-        assert_eq!(m.facts.shipped_by("/usr/local/bin/git-shell"), &["git".to_string()]);
+        assert_eq!(
+            m.facts.shipped_by("/usr/lib/git-core/git-daemon"),
+            &["git".to_string()]
+        );
+        assert_eq!(
+            m.facts.shipped_by("/usr/local/bin/git-shell"),
+            &["git".to_string()]
+        );
         assert_eq!(
             m.facts.shipped_basis("/usr/lib/git-core/git-daemon", "git"),
             "Contents-amd64.gz"

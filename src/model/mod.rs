@@ -497,8 +497,8 @@ impl Model {
         let files = eval::parse(tree, &modulepath, cache);
         let t_parse = t0.elapsed();
         // The evaluator may still find Puppet 3's templatedir in use (evidence 6).
-        let puppet = version::from_files(tree, opts.puppet_major)
-            .or_else(|| eval::first_import(&files));
+        let puppet =
+            version::from_files(tree, opts.puppet_major).or_else(|| eval::first_import(&files));
         let (mut m, t_eval) = eval::on_large_stack(|| {
             let (mut m, pending) = eval::evaluate(tree, opts, modulepath, hiera, &files, puppet);
             let t_eval = t0.elapsed();
@@ -535,7 +535,7 @@ impl Model {
                     let r = self.get(id);
                     r.is_live()
                         && r.get("provider")
-                            .is_none_or(|p| p.as_str().is_some_and(|p| DEBIAN.contains(&p)))
+                            .map_or(true, |p| p.as_str().is_some_and(|p| DEBIAN.contains(&p)))
                 })
             })
             .map(|(name, _)| name.clone())

@@ -94,16 +94,15 @@ impl PuppetVersion {
             VersionBasis::Import { file } => {
                 format!("`import` in {file}, which Puppet 4 removed")
             }
-            VersionBasis::Templatedir { spec } => format!(
-                "template('{spec}') is found only in templates/, Puppet 3's templatedir"
-            ),
+            VersionBasis::Templatedir { spec } => {
+                format!("template('{spec}') is found only in templates/, Puppet 3's templatedir")
+            }
             VersionBasis::Metadata { file, requirement } => format!(
                 "no module's metadata.json admits Puppet 7; the newest admitted is {file} \
                  '{requirement}'"
             ),
             VersionBasis::Default => {
-                "the default: nothing in the repository names a version; set puppet_version"
-                    .into()
+                "the default: nothing in the repository names a version; set puppet_version".into()
             }
         }
     }
@@ -120,7 +119,11 @@ impl fmt::Display for PuppetVersion {
 /// module documentation); the evaluator adds 5 and 6, [`from_metadata`] 7.
 pub fn from_files(tree: &Tree, configured: Option<u32>) -> Option<PuppetVersion> {
     if let Some(v) = configured {
-        return Some(PuppetVersion::new(v, v.to_string(), VersionBasis::Configured));
+        return Some(PuppetVersion::new(
+            v,
+            v.to_string(),
+            VersionBasis::Configured,
+        ));
     }
     if let Some(text) = tree.text("Gemfile.lock") {
         if let Some(v) = gemfile_lock(text) {
@@ -161,7 +164,7 @@ pub fn from_metadata(tree: &Tree, modulepath: &[String]) -> Option<PuppetVersion
             if major >= 7 {
                 return None;
             }
-            if best.as_ref().is_none_or(|(b, _, _)| major > *b) {
+            if best.as_ref().map_or(true, |(b, _, _)| major > *b) {
                 best = Some((major, path.to_string(), req));
             }
         }
@@ -215,9 +218,13 @@ fn gemfile(file: &str, text: &str) -> Option<PuppetVersion> {
             return None;
         }
         let major = reqs.iter().filter_map(|r| max_major(r)).min()?;
-        let exact = reqs
-            .iter()
-            .find_map(|r| r.trim().trim_start_matches('=').trim().parse::<Exact>().ok());
+        let exact = reqs.iter().find_map(|r| {
+            r.trim()
+                .trim_start_matches('=')
+                .trim()
+                .parse::<Exact>()
+                .ok()
+        });
         let shown = match exact {
             Some(Exact(v)) if leading_number(&v) == Some(major) => v,
             _ => major.to_string(),
@@ -240,7 +247,9 @@ struct Exact(String);
 impl std::str::FromStr for Exact {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        let ok = !s.is_empty() && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let ok = !s.is_empty()
+            && s.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
         ok.then(|| Exact(s.to_string())).ok_or(())
     }
 }
@@ -265,7 +274,9 @@ fn is_requirement(s: &str) -> bool {
             .trim()
             .trim_start_matches(['~', '>', '<', '=', '!'])
             .trim();
-        !c.is_empty() && c.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'x'))
+        !c.is_empty()
+            && c.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'x'))
     })
 }
 
@@ -286,9 +297,7 @@ fn max_major_of_range(range: &str) -> Option<u32> {
     let mut constraints: Vec<(String, String)> = Vec::new();
     let mut pending_op: Option<String> = None;
     for tok in range.split([' ', ',', '\t']).filter(|t| !t.is_empty()) {
-        let split = tok
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(tok.len());
+        let split = tok.find(|c: char| c.is_ascii_digit()).unwrap_or(tok.len());
         let (op, ver) = tok.split_at(split);
         if ver.is_empty() {
             pending_op = Some(op.to_string());
@@ -400,9 +409,13 @@ mod tests {
             v("gem 'puppet', '~> 6.0', require: false\n"),
             Some((6, "6".into()))
         );
-        let lock = "GEM\n  specs:\n    facter (2.4.6)\n    puppet (3.8.7)\n      facter (> 1.6, < 3)\n";
+        let lock =
+            "GEM\n  specs:\n    facter (2.4.6)\n    puppet (3.8.7)\n      facter (> 1.6, < 3)\n";
         let l = gemfile_lock(lock).unwrap();
-        assert_eq!((l.major, l.to_string()), (3, "Puppet 3.8.7 (Gemfile.lock)".into()));
+        assert_eq!(
+            (l.major, l.to_string()),
+            (3, "Puppet 3.8.7 (Gemfile.lock)".into())
+        );
     }
 
     #[test]
@@ -411,7 +424,10 @@ mod tests {
             ("Gemfile", "gem 'puppet', '~> 4.10'\n"),
             ("Gemfile.lock", "GEM\n  specs:\n    puppet (3.8.7)\n"),
         ]);
-        assert_eq!(from_files(&t, None).unwrap().basis, VersionBasis::GemfileLock);
+        assert_eq!(
+            from_files(&t, None).unwrap().basis,
+            VersionBasis::GemfileLock
+        );
         assert_eq!(from_files(&t, Some(8)).unwrap().major, 8);
         let t = tree(&[("puppet.conf", "[master]\ntemplatedir=$confdir/templates\n")]);
         assert_eq!(from_files(&t, None).unwrap().major, 3);
@@ -422,7 +438,11 @@ mod tests {
 
     #[test]
     fn metadata_ranges_must_all_exclude_7() {
-        let md = |r: &str| format!(r#"{{"name":"x-y","requirements":[{{"name":"puppet","version_requirement":"{r}"}}]}}"#);
+        let md = |r: &str| {
+            format!(
+                r#"{{"name":"x-y","requirements":[{{"name":"puppet","version_requirement":"{r}"}}]}}"#
+            )
+        };
         let mp = vec!["modules".to_string()];
         let t = tree(&[
             ("modules/a/metadata.json", &md(">= 3.0.0 < 4.0.0")),

@@ -256,10 +256,16 @@ mod tests {
         let found = run_case(&c, &Config::default(), &Selection::default());
         assert!(found.iter().all(|f| f.rule != NAME), "{found:#?}");
         let found = run_case(&case(FAIL[0].0), &Config::default(), &Selection::default());
-        let f = found.iter().find(|f| f.rule == NAME).expect("reported on Puppet 7");
+        let f = found
+            .iter()
+            .find(|f| f.rule == NAME)
+            .expect("reported on Puppet 7");
         assert!(
             f.message.contains("assumed Puppet 7 (the default")
-                || f.help.as_deref().unwrap_or("").contains("assumed Puppet 7 (the default"),
+                || f.help
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("assumed Puppet 7 (the default"),
             "{f:#?}"
         );
     }

@@ -457,7 +457,10 @@ mod tests {
         c.after("Gemfile", "gem 'puppet', '~> 6.0'\n");
         let found = check_rule(NAME, &c);
         let help = found[0].help.as_deref().unwrap_or("");
-        assert!(help.contains("assumed Puppet 6 (Gemfile: gem 'puppet', '~> 6.0')"), "{help}");
+        assert!(
+            help.contains("assumed Puppet 6 (Gemfile: gem 'puppet', '~> 6.0')"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -180,12 +180,17 @@ mod tests {
         let src = "file { '/etc/x':\n  ensure => file\n  mode => '0644',\n}\n";
         let found = check_rule(NAME, &after_only(src));
         assert!(!found.is_empty());
-        assert!(found.iter().all(|f| !f.help.as_deref().unwrap_or("").contains("Puppet 3")));
+        assert!(found
+            .iter()
+            .all(|f| !f.help.as_deref().unwrap_or("").contains("Puppet 3")));
         let mut c = after_only(src);
         c.after("Gemfile.lock", "GEM\n  specs:\n    puppet (3.8.7)\n");
         let found = check_rule(NAME, &c);
         let help = found[0].help.as_deref().unwrap_or("");
-        assert!(help.contains("taken to be Puppet 3.8.7 (Gemfile.lock)"), "{help}");
+        assert!(
+            help.contains("taken to be Puppet 3.8.7 (Gemfile.lock)"),
+            "{help}"
+        );
     }
 
     #[test]
