@@ -138,14 +138,16 @@ fn numeric_modes_in_a_puppet_3_repository() {
     // The summaries say which Puppet was assumed, and why.
     let (_, out, _) = check(dir.path(), &["--summary"]);
     assert!(
-        out.contains("Judged as Puppet 3 (`import` in manifests/site.pp, which Puppet 4 removed)."),
+        out.contains(
+            "Judged as Puppet 3 or older (`import` in manifests/site.pp, which Puppet 4 removed)."
+        ),
         "{out}"
     );
     let (_, out, _) = check(dir.path(), &["--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         json["summary"]["puppet"],
-        "Puppet 3 (`import` in manifests/site.pp, which Puppet 4 removed)"
+        "Puppet 3 or older (`import` in manifests/site.pp, which Puppet 4 removed)"
     );
     // With a Gemfile.lock of Puppet 7 the number is an error, and the help says why.
     for side in ["before", "after"] {

@@ -23,6 +23,11 @@ use std::fmt;
 
 use crate::input::Tree;
 
+/// How a version is shown when the evidence is code Puppet 4 removed: it ran on 3 or on
+/// an older release (0.25, 2.7), which read the language the same way for what the rules
+/// judge.
+pub const OLD: &str = "3 or older";
+
 /// The Puppet version a revision is judged by, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PuppetVersion {
@@ -136,7 +141,7 @@ pub fn from_files(tree: &Tree, configured: Option<u32>) -> Option<PuppetVersion>
         }
     }
     if tree.text("puppet.conf").is_some_and(sets_templatedir) {
-        return Some(PuppetVersion::new(3, "3", VersionBasis::PuppetConf));
+        return Some(PuppetVersion::new(3, OLD, VersionBasis::PuppetConf));
     }
     None
 }

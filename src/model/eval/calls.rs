@@ -503,7 +503,7 @@ impl<'a> Ev<'a> {
         if !puppet.is_known() {
             self.model.puppet = super::super::PuppetVersion {
                 major: 3,
-                shown: "3".into(),
+                shown: super::super::version::OLD.into(),
                 basis: super::super::VersionBasis::Templatedir {
                     spec: spec.to_string(),
                 },

@@ -90,7 +90,7 @@ pub(super) fn first_import(files: &[ParsedFile<'_>]) -> Option<super::PuppetVers
                 };
                 return Some(super::PuppetVersion {
                     major: 3,
-                    shown: "3".into(),
+                    shown: super::version::OLD.into(),
                     basis,
                 });
             }
