@@ -164,3 +164,63 @@ fn numeric_modes_in_a_puppet_3_repository() {
         "{out}"
     );
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A cached result depends on the contents files: a changed file is read again.
+#[test]
+fn the_result_cache_knows_the_contents_files() {
+    let dir = git_daemon();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    for side in ["before", "after"] {
+        let _ = std::fs::remove_dir_all(repo.join("modules"));
+        let copy = Command::new("cp")
+            .arg("-r")
+            .arg(dir.path().join(side).join("modules"))
+            .arg(&repo)
+            .status()
+            .unwrap();
+        assert!(copy.success());
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-qm", side]);
+    }
+    let list = dir.path().join("git.list");
+    let cache = dir.path().join("cache");
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_puppet-preflight"))
+            .args(["check", "--format", "json", "--package-contents"])
+            .arg(&list)
+            .arg("--repo")
+            .arg(&repo)
+            .env("PUPPET_PREFLIGHT_CACHE_DIR", &cache)
+            .env_remove("PUPPET_PREFLIGHT_NO_CACHE")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    std::fs::write(&list, "/usr/lib/git-core/git-daemon\n").unwrap();
+    assert!(!run().contains("service-binary-unmanaged"));
+    let stored = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
+    assert!(stored > 0, "the result was cached");
+    assert!(
+        !run().contains("service-binary-unmanaged"),
+        "from the cache"
+    );
+    // The list no longer has the binary (another size): not the cached answer.
+    std::fs::write(&list, "/usr/bin/git\n").unwrap();
+    assert!(run().contains("service-binary-unmanaged"));
+}

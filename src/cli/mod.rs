@@ -2,6 +2,7 @@
 //!
 //! `run` functions return the process exit status (0, 1) or an operational error (exit 2).
 
+mod cache;
 pub mod check;
 pub mod explain;
 pub mod install_hook;

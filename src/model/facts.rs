@@ -321,6 +321,9 @@ pub struct Facts {
     /// (path, package) -> what says the package ships the path, when it is not the
     /// configuration's `package_paths` (the name of a package contents file).
     shipped_basis: BTreeMap<(String, String), String>,
+    /// Path (normalised) -> live resources of any type whose `creates` names it (an
+    /// `exec`, an `archive`, …), in resource order.
+    created_by: HashMap<String, Vec<ResId>>,
 }
 
 impl Facts {
@@ -360,6 +363,20 @@ impl Facts {
             if !f.chains.contains_key(&p) {
                 let chain = f.compute_chain(&p);
                 f.chains.insert(p, chain);
+            }
+        }
+        let mut leaves = Vec::new();
+        for (id, r) in m.live_resources() {
+            let Some(c) = r.get("creates") else { continue };
+            leaves.clear();
+            c.flatten_into(&mut leaves);
+            for v in &leaves {
+                if let Some(p) = v.as_str() {
+                    let ids = f.created_by.entry(normalize_path(p)).or_default();
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
             }
         }
         for (pkg, paths) in &opts.package_paths {
@@ -466,6 +483,12 @@ impl Facts {
     /// (normalised): the binary itself, a link on the way, or the final file.
     pub fn services_through(&self, path: &str) -> &[ResId] {
         self.executed_by.get(path).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Live resources whose `creates` names `path` (normalised): an `exec` that makes the
+    /// file, an `archive` that unpacks it.
+    pub fn created_by(&self, path: &str) -> &[ResId] {
+        self.created_by.get(path).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Packages that ship `path` (normalised), by the configuration's `package_paths` or

@@ -144,18 +144,13 @@ pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
             m.facts.shipped_basis(path, pkg)
         ));
     }
-    for &id in &m.index.execs {
-        let r = m.get(id);
-        if let Some(c) = r.get("creates") {
-            let mut leaves = Vec::new();
-            c.flatten_into(&mut leaves);
-            if leaves
-                .iter()
-                .any(|v| v.as_str().map(normalize_path).as_deref() == Some(path))
-            {
-                return Some(format!("{} (creates)", r.display_ref()));
-            }
-        }
+    if let Some(&id) = m
+        .facts
+        .created_by(path)
+        .iter()
+        .find(|&&id| m.get(id).ty == "exec")
+    {
+        return Some(format!("{} (creates)", m.get(id).display_ref()));
     }
     if cx.config.externally_managed(path) {
         return Some("an externally managed prefix (external_prefixes)".into());

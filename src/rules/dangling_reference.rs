@@ -71,7 +71,9 @@
 //!
 //! - Puppet language: relationships and ordering; resource references.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::ast::{Expr, ExprKind, Span};
@@ -263,11 +265,13 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
     let mut out = Vec::new();
     let outside = Outside::new(cx, m, external);
     let collectors = collectors_by_file(m);
+    let mut sites: Option<Sites<'_>> = None;
     for u in &m.unresolved_refs {
         if u.ty == "class" || outside.could_provide(m, &u.file, &u.ty, &u.title) {
             continue;
         }
-        let holder = holder_of(m, &u.file, u.span);
+        let sites = sites.get_or_insert_with(|| Sites::new(m));
+        let holder = sites.holders.get(&(&*u.file, u.span)).copied();
         let via = holder.and_then(|h| {
             m.get(h)
                 .attrs
@@ -276,10 +280,10 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 .map(|a| a.name.to_string())
         });
         let via = via.or_else(|| {
-            m.edges
-                .iter()
-                .find(|e| e.file == u.file && e.span == u.span)
-                .map(|e| e.via.to_string())
+            sites
+                .edges
+                .get(&(&*u.file, u.span))
+                .map(|&e| m.edges[e].via.to_string())
         });
         out.push(Problem {
             file: u.file.clone(),
@@ -569,13 +573,29 @@ fn collected(
     })
 }
 
-/// The resource whose metaparameter value is at `span` of `file`.
-fn holder_of(m: &Model, file: &str, span: Span) -> Option<ResId> {
-    m.resources.iter().position(|r| {
-        r.attrs.iter().any(|a| {
-            &*a.file == file && a.value_span == span && METAPARAMS.contains(&a.name.as_str())
-        })
-    })
+/// Where a reference written at (file, span) sits: the first resource whose
+/// metaparameter value it is, and the first relationship edge written there.
+struct Sites<'m> {
+    holders: HashMap<(&'m str, Span), ResId>,
+    edges: HashMap<(&'m str, Span), usize>,
+}
+
+impl<'m> Sites<'m> {
+    fn new(m: &'m Model) -> Self {
+        let mut holders = HashMap::new();
+        for (id, r) in m.resources.iter().enumerate() {
+            for a in &r.attrs {
+                if METAPARAMS.contains(&a.name.as_str()) {
+                    holders.entry((&*a.file, a.value_span)).or_insert(id);
+                }
+            }
+        }
+        let mut edges = HashMap::new();
+        for (i, e) in m.edges.iter().enumerate() {
+            edges.entry((&*e.file, e.span)).or_insert(i);
+        }
+        Sites { holders, edges }
+    }
 }
 
 /// What could declare a resource without the repository showing it.
@@ -588,10 +608,14 @@ struct Outside<'a> {
     created: BTreeSet<(Option<String>, Option<String>)>,
     /// Module -> the modules whose classes or defined types its code declares.
     uses: BTreeMap<String, BTreeSet<String>>,
+    /// Module -> every module reachable from it through `uses`, computed on first use.
+    reach: RefCell<HashMap<String, Rc<BTreeSet<String>>>>,
+    /// Resource type -> every resource of that type (live or not), in model order.
+    by_type: HashMap<&'a str, Vec<ResId>>,
 }
 
 impl<'a> Outside<'a> {
-    fn new(cx: &Context<'_>, m: &Model, external: &'a BTreeSet<String>) -> Self {
+    fn new(cx: &Context<'_>, m: &'a Model, external: &'a BTreeSet<String>) -> Self {
         let using_external = m
             .unresolved_classes
             .iter()
@@ -638,29 +662,41 @@ impl<'a> Outside<'a> {
                 }
             }
         }
+        let mut by_type: HashMap<&str, Vec<ResId>> = HashMap::new();
+        for (id, r) in m.resources.iter().enumerate() {
+            by_type.entry(r.ty.as_str()).or_default().push(id);
+        }
         Outside {
             external,
             using_external,
             created,
             uses,
+            reach: RefCell::default(),
+            by_type,
         }
     }
 
     /// Whether module `to` is reachable from module `from` through declarations.
     fn reaches(&self, from: &str, to: &str) -> bool {
-        let mut seen = BTreeSet::from([from]);
-        let mut todo = vec![from];
-        while let Some(md) = todo.pop() {
-            for next in self.uses.get(md).into_iter().flatten() {
-                if next == to {
-                    return true;
+        let cached = self.reach.borrow().get(from).cloned();
+        let reach = match cached {
+            Some(r) => r,
+            None => {
+                let mut seen = BTreeSet::new();
+                let mut todo = vec![from];
+                while let Some(md) = todo.pop() {
+                    for next in self.uses.get(md).into_iter().flatten() {
+                        if seen.insert(next.clone()) {
+                            todo.push(next.as_str());
+                        }
+                    }
                 }
-                if seen.insert(next.as_str()) {
-                    todo.push(next.as_str());
-                }
+                let r = Rc::new(seen);
+                self.reach.borrow_mut().insert(from.to_owned(), r.clone());
+                r
             }
-        }
-        false
+        };
+        reach.contains(to)
     }
 
     /// Whether code of modules `a` and `b` can be in one catalog because of each other:
@@ -704,7 +740,8 @@ impl<'a> Outside<'a> {
         // that can share its catalog: in its own module, or in a module related to it by
         // declarations (see `related`). A `Service['quagga']` in module quagga is not
         // satisfied by zookeeper's `service { $_params['service_name']: }`.
-        m.resources.iter().filter(|r| r.ty == ty).any(|r| {
+        let of_type = self.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
+        of_type.iter().map(|&id| m.get(id)).any(|r| {
             let alias = r.get("alias").is_some_and(|a| {
                 a.alternatives().iter().any(|v| v.as_str() == Some(title))
                     || matches!(a, Value::Array(xs) if xs.iter().any(|v| v.as_str() == Some(title)))

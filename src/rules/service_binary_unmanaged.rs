@@ -63,7 +63,7 @@
 //! - systemd.service(5): `ExecStart=`.
 //! - Puppet `service` type: `binary`, `start`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::{normalize_path, BinarySource, Model, ResId, ServiceBinary, ServiceInfo, Value};
@@ -142,6 +142,9 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<Unmanaged> {
     }
     let touched: BTreeSet<ResId> = touched(cx).into_iter().collect();
     let mut seen = BTreeSet::new();
+    // The base revision's runners, listed once when first needed.
+    let mut before_runners: Option<HashMap<(ResId, String), Runner>> = None;
+    let mut by_stem = None;
     for r in runners(cx, cx.after, Side::After, &touched) {
         if !seen.insert((r.res, r.path.clone())) {
             continue;
@@ -155,9 +158,15 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<Unmanaged> {
             .matched
             .get(&r.res)
             .and_then(|&b| {
-                runners(cx, cx.before, Side::Before, &BTreeSet::new())
-                    .into_iter()
-                    .find(|x| x.res == b && x.path == r.path)
+                before_runners
+                    .get_or_insert_with(|| {
+                        let mut by_key = HashMap::new();
+                        for x in runners(cx, cx.before, Side::Before, &BTreeSet::new()) {
+                            by_key.entry((x.res, x.path.clone())).or_insert(x);
+                        }
+                        by_key
+                    })
+                    .get(&(b, r.path.clone()))
             })
             .map(|x| provided(cx, cx.before, &x.path, x.name.as_deref()));
         let origin = match before {
@@ -170,7 +179,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<Unmanaged> {
             None if r.touched || !cx.diff.matched.contains_key(&r.res) => Origin::Introduced,
             None => continue,
         };
-        let near = nearest(cx.after, &r.path);
+        let near = nearest(cx.after, &r.path, &mut by_stem);
         if is_distro_path(&r.path) && near.is_none() && !matches!(origin, Origin::Lost(_)) {
             continue;
         }
@@ -366,24 +375,17 @@ fn provided(cx: &Context<'_>, m: &Model, path: &str, name: Option<&str>) -> Opti
         });
     }
     // `creates` of any resource type (archive, staging, …).
-    for (id, r) in m.live_resources() {
-        let Some(c) = r.get("creates") else { continue };
-        let mut leaves = Vec::new();
-        c.flatten_into(&mut leaves);
-        if leaves
-            .iter()
-            .any(|v| v.as_str().map(normalize_path).as_deref() == Some(path))
-        {
-            return Some(Provider {
-                what: format!("{} (creates)", r.display_ref()),
-                related: Some(related(
-                    m,
-                    side,
-                    id,
-                    format!("{} created {path}", r.display_ref()),
-                )),
-            });
-        }
+    if let Some(&id) = m.facts.created_by(path).first() {
+        let r = m.get(id);
+        return Some(Provider {
+            what: format!("{} (creates)", r.display_ref()),
+            related: Some(related(
+                m,
+                side,
+                id,
+                format!("{} created {path}", r.display_ref()),
+            )),
+        });
     }
     let id = package_named_for(m, path, name)?;
     let what = m.get(id).display_ref();
@@ -393,9 +395,16 @@ fn provided(cx: &Context<'_>, m: &Model, path: &str, name: Option<&str>) -> Opti
     })
 }
 
+/// Managed paths by file name without extension (`strip_ext`), in path order.
+type ByStem<'m> = HashMap<&'m str, Vec<(&'m String, &'m Vec<ResId>)>>;
+
 /// A managed path that differs from `path` only by `bin`/`sbin`, by extension, or by
-/// directory (same file name), best first.
-fn nearest(m: &Model, path: &str) -> Option<(String, ResId)> {
+/// directory (same file name), best first. `by_stem` is filled on first use.
+fn nearest<'m>(
+    m: &'m Model,
+    path: &str,
+    by_stem: &mut Option<ByStem<'m>>,
+) -> Option<(String, ResId)> {
     let (dir, base) = path.rsplit_once('/')?;
     let stem = strip_ext(base);
     let managed = |p: &str| -> Option<ResId> {
@@ -422,12 +431,22 @@ fn nearest(m: &Model, path: &str) -> Option<(String, ResId)> {
             return Some((c, id));
         }
     }
-    // The same file name (or the same name without extension) in another directory.
-    for (p, ids) in &m.index.paths {
-        let Some((pd, pb)) = p.rsplit_once('/') else {
+    // The same file name (or the same name without extension) in another directory:
+    // the same name implies the same stem, so one lookup by stem finds both.
+    let by_stem = by_stem.get_or_insert_with(|| {
+        let mut map: ByStem<'m> = HashMap::new();
+        for (p, ids) in &m.index.paths {
+            if let Some((_, pb)) = p.rsplit_once('/') {
+                map.entry(strip_ext(pb)).or_default().push((p, ids));
+            }
+        }
+        map
+    });
+    for &(p, ids) in by_stem.get(stem).map(Vec::as_slice).unwrap_or(&[]) {
+        let Some((pd, _)) = p.rsplit_once('/') else {
             continue;
         };
-        if pd == dir || !(pb == base || strip_ext(pb) == stem) {
+        if pd == dir {
             continue;
         }
         if let Some(&id) = ids

@@ -4,6 +4,8 @@
 //! does to each of those paths, the environment files of the unit, where to point a
 //! finding about a service, and the shell scripts the repository deploys or runs.
 
+use std::collections::HashMap;
+
 use crate::analysis::shell::{self, Hazard, Interest, ScriptReport};
 use crate::analysis::template::TemplateKind;
 use crate::ast::Span;
@@ -365,6 +367,13 @@ fn is_shell(text: &str, name: Option<&str>) -> bool {
 /// in the repository (or literal), and `exec` commands.
 pub fn scripts(m: &Model, side: Side, tree: &Tree) -> Vec<Script> {
     let mut out = Vec::new();
+    // Resource -> the repository files its `content`/`source` deploy, in index order.
+    let mut deployed: HashMap<ResId, Vec<&str>> = HashMap::new();
+    for u in &m.index.file_uses {
+        if let ("content" | "source", Some(p)) = (u.attr.as_str(), &u.file_ref.resolved) {
+            deployed.entry(u.res).or_default().push(p.as_str());
+        }
+    }
     for (id, r) in m.live_resources() {
         match r.ty.as_str() {
             "file" => {
@@ -380,13 +389,7 @@ pub fn scripts(m: &Model, side: Side, tree: &Tree) -> Vec<Script> {
                     }
                     continue;
                 }
-                for u in m.index.file_uses.iter().filter(|u| u.res == id) {
-                    if !matches!(u.attr.as_str(), "content" | "source") {
-                        continue;
-                    }
-                    let Some(p) = &u.file_ref.resolved else {
-                        continue;
-                    };
+                for &p in deployed.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
                     // Every deployed file is looked into for a shebang; an object above
                     // SNIFF_LIMIT (a tarball, a package) is not read, and is no script.
                     let Some(text) = tree.small_text(p) else {
@@ -395,7 +398,7 @@ pub fn scripts(m: &Model, side: Side, tree: &Tree) -> Vec<Script> {
                     if is_shell(text, Some(p)) {
                         out.push(Script {
                             res: id,
-                            repo_file: Some(p.clone()),
+                            repo_file: Some(p.to_string()),
                             text: text.to_string(),
                             kind: TemplateKind::from_path(p),
                             inline: None,
