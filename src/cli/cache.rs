@@ -24,7 +24,8 @@
 //! - `--no-cache` (or `PUPPET_PREFLIGHT_NO_CACHE=1`) neither reads nor writes.
 //!
 //! A change with unreadable content (a partial clone) is never stored: the result could
-//! change once the objects are fetched.
+//! change once the objects are fetched. Keys include the repository's path, so a partial
+//! clone never reads what a complete clone of the same history stored.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,6 +54,8 @@ pub const MAX_VAR: &str = "PUPPET_PREFLIGHT_CACHE_MAX_MB";
 pub struct Cache {
     dir: Option<PathBuf>,
     max_bytes: u64,
+    /// The repository the checks read (its canonical path), part of every key.
+    repo: String,
 }
 
 /// What a check of one change produced, as stored.
@@ -67,7 +70,7 @@ pub struct Entry {
 impl Cache {
     /// The cache for this run: disabled by `no_cache` or [`OFF_VAR`], else the directory
     /// from [`DIR_VAR`], `$XDG_CACHE_HOME` or `$HOME/.cache`.
-    pub fn open(no_cache: bool) -> Cache {
+    pub fn open(no_cache: bool, repo: &Path) -> Cache {
         let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
         let off = no_cache
             || env(OFF_VAR).is_some_and(|v| v != "0")
@@ -85,7 +88,11 @@ impl Cache {
         let max_bytes = env(MAX_VAR)
             .and_then(|v| v.to_str().and_then(|s| s.parse::<u64>().ok()))
             .map_or(MAX_BYTES, |mb| mb.saturating_mul(1024 * 1024));
-        Cache { dir, max_bytes }
+        Cache {
+            dir,
+            max_bytes,
+            repo: repo.to_string_lossy().into_owned(),
+        }
     }
 
     /// A cache in `dir` (tests).
@@ -94,6 +101,7 @@ impl Cache {
         Cache {
             dir: Some(dir),
             max_bytes,
+            repo: String::new(),
         }
     }
 
@@ -103,9 +111,10 @@ impl Cache {
         self.dir.as_ref()?;
         let mut text = String::with_capacity(64 * 1024);
         text.push_str(&format!(
-            "puppet-preflight {FORMAT} {}\n{}\n{settings}\n",
+            "puppet-preflight {FORMAT} {}\n{}\n{}\n{settings}\n",
             env!("CARGO_PKG_VERSION"),
             build_identity()?,
+            self.repo,
         ));
         for (name, rev) in [("before", &change.before), ("after", &change.after)] {
             text.push_str(name);

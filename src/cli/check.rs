@@ -61,7 +61,17 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // holds more than a window of trees.
     let mut reports = Vec::new();
     let mut fail_level = None;
-    let cache = Cache::open(args.no_cache);
+    // Entries are per repository: what could be read decides a result, and a partial
+    // clone of the same history may lack objects this one has.
+    let where_from = args
+        .input
+        .repo
+        .clone()
+        .map_or_else(std::env::current_dir, Ok);
+    let cache = match where_from.and_then(std::fs::canonicalize) {
+        Ok(repo) => Cache::open(args.no_cache, &repo),
+        Err(_) => Cache::open(true, std::path::Path::new("")),
+    };
     // Opened once for a run (again only if a change's configuration lists other files).
     let mut contents: Option<(Vec<std::path::PathBuf>, PackageContents)> = None;
     for change in changes {

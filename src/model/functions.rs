@@ -16,7 +16,7 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
             for a in args {
                 match a {
                     Value::Hash(h) if h.iter().all(|(k, _)| k.is_known()) => {
-                        for (k, v) in h {
+                        for (k, v) in h.iter() {
                             match out.iter_mut().find(|(k2, _)| k2 == k) {
                                 Some(slot) => slot.1 = v.clone(),
                                 None => out.push((k.clone(), v.clone())),
@@ -28,7 +28,7 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
                     _ => return Some(unknown()),
                 }
             }
-            Value::Hash(out)
+            Value::hash(out)
         }
         "pick" | "pick_default" => {
             let (cands, fallback) = if name == "pick_default" && !args.is_empty() {
@@ -56,7 +56,7 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
                     v => out.push(v.clone()),
                 }
             }
-            Value::Array(out)
+            Value::array(out)
         }
         "join" => match (args.first(), args.get(1)) {
             (Some(Value::Array(a)), sep) => {
@@ -80,10 +80,10 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
             (Some(Value::Str(s)), Some(Value::Str(sep) | Value::Regex(sep)))
                 if !sep.is_empty() && sep.chars().all(|c| !"\\.^$*+?()[]{}|".contains(c)) =>
             {
-                Value::Array(s.split(sep.as_str()).map(Value::str).collect())
+                Value::array(s.split(sep.as_str()).map(Value::str).collect())
             }
             (Some(Value::Str(s)), Some(Value::Regex(sep))) if sep == "\\s+" || sep == "\\s" => {
-                Value::Array(s.split_whitespace().map(Value::str).collect())
+                Value::array(s.split_whitespace().map(Value::str).collect())
             }
             _ => unknown(),
         },
@@ -121,22 +121,22 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
             for a in args {
                 a.flatten_into(&mut out);
             }
-            Value::Array(out)
+            Value::array(out)
         }
         "unique" => match args.first() {
             Some(Value::Array(a)) if known => {
                 let mut out: Vec<Value> = Vec::new();
-                for v in a {
+                for v in a.iter() {
                     if !out.contains(v) {
                         out.push(v.clone());
                     }
                 }
-                Value::Array(out)
+                Value::array(out)
             }
             _ => unknown(),
         },
         "keys" | "values" => match args.first() {
-            Some(Value::Hash(h)) => Value::Array(
+            Some(Value::Hash(h)) => Value::array(
                 h.iter()
                     .map(|(k, v)| if name == "keys" { k.clone() } else { v.clone() })
                     .collect(),
@@ -145,9 +145,9 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
         },
         "any2array" => match args {
             [Value::Array(a)] => Value::Array(a.clone()),
-            [Value::Undef] | [] => Value::Array(vec![]),
-            [v] => Value::Array(vec![v.clone()]),
-            vs => Value::Array(vs.to_vec()),
+            [Value::Undef] | [] => Value::array(vec![]),
+            [v] => Value::array(vec![v.clone()]),
+            vs => Value::array(vs.to_vec()),
         },
         "size" | "length" | "count" => match args.first() {
             Some(Value::Array(a)) => Value::Int(a.len() as i64),
@@ -175,7 +175,7 @@ pub fn call_pure(name: &str, args: &[Value]) -> Option<Value> {
             _ => unknown(),
         },
         "prefix" | "suffix" => match (args.first(), args.get(1)) {
-            (Some(Value::Array(a)), Some(Value::Str(p))) => Value::Array(
+            (Some(Value::Array(a)), Some(Value::Str(p))) => Value::array(
                 a.iter()
                     .map(|v| {
                         let mut parts = v.to_parts();
@@ -227,7 +227,7 @@ fn map_strings(args: &[Value], name: &str) -> Option<Value> {
             .iter()
             .map(|v| v.as_str().map(|s| Value::Str(f(s).into())))
             .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
+            .map(Value::array),
         _ => None,
     }
 }
@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn known_arguments_evaluate() {
         assert_eq!(
-            call_pure("join", &[Value::Array(vec![s("a"), s("b")]), s(",")]),
+            call_pure("join", &[Value::array(vec![s("a"), s("b")]), s(",")]),
             Some(s("a,b"))
         );
         assert_eq!(
@@ -290,11 +290,11 @@ mod tests {
             call_pure(
                 "merge",
                 &[
-                    Value::Hash(vec![(s("a"), s("1"))]),
-                    Value::Hash(vec![(s("a"), s("2")), (s("b"), s("3"))])
+                    Value::hash(vec![(s("a"), s("1"))]),
+                    Value::hash(vec![(s("a"), s("2")), (s("b"), s("3"))])
                 ]
             ),
-            Some(Value::Hash(vec![(s("a"), s("2")), (s("b"), s("3"))]))
+            Some(Value::hash(vec![(s("a"), s("2")), (s("b"), s("3"))]))
         );
         assert_eq!(call_pure("upcase", &[s("ab")]), Some(s("AB")));
     }
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(call_pure("my_custom_function", &[s("x")]), None);
         // join keeps the known parts as a pattern
         let Some(Value::Symbolic(j)) =
-            call_pure("join", &[Value::Array(vec![s("/usr/bin"), u]), s("/")])
+            call_pure("join", &[Value::array(vec![s("/usr/bin"), u]), s("/")])
         else {
             panic!("expected symbolic")
         };

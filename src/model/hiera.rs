@@ -167,8 +167,8 @@ pub fn from_yaml(v: &serde_yaml::Value) -> Value {
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
         Y::String(s) => interpolated(s),
-        Y::Sequence(a) => Value::Array(a.iter().map(from_yaml).collect()),
-        Y::Mapping(m) => Value::Hash(
+        Y::Sequence(a) => Value::array(a.iter().map(from_yaml).collect()),
+        Y::Mapping(m) => Value::hash(
             m.iter()
                 .map(|(k, v)| (from_yaml(k), from_yaml(v)))
                 .collect(),

@@ -6,6 +6,7 @@
 //! never equals anything, not even another symbolic value with the same display.
 
 use std::fmt;
+use std::sync::Arc;
 
 use smol_str::SmolStr;
 
@@ -147,9 +148,12 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(SmolStr),
-    Array(Vec<Value>),
+    /// Arrays and hashes are shared, not copied, when a value is passed on: a node's
+    /// list of hosts handed to a define declared per check is one allocation, not one per
+    /// resource. [`Arc::make_mut`] copies on write.
+    Array(Arc<Vec<Value>>),
     /// Insertion-ordered, as in Puppet.
-    Hash(Vec<(Value, Value)>),
+    Hash(Arc<Vec<(Value, Value)>>),
     /// `File['/x']`, `Class['k8s']`: type lowercase, class titles lowercase without `::`.
     Ref {
         ty: SmolStr,
@@ -182,7 +186,23 @@ pub const MAX_NODES: usize = 100_000;
 /// Interpolated text longer than this becomes unknown (`"${s}${s}"` doubles, too).
 pub const MAX_TEXT: usize = 1 << 20;
 
+/// The elements of a shared array or hash, taken without copying when nothing else
+/// holds them.
+pub fn owned<T: Clone>(a: Arc<Vec<T>>) -> Vec<T> {
+    Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone())
+}
+
 impl Value {
+    /// An array value.
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Arc::new(items))
+    }
+
+    /// A hash value (insertion-ordered).
+    pub fn hash(entries: Vec<(Value, Value)>) -> Value {
+        Value::Hash(Arc::new(entries))
+    }
+
     /// `self`, or an unknown value when its containers nest deeper than [`MAX_DEPTH`] or
     /// it holds more than [`MAX_NODES`] values. Applied where the evaluator builds a
     /// container from other values.
@@ -206,7 +226,8 @@ impl Value {
             return self.is_container();
         };
         match self {
-            Value::Array(a) | Value::OneOf(a) => a.iter().any(|v| v.too_big(m, budget)),
+            Value::Array(a) => a.iter().any(|v| v.too_big(m, budget)),
+            Value::OneOf(a) => a.iter().any(|v| v.too_big(m, budget)),
             Value::Hash(h) => h
                 .iter()
                 .any(|(k, v)| k.too_big(m, budget) || v.too_big(m, budget)),
@@ -270,7 +291,8 @@ impl Value {
     pub fn symbolic_count(&self) -> usize {
         match self {
             Value::Symbolic(_) => 1,
-            Value::OneOf(v) | Value::Array(v) => v.iter().map(Value::symbolic_count).sum(),
+            Value::OneOf(v) => v.iter().map(Value::symbolic_count).sum(),
+            Value::Array(v) => v.iter().map(Value::symbolic_count).sum(),
             Value::Hash(h) => h
                 .iter()
                 .map(|(k, v)| k.symbolic_count() + v.symbolic_count())
@@ -323,7 +345,7 @@ impl Value {
                     return Some(false);
                 }
                 let mut all = Some(true);
-                for (x, y) in a.iter().zip(b) {
+                for (x, y) in a.iter().zip(b.iter()) {
                     match x.known_eq(y) {
                         Some(false) => return Some(false),
                         None => all = None,
@@ -337,7 +359,7 @@ impl Value {
                     return Some(false);
                 }
                 let mut all = Some(true);
-                for (k, v) in a {
+                for (k, v) in a.iter() {
                     match b.iter().find(|(k2, _)| k.known_eq(k2) == Some(true)) {
                         None => {
                             if !k.is_known() {
@@ -473,9 +495,8 @@ impl Value {
     /// Number of nodes in the value (saturating), to bound the size of alternatives.
     pub fn weight(&self) -> usize {
         match self {
-            Value::Array(a) | Value::OneOf(a) => {
-                a.iter().fold(1usize, |n, v| n.saturating_add(v.weight()))
-            }
+            Value::Array(a) => a.iter().fold(1usize, |n, v| n.saturating_add(v.weight())),
+            Value::OneOf(a) => a.iter().fold(1usize, |n, v| n.saturating_add(v.weight())),
             Value::Hash(h) => h.iter().fold(1usize, |n, (k, v)| {
                 n.saturating_add(k.weight()).saturating_add(v.weight())
             }),
@@ -506,7 +527,7 @@ impl Value {
             Value::Array(a) => J::Array(a.iter().map(Value::to_json).collect()),
             Value::Hash(h) => {
                 let mut m = serde_json::Map::new();
-                for (k, v) in h {
+                for (k, v) in h.iter() {
                     let key = k.to_text().unwrap_or_else(|| k.to_string());
                     m.insert(key, v.to_json());
                 }

@@ -793,7 +793,8 @@ fn could_be(v: &Value, title: &str, anything: &dyn Fn() -> bool) -> bool {
     match v {
         Value::Symbolic(s) if !s.has_literal() => anything(),
         Value::Symbolic(s) => s.could_be(title),
-        Value::OneOf(vs) | Value::Array(vs) => vs.iter().any(|x| could_be(x, title, anything)),
+        Value::OneOf(vs) => vs.iter().any(|x| could_be(x, title, anything)),
+        Value::Array(vs) => vs.iter().any(|x| could_be(x, title, anything)),
         _ => false,
     }
 }

@@ -88,10 +88,10 @@ impl<'a> Ev<'a> {
                 };
                 if name == "ensure_resources" {
                     if let Some(Value::Hash(h)) = vals.get(1) {
-                        for (t, attrs) in h.clone() {
+                        for (t, attrs) in h.iter().cloned() {
                             let mut ps = params.clone();
                             if let Value::Hash(a) = attrs {
-                                for (k, v) in a {
+                                for (k, v) in a.iter().cloned() {
                                     if let Some(k) = k.as_str() {
                                         ps.retain(|(n, _)| n != k);
                                         ps.push((k.to_string(), v));
@@ -129,10 +129,10 @@ impl<'a> Ev<'a> {
                 let mut items: Vec<(Value, Vec<(String, Value)>)> = Vec::new();
                 match vals.first() {
                     Some(Value::Hash(h)) => {
-                        for (t, a) in h {
+                        for (t, a) in h.iter() {
                             let mut ps = defaults.clone();
                             if let Value::Hash(a) = a {
-                                for (k, v) in a {
+                                for (k, v) in a.iter() {
                                     if let Some(k) = k.as_str() {
                                         ps.retain(|(n, _)| n != k);
                                         ps.push((k.to_string(), v.clone()));
@@ -178,15 +178,15 @@ impl<'a> Ev<'a> {
                     return Value::Undef;
                 };
                 let defaults: Vec<(Value, Value)> = match vals.get(2) {
-                    Some(Value::Hash(h)) => h.clone(),
+                    Some(Value::Hash(h)) => h.to_vec(),
                     _ => Vec::new(),
                 };
                 match vals.get(1) {
                     Some(Value::Hash(h)) => {
-                        for (title, attrs) in h.clone() {
+                        for (title, attrs) in h.iter().cloned() {
                             let mut merged = defaults.clone();
                             if let Value::Hash(a) = attrs {
-                                for (k, v) in a {
+                                for (k, v) in a.iter().cloned() {
                                     merged.retain(|(k2, _)| *k2 != k);
                                     merged.push((k, v));
                                 }
@@ -329,7 +329,7 @@ impl<'a> Ev<'a> {
                         if nparams >= 2 {
                             vec![k.clone(), v.clone()]
                         } else {
-                            vec![Value::Array(vec![k.clone(), v.clone()])]
+                            vec![Value::array(vec![k.clone(), v.clone()])]
                         }
                     })
                     .collect(),
@@ -352,8 +352,8 @@ impl<'a> Ev<'a> {
                     results.push(r);
                 }
                 match name {
-                    "map" => Value::Array(results),
-                    "filter" => Value::Array(kept),
+                    "map" => Value::array(results),
+                    "filter" => Value::array(kept),
                     "each" | "each_with_index" => coll,
                     _ => results.pop().unwrap_or(Value::Undef),
                 }

@@ -282,7 +282,7 @@ impl<'a> Ev<'a> {
             let v = self.eval(&a.value, env);
             if a.is_splat() {
                 if let Value::Hash(h) = v {
-                    for (k, v) in h {
+                    for (k, v) in crate::model::value::owned(h) {
                         if let Some(k) = k.as_str() {
                             if keep_undef || !v.is_undef() {
                                 out.push((

@@ -2,6 +2,8 @@
 //! one branch, an unknown one every branch under a guard), access and references, and the
 //! relationships and collectors met on the way (resolved later, see [`super::resolve`]).
 
+use std::sync::Arc;
+
 use super::super::functions::call_pure;
 use super::super::value::{SymPart, Value};
 use super::super::{normalize_key, AttrOrigin, CollectorSite, ConditionKind, EdgeVia, GuardStep};
@@ -247,16 +249,16 @@ impl<'a> Ev<'a> {
                     } = &i.kind
                     {
                         match self.eval(operand, env) {
-                            Value::Array(a) => out.extend(a),
+                            Value::Array(a) => out.extend(a.iter().cloned()),
                             v => out.push(v),
                         }
                     } else {
                         out.push(self.eval(i, env));
                     }
                 }
-                Value::Array(out).capped()
+                Value::array(out).capped()
             }
-            ExprKind::Hash(entries) => Value::Hash(
+            ExprKind::Hash(entries) => Value::hash(
                 entries
                     .iter()
                     .map(|h| (self.eval(&h.key, env), self.eval(&h.value, env)))
@@ -306,7 +308,7 @@ impl<'a> Ev<'a> {
                             (Value::Array(mut a), Value::Array(b))
                                 if *op == AssignOp::AddAssign =>
                             {
-                                a.extend(b);
+                                Arc::make_mut(&mut a).extend(b.iter().cloned());
                                 Value::Array(a)
                             }
                             _ => Value::unknown(n.clone()),
@@ -548,11 +550,11 @@ impl<'a> Ev<'a> {
                 (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(b)),
                 (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
                 (Value::Array(mut a), Value::Array(b)) => {
-                    a.extend(b);
+                    Arc::make_mut(&mut a).extend(b.iter().cloned());
                     Value::Array(a).capped()
                 }
                 (Value::Array(mut a), v) if v.is_known() => {
-                    a.push(v);
+                    Arc::make_mut(&mut a).push(v);
                     Value::Array(a).capped()
                 }
                 (Value::Hash(a), Value::Hash(b)) => {
@@ -570,7 +572,7 @@ impl<'a> Ev<'a> {
                     _ => unknown(self),
                 },
                 (Value::Array(a), Value::Array(b)) if op == BinaryOp::Sub => {
-                    Value::Array(a.into_iter().filter(|x| !b.contains(x)).collect())
+                    Value::array(a.iter().filter(|x| !b.contains(x)).cloned().collect())
                 }
                 _ => unknown(self),
             },
@@ -606,7 +608,7 @@ impl<'a> Ev<'a> {
             Value::Regex(_) | Value::Type(_) => None,
             Value::Array(items) if !matches!(subj, Value::Array(_)) => {
                 let mut res = Some(false);
-                for i in items {
+                for i in items.iter() {
                     match subj.known_eq(i) {
                         Some(true) => return Some(true),
                         None => res = None,
@@ -670,7 +672,7 @@ impl<'a> Ev<'a> {
             return if refs.len() == 1 {
                 refs.into_iter().next().unwrap_or(Value::Undef).capped()
             } else {
-                Value::Array(refs).capped()
+                Value::array(refs).capped()
             };
         }
         let t = self.eval(target, env);

@@ -991,7 +991,7 @@ pub(super) fn collect_refs(v: &Value, out: &mut Vec<(String, String)>) {
             } else if let Some(k) = symbolic_key(title) {
                 out.push((ty.to_string(), k));
             } else if let Value::Array(ts) = &**title {
-                for t in ts {
+                for t in ts.iter() {
                     if let Value::Str(t) = t {
                         out.push((ty.to_string(), t.to_string()));
                     }

@@ -302,7 +302,7 @@ fn apply_overrides(r: &mut Resource, attrs: &[(Attr, bool)]) {
                 let mut items = Vec::new();
                 r.attrs[i].value.flatten_into(&mut items);
                 a.value.flatten_into(&mut items);
-                r.attrs[i].value = Value::Array(items);
+                r.attrs[i].value = Value::array(items);
                 r.attrs[i].origin = AttrOrigin::Override;
             }
             (Some(i), false) if a.value.is_undef() => {
