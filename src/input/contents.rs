@@ -1,6 +1,6 @@
 //! What packages ship, from files on this host (`--package-contents`, the configuration's
-//! `package_contents`): Debian `Contents-<arch>` indexes, plain or gzip, as apt-file reads
-//! them (`usr/bin/git<whitespace>vcs/git,…`: a path without its leading `/`, then the
+//! `package_contents`): Debian `Contents-<arch>` indexes, plain or gzip, as a Debian mirror
+//! serves them (`usr/bin/git<whitespace>vcs/git,…`: a path without its leading `/`, then the
 //! comma-separated `[area/]section/package` that ship it; old files open with a free-text
 //! header ending in a `FILE  LOCATION` line), and `dpkg -L`-style lists (one absolute path
 //! per line) named `<package>.list` as in `/var/lib/dpkg/info`.
@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -146,7 +146,7 @@ fn read_file(path: &Path, l: &mut Loaded) -> Result<(), InputError> {
 /// The lines of a Contents index or a dpkg list (told apart by the first line that is
 /// not blank: an absolute path starts a dpkg list).
 fn read_lines(
-    mut r: impl Read + BufRead,
+    mut r: impl BufRead,
     path: &Path,
     name: &str,
     l: &mut Loaded,
