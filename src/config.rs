@@ -33,6 +33,7 @@ pub const KEYS: &[&str] = &[
     "executable_dirs",
     "external_prefixes",
     "package_paths",
+    "package_contents",
     "service_binaries",
     "external_modules",
     "rules",
@@ -51,13 +52,14 @@ pub const KEYS: &[&str] = &[
 /// external_prefixes: [/srv/deployment]       # link targets another tool manages
 /// package_paths:
 ///   kubernetes-master: [/usr/bin/kube-apiserver, /usr/bin/kube-scheduler]
+/// package_contents: [/var/lib/apt/lists/Contents-amd64.gz]   # or dpkg -L lists
 /// service_binaries:
 ///   kube-scheduler: /usr/bin/kube-scheduler
 /// external_modules: [secret, passwords]      # modules that live outside the repository
 /// rules:
 ///   link-target-unmanaged: error
 ///   binary-without-backup: off
-/// puppet_version: 7
+/// puppet_version: 7                         # else inferred from the repository
 /// ```
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -78,6 +80,10 @@ pub struct Config {
     pub external_prefixes: Vec<String>,
     /// Package name -> absolute paths the package ships.
     pub package_paths: BTreeMap<String, Vec<String>>,
+    /// Files on this host listing what packages ship: Debian `Contents-<arch>` indexes
+    /// (plain or gzip) or `dpkg -L` lists named `<package>.list`. A relative path is
+    /// relative to the current directory.
+    pub package_contents: Vec<String>,
     /// Service name -> absolute path of the binary it runs.
     pub service_binaries: BTreeMap<String, String>,
     /// Modules (and their classes) that exist outside the repository: references to
@@ -87,9 +93,10 @@ pub struct Config {
     #[serde(deserialize_with = "rule_levels")]
     pub rules: BTreeMap<&'static str, Level>,
     /// Major version of Puppet on the agents (3 to 8). Decides defaults such as
-    /// `backup` (`puppet` before 7, `false` from 7).
+    /// `backup` (`puppet` before 7, `false` from 7) and what the language accepts. `None`:
+    /// inferred from each revision (`model::version`), else 7.
     #[serde(deserialize_with = "puppet_major")]
-    pub puppet_version: u32,
+    pub puppet_version: Option<u32>,
     /// Host snapshot files or directories of them (`check --host-snapshot` replaces the
     /// list); relative paths are read from the directory `check` runs in.
     pub host_snapshots: Vec<String>,
@@ -106,12 +113,13 @@ impl Default for Config {
             executable_dirs: vec!["bin".into(), "sbin".into(), "libexec".into()],
             external_prefixes: Vec::new(),
             package_paths: BTreeMap::new(),
+            package_contents: Vec::new(),
             service_binaries: BTreeMap::new(),
             external_modules: Vec::new(),
             rules: BTreeMap::new(),
-            puppet_version: 7,
             host_snapshots: Vec::new(),
             host_snapshot_max_age: DEFAULT_SNAPSHOT_MAX_AGE,
+            puppet_version: None,
         }
     }
 }
@@ -323,10 +331,11 @@ impl Config {
         }
     }
 
-    /// The effective default of the file type's `backup` attribute: `puppet` (the local
-    /// clientbucket) before Puppet 7, `false` from 7 on.
+    /// The effective default of the file type's `backup` attribute by the configured
+    /// version: `puppet` (the local clientbucket) before Puppet 7, `false` from 7 on (and
+    /// when no version is configured; the rules ask the model, which infers one).
     pub fn default_backup_enabled(&self) -> bool {
-        self.puppet_version < 7
+        self.puppet_version.is_some_and(|v| v < 7)
     }
 }
 
@@ -432,10 +441,10 @@ fn rule_levels<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<&'static str,
     d.deserialize_any(V(names))
 }
 
-fn puppet_major<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+fn puppet_major<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     let v = u32::deserialize(d)?;
     if (3..=8).contains(&v) {
-        Ok(v)
+        Ok(Some(v))
     } else {
         Err(de::Error::custom(format!(
             "puppet_version {v} is not a Puppet major version this tool knows (3 to 8)"
@@ -612,12 +621,13 @@ const KEY_HELP: &[(&str, &str)] = &[
     ("executable_dirs", "a list of directory names (bin) or absolute prefixes (/opt/tools)"),
     ("external_prefixes", "a list of absolute path prefixes, e.g. [/srv/deployment]"),
     ("package_paths", "a map of package name to a list of absolute paths, e.g. {kubernetes-master: [/usr/bin/kube-apiserver]}"),
+    ("package_contents", "a list of files: Debian Contents-<arch> indexes (plain or .gz) or dpkg -L lists named <package>.list"),
     ("service_binaries", "a map of service name to one absolute path, e.g. {kube-scheduler: /usr/bin/kube-scheduler}"),
     ("external_modules", "a list of module names, e.g. [secret]"),
     ("rules", "a map of rule name to error, warning, info or off"),
-    ("puppet_version", "a Puppet major version number, 3 to 8 (default 7)"),
     ("host_snapshots", "a list of host snapshot files or directories, e.g. [/srv/preflight/hosts]"),
     ("host_snapshot_max_age", "a duration such as 24h or 7d (default 24h)"),
+    ("puppet_version", "a Puppet major version number, 3 to 8 (default: inferred from the repository, else 7)"),
 ];
 
 /// A short label and a help line for a serde_yaml message; also rewrites the message
@@ -673,7 +683,7 @@ fn explain_yaml_error(message: &mut String) -> (String, Option<String>) {
     if message.contains("puppet_version") {
         return (
             "unsupported version".into(),
-            Some("`puppet_version` is a Puppet major version number, 3 to 8 (default 7)".into()),
+            Some("`puppet_version` is a Puppet major version number, 3 to 8 (default: inferred from the repository, else 7)".into()),
         );
     }
     (

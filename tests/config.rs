@@ -42,7 +42,7 @@ fn empty_and_comment_only_files_are_the_default() {
         );
     }
     let d = Config::default();
-    assert_eq!(d.puppet_version, 7);
+    assert_eq!(d.puppet_version, None);
     assert!(!d.default_backup_enabled());
     assert_eq!(d.executable_dirs, vec!["bin", "sbin", "libexec"]);
 }
@@ -70,7 +70,7 @@ fn every_key_is_read() {
     assert_eq!(c.rules["link-target-unmanaged"], Level::Error);
     assert_eq!(c.rules["binary-without-backup"], Level::Off);
     assert_eq!(c.rules["unused-suppression"], Level::Warning);
-    assert_eq!(c.puppet_version, 3);
+    assert_eq!(c.puppet_version, Some(3));
     assert!(c.default_backup_enabled());
     // Helpers that interpret the lists.
     assert!(c.in_executable_dir("/usr/local/bin/tool"));
@@ -237,7 +237,7 @@ fn discovery() {
         Config::discover(Some(dir.path()), None, false)
             .unwrap()
             .puppet_version,
-        6
+        Some(6)
     );
     // --isolated ignores it.
     assert_eq!(
@@ -251,7 +251,7 @@ fn discovery() {
         Config::discover(Some(dir.path()), Some(&other), false)
             .unwrap()
             .puppet_version,
-        5
+        Some(5)
     );
     // --config naming a missing file is an error, not a silent default.
     let missing = dir.path().join("nope.yaml");

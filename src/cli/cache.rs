@@ -63,6 +63,8 @@ pub struct Entry {
     pub findings: Vec<Finding>,
     pub effects: Vec<Effect>,
     pub manifests_parsed: usize,
+    /// The Puppet the head revision was judged by, and why.
+    pub puppet: Option<String>,
 }
 
 impl Cache {
@@ -231,6 +233,8 @@ fn build_identity() -> Option<String> {
 struct Stored {
     key: String,
     manifests_parsed: usize,
+    #[serde(default)]
+    puppet: Option<String>,
     findings: Vec<StoredFinding>,
     effects: Vec<StoredEffect>,
 }
@@ -299,6 +303,7 @@ fn encode(e: &Entry, key: &str) -> Stored {
     Stored {
         key: key.to_string(),
         manifests_parsed: e.manifests_parsed,
+        puppet: e.puppet.clone(),
         findings: e
             .findings
             .iter()
@@ -387,6 +392,7 @@ fn decode(bytes: &[u8], key: &str) -> Option<Entry> {
         findings,
         effects,
         manifests_parsed: s.manifests_parsed,
+        puppet: s.puppet,
     })
 }
 
@@ -426,6 +432,7 @@ mod tests {
                 location: None,
             }],
             manifests_parsed: 7,
+            puppet: Some("Puppet 3.8.7 (Gemfile.lock)".into()),
         }
     }
 

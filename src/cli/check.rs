@@ -7,7 +7,7 @@
 //! the exit status.
 
 use crate::config::Config;
-use crate::input::{self, Change, InputArgs};
+use crate::input::{self, Change, InputArgs, PackageContents};
 use crate::isolate;
 use crate::lint;
 use crate::report::{self, ChangeReport, OutputArgs, ReportData};
@@ -48,6 +48,12 @@ pub struct Args {
     /// replaces `host_snapshots` of the configuration).
     #[arg(long = "host-snapshot", value_name = "PATH")]
     pub host_snapshots: Vec<std::path::PathBuf>,
+
+    /// What packages ship: a Debian `Contents-<arch>` index (plain or .gz) or a `dpkg -L`
+    /// list named `<package>.list`; repeatable, added to the configuration's
+    /// `package_contents`. A path a declared package ships counts as provided.
+    #[arg(long = "package-contents", value_name = "FILE")]
+    pub package_contents: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
@@ -88,6 +94,8 @@ pub fn run(args: Args) -> miette::Result<i32> {
     let mut first = true;
     // `--each` over a long series: a progress line on a terminal.
     let progress = Progress::new("checking", changes.total(), args.output.quiet, 2);
+    // Opened once for a run (again only if a change's configuration lists other files).
+    let mut contents: Option<(Vec<std::path::PathBuf>, PackageContents)> = None;
     for change in changes {
         let started = std::time::Instant::now();
         let change = change?;
@@ -126,6 +134,13 @@ pub fn run(args: Args) -> miette::Result<i32> {
             hosts = Some((key, snapshot::load_hosts(&args.host_snapshots, &config)?));
         }
         let Some(hosts) = &hosts else { continue };
+        let mut files = args.package_contents.clone();
+        files.extend(config.package_contents.iter().map(std::path::PathBuf::from));
+        if contents.as_ref().map_or(true, |(f, _)| *f != files) {
+            let opened = PackageContents::open(&files)?;
+            contents = Some((files, opened));
+        }
+        let contents = contents.as_ref().map(|(_, c)| c).filter(|c| !c.is_empty());
         reports.push(check_one(
             &change,
             &config,
@@ -134,7 +149,8 @@ pub fn run(args: Args) -> miette::Result<i32> {
             args.output.draws_graph(),
             &cache,
             &hosts.1,
-        ));
+            contents,
+        )?);
         if let Some(report) = reports.last_mut() {
             if args.output.verbose {
                 eprintln!(
@@ -165,11 +181,14 @@ fn check_one(
     draw_graph: bool,
     cache: &Cache,
     hosts: &Hosts,
-) -> ChangeReport {
+    contents: Option<&PackageContents>,
+) -> Result<ChangeReport, input::InputError> {
     // What the hosts hold is not in the key (nor is the clock their age depends on): a
-    // check against host snapshots neither reads nor writes the cache.
+    // check against host snapshots neither reads nor writes the cache. The package
+    // contents files are part of the settings: which ones, and their state.
+    let files = contents.map(PackageContents::identity).unwrap_or_default();
     let key = if hosts.is_empty() {
-        cache.key(change, &format!("{config:?}\n{selection:?}"))
+        cache.key(change, &format!("{config:?}\n{selection:?}\n{files}"))
     } else {
         None
     };
@@ -184,7 +203,7 @@ fn check_one(
     let entry = match cached {
         Some(entry) => entry,
         None => {
-            let (entry, drawn) = analyse(change, config, selection, hosts, draw_graph);
+            let (entry, drawn) = analyse(change, config, selection, hosts, draw_graph, contents)?;
             graph = drawn;
             // A change with content that could not be read (a partial clone) may give
             // another result once the objects are there: not stored.
@@ -203,6 +222,7 @@ fn check_one(
         mut findings,
         effects,
         manifests_parsed,
+        puppet,
     } = entry;
     let mut hidden = 0;
     if !show_preexisting {
@@ -214,7 +234,8 @@ fn check_one(
     report.preexisting_hidden = hidden;
     report.effects = effects;
     report.graph = graph;
-    report
+    report.puppet = puppet;
+    Ok(report)
 }
 
 /// The findings of one change, every pre-existing one marked, and its effects; with
@@ -225,9 +246,19 @@ fn analyse(
     selection: &Selection,
     hosts: &Hosts,
     draw_graph: bool,
-) -> (cache::Entry, report::graph::ChangeGraph) {
+    contents: Option<&PackageContents>,
+) -> Result<(cache::Entry, report::graph::ChangeGraph), input::InputError> {
     let trace = Trace::from_env();
-    let analysis = Analysis::build(change, config);
+    let mut analysis = Analysis::build(change, config);
+    // What the declared packages ship, read from this host's contents files.
+    if let Some(contents) = contents {
+        let mut wanted = analysis.before.debian_packages();
+        wanted.extend(analysis.after.debian_packages());
+        let shipped = contents.shipped(&wanted)?;
+        analysis.before.add_package_contents(&shipped);
+        analysis.after.add_package_contents(&shipped);
+        trace.phase("package contents");
+    }
     trace.phase("parse, evaluate, diff");
     // Built only for the formats that draw it; isolated like the summary.
     let graph = if draw_graph {
@@ -268,6 +299,7 @@ fn analyse(
         (findings, effects)
     };
     let manifests_parsed = analysis.manifests.before.len() + analysis.manifests.after.len();
+    let puppet = Some(analysis.after.puppet.to_string());
     // Isolated like every other part: a failure here costs the distinction, not the run
     // (the findings are then all shown as the change's).
     let found = isolate::catch(
@@ -286,14 +318,15 @@ fn analyse(
             lint::sort(&mut findings);
         }
     }
-    (
+    Ok((
         cache::Entry {
             findings,
             effects,
             manifests_parsed,
+            puppet,
         },
         graph.unwrap_or_default(),
-    )
+    ))
 }
 
 /// The configuration at the root of the change's after side, or the default.

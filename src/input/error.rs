@@ -180,4 +180,11 @@ pub enum InputError {
         help("export the merge against its first parent: `git diff M^1 M` or `git format-patch --first-parent`")
     )]
     CombinedDiff { patch: String, line: usize },
+
+    #[error("cannot use the package contents file {path}: {message}")]
+    #[diagnostic(
+        code(preflight::input::package_contents),
+        help("--package-contents and package_contents take Debian Contents-<arch> indexes (plain or .gz, as in /var/lib/apt/lists or dists/<suite>/main/ of a mirror) or dpkg -L lists named <package>.list")
+    )]
+    PackageContents { path: String, message: String },
 }

@@ -13,6 +13,9 @@
 //! - `patch`: the unified-diff parser and the in-memory applier for `--patch`.
 //! - `changes`: [`diff_trees`], the one file-level diff with rename detection, for every mode.
 //! - `category`: which paths Puppet reads ([`categorize`]).
+//! - `contents`: [`PackageContents`], what packages ship, from Debian `Contents-<arch>`
+//!   indexes or `dpkg -L` lists on this host (not the repository; read only for the
+//!   packages a revision declares).
 //! - `tree`: [`Tree`] and [`Blob`]; content not needed up front is read on first use, and
 //!   a read that fails (an object missing from a partial clone) is kept, not fatal:
 //!   [`Change::unreadable`] lists the files a stage asked for and could not read.
@@ -22,6 +25,7 @@ mod args;
 pub(crate) mod category;
 mod changes;
 mod config_file;
+pub mod contents;
 mod disk;
 mod error;
 mod git;
@@ -33,6 +37,7 @@ pub use args::{InputArgs, Mode};
 pub use category::{categorize, is_manifest, Category};
 pub use changes::{diff_trees, RENAME_THRESHOLD};
 pub use config_file::{worktree_config_state, WorktreeState, CONFIG_FILE};
+pub use contents::{PackageContents, Shipped};
 pub use disk::{read_directory, read_paths};
 pub use error::InputError;
 pub use load::{load, load_iter, read_revision, Changes, EachChanges};

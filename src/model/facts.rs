@@ -315,8 +315,12 @@ pub struct Facts {
     runs: BTreeMap<String, Vec<ResId>>,
     /// Path -> services whose binary, followed through links, passes through it.
     executed_by: BTreeMap<String, Vec<ResId>>,
-    /// Path -> packages the configuration (`package_paths`) says ship it.
+    /// Path -> packages the configuration (`package_paths`) or the package contents
+    /// files say ship it.
     shipped_by: BTreeMap<String, Vec<String>>,
+    /// (path, package) -> what says the package ships the path, when it is not the
+    /// configuration's `package_paths` (the name of a package contents file).
+    shipped_basis: BTreeMap<(String, String), String>,
     /// Path (normalised) -> live resources of any type whose `creates` names it (an
     /// `exec`, an `archive`, …), in resource order.
     created_by: HashMap<String, Vec<ResId>>,
@@ -376,14 +380,46 @@ impl Facts {
             }
         }
         for (pkg, paths) in &opts.package_paths {
-            for p in paths {
-                let v = f.shipped_by.entry(normalize_path(p)).or_default();
-                if !v.contains(pkg) {
-                    v.push(pkg.clone());
-                }
-            }
+            f.add_shipped(pkg, paths, None);
         }
         f
+    }
+
+    /// Record that `pkg` ships `paths`, according to `basis` (`None`: the configuration).
+    fn add_shipped(&mut self, pkg: &str, paths: &[String], basis: Option<&str>) {
+        for p in paths {
+            let p = normalize_path(p);
+            let v = self.shipped_by.entry(p.clone()).or_default();
+            if v.iter().any(|x| x == pkg) {
+                continue; // the configuration came first
+            }
+            v.push(pkg.to_string());
+            if let Some(b) = basis {
+                self.shipped_basis
+                    .insert((p, pkg.to_string()), b.to_string());
+            }
+        }
+    }
+
+    /// Add what the package contents files say the declared packages ship
+    /// ([`Model::add_package_contents`]); `package_paths` entries stay first.
+    pub(super) fn add_contents(&mut self, shipped: &crate::input::Shipped) {
+        for (pkg, paths) in &shipped.paths {
+            let basis = shipped
+                .source
+                .get(pkg)
+                .map_or("the package contents", String::as_str);
+            self.add_shipped(pkg, paths, Some(basis));
+        }
+    }
+
+    /// What says package `pkg` ships `path` (normalised), of what [`Facts::shipped_by`]
+    /// answers: `package_paths in the configuration`, or the name of a package contents
+    /// file (`Contents-amd64.gz`).
+    pub fn shipped_basis(&self, path: &str, pkg: &str) -> &str {
+        self.shipped_basis
+            .get(&(path.to_string(), pkg.to_string()))
+            .map_or("package_paths in the configuration", String::as_str)
     }
 
     /// Follow managed links from `path` (at most 40 hops, like the kernel): the path
@@ -455,7 +491,8 @@ impl Facts {
         self.created_by.get(path).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Packages the configuration's `package_paths` says ship `path` (normalised).
+    /// Packages that ship `path` (normalised), by the configuration's `package_paths` or
+    /// the package contents files (for the packages the revision declares).
     pub fn shipped_by(&self, path: &str) -> &[String] {
         self.shipped_by.get(path).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -614,6 +651,46 @@ mod tests {
         assert_eq!(
             m.facts.shipped_by("/opt/k8s/kubelet"),
             &["kube".to_string()]
+        );
+    }
+
+    #[test]
+    fn package_contents_of_declared_debian_packages() {
+        let mut opts = ModelOptions::default();
+        opts.package_paths
+            .insert("git".into(), vec!["/usr/local/bin/git-shell".into()]);
+        let mut m = model_of(
+            "package { 'git': }\n\
+             package { 'flask': provider => pip }\n\
+             package { 'nginx-light': provider => apt }\n",
+            &opts,
+        );
+        let wanted: Vec<String> = m.debian_packages().into_iter().collect();
+        assert_eq!(wanted, ["git", "nginx-light"]);
+        let mut shipped = crate::input::Shipped::default();
+        shipped.paths.insert(
+            "git".into(),
+            vec!["/usr/lib/git-core/git-daemon".into(), "/usr/bin/git".into()],
+        );
+        shipped
+            .source
+            .insert("git".into(), "Contents-amd64.gz".into());
+        m.add_package_contents(&shipped);
+        assert_eq!(
+            m.facts.shipped_by("/usr/lib/git-core/git-daemon"),
+            &["git".to_string()]
+        );
+        assert_eq!(
+            m.facts.shipped_by("/usr/local/bin/git-shell"),
+            &["git".to_string()]
+        );
+        assert_eq!(
+            m.facts.shipped_basis("/usr/lib/git-core/git-daemon", "git"),
+            "Contents-amd64.gz"
+        );
+        assert_eq!(
+            m.facts.shipped_basis("/usr/local/bin/git-shell", "git"),
+            "package_paths in the configuration"
         );
     }
 }

@@ -246,6 +246,9 @@ fn resolve_source(
             }) {
                 fr.resolved = resolve_module_path(tree, modulepath, root, rest, "files", true);
                 false
+            } else if let Some(path) = files_mount(tree, root, url) {
+                fr.resolved = Some(path);
+                false
             } else {
                 true
             }
@@ -253,6 +256,22 @@ fn resolve_source(
         _ => true,
     };
     (fr, external)
+}
+
+/// `puppet:///files/x` served from the repository's root `files/`: the `files` mount of
+/// `fileserver.conf` (a custom mount point, in every Puppet version; Puppet 3 era
+/// repositories keep its directory at the root), when `files/x` exists there. Not in a
+/// module repository, whose root `files/` is the module's. Otherwise the mount stays
+/// outside the repository (unverifiable).
+fn files_mount(tree: &Tree, root: Option<&str>, url: &str) -> Option<String> {
+    if root.is_some() {
+        return None;
+    }
+    let rest = url.strip_prefix("puppet://")?;
+    let (_server, path) = rest.split_once('/')?;
+    let rel = path.strip_prefix("files/")?;
+    let p = format!("files/{}", rel.trim_end_matches('/'));
+    super::layout::exists(tree, &p, true).then_some(p)
 }
 
 fn service_info(

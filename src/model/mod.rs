@@ -37,6 +37,7 @@ mod index;
 pub mod layout;
 pub mod unit;
 pub mod value;
+pub mod version;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub use index::{
 };
 pub use unit::{Literal, UnitText};
 pub use value::{SymPart, Symbolic, Value};
+pub use version::{PuppetVersion, VersionBasis};
 
 /// Index of a resource in [`Model::resources`].
 pub type ResId = usize;
@@ -71,8 +73,9 @@ pub struct ModelOptions {
     pub service_binary_hints: BTreeMap<String, String>,
     /// How deep defined types may nest before expansion stops.
     pub max_define_depth: usize,
-    /// Puppet major version of the fleet (decides the default of `backup`).
-    pub puppet_major: u32,
+    /// Puppet major version of the fleet, when the configuration says (`puppet_version`);
+    /// else it is inferred from each revision ([`version`]).
+    pub puppet_major: Option<u32>,
     /// A boolean class parameter that nothing in the repository sets (no declaration
     /// parameter, no hiera key) keeps its default *and* the opposite value: hiera outside
     /// the repository (per role, per host, per project) may flip it, so both branches of a
@@ -89,7 +92,7 @@ impl Default for ModelOptions {
             hiera_files: None,
             service_binary_hints: BTreeMap::new(),
             max_define_depth: 16,
-            puppet_major: 7,
+            puppet_major: None,
             open_flags: true,
             package_paths: BTreeMap::new(),
         }
@@ -438,6 +441,8 @@ pub struct Model {
     /// The module the repository root is (`metadata.json`'s name, or the class of
     /// `manifests/init.pp`): its `files/` and `templates/` are at the root.
     pub root_module: Option<String>,
+    /// The Puppet this revision is judged by, and why ([`version`]).
+    pub puppet: PuppetVersion,
     pub hiera: Hiera,
     pub index: Index,
     /// What the resources amount to: file states, links, what services execute.
@@ -491,13 +496,21 @@ impl Model {
         let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
         let files = eval::parse(tree, &modulepath, cache);
         let t_parse = t0.elapsed();
+        // The evaluator may still find Puppet 3's templatedir in use (evidence 6).
+        let puppet =
+            version::from_files(tree, opts.puppet_major).or_else(|| eval::first_import(&files));
         let (mut m, t_eval) = eval::on_large_stack(|| {
-            let (mut m, pending) = eval::evaluate(tree, opts, modulepath, hiera, &files);
+            let (mut m, pending) = eval::evaluate(tree, opts, modulepath, hiera, &files, puppet);
             let t_eval = t0.elapsed();
             eval::resolve(&mut m, pending);
             m.index = index::build(&m, tree, opts);
             (m, t_eval)
         });
+        if !m.puppet.is_known() {
+            if let Some(v) = version::from_metadata(tree, &m.modulepath) {
+                m.puppet = v;
+            }
+        }
         m.stats.timings = vec![
             ("parse", t_parse),
             ("evaluate", t_eval - t_parse),
@@ -507,6 +520,33 @@ impl Model {
         m.facts = Facts::build(&m, opts);
         m.stats.timings.push(("facts", start.elapsed()));
         m
+    }
+
+    /// The Debian packages the revision declares (live `package` resources without a
+    /// provider, or with a Debian one), whose contents [`Model::add_package_contents`]
+    /// takes.
+    pub fn debian_packages(&self) -> std::collections::BTreeSet<String> {
+        const DEBIAN: &[&str] = &["apt", "aptitude", "dpkg"];
+        self.index
+            .packages
+            .iter()
+            .filter(|(_, ids)| {
+                ids.iter().any(|&id| {
+                    let r = self.get(id);
+                    r.is_live()
+                        && r.get("provider")
+                            .map_or(true, |p| p.as_str().is_some_and(|p| DEBIAN.contains(&p)))
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Add what the package contents files say the declared packages ship to
+    /// [`Facts::shipped_by`] (read on this host by the command, after the model is built:
+    /// only the packages [`Model::debian_packages`] names are read).
+    pub fn add_package_contents(&mut self, shipped: &crate::input::Shipped) {
+        self.facts.add_contents(shipped);
     }
 
     /// Resources whose title or namevar is `title` (normalised) for type `ty`.

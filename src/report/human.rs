@@ -244,6 +244,9 @@ pub(super) fn summary_line(name: &str, c: &Counts) -> String {
 }
 
 fn effects(out: &mut String, ch: &ChangeReport) {
+    if let Some(p) = &ch.puppet {
+        let _ = writeln!(out, "Judged as {p}.");
+    }
     out.push_str("What this change does on the hosts:\n");
     if ch.effects.is_empty() {
         out.push_str("  ");

@@ -4,7 +4,8 @@
 //! change removes) and, when an inline comment silences it, `suppressed` (the reason);
 //! related locations have `side` and `column`; `summary` has `suppressed` and `preexisting`
 //! (findings the base revision already had: not listed, unless `--show-preexisting`
-//! lists them with `"preexisting": true`). With `--each`
+//! lists them with `"preexisting": true`) and `puppet` (the Puppet version the head
+//! revision was judged by, and why). With `--each`
 //! (several commits) each finding also names its `commit`, and a `commits` list gives each
 //! commit's base, head, title, summary and configuration. `effects` lists what the change
 //! does on the hosts when the model provided it; `configuration` says which configuration
@@ -77,6 +78,16 @@ struct SummaryJson {
     infos: usize,
     suppressed: usize,
     preexisting: usize,
+    /// The Puppet the (last) head revision was judged by, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    puppet: Option<String>,
+}
+
+impl SummaryJson {
+    fn with_puppet(mut self, ch: Option<&ChangeReport>) -> Self {
+        self.puppet = ch.and_then(|c| c.puppet.clone());
+        self
+    }
 }
 
 impl From<Counts> for SummaryJson {
@@ -89,6 +100,7 @@ impl From<Counts> for SummaryJson {
             infos: c.infos,
             suppressed: c.suppressed,
             preexisting: c.preexisting,
+            puppet: None,
         }
     }
 }
@@ -179,7 +191,7 @@ pub fn render(data: &ReportData) -> String {
                     .map(move |f| finding(ch, f, commit))
             })
             .collect(),
-        summary: data.counts().into(),
+        summary: SummaryJson::from(data.counts()).with_puppet(data.changes.last()),
         commits: if several {
             data.changes
                 .iter()
@@ -187,7 +199,7 @@ pub fn render(data: &ReportData) -> String {
                     base: &ch.base,
                     head: &ch.head,
                     title: ch.title.as_deref(),
-                    summary: ch.counts().into(),
+                    summary: SummaryJson::from(ch.counts()).with_puppet(Some(ch)),
                     configuration: ch.configuration.as_deref(),
                 })
                 .collect()

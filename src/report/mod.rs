@@ -209,6 +209,8 @@ pub struct ChangeReport {
     /// Which configuration the change was checked with, in words
     /// (`.puppet-preflight.yaml of HEAD`, `ci.yaml (--config)`, the defaults).
     pub configuration: Option<String>,
+    /// The Puppet the head revision was judged by, and why (`Puppet 3.8.7 (Gemfile.lock)`).
+    pub puppet: Option<String>,
 }
 
 impl ChangeReport {
@@ -234,6 +236,7 @@ impl ChangeReport {
             effects: Vec::new(),
             graph: graph::ChangeGraph::default(),
             configuration: None,
+            puppet: None,
         }
     }
 

@@ -5,8 +5,9 @@
 //! resource is off, when the old content is not in the repository (a binary a deploy
 //! script or a hand installed, with Puppet managing only its mode or owner). The effective value is the explicit attribute, else a
 //! `File { backup => … }` default in scope, else the Puppet version default:
-//! `puppet` (local clientbucket) before Puppet 7, `false` from Puppet 7 (configure the
-//! version with `puppet_version`).
+//! `puppet` (local clientbucket) before Puppet 7, `false` from Puppet 7. The version is
+//! `puppet_version` from the configuration, else inferred from the repository (Gemfile,
+//! Gemfile.lock, Puppet-3-only code, modules' `metadata.json`), else 7.
 //!
 //! ## Why is this bad?
 //!
@@ -155,7 +156,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(why) = executable_reason(cx, &path, Some(r)) else {
             continue;
         };
-        let backup = r.effective_backup(cx.config.puppet_version);
+        let backup = r.effective_backup(cx.after.puppet.major);
         if backup_off(&backup) != Some(true) {
             continue;
         }
@@ -165,8 +166,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "`backup` is false".to_owned()
         } else {
             format!(
-                "`backup` is false, the default from Puppet 7 (puppet_version {})",
-                cx.config.puppet_version
+                "`backup` is false, the default from Puppet 7; assumed {}",
+                cx.after.puppet
             )
         };
         let loc = if explicit {
@@ -241,9 +242,32 @@ mod tests {
         let mut config = Config::default();
         let found = run_case(&case(FAIL[0].0), &config, &Selection::default());
         assert!(found.iter().any(|f| f.rule == NAME));
-        config.puppet_version = 6;
+        config.puppet_version = Some(6);
         let found = run_case(&case(FAIL[0].0), &config, &Selection::default());
         assert!(found.iter().all(|f| f.rule != NAME), "{found:#?}");
+    }
+
+    #[test]
+    fn puppet_6_from_the_gemfile_lock_backs_up_by_default() {
+        let mut c = case(FAIL[0].0);
+        let lock = "GEM\n  specs:\n    puppet (6.28.0)\n";
+        c.before("Gemfile.lock", lock);
+        c.after("Gemfile.lock", lock);
+        let found = run_case(&c, &Config::default(), &Selection::default());
+        assert!(found.iter().all(|f| f.rule != NAME), "{found:#?}");
+        let found = run_case(&case(FAIL[0].0), &Config::default(), &Selection::default());
+        let f = found
+            .iter()
+            .find(|f| f.rule == NAME)
+            .expect("reported on Puppet 7");
+        assert!(
+            f.message.contains("assumed Puppet 7 (the default")
+                || f.help
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("assumed Puppet 7 (the default"),
+            "{f:#?}"
+        );
     }
 
     #[test]

@@ -140,7 +140,8 @@ pub fn provider_of(cx: &Context<'_>, m: &Model, path: &str) -> Option<String> {
         .find(|pkg| m.index.packages.contains_key(*pkg))
     {
         return Some(format!(
-            "Package['{pkg}'] (package_paths in the configuration)"
+            "Package['{pkg}'] ({})",
+            m.facts.shipped_basis(path, pkg)
         ));
     }
     if let Some(&id) = m

@@ -89,7 +89,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if matches!(touch.kind, TouchKind::Dropped) {
             continue;
         }
-        if backup_off(&r.effective_backup(cx.config.puppet_version)) != Some(true) {
+        if backup_off(&r.effective_backup(cx.after.puppet.major)) != Some(true) {
             continue;
         }
         // The base revision deployed the content: a revert brings it back.

@@ -3,7 +3,9 @@
 //! Flags attribute values a built-in type rejects, or treats as something the author
 //! did not mean: an unknown `ensure` value (`file`, `service`, `package`; `exec` has no
 //! `ensure` at all), a `mode` that is neither octal nor symbolic (or a number, which
-//! Puppet 7 refuses), a malformed `source` URL (`puppet://modules/…` with two slashes, a
+//! Puppet 7 refuses and Puppet 4 to 6 warn about; Puppet 3 reads numbers as strings and
+//! takes it, so it is not reported in a repository written for Puppet 3: see
+//! `puppet_version` in the README for how the version is found), a malformed `source` URL (`puppet://modules/…` with two slashes, a
 //! relative path, an unsupported scheme), and `${…}` with a Puppet variable inside a
 //! single-quoted string (a title, a path, a link target), which Puppet does not
 //! interpolate. The checks are those of `src/analysis/values.rs`.
@@ -184,6 +186,8 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
         },
         ("file", "mode") => match &a.value {
             Value::Str(s) => out.extend(check_mode(ModeValue::Str(s))),
+            // Puppet 3 reads every number as a string: `mode => 0644` is `'0644'` there.
+            Value::Int(_) if cx.after.puppet.major <= 3 => {}
             Value::Int(_) => {
                 let raw = cx
                     .manifest(Side::After, &a.file)
@@ -191,7 +195,14 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
                     .map(str::trim)
                     .filter(|t| t.bytes().all(|b| b.is_ascii_digit()) && !t.is_empty());
                 if let Some(raw) = raw {
-                    out.extend(check_mode(ModeValue::Number(raw)));
+                    out.extend(check_mode(ModeValue::Number(raw)).map(|mut p| {
+                        let assumed = format!("assumed {}", cx.after.puppet);
+                        p.help = Some(match p.help.take() {
+                            Some(h) => format!("{h} ({assumed})"),
+                            None => assumed,
+                        });
+                        p
+                    }));
                 }
             }
             _ => {}
@@ -424,6 +435,32 @@ mod tests {
         let found = check_rule(NAME, &after_only(src));
         let s = found[0].location.span;
         assert_eq!(&src[s.range()], "${a}");
+    }
+
+    #[test]
+    fn numeric_modes_follow_the_repository_puppet() {
+        let src = "class demo {\n  file { '/etc/x': mode => 0644 }\n}\n";
+        // Nothing says which Puppet: 7, which refuses the number, and the help says so.
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(help.contains("assumed Puppet 7 (the default"), "{help}");
+        // Puppet 3 (its Gemfile.lock, or an `import`) reads the number as a string.
+        let mut c = after_only(src);
+        c.after("Gemfile.lock", "GEM\n  specs:\n    puppet (3.8.7)\n");
+        assert!(check_rule(NAME, &c).is_empty());
+        let mut c = after_only(src);
+        c.after("manifests/site.pp", "import 'nodes/*.pp'\n");
+        assert!(check_rule(NAME, &c).is_empty());
+        // Puppet 6 warns, Puppet 7 refuses: still reported, naming the evidence.
+        let mut c = after_only(src);
+        c.after("Gemfile", "gem 'puppet', '~> 6.0'\n");
+        let found = check_rule(NAME, &c);
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("assumed Puppet 6 (Gemfile: gem 'puppet', '~> 6.0')"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - is the binary a `service` ran in the base revision (its `binary`/`start`, the
 //!   `ExecStart=` of a unit file the repository manages, or `service_binaries` in the
 //!   configuration);
-//! - is shipped by a package the repository declares, according to `package_paths`;
+//! - is shipped by a package the repository declares, according to `package_paths` or
+//!   the package contents files (`--package-contents`, `package_contents`);
 //! - or, when nothing above says so, lies in a package-managed system directory
 //!   (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
 //!
@@ -172,18 +173,13 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
                 evidence.push(Evidence::AlsoRegularFile(o));
             }
         }
-        // Package hints from the configuration.
-        for (pkg, paths) in &cx.config.package_paths {
-            if paths
-                .iter()
-                .any(|p| crate::model::normalize_path(p) == path)
-            {
-                if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
-                    evidence.push(Evidence::PackageShips {
-                        name: pkg.clone(),
-                        package: p,
-                    });
-                }
+        // A declared package ships the path (package_paths, package contents).
+        for pkg in cx.after.facts.shipped_by(&path) {
+            if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
+                evidence.push(Evidence::PackageShips {
+                    name: pkg.clone(),
+                    package: p,
+                });
             }
         }
         if !keeps_binary {
@@ -252,7 +248,10 @@ pub(crate) fn render(
                 ));
             }
             Evidence::PackageShips { name, package } => {
-                reasons.push(format!("package `{name}` ships it (package_paths)"));
+                reasons.push(format!(
+                    "package `{name}` ships it ({})",
+                    cx.after.facts.shipped_basis(&h.path, name)
+                ));
                 rel.push(related(
                     cx.after,
                     Side::After,

@@ -2,7 +2,7 @@
 //!
 //! Flags a link the change adds or re-points whose target nothing in the repository
 //! manages: no `file` resource with content, source or checksum, no package hint from the
-//! configuration's `package_paths`, no `exec` whose `creates` is that path, and no
+//! configuration's `package_paths` or the package contents files, no `exec` whose `creates` is that path, and no
 //! externally managed prefix (`external_prefixes`). Chains are resolved first (a link to
 //! a directory that is itself a link), and the last hop is judged. A target that is not
 //! fully known (`/opt/${app}/bin/x`) is not judged: any verdict would be a guess. Only

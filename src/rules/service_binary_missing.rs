@@ -49,7 +49,7 @@
 use std::fmt;
 
 use crate::diagnostic::{Finding, Location, Severity, Side};
-use crate::model::{facts, normalize_path, ResId, Resource, Value};
+use crate::model::{facts, ResId, Resource, Value};
 
 use super::common::{ensure_of, file_path, related, Ensure};
 use super::hazard::Voice;
@@ -148,22 +148,22 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<BinaryMissing> {
                     }
                 }
             }
-            for (pkg, paths) in &cx.config.package_paths {
-                if let Some(p) = paths
-                    .iter()
-                    .map(|p| normalize_path(p))
-                    .find(|p| chain.paths.contains(p))
-                {
-                    for &x in m.index.packages.get(pkg).into_iter().flatten() {
-                        if package_removed(m.get(x)) {
-                            causes.push((
-                                x,
-                                Cause::PackageShips {
-                                    package: pkg.clone(),
-                                    path: p.clone(),
-                                },
-                            ));
-                        }
+            let shipped: Vec<(&String, &String)> = chain
+                .paths
+                .iter()
+                .flat_map(|p| m.facts.shipped_by(p).iter().map(move |pkg| (pkg, p)))
+                .collect();
+            for (pkg, p) in shipped {
+                for &x in m.index.packages.get(pkg).into_iter().flatten() {
+                    // One cause per package: the first path of the chain it ships.
+                    if package_removed(m.get(x)) && !causes.iter().any(|(y, _)| *y == x) {
+                        causes.push((
+                            x,
+                            Cause::PackageShips {
+                                package: pkg.clone(),
+                                path: p.clone(),
+                            },
+                        ));
                     }
                 }
             }

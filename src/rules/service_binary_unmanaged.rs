@@ -6,7 +6,9 @@
 //! define (`systemd::timer::job { … command => … }`) and of an `exec` ordered before a
 //! service. A path is provided by a `file` with content or source (or a recursive
 //! directory source above it), a managed link, an `exec`/`archive` whose `creates` is the
-//! path, a package listed for it in `package_paths`, an externally managed prefix, or —
+//! path, a package listed for it in `package_paths` or a declared package that ships it
+//! according to the package contents files (`--package-contents`), an externally managed
+//! prefix, or —
 //! outside `/usr/local` and `/opt` — a declared package named like the service or the
 //! binary. A path that is itself a managed link is left to `link-target-unmanaged`, which
 //! judges where the link leads, so the same mistake is not reported twice.
@@ -53,7 +55,8 @@
 //! ## Exceptions
 //!
 //! Binaries installed by a package the repository does not know about: add the package's
-//! paths to `package_paths`, or the service to `service_binaries`, in the configuration.
+//! paths to `package_paths` (or give its `Contents` index or `dpkg -L` list with
+//! `--package-contents`), or the service to `service_binaries`, in the configuration.
 //!
 //! ## References
 //!

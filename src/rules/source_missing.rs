@@ -17,6 +17,12 @@
 //! can exist (an alternative in a subdirectory of which the repository has no file at
 //! all is taken to be filled on the Puppet server, and may exist).
 //!
+//! In a repository written for Puppet 3 (see `puppet_version` in the README), a
+//! `template()` that no module has is looked up in the root `templates/`, as Puppet 3's
+//! `templatedir`; from Puppet 4 it is missing, and the help says the version assumed. A
+//! `puppet:///files/…` source is read from the root `files/` when it holds the file (the
+//! `files` mount of `fileserver.conf`).
+//!
 //! Sources on other mount points (`puppet:///private/…`, `puppet:///volatile/…`),
 //! modules from outside the repository (`external_modules`, a `Puppetfile`, a
 //! `metadata.json` dependency, a git submodule) and paths a `.gitignore` excludes (files
@@ -218,6 +224,19 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(near) => format!("did you mean {near}? As written, {effect}"),
             None => format!("add the file, or fix the path; as written, {effect}"),
         });
+        // Found only where Puppet 3's templatedir looked: say which Puppet was assumed.
+        let templatedir = format!("templates/{spec}");
+        if u.file_ref.func == "template"
+            && crate::model::layout::exists(&cx.change.after.tree, &templatedir, false)
+        {
+            if let Some(h) = f.help.as_mut() {
+                h.push_str(&format!(
+                    " ({templatedir} exists, but only Puppet 3 reads its templatedir; \
+                     assumed {})",
+                    cx.after.puppet
+                ));
+            }
+        }
         f.resource = Some(r.into());
         out.push(f);
     }
@@ -452,6 +471,40 @@ mod tests {
     ];
 
     snippet_tests!(with_files);
+
+    #[test]
+    fn puppet_3_templatedir_and_the_files_mount() {
+        // Puppet 3 finds `template('foo/bar.erb')` in its templatedir (the root
+        // `templates/`) when no module `foo` has it; the repository is then Puppet 3.
+        let src = "class demo {\n  file { '/etc/motd': content => template('motd/motd.erb') }\n}\n";
+        let mut case = after_only(src);
+        case.after("templates/motd/motd.erb", "hello\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        let m = model_of_case(&case);
+        assert_eq!(m.puppet.major, 3);
+        assert!(m.puppet.to_string().contains("templatedir"), "{}", m.puppet);
+        // A Gemfile.lock pinning Puppet 4: no templatedir, the template is missing.
+        case.after("Gemfile.lock", "GEM\n  specs:\n    puppet (4.10.12)\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains(
+                "only Puppet 3 reads its templatedir; assumed Puppet 4.10.12 (Gemfile.lock)"
+            ),
+            "{help}"
+        );
+        // `puppet:///files/x` reads the `files` mount, kept at the root.
+        let src = "class demo {\n  file { '/usr/local/bin/x': source => 'puppet:///files/bin/x', mode => '0755' }\n}\n";
+        let mut case = after_only(src);
+        case.after("files/bin/x", "#!/bin/sh\n");
+        let m = model_of_case(&case);
+        assert_eq!(
+            m.index.file_uses[0].file_ref.resolved.as_deref(),
+            Some("files/bin/x")
+        );
+        assert!(check_rule(NAME, &case).is_empty());
+    }
 
     #[test]
     fn suggests_the_nearest_file() {

@@ -43,7 +43,9 @@
 //! None worth suppressing: a manifest Puppet cannot parse is never deployable. If the
 //! tool rejects a file that `puppet parser validate` accepts, that is a bug in this
 //! tool; please report it with the snippet. Manifests the change does not touch are
-//! not reported, even when they do not parse.
+//! not reported, even when they do not parse. The parser reads the language of Puppet 4
+//! and later; in a repository taken to be Puppet 3 (see `puppet_version`) the help says
+//! so, since Puppet 3 accepted some constructs Puppet 4 rejects.
 //!
 //! ## References
 //!
@@ -89,10 +91,26 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             f.help = Some("re-encode the file as UTF-8".to_owned());
             out.push(f);
         }
+        // The parser reads the language of Puppet 4 and later; Puppet 3's accepted some
+        // things it does not.
+        let puppet = &cx.after.puppet;
+        let older = (puppet.major <= 3).then(|| {
+            format!(
+                "this tool parses the Puppet 4+ language and the repository is taken to be \
+                 {puppet}: if Puppet 3's own `puppet parser validate` accepts the line, it is \
+                 a construct Puppet 4 dropped"
+            )
+        });
         for e in &m.parsed.errors {
             let mut f = finding(rule, at(e.span), e.message.clone());
             if !e.expected.is_empty() {
                 f.help = Some(format!("expected {}", one_of(&e.expected)));
+            }
+            if let Some(note) = &older {
+                f.help = Some(match f.help.take() {
+                    Some(h) => format!("{h}; {note}"),
+                    None => note.clone(),
+                });
             }
             if let Some((span, what)) = &e.opened {
                 f.related.push(Related {
@@ -155,6 +173,24 @@ mod tests {
             );
             assert!(found.iter().all(|f| f.location.side == Side::After));
         }
+    }
+
+    #[test]
+    fn a_puppet_3_repository_is_told_about_the_language_difference() {
+        let src = "file { '/etc/x':\n  ensure => file\n  mode => '0644',\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert!(!found.is_empty());
+        assert!(found
+            .iter()
+            .all(|f| !f.help.as_deref().unwrap_or("").contains("Puppet 3")));
+        let mut c = after_only(src);
+        c.after("Gemfile.lock", "GEM\n  specs:\n    puppet (3.8.7)\n");
+        let found = check_rule(NAME, &c);
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("taken to be Puppet 3.8.7 (Gemfile.lock)"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -181,6 +181,11 @@ pub fn check_rule(name: &str, case: &Case) -> Vec<Finding> {
     out
 }
 
+/// The head revision's model of a change, with the default configuration.
+pub fn model_of_case(case: &Case) -> crate::model::Model {
+    Analysis::build(&case.change(), &Config::default()).after
+}
+
 /// Run the whole pipeline ([`super::run`]) with a given configuration and selection.
 pub fn run_case(case: &Case, config: &Config, selection: &Selection) -> Vec<Finding> {
     let change = case.change();

@@ -191,6 +191,7 @@ pub fn change_report() -> ChangeReport {
         ],
         graph: graph(),
         configuration: Some(".puppet-preflight.yaml of 8d41c6e2a905".into()),
+        puppet: None,
     }
 }
 

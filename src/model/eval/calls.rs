@@ -445,7 +445,7 @@ impl<'a> Ev<'a> {
 
     /// Resolve `template('m/t')`, `epp('m/t')`, `file('m/f')`: a known spec through the
     /// modulepath; a partly symbolic one by matching the repository's files (unique match).
-    pub(super) fn resolve_file_ref(&self, func: &str, spec: &Value) -> FileRef {
+    pub(super) fn resolve_file_ref(&mut self, func: &str, spec: &Value) -> FileRef {
         let dir = if func == "file" { "files" } else { "templates" };
         let (resolved, inferred) = match spec {
             Value::Str(s) => (
@@ -456,7 +456,8 @@ impl<'a> Ev<'a> {
                     s,
                     dir,
                     false,
-                ),
+                )
+                .or_else(|| self.templatedir(func, s)),
                 false,
             ),
             Value::Symbolic(sym) => {
@@ -478,6 +479,37 @@ impl<'a> Ev<'a> {
             resolved,
             inferred,
         }
+    }
+}
+
+impl<'a> Ev<'a> {
+    /// Puppet 3 looks a `template()` up in its `templatedir` too, kept in the repository
+    /// as the root `templates/` (not in a module repository, whose root `templates/` is
+    /// the module's). Taken when the repository is Puppet 3, or when nothing says which
+    /// Puppet it is: then the template found there is the evidence (Puppet 4 removed
+    /// `templatedir`, so the code works only on 3).
+    fn templatedir(&mut self, func: &str, spec: &str) -> Option<String> {
+        if func != "template" || self.model.root_module.is_some() || spec.starts_with('/') {
+            return None;
+        }
+        let puppet = &self.model.puppet;
+        if puppet.is_known() && puppet.major > 3 {
+            return None;
+        }
+        let path = format!("templates/{spec}");
+        if !layout::exists(self.tree, &path, false) {
+            return None;
+        }
+        if !puppet.is_known() {
+            self.model.puppet = super::super::PuppetVersion {
+                major: 3,
+                shown: super::super::version::OLD.into(),
+                basis: super::super::VersionBasis::Templatedir {
+                    spec: spec.to_string(),
+                },
+            };
+        }
+        Some(path)
     }
 }
 

@@ -68,6 +68,37 @@ pub(super) fn parse<'t>(
         .collect()
 }
 
+/// The first `import` statement of `files` (Puppet 4 removed it, so the repository is
+/// written for Puppet 3: [`super::version`]).
+pub(super) fn first_import(files: &[ParsedFile<'_>]) -> Option<super::PuppetVersion> {
+    for f in files {
+        let mut found = false;
+        for st in &f.parsed.program.statements {
+            for_each_expr(st, &mut |e| {
+                if let ExprKind::Call {
+                    func,
+                    statement: true,
+                    ..
+                } = &e.kind
+                {
+                    found |= matches!(&func.kind, ExprKind::Name(n) if n == "import");
+                }
+            });
+            if found {
+                let basis = super::VersionBasis::Import {
+                    file: f.path.to_string(),
+                };
+                return Some(super::PuppetVersion {
+                    major: 3,
+                    shown: super::version::OLD.into(),
+                    basis,
+                });
+            }
+        }
+    }
+    None
+}
+
 /// Evaluate `files` into a model (resources, guards, conditions, definitions, notes) and
 /// what is left to [`resolve`]. Run it on [`on_large_stack`].
 pub(super) fn evaluate<'a>(
@@ -76,8 +107,10 @@ pub(super) fn evaluate<'a>(
     modulepath: Vec<String>,
     hiera: Hiera,
     files: &'a [ParsedFile<'a>],
+    puppet: Option<super::PuppetVersion>,
 ) -> (Model, Pending) {
     let mut ev = Ev::new(tree, opts, modulepath, hiera);
+    ev.model.puppet = puppet.unwrap_or_default();
     ev.model.stats.manifests = files.len();
     ev.model.stats.manifests_with_syntax_errors =
         files.iter().filter(|f| !f.parsed.errors.is_empty()).count();
