@@ -141,15 +141,18 @@ pub fn run(args: Args) -> miette::Result<i32> {
             contents = Some((files, opened));
         }
         let contents = contents.as_ref().map(|(_, c)| c).filter(|c| !c.is_empty());
+        let outside = Outside {
+            cache: &cache,
+            hosts: &hosts.1,
+            contents,
+        };
         reports.push(check_one(
             &change,
             &config,
             &selection,
             args.show_preexisting,
             args.output.draws_graph(),
-            &cache,
-            &hosts.1,
-            contents,
+            &outside,
         )?);
         if let Some(report) = reports.last_mut() {
             if args.output.verbose {
@@ -170,6 +173,14 @@ pub fn run(args: Args) -> miette::Result<i32> {
     Ok(code)
 }
 
+/// What a check reads besides the change and its configuration: the result cache, the
+/// host snapshots and the package contents files, opened once per run.
+struct Outside<'a> {
+    cache: &'a Cache,
+    hosts: &'a Hosts,
+    contents: Option<&'a PackageContents>,
+}
+
 /// Analyse one change and run the rules on it, then mark what the base revision already
 /// had ([`lint::preexisting`]): listed when `show_preexisting`, else only counted. A change
 /// checked before with the same settings and build is read from `cache` instead.
@@ -179,10 +190,13 @@ fn check_one(
     selection: &Selection,
     show_preexisting: bool,
     draw_graph: bool,
-    cache: &Cache,
-    hosts: &Hosts,
-    contents: Option<&PackageContents>,
+    outside: &Outside<'_>,
 ) -> Result<ChangeReport, input::InputError> {
+    let Outside {
+        cache,
+        hosts,
+        contents,
+    } = *outside;
     // What the hosts hold is not in the key (nor is the clock their age depends on): a
     // check against host snapshots neither reads nor writes the cache. The package
     // contents files are part of the settings: which ones, and their state.
