@@ -63,7 +63,8 @@ stats() {
     python3 - "$1" "$2" <<'EOF'
 import sys
 label, path = sys.argv[1], sys.argv[2]
-rows = [l.split() for l in open(path) if l.strip()]
+# GNU time adds "Command exited with non-zero status 1" for a run with findings.
+rows = [l.split() for l in open(path) if l[:1].isdigit()]
 wall = sorted(float(r[0]) for r in rows)
 peak = max(int(r[1]) for r in rows) / 1024
 def q(p):
@@ -97,7 +98,7 @@ scratch=$(mktemp -d)
 git clone -q --shared "$repo" "$scratch/r"
 (
     cd "$scratch/r"
-    f=$(git ls-files 'modules/*/manifests/service.pp' | head -1)
+    f=$(git ls-files 'modules/*/manifests/service.pp' | sed -n 1p)
     printf '# a staged edit\n' >> "$f"
     git add "$f"
     for _ in 1 2 3 4 5; do
