@@ -17,7 +17,11 @@ hidden, suppressed ones not counted. Per corpus it reports
   strict recall  hazards with a finding of the expected rule (any severity)
   noise          ordinary commits with at least one error-level finding
 
-and lists the misses and the noisy commits with their first finding. out-of-scope rows
+and lists the misses and the noisy commits with their first finding; a noisy commit
+whose first error has a verdict in corpus/sweep-judgements.tsv (same commit and rule)
+shows it, and the summary counts the noisy commits whose first error was judged TRUE
+(a real problem the commit introduced: a hazard the labelling did not find, not noise
+in the usual sense; it still counts as noise here, as in the evaluation). out-of-scope rows
 are not run. Exit status: 0 (the script reports, it does not gate), 1 when the binary
 ended with a status other than 0 or 1 on a commit or a data file is malformed, 2 on a
 usage error.
@@ -62,6 +66,18 @@ def parse(path):
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: a commit is labelled twice")
     return rows
+
+
+def judgements():
+    """(commit, rule) -> (verdict, reason) from corpus/sweep-judgements.tsv."""
+    out = {}
+    path = HERE / "corpus" / "sweep-judgements.tsv"
+    if path.is_file():
+        for line in path.read_text().splitlines()[1:]:
+            cols = line.split("\t")
+            if len(cols) >= 5:
+                out[(cols[0], cols[2])] = (cols[3], cols[4])
+    return out
 
 
 def find_mirror(root, name):
@@ -121,7 +137,7 @@ def main():
     if bin_ is None:
         print("score-labelled: no puppet-preflight binary; build it or pass --bin", file=sys.stderr)
         return 2
-    status, table = 0, []
+    status, table, verdicts = 0, [], judgements()
     for path in sorted(DATA.glob("*.tsv")):
         name = path.stem
         if only and name not in only:
@@ -163,28 +179,33 @@ def main():
         print(f"== {name} ({mirror})")
         print(f"hazards {len(hz)}: recall {caught}/{len(hz)} ({pct(caught, len(hz))}), "
               f"with the expected rule {strict}/{len(hz)} ({pct(strict, len(hz))})")
+        judged = [verdicts.get((c, f["rule"])) for c, f, _ in noise]
+        true = sum(1 for j in judged if j and j[0] == "TRUE")
         print(f"ordinary {len(od)}: {noisy} with an error-level finding "
-              f"({100 * noisy / len(od) if od else 0:.1f}%)")
+              f"({100 * noisy / len(od) if od else 0:.1f}%), {true} of them judged TRUE "
+              f"in corpus/sweep-judgements.tsv")
         for c, rules, why in misses:
             print(f"  missed  {c[:12]} [{'|'.join(rules)}] {why}")
         for c, rules, f in loose:
             print(f"  other   {c[:12]} [{'|'.join(rules)}] got {first(f)}")
-        for c, f, n in noise:
+        for (c, f, n), j in zip(noise, judged):
             print(f"  noisy   {c[:12]} {n} error(s), first: {first(f)}")
+            if j:
+                print(f"          judged {j[0]}: {j[1][:140]}")
         for c, rc, err in failed:
             print(f"  FAILED  {c[:12]} exit {rc}: {' '.join(err)}")
             status = 1
-        table.append((name, len(hz), caught, strict, len(od), noisy))
+        table.append((name, len(hz), caught, strict, len(od), noisy, true))
     if table:
-        print("\n| corpus | hazards | recall (warning or error) | with the expected rule | ordinary | noise (error) |")
-        print("|---|---|---|---|---|---|")
-        for name, h, c, s, o, n in table:
+        print("\n| corpus | hazards | recall (warning or error) | with the expected rule | ordinary | noise (error) | of which judged true |")
+        print("|---|---|---|---|---|---|---|")
+        for name, h, c, s, o, n, t in table:
             print(f"| `{name}` | {h} | {c} ({100 * c / h if h else 0:.0f}%) | {s} ({100 * s / h if h else 0:.0f}%) "
-                  f"| {o} | {n} ({100 * n / o if o else 0:.1f}%) |")
+                  f"| {o} | {n} ({100 * n / o if o else 0:.1f}%) | {t} |")
         H = sum(t[1] for t in table); C = sum(t[2] for t in table); S = sum(t[3] for t in table)
-        O = sum(t[4] for t in table); N = sum(t[5] for t in table)
+        O = sum(t[4] for t in table); N = sum(t[5] for t in table); T = sum(t[6] for t in table)
         print(f"| all | {H} | {C} ({100 * C / H if H else 0:.0f}%) | {S} ({100 * S / H if H else 0:.0f}%) "
-              f"| {O} | {N} ({100 * N / O if O else 0:.1f}%) |")
+              f"| {O} | {N} ({100 * N / O if O else 0:.1f}%) | {T} |")
     return status
 
 
