@@ -3,6 +3,8 @@
 
 Usage: scripts/score-labelled.py [MIRRORS] [--bin BIN] [--corpus NAME]... [--verbose]
 
+--verbose also lists each hazard caught with the expected rule and its finding.
+
 MIRRORS is a directory holding the mirrors by name (default /work/.mirror): the data
 file corpus/labelled/NAME.tsv is scored against the git directory MIRRORS/NAME/repo,
 MIRRORS/NAME/repo/.git or MIRRORS/NAME (the first that is a git repository). A corpus
@@ -155,7 +157,7 @@ def main():
         hz = [r for r in rows if r[1] == "hazard"]
         od = [r for r in rows if r[1] == "ordinary"]
         caught = strict = noisy = 0
-        misses, loose, noise, failed = [], [], [], []
+        misses, loose, noise, failed, hits = [], [], [], [], []
         for commit, kind, rules, why in hz + od:
             rc, fs, err = check(bin_, mirror, commit)
             if rc not in (0, 1):
@@ -170,6 +172,8 @@ def main():
                     misses.append((commit, rules, why))
                 elif not hit:
                     loose.append((commit, rules, seen[0]))
+                else:
+                    hits.append((commit, rules, hit[0]))
             else:
                 errs = [f for f in fs if f["severity"] == "error"]
                 if errs:
@@ -184,6 +188,9 @@ def main():
         print(f"ordinary {len(od)}: {noisy} with an error-level finding "
               f"({100 * noisy / len(od) if od else 0:.1f}%), {true} of them judged TRUE "
               f"in corpus/sweep-judgements.tsv")
+        if verbose:
+            for c, rules, f in hits:
+                print(f"  caught  {c[:12]} [{'|'.join(rules)}] {first(f)}")
         for c, rules, why in misses:
             print(f"  missed  {c[:12]} [{'|'.join(rules)}] {why}")
         for c, rules, f in loose:
