@@ -28,8 +28,12 @@ fn data_files() -> Vec<PathBuf> {
 
 fn known_rules() -> HashSet<String> {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let start = readme.find("<!-- rules-table:start -->").expect("rules table start");
-    let end = readme.find("<!-- rules-table:end -->").expect("rules table end");
+    let start = readme
+        .find("<!-- rules-table:start -->")
+        .expect("rules table start");
+    let end = readme
+        .find("<!-- rules-table:end -->")
+        .expect("rules table end");
     readme[start..end]
         .lines()
         .filter_map(|l| l.strip_prefix("| `"))
@@ -50,14 +54,21 @@ fn check_file(path: &Path, rules: &HashSet<String>) -> (usize, usize) {
         }
         let cols: Vec<&str> = line.split('\t').collect();
         if !header {
-            assert_eq!(cols, ["commit", "kind", "expected_rule", "why"], "{name}:{n}: header");
+            assert_eq!(
+                cols,
+                ["commit", "kind", "expected_rule", "why"],
+                "{name}:{n}: header"
+            );
             header = true;
             continue;
         }
         assert_eq!(cols.len(), 4, "{name}:{n}: four tab-separated columns");
         let (commit, kind, expected, why) = (cols[0], cols[1], cols[2], cols[3]);
         assert!(
-            commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            commit.len() == 40
+                && commit
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
             "{name}:{n}: {commit:?} is not a full commit id"
         );
         assert!(seen.insert(commit), "{name}:{n}: {commit} labelled twice");
@@ -71,7 +82,10 @@ fn check_file(path: &Path, rules: &HashSet<String>) -> (usize, usize) {
             }
             "ordinary" | "out-of-scope" => {
                 ordinary += usize::from(kind == "ordinary");
-                assert_eq!(expected, "-", "{name}:{n}: only a hazard names an expected rule");
+                assert_eq!(
+                    expected, "-",
+                    "{name}:{n}: only a hazard names an expected rule"
+                );
             }
             other => panic!("{name}:{n}: unknown kind {other:?}"),
         }
@@ -83,12 +97,19 @@ fn check_file(path: &Path, rules: &HashSet<String>) -> (usize, usize) {
 #[test]
 fn labelled_data_files_parse() {
     let rules = known_rules();
-    assert!(rules.contains("syntax-error"), "the README rules table was read");
+    assert!(
+        rules.contains("syntax-error"),
+        "the README rules table was read"
+    );
     let files = data_files();
     assert!(!files.is_empty(), "corpus/labelled holds data files");
     for f in &files {
         let (hazards, ordinary) = check_file(f, &rules);
-        assert!(hazards > 0 && ordinary > 0, "{}: hazards and ordinary commits", f.display());
+        assert!(
+            hazards > 0 && ordinary > 0,
+            "{}: hazards and ordinary commits",
+            f.display()
+        );
     }
 }
 
