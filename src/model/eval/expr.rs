@@ -871,12 +871,12 @@ fn guarded_variables(cond: &Expr) -> Vec<SmolStr> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::input::{Blob, EntryKind, Tree, TreeEntry};
     use crate::model::{Model, ModelOptions, ParseCache};
     use std::sync::Arc;
 
-    fn file_titles(pp: &str) -> Vec<String> {
+    pub(in crate::model::eval) fn file_titles(pp: &str) -> Vec<String> {
         let mut tree = Tree::default();
         tree.files.insert(
             "manifests/site.pp".into(),
