@@ -812,7 +812,11 @@ mod tests {
         );
         assert_eq!(
             sorted(titles),
-            vec!["/etc/x/dflt/env.d", "/etc/x/fromdefault/env.d", "/etc/x/given/env.d"]
+            vec![
+                "/etc/x/dflt/env.d",
+                "/etc/x/fromdefault/env.d",
+                "/etc/x/given/env.d"
+            ]
         );
     }
 
