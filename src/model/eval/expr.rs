@@ -651,14 +651,18 @@ impl<'a> Ev<'a> {
             } else {
                 lower
             };
-            // `Service[$names]` where `$names` was set in branches (`['x']` or `[]`): one
-            // reference per alternative, not one titled "one of (…)".
+            // `Service[$names]` where `$names` is a list set in branches (`['x']` or `[]`):
+            // one reference per alternative, not one titled "one of (…)". Alternative
+            // titles (`File[$path]`, `$path` set by a `case`) stay one reference, which the
+            // relationships resolve.
             if let [Value::OneOf(alts)] = vals.as_slice() {
-                let alts = alts
-                    .iter()
-                    .map(|a| resource_refs(&ty, vec![a.clone()]))
-                    .collect();
-                return Value::OneOf(alts).capped();
+                if alts.iter().any(|a| matches!(a, Value::Array(_))) {
+                    let alts = alts
+                        .iter()
+                        .map(|a| resource_refs(&ty, vec![a.clone()]))
+                        .collect();
+                    return Value::OneOf(alts).capped();
+                }
             }
             return resource_refs(&ty, vals);
         }
