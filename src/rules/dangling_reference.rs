@@ -839,9 +839,24 @@ mod tests {
         // `ensure_packages` right before the reference, in a defined type whose first
         // instance sits in a `case` (apt::source): declared wherever the body runs.
         "define demo::source($https) {\n  if $https {\n    ensure_packages('apt-transport-https')\n    Package['apt-transport-https'] -> Exec['update']\n  }\n}\nclass demo {\n  exec { 'update': command => '/bin/true' }\n  case $::osfamily {\n    'Debian': { demo::source { 'a': https => $::x } }\n    default: {}\n  }\n  demo::source { 'b': https => $::y }\n}",
+        // Both ends test the same condition: declared whenever the reference is.
+        "class demo($manage) {\n  if $manage { service { 'x': } }\n  if $manage { file { '/etc/x': notify => Service['x'] } }\n}\n",
+        "class demo($manage) {\n  unless $manage { service { 'x': } }\n  if !$manage { file { '/etc/x': notify => Service['x'] } }\n}\n",
+        "class demo($x) {\n  if $x == 'a' { service { 'x': } }\n  if $x == 'a' { file { '/etc/x': notify => Service['x'] } }\n}\n",
+        "class demo($x) {\n  case $x { 'a': { service { 'x': } } default: {} }\n  case $x { 'a': { file { '/etc/x': notify => Service['x'] } } default: {} }\n}\n",
+        "class demo($manage) {\n  if $manage { service { 'x': } }\n  include demo::config\n}\nclass demo::config {\n  if $demo::manage { file { '/etc/x': notify => Service['x'] } }\n}\n",
+        // ... through a local copy of the parameter.
+        "class demo($manage) {\n  $m = $manage\n  if $m { service { 'x': } }\n  if $manage { file { '/etc/x': notify => Service['x'] } }\n}\n",
+        // A title list chosen by the same condition (`['x']` or `[]`).
+        "class demo($manage) {\n  if $manage { service { 'x': } }\n  if $manage { $n = ['x'] } else { $n = [] }\n  file { '/etc/x': notify => Service[$n] }\n}\n",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
+        // Two different conditions.
+        (
+            "class demo($a, $b) {\n  if $a { service { 'x': } }\n  if $b { file { '/etc/x': notify => Service['x'] } }\n}\n",
+            &[3],
+        ),
         ("class demo {\n  file { '/etc/x':\n    notify => Service['x'],\n  }\n}\n", &[3]),
         ("class demo {\n  package { 'p': }\n  Package['p'] -> Service['x']\n}\n", &[3]),
         // Satisfied only when `$flag` is true; the reference is unconditional.

@@ -131,9 +131,10 @@ impl<'a> Ev<'a> {
             "caller_module_name".into(),
             env.module.clone().map(Value::str).unwrap_or(Value::Undef),
         );
+        // In order: a default may name the parameters to its left (a scope holding them).
         for p in def.params {
-            let v = if let Some(a) = given.iter().find(|a| a.name == p.name) {
-                a.value.clone()
+            let v = if let Some(v) = given_value(&given, &p.name) {
+                v
             } else if let Some((v, _)) = self.model.hiera.lookup(&format!("{name}::{}", p.name)) {
                 v.clone()
             } else if let Some(d) = &p.default {
@@ -513,9 +514,15 @@ impl<'a> Ev<'a> {
                 env.module.clone().map(Value::str).unwrap_or(Value::Undef),
             );
         }
+        // Resource defaults (`X::App { app => 'a' }`) set the parameters an instance
+        // leaves out, as they set a resource's attributes.
+        let defaults = self.visible_defaults(env.frame, ty);
+        // In order: a default may name the parameters to its left (a scope holding them).
         for p in def.params {
-            let v = if let Some(a) = attrs.iter().find(|a| a.name == p.name) {
-                a.value.clone()
+            let v = if let Some(v) = given_value(&attrs, &p.name) {
+                v
+            } else if let Some(v) = given_value(&defaults, &p.name) {
+                v
             } else if let Some(d) = &p.default {
                 self.eval(d, &denv)
             } else {
@@ -647,6 +654,27 @@ impl<'a> Ev<'a> {
         }
     }
 
+    /// The resource defaults for `ty` visible from `frame`, the innermost first for each
+    /// attribute.
+    fn visible_defaults(&mut self, frame: usize, ty: &str) -> Vec<Attr> {
+        let mut out: Vec<Attr> = Vec::new();
+        let mut f = self.defaults_frame(Some(frame));
+        while let Some(i) = f {
+            for (dty, attrs) in &self.frames[i].defaults {
+                if dty != ty {
+                    continue;
+                }
+                for a in attrs {
+                    if !out.iter().any(|x| x.name == a.name) {
+                        out.push(a.clone());
+                    }
+                }
+            }
+            f = self.defaults_frame(self.frames[i].parent);
+        }
+        out
+    }
+
     /// The nearest frame at or above `frame` that has resource defaults. Answers are
     /// remembered per frame until a frame gets its first default, and every frame of a
     /// walk learns the answer, so a deep chain is walked once, not once per resource.
@@ -671,6 +699,16 @@ impl<'a> Ev<'a> {
         }
         found
     }
+}
+
+/// The value a declaration gives parameter `name`. Passing `undef` is not giving one: the
+/// parameter takes its default, as if it were left out.
+fn given_value(attrs: &[Attr], name: &str) -> Option<Value> {
+    attrs
+        .iter()
+        .find(|a| a.name == name)
+        .filter(|a| !a.value.is_undef())
+        .map(|a| a.value.clone())
 }
 
 /// Relationships declared by metaparameters (`require`, `before`, `notify`, `subscribe`).
@@ -737,4 +775,56 @@ pub(super) fn resource_keys(r: &Resource) -> Vec<String> {
         }
     }
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::expr::tests::file_titles;
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_parameter_default_sees_the_parameters_to_its_left() {
+        // Each instance gets its own directory, never `/etc/x//env.d` for all of them.
+        let titles = file_titles(
+            "define x::app($app, $envdir = \"/etc/x/${app}/env.d\", $n = \"/n/${title}\") {\n  file { [$envdir, $n]: ensure => directory }\n}\nx::app { 'one': app => 'a' }\nx::app { 'two': app => 'b' }\n",
+        );
+        assert_eq!(
+            sorted(titles),
+            vec!["/etc/x/a/env.d", "/etc/x/b/env.d", "/n/one", "/n/two"]
+        );
+        // Classes too, and a default naming a default.
+        let titles = file_titles(
+            "class c($base = '/opt/c', $conf = \"${base}/conf\", $d = \"${conf}.d\") {\n  file { [$conf, $d]: ensure => directory }\n}\ninclude c\n",
+        );
+        assert_eq!(sorted(titles), vec!["/opt/c/conf", "/opt/c/conf.d"]);
+    }
+
+    #[test]
+    fn resource_defaults_and_undef_set_a_defined_types_parameters() {
+        // `X::App { app => ... }` gives the instances that leave `app` out their value;
+        // passing `undef` takes the parameter's default.
+        let titles = file_titles(
+            "define x::app($app = 'dflt', $envdir = \"/etc/x/${app}/env.d\") {\n  file { $envdir: ensure => directory }\n}\nclass c {\n  X::App { app => 'fromdefault' }\n  x::app { 'one': }\n  x::app { 'two': app => 'given' }\n}\ninclude c\nx::app { 'three': app => undef }\n",
+        );
+        assert_eq!(
+            sorted(titles),
+            vec![
+                "/etc/x/dflt/env.d",
+                "/etc/x/fromdefault/env.d",
+                "/etc/x/given/env.d"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_array_title_declares_one_resource_per_element() {
+        let titles = file_titles(
+            "class c {\n  file { ['/a', '/b']: ensure => directory }\n  $dirs = ['/c', ['/d']]\n  file { $dirs: ensure => directory }\n  ensure_resource('file', ['/e', '/f'], { ensure => directory })\n}\ninclude c\n",
+        );
+        assert_eq!(sorted(titles), vec!["/a", "/b", "/c", "/d", "/e", "/f"]);
+    }
 }

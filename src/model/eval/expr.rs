@@ -133,6 +133,7 @@ impl<'a> Ev<'a> {
             None => {
                 let subject = src(self.text(&env.file), cond.span);
                 let id = self.new_condition(&env.file, cond.span, kind, subject, Some(cond));
+                self.note_aliases(id, env);
                 let e1 = self.with_guard(env, id, 0);
                 self.exec_block(then_branch, &e1);
                 if let Some(b) = else_branch {
@@ -425,6 +426,7 @@ impl<'a> Ev<'a> {
                             subject_text,
                             Some(subject),
                         );
+                        self.note_aliases(id, env);
                         for (i, _) in possible {
                             let e1 = self.with_guard(env, id, i as u32);
                             self.exec_block(&options[i].body, &e1);
@@ -649,31 +651,20 @@ impl<'a> Ev<'a> {
             } else {
                 lower
             };
-            let mut titles = Vec::new();
-            for v in vals {
-                v.flatten_into(&mut titles);
+            // `Service[$names]` where `$names` is a list set in branches (`['x']` or `[]`):
+            // one reference per alternative, not one titled "one of (…)". Alternative
+            // titles (`File[$path]`, `$path` set by a `case`) stay one reference, which the
+            // relationships resolve.
+            if let [Value::OneOf(alts)] = vals.as_slice() {
+                if alts.iter().any(|a| matches!(a, Value::Array(_))) {
+                    let alts = alts
+                        .iter()
+                        .map(|a| resource_refs(&ty, vec![a.clone()]))
+                        .collect();
+                    return Value::OneOf(alts).capped();
+                }
             }
-            let refs: Vec<Value> = titles
-                .into_iter()
-                .map(|t| {
-                    let t = match (ty.as_str(), t) {
-                        ("class", Value::Str(s)) => Value::Str((normalize_key("class", &s)).into()),
-                        ("class", Value::Type(s)) => {
-                            Value::Str((normalize_key("class", &s)).into())
-                        }
-                        (_, t) => t,
-                    };
-                    Value::Ref {
-                        ty: SmolStr::new(&ty),
-                        title: Box::new(t),
-                    }
-                })
-                .collect();
-            return if refs.len() == 1 {
-                refs.into_iter().next().unwrap_or(Value::Undef).capped()
-            } else {
-                Value::array(refs).capped()
-            };
+            return resource_refs(&ty, vals);
         }
         let t = self.eval(target, env);
         let idx: Vec<Value> = args.iter().map(|a| self.eval(a, env)).collect();
@@ -831,6 +822,34 @@ impl<'a> Ev<'a> {
     }
 }
 
+/// `Type[t1, t2]`: one reference per title (arrays flattened); one reference alone.
+fn resource_refs(ty: &str, vals: Vec<Value>) -> Value {
+    let mut titles = Vec::new();
+    for v in vals {
+        v.flatten_into(&mut titles);
+    }
+    let refs: Vec<Value> = titles
+        .into_iter()
+        .map(|t| {
+            let t = match (ty, t) {
+                ("class", Value::Str(s) | Value::Type(s)) => {
+                    Value::Str((normalize_key("class", &s)).into())
+                }
+                (_, t) => t,
+            };
+            Value::Ref {
+                ty: SmolStr::new(ty),
+                title: Box::new(t),
+            }
+        })
+        .collect();
+    if refs.len() == 1 {
+        refs.into_iter().next().unwrap_or(Value::Undef).capped()
+    } else {
+        Value::array(refs).capped()
+    }
+}
+
 pub(super) fn type_name(e: &Expr) -> String {
     match &e.kind {
         ExprKind::ClassRef(n) | ExprKind::Name(n) => {
@@ -871,12 +890,12 @@ fn guarded_variables(cond: &Expr) -> Vec<SmolStr> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::input::{Blob, EntryKind, Tree, TreeEntry};
     use crate::model::{Model, ModelOptions, ParseCache};
     use std::sync::Arc;
 
-    fn file_titles(pp: &str) -> Vec<String> {
+    pub(in crate::model::eval) fn file_titles(pp: &str) -> Vec<String> {
         let mut tree = Tree::default();
         tree.files.insert(
             "manifests/site.pp".into(),

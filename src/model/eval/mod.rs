@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::hiera::Hiera;
-use super::value::Value;
+use super::value::{SymPart, Value};
 use super::{
     normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, GuardStep, Model,
     ModelOptions, ResId, Scope, TestedVariable,
@@ -587,6 +587,45 @@ impl<'a> Ev<'a> {
             tests_defined,
         });
         (self.model.conditions.len() - 1) as u32
+    }
+
+    /// Add to condition `id` the variables its local variables copy: after
+    /// `$m = $manage`, `if $m` tests `$manage` too (a class parameter's unknown value names
+    /// it), so a condition on `$manage` elsewhere is seen to be the same.
+    pub(super) fn note_aliases(&mut self, id: u32, env: &Env) {
+        let Some(c) = self.model.conditions.get(id as usize) else {
+            return;
+        };
+        let names: Vec<SmolStr> = c
+            .variables
+            .iter()
+            .filter(|v| v.key.is_none())
+            .map(|v| v.name.clone())
+            .collect();
+        let mut extra = Vec::new();
+        for n in names {
+            if let Value::Symbolic(sym) = self.lookup_var(&n, env) {
+                if let [SymPart::Unknown(what)] = sym.parts.as_slice() {
+                    let name_like = what.trim_start_matches("::").split("::").all(|seg| {
+                        !seg.is_empty()
+                            && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    });
+                    let last = |x: &str| x.rsplit("::").next().unwrap_or(x).to_owned();
+                    if name_like && last(what) != last(&n) {
+                        extra.push(TestedVariable {
+                            name: what.clone(),
+                            key: None,
+                        });
+                    }
+                }
+            }
+        }
+        let c = &mut self.model.conditions[id as usize];
+        for v in extra {
+            if !c.variables.contains(&v) {
+                c.variables.push(v);
+            }
+        }
     }
 
     /// Make `name` unknown in `scope` from here on (whatever it was bound to).
