@@ -160,14 +160,7 @@ mod tests {
 
     #[test]
     fn pass_and_fail_tables() {
-        for (i, (src, hosts)) in PASS.iter().enumerate() {
-            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
-            assert!(found.is_empty(), "PASS[{i}]: {found:#?}");
-        }
-        for (i, (src, hosts)) in FAIL.iter().enumerate() {
-            let found = check_rule_on_hosts(NAME, &after_only(src), &hosts_spec(hosts));
-            assert_eq!(found.len(), 1, "FAIL[{i}]: {found:#?}");
-        }
+        assert_host_tables(NAME, PASS, FAIL);
     }
 
     #[test]

@@ -306,4 +306,23 @@ pub(crate) mod testing {
         check(&cx, &mut out);
         out
     }
+
+    /// A rule's PASS and FAIL tables of (manifest, hosts written as [`hosts_spec`]): each
+    /// PASS case gives no finding; each FAIL case gives exactly one, and none without the
+    /// hosts (a host rule judges nothing the repository alone shows).
+    pub fn assert_host_tables(name: &str, pass: &[(&str, &str)], fail: &[(&str, &str)]) {
+        use crate::rules::testing::{after_only, check_rule};
+        for (i, (src, hosts)) in pass.iter().enumerate() {
+            let found = check_rule_on_hosts(name, &after_only(src), &hosts_spec(hosts));
+            assert!(found.is_empty(), "{name} PASS[{i}]: {found:#?}");
+        }
+        for (i, (src, hosts)) in fail.iter().enumerate() {
+            let found = check_rule_on_hosts(name, &after_only(src), &hosts_spec(hosts));
+            assert_eq!(found.len(), 1, "{name} FAIL[{i}]: {found:#?}");
+            assert!(
+                check_rule(name, &after_only(src)).is_empty(),
+                "{name} FAIL[{i}] without hosts"
+            );
+        }
+    }
 }
