@@ -145,6 +145,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
             cache: &cache,
             hosts: &hosts.1,
             contents,
+            verbose: args.output.verbose,
         };
         reports.push(check_one(
             &change,
@@ -173,12 +174,15 @@ pub fn run(args: Args) -> miette::Result<i32> {
     Ok(code)
 }
 
-/// What a check reads besides the change and its configuration: the result cache, the
-/// host snapshots and the package contents files, opened once per run.
+/// What a check reads besides the change and its configuration (the result cache, the
+/// host snapshots and the package contents files, opened once per run), and whether to
+/// say how long its phases took.
 struct Outside<'a> {
     cache: &'a Cache,
     hosts: &'a Hosts,
     contents: Option<&'a PackageContents>,
+    /// `--verbose`: the time of each phase of an analysis, on standard error.
+    verbose: bool,
 }
 
 /// Analyse one change and run the rules on it, then mark what the base revision already
@@ -196,6 +200,7 @@ fn check_one(
         cache,
         hosts,
         contents,
+        verbose,
     } = *outside;
     // What the hosts hold is not in the key (nor is the clock their age depends on): a
     // check against host snapshots neither reads nor writes the cache. The package
@@ -217,7 +222,9 @@ fn check_one(
     let entry = match cached {
         Some(entry) => entry,
         None => {
-            let (entry, drawn) = analyse(change, config, selection, hosts, draw_graph, contents)?;
+            let (entry, drawn) = analyse(
+                change, config, selection, hosts, draw_graph, contents, verbose,
+            )?;
             graph = drawn;
             // A change with content that could not be read (a partial clone) may give
             // another result once the objects are there: not stored.
@@ -261,9 +268,11 @@ fn analyse(
     hosts: &Hosts,
     draw_graph: bool,
     contents: Option<&PackageContents>,
+    verbose: bool,
 ) -> Result<(cache::Entry, report::graph::ChangeGraph), input::InputError> {
-    let trace = Trace::from_env();
+    let trace = Trace::new(verbose);
     let mut analysis = Analysis::build(change, config);
+    trace.phase("parse, evaluate, diff");
     // What the declared packages ship, read from this host's contents files.
     if let Some(contents) = contents {
         let mut wanted = analysis.before.debian_packages();
@@ -273,7 +282,6 @@ fn analyse(
         analysis.after.add_package_contents(&shipped);
         trace.phase("package contents");
     }
-    trace.phase("parse, evaluate, diff");
     // Built only for the formats that draw it; isolated like the summary.
     let graph = if draw_graph {
         isolate::catch(
@@ -348,15 +356,16 @@ fn config_of(change: &Change) -> Result<Config, crate::error::Error> {
     Config::from_tree(&change.after.tree).map_err(|e| crate::error::Error::Config(Box::new(e)))
 }
 
-/// `PUPPET_PREFLIGHT_TIMINGS=1`: the wall time of each phase of a check on standard error
-/// (for benchmarks and profiling; the output is not a stable interface).
+/// `--verbose` (or `PUPPET_PREFLIGHT_TIMINGS=1`, for benchmark scripts that parse the
+/// report): the wall time of each phase of an analysis on standard error. Not a stable
+/// interface. A change read from the result cache has no phases to show.
 struct Trace {
     start: Option<std::cell::Cell<std::time::Instant>>,
 }
 
 impl Trace {
-    fn from_env() -> Trace {
-        let on = std::env::var_os("PUPPET_PREFLIGHT_TIMINGS").is_some_and(|v| v != "0");
+    fn new(verbose: bool) -> Trace {
+        let on = verbose || std::env::var_os("PUPPET_PREFLIGHT_TIMINGS").is_some_and(|v| v != "0");
         Trace {
             start: on.then(|| std::cell::Cell::new(std::time::Instant::now())),
         }
