@@ -55,10 +55,10 @@ use crate::hosts::State;
 use crate::model::file_state;
 
 use super::binary_without_backup::backup_off;
-use super::common::{at_title, file_path, touched};
-use super::on_hosts::describe_groups;
+use super::common::at_title;
+use super::on_hosts::{describe_groups, touched_files};
 use super::registry::{Kind, Rule};
-use super::services::{touch_at, TouchKind};
+use super::services::TouchKind;
 use super::{finding, Context};
 
 pub const NAME: &str = "host-binary-no-rollback";
@@ -77,15 +77,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     if cx.hosts.is_empty() {
         return;
     }
-    for id in touched(cx) {
+    for (id, path, touch) in touched_files(cx) {
         let r = cx.after.get(id);
-        if r.ty != "file" {
-            continue;
-        }
-        let Some(path) = file_path(r) else { continue };
-        let Some(touch) = touch_at(cx, &path) else {
-            continue;
-        };
         if matches!(touch.kind, TouchKind::Dropped) {
             continue;
         }

@@ -54,10 +54,10 @@ use crate::diagnostic::{Finding, Severity, Side};
 use crate::hosts::State;
 use crate::model::facts::package_removed;
 
-use super::common::{at_title, file_path, touched};
-use super::on_hosts::describe_groups;
+use super::common::at_title;
+use super::on_hosts::{describe_groups, touched_files};
 use super::registry::{Kind, Rule};
-use super::services::{touch_at, TouchKind};
+use super::services::TouchKind;
 use super::{finding, Context};
 
 pub const NAME: &str = "host-package-owned";
@@ -77,15 +77,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     if cx.hosts.is_empty() {
         return;
     }
-    for id in touched(cx) {
+    for (id, path, touch) in touched_files(cx) {
         let r = cx.after.get(id);
-        if r.ty != "file" {
-            continue;
-        }
-        let Some(path) = file_path(r) else { continue };
-        let Some(touch) = touch_at(cx, &path) else {
-            continue;
-        };
         let verb = match &touch.kind {
             TouchKind::Linked { to } => format!("turns {path} into a link to {to}"),
             TouchKind::Repointed { to, .. } => format!("re-points {path} to {to}"),

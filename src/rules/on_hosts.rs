@@ -172,6 +172,25 @@ pub(crate) fn describe_groups<K>(
 }
 
 /// Host snapshots made in memory, for the rules' tests.
+/// The file resources this change touches, with their path and what the change does
+/// there (the rules that judge a change by what a host holds at a path start here).
+pub(crate) fn touched_files(cx: &Context<'_>) -> Vec<(ResId, String, super::services::Touch)> {
+    let mut out = Vec::new();
+    for id in super::common::touched(cx) {
+        let r = cx.after.get(id);
+        if r.ty != "file" {
+            continue;
+        }
+        let Some(path) = super::common::file_path(r) else {
+            continue;
+        };
+        if let Some(touch) = super::services::touch_at(cx, &path) {
+            out.push((id, path, touch));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::config::Config;
