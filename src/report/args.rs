@@ -154,7 +154,8 @@ pub struct OutputArgs {
     pub quiet: bool,
 
     /// Say more on standard error: what was read (untracked files included, patches
-    /// applied, the index used), the configuration, and how long each change took.
+    /// applied, the index used), the configuration, and how long each change and each
+    /// phase of its analysis took (nothing to time when the result cache answered).
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
