@@ -29,6 +29,7 @@
 mod cache;
 pub mod change;
 mod eval;
+pub mod facter;
 pub mod facts;
 mod functions;
 mod graph;
@@ -405,6 +406,23 @@ pub struct EvalNote {
     pub message: String,
 }
 
+/// A variable read where nothing defines it: not bound in its scope or the scopes above
+/// (a class's parents, top scope), not a built-in variable or fact
+/// ([`facter::NodeVariables`]), not assigned at top or node scope anywhere, and for a
+/// qualified name, not set by the class of the repository it names. Puppet (without
+/// `strict_variables`) makes it `undef`, the empty string in a string.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnboundVar {
+    /// The file and span of the `$name` expression (inside a string: the interpolated
+    /// expression).
+    pub file: Arc<str>,
+    pub span: Span,
+    /// As written, without `$`: `prefix`, `::prefix`, `app::params::port`.
+    pub name: SmolStr,
+    /// The name of the unknown the value carries ([`SymPart::Unknown`]).
+    pub unknown: SmolStr,
+}
+
 /// Counts for benchmarks and regression checks.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
@@ -434,6 +452,8 @@ pub struct Model {
     /// Every collector evaluated.
     pub collectors: Vec<CollectorSite>,
     pub notes: Vec<EvalNote>,
+    /// Variables read where nothing defines them, ordered by file and position.
+    pub unbound_vars: Vec<UnboundVar>,
     /// Units of code whose evaluation panicked (a bug of the evaluator); their resources
     /// are missing. Reported as `internal-error`.
     pub failures: Vec<crate::isolate::Failure>,
@@ -557,6 +577,16 @@ impl Model {
 
     pub fn get(&self, id: ResId) -> &Resource {
         &self.resources[id]
+    }
+
+    /// The variables read inside `span` of `file` that nothing defines
+    /// ([`Model::unbound_vars`]), found by binary search.
+    pub fn unbound_in(&self, file: &str, span: Span) -> &[UnboundVar] {
+        let v = &self.unbound_vars;
+        let from = v.partition_point(|u| (&*u.file, u.span.start) < (file, span.start));
+        let to = v.partition_point(|u| (&*u.file, u.span.start) < (file, span.end));
+        // Expressions nest: a read that starts inside the span ends inside it.
+        &v[from..to.max(from)]
     }
 
     /// Whether two resources sit in different branches of the same condition, so that no

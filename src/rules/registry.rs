@@ -105,6 +105,7 @@ static RULES: &[&Rule] = &[
     &super::unresolved_class::RULE,
     &super::binary_not_executable::RULE,
     &super::invalid_attribute_value::RULE,
+    &super::undefined_variable_path::RULE,
     &super::host_binary_invalid::RULE,
     &super::host_link_target_invalid::RULE,
     &super::host_package_owned::RULE,

@@ -180,7 +180,7 @@ impl<'a> Ev<'a> {
 
     pub(super) fn eval(&mut self, e: &'a Expr, env: &Env) -> Value {
         match &e.kind {
-            ExprKind::Variable(n) => self.lookup_var(n, env),
+            ExprKind::Variable(n) => self.read_var(n, e.span, env),
             ExprKind::Name(n) | ExprKind::Word(n) => Value::Str(n.clone()),
             ExprKind::ClassRef(n) => Value::Type(n.clone()),
             ExprKind::Integer { value, .. } => Value::Int(*value),

@@ -25,9 +25,10 @@ use std::sync::Arc;
 
 use super::hiera::Hiera;
 use super::value::{SymPart, Value};
+use super::facter::NodeVariables;
 use super::{
     normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, GuardStep, Model,
-    ModelOptions, ResId, Scope, TestedVariable,
+    ModelOptions, ResId, Scope, TestedVariable, UnboundVar,
 };
 use crate::ast::SmolStr;
 use crate::ast::{AttrOp, Block, Expr, ExprKind, Lambda, Param, Span, StrPart};
@@ -110,7 +111,10 @@ pub(super) fn evaluate<'a>(
     puppet: Option<super::PuppetVersion>,
 ) -> (Model, Pending) {
     let mut ev = Ev::new(tree, opts, modulepath, hiera);
+    let puppet3 = puppet.as_ref().is_some_and(|p| p.major <= 3);
     ev.model.puppet = puppet.unwrap_or_default();
+    ev.assigned = AssignedNames::collect(files, puppet3);
+    ev.node_vars = NodeVariables::read(tree);
     ev.model.stats.manifests = files.len();
     ev.model.stats.manifests_with_syntax_errors =
         files.iter().filter(|f| !f.parsed.errors.is_empty()).count();
@@ -323,6 +327,43 @@ struct Ev<'a> {
     /// Bumped whenever a frame gets its first resource default, which invalidates every
     /// [`Frame::nearest_defaults`].
     defaults_version: u32,
+    /// Variables assigned at top or node scope anywhere (see [`AssignedNames`]).
+    assigned: AssignedNames,
+    /// Built-in variables and facts, the repository's custom facts included.
+    node_vars: NodeVariables,
+}
+
+/// Variable names assigned outside every class and define (top-level code of any
+/// manifest, node bodies): the evaluator runs a class once, from one place, so a variable
+/// some node sets before including it may not be in the scope it ran in. For a Puppet 3
+/// repository, whose code may come from the days of dynamic scoping, every name assigned
+/// anywhere.
+#[derive(Default)]
+struct AssignedNames {
+    names: HashSet<SmolStr>,
+}
+
+impl AssignedNames {
+    fn collect(files: &[ParsedFile<'_>], anywhere: bool) -> AssignedNames {
+        let mut names = HashSet::new();
+        let mut add = |e: &Expr| {
+            if let ExprKind::Assign { lhs, .. } = &e.kind {
+                for_each_expr(lhs, &mut |t| {
+                    if let ExprKind::Variable(n) = &t.kind {
+                        names.insert(SmolStr::new(n.trim_start_matches("::")));
+                    }
+                });
+            }
+        };
+        for f in files {
+            for st in &f.parsed.program.statements {
+                if anywhere || !is_definition(st) || matches!(st.kind, ExprKind::NodeDef(_)) {
+                    for_each_expr(st, &mut add);
+                }
+            }
+        }
+        AssignedNames { names }
+    }
 }
 
 /// How many class bodies may be evaluated inside one another (`include a` in a class that
@@ -376,6 +417,8 @@ impl<'a> Ev<'a> {
             class_depth: 0,
             deferred: Vec::new(),
             deferred_noted: false,
+            assigned: AssignedNames::default(),
+            node_vars: NodeVariables::default(),
         }
     }
 
@@ -652,13 +695,49 @@ impl<'a> Ev<'a> {
     }
 
     fn lookup_var(&mut self, name: &str, env: &Env) -> Value {
+        self.resolve_var(name, env).unwrap_or_else(|unknown| unknown)
+    }
+
+    /// `$name` read at `span`: its value, and when nothing defines it, a record in
+    /// [`Model::unbound_vars`] (see [`Self::defined_elsewhere`]).
+    pub(super) fn read_var(&mut self, name: &str, span: Span, env: &Env) -> Value {
+        match self.resolve_var(name, env) {
+            Ok(v) => v,
+            Err(v) => {
+                if !self.defined_elsewhere(name, env) {
+                    let unknown = match &v {
+                        Value::Symbolic(s) => match s.parts.as_slice() {
+                            [SymPart::Unknown(u)] => u.clone(),
+                            _ => SmolStr::new(name),
+                        },
+                        _ => SmolStr::new(name),
+                    };
+                    self.model.unbound_vars.push(UnboundVar {
+                        file: env.file.clone(),
+                        span,
+                        name: SmolStr::new(name),
+                        unknown,
+                    });
+                }
+                v
+            }
+        }
+    }
+
+    /// The value of `$name` in `env`, or `Err` with the unknown standing for it when no
+    /// scope the evaluation can see binds it: an unqualified name not in the scope chain,
+    /// `$::x` not at top scope, `$a::b::x` where the repository's class `a::b` has been
+    /// evaluated and does not set `x`. A qualified name of a class the repository does
+    /// not hold (a module from elsewhere), or of one still being evaluated, is an unknown
+    /// value, not an unbound one.
+    fn resolve_var(&mut self, name: &str, env: &Env) -> Result<Value, Value> {
         if let Some(rest) = name.strip_prefix("::") {
             if !rest.contains("::") {
                 return self.vars[0]
                     .vars
                     .get(rest)
                     .cloned()
-                    .unwrap_or_else(|| Value::unknown(format!("::{rest}")));
+                    .ok_or_else(|| Value::unknown(format!("::{rest}")));
             }
             return self.lookup_qualified(rest, env);
         }
@@ -666,22 +745,22 @@ impl<'a> Ev<'a> {
             return self.lookup_qualified(name, env);
         }
         match name {
-            "facts" | "trusted" | "server_facts" => return Value::unknown(name),
+            "facts" | "trusted" | "server_facts" => return Ok(Value::unknown(name)),
             _ => {}
         }
         let mut s = Some(env.scope);
         while let Some(i) = s {
             if let Some(v) = self.vars[i].vars.get(name) {
-                return v.clone();
+                return Ok(v.clone());
             }
             s = self.vars[i].parent;
         }
-        Value::unknown(name)
+        Err(Value::unknown(name))
     }
 
-    fn lookup_qualified(&mut self, name: &str, env: &Env) -> Value {
+    fn lookup_qualified(&mut self, name: &str, env: &Env) -> Result<Value, Value> {
         let Some((class, var)) = name.rsplit_once("::") else {
-            return Value::unknown(name);
+            return Ok(Value::unknown(name));
         };
         let class = class.to_ascii_lowercase();
         if !self.class_state.contains_key(&class) && self.class_defs.contains_key(&class) {
@@ -689,17 +768,55 @@ impl<'a> Ev<'a> {
         }
         match self.class_state.get(&class) {
             Some(ClassState::Done { scope, .. } | ClassState::Evaluating { scope, .. }) => {
+                let done = matches!(self.class_state.get(&class), Some(ClassState::Done { .. }));
                 let mut s = Some(*scope);
                 while let Some(i) = s {
                     if let Some(v) = self.vars[i].vars.get(var) {
-                        return v.clone();
+                        return Ok(v.clone());
                     }
                     // Inherited classes' variables are visible through the child.
                     s = self.vars[i].parent.filter(|&p| p != 0);
                 }
-                Value::unknown(name)
+                if done && !self.inherits_unknown(&class) {
+                    Err(Value::unknown(name))
+                } else {
+                    Ok(Value::unknown(name))
+                }
             }
-            None => Value::unknown(name),
+            None => Ok(Value::unknown(name)),
+        }
+    }
+
+    /// Whether `class` or one of its ancestors inherits a class the repository does not
+    /// hold (whose variables the evaluation cannot see).
+    fn inherits_unknown(&self, class: &str) -> bool {
+        let mut c = class.to_owned();
+        for _ in 0..MAX_CLASS_NESTING {
+            let Some(parent) = self.class_defs.get(&c).and_then(|d| d.parent) else {
+                return false;
+            };
+            c = normalize_key("class", parent);
+            if !self.class_defs.contains_key(&c) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether a name no scope of `env` binds may still be defined where the evaluation
+    /// cannot see it: a built-in variable or a fact, a variable some node or top-level code
+    /// assigns, a class whose parent comes from elsewhere.
+    fn defined_elsewhere(&self, name: &str, env: &Env) -> bool {
+        let bare = name.trim_start_matches("::");
+        if bare.contains("::") {
+            return false;
+        }
+        if self.node_vars.provides(bare) || self.assigned.names.contains(bare) {
+            return true;
+        }
+        match &env.kind {
+            Scope::Class(c) => !name.starts_with("::") && self.inherits_unknown(c),
+            _ => false,
         }
     }
 
@@ -723,6 +840,8 @@ impl<'a> Ev<'a> {
             std::mem::take(&mut self.frames),
         );
         std::thread::spawn(move || drop(scratch));
+        self.model.unbound_vars.sort();
+        self.model.unbound_vars.dedup();
         let pending = Pending {
             rels: self.rels,
             collectors: self.collectors,
