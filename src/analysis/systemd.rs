@@ -444,6 +444,85 @@ impl UnitFile {
             })
     }
 
+    /// The first `ExecStart=` entry of the `[Service]` section.
+    fn first_exec_start(&self) -> Option<&Entry> {
+        self.service_entries().find(|e| e.key == "ExecStart")
+    }
+
+    /// Whether template output before `at` may hold any entry (a line or a key produced
+    /// by a tag).
+    fn templated_before(&self, at: u32) -> bool {
+        self.unknown_lines
+            .iter()
+            .chain(&self.templated_keys)
+            .any(|s| s.start < at)
+    }
+
+    /// For a drop-in: its first `ExecStart=` line when it sets a command without an empty
+    /// `ExecStart=` before it, in a drop-in that does not make the service `Type=oneshot`.
+    /// Such a command is added to the ones the unit already has, and systemd refuses a
+    /// service that is not `Type=oneshot` with more than one ("Service has more than one
+    /// ExecStart= setting"). Whether the unit has one is the caller's question. `None`
+    /// also when template output may hold the reset or the type (a templated value, line
+    /// or key before it, a templated `Type=`).
+    pub fn uncleared_exec_start(&self) -> Option<ExecProblem> {
+        if let Some(t) = self.service_type() {
+            if t.value.as_deref().map_or(true, |v| v == "oneshot") {
+                return None;
+            }
+        }
+        let first = self.first_exec_start()?;
+        if first.value.text.is_empty()
+            || first.value.has_template()
+            || self.templated_before(first.span.start)
+        {
+            return None;
+        }
+        Some(ExecProblem {
+            kind: ExecProblemKind::UnclearedExecStart,
+            span: first.span,
+            message: "this drop-in sets `ExecStart=` without an empty `ExecStart=` line before                       it, which adds a second command to the unit's own: systemd refuses to                       start a service with more than one unless it is `Type=oneshot` (\"Service \
+                      has more than one ExecStart= setting\")"
+                .to_string(),
+        })
+    }
+
+    /// For a drop-in: whether its first `ExecStart=` line is the empty one that clears the
+    /// list (so later drop-ins' commands replace the unit's).
+    pub fn clears_exec_start(&self) -> bool {
+        self.first_exec_start()
+            .is_some_and(|e| e.value.text.is_empty())
+    }
+
+    /// For a main unit: whether a drop-in's extra `ExecStart=` makes it refuse to start:
+    /// `Some(true)` when it has an `ExecStart=` command and is not `Type=oneshot`,
+    /// `Some(false)` when it is `Type=oneshot` or has none, `None` when template output
+    /// hides the type or the commands.
+    pub fn refuses_second_exec_start(&self) -> Option<bool> {
+        match self.service_type() {
+            Some(t) => match t.value.as_deref() {
+                Some("oneshot") => return Some(false),
+                None => return None,
+                Some(_) => {}
+            },
+            None if !self.templated_keys.is_empty() || !self.unknown_lines.is_empty() => {
+                return None
+            }
+            None => {}
+        }
+        if self.exec_commands().iter().any(|c| c.key == "ExecStart") {
+            Some(true)
+        } else if self.unknown_lines.is_empty()
+            && self
+                .service_entries()
+                .all(|e| e.key != "ExecStart" || !e.value.has_template())
+        {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
     /// Every problem of every effective `Exec*=` command, plus several `ExecStart=`
     /// commands in a service that is not `Type=oneshot`.
     ///
@@ -672,6 +751,8 @@ pub enum ExecProblemKind {
     UnbalancedQuote,
     /// Several `ExecStart=` commands in a service that is not `Type=oneshot`.
     SeveralExecStart,
+    /// A drop-in's `ExecStart=` command added to the unit's own without clearing them.
+    UnclearedExecStart,
 }
 
 impl ExecProblemKind {

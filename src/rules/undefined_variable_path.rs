@@ -108,6 +108,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     // The files holding unbound reads: only their resources can have one.
     let files: BTreeSet<&str> = cx.after.unbound_vars.iter().map(|u| &*u.file).collect();
+    // One finding per read of the variable: a define's body is evaluated once per
+    // instance, and its instances are counted in the message of the first.
+    let mut sites: Vec<(&Resource, Use<'_>, usize)> = Vec::new();
     for (id, r) in cx.after.resources.iter().enumerate() {
         if path_attrs(&r.ty).is_empty()
             || !r.is_live()
@@ -128,8 +131,17 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if before.contains(&(u.attr, u.var.name.trim_start_matches("::").to_owned())) {
                 continue;
             }
-            out.push(render(r, &u));
+            match sites
+                .iter_mut()
+                .find(|(_, s, _)| s.attr == u.attr && std::ptr::eq(s.var, u.var))
+            {
+                Some((_, _, more)) => *more += 1,
+                None => sites.push((r, u, 0)),
+            }
         }
+    }
+    for (r, u, more) in sites {
+        out.push(render(r, &u, more));
     }
 }
 
@@ -230,7 +242,7 @@ fn emptied(v: &Value, unknown: &str) -> Option<(String, String)> {
     }
 }
 
-fn render(r: &Resource, u: &Use<'_>) -> Finding {
+fn render(r: &Resource, u: &Use<'_>, more: usize) -> Finding {
     let var = &u.var.name;
     let why = match var.trim_start_matches("::").rsplit_once("::") {
         Some((class, x)) => format!("class `{class}` does not set `${x}`"),
@@ -250,6 +262,11 @@ fn render(r: &Resource, u: &Use<'_>) -> Finding {
     } else {
         format!("becomes `{}`", u.becomes)
     };
+    let others = match more {
+        0 => String::new(),
+        1 => " (and in 1 other instance of the same code)".to_owned(),
+        n => format!(" (and in {n} other instances of the same code)"),
+    };
     let mut f = finding(
         &RULE,
         Location {
@@ -258,8 +275,8 @@ fn render(r: &Resource, u: &Use<'_>) -> Finding {
             span: u.var.span,
         },
         format!(
-            "{} uses `${var}` in {what}, which is defined nowhere ({why}): Puppet makes it \
-             the empty string, so `{}` {becomes}",
+            "{} uses `${var}` in {what}{others}, which is defined nowhere ({why}): Puppet \
+             makes it the empty string, so `{}` {becomes}",
             r.display_ref(),
             u.written
         ),
@@ -359,6 +376,15 @@ mod tests {
         let local = "class demo {\n  $prefix = '/opt/agent'\n  file { '/usr/local/bin/agent': ensure => link, target => \"${prefix}/agent\" }\n}\n";
         let case = edit(local, &local.replace("$prefix =", "$install_dir ="));
         assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    #[test]
+    fn one_finding_per_read_in_a_define() {
+        let src = "define demo::conf($ensure = present) {\n  file { \"/etc/apache2/conf-enabled/${name}\": ensure => link, target => \"/etc/apache2/conf-available/${base}.conf\" }\n}\nclass demo {\n  demo::conf { ['a', 'b', 'c']: }\n}\n";
+        let f = check_rule(NAME, &after_only(src));
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].message.contains("2 other instances"), "{}", f[0].message);
+        assert!(f[0].message.contains("becomes `/etc/apache2/conf-available/.conf`"));
     }
 
     #[test]

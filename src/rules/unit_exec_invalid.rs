@@ -13,6 +13,16 @@
 //! the whole command quoted as one word, a relative executable path, stray characters
 //! before the path, a variable as the executable, and several `ExecStart=` lines in a
 //! service that is not `Type=oneshot`. An explicit shell (`/bin/sh -c '… && …'`) is fine.
+//!
+//! A drop-in (`x.service.d/*.conf`, or a drop-in define such as `systemd::dropin_file`
+//! with its `unit`) whose first `ExecStart=` line sets a command, with no empty
+//! `ExecStart=` line before it, adds a second command to the unit's and is flagged,
+//! unless the drop-in sets `Type=oneshot`, an earlier drop-in of the same directory clears
+//! the list, or the main unit the repository manages (`/etc/systemd/system/x.service`,
+//! `/lib/systemd/system/x.service`, a unit-file resource titled `x.service`) is
+//! `Type=oneshot`, has no `ExecStart=` of its own or cannot be read. A unit the repository
+//! does not manage comes from a package and runs a daemon: flagged. Template output that
+//! may hold the empty line or the type keeps it silent.
 //! A bare program name (`ExecStart=true`) is accepted by systemd 239 and later and is not
 //! reported. Only problems the change introduces are reported (a problem already in the
 //! base revision's text is not).
@@ -23,7 +33,10 @@
 //! literal arguments, a glob is not expanded, a whole-line quote makes the entire line
 //! the program name, and (before systemd 239) a relative path is rejected. The unit
 //! fails to start (`203/EXEC` or a usage error from the program), and only when the
-//! service is next restarted.
+//! service is next restarted. A drop-in's `ExecStart=` adds to the unit's list rather
+//! than replacing it, and systemd refuses to start a service that is not `Type=oneshot`
+//! with two ("Service has more than one ExecStart= setting, which is only allowed for
+//! Type=oneshot services").
 //!
 //! ## Example
 //!
@@ -40,7 +53,14 @@
 //! StandardOutput=append:/var/log/exporter.log
 //! ```
 //!
-//! or run an explicit shell: `ExecStart=/bin/sh -c '… > /var/log/exporter.log'`.
+//! or run an explicit shell: `ExecStart=/bin/sh -c '… > /var/log/exporter.log'`. In a
+//! drop-in, clear the unit's command before replacing it:
+//!
+//! ```ini
+//! [Service]
+//! ExecStart=
+//! ExecStart=/usr/local/bin/exporter --config /etc/exporter.yml
+//! ```
 //!
 //! ## Exceptions
 //!
@@ -93,6 +113,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for id in touched(cx) {
         let r = cx.after.get(id);
         if let Some(dropin) = unit_kind(cx, r) {
+            let base_starts = std::cell::OnceCell::new();
             let old = cx
                 .diff
                 .matched
@@ -105,9 +126,17 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .repo_file
                     .as_deref()
                     .and_then(|p| cx.change.before.tree.text(p))
-                    .map(|t| messages(&problems(t, &ut, dropin)))
+                    .map(|t| {
+                        let mut m = messages(&problems(t, &ut, dropin));
+                        m.extend(messages(&uncleared(t, &ut)));
+                        m
+                    })
                     .unwrap_or_default();
-                for p in problems(&ut.text, &ut, dropin) {
+                let mut found = problems(&ut.text, &ut, dropin);
+                if dropin && base_starts.get_or_init(|| adds_to_running(cx, r)).is_some() {
+                    found.extend(uncleared(&ut.text, &ut));
+                }
+                for p in found {
                     if old.contains(&p.message) || old_file.contains(&p.message) {
                         continue;
                     }
@@ -191,6 +220,96 @@ fn unit_kind(cx: &Context<'_>, r: &Resource) -> Option<bool> {
     (unitish && (title.ends_with(".service") || dropin)).then_some(dropin)
 }
 
+/// The problem of a drop-in text that sets `ExecStart=` without clearing it first.
+fn uncleared(text: &str, ut: &UnitText) -> Vec<ExecProblem> {
+    let _reading = crate::isolate::reading(ut.file());
+    parse_unit(text, ut.kind)
+        .uncleared_exec_start()
+        .into_iter()
+        .collect()
+}
+
+/// For drop-in resource `r`: `Some(unit)` when the service it extends (`unit`, e.g.
+/// `x.service`) has an `ExecStart=` command when the drop-in is read and is not known to be
+/// `Type=oneshot`, so an `ExecStart=` the drop-in adds is a second one. The main unit the
+/// repository manages (`/etc/systemd/system/x.service`, `/lib/systemd/system/x.service`,
+/// a unit-file resource titled `x.service`) decides; a unit the repository does not
+/// manage comes from a package, which runs a daemon. `None` when the main unit is
+/// `Type=oneshot`, has no `ExecStart=`, cannot be read, or when an earlier drop-in of the
+/// same directory clears `ExecStart=`; also when the unit's name is not known.
+fn adds_to_running(cx: &Context<'_>, r: &Resource) -> Option<String> {
+    let (unit, this) = if r.ty == "file" {
+        let p = file_path(r)?;
+        let (dir, name) = p.rsplit_once('/')?;
+        let unit = dir.rsplit('/').next()?.strip_suffix(".d")?.to_owned();
+        (unit, Some((dir.to_owned(), name.to_owned())))
+    } else {
+        let unit = r.get("unit").and_then(Value::as_str)?.to_owned();
+        (unit, None)
+    };
+    if !unit.ends_with(".service") {
+        return None;
+    }
+    let m = cx.after;
+    let readable = |id: ResId| -> Vec<crate::analysis::systemd::UnitFile> {
+        texts(cx, Side::After, id)
+            .map(|ut| {
+                let _reading = crate::isolate::reading(ut.file());
+                parse_unit(&ut.text, ut.kind)
+            })
+            .collect()
+    };
+    // An earlier drop-in (by file name) that clears the list.
+    if let Some((dir, name)) = &this {
+        let prefix = format!("{dir}/");
+        for (p, ids) in m.index.paths.range(prefix.clone()..) {
+            if !p.starts_with(&prefix) {
+                break;
+            }
+            let earlier = &p[prefix.len()..];
+            if earlier >= name.as_str() || !earlier.ends_with(".conf") {
+                continue;
+            }
+            if ids
+                .iter()
+                .any(|&id| readable(id).iter().any(|u| u.clears_exec_start()))
+            {
+                return None;
+            }
+        }
+    }
+    let mut mains: Vec<ResId> = [
+        "/etc/systemd/system",
+        "/lib/systemd/system",
+        "/usr/lib/systemd/system",
+    ]
+    .iter()
+    .flat_map(|d| m.index.managing(&format!("{d}/{unit}")).iter().copied())
+    .collect();
+    mains.extend(
+        m.resources
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.ty != "file" && x.title_str() == Some(unit.as_str()))
+            .filter(|(_, x)| unit_kind(cx, x) == Some(false))
+            .map(|(id, _)| id),
+    );
+    for id in mains {
+        if !m.get(id).is_live() {
+            continue;
+        }
+        let units = readable(id);
+        if units.is_empty()
+            || units
+                .iter()
+                .any(|u| u.refuses_second_exec_start() != Some(true))
+        {
+            return None;
+        }
+    }
+    Some(unit)
+}
+
 /// Defined types whose `command` becomes an `ExecStart=` line.
 fn is_timer_like(ty: &str) -> bool {
     ty.contains("::") && (ty.contains("timer") || ty.contains("systemd"))
@@ -221,7 +340,13 @@ fn messages(ps: &[ExecProblem]) -> BTreeSet<String> {
 fn old_problems(cx: &Context<'_>, before: ResId, dropin: bool) -> BTreeSet<String> {
     texts(cx, Side::Before, before)
         .filter(|ut| ut.repo_file.is_none())
-        .flat_map(|ut| messages(&problems(&ut.text, &ut, dropin)))
+        .flat_map(|ut| {
+            let mut m = messages(&problems(&ut.text, &ut, dropin));
+            if dropin {
+                m.extend(messages(&uncleared(&ut.text, &ut)));
+            }
+            m
+        })
         .collect()
 }
 
@@ -262,6 +387,10 @@ fn help(kind: &ExecProblemKind) -> &'static str {
         ExecProblemKind::SeveralExecStart => {
             "use `Type=oneshot`, or move the extra commands to `ExecStartPre=`/`ExecStartPost=`"
         }
+        ExecProblemKind::UnclearedExecStart => {
+            "put an empty `ExecStart=` line before it, which clears the unit's command so this \
+             one replaces it"
+        }
         ExecProblemKind::QuotedWholeCommand => "quote only the arguments that need it",
         ExecProblemKind::VariableExecutable => {
             "write the executable's absolute path; variables work in arguments"
@@ -283,6 +412,14 @@ mod tests {
         "class demo {\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nType=oneshot\\nExecStart=/bin/a\\nExecStart=/bin/b\\n\" }\n  file { '/etc/systemd/system/y.service.d/override.conf': content => \"[Service]\\nExecStart=\\nExecStart=/usr/bin/y\\n\" }\n}",
         // Not a service unit.
         "class demo {\n  file { '/etc/cron.d/x': content => \"* * * * * root a && b\\n\" }\n}",
+        // A drop-in that sets Type=oneshot itself; one for a managed oneshot unit; one
+        // for a managed unit without ExecStart; an earlier drop-in clears the list;
+        // the reset may be in template output.
+        "class demo {\n  file { '/etc/systemd/system/a.service.d/x.conf': content => \"[Service]\\nType=oneshot\\nExecStart=/usr/bin/a\\n\" }\n}",
+        "class demo {\n  file { '/etc/systemd/system/b.service': content => \"[Service]\\nType=oneshot\\nExecStart=/bin/b\\n\" }\n  file { '/etc/systemd/system/b.service.d/x.conf': content => \"[Service]\\nExecStart=/usr/bin/b2\\n\" }\n}",
+        "class demo {\n  file { '/lib/systemd/system/c.service': content => \"[Unit]\\nDescription=c\\n\" }\n  file { '/etc/systemd/system/c.service.d/x.conf': content => \"[Service]\\nExecStart=/usr/bin/c\\n\" }\n}",
+        "class demo {\n  file { '/etc/systemd/system/d.service.d/10-reset.conf': content => \"[Service]\\nExecStart=\\n\" }\n  file { '/etc/systemd/system/d.service.d/20-cmd.conf': content => \"[Service]\\nExecStart=/usr/bin/d\\n\" }\n}",
+        "class demo($extra) {\n  file { '/etc/systemd/system/e.service.d/x.conf': content => \"[Service]\\n${extra}\\nExecStart=/usr/bin/e\\n\" }\n}",
         // A timer job with a plain command; a bare program name.
         "class demo {\n  systemd::timer::job { 'x': command => '/usr/local/bin/x --all' }\n  file { '/etc/systemd/system/t.service': content => \"[Service]\\nExecStart=true\\n\" }\n}",
     ];
@@ -296,6 +433,20 @@ mod tests {
         (
             "class demo {\n  systemd::timer::job { 'cleanup':\n    command => '/usr/bin/find /tmp -delete && /usr/bin/touch /tmp/x > /dev/null',\n  }\n}\n",
             &[3, 3],
+        ),
+        // A drop-in adding a second ExecStart to a packaged daemon, to a unit the
+        // repository manages with one, and through a drop-in define.
+        (
+            "class demo {\n  file { '/etc/systemd/system/nginx.service.d/override.conf':\n    content => \"[Service]\\nExecStart=/usr/sbin/nginx -g 'daemon off;'\\n\",\n  }\n}\n",
+            &[3],
+        ),
+        (
+            "class demo {\n  file { '/etc/systemd/system/app.service': content => \"[Service]\\nExecStart=/opt/app/run\\n\" }\n  file { '/etc/systemd/system/app.service.d/debug.conf': content => \"[Service]\\nExecStart=/opt/app/run --debug\\n\" }\n}\n",
+            &[3],
+        ),
+        (
+            "class demo {\n  systemd::dropin_file { 'limits.conf':\n    unit    => 'redis.service',\n    content => \"[Service]\\nLimitNOFILE=65536\\nExecStart=/usr/bin/redis-server /etc/redis.conf\\n\",\n  }\n}\n",
+            &[4],
         ),
         // Two ExecStart in a simple service; relative path.
         (
