@@ -113,6 +113,9 @@ struct Problem {
     /// `None`: declared nowhere. `Some(steps)`: declared, but not under these choices
     /// (empty: only in branches that exclude the reference).
     when: Option<Vec<crate::model::GuardStep>>,
+    /// Declared, but the change moved every declaration into a class nothing in the
+    /// repository declares: (that class, the class it was in before).
+    moved: Option<(String, String)>,
 }
 
 /// What makes a reference the same one on both sides: its file, where the resource
@@ -193,7 +196,34 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
         None => "refers to".to_owned(),
     };
     let fails = "the catalog will not compile (\"Could not find resource\")";
+    let removed = removed_from(cx, &p.ty, &p.title);
     let (message, help) = match &p.when {
+        None if p.moved.is_some() => {
+            let (to, from) = p.moved.clone().unwrap_or_default();
+            (
+                format!(
+                    "{who} {verb} {target}, which this change moved from class `{from}` (at {}) \
+                     into class `{to}`, which nothing in the repository declares: {fails} on the \
+                     nodes that include `{from}`",
+                    removed.join(", ")
+                ),
+                format!(
+                    "declare class `{to}` where `{from}` is declared (`include {to}` in \
+                     `{from}`), or keep {target} in `{from}`"
+                ),
+            )
+        }
+        None if !removed.is_empty() => (
+            format!(
+                "{who} {verb} {target}, whose only declaration this change removed (it was at \
+                 {}): {fails}",
+                removed.join(", ")
+            ),
+            format!(
+                "keep {target} declared, drop the reference, or point it at the resource that \
+                 replaced it"
+            ),
+        ),
         None => (
             format!("{who} {verb} {target}, which is declared nowhere in the repository: {fails}"),
             format!(
@@ -213,7 +243,13 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
         ),
         Some(steps) => (
             format!(
-                "{who} {verb} {target}, which is declared only in some branches: when {}, {fails}",
+                "{who} {verb} {target}, which is declared only in some branches{}: when {}, \
+                 {fails}",
+                if made_conditional(cx, m, &p.ty, &p.title) {
+                    " (this change put its declaration under a condition)"
+                } else {
+                    ""
+                },
                 describe_steps(m, steps)
             ),
             format!(
@@ -235,12 +271,13 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
     for &t in m.find(&p.ty, &p.title) {
         let g = &m.get(t).guard;
         let cond: Vec<String> = g.iter().map(|s| m.guard_text(s)).collect();
-        f.related.push(related(
-            m,
-            Side::After,
-            t,
-            format!("{target} is declared here, only under {}", cond.join(", ")),
-        ));
+        let label = match &p.moved {
+            Some((to, _)) => {
+                format!("{target} is declared here, in class `{to}`, which nothing declares")
+            }
+            None => format!("{target} is declared here, only under {}", cond.join(", ")),
+        };
+        f.related.push(related(m, Side::After, t, label));
     }
     if p.when.is_none() {
         for &t in cx.before.find(&p.ty, &p.title) {
@@ -254,6 +291,82 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
     }
     f.resource = p.holder.map(|h| m.get(h).into());
     f
+}
+
+/// Where the base revision declared `ty['title']` (`file:line`), when it did.
+fn removed_from(cx: &Context<'_>, ty: &str, title: &str) -> Vec<String> {
+    let mut out: Vec<String> = cx
+        .before
+        .find(ty, title)
+        .iter()
+        .map(|&t| {
+            let r = cx.before.get(t);
+            let line = cx.manifest(Side::Before, &r.file).map_or(0, |man| {
+                crate::diagnostic::LineIndex::new(&man.text)
+                    .line_col(&man.text, r.title_span.start)
+                    .line
+            });
+            format!("{}:{line}", r.file)
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The class holding resource `t` (through defined-type instances).
+fn own_class(m: &Model, t: ResId) -> Option<ResId> {
+    let mut c = m.get(t).container;
+    for _ in 0..64 {
+        let id = c?;
+        if m.get(id).ty == "class" {
+            return Some(id);
+        }
+        c = m.get(id).container;
+    }
+    None
+}
+
+/// Whether class resource `c` is declared by code of the repository (not only evaluated
+/// because nothing declares it, or because a qualified variable named it).
+fn class_declared(m: &Model, c: ResId) -> bool {
+    m.get(c).origin != crate::model::Origin::Undeclared
+}
+
+/// `(to, from)` when the change moved every declaration of `ty['title']` out of class
+/// `from`, which the repository's code declares on both sides, into class `to`, which
+/// nothing in the repository declares after the change (an ENC could still classify
+/// it, but the repository then classifies `from` itself, so the move is what breaks).
+fn moved_out_of_reach(cx: &Context<'_>, m: &Model, ty: &str, title: &str) -> Option<(String, String)> {
+    if !std::ptr::eq(m, cx.after) {
+        return None;
+    }
+    let mut to = None;
+    for &t in m.find(ty, title) {
+        let c = own_class(m, t)?;
+        if class_declared(m, c) {
+            return None;
+        }
+        to = m.get(c).title_str().map(str::to_owned);
+    }
+    let to = to?;
+    cx.before.find(ty, title).iter().find_map(|&b| {
+        let c = own_class(cx.before, b)?;
+        let from = cx.before.get(c).title_str()?;
+        let still = m.find("class", from).iter().any(|&a| class_declared(m, a));
+        (from != to && class_declared(cx.before, c) && still).then(|| (to.clone(), from.to_owned()))
+    })
+}
+
+/// Whether the change put every declaration of `ty['title']` under a condition: the base
+/// revision declares it outside any, the head revision only inside some.
+fn made_conditional(cx: &Context<'_>, m: &Model, ty: &str, title: &str) -> bool {
+    std::ptr::eq(m, cx.after)
+        && cx
+            .before
+            .find(ty, title)
+            .iter()
+            .any(|&t| cx.before.get(t).guard.is_empty())
+        && m.find(ty, title).iter().all(|&t| !m.get(t).guard.is_empty())
 }
 
 fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
@@ -293,6 +406,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             via,
             holder,
             when: None,
+            moved: None,
         });
     }
     out.extend(undefined_type_refs(m, &outside));
@@ -344,12 +458,28 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 continue;
             };
             let targets = m.find(&r.ty, title);
+            if let Some(moved) = moved_out_of_reach(cx, m, &r.ty, title) {
+                out.push(Problem {
+                    file: e.file.clone(),
+                    span: e.span,
+                    ty: r.ty.to_string(),
+                    title: title.to_string(),
+                    via: Some(e.via.to_string()),
+                    holder: metaparam.then(|| if t == e.to { e.from } else { e.to }),
+                    when: None,
+                    moved: Some(moved),
+                });
+                continue;
+            }
             // Across modules, which branch the other module takes is usually set by the
             // referencing code's own configuration: only the same module is judged.
+            // A change that wraps the declaration in a condition is judged wherever the
+            // reference is: the reference found it everywhere before.
             let here = module_of_file(m, &e.file);
             if targets
                 .iter()
                 .any(|&t| module_of_file(m, &m.get(t).file) != here)
+                && !made_conditional(cx, m, &r.ty, title)
             {
                 continue;
             }
@@ -377,6 +507,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 via: Some(e.via.to_string()),
                 holder,
                 when: Some(steps),
+                moved: None,
             });
         }
     }
@@ -510,6 +641,7 @@ fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
                     via: Some(a.name.to_string()),
                     holder: Some(id),
                     when: None,
+                    moved: None,
                 });
             }
         }
