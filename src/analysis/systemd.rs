@@ -481,7 +481,9 @@ impl UnitFile {
         Some(ExecProblem {
             kind: ExecProblemKind::UnclearedExecStart,
             span: first.span,
-            message: "this drop-in sets `ExecStart=` without an empty `ExecStart=` line before                       it, which adds a second command to the unit's own: systemd refuses to                       start a service with more than one unless it is `Type=oneshot` (\"Service \
+            message: "this drop-in sets `ExecStart=` without an empty `ExecStart=` line before \
+                      it, which adds a second command to the unit's own: systemd refuses to \
+                      start a service with more than one unless it is `Type=oneshot` (\"Service \
                       has more than one ExecStart= setting\")"
                 .to_string(),
         })
