@@ -21,7 +21,13 @@
 //! Only what the change introduces is reported: a new reference (from a place that did not
 //! refer to the target before, even when other references to it were already dangling; a
 //! new instance of a define whose body holds an old reference is the same place), or an
-//! old one whose target the change removed or moved into a branch. References that could be satisfied
+//! old one whose target the change removed or moved into a branch. When the change removed
+//! the only declaration, the message says so and where it was. When the change put the
+//! only declaration under a condition, references from other modules are judged too (they
+//! found it everywhere before). When the change moved every declaration out of a class
+//! the repository declares into a class nothing in the repository declares (`include`,
+//! `contain`, `require`, `class { … }`, a node), the reference is reported as breaking
+//! the nodes that include the old class. References that could be satisfied
 //! from outside the repository stay silent: defined types of modules listed in
 //! `external_modules`, a `Puppetfile` or a `metadata.json`'s dependencies, built-in types in a module that declares a class
 //! from such a module (or named after one), titles a symbolic declaration could take, and
@@ -1051,7 +1057,7 @@ mod tests {
         assert_eq!(found[0].location.file, "modules/other/manifests/init.pp");
         assert!(found[0]
             .message
-            .contains("notifies Service['x'], which is declared nowhere"));
+            .contains("notifies Service['x'], whose only declaration this change removed"));
         assert_eq!(found[0].related[0].location.side, Side::Before);
         // Dangling on both sides: not this change's doing.
         let mut case = Case::default();
@@ -1198,5 +1204,55 @@ mod tests {
             .filter(|f| f.rule == NAME)
             .collect();
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn a_declaration_moved_into_a_class_nothing_declares() {
+        let mut case = Case::default();
+        let before = "class demo {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n  service { 'x': ensure => running }\n}\n";
+        let after = "class demo {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n}\n";
+        let service = "class demo::service {\n  service { 'x': ensure => running }\n}\n";
+        let site = "node default { include demo }\n";
+        case.before(SNIPPET_PATH, before)
+            .before("manifests/site.pp", site)
+            .after(SNIPPET_PATH, after)
+            .after("manifests/site.pp", site)
+            .after("modules/demo/manifests/service.pp", service);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .contains("moved from class `demo` (at modules/demo/manifests/init.pp:3) into class `demo::service`"),
+            "{}",
+            found[0].message
+        );
+        // Included by the class it came from: fine.
+        case.after(
+            SNIPPET_PATH,
+            &after.replace("class demo {\n", "class demo {\n  include demo::service\n"),
+        );
+        assert!(check_rule(NAME, &case).is_empty());
+        // A class the repository never declared itself (an ENC classifies it): not judged.
+        let mut enc = case.clone();
+        enc.before.remove("manifests/site.pp");
+        enc.after.remove("manifests/site.pp");
+        enc.after(SNIPPET_PATH, after);
+        assert!(check_rule(NAME, &enc).is_empty());
+    }
+
+    #[test]
+    fn the_message_says_the_change_removed_the_declaration() {
+        let before = "class demo {\n  service { 'x': ensure => running }\n}\nclass other {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n}\n";
+        let after = "class demo {\n}\nclass other {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n}\n";
+        let found = check_rule(NAME, &edit(before, after));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .contains("whose only declaration this change removed (it was at modules/demo/manifests/init.pp:2)"),
+            "{}",
+            found[0].message
+        );
     }
 }
