@@ -398,16 +398,28 @@ fn bare_names_depend_on_the_systemd_version() {
 
 #[test]
 fn dropin_exec_start_without_reset() {
-    let adds = parse_unit("[Service]\nExecStart=/usr/bin/x --debug\n", TemplateKind::Plain);
+    let adds = parse_unit(
+        "[Service]\nExecStart=/usr/bin/x --debug\n",
+        TemplateKind::Plain,
+    );
     let p = adds.uncleared_exec_start().expect("flagged");
     assert_eq!(p.kind, ExecProblemKind::UnclearedExecStart);
-    let resets = parse_unit("[Service]\nExecStart=\nExecStart=/usr/bin/x\n", TemplateKind::Plain);
+    let resets = parse_unit(
+        "[Service]\nExecStart=\nExecStart=/usr/bin/x\n",
+        TemplateKind::Plain,
+    );
     assert!(resets.uncleared_exec_start().is_none());
     assert!(resets.clears_exec_start());
-    let oneshot = parse_unit("[Service]\nType=oneshot\nExecStart=/bin/x\n", TemplateKind::Plain);
+    let oneshot = parse_unit(
+        "[Service]\nType=oneshot\nExecStart=/bin/x\n",
+        TemplateKind::Plain,
+    );
     assert!(oneshot.uncleared_exec_start().is_none());
     assert_eq!(oneshot.refuses_second_exec_start(), Some(false));
-    let templated = parse_unit("[Service]\n<%= @reset %>\nExecStart=/bin/x\n", TemplateKind::Erb);
+    let templated = parse_unit(
+        "[Service]\n<%= @reset %>\nExecStart=/bin/x\n",
+        TemplateKind::Erb,
+    );
     assert!(templated.uncleared_exec_start().is_none());
     let daemon = parse_unit("[Service]\nExecStart=/usr/sbin/d\n", TemplateKind::Plain);
     assert_eq!(daemon.refuses_second_exec_start(), Some(true));

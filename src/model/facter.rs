@@ -286,7 +286,9 @@ impl NodeVariables {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            let after = line[name.len()..].trim_start_matches(['"', '\'']).trim_start();
+            let after = line[name.len()..]
+                .trim_start_matches(['"', '\''])
+                .trim_start();
             if !name.is_empty() && (after.starts_with('=') || after.starts_with(':')) {
                 self.names.insert(name.to_ascii_lowercase());
             }

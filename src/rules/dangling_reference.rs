@@ -342,7 +342,12 @@ fn class_declared(m: &Model, c: ResId) -> bool {
 /// `from`, which the repository's code declares on both sides, into class `to`, which
 /// nothing in the repository declares after the change (an ENC could still classify
 /// it, but the repository then classifies `from` itself, so the move is what breaks).
-fn moved_out_of_reach(cx: &Context<'_>, m: &Model, ty: &str, title: &str) -> Option<(String, String)> {
+fn moved_out_of_reach(
+    cx: &Context<'_>,
+    m: &Model,
+    ty: &str,
+    title: &str,
+) -> Option<(String, String)> {
     if !std::ptr::eq(m, cx.after) {
         return None;
     }
@@ -372,7 +377,9 @@ fn made_conditional(cx: &Context<'_>, m: &Model, ty: &str, title: &str) -> bool 
             .find(ty, title)
             .iter()
             .any(|&t| cx.before.get(t).guard.is_empty())
-        && m.find(ty, title).iter().all(|&t| !m.get(t).guard.is_empty())
+        && m.find(ty, title)
+            .iter()
+            .all(|&t| !m.get(t).guard.is_empty())
 }
 
 fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
@@ -471,7 +478,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                     ty: r.ty.to_string(),
                     title: title.to_string(),
                     via: Some(e.via.to_string()),
-                    holder: metaparam.then(|| if t == e.to { e.from } else { e.to }),
+                    holder: metaparam.then_some(if t == e.to { e.from } else { e.to }),
                     when: None,
                     moved: Some(moved),
                 });
@@ -1210,7 +1217,8 @@ mod tests {
     fn a_declaration_moved_into_a_class_nothing_declares() {
         let mut case = Case::default();
         let before = "class demo {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n  service { 'x': ensure => running }\n}\n";
-        let after = "class demo {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n}\n";
+        let after =
+            "class demo {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n}\n";
         let service = "class demo::service {\n  service { 'x': ensure => running }\n}\n";
         let site = "node default { include demo }\n";
         case.before(SNIPPET_PATH, before)

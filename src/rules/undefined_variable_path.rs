@@ -180,7 +180,10 @@ fn uses<'m>(m: &'m Model, r: &Resource) -> Vec<Use<'m>> {
             let Some((written, becomes)) = emptied(value, &var.unknown) else {
                 continue;
             };
-            if !out.iter().any(|u: &Use<'_>| u.attr == attr && u.var.name == var.name) {
+            if !out
+                .iter()
+                .any(|u: &Use<'_>| u.attr == attr && u.var.name == var.name)
+            {
                 out.push(Use {
                     attr,
                     var,
@@ -383,8 +386,14 @@ mod tests {
         let src = "define demo::conf($ensure = present) {\n  file { \"/etc/apache2/conf-enabled/${name}\": ensure => link, target => \"/etc/apache2/conf-available/${base}.conf\" }\n}\nclass demo {\n  demo::conf { ['a', 'b', 'c']: }\n}\n";
         let f = check_rule(NAME, &after_only(src));
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert!(f[0].message.contains("2 other instances"), "{}", f[0].message);
-        assert!(f[0].message.contains("becomes `/etc/apache2/conf-available/.conf`"));
+        assert!(
+            f[0].message.contains("2 other instances"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .message
+            .contains("becomes `/etc/apache2/conf-available/.conf`"));
     }
 
     #[test]

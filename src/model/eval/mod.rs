@@ -23,9 +23,9 @@ mod resolve;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::facter::NodeVariables;
 use super::hiera::Hiera;
 use super::value::{SymPart, Value};
-use super::facter::NodeVariables;
 use super::{
     normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, GuardStep, Model,
     ModelOptions, ResId, Scope, TestedVariable, UnboundVar,
@@ -695,7 +695,8 @@ impl<'a> Ev<'a> {
     }
 
     fn lookup_var(&mut self, name: &str, env: &Env) -> Value {
-        self.resolve_var(name, env).unwrap_or_else(|unknown| unknown)
+        self.resolve_var(name, env)
+            .unwrap_or_else(|unknown| unknown)
     }
 
     /// `$name` read at `span`: its value, and when nothing defines it, a record in
