@@ -203,7 +203,26 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
     };
     let fails = "the catalog will not compile (\"Could not find resource\")";
     let removed = removed_from(cx, &p.ty, &p.title);
+    // The manifests that held the declaration and no longer parse (syntax-error says why).
+    let broken: Vec<&str> = cx
+        .before
+        .find(&p.ty, &p.title)
+        .iter()
+        .map(|&t| &*cx.before.get(t).file)
+        .filter(|f| {
+            cx.manifest(Side::After, f)
+                .is_some_and(|man| !man.parsed.errors.is_empty())
+        })
+        .collect();
     let (message, help) = match &p.when {
+        None if !broken.is_empty() && p.moved.is_none() => (
+            format!(
+                "{who} {verb} {target}, which was declared at {}, in a manifest that no longer \
+                 parses after this change: {fails}",
+                removed.join(", ")
+            ),
+            "fix the syntax error of that manifest (see syntax-error)".to_owned(),
+        ),
         None if p.moved.is_some() => {
             let (to, from) = p.moved.clone().unwrap_or_default();
             (
@@ -1259,6 +1278,24 @@ mod tests {
             found[0]
                 .message
                 .contains("whose only declaration this change removed (it was at modules/demo/manifests/init.pp:2)"),
+            "{}",
+            found[0].message
+        );
+        // Still there, in a manifest the change broke: said so.
+        let svc = "class demo {\n  service { 'x': ensure => running }\n}\n";
+        let user =
+            "class other {\n  file { '/etc/x.conf': content => 'x', notify => Service['x'] }\n}\n";
+        let mut case = Case::default();
+        case.before(SNIPPET_PATH, svc)
+            .before("modules/other/manifests/init.pp", user)
+            .after(SNIPPET_PATH, &svc.replace("running", "running,,"))
+            .after("modules/other/manifests/init.pp", user);
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .contains("in a manifest that no longer parses"),
             "{}",
             found[0].message
         );
