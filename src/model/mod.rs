@@ -487,6 +487,14 @@ pub fn normalize_path(p: &str) -> String {
     out
 }
 
+/// Drop `x` on another thread. Freeing a whole model (hundreds of thousands of values)
+/// takes a noticeable share of a check on a large repository; nothing waits for it, and
+/// at the end of the process it is simply not finished.
+pub fn drop_off_thread<T: Send + 'static>(x: T) {
+    // Without a thread to be had, `spawn` drops the closure, and `x` with it, here.
+    let _ = std::thread::Builder::new().spawn(move || drop(x));
+}
+
 impl Model {
     /// Parse (through `cache`) and evaluate every manifest of `tree`.
     /// Stages, in order: layout and hiera, parse, evaluate, resolve, index, facts.
