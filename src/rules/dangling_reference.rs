@@ -79,7 +79,7 @@ use std::sync::Arc;
 use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::value::capitalize_type;
-use crate::model::{CollectorSite, EdgeVia, Model, ResId, Value};
+use crate::model::{normalize_path, CollectorSite, EdgeVia, Model, ResId, Value};
 
 use super::executables::{external_modules, walk};
 use super::guards::{describe_steps, module_of, module_of_file, unsatisfied_when};
@@ -270,6 +270,10 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         if u.ty == "class" || outside.could_provide(m, &u.file, &u.ty, &u.title) {
             continue;
         }
+        // `if defined(Exec['x']) { Exec['x'] -> … }`: only there when the target is.
+        if tests_defined(m, &u.guard) {
+            continue;
+        }
         let sites = sites.get_or_insert_with(|| Sites::new(m));
         let holder = sites.holders.get(&(&*u.file, u.span)).copied();
         let via = holder.and_then(|h| {
@@ -323,12 +327,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             }
         }
         // `if defined(File[$x]) { … require => File[$x] }`.
-        let soft = e.guard.iter().any(|s| {
-            m.conditions
-                .get(s.cond as usize)
-                .is_some_and(|c| c.tests_defined)
-        });
-        if soft {
+        if tests_defined(m, &e.guard) {
             continue;
         }
         for &t in ends {
@@ -356,6 +355,11 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };
+            // Where the repository's own declaration is missing, something outside it
+            // may declare the target (a class of an external module the code declares).
+            if outside.could_provide(m, &e.file, &r.ty, title) {
+                continue;
+            }
             // What the edge's own guard does not show: the conditions under which its
             // class is declared, and targets `ensure_resource` declares wherever it runs.
             let guard = effective_guard(cx, m, &e.file, e.span, &e.guard);
@@ -381,6 +385,16 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         }
     }
     out
+}
+
+/// Whether a step of `guard` tests `defined(…)`: code that exists only when what it
+/// names is declared.
+fn tests_defined(m: &Model, guard: &[crate::model::GuardStep]) -> bool {
+    guard.iter().any(|s| {
+        m.conditions
+            .get(s.cond as usize)
+            .is_some_and(|c| c.tests_defined)
+    })
 }
 
 /// The guard of code at `span` of `file`, with the conditions under which the class
@@ -616,12 +630,32 @@ struct Outside<'a> {
 
 impl<'a> Outside<'a> {
     fn new(cx: &Context<'_>, m: &'a Model, external: &'a BTreeSet<String>) -> Self {
-        let using_external = m
+        // A module of the repository "uses" an outside module when its code declares a
+        // class of a module listed as external, or of a module the tree does not have at
+        // all (`unresolved-class` reports that one), or an instance of a defined type of
+        // such a module: what they declare is not visible here.
+        let repo_modules: BTreeSet<String> = m
+            .classes
+            .keys()
+            .chain(m.defines.keys())
+            .map(|n| module_of(n))
+            .collect();
+        let outside_module = |md: &str| external.contains(md) || !repo_modules.contains(md);
+        let mut using_external: BTreeSet<String> = m
             .unresolved_classes
             .iter()
-            .filter(|u| external.contains(&module_of(&u.title)))
+            .filter(|u| outside_module(&module_of(&u.title)))
             .filter_map(|u| module_of_file(m, &u.file))
             .collect();
+        using_external.extend(
+            m.live_resources()
+                .filter(|(_, r)| {
+                    r.ty.contains("::")
+                        && !m.defines.contains_key(r.ty.as_str())
+                        && outside_module(&module_of(&r.ty))
+                })
+                .filter_map(|(_, r)| module_of_file(m, &r.file)),
+        );
         let side = side_of(cx, m);
         let created = m
             .create_resources
@@ -740,6 +774,21 @@ impl<'a> Outside<'a> {
         // that can share its catalog: in its own module, or in a module related to it by
         // declarations (see `related`). A `Service['quagga']` in module quagga is not
         // satisfied by zookeeper's `service { $_params['service_name']: }`.
+        // `concat { '/etc/x': }` (puppetlabs-concat) declares `file { '/etc/x': }`.
+        if ty == "file" {
+            let path = normalize_path(title);
+            let concat = self.by_type.get("concat").map(Vec::as_slice).unwrap_or(&[]);
+            if concat.iter().map(|&id| m.get(id)).any(|r| {
+                let named = [Some(&r.title), r.get("path")];
+                named.into_iter().flatten().any(|v| {
+                    v.alternatives()
+                        .iter()
+                        .any(|v| v.as_str().is_some_and(|p| normalize_path(p) == path))
+                })
+            }) {
+                return true;
+            }
+        }
         let of_type = self.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
         of_type.iter().map(|&id| m.get(id)).any(|r| {
             let alias = r.get("alias").is_some_and(|a| {
@@ -1044,7 +1093,11 @@ mod tests {
     #[test]
     fn external_modules_can_provide_targets() {
         let src = "class demo {\n  include nginx\n  file { '/etc/x': notify => Service['nginx'], require => Apt::Source['x'] }\n}\n";
-        // Module `apt` is not in the repository at all: its types come from outside.
+        // Neither `nginx` nor `apt` is in the repository at all: they come from outside,
+        // and what their classes declare is not visible.
+        assert!(check_rule(NAME, &after_only(src)).is_empty());
+        // Without the class that could declare it, the service is reported.
+        let src = &src.replace("  include nginx\n", "");
         assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
         let mut case = after_only(src);
         case.after("Puppetfile", "mod 'puppet/nginx'\n");
@@ -1066,5 +1119,36 @@ mod tests {
             .filter(|f| f.rule == NAME)
             .collect();
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    /// Found on real history (fuel-library): what the repository cannot show.
+    #[test]
+    fn what_code_outside_the_repository_or_a_defined_check_may_declare() {
+        for src in [
+            // A class of a module the tree does not have (old `unresolved-class`).
+            "class demo {\n  class { 'keepalived': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n",
+            // An instance of a defined type of such a module.
+            "class demo {\n  keepalived::instance { 'a': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n",
+            // `concat { $path: }` declares `file { $path: }`.
+            "class demo {\n  concat { '/etc/ssh/sshd_config': ensure => present }\n  service { 'ssh': ensure => running }\n  File['/etc/ssh/sshd_config'] ~> Service['ssh']\n}\n",
+            "class demo {\n  concat { 'sshd': path => '/etc/ssh/sshd_config' }\n  service { 'ssh': subscribe => File['/etc/ssh/sshd_config'] }\n}\n",
+            // Only there when the target is declared.
+            "class q($patch = false) {\n  if $patch { exec { 'patch-q': command => '/bin/true' } }\n}\nclass q::agent {\n  if defined(Exec['patch-q']) { Exec['patch-q'] -> Package['q-agent'] }\n  package { 'q-agent': }\n}\nclass demo { class { 'q': patch => false } include q::agent }\n",
+        ] {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(found.is_empty(), "{src}\n{found:#?}");
+        }
+        // Declared in some branches by the repository, and by an outside class the
+        // referencing code declares.
+        let mut case = after_only("class demo::ml2 {\n  if $node_name in ['a', 'b'] { service { 'neutron-server': } }\n}\nclass demo::server {\n  class { '::neutron::server': sync_db => true }\n  notify { 'changed': } ~> Service['neutron-server']\n}\n");
+        case.after("Puppetfile", "mod 'openstack/neutron'\n");
+        let found = check_rule(NAME, &case);
+        assert!(found.is_empty(), "{found:#?}");
+        // A module the repository has: a missing service there is still reported.
+        let src = "class keepalived { }\nclass demo {\n  class { 'keepalived': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+        // A file no concat declares.
+        let src = "class demo {\n  concat { '/etc/a': }\n  service { 'ssh': subscribe => File['/etc/b'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
     }
 }
