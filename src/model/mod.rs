@@ -429,6 +429,10 @@ pub struct Model {
     pub unresolved_classes: Vec<UnresolvedRef>,
     /// Relationship targets and `realize`/override references that match nothing.
     pub unresolved_refs: Vec<UnresolvedRef>,
+    /// Relationship targets found only through one alternative of a title or name chosen
+    /// among several (`package { $pkg: }`, `$pkg` one of `'nova-compute'` or
+    /// `'openstack-nova-compute'`): where the other is chosen, they match nothing.
+    pub alternative_refs: Vec<UnresolvedRef>,
     /// Every `create_resources` call evaluated.
     pub create_resources: Vec<CreateResourcesCall>,
     /// Every collector evaluated.

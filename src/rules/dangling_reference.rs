@@ -113,6 +113,9 @@ struct Problem {
     /// `None`: declared nowhere. `Some(steps)`: declared, but not under these choices
     /// (empty: only in branches that exclude the reference).
     when: Option<Vec<crate::model::GuardStep>>,
+    /// The target's title or name is chosen among alternatives (shown), of which the
+    /// reference names one: a warning.
+    chosen: Option<String>,
 }
 
 /// What makes a reference the same one on both sides: its file, where the resource
@@ -193,8 +196,18 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
         None => "refers to".to_owned(),
     };
     let fails = "the catalog will not compile (\"Could not find resource\")";
-    let (message, help) = match &p.when {
-        None => (
+    let (message, help) = match (&p.when, &p.chosen) {
+        (_, Some(chosen)) => (
+            format!(
+                "{who} {verb} {target}, but that resource's title is chosen among several \
+                 ({chosen}): where it is another, {fails}"
+            ),
+            format!(
+                "refer to it through the same variable, or put the reference under the \
+                 condition that chooses {target}"
+            ),
+        ),
+        (None, None) => (
             format!("{who} {verb} {target}, which is declared nowhere in the repository: {fails}"),
             format!(
                 "declare {target}, drop the reference, or point it at the resource that \
@@ -202,7 +215,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                  module in the Puppetfile or in external_modules"
             ),
         ),
-        Some(steps) if steps.is_empty() => (
+        (Some(steps), None) if steps.is_empty() => (
             format!(
                 "{who} {verb} {target}, which is declared only in branches that exclude this \
                  reference: {fails} wherever the reference is evaluated"
@@ -211,7 +224,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                 "declare {target} under the same condition as the reference, or move the reference"
             ),
         ),
-        Some(steps) => (
+        (Some(steps), None) => (
             format!(
                 "{who} {verb} {target}, which is declared only in some branches: when {}, {fails}",
                 describe_steps(m, steps)
@@ -232,15 +245,18 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
         message,
     );
     f.help = Some(help);
+    if p.chosen.is_some() {
+        // Right on the nodes that choose this title: worth a look, not a certain failure.
+        f.severity = Severity::Warning;
+    }
     for &t in m.find(&p.ty, &p.title) {
         let g = &m.get(t).guard;
         let cond: Vec<String> = g.iter().map(|s| m.guard_text(s)).collect();
-        f.related.push(related(
-            m,
-            Side::After,
-            t,
-            format!("{target} is declared here, only under {}", cond.join(", ")),
-        ));
+        let message = match &p.chosen {
+            Some(chosen) => format!("declared here under the title {chosen}"),
+            None => format!("{target} is declared here, only under {}", cond.join(", ")),
+        };
+        f.related.push(related(m, Side::After, t, message));
     }
     if p.when.is_none() {
         for &t in cx.before.find(&p.ty, &p.title) {
@@ -297,8 +313,10 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             via,
             holder,
             when: None,
+            chosen: None,
         });
     }
+    out.extend(alternative_refs(cx, m));
     out.extend(undefined_type_refs(m, &outside));
     for e in &m.edges {
         if e.via == EdgeVia::RequireFunction {
@@ -355,9 +373,10 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };
-            // Where the repository's own declaration is missing, something outside it
-            // may declare the target (a class of an external module the code declares).
-            if outside.could_provide(m, &e.file, &r.ty, title) {
+            // Where the repository's declaration is missing, an external module named
+            // like the target (`Service['neutron-server']`, module `neutron`) may
+            // declare it.
+            if outside.named_like_external(&r.ty, title) {
                 continue;
             }
             // What the edge's own guard does not show: the conditions under which its
@@ -381,6 +400,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 via: Some(e.via.to_string()),
                 holder,
                 when: Some(steps),
+                chosen: None,
             });
         }
     }
@@ -524,9 +544,71 @@ fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
                     via: Some(a.name.to_string()),
                     holder: Some(id),
                     when: None,
+                    chosen: None,
                 });
             }
         }
+    }
+    out
+}
+
+/// Literal references (`Package['nova-compute']`) that find their target only as one
+/// of the titles it may take (`package { $pkg: }` with `$pkg` chosen by `case
+/// $::osfamily`), in code that no condition guards: on the nodes where the title is
+/// another, nothing matches. A reference through the same variable (`Package[$pkg]`)
+/// or under a condition (usually the same fact) is left alone.
+fn alternative_refs(cx: &Context<'_>, m: &Model) -> Vec<Problem> {
+    let side = side_of(cx, m);
+    let mut out = Vec::new();
+    for u in &m.alternative_refs {
+        if !u.guard.is_empty() {
+            continue;
+        }
+        let Some(text) = cx
+            .manifest(side, &u.file)
+            .and_then(|man| man.text.get(u.span.start as usize..u.span.end as usize))
+        else {
+            continue;
+        };
+        if !text.contains(&format!("'{}'", u.title)) && !text.contains(&format!("\"{}\"", u.title))
+        {
+            continue;
+        }
+        let Some(&t) = m.find(&u.ty, &u.title).first() else {
+            continue;
+        };
+        let r = m.get(t);
+        let chosen = if r.title.as_str().is_none() {
+            r.title.to_string()
+        } else {
+            r.name_value().to_string()
+        };
+        let holder = m
+            .edges
+            .iter()
+            .find(|e| e.span == u.span && e.file == u.file && e.via.is_metaparam())
+            .map(|e| {
+                if matches!(e.via, EdgeVia::Before | EdgeVia::Notify) {
+                    e.from
+                } else {
+                    e.to
+                }
+            });
+        let via = m
+            .edges
+            .iter()
+            .find(|e| e.span == u.span && e.file == u.file)
+            .map(|e| e.via.to_string());
+        out.push(Problem {
+            file: u.file.clone(),
+            span: u.span,
+            ty: u.ty.clone(),
+            title: u.title.clone(),
+            via,
+            holder,
+            when: None,
+            chosen: Some(chosen),
+        });
     }
     out
 }
@@ -615,6 +697,8 @@ impl<'m> Sites<'m> {
 /// What could declare a resource without the repository showing it.
 struct Outside<'a> {
     external: &'a BTreeSet<String>,
+    /// The external modules the tree does not have a class or defined type of.
+    named_external: BTreeSet<String>,
     /// Repository modules that declare a class of an external module.
     using_external: BTreeSet<String>,
     /// Types passed to `create_resources` (`None`: a type not known), with the module of
@@ -647,12 +731,14 @@ impl<'a> Outside<'a> {
             .filter(|u| outside_module(&module_of(&u.title)))
             .filter_map(|u| module_of_file(m, &u.file))
             .collect();
+        // An instance of a defined type of a listed module. (Of a module the tree does not
+        // have and nothing lists, the type is more likely misspelt: `ova::service`.)
         using_external.extend(
             m.live_resources()
                 .filter(|(_, r)| {
                     r.ty.contains("::")
                         && !m.defines.contains_key(r.ty.as_str())
-                        && outside_module(&module_of(&r.ty))
+                        && external.contains(&module_of(&r.ty))
                 })
                 .filter_map(|(_, r)| module_of_file(m, &r.file)),
         );
@@ -700,8 +786,14 @@ impl<'a> Outside<'a> {
         for (id, r) in m.resources.iter().enumerate() {
             by_type.entry(r.ty.as_str()).or_default().push(id);
         }
+        let named_external = external
+            .iter()
+            .filter(|x| !repo_modules.contains(*x))
+            .cloned()
+            .collect();
         Outside {
             external,
+            named_external,
             using_external,
             created,
             uses,
@@ -742,6 +834,18 @@ impl<'a> Outside<'a> {
             (Some(a), Some(b)) => a == b || self.reaches(a, b) || self.reaches(b, a),
             _ => true,
         }
+    }
+
+    /// A target named like a module outside the tree: `Service['neutron-server']` and
+    /// module `neutron`.
+    fn named_like_external(&self, ty: &str, title: &str) -> bool {
+        if ty.contains("::") {
+            return self.named_external.contains(&module_of(ty));
+        }
+        let t = title.to_ascii_lowercase();
+        self.named_external
+            .iter()
+            .any(|x| t == *x || t.starts_with(&format!("{x}-")))
     }
 
     fn could_provide(&self, m: &Model, file: &str, ty: &str, title: &str) -> bool {
@@ -1127,8 +1231,7 @@ mod tests {
         for src in [
             // A class of a module the tree does not have (old `unresolved-class`).
             "class demo {\n  class { 'keepalived': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n",
-            // An instance of a defined type of such a module.
-            "class demo {\n  keepalived::instance { 'a': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n",
+
             // `concat { $path: }` declares `file { $path: }`.
             "class demo {\n  concat { '/etc/ssh/sshd_config': ensure => present }\n  service { 'ssh': ensure => running }\n  File['/etc/ssh/sshd_config'] ~> Service['ssh']\n}\n",
             "class demo {\n  concat { 'sshd': path => '/etc/ssh/sshd_config' }\n  service { 'ssh': subscribe => File['/etc/ssh/sshd_config'] }\n}\n",
@@ -1144,11 +1247,45 @@ mod tests {
         case.after("Puppetfile", "mod 'openstack/neutron'\n");
         let found = check_rule(NAME, &case);
         assert!(found.is_empty(), "{found:#?}");
+        // An instance of a defined type of a listed module.
+        let mut case = after_only("class demo {\n  keepalived::instance { 'a': }\n  exec { 'vip': command => '/bin/true', before => Service['vrrp'] }\n}\n");
+        case.after("Puppetfile", "mod 'arioch/keepalived'\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // Of a module nothing has or lists: more likely a misspelt type (fuel-library's
+        // `ova::generic_service`), and the service it was to declare is missing.
+        let src = "class demo {\n  ova::generic_service { 'nova-volume': }\n  exec { 'volumes': command => '/bin/true', before => Service['nova-volume'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
         // A module the repository has: a missing service there is still reported.
         let src = "class keepalived { }\nclass demo {\n  class { 'keepalived': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n";
         assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
         // A file no concat declares.
         let src = "class demo {\n  concat { '/etc/a': }\n  service { 'ssh': subscribe => File['/etc/b'] }\n}\n";
         assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+    }
+
+    #[test]
+    fn a_literal_reference_to_one_of_the_titles_a_resource_may_take() {
+        let pick = "  case $::osfamily {\n    'RedHat': { $pkg = 'openstack-nova-compute' }\n    default:  { $pkg = 'nova-compute' }\n  }\n  package { $pkg: ensure => present }\n";
+        // Unguarded, by literal: breaks where the other title is chosen; a warning.
+        let src = format!("class demo {{\n{pick}  package {{ 'qemu-kvm': before => Package['nova-compute'] }}\n}}\n");
+        let found = check_rule(NAME, &after_only(&src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].message.contains("chosen among several"),
+            "{}",
+            found[0].message
+        );
+        for src in [
+            // Through the same variable.
+            format!("class demo {{\n{pick}  package {{ 'qemu-kvm': before => Package[$pkg] }}\n}}\n"),
+            // Under a condition (the fact that chooses it).
+            format!("class demo {{\n{pick}  if $::osfamily == 'Debian' {{ package {{ 'qemu-kvm': before => Package['nova-compute'] }} }}\n}}\n"),
+            // A list chosen by a fact, referred to by the list.
+            "class demo {\n  case $::osfamily {\n    'RedHat': { $pkgs = ['novnc', 'openstack-novncproxy'] }\n    default:  { $pkgs = ['novnc', 'novncproxy'] }\n  }\n  package { $pkgs: }\n  service { 'novncproxy': require => Package[$pkgs] }\n}\n".to_owned(),
+        ] {
+            let found = check_rule(NAME, &after_only(&src));
+            assert!(found.is_empty(), "{src}\n{found:#?}");
+        }
     }
 }

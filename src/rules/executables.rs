@@ -36,7 +36,11 @@ fn quoted_module(rest: &str) -> Option<String> {
 /// `author/name`, `author-name` or a git URL of `puppet-name` -> `name`, when it is a
 /// valid module name.
 fn module_name(full: &str) -> Option<String> {
-    let last = full.trim_end_matches('/').rsplit('/').next().unwrap_or(full);
+    let last = full
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(full);
     let last = last.strip_suffix(".git").unwrap_or(last);
     let name = last.rsplit('-').next().unwrap_or(last).trim();
     (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
