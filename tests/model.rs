@@ -582,7 +582,49 @@ fn run_case(dir: &Path) {
         if let Some(c) = exp.get("change") {
             check_change(&case, &before, &after, &mc, c);
         }
+        // The revert's diff derived from this one is the one computed from scratch.
+        let reverse = Change {
+            files: diff_files(&change.after.tree, &change.before.tree),
+            before: change.after.clone(),
+            after: change.before.clone(),
+            notes: vec![],
+        };
+        assert_eq!(
+            comparable(&mc.reversed(&before, &after, &reverse)),
+            comparable(&ModelChange::compute(&after, &before, &reverse)),
+            "{case}: ModelChange::reversed differs from compute on the reverse change"
+        );
     }
+}
+
+/// A model change with its lists in one order, as text.
+fn comparable(mc: &ModelChange) -> String {
+    let mut added = mc.added.clone();
+    added.sort_unstable();
+    let mut removed = mc.removed.clone();
+    removed.sort_unstable();
+    let mut matched: Vec<_> = mc.matched.iter().collect();
+    matched.sort_unstable();
+    let mut changed: Vec<String> = mc
+        .changed
+        .iter()
+        .map(|d| {
+            let mut attrs: Vec<String> = d.attrs.iter().map(|a| format!("{a:?}")).collect();
+            attrs.sort();
+            format!("{}<-{} {attrs:?} {:?}", d.after, d.before, d.changed_files)
+        })
+        .collect();
+    changed.sort();
+    let mut restarts: Vec<String> = mc
+        .restarts
+        .iter()
+        .map(|r| format!("{} {}", r.service, r.reason_text()))
+        .collect();
+    restarts.sort();
+    format!(
+        "added {added:?}\nremoved {removed:?}\nmatched {matched:?}\nchanged {changed:#?}\nrestarts {restarts:#?}\ndata {:?}",
+        mc.changed_data_files
+    )
 }
 
 #[test]

@@ -58,6 +58,7 @@ pub fn find(
         .map(|f| f.rule)
         .collect();
     if rules.is_empty() {
+        crate::model::drop_off_thread(analysis);
         return Vec::new();
     }
     let base = change.base_as_new();
@@ -68,6 +69,8 @@ pub fn find(
         .into_iter()
         .filter(|f| f.suppressed.is_none() && rules.contains(f.rule))
         .collect();
+    drop(cx);
+    crate::model::drop_off_thread(base_analysis);
     match_base(findings, &base_findings, change, &base)
 }
 

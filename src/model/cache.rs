@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::input::Blob;
+use crate::input::{is_manifest, Blob, EntryKind, Tree};
 use crate::parser::{self, Parsed};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -84,5 +84,20 @@ impl ParseCache {
             }
         }
         keys.iter().map(|k| map.get(k).cloned()).collect()
+    }
+
+    /// Parse the manifests of every tree in one parallel pass, before the sides are
+    /// evaluated concurrently. Without it both sides miss the cache at the same time and
+    /// each parses every shared file.
+    pub fn prefetch(&self, trees: &[&Tree]) {
+        let mut seen = std::collections::HashSet::new();
+        let blobs: Vec<&Arc<Blob>> = trees
+            .iter()
+            .flat_map(|t| t.files.iter())
+            .filter(|(p, e)| is_manifest(p) && e.kind != EntryKind::Symlink)
+            .map(|(_, e)| &e.blob)
+            .filter(|b| seen.insert(Arc::as_ptr(b)))
+            .collect();
+        self.parse_all(&blobs);
     }
 }

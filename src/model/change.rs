@@ -165,12 +165,6 @@ fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
 
 impl ModelChange {
     pub fn compute(before: &Model, after: &Model, change: &Change) -> ModelChange {
-        let changed_paths: HashSet<&str> = change
-            .files
-            .iter()
-            .flat_map(|f| [f.old_path.as_deref(), f.new_path.as_deref()])
-            .flatten()
-            .collect();
         let mut groups_b: HashMap<(String, String), Vec<ResId>> = HashMap::new();
         for id in 0..before.resources.len() {
             groups_b.entry(key_of(before, id)).or_default().push(id);
@@ -187,6 +181,57 @@ impl ModelChange {
                 }
             }
         }
+        // Same key: the i-th resource of a group on one side is the i-th on the other.
+        let mut pairs = Vec::new();
+        let mut added = Vec::new();
+        for (k, ids) in &groups_a {
+            let bs = groups_b.get(k).map(Vec::as_slice).unwrap_or_default();
+            for (i, &a) in ids.iter().enumerate() {
+                match bs.get(i) {
+                    Some(&b) => pairs.push((a, b)),
+                    None => added.push(a),
+                }
+            }
+        }
+        Self::from_pairs(before, after, change, added, &pairs, |_, _| true)
+    }
+
+    /// The change back from `after` to `before` (what `git revert` of `change` does;
+    /// `reverse` is that change), derived from this one: the same pairs of resources,
+    /// and only the pairs that differ here are compared again (equality is symmetric).
+    /// Equal to [`ModelChange::compute`]`(after, before, reverse)` but for the order of
+    /// `added` and `changed`.
+    pub fn reversed(&self, before: &Model, after: &Model, reverse: &Change) -> ModelChange {
+        let differ: HashSet<(ResId, ResId)> =
+            self.changed.iter().map(|d| (d.before, d.after)).collect();
+        let mut pairs: Vec<(ResId, ResId)> = self.matched.iter().map(|(&a, &b)| (b, a)).collect();
+        pairs.sort_unstable();
+        Self::from_pairs(
+            after,
+            before,
+            reverse,
+            self.removed.clone(),
+            &pairs,
+            |a, b| differ.contains(&(a, b)),
+        )
+    }
+
+    /// The diff of paired resources: `pairs` are (after id, before id); `compare(a, b)`
+    /// says whether the pair's attributes can differ at all.
+    fn from_pairs(
+        before: &Model,
+        after: &Model,
+        change: &Change,
+        added: Vec<ResId>,
+        pairs: &[(ResId, ResId)],
+        compare: impl Fn(ResId, ResId) -> bool,
+    ) -> ModelChange {
+        let changed_paths: HashSet<&str> = change
+            .files
+            .iter()
+            .flat_map(|f| [f.old_path.as_deref(), f.new_path.as_deref()])
+            .flatten()
+            .collect();
         // Resource -> repository files it reads (templates, module files, sources).
         let mut uses_of: HashMap<ResId, Vec<&str>> = HashMap::new();
         for u in &after.index.file_uses {
@@ -194,17 +239,16 @@ impl ModelChange {
                 uses_of.entry(u.res).or_default().push(p.as_str());
             }
         }
-        let mut out = ModelChange::default();
-        let mut seen_b: HashSet<ResId> = HashSet::new();
-        for (k, ids) in &groups_a {
-            let bs = groups_b.get(k).cloned().unwrap_or_default();
-            for (i, &a) in ids.iter().enumerate() {
-                let Some(&b) = bs.get(i) else {
-                    out.added.push(a);
-                    continue;
-                };
-                seen_b.insert(b);
-                out.matched.insert(a, b);
+        let mut out = ModelChange {
+            added,
+            ..ModelChange::default()
+        };
+        let mut seen_b = vec![false; before.resources.len()];
+        for &(a, b) in pairs {
+            seen_b[b] = true;
+            out.matched.insert(a, b);
+            let mut diffs = Vec::new();
+            if compare(a, b) {
                 let (ra, rb) = (&after.resources[a].attrs, &before.resources[b].attrs);
                 // Fast path: the same attributes in the same order (most resources).
                 let same = ra.len() == rb.len()
@@ -212,47 +256,44 @@ impl ModelChange {
                         .iter()
                         .zip(rb)
                         .all(|(x, y)| x.name == y.name && x.value == y.value);
-                let (ma, mb) = if same {
-                    (BTreeMap::new(), BTreeMap::new())
-                } else {
-                    (attr_map(after, a), attr_map(before, b))
-                };
-                let mut diffs = Vec::new();
-                for (name, va) in &ma {
-                    match mb.get(name) {
-                        Some(vb) if vb == va => {}
-                        vb => diffs.push(AttrDiff {
-                            name: name.to_string(),
-                            before: vb.map(|v| (*v).clone()),
-                            after: Some((*va).clone()),
-                        }),
+                if !same {
+                    let (ma, mb) = (attr_map(after, a), attr_map(before, b));
+                    for (name, va) in &ma {
+                        match mb.get(name) {
+                            Some(vb) if vb == va => {}
+                            vb => diffs.push(AttrDiff {
+                                name: name.to_string(),
+                                before: vb.map(|v| (*v).clone()),
+                                after: Some((*va).clone()),
+                            }),
+                        }
+                    }
+                    for (name, vb) in &mb {
+                        if !ma.contains_key(name) {
+                            diffs.push(AttrDiff {
+                                name: name.to_string(),
+                                before: Some((*vb).clone()),
+                                after: None,
+                            });
+                        }
                     }
                 }
-                for (name, vb) in &mb {
-                    if !ma.contains_key(name) {
-                        diffs.push(AttrDiff {
-                            name: name.to_string(),
-                            before: Some((*vb).clone()),
-                            after: None,
-                        });
-                    }
-                }
-                let mut files: Vec<String> = uses_of
-                    .get(&a)
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| changed_paths.contains(*p))
-                    .map(|p| p.to_string())
-                    .collect();
-                files.dedup();
-                if !diffs.is_empty() || !files.is_empty() {
-                    out.changed.push(ResourceDiff {
-                        before: b,
-                        after: a,
-                        attrs: diffs,
-                        changed_files: files,
-                    });
-                }
+            }
+            let mut files: Vec<String> = uses_of
+                .get(&a)
+                .into_iter()
+                .flatten()
+                .filter(|p| changed_paths.contains(*p))
+                .map(|p| p.to_string())
+                .collect();
+            files.dedup();
+            if !diffs.is_empty() || !files.is_empty() {
+                out.changed.push(ResourceDiff {
+                    before: b,
+                    after: a,
+                    attrs: diffs,
+                    changed_files: files,
+                });
             }
         }
         let mut data: Vec<String> = before
@@ -266,7 +307,7 @@ impl ModelChange {
         data.dedup();
         out.changed_data_files = data;
         out.removed = (0..before.resources.len())
-            .filter(|b| !seen_b.contains(b))
+            .filter(|&b| !seen_b[b])
             .collect();
         out.added_set = out.added.iter().copied().collect();
         out.changed_at = out

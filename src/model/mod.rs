@@ -447,6 +447,10 @@ pub struct Model {
     pub unresolved_classes: Vec<UnresolvedRef>,
     /// Relationship targets and `realize`/override references that match nothing.
     pub unresolved_refs: Vec<UnresolvedRef>,
+    /// Relationship targets found only through one alternative of a title or name chosen
+    /// among several (`package { $pkg: }`, `$pkg` one of `'nova-compute'` or
+    /// `'openstack-nova-compute'`): where the other is chosen, they match nothing.
+    pub alternative_refs: Vec<UnresolvedRef>,
     /// Every `create_resources` call evaluated.
     pub create_resources: Vec<CreateResourcesCall>,
     /// Every collector evaluated.
@@ -505,6 +509,14 @@ pub fn normalize_path(p: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// Drop `x` on another thread. Freeing a whole model (hundreds of thousands of values)
+/// takes a noticeable share of a check on a large repository; nothing waits for it, and
+/// at the end of the process it is simply not finished.
+pub fn drop_off_thread<T: Send + 'static>(x: T) {
+    // Without a thread to be had, `spawn` drops the closure, and `x` with it, here.
+    let _ = std::thread::Builder::new().spawn(move || drop(x));
 }
 
 impl Model {

@@ -38,6 +38,7 @@ impl Analysis {
     pub fn build(change: &Change, config: &Config) -> Analysis {
         let cache = ParseCache::new();
         let opts = config.model_options();
+        cache.prefetch(&[&change.before.tree, &change.after.tree]);
         let side = |tree, label: &'static str| {
             isolate::catch(
                 || format!("the evaluator ({label})"),
@@ -108,6 +109,7 @@ impl Analysis {
         )
         .unwrap_or_default();
         let after = self.before;
+        crate::model::drop_off_thread((self.after, self.diff, self.manifests.after));
         let diff = isolate::catch(
             || "the comparison with the empty tree".into(),
             || ModelChange::compute(&empty, &after, base),

@@ -85,7 +85,7 @@ use std::sync::Arc;
 use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Finding, Location, Related, Severity, Side};
 use crate::model::value::capitalize_type;
-use crate::model::{CollectorSite, EdgeVia, Model, ResId, Value};
+use crate::model::{normalize_path, CollectorSite, EdgeVia, Model, ResId, Value};
 
 use super::executables::{external_modules, walk};
 use super::guards::{describe_steps, module_of, module_of_file, unsatisfied_when};
@@ -122,6 +122,9 @@ struct Problem {
     /// Declared, but the change moved every declaration into a class nothing in the
     /// repository declares: (that class, the class it was in before).
     moved: Option<(String, String)>,
+    /// The target's title or name is chosen among alternatives (shown), of which the
+    /// reference names one: a warning.
+    chosen: Option<String>,
 }
 
 /// What makes a reference the same one on both sides: its file, where the resource
@@ -214,8 +217,18 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                 .is_some_and(|man| !man.parsed.errors.is_empty())
         })
         .collect();
-    let (message, help) = match &p.when {
-        None if !broken.is_empty() && p.moved.is_none() => (
+    let (message, help) = match (&p.when, &p.chosen) {
+        (_, Some(chosen)) => (
+            format!(
+                "{who} {verb} {target}, but that resource's title is chosen among several \
+                 ({chosen}): where it is another, {fails}"
+            ),
+            format!(
+                "refer to it through the same variable, or put the reference under the \
+                 condition that chooses {target}"
+            ),
+        ),
+        (None, None) if !broken.is_empty() && p.moved.is_none() => (
             format!(
                 "{who} {verb} {target}, which was declared at {}, in a manifest that no longer \
                  parses after this change: {fails}",
@@ -223,7 +236,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
             ),
             "fix the syntax error of that manifest (see syntax-error)".to_owned(),
         ),
-        None if p.moved.is_some() => {
+        (None, None) if p.moved.is_some() => {
             let (to, from) = p.moved.clone().unwrap_or_default();
             (
                 format!(
@@ -238,7 +251,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                 ),
             )
         }
-        None if !removed.is_empty() => (
+        (None, None) if !removed.is_empty() => (
             format!(
                 "{who} {verb} {target}, whose only declaration this change removed (it was at \
                  {}): {fails}",
@@ -249,7 +262,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                  replaced it"
             ),
         ),
-        None => (
+        (None, None) => (
             format!("{who} {verb} {target}, which is declared nowhere in the repository: {fails}"),
             format!(
                 "declare {target}, drop the reference, or point it at the resource that \
@@ -257,7 +270,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                  module in the Puppetfile or in external_modules"
             ),
         ),
-        Some(steps) if steps.is_empty() => (
+        (Some(steps), None) if steps.is_empty() => (
             format!(
                 "{who} {verb} {target}, which is declared only in branches that exclude this \
                  reference: {fails} wherever the reference is evaluated"
@@ -266,7 +279,7 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
                 "declare {target} under the same condition as the reference, or move the reference"
             ),
         ),
-        Some(steps) => (
+        (Some(steps), None) => (
             format!(
                 "{who} {verb} {target}, which is declared only in some branches{}: when {}, \
                  {fails}",
@@ -293,16 +306,21 @@ fn report(cx: &Context<'_>, rule: &'static super::Rule, p: &Problem) -> Finding 
         message,
     );
     f.help = Some(help);
+    if p.chosen.is_some() {
+        // Right on the nodes that choose this title: worth a look, not a certain failure.
+        f.severity = Severity::Warning;
+    }
     for &t in m.find(&p.ty, &p.title) {
         let g = &m.get(t).guard;
         let cond: Vec<String> = g.iter().map(|s| m.guard_text(s)).collect();
-        let label = match &p.moved {
-            Some((to, _)) => {
+        let message = match (&p.chosen, &p.moved) {
+            (Some(chosen), _) => format!("declared here under the title {chosen}"),
+            (None, Some((to, _))) => {
                 format!("{target} is declared here, in class `{to}`, which nothing declares")
             }
-            None => format!("{target} is declared here, only under {}", cond.join(", ")),
+            (None, None) => format!("{target} is declared here, only under {}", cond.join(", ")),
         };
-        f.related.push(related(m, Side::After, t, label));
+        f.related.push(related(m, Side::After, t, message));
     }
     if p.when.is_none() {
         for &t in cx.before.find(&p.ty, &p.title) {
@@ -415,6 +433,10 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         if u.ty == "class" || outside.could_provide(m, &u.file, &u.ty, &u.title) {
             continue;
         }
+        // `if defined(Exec['x']) { Exec['x'] -> … }`: only there when the target is.
+        if tests_defined(m, &u.guard) {
+            continue;
+        }
         let sites = sites.get_or_insert_with(|| Sites::new(m));
         let holder = sites.holders.get(&(&*u.file, u.span)).copied();
         let via = holder.and_then(|h| {
@@ -439,8 +461,10 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             holder,
             when: None,
             moved: None,
+            chosen: None,
         });
     }
+    out.extend(alternative_refs(cx, m));
     out.extend(undefined_type_refs(m, &outside));
     for e in &m.edges {
         if e.via == EdgeVia::RequireFunction {
@@ -469,12 +493,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             }
         }
         // `if defined(File[$x]) { … require => File[$x] }`.
-        let soft = e.guard.iter().any(|s| {
-            m.conditions
-                .get(s.cond as usize)
-                .is_some_and(|c| c.tests_defined)
-        });
-        if soft {
+        if tests_defined(m, &e.guard) {
             continue;
         }
         for &t in ends {
@@ -500,6 +519,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                     holder: metaparam.then_some(if t == e.to { e.from } else { e.to }),
                     when: None,
                     moved: Some(moved),
+                    chosen: None,
                 });
                 continue;
             }
@@ -518,6 +538,12 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             let Some(steps) = unsatisfied_when(m, &e.guard, targets) else {
                 continue;
             };
+            // Where the repository's declaration is missing, an external module named
+            // like the target (`Service['neutron-server']`, module `neutron`) may
+            // declare it.
+            if outside.named_like_external(&r.ty, title) {
+                continue;
+            }
             // What the edge's own guard does not show: the conditions under which its
             // class is declared, and targets `ensure_resource` declares wherever it runs.
             let guard = effective_guard(cx, m, &e.file, e.span, &e.guard);
@@ -540,10 +566,21 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
                 holder,
                 when: Some(steps),
                 moved: None,
+                chosen: None,
             });
         }
     }
     out
+}
+
+/// Whether a step of `guard` tests `defined(…)`: code that exists only when what it
+/// names is declared.
+fn tests_defined(m: &Model, guard: &[crate::model::GuardStep]) -> bool {
+    guard.iter().any(|s| {
+        m.conditions
+            .get(s.cond as usize)
+            .is_some_and(|c| c.tests_defined)
+    })
 }
 
 /// The guard of code at `span` of `file`, with the conditions under which the class
@@ -674,9 +711,72 @@ fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
                     holder: Some(id),
                     when: None,
                     moved: None,
+                    chosen: None,
                 });
             }
         }
+    }
+    out
+}
+
+/// Literal references (`Package['nova-compute']`) that find their target only as one
+/// of the titles it may take (`package { $pkg: }` with `$pkg` chosen by `case
+/// $::osfamily`), in code that no condition guards: on the nodes where the title is
+/// another, nothing matches. A reference through the same variable (`Package[$pkg]`)
+/// or under a condition (usually the same fact) is left alone.
+fn alternative_refs(cx: &Context<'_>, m: &Model) -> Vec<Problem> {
+    let side = side_of(cx, m);
+    let mut out = Vec::new();
+    for u in &m.alternative_refs {
+        if !u.guard.is_empty() {
+            continue;
+        }
+        let Some(text) = cx
+            .manifest(side, &u.file)
+            .and_then(|man| man.text.get(u.span.start as usize..u.span.end as usize))
+        else {
+            continue;
+        };
+        if !text.contains(&format!("'{}'", u.title)) && !text.contains(&format!("\"{}\"", u.title))
+        {
+            continue;
+        }
+        let Some(&t) = m.find(&u.ty, &u.title).first() else {
+            continue;
+        };
+        let r = m.get(t);
+        let chosen = if r.title.as_str().is_none() {
+            r.title.to_string()
+        } else {
+            r.name_value().to_string()
+        };
+        let holder = m
+            .edges
+            .iter()
+            .find(|e| e.span == u.span && e.file == u.file && e.via.is_metaparam())
+            .map(|e| {
+                if matches!(e.via, EdgeVia::Before | EdgeVia::Notify) {
+                    e.from
+                } else {
+                    e.to
+                }
+            });
+        let via = m
+            .edges
+            .iter()
+            .find(|e| e.span == u.span && e.file == u.file)
+            .map(|e| e.via.to_string());
+        out.push(Problem {
+            file: u.file.clone(),
+            span: u.span,
+            ty: u.ty.clone(),
+            title: u.title.clone(),
+            via,
+            holder,
+            when: None,
+            chosen: Some(chosen),
+            moved: None,
+        });
     }
     out
 }
@@ -765,6 +865,8 @@ impl<'m> Sites<'m> {
 /// What could declare a resource without the repository showing it.
 struct Outside<'a> {
     external: &'a BTreeSet<String>,
+    /// The external modules the tree does not have a class or defined type of.
+    named_external: BTreeSet<String>,
     /// Repository modules that declare a class of an external module.
     using_external: BTreeSet<String>,
     /// Types passed to `create_resources` (`None`: a type not known), with the module of
@@ -780,12 +882,34 @@ struct Outside<'a> {
 
 impl<'a> Outside<'a> {
     fn new(cx: &Context<'_>, m: &'a Model, external: &'a BTreeSet<String>) -> Self {
-        let using_external = m
+        // A module of the repository "uses" an outside module when its code declares a
+        // class of a module listed as external, or of a module the tree does not have at
+        // all (`unresolved-class` reports that one), or an instance of a defined type of
+        // such a module: what they declare is not visible here.
+        let repo_modules: BTreeSet<String> = m
+            .classes
+            .keys()
+            .chain(m.defines.keys())
+            .map(|n| module_of(n))
+            .collect();
+        let outside_module = |md: &str| external.contains(md) || !repo_modules.contains(md);
+        let mut using_external: BTreeSet<String> = m
             .unresolved_classes
             .iter()
-            .filter(|u| external.contains(&module_of(&u.title)))
+            .filter(|u| outside_module(&module_of(&u.title)))
             .filter_map(|u| module_of_file(m, &u.file))
             .collect();
+        // An instance of a defined type of a listed module. (Of a module the tree does not
+        // have and nothing lists, the type is more likely misspelt: `ova::service`.)
+        using_external.extend(
+            m.live_resources()
+                .filter(|(_, r)| {
+                    r.ty.contains("::")
+                        && !m.defines.contains_key(r.ty.as_str())
+                        && external.contains(&module_of(&r.ty))
+                })
+                .filter_map(|(_, r)| module_of_file(m, &r.file)),
+        );
         let side = side_of(cx, m);
         let created = m
             .create_resources
@@ -830,8 +954,14 @@ impl<'a> Outside<'a> {
         for (id, r) in m.resources.iter().enumerate() {
             by_type.entry(r.ty.as_str()).or_default().push(id);
         }
+        let named_external = external
+            .iter()
+            .filter(|x| !repo_modules.contains(*x))
+            .cloned()
+            .collect();
         Outside {
             external,
+            named_external,
             using_external,
             created,
             uses,
@@ -874,6 +1004,18 @@ impl<'a> Outside<'a> {
         }
     }
 
+    /// A target named like a module outside the tree: `Service['neutron-server']` and
+    /// module `neutron`.
+    fn named_like_external(&self, ty: &str, title: &str) -> bool {
+        if ty.contains("::") {
+            return self.named_external.contains(&module_of(ty));
+        }
+        let t = title.to_ascii_lowercase();
+        self.named_external
+            .iter()
+            .any(|x| t == *x || t.starts_with(&format!("{x}-")))
+    }
+
     fn could_provide(&self, m: &Model, file: &str, ty: &str, title: &str) -> bool {
         if ty.contains("::") && self.external.contains(&module_of(ty)) {
             return true;
@@ -904,6 +1046,21 @@ impl<'a> Outside<'a> {
         // that can share its catalog: in its own module, or in a module related to it by
         // declarations (see `related`). A `Service['quagga']` in module quagga is not
         // satisfied by zookeeper's `service { $_params['service_name']: }`.
+        // `concat { '/etc/x': }` (puppetlabs-concat) declares `file { '/etc/x': }`.
+        if ty == "file" {
+            let path = normalize_path(title);
+            let concat = self.by_type.get("concat").map(Vec::as_slice).unwrap_or(&[]);
+            if concat.iter().map(|&id| m.get(id)).any(|r| {
+                let named = [Some(&r.title), r.get("path")];
+                named.into_iter().flatten().any(|v| {
+                    v.alternatives()
+                        .iter()
+                        .any(|v| v.as_str().is_some_and(|p| normalize_path(p) == path))
+                })
+            }) {
+                return true;
+            }
+        }
         let of_type = self.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
         of_type.iter().map(|&id| m.get(id)).any(|r| {
             let alias = r.get("alias").is_some_and(|a| {
@@ -1208,7 +1365,11 @@ mod tests {
     #[test]
     fn external_modules_can_provide_targets() {
         let src = "class demo {\n  include nginx\n  file { '/etc/x': notify => Service['nginx'], require => Apt::Source['x'] }\n}\n";
-        // Module `apt` is not in the repository at all: its types come from outside.
+        // Neither `nginx` nor `apt` is in the repository at all: they come from outside,
+        // and what their classes declare is not visible.
+        assert!(check_rule(NAME, &after_only(src)).is_empty());
+        // Without the class that could declare it, the service is reported.
+        let src = &src.replace("  include nginx\n", "");
         assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
         let mut case = after_only(src);
         case.after("Puppetfile", "mod 'puppet/nginx'\n");
@@ -1299,5 +1460,69 @@ mod tests {
             "{}",
             found[0].message
         );
+    }
+
+    /// Found on real history (fuel-library): what the repository cannot show.
+    #[test]
+    fn what_code_outside_the_repository_or_a_defined_check_may_declare() {
+        for src in [
+            // A class of a module the tree does not have (old `unresolved-class`).
+            "class demo {\n  class { 'keepalived': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n",
+
+            // `concat { $path: }` declares `file { $path: }`.
+            "class demo {\n  concat { '/etc/ssh/sshd_config': ensure => present }\n  service { 'ssh': ensure => running }\n  File['/etc/ssh/sshd_config'] ~> Service['ssh']\n}\n",
+            "class demo {\n  concat { 'sshd': path => '/etc/ssh/sshd_config' }\n  service { 'ssh': subscribe => File['/etc/ssh/sshd_config'] }\n}\n",
+            // Only there when the target is declared.
+            "class q($patch = false) {\n  if $patch { exec { 'patch-q': command => '/bin/true' } }\n}\nclass q::agent {\n  if defined(Exec['patch-q']) { Exec['patch-q'] -> Package['q-agent'] }\n  package { 'q-agent': }\n}\nclass demo { class { 'q': patch => false } include q::agent }\n",
+        ] {
+            let found = check_rule(NAME, &after_only(src));
+            assert!(found.is_empty(), "{src}\n{found:#?}");
+        }
+        // Declared in some branches by the repository, and by an outside class the
+        // referencing code declares.
+        let mut case = after_only("class demo::ml2 {\n  if $node_name in ['a', 'b'] { service { 'neutron-server': } }\n}\nclass demo::server {\n  class { '::neutron::server': sync_db => true }\n  notify { 'changed': } ~> Service['neutron-server']\n}\n");
+        case.after("Puppetfile", "mod 'openstack/neutron'\n");
+        let found = check_rule(NAME, &case);
+        assert!(found.is_empty(), "{found:#?}");
+        // An instance of a defined type of a listed module.
+        let mut case = after_only("class demo {\n  keepalived::instance { 'a': }\n  exec { 'vip': command => '/bin/true', before => Service['vrrp'] }\n}\n");
+        case.after("Puppetfile", "mod 'arioch/keepalived'\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // Of a module nothing has or lists: more likely a misspelt type (fuel-library's
+        // `ova::generic_service`), and the service it was to declare is missing.
+        let src = "class demo {\n  ova::generic_service { 'nova-volume': }\n  exec { 'volumes': command => '/bin/true', before => Service['nova-volume'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+        // A module the repository has: a missing service there is still reported.
+        let src = "class keepalived { }\nclass demo {\n  class { 'keepalived': }\n  exec { 'vip': command => '/bin/true', before => Service['keepalived'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+        // A file no concat declares.
+        let src = "class demo {\n  concat { '/etc/a': }\n  service { 'ssh': subscribe => File['/etc/b'] }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+    }
+
+    #[test]
+    fn a_literal_reference_to_one_of_the_titles_a_resource_may_take() {
+        let pick = "  case $::osfamily {\n    'RedHat': { $pkg = 'openstack-nova-compute' }\n    default:  { $pkg = 'nova-compute' }\n  }\n  package { $pkg: ensure => present }\n";
+        // Unguarded, by literal: breaks where the other title is chosen; a warning.
+        let src = format!("class demo {{\n{pick}  package {{ 'qemu-kvm': before => Package['nova-compute'] }}\n}}\n");
+        let found = check_rule(NAME, &after_only(&src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].message.contains("chosen among several"),
+            "{}",
+            found[0].message
+        );
+        for src in [
+            // Through the same variable.
+            format!("class demo {{\n{pick}  package {{ 'qemu-kvm': before => Package[$pkg] }}\n}}\n"),
+            // Under a condition (the fact that chooses it).
+            format!("class demo {{\n{pick}  if $::osfamily == 'Debian' {{ package {{ 'qemu-kvm': before => Package['nova-compute'] }} }}\n}}\n"),
+            // A list chosen by a fact, referred to by the list.
+            "class demo {\n  case $::osfamily {\n    'RedHat': { $pkgs = ['novnc', 'openstack-novncproxy'] }\n    default:  { $pkgs = ['novnc', 'novncproxy'] }\n  }\n  package { $pkgs: }\n  service { 'novncproxy': require => Package[$pkgs] }\n}\n".to_owned(),
+        ] {
+            let found = check_rule(NAME, &after_only(&src));
+            assert!(found.is_empty(), "{src}\n{found:#?}");
+        }
     }
 }

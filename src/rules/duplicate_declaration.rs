@@ -59,6 +59,7 @@ use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{Model, Origin, ResId, Resource, Scope, Value};
 
 use super::common::{at_title, related, touched};
+use super::guards::module_of_file;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -108,7 +109,8 @@ struct Includes {
 impl Includes {
     fn read(cx: &Context<'_>) -> Includes {
         let mut inc = Includes::default();
-        for m in cx.manifests.after.values() {
+        for (path, m) in &cx.manifests.after {
+            let top = top_scope(cx.after, path);
             for (i, st) in m.parsed.program.statements.iter().enumerate() {
                 match &st.kind {
                     ExprKind::ClassDef(d) => inc.block(&norm(&d.name), &d.body.statements),
@@ -117,7 +119,7 @@ impl Includes {
                         let crate::ast::NodeDef { body, .. } = &**d;
                         inc.block(&format!("node:{i}:{}", st.span.start), &body.statements)
                     }
-                    _ => inc.expr("top", st),
+                    _ => inc.expr(&top, st),
                 }
             }
         }
@@ -203,6 +205,17 @@ impl Includes {
     }
 }
 
+/// The scope of code outside any class, define or node in `file`: `top` for the
+/// environment's main manifests, which Puppet compiles together; a file of its own for
+/// top-level code inside a module, which the autoloader never loads and which only runs
+/// as a separate `puppet apply` entry point (fuel-library's task manifests).
+fn top_scope(m: &Model, file: &str) -> String {
+    match module_of_file(m, file) {
+        Some(_) => format!("top:{file}"),
+        None => "top".into(),
+    }
+}
+
 /// `::Foo::Bar` -> `foo::bar`.
 fn norm(name: &str) -> String {
     name.trim_start_matches("::").to_ascii_lowercase()
@@ -221,7 +234,7 @@ fn scope_of(m: &Model, r: &Resource) -> String {
     match &r.scope {
         Scope::Class(c) => norm(c),
         Scope::Define { ty, .. } => norm(ty),
-        Scope::Top => "top".into(),
+        Scope::Top => top_scope(m, &r.file),
         Scope::Node(n) => format!("node {n}"),
     }
 }
@@ -436,5 +449,41 @@ mod tests {
             &format!("{src}class c {{ file {{ '/etc/y': content => 'c' }} }}\n"),
         );
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn top_level_code_of_module_files_is_one_entry_point_each() {
+        // fuel-library's tasks: each `modular/*/*.pp` is its own `puppet apply`.
+        let mut case = Case::default();
+        case.after(
+            "modules/tasks/manifests/a.pp",
+            "class tasks::a { package { 'cirros': ensure => installed } }\n",
+        )
+        .after(
+            "modules/tasks/manifests/b.pp",
+            "class tasks::b { package { 'cirros': ensure => installed } }\n",
+        )
+        .after("modules/tasks/modular/a/a.pp", "class { 'tasks::a': }\n")
+        .after("modules/tasks/modular/b/b.pp", "class { 'tasks::b': }\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // The environment's main manifests are compiled together.
+        case.after("manifests/site.pp", "include tasks::a\n")
+            .after("manifests/other.pp", "include tasks::b\n");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+        // So is one module file's top-level code.
+        let mut case = Case::default();
+        case.after(
+            "modules/tasks/manifests/a.pp",
+            "class tasks::a { package { 'cirros': ensure => installed } }\n",
+        )
+        .after(
+            "modules/tasks/manifests/b.pp",
+            "class tasks::b { package { 'cirros': ensure => installed } }\n",
+        )
+        .after(
+            "modules/tasks/modular/ab.pp",
+            "class { 'tasks::a': }\nclass { 'tasks::b': }\n",
+        );
+        assert_eq!(check_rule(NAME, &case).len(), 1);
     }
 }

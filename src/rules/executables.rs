@@ -18,33 +18,62 @@ use super::Context;
 /// Module names listed in a `Puppetfile`: `mod 'author/name'`, `mod 'author-name'`,
 /// `mod "name", :git => …`. Comments and other lines are ignored.
 pub fn puppetfile_modules(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_start();
-        let Some(rest) = line.strip_prefix("mod") else {
-            continue;
-        };
-        let rest = rest.trim_start_matches(['(', ' ', '\t']);
-        let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
-            continue;
-        };
-        let body = &rest[1..];
-        let Some(end) = body.find(q) else {
-            continue;
-        };
-        let full = &body[..end];
-        let name = full.rsplit(['/', '-']).next().unwrap_or(full).trim();
-        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            out.push(name.to_ascii_lowercase());
-        }
-    }
-    out
+    text.lines()
+        .filter_map(|line| quoted_module(line.trim_start().strip_prefix("mod")?))
+        .collect()
+}
+
+/// The module named by the quoted word that starts `rest` (after spaces or a `(`):
+/// `'puppetlabs/stdlib'`, `"puppetlabs-stdlib"` -> `stdlib`.
+fn quoted_module(rest: &str) -> Option<String> {
+    let rest = rest.trim_start_matches(['(', ' ', '\t']);
+    let q = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let body = &rest[1..];
+    let full = &body[..body.find(q)?];
+    module_name(full)
+}
+
+/// `author/name`, `author-name` or a git URL of `puppet-name` -> `name`, when it is a
+/// valid module name.
+fn module_name(full: &str) -> Option<String> {
+    let last = full
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(full);
+    let last = last.strip_suffix(".git").unwrap_or(last);
+    let name = last.rsplit('-').next().unwrap_or(last).trim();
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then(|| name.to_ascii_lowercase())
+}
+
+/// The dependencies of a legacy `Modulefile` (`dependency 'puppetlabs/stdlib', '>= 4'`).
+pub fn modulefile_dependencies(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| quoted_module(line.trim_start().strip_prefix("dependency")?))
+        .collect()
+}
+
+/// The modules of an install script's module list (`modules.env`, as openstack-infra's
+/// `install_modules.sh` reads it): `MODULES["puppetlabs-apache"]="0.0.4"`,
+/// `SOURCE_MODULES["https://git.example.org/x/puppet-jeepyb"]="origin/master"`.
+pub fn modules_env_modules(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let (var, rest) = line.trim_start().split_once("[\"")?;
+            if !var.ends_with("MODULES") {
+                return None;
+            }
+            module_name(rest.split_once('"')?.0)
+        })
+        .collect()
 }
 
 /// Modules that exist outside the repository: `external_modules` in the configuration,
 /// every module named in a `Puppetfile` of the head revision (at the root or in an
 /// environment directory), the `dependencies` of the repository's `metadata.json` files
-/// (the root one of a module repository included), and modules vendored as git
+/// (the root one of a module repository included) and legacy `Modulefile`s, the module
+/// list of an install script (`modules.env`), and modules vendored as git
 /// submodules (a gitlink directly under a modulepath entry: its content is not in the
 /// tree).
 pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
@@ -65,6 +94,17 @@ pub fn external_modules(cx: &Context<'_>) -> BTreeSet<String> {
         if is_module_metadata(p) {
             if let Some(text) = tree.text(p) {
                 out.extend(metadata_dependencies(text));
+            }
+        }
+        let depth = p.matches('/').count();
+        if (p == "Modulefile" || p.ends_with("/Modulefile")) && depth <= 3 {
+            if let Some(text) = tree.text(p) {
+                out.extend(modulefile_dependencies(text));
+            }
+        }
+        if (p == "modules.env" || p.ends_with("/modules.env")) && depth <= 2 {
+            if let Some(text) = tree.text(p) {
+                out.extend(modules_env_modules(text));
             }
         }
     }
@@ -301,5 +341,13 @@ mod tests {
             puppetfile_modules(pf),
             vec!["stdlib", "apache", "nginx", "systemd"]
         );
+    }
+
+    #[test]
+    fn modulefile_and_modules_env_lines() {
+        let mf = "name 'mirantis-openstack'\ndependency 'puppetlabs/mysql', '>= 0.9'\n  dependency \"puppetlabs-stdlib\"\n# dependency 'x/commented'\n";
+        assert_eq!(modulefile_dependencies(mf), vec!["mysql", "stdlib"]);
+        let env = "MODULES[\"puppetlabs-apache\"]=\"0.0.4\"\nSOURCE_MODULES[\"https://git.openstack.org/openstack-infra/puppet-jeepyb\"]=\"origin/master\"\nINTEGRATION_MODULES[\"$OPENSTACK_GIT_ROOT/openstack-infra/puppet-zuul.git\"]=\"origin/master\"\nOTHER[\"x-y\"]=1\n";
+        assert_eq!(modules_env_modules(env), vec!["apache", "jeepyb", "zuul"]);
     }
 }

@@ -23,7 +23,7 @@ pub(crate) struct Reverse {
 impl Reverse {
     pub fn new(cx: &Context<'_>) -> Reverse {
         let change = reversed(cx.change);
-        let diff = ModelChange::compute(cx.after, cx.before, &change);
+        let diff = cx.diff.reversed(cx.before, cx.after, &change);
         let manifests = Manifests {
             before: cx.manifests.after.clone(),
             after: cx.manifests.before.clone(),

@@ -1,8 +1,10 @@
 //! ## What it does
 //!
-//! Reports every syntax error in a manifest that the change adds or modifies, one
-//! finding per error, at the place the parser stopped understanding the text. A
-//! manifest that is not valid UTF-8 is reported here too.
+//! Reports the first syntax error in a manifest that the change adds or modifies, at the
+//! place the parser stopped understanding the text, as Puppet does. Further errors in
+//! the same file mostly follow from the first (an unterminated quote turns the rest of
+//! the file into noise): the finding counts them, and `puppet-preflight parse FILE` lists
+//! them all. A manifest that is not valid UTF-8 is reported here too.
 //!
 //! ## Why is this bad?
 //!
@@ -101,10 +103,22 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                  a construct Puppet 4 dropped"
             )
         });
-        for e in &m.parsed.errors {
+        let more = m.parsed.errors.len().saturating_sub(1);
+        if let Some(e) = m.parsed.errors.first() {
             let mut f = finding(rule, at(e.span), e.message.clone());
             if !e.expected.is_empty() {
                 f.help = Some(format!("expected {}", one_of(&e.expected)));
+            }
+            if more > 0 {
+                let note = format!(
+                    "the parser found {more} more error{} after this one, mostly following \
+                     from it; `puppet-preflight parse {path}` lists them",
+                    if more == 1 { "" } else { "s" }
+                );
+                f.help = Some(match f.help.take() {
+                    Some(h) => format!("{h}; {note}"),
+                    None => note,
+                });
             }
             if let Some(note) = &older {
                 f.help = Some(match f.help.take() {
@@ -173,6 +187,21 @@ mod tests {
             );
             assert!(found.iter().all(|f| f.location.side == Side::After));
         }
+    }
+
+    #[test]
+    fn one_finding_per_file_counting_the_errors_that_follow() {
+        // Once the parser lost its way, the text it reads on is noise to it.
+        let src = "class a {\n  $v = ['x' 'y']\n  $w = [1.5.0_17, 1.6.0_20]\n}\n";
+        let parsed = crate::parser::parse(src);
+        assert!(parsed.errors.len() > 1, "{:?}", parsed.errors);
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains(&format!("{} more error", parsed.errors.len() - 1)),
+            "{help}"
+        );
     }
 
     #[test]

@@ -760,18 +760,33 @@ pub(super) fn symbolic_key(title: &Value) -> Option<String> {
     }
 }
 
-/// Keys a resource can be referenced by: its title and its namevar.
+/// Keys a resource can be referenced by: its title and its namevar. A title chosen among
+/// alternatives (`case $::osfamily { 'RedHat': { $pkgs = [a, b] } default: { $pkgs = [a, c] } }`
+/// then `package { $pkgs: }`) is also found by each string it may be, so that
+/// `Package['c']` finds the resource declared under the alternatives.
 pub(super) fn resource_keys(r: &Resource) -> Vec<String> {
     let mut keys = Vec::with_capacity(2);
-    if let Some(t) = r.title.as_str() {
-        keys.push(normalize_key(&r.ty, t));
-    } else if let Some(k) = symbolic_key(&r.title) {
-        keys.push(normalize_key(&r.ty, &k));
-    }
-    if let Some(n) = r.name_value().as_str() {
-        let k = normalize_key(&r.ty, n);
+    let mut add = |k: String| {
         if !keys.contains(&k) {
             keys.push(k);
+        }
+    };
+    for v in [&r.title, r.name_value()] {
+        if let Some(t) = v.as_str() {
+            add(normalize_key(&r.ty, t));
+        } else if let Some(k) = symbolic_key(v) {
+            add(normalize_key(&r.ty, &k));
+            if let Value::OneOf(_) = v {
+                let mut leaves = Vec::new();
+                for alt in v.alternatives() {
+                    alt.flatten_into(&mut leaves);
+                }
+                for leaf in leaves.iter().flat_map(Value::alternatives) {
+                    if let Some(t) = leaf.as_str() {
+                        add(normalize_key(&r.ty, t));
+                    }
+                }
+            }
         }
     }
     keys
@@ -826,5 +841,33 @@ mod tests {
             "class c {\n  file { ['/a', '/b']: ensure => directory }\n  $dirs = ['/c', ['/d']]\n  file { $dirs: ensure => directory }\n  ensure_resource('file', ['/e', '/f'], { ensure => directory })\n}\ninclude c\n",
         );
         assert_eq!(sorted(titles), vec!["/a", "/b", "/c", "/d", "/e", "/f"]);
+    }
+
+    #[test]
+    fn a_title_chosen_among_alternatives_is_found_by_each_of_them() {
+        use crate::input::{Blob, EntryKind, Tree, TreeEntry};
+        use crate::model::{Model, ModelOptions, ParseCache};
+        use std::sync::Arc;
+        let pp = "class demo {\n  case $::osfamily {\n    'RedHat': { $pkgs = ['novnc', 'openstack-nova-novncproxy'] $one = 'openstack-nova-compute' }\n    default:  { $pkgs = ['novnc', 'nova-novncproxy'] $one = 'nova-compute' }\n  }\n  package { $pkgs: ensure => present }\n  package { $one: ensure => present }\n}\ninclude demo\n";
+        let mut tree = Tree::default();
+        tree.files.insert(
+            "manifests/site.pp".into(),
+            TreeEntry {
+                kind: EntryKind::File,
+                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
+            },
+        );
+        let m = Model::build(&tree, &ModelOptions::default(), &ParseCache::new());
+        for name in [
+            "novnc",
+            "nova-novncproxy",
+            "openstack-nova-novncproxy",
+            "nova-compute",
+            "openstack-nova-compute",
+        ] {
+            assert!(!m.find("package", name).is_empty(), "Package['{name}']");
+        }
+        assert!(m.find("package", "nova").is_empty());
+        assert!(m.unresolved_refs.is_empty());
     }
 }

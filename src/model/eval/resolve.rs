@@ -10,7 +10,7 @@ use super::super::value::Value;
 use super::super::{
     normalize_key, Attr, AttrOrigin, Edge, Model, ResId, Resource, Scope, UnresolvedRef,
 };
-use super::catalog::resource_keys;
+use super::catalog::{resource_keys, symbolic_key};
 use super::{Endpoint, Pending, PendingRel, Query};
 use crate::ast::{ResourceForm, SmolStr};
 
@@ -197,6 +197,24 @@ fn resolve_endpoints(
             Endpoint::Collector(c) => out.extend(coll.get(*c).into_iter().flatten().copied()),
             Endpoint::Ref { ty, title } => {
                 let ids = lookup(m, ty, title);
+                let key = normalize_key(ty, title);
+                let exact = |r: &Resource| {
+                    [&r.title, r.name_value()].into_iter().any(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .or_else(|| symbolic_key(v))
+                            .is_some_and(|t| normalize_key(ty, &t) == key)
+                    })
+                };
+                if !ids.is_empty() && !ids.iter().any(|&id| exact(&m.resources[id])) {
+                    m.alternative_refs.push(UnresolvedRef {
+                        ty: ty.clone(),
+                        title: title.clone(),
+                        file: rel.file.clone(),
+                        span: rel.span,
+                        guard: rel.guard.clone(),
+                    });
+                }
                 if ids.is_empty() {
                     m.unresolved_refs.push(UnresolvedRef {
                         ty: ty.clone(),
