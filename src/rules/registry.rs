@@ -286,7 +286,7 @@ mod tests {
 
     /// The contract: the README's 22 names and default severities, exactly, then the
     /// host rules of issue 17.
-    const CONTRACT: [(&str, Severity); 26] = [
+    const CONTRACT: [(&str, Severity); 27] = [
         ("syntax-error", Severity::Error),
         ("link-over-binary", Severity::Error),
         ("link-target-unmanaged", Severity::Warning),
@@ -309,6 +309,7 @@ mod tests {
         ("unresolved-class", Severity::Error),
         ("binary-not-executable", Severity::Error),
         ("invalid-attribute-value", Severity::Error),
+        ("undefined-variable-path", Severity::Warning),
         ("host-binary-invalid", Severity::Error),
         ("host-link-target-invalid", Severity::Error),
         ("host-package-owned", Severity::Error),
