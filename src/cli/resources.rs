@@ -2,6 +2,7 @@
 //! (what did it understand?) and for tests.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::LineIndex;
@@ -56,8 +57,20 @@ pub fn run(args: Args) -> miette::Result<i32> {
                 serde_json::to_string_pretty(&list).map_err(|e| Error::Usage(e.to_string()))?;
             println!("{text}");
         }
-        Format::Human => print_human(&model, &tree, &shown),
+        Format::Human => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = print_human(&model, &tree, &shown, &mut out).and_then(|()| out.flush());
+            match written {
+                // `| head`: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(Error::Usage(format!("cannot write the listing: {e}")).into()),
+                Ok(()) => {}
+            }
+        }
     }
+    // The process ends here: freeing the model and every parsed manifest would only cost
+    // time.
+    std::mem::forget((model, cache, tree));
     Ok(0)
 }
 
@@ -186,7 +199,12 @@ pub fn to_json(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) -> serd
     serde_json::Value::Array(out)
 }
 
-fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
+fn print_human(
+    model: &Model,
+    tree: &Tree,
+    shown: &dyn Fn(&str) -> bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut lines = Lines {
         tree,
         cache: BTreeMap::new(),
@@ -206,40 +224,44 @@ fn print_human(model: &Model, tree: &Tree, shown: &dyn Fn(&str) -> bool) {
                 "  [virtual]"
             });
         }
-        println!("{head}");
+        writeln!(out, "{head}")?;
         for g in &r.guard {
-            println!("    when {}", model.guard_text(g));
+            writeln!(out, "    when {}", model.guard_text(g))?;
         }
         for a in &r.attrs {
-            println!("    {} => {}", a.name, a.value);
+            writeln!(out, "    {} => {}", a.name, a.value)?;
         }
         if let Some(text) = facts_text(model, id) {
             match executes_why(model, id, &mut lines) {
-                Some(why) => println!("    {text}, {}", why.text),
-                None => println!("    {text}"),
+                Some(why) => writeln!(out, "    {text}, {}", why.text)?,
+                None => writeln!(out, "    {text}")?,
             }
         } else if r.ty == "service" {
-            println!("    {NO_BINARY}");
+            writeln!(out, "    {NO_BINARY}")?;
         }
         for e in model.edges_from(id) {
-            println!(
+            writeln!(
+                out,
                 "    {} {}",
                 if e.refresh { "~>" } else { "->" },
                 model.get(e.to).display_ref()
-            );
+            )?;
         }
     }
     let s = &model.stats;
-    println!(
+    writeln!(
+            out,
         "\n{count} resources shown ({} in the model, {} symbolic values, {} relationships) from {} manifests",
         s.resources, s.symbolic_values, s.edges, s.manifests
-    );
+    )?;
     if s.manifests_with_syntax_errors > 0 {
-        println!(
+        writeln!(
+            out,
             "{} manifests have syntax errors; what could be parsed was evaluated (run `puppet-preflight parse` for details)",
             s.manifests_with_syntax_errors
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// What the model's facts say of a resource, as JSON fields: a file's `state` (`link`,

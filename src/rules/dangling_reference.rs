@@ -1518,6 +1518,8 @@ mod tests {
             format!("class demo {{\n{pick}  package {{ 'qemu-kvm': before => Package[$pkg] }}\n}}\n"),
             // Under a condition (the fact that chooses it).
             format!("class demo {{\n{pick}  if $::osfamily == 'Debian' {{ package {{ 'qemu-kvm': before => Package['nova-compute'] }} }}\n}}\n"),
+            // A package every alternative list holds.
+            "class demo {\n  case $::osfamily {\n    'RedHat': { $pkgs = ['jdk', 'ccache'] }\n    default:  { $pkgs = ['default-jdk', 'ccache'] }\n  }\n  package { $pkgs: }\n  file { '/usr/bin/cc': require => Package['ccache'] }\n}\n".to_owned(),
             // A list chosen by a fact, referred to by the list.
             "class demo {\n  case $::osfamily {\n    'RedHat': { $pkgs = ['novnc', 'openstack-novncproxy'] }\n    default:  { $pkgs = ['novnc', 'novncproxy'] }\n  }\n  package { $pkgs: }\n  service { 'novncproxy': require => Package[$pkgs] }\n}\n".to_owned(),
         ] {

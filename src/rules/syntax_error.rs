@@ -1,7 +1,9 @@
 //! ## What it does
 //!
 //! Reports the first syntax error in a manifest that the change adds or modifies, at the
-//! place the parser stopped understanding the text, as Puppet does. Further errors in
+//! place the parser stopped understanding the text, as Puppet does; errors the file
+//! already had before the change (same message on the same line text) are left out
+//! first, so fixing the first of two old errors does not make the second new. Further errors in
 //! the same file mostly follow from the first (an unterminated quote turns the rest of
 //! the file into noise): the finding counts them, and `puppet-preflight parse FILE` lists
 //! them all. A manifest that is not valid UTF-8 is reported here too.
@@ -103,8 +105,42 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                  a construct Puppet 4 dropped"
             )
         });
-        let more = m.parsed.errors.len().saturating_sub(1);
-        if let Some(e) = m.parsed.errors.first() {
+        // Errors the file already had before the change (same message, same line text)
+        // are not the change's: the first error after those is reported. A change that
+        // fixes the first of two errors does not make the second one new.
+        let old_path = cx
+            .change
+            .files
+            .iter()
+            .find(|f| f.new_path.as_deref() == Some(path))
+            .and_then(|f| f.old_path.as_deref());
+        let mut old: Vec<(&str, &str)> = old_path
+            .and_then(|p| cx.manifest(Side::Before, p))
+            .map(|b| {
+                b.parsed
+                    .errors
+                    .iter()
+                    .map(|e| (e.message.as_str(), line_text(&b.text, e.span.start)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let new: Vec<&crate::parser::SyntaxError> = m
+            .parsed
+            .errors
+            .iter()
+            .filter(|e| {
+                let k = (e.message.as_str(), line_text(&m.text, e.span.start));
+                match old.iter().position(|o| *o == k) {
+                    Some(i) => {
+                        old.swap_remove(i);
+                        false
+                    }
+                    None => true,
+                }
+            })
+            .collect();
+        let more = new.len().saturating_sub(1);
+        if let Some(e) = new.first() {
             let mut f = finding(rule, at(e.span), e.message.clone());
             if !e.expected.is_empty() {
                 f.help = Some(format!("expected {}", one_of(&e.expected)));
@@ -135,6 +171,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(f);
         }
     }
+}
+
+/// The text of the line holding byte `offset`, trimmed.
+fn line_text(text: &str, offset: u32) -> &str {
+    let at = (offset as usize).min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    text.get(start..end).unwrap_or("").trim()
 }
 
 /// `a`, `a or b`, `one of a, b, c`.
@@ -202,6 +246,21 @@ mod tests {
             help.contains(&format!("{} more error", parsed.errors.len() - 1)),
             "{help}"
         );
+    }
+
+    #[test]
+    fn errors_the_file_already_had_are_not_the_changes() {
+        // apache infrastructure-puppet 3ee4a0fd: "Typo fix" mended the first of two errors.
+        let two = "class a {\n  $v = ['x' 'y']\n  file { '/x':\n    ensure => file\n    owner => 'root',\n  }\n}\n";
+        let parsed = crate::parser::parse(two);
+        assert!(parsed.errors.len() >= 2, "{:?}", parsed.errors);
+        let one = two.replace("'x' 'y'", "'x', 'y'");
+        assert!(check_rule(NAME, &edit(two, &one)).is_empty());
+        // A new error before an old one is reported, the old one is not counted.
+        let three = one.replace("$v = ['x', 'y']", "$v = ['x', 'y'");
+        let found = check_rule(NAME, &edit(&one, &three));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(Case::line_of(&three, &found[0]), 3);
     }
 
     #[test]

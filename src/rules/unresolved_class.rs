@@ -17,7 +17,9 @@
 //! which nodes the catalog breaks.
 //!
 //! A `Class['x']` reference to a class that exists nowhere is reported here, not as
-//! `dangling-reference`.
+//! `dangling-reference`. So is the declaration of a resource whose defined type
+//! (`x::y { … }`) no manifest defines, when module `x` is neither in the tree nor
+//! listed as external ("Invalid resource type": usually a misspelt type name).
 //!
 //! ## Why is this bad?
 //!
@@ -194,6 +196,87 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             });
         }
         f.resource = Some(ResourceKey::new("class", name.to_string()));
+        out.push(f);
+    }
+    undefined_types(cx, &external, out);
+}
+
+/// Declarations of a defined type (`x::y { 'title': }`) that no manifest defines, of a
+/// module that is neither in the tree nor listed as external: Puppet stops with "Invalid
+/// resource type". Usually a misspelt type name; `dangling-reference` then reports what
+/// it was to declare, this says why.
+fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<Finding>) {
+    let undefined = |m: &'_ Model| -> Vec<(crate::model::ResId, String)> {
+        let modules: BTreeSet<String> = m
+            .classes
+            .keys()
+            .chain(m.defines.keys())
+            .map(|k| module_of(k))
+            .collect();
+        m.live_resources()
+            .filter(|(_, r)| r.ty.contains("::") && !m.defines.contains_key(r.ty.as_str()))
+            .map(|(id, r)| (id, r.ty.trim_start_matches("::").to_ascii_lowercase()))
+            .filter(|(_, ty)| {
+                let md = module_of(ty);
+                !ty.split("::").any(str::is_empty)
+                    && !modules.contains(&md)
+                    && !external.contains(&md)
+            })
+            .collect()
+    };
+    if module_repository(cx.after).is_some() {
+        // A library module's site supplies the other modules it uses.
+        return;
+    }
+    let before: BTreeSet<(String, String)> = undefined(cx.before)
+        .into_iter()
+        .map(|(id, ty)| (cx.before.get(id).file.to_string(), ty))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for (id, ty) in undefined(cx.after) {
+        let r = cx.after.get(id);
+        if before.contains(&(r.file.to_string(), ty.clone()))
+            || !seen.insert((r.file.clone(), r.title_span, ty.clone()))
+            || r.title_span == crate::ast::Span::default()
+        {
+            continue;
+        }
+        let when = if r.guard.is_empty() {
+            "every node that evaluates it".to_owned()
+        } else {
+            format!("nodes where {}", describe_steps(cx.after, &r.guard))
+        };
+        let mut f = finding(
+            &RULE,
+            Location {
+                side: Side::After,
+                file: r.file.to_string(),
+                span: r.title_span,
+            },
+            format!(
+                "{} is declared with type `{ty}`, which no manifest of the modulepath defines: \
+                 the catalog fails to compile (\"Invalid resource type\") on {when}",
+                r.display_ref()
+            ),
+        );
+        let limit = (ty.len() / 4).clamp(1, 3);
+        let near = cx
+            .after
+            .defines
+            .keys()
+            .map(|k| (edit_distance(k, &ty), k))
+            .filter(|(d, _)| *d <= limit)
+            .min()
+            .map(|(_, k)| k.clone());
+        f.help = Some(match near {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!(
+                "fix the type name, add the defined type, or list module `{}` in the \
+                 Puppetfile or in external_modules if it comes from outside the repository",
+                module_of(&ty)
+            ),
+        });
+        f.resource = Some(r.into());
         out.push(f);
     }
 }
@@ -459,6 +542,41 @@ mod tests {
         assert_eq!(found[0].related[0].location.side, Side::Before);
         // Unresolved on both sides: not this change's doing.
         let case = edit(user, &format!("{user}# edited\n"));
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn a_defined_type_no_manifest_defines() {
+        // fuel-library adadfc97fb: `nova::generic_service` misspelt.
+        let define = "define nova::generic_service($enabled = true) { service { $title: } }\n";
+        let src =
+            format!("{define}class demo {{\n  ova::generic_service {{ 'nova-volume': }}\n}}\n");
+        let found = check_rule(NAME, &after_only(&src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains("`ova::generic_service`"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `nova::generic_service`?")
+        );
+        assert_eq!(Case::line_of(&src, &found[0]), 3);
+        for src in [
+            // Defined, and of a module the tree has (a type it lacks is dangling-reference's).
+            format!("{define}class demo {{\n  nova::generic_service {{ 'nova-volume': }}\n}}\n"),
+            // Already there before the change: see `only_what_the_change_introduces` below.
+        ] {
+            assert!(check_rule(NAME, &after_only(&src)).is_empty(), "{src}");
+        }
+        // Listed as external.
+        let mut case = after_only("class demo {\n  apache::vhost { 'x': }\n}\n");
+        case.after("Puppetfile", "mod 'puppetlabs/apache'\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // Pre-existing: not the change's.
+        let src = "class demo {\n  ova::generic_service { 'nova-volume': }\n}\n";
+        let case = edit(src, &format!("{src}class other {{ }}\n"));
         assert!(check_rule(NAME, &case).is_empty());
     }
 }

@@ -198,12 +198,23 @@ fn resolve_endpoints(
             Endpoint::Ref { ty, title } => {
                 let ids = lookup(m, ty, title);
                 let key = normalize_key(ty, title);
+                // Found by its title or name as such, or by a string every alternative
+                // of the title holds (`['a', 'ccache']` or `['b', 'ccache']`).
                 let exact = |r: &Resource| {
                     [&r.title, r.name_value()].into_iter().any(|v| {
+                        let holds = |alt: &Value| {
+                            let mut leaves = Vec::new();
+                            alt.flatten_into(&mut leaves);
+                            leaves
+                                .iter()
+                                .any(|l| l.as_str().is_some_and(|t| normalize_key(ty, t) == key))
+                        };
                         v.as_str()
                             .map(str::to_owned)
                             .or_else(|| symbolic_key(v))
                             .is_some_and(|t| normalize_key(ty, &t) == key)
+                            || (matches!(v, Value::OneOf(_))
+                                && v.alternatives().into_iter().all(holds))
                     })
                 };
                 if !ids.is_empty() && !ids.iter().any(|&id| exact(&m.resources[id])) {
