@@ -397,6 +397,17 @@ mod tests {
     }
 
     #[test]
+    fn puppet_3_may_rely_on_dynamic_scope() {
+        let src = "class demo::base { $data_root = '/srv' include demo }\nclass demo {\n  file { \"${data_root}/x\": ensure => directory }\n}\n";
+        // Puppet 4+: a variable of another class is not visible unqualified.
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
+        // Puppet 3 (`import`): the code may come from the days of dynamic scoping.
+        let mut case = after_only(src);
+        case.after("manifests/site.pp", "import 'nodes/*.pp'\n");
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
     fn top_and_node_scope_and_custom_facts() {
         let body = "class demo {\n  file { \"${data_root}/x\": ensure => directory }\n}\n";
         let mut case = after_only(body);
