@@ -12,10 +12,28 @@
 //! files are not judged, nor symbolic modes (`u+w` keeps whatever bits exist), nor files
 //! whose name says they are data (`.conf`, `.yaml`, `.txt`, …).
 //!
+//! It also flags a file the change deploys at a path the base revision did not manage,
+//! from `content` or `source`, with no `mode` at all (none of its own, from a resource
+//! default or an override, and no `source_permissions` other than `ignore`), when a
+//! `service` of the head revision runs it (its `binary`/`start`, the first word of its
+//! unit's `ExecStart=`, through managed links) or an `exec`'s `command` starts with it.
+//! In a repository written for Puppet 3, a `puppet:///modules/…` source whose file is
+//! executable in git (mode 100755) is fine. Not flagged: a path a declared package ships
+//! or an `exec` `creates` (the file is there already, and Puppet keeps its mode), a script
+//! run through an interpreter (`ExecStart=/bin/sh /usr/local/bin/x.sh` runs `/bin/sh`),
+//! and files in a `bin` directory that nothing in the repository runs (a user may run them
+//! with `sh`).
+//!
 //! ## Why is this bad?
 //!
 //! `execve()` fails with `EACCES`; systemd reports `203/EXEC`. Nothing notices until the
 //! service is next started or the script next run.
+//!
+//! From Puppet 4 on, `source_permissions` defaults to `ignore`: a new file gets no mode
+//! from its source, whatever git records, and is created 0644 under the usual umask 022.
+//! On every host where the file does not exist yet, the service fails to start. Puppet 3
+//! copied the source's mode (`source_permissions => use`), so an executable file in the
+//! repository kept working there, and a `content` file was 0644 all the same.
 //!
 //! ## Example
 //!
@@ -35,19 +53,31 @@
 //! }
 //! ```
 //!
+//! A service's executable deployed without a mode:
+//!
+//! ```puppet
+//! file { '/usr/local/bin/exporter': source => 'puppet:///modules/tool/exporter' }
+//! service { 'exporter': ensure => running, binary => '/usr/local/bin/exporter' }
+//! ```
+//!
+//! is fixed the same way, with `mode => '0755'` on the file.
+//!
 //! ## Exceptions
 //!
 //! Data files that live in a `bin` directory but are never executed (completion
-//! snippets, libraries sourced by a shell).
+//! snippets, libraries sourced by a shell). A file a service runs whose mode another tool
+//! sets after Puppet created it (a `chmod` in an `exec`): better set `mode` on the file.
 //!
 //! ## References
 //!
-//! - Puppet `file` type, `mode` (octal and symbolic forms).
+//! - Puppet `file` type, `mode` (octal and symbolic forms) and `source_permissions`
+//!   (default `use` in Puppet 3, `ignore` from Puppet 4).
 
 use crate::diagnostic::{Finding, Severity, Side};
-use crate::model::{AttrOrigin, ResId, Value};
+use crate::input::EntryKind;
+use crate::model::{file_state, AttrOrigin, ResId, Value};
 
-use super::common::{at_attr, ensure_of, file_path, touched, Ensure};
+use super::common::{at_attr, at_first_attr, ensure_of, file_path, related, touched, Ensure};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -70,6 +100,104 @@ const DATA_EXTENSIONS: &[&str] = &[
 ];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    mode_without_execute_bit(cx, out);
+    no_mode(cx, out);
+}
+
+/// A file the change deploys at a new path with no mode, that a service or an `exec`
+/// runs (see the module documentation).
+fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let rule = &RULE;
+    let m = cx.after;
+    for id in touched(cx) {
+        let r = m.get(id);
+        if r.ty != "file" || !file_state(r).has_content() {
+            continue;
+        }
+        let Some(path) = file_path(r) else { continue };
+        // Managed in the base revision: the file is there, with the mode it has.
+        if !cx.before.index.managing(&path).is_empty() {
+            continue;
+        }
+        // Any mode (a value, a variable, a default), on this or another declaration.
+        if m.index
+            .managing(&path)
+            .iter()
+            .any(|&o| m.get(o).attr("mode").is_some())
+        {
+            continue;
+        }
+        match r.get("source_permissions") {
+            None | Some(Value::Undef) => {}
+            Some(v) if v.as_str() == Some("ignore") => {}
+            Some(_) => continue,
+        }
+        // Already on the hosts from a package or a command: Puppet keeps its mode.
+        if !m.facts.shipped_by(&path).is_empty() || !m.facts.created_by(&path).is_empty() {
+            continue;
+        }
+        let runner = m
+            .facts
+            .services_through(&path)
+            .iter()
+            .chain(m.facts.execs_running(&path))
+            .copied()
+            .find(|&s| !m.exclusive(id, s));
+        let Some(runner) = runner else { continue };
+        let puppet3 = m.puppet.major < 4;
+        if puppet3 {
+            // Puppet 3 copies the source's mode: only sources all known to be
+            // non-executable in git leave the file without an execute bit.
+            if r.get("source").is_some() {
+                let sources: Vec<Option<EntryKind>> = m
+                    .index
+                    .file_uses
+                    .iter()
+                    .filter(|u| u.res == id && u.attr == "source")
+                    .map(|u| {
+                        (!u.external)
+                            .then_some(u.file_ref.resolved.as_deref())
+                            .flatten()
+                            .and_then(|p| cx.change.after.tree.get(p))
+                            .map(|e| e.kind)
+                    })
+                    .collect();
+                if sources.is_empty() || sources.iter().any(|k| *k != Some(EntryKind::File)) {
+                    continue;
+                }
+            }
+        }
+        let res = r.display_ref();
+        let runs = if m.get(runner).ty == "exec" {
+            format!("{} runs it as its command", m.get(runner).display_ref())
+        } else {
+            format!("{} runs it", m.get(runner).display_ref())
+        };
+        let why = if puppet3 {
+            if r.get("source").is_some() {
+                "Puppet 3 copies the mode of its source, which git records as 100644"
+            } else {
+                "a new file from `content` is created 0644 (umask 022)"
+            }
+        } else {
+            "from Puppet 4, `source_permissions` is `ignore` and a new file is created 0644              (umask 022) whatever the mode of its source in git"
+        };
+        let mut f = finding(
+            rule,
+            at_first_attr(m, Side::After, id, &["source", "content"]),
+            format!(
+                "{res} is deployed to a new path with no `mode`: {why}, but {runs}: on every                  host where it does not exist yet, running it fails with EACCES (systemd:                  203/EXEC)"
+            ),
+        );
+        f.help = Some("set `mode => '0755'` on the file".to_owned());
+        f.related = vec![related(m, Side::After, runner, "runs it".into())];
+        f.resource = Some(r.into());
+        out.push(f);
+    }
+}
+
+/// A mode with no execute bit on an executable path (see the module documentation).
+fn mode_without_execute_bit(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
     let mut ids: Vec<ResId> = touched(cx);
     // Files run by a service this change (re)starts.

@@ -78,6 +78,7 @@ use super::common::{
     at_first_attr, is_file_like, is_regular_file, link_target, related, touched_links,
 };
 use super::hazard::Voice;
+use super::link_over_directory::directory_evidence;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -173,8 +174,14 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
                 evidence.push(Evidence::AlsoRegularFile(o));
             }
         }
+        // A path that is a directory on the hosts is `link-over-directory`'s: a package
+        // listed as shipping it, or the directory it lies in, says nothing of a binary.
+        let directory = directory_evidence(cx, id, &path).is_some_and(|e| !e.is_empty());
         // A declared package ships the path (package_paths, package contents).
         for pkg in cx.after.facts.shipped_by(&path) {
+            if directory {
+                break;
+            }
             if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
                 evidence.push(Evidence::PackageShips {
                     name: pkg.clone(),
@@ -196,7 +203,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
         }
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         if evidence.is_empty() {
-            if !SYSTEM_DIRS.contains(&dir) {
+            if directory || !SYSTEM_DIRS.contains(&dir) {
                 continue;
             }
             // A package in the other branch of the same condition is the usual flip.
