@@ -180,13 +180,16 @@ fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "a new file from `content` is created 0644 (umask 022)"
             }
         } else {
-            "from Puppet 4, `source_permissions` is `ignore` and a new file is created 0644              (umask 022) whatever the mode of its source in git"
+            "from Puppet 4, `source_permissions` is `ignore` and a new file is created 0644 \
+             (umask 022) whatever the mode of its source in git"
         };
         let mut f = finding(
             rule,
             at_first_attr(m, Side::After, id, &["source", "content"]),
             format!(
-                "{res} is deployed to a new path with no `mode`: {why}, but {runs}: on every                  host where it does not exist yet, running it fails with EACCES (systemd:                  203/EXEC)"
+                "{res} is deployed to a new path with no `mode`: {why}, but {runs}: on every \
+                 host where it does not exist yet, running it fails with EACCES (systemd: \
+                 203/EXEC)"
             ),
         );
         f.help = Some("set `mode => '0755'` on the file".to_owned());
@@ -370,6 +373,22 @@ mod tests {
         // Directories and links.
         "class demo { file { '/usr/local/bin': ensure => directory, mode => '0644' } }",
         "class demo { file { '/usr/local/bin/t': ensure => link, target => '/opt/t', mode => '0644' } }",
+        // No mode, but nothing runs it: a user may run it with `sh`.
+        "class demo { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' } }",
+        // A mode from anywhere: a parameter, a resource default, `source_permissions`.
+        "class demo($m) {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => $m }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "class demo {\n  File { mode => '0755' }\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', source_permissions => use }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        // Run through an interpreter: the interpreter is what is executed.
+        "class demo {\n  file { '/usr/local/bin/x.sh': content => 'echo' }\n  service { 'x': binary => '/bin/sh /usr/local/bin/x.sh' }\n}",
+        "class demo {\n  file { '/usr/local/bin/x.sh': content => 'echo' }\n  exec { 'x': command => '/bin/bash /usr/local/bin/x.sh', refreshonly => true }\n}",
+        // The runner is in the other branch of the condition.
+        "class demo($pkg) {\n  if $pkg { service { 'tool': binary => '/usr/local/bin/tool' } }\n  else { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' } }\n}",
+        // Nothing deployed (an empty file is empty-binary's), absent, a link.
+        "class demo {\n  file { '/usr/local/bin/tool': ensure => absent }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "class demo {\n  file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        // Created by a command first (the file is there; Puppet keeps its mode).
+        "class demo {\n  exec { 'build': command => '/usr/bin/make install', creates => '/usr/local/bin/tool' }\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -389,6 +408,21 @@ mod tests {
         ),
         // No ensure: only the mode is managed, on the binary already there.
         ("class demo {\n  file { '/usr/bin/tool': mode => 'u=rw,go=r' }\n}\n", &[2]),
+        // A new file with no mode that a service runs: created 0644.
+        (
+            "class demo {\n  file { '/usr/local/bin/exporter':\n    source => 'puppet:///modules/demo/exporter',\n  }\n  service { 'exporter': ensure => running, binary => '/usr/local/bin/exporter --port 9100' }\n}\n",
+            &[3],
+        ),
+        // An exec's command starts with it; `source_permissions => ignore` is the default.
+        (
+            "class demo {\n  file { '/opt/app/migrate': content => template('demo/migrate.erb'), source_permissions => ignore }\n  exec { 'migrate': command => '/opt/app/migrate --all', refreshonly => true }\n}\n",
+            &[2],
+        ),
+        // Through a link the repository manages.
+        (
+            "class demo {\n  file { '/opt/agent/1.2/agent': source => 'puppet:///modules/demo/agent' }\n  file { '/usr/local/bin/agent': ensure => link, target => '/opt/agent/1.2/agent' }\n  service { 'agent': binary => '/usr/local/bin/agent' }\n}\n",
+            &[2],
+        ),
     ];
 
     snippet_tests!(after_only);
@@ -400,6 +434,79 @@ mod tests {
         assert!(check_rule(NAME, &case).is_empty());
         let case = edit(&src.replace("0644", "0755"), src);
         assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    /// A service whose unit's `ExecStart=` runs a file this change deploys with no mode.
+    #[test]
+    fn a_unit_runs_a_new_file_without_mode() {
+        let unit = "[Service]\nExecStart=/usr/local/bin/foo --serve\n";
+        let body = "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo' }\n";
+        let case = unit_edit(&service_class(""), &service_class(body), unit, unit)
+            .with_after("modules/demo/files/foo", "#!/bin/sh\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "File['/usr/local/bin/foo'] is deployed to a new path with no `mode`: from Puppet \
+             4, `source_permissions` is `ignore` and a new file is created 0644 (umask 022) \
+             whatever the mode of its source in git, but Service['foo'] runs it: on every \
+             host where it does not exist yet, running it fails with EACCES (systemd: \
+             203/EXEC)"
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        // A path the base revision managed already: the file is there with its mode.
+        let before = service_class(
+            "  file { '/usr/local/bin/foo': ensure => file, mode => '0755', source => 'puppet:///modules/demo/foo' }\n",
+        );
+        let case = unit_edit(&before, &service_class(body), unit, unit)
+            .with_before("modules/demo/files/foo", "#!/bin/sh\n")
+            .with_after("modules/demo/files/foo", "#!/bin/sh\n");
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    /// Puppet 3 copied the source's mode (`source_permissions => use`): an executable file
+    /// in git is deployed executable.
+    #[test]
+    fn puppet_3_copies_the_mode_of_the_source_in_git() {
+        let src = "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}\n";
+        let puppet3 = |executable: bool| {
+            let mut case = after_only(src)
+                .with_after("Gemfile.lock", "GEM\n  specs:\n    puppet (3.8.7)\n")
+                .with_after("modules/demo/files/tool", "#!/bin/sh\n");
+            if executable {
+                case = case.with_executable("modules/demo/files/tool");
+            }
+            check_rule(NAME, &case)
+        };
+        assert!(puppet3(true).is_empty());
+        let found = puppet3(false);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("Puppet 3 copies the mode of its source, which git records as 100644"));
+        // Puppet 4 and later ignore the mode in git.
+        let case = after_only(src)
+            .with_after("modules/demo/files/tool", "#!/bin/sh\n")
+            .with_executable("modules/demo/files/tool");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    #[test]
+    fn a_path_a_declared_package_ships_is_there_already() {
+        let src = "class demo {\n  package { 'tool': }\n  file { '/usr/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/bin/tool' }\n}\n";
+        let mut config = crate::config::Config::default();
+        config
+            .package_paths
+            .insert("tool".into(), vec!["/usr/bin/tool".into()]);
+        let found: Vec<_> = run_case(
+            &after_only(src),
+            &config,
+            &crate::rules::Selection::default(),
+        )
+        .into_iter()
+        .filter(|f| f.rule == NAME)
+        .collect();
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
