@@ -87,7 +87,7 @@ pub const NAME: &str = "binary-not-executable";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary: "an executable path deployed with a mode lacking every execute bit",
+    summary: "an executable path deployed with a mode lacking every execute bit, or a new file a service or exec runs deployed with no mode",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("binary_not_executable.rs"),
