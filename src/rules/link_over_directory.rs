@@ -36,7 +36,8 @@
 //!   often a leftover of its `purge` settings rather than a decision to delete the tree;
 //! - a new link declaration with `force => true` replacing a directory declaration the
 //!   change removes is not reported: both the removal and the `force` say the tree is
-//!   meant to go.
+//!   meant to go. Nor is a directory with `recurse` and `purge` turned into a forced link
+//!   in place: it held only what Puppet put there.
 //!
 //! An unknown `force` (a parameter the tool cannot evaluate) keeps the rule silent.
 //!
@@ -187,9 +188,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// `force` of a `file` resource: `Some(true/false)` when known (unset is `false`), `None`
-/// for a value the tool cannot evaluate.
-fn force_of(v: Option<&Value>) -> Option<bool> {
+/// A boolean parameter of a resource (`force`, `purge`): `Some(true/false)` when known
+/// (unset is `false`), `None` for a value the tool cannot evaluate.
+fn bool_param(v: Option<&Value>) -> Option<bool> {
     match v {
         None | Some(Value::Undef) => Some(false),
         Some(Value::Bool(b)) => Some(*b),
@@ -297,7 +298,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverDirectory> {
         if was_link {
             continue;
         }
-        let Some(force) = force_of(cx.after.get(id).get("force")) else {
+        let Some(force) = bool_param(cx.after.get(id).get("force")) else {
             continue;
         };
         let Some(mut evidence) = directory_evidence(cx, id, &path) else {
@@ -315,7 +316,21 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverDirectory> {
                     }
                 )
             });
-            if replaced {
+            // Turned in place from a directory that purged everything Puppet did not
+            // put there (`recurse` and `purge`): the tree held nothing else to lose.
+            let purged = evidence.iter().any(|e| match e {
+                DirEvidence::WasDirectory {
+                    base,
+                    in_place: true,
+                } => {
+                    let b = cx.before.get(*base);
+                    [b.get("recurse"), b.get("purge")]
+                        .iter()
+                        .all(|v| bool_param(*v) == Some(true))
+                }
+                _ => false,
+            });
+            if replaced || purged {
                 evidence.retain(|e| {
                     !matches!(
                         e,
@@ -531,6 +546,13 @@ mod tests {
         assert_eq!(
             severities(&edit(before, &forced)),
             vec![Severity::Warning]
+        );
+        // A directory that purged everything Puppet did not put there: nothing to lose.
+        let purging = before.replace("owner =>", "recurse => true, purge => true, owner =>");
+        assert!(check_rule(NAME, &edit(&purging, &forced)).is_empty());
+        assert_eq!(
+            severities(&edit(&purging, after)),
+            vec![Severity::Error]
         );
         // A `File` default's force counts as the resource's own.
         let by_default = after.replace("class demo {\n", "class demo {\n  File { force => true }\n");
