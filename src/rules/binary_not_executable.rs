@@ -127,6 +127,10 @@ fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // `mode => $x` with `$x` undef here: hiera or the declaring code may set it.
+        if writes_mode(cx, r) {
+            continue;
+        }
         match r.get("source_permissions") {
             None | Some(Value::Undef) => {}
             Some(v) if v.as_str() == Some("ignore") => {}
@@ -168,10 +172,16 @@ fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
         let res = r.display_ref();
-        let runs = if m.get(runner).ty == "exec" {
-            format!("{} runs it as its command", m.get(runner).display_ref())
+        let (runs, fails) = if m.get(runner).ty == "exec" {
+            (
+                format!("{} runs it as its command", m.get(runner).display_ref()),
+                "the command fails with EACCES (Permission denied)",
+            )
         } else {
-            format!("{} runs it", m.get(runner).display_ref())
+            (
+                format!("{} runs it", m.get(runner).display_ref()),
+                "running it fails with EACCES (systemd: 203/EXEC)",
+            )
         };
         let why = if puppet3 {
             if r.get("source").is_some() {
@@ -188,8 +198,7 @@ fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
             at_first_attr(m, Side::After, id, &["source", "content"]),
             format!(
                 "{res} is deployed to a new path with no `mode`: {why}, but {runs}: on every \
-                 host where it does not exist yet, running it fails with EACCES (systemd: \
-                 203/EXEC)"
+                 host where it does not exist yet, {fails}"
             ),
         );
         f.help = Some("set `mode => '0755'` on the file".to_owned());
@@ -197,6 +206,37 @@ fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
         f.resource = Some(r.into());
         out.push(f);
     }
+}
+
+/// Whether the declaration of head-revision resource `r` writes a `mode` (or splats a
+/// hash of attributes) that the model dropped because it evaluated to `undef`: a class
+/// parameter left to its default, which hiera or the declaring code may set. Read from
+/// the syntax tree of the declaration, found by its title's position.
+fn writes_mode(cx: &Context<'_>, r: &crate::model::Resource) -> bool {
+    use crate::ast::ExprKind;
+    if r.title_span.is_empty() {
+        return false;
+    }
+    let Some(man) = cx.manifest(Side::After, &r.file) else {
+        return false;
+    };
+    let at = r.title_span;
+    let mut found = false;
+    for stmt in &man.parsed.program.statements {
+        super::executables::walk(stmt, &mut |e| {
+            if let ExprKind::Resource { bodies, .. } = &e.kind {
+                for b in bodies {
+                    if b.span.start <= at.start && at.end <= b.span.end {
+                        found |= b.attrs.iter().any(|a| a.name == "mode" || a.is_splat());
+                    }
+                }
+            }
+        });
+        if found {
+            break;
+        }
+    }
+    found
 }
 
 /// A mode with no execute bit on an executable path (see the module documentation).
@@ -379,6 +419,9 @@ mod tests {
         "class demo($m) {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => $m }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
         "class demo {\n  File { mode => '0755' }\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
         "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', source_permissions => use }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        // A mode parameter left undef: hiera or the declaring code may set it.
+        "class demo($mode = undef) {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => $mode }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "define demo::tool($mode = undef) {\n  file { \"/usr/local/bin/${title}\": source => \"puppet:///modules/demo/${title}\", mode => $mode }\n}\nclass demo {\n  demo::tool { 'x': }\n  service { 'x': binary => '/usr/local/bin/x' }\n}",
         // Run through an interpreter: the interpreter is what is executed.
         "class demo {\n  file { '/usr/local/bin/x.sh': content => 'echo' }\n  service { 'x': binary => '/bin/sh /usr/local/bin/x.sh' }\n}",
         "class demo {\n  file { '/usr/local/bin/x.sh': content => 'echo' }\n  exec { 'x': command => '/bin/bash /usr/local/bin/x.sh', refreshonly => true }\n}",
@@ -416,6 +459,11 @@ mod tests {
         // An exec's command starts with it; `source_permissions => ignore` is the default.
         (
             "class demo {\n  file { '/opt/app/migrate': content => template('demo/migrate.erb'), source_permissions => ignore }\n  exec { 'migrate': command => '/opt/app/migrate --all', refreshonly => true }\n}\n",
+            &[2],
+        ),
+        // Inside a defined type, reported at the define's `source`.
+        (
+            "define demo::tool() {\n  file { \"/usr/local/bin/${title}\": source => \"puppet:///modules/demo/${title}\" }\n}\nclass demo {\n  demo::tool { 'x': }\n  service { 'x': binary => '/usr/local/bin/x' }\n}\n",
             &[2],
         ),
         // Through a link the repository manages.
