@@ -57,7 +57,10 @@ fn check(dir: &Path, extra: &[&str]) -> (i32, Vec<(String, String, u64, String)>
         .arg(dir)
         .args(["--base", "HEAD^", "--head", "HEAD", "--format", "json"])
         .args(["--no-cache", "--isolated"])
-        .args(["--select", "link-over-directory,binary-not-executable,link-over-binary"])
+        .args([
+            "--select",
+            "link-over-directory,binary-not-executable,link-over-binary",
+        ])
         .args(extra)
         .output()
         .expect("run puppet-preflight");
@@ -106,10 +109,19 @@ fn a_directory_turned_into_a_link() {
     assert_eq!(code, 1, "{found:#?}");
     assert_eq!(found.len(), 1, "{found:#?}");
     let (rule, severity, line, message) = &found[0];
-    assert_eq!((rule.as_str(), severity.as_str(), *line), ("link-over-directory", "error", 3));
-    assert!(message.contains("it was `ensure => directory` in the base revision"), "{message}");
+    assert_eq!(
+        (rule.as_str(), severity.as_str(), *line),
+        ("link-over-directory", "error", 3)
+    );
+    assert!(
+        message.contains("it was `ensure => directory` in the base revision"),
+        "{message}"
+    );
     assert!(message.contains("File['/srv/data/README']"), "{message}");
-    assert!(message.contains("Puppet refuses to replace the directory"), "{message}");
+    assert!(
+        message.contains("Puppet refuses to replace the directory"),
+        "{message}"
+    );
 
     // With force, turned in place: a warning (the tree goes, what Puppet manages comes
     // back through the link); the exit status stays 0 at the default fail level.
@@ -118,7 +130,10 @@ fn a_directory_turned_into_a_link() {
         DATA,
         "class data {\n  file { '/srv/data':\n    ensure => link,\n    target => '/mnt/big/data',\n    force  => true,\n  }\n}\n",
     );
-    git(root, &["commit", "-q", "--amend", "-a", "-m", "move data, forced"]);
+    git(
+        root,
+        &["commit", "-q", "--amend", "-a", "-m", "move data, forced"],
+    );
     let (code, found) = check(root, &[]);
     assert_eq!(code, 0, "{found:#?}");
     let got: Vec<(&str, &str)> = found.iter().map(|f| (f.0.as_str(), f.1.as_str())).collect();
@@ -130,7 +145,11 @@ fn a_link_over_a_directory_a_declared_package_fills() {
     let dir = repo();
     let root = dir.path();
     let m = "modules/web/manifests/init.pp";
-    write(root, m, "class web {\n  package { 'nginx': ensure => installed }\n}\n");
+    write(
+        root,
+        m,
+        "class web {\n  package { 'nginx': ensure => installed }\n}\n",
+    );
     commit(root, "nginx");
     let contents = root.join("Contents-amd64");
     std::fs::write(
@@ -148,9 +167,9 @@ fn a_link_over_a_directory_a_declared_package_fills() {
     assert_eq!(code, 1, "{found:#?}");
     let got: Vec<(&str, u64)> = found.iter().map(|f| (f.0.as_str(), f.2)).collect();
     assert_eq!(got, vec![("link-over-directory", 3)], "{found:#?}");
-    assert!(found[0]
-        .3
-        .contains("package `nginx` ships files under it (/etc/nginx/nginx.conf, by Contents-amd64)"));
+    assert!(found[0].3.contains(
+        "package `nginx` ships files under it (/etc/nginx/nginx.conf, by Contents-amd64)"
+    ));
 }
 
 const TOOL: &str = "modules/tool/manifests/init.pp";
@@ -172,7 +191,11 @@ fn exporter(executable: bool, gemfile_lock: Option<&str>) -> tempfile::TempDir {
         "class tool {\n  file { '/usr/local/bin/exporter':\n    source => 'puppet:///modules/tool/exporter',\n  }\n  service { 'exporter':\n    ensure => running,\n    binary => '/usr/local/bin/exporter',\n    require => File['/usr/local/bin/exporter'],\n  }\n}\n",
     );
     let file = root.join("modules/tool/files/exporter");
-    write(root, "modules/tool/files/exporter", "#!/bin/sh\nexec sleep infinity\n");
+    write(
+        root,
+        "modules/tool/files/exporter",
+        "#!/bin/sh\nexec sleep infinity\n",
+    );
     let mode = if executable { 0o755 } else { 0o644 };
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
     commit(root, "exporter");
@@ -189,8 +212,16 @@ fn an_executable_deployed_without_a_mode() {
         .iter()
         .map(|f| (f.0.as_str(), f.1.as_str(), f.2))
         .collect();
-    assert_eq!(got, vec![("binary-not-executable", "error", 3)], "{found:#?}");
-    assert!(found[0].3.contains("Service['exporter'] runs it"), "{}", found[0].3);
+    assert_eq!(
+        got,
+        vec![("binary-not-executable", "error", 3)],
+        "{found:#?}"
+    );
+    assert!(
+        found[0].3.contains("Service['exporter'] runs it"),
+        "{}",
+        found[0].3
+    );
 
     // Puppet 3 copies the mode of the file in git: 100755 is fine, 100644 is not.
     let lock = "GEM\n  remote: https://rubygems.org/\n  specs:\n    puppet (3.8.7)\n";
@@ -198,5 +229,10 @@ fn an_executable_deployed_without_a_mode() {
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
     let (code, found) = check(exporter(false, Some(lock)).path(), &[]);
     assert_eq!(code, 1, "{found:#?}");
-    assert!(found[0].3.contains("Puppet 3 copies the mode of its source"), "{found:#?}");
+    assert!(
+        found[0]
+            .3
+            .contains("Puppet 3 copies the mode of its source"),
+        "{found:#?}"
+    );
 }

@@ -164,7 +164,9 @@ impl DirEvidence {
     fn grave_with_force(&self) -> bool {
         matches!(
             self,
-            DirEvidence::AlsoDirectory(_) | DirEvidence::PackageUnder { .. } | DirEvidence::SystemDir
+            DirEvidence::AlsoDirectory(_)
+                | DirEvidence::PackageUnder { .. }
+                | DirEvidence::SystemDir
         )
     }
 }
@@ -528,7 +530,8 @@ mod tests {
 
     #[test]
     fn a_directory_turned_into_a_link() {
-        let before = "class demo {\n  file { '/srv/data': ensure => directory, owner => 'app' }\n}\n";
+        let before =
+            "class demo {\n  file { '/srv/data': ensure => directory, owner => 'app' }\n}\n";
         let after = "class demo {\n  file { '/srv/data': ensure => link, target => '/mnt/data', owner => 'app' }\n}\n";
         let found = check_rule(NAME, &edit(before, after));
         assert_eq!(found.len(), 1, "{found:#?}");
@@ -543,19 +546,14 @@ mod tests {
         assert_eq!(found[0].related[0].location.side, Side::Before);
         // In place with force: the tree and what Puppet does not manage in it go.
         let forced = after.replace("owner =>", "force => true, owner =>");
-        assert_eq!(
-            severities(&edit(before, &forced)),
-            vec![Severity::Warning]
-        );
+        assert_eq!(severities(&edit(before, &forced)), vec![Severity::Warning]);
         // A directory that purged everything Puppet did not put there: nothing to lose.
         let purging = before.replace("owner =>", "recurse => true, purge => true, owner =>");
         assert!(check_rule(NAME, &edit(&purging, &forced)).is_empty());
-        assert_eq!(
-            severities(&edit(&purging, after)),
-            vec![Severity::Error]
-        );
+        assert_eq!(severities(&edit(&purging, after)), vec![Severity::Error]);
         // A `File` default's force counts as the resource's own.
-        let by_default = after.replace("class demo {\n", "class demo {\n  File { force => true }\n");
+        let by_default =
+            after.replace("class demo {\n", "class demo {\n  File { force => true }\n");
         assert_eq!(
             severities(&edit(before, &by_default)),
             vec![Severity::Warning]

@@ -304,14 +304,15 @@ mod tests {
         // The same change restarts the service (its unit template changes): reported.
         let found = check_rule(NAME, &case(&ordered, &unordered));
         assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(found[0].message.contains("File['/usr/bin/foo'] (the binary /usr/bin/foo)"));
+        assert!(found[0]
+            .message
+            .contains("File['/usr/bin/foo'] (the binary /usr/bin/foo)"));
         // Dropping the edge alone restarts nothing: nothing to report.
         assert!(check_rule(NAME, &edit(&ordered, &unordered)).is_empty());
         // A new binary with no mode and no edge, the service restarted by the same change:
         // both rules speak, each of its own problem.
-        let no_mode = service_class(
-            "  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo' }\n",
-        );
+        let no_mode =
+            service_class("  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo' }\n");
         let c = case(&service_class(""), &no_mode);
         assert_eq!(check_rule(NAME, &c).len(), 1);
         assert_eq!(
