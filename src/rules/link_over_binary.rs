@@ -75,7 +75,7 @@ use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::ResId;
 
 use super::common::{
-    at_first_attr, is_file_like, is_regular_file, link_target, related, touched_links,
+    at_first_attr, is_file_like, is_regular_file, link_target, related, touched_links, was_link,
 };
 use super::hazard::Voice;
 use super::link_over_directory::directory_evidence;
@@ -146,13 +146,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
     let mut out = Vec::new();
     for (id, path) in touched_links(cx) {
         // Already a link in the base revision: there is no binary left to clobber.
-        let was_link = cx
-            .before
-            .index
-            .links
-            .get(&path)
-            .is_some_and(|ls| ls.iter().any(|l| cx.before.get(l.res).is_live()));
-        if was_link {
+        if was_link(cx, &path) {
             continue;
         }
         // A deliberate conversion keeps the binary: the link leads to a managed file.

@@ -86,7 +86,9 @@
 use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::{file_state, FileState, GuardStep, Model, ResId, Value};
 
-use super::common::{at_first_attr, ensure_of, package_removed, related, touched_links, Ensure};
+use super::common::{
+    at_first_attr, ensure_of, package_removed, related, touched_links, was_link, Ensure,
+};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -291,13 +293,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverDirectory> {
     let mut out = Vec::new();
     for (id, path) in touched_links(cx) {
         // Already a link in the base revision: re-pointing it replaces no directory.
-        let was_link = cx
-            .before
-            .index
-            .links
-            .get(&path)
-            .is_some_and(|ls| ls.iter().any(|l| cx.before.get(l.res).is_live()));
-        if was_link {
+        if was_link(cx, &path) {
             continue;
         }
         let Some(force) = bool_param(cx.after.get(id).get("force")) else {
