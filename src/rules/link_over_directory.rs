@@ -84,11 +84,12 @@
 //! - dpkg keeps a list of the files each package installed (`/var/lib/dpkg/info/*.list`).
 
 use crate::diagnostic::{Finding, Location, Severity, Side};
-use crate::model::{file_state, FileState, GuardStep, Model, ResId, Value};
+use crate::model::{file_state, FileState, GuardStep, ResId, Value};
 
 use super::common::{
     at_first_attr, ensure_of, package_removed, related, touched_links, was_link, Ensure,
 };
+use super::duplicate_declaration::declared_together;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -208,15 +209,18 @@ fn bool_param(v: Option<&Value>) -> Option<bool> {
 }
 
 /// Whether two head-revision declarations can be compiled together, as
-/// `duplicate-declaration` judges it from their branches: not in exclusive branches of
-/// one condition, and one's conditions include the other's (two declarations under two
-/// different conditions the tool cannot evaluate are often exclusive through facts).
-fn compiled_together(m: &Model, a: ResId, b: ResId) -> bool {
+/// `duplicate-declaration` judges it: not in exclusive branches of one condition, one's
+/// conditions include the other's (two declarations under two different conditions the
+/// tool cannot evaluate are often exclusive through facts), and some scope declares both
+/// (two alternative classes nothing includes together never meet).
+fn compiled_together(cx: &Context<'_>, a: ResId, b: ResId) -> bool {
+    let m = cx.after;
     if m.exclusive(a, b) {
         return false;
     }
     let (ga, gb): (&[GuardStep], &[GuardStep]) = (&m.get(a).guard, &m.get(b).guard);
-    ga.iter().all(|g| gb.contains(g)) || gb.iter().all(|g| ga.contains(g))
+    (ga.iter().all(|g| gb.contains(g)) || gb.iter().all(|g| ga.contains(g)))
+        && declared_together(cx, a, b)
 }
 
 /// Why the path of link `id` (head revision, normalised `path`) is a directory on the
@@ -235,7 +239,7 @@ pub(crate) fn directory_evidence(
             continue;
         }
         head_dir = true;
-        if !compiled_together(cx.after, id, o) {
+        if !compiled_together(cx, id, o) {
             return None;
         }
         evidence.push(DirEvidence::AlsoDirectory(o));
@@ -491,6 +495,8 @@ mod tests {
         "class demo { file { '/var/run': ensure => link, target => '/run' } }",
         // The directory declaration is in the other branch of the same condition.
         "class demo($x) {\n  if $x { file { '/srv/data': ensure => directory } }\n  else { file { '/srv/data': ensure => link, target => '/mnt/data' } }\n}",
+        // Two classes nothing includes together.
+        "class demo::a { file { '/srv/data': ensure => directory } }\nclass demo::b { file { '/srv/data/': ensure => link, target => '/mnt/data' } }",
         // Two different conditions the tool cannot relate.
         "class demo($x, $y) {\n  if $x { file { '/srv/data': ensure => directory } }\n  if $y { file { '/srv/data/': ensure => link, target => '/mnt/data' } }\n}",
         // Absent, and a link inside a recursively managed directory.
