@@ -7,8 +7,9 @@
 //!   nothing, or only metadata);
 //! - the link graph and where a path leads through it ([`Facts::resolve`], cached for
 //!   every link and every service's binary);
-//! - which services execute a path (as their binary, or through links on the way to it);
-//! - which packages the configuration says ship a path.
+//! - which services execute a path (as their binary, or through links on the way to it),
+//!   and which `exec`s run it (the first word of their `command`);
+//! - which packages the configuration says ship a path, or ship files under a directory.
 //!
 //! A question that has an answer here is not answered again elsewhere: rules, the summary
 //! and the resources listing call these.
@@ -324,6 +325,8 @@ pub struct Facts {
     /// Path (normalised) -> live resources of any type whose `creates` names it (an
     /// `exec`, an `archive`, …), in resource order.
     created_by: HashMap<String, Vec<ResId>>,
+    /// Path (normalised) -> live `exec`s whose `command` starts with it (its first word).
+    exec_runs: HashMap<String, Vec<ResId>>,
 }
 
 impl Facts {
@@ -377,6 +380,11 @@ impl Facts {
                         ids.push(id);
                     }
                 }
+            }
+        }
+        for &id in &m.index.execs {
+            if let Some(p) = m.get(id).get("command").and_then(command_program) {
+                f.exec_runs.entry(p).or_default().push(id);
             }
         }
         for (pkg, paths) in &opts.package_paths {
@@ -496,6 +504,48 @@ impl Facts {
     pub fn shipped_by(&self, path: &str) -> &[String] {
         self.shipped_by.get(path).map(Vec::as_slice).unwrap_or(&[])
     }
+
+    /// Packages that ship files under directory `dir` (normalised), each with the first
+    /// such path, by the same sources as [`Facts::shipped_by`]. A package contents index
+    /// lists files, not directories: a directory a package installs is a prefix of them.
+    pub fn shipped_under(&self, dir: &str) -> Vec<(&str, &str)> {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for (path, pkgs) in self
+            .shipped_by
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+        {
+            for pkg in pkgs {
+                if !out.iter().any(|(p, _)| p == pkg) {
+                    out.push((pkg.as_str(), path.as_str()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Live `exec`s whose `command` runs `path` (normalised): its first word. A script
+    /// run through an interpreter (`/bin/sh /usr/local/bin/x.sh`) is run by the
+    /// interpreter, not by the script's own mode, and is not listed under the script.
+    pub fn execs_running(&self, path: &str) -> &[ResId] {
+        self.exec_runs.get(path).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// The absolute program an `exec`'s `command` starts: its first word (unquoted), or the
+/// first element of an array command; `None` when not a known absolute path.
+fn command_program(v: &Value) -> Option<String> {
+    let first = match v {
+        Value::Str(s) => s
+            .split_whitespace()
+            .next()?
+            .trim_matches(['"', '\''])
+            .to_owned(),
+        Value::Array(items) => items.first()?.as_str()?.to_owned(),
+        _ => return None,
+    };
+    (first.starts_with('/') && !first.contains(['$', '`'])).then(|| normalize_path(&first))
 }
 
 #[cfg(test)]

@@ -125,6 +125,18 @@ impl Index {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+
+    /// Managed paths strictly under directory `dir` (normalised), in path order, with
+    /// the resources managing each.
+    pub fn managed_under<'a>(
+        &'a self,
+        dir: &str,
+    ) -> impl Iterator<Item = (&'a String, &'a Vec<ResId>)> + 'a {
+        let prefix = format!("{}/", normalize_path(dir).trim_end_matches('/'));
+        self.paths
+            .range(prefix.clone()..)
+            .take_while(move |(p, _)| p.starts_with(&prefix))
+    }
 }
 
 pub(super) fn build(m: &Model, tree: &Tree, opts: &ModelOptions) -> Index {

@@ -149,6 +149,24 @@ pub struct Condition {
     pub variables: Vec<TestedVariable>,
     /// Whether the tested expression calls `defined()` or `defined_with_params()`.
     pub tests_defined: bool,
+    /// For a `case` or the `node` bodies: each branch's values as written (`'RedHat'`,
+    /// `'web1', 'web2'`), for messages; empty for `if`/`unless`.
+    pub options: Vec<String>,
+}
+
+impl Condition {
+    /// How branch `b` reads in a message: `` `$::osfamily` matches 'RedHat' ``, `the node
+    /// is 'web1'`, or `None` when the branch has no label (an `if`, or a `case` option
+    /// standing for "any other").
+    pub fn option_text(&self, b: u32) -> Option<String> {
+        let label = self.options.get(b as usize).filter(|l| !l.is_empty())?;
+        Some(match (self.kind, label.as_str()) {
+            (ConditionKind::Node, "default") => "the node falls to `node default`".to_owned(),
+            (ConditionKind::Node, _) => format!("the node is {label}"),
+            (_, "default") => format!("`{}` matches none of the other options", self.subject),
+            _ => format!("`{}` matches {label}", self.subject),
+        })
+    }
 }
 
 /// What kind of code a [`Condition`] is.
@@ -618,7 +636,10 @@ impl Model {
                     (ConditionKind::If, _) => "else".to_string(),
                     (ConditionKind::Unless, 0) => "unless-body".to_string(),
                     (ConditionKind::Unless, _) => "else".to_string(),
-                    (_, b) => format!("option {}", b + 1),
+                    (_, b) => match c.options.get(b as usize).filter(|l| !l.is_empty()) {
+                        Some(label) => label.clone(),
+                        None => format!("option {}", b + 1),
+                    },
                 };
                 format!("{} {} ({branch})", c.kind, c.subject)
             }

@@ -12,10 +12,28 @@
 //! files are not judged, nor symbolic modes (`u+w` keeps whatever bits exist), nor files
 //! whose name says they are data (`.conf`, `.yaml`, `.txt`, …).
 //!
+//! It also flags a file the change deploys at a path the base revision did not manage,
+//! from `content` or `source`, with no `mode` at all (none of its own, from a resource
+//! default or an override, and no `source_permissions` other than `ignore`), when a
+//! `service` of the head revision runs it (its `binary`/`start`, the first word of its
+//! unit's `ExecStart=`, through managed links) or an `exec`'s `command` starts with it.
+//! In a repository written for Puppet 3, a `puppet:///modules/…` source whose file is
+//! executable in git (mode 100755) is fine. Not flagged: a path a declared package ships
+//! or an `exec` `creates` (the file is there already, and Puppet keeps its mode), a script
+//! run through an interpreter (`ExecStart=/bin/sh /usr/local/bin/x.sh` runs `/bin/sh`),
+//! and files in a `bin` directory that nothing in the repository runs (a user may run them
+//! with `sh`).
+//!
 //! ## Why is this bad?
 //!
 //! `execve()` fails with `EACCES`; systemd reports `203/EXEC`. Nothing notices until the
 //! service is next started or the script next run.
+//!
+//! From Puppet 4 on, `source_permissions` defaults to `ignore`: a new file gets no mode
+//! from its source, whatever git records, and is created 0644 under the usual umask 022.
+//! On every host where the file does not exist yet, the service fails to start. Puppet 3
+//! copied the source's mode (`source_permissions => use`), so an executable file in the
+//! repository kept working there, and a `content` file was 0644 all the same.
 //!
 //! ## Example
 //!
@@ -35,19 +53,31 @@
 //! }
 //! ```
 //!
+//! A service's executable deployed without a mode:
+//!
+//! ```puppet
+//! file { '/usr/local/bin/exporter': source => 'puppet:///modules/tool/exporter' }
+//! service { 'exporter': ensure => running, binary => '/usr/local/bin/exporter' }
+//! ```
+//!
+//! is fixed the same way, with `mode => '0755'` on the file.
+//!
 //! ## Exceptions
 //!
 //! Data files that live in a `bin` directory but are never executed (completion
-//! snippets, libraries sourced by a shell).
+//! snippets, libraries sourced by a shell). A file a service runs whose mode another tool
+//! sets after Puppet created it (a `chmod` in an `exec`): better set `mode` on the file.
 //!
 //! ## References
 //!
-//! - Puppet `file` type, `mode` (octal and symbolic forms).
+//! - Puppet `file` type, `mode` (octal and symbolic forms) and `source_permissions`
+//!   (default `use` in Puppet 3, `ignore` from Puppet 4).
 
 use crate::diagnostic::{Finding, Severity, Side};
-use crate::model::{AttrOrigin, ResId, Value};
+use crate::input::EntryKind;
+use crate::model::{file_state, AttrOrigin, ResId, Value};
 
-use super::common::{at_attr, ensure_of, file_path, touched, Ensure};
+use super::common::{at_attr, at_first_attr, ensure_of, file_path, related, touched, Ensure};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -57,7 +87,7 @@ pub const NAME: &str = "binary-not-executable";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary: "an executable path deployed with a mode lacking every execute bit",
+    summary: "an executable path deployed with a mode lacking every execute bit, or a new file a service or exec runs deployed with no mode",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("binary_not_executable.rs"),
@@ -70,6 +100,147 @@ const DATA_EXTENSIONS: &[&str] = &[
 ];
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    mode_without_execute_bit(cx, out);
+    no_mode(cx, out);
+}
+
+/// A file the change deploys at a new path with no mode, that a service or an `exec`
+/// runs (see the module documentation).
+fn no_mode(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let rule = &RULE;
+    let m = cx.after;
+    for id in touched(cx) {
+        let r = m.get(id);
+        if r.ty != "file" || !file_state(r).has_content() {
+            continue;
+        }
+        let Some(path) = file_path(r) else { continue };
+        // Managed in the base revision: the file is there, with the mode it has.
+        if !cx.before.index.managing(&path).is_empty() {
+            continue;
+        }
+        // Any mode (a value, a variable, a default), on this or another declaration.
+        if m.index
+            .managing(&path)
+            .iter()
+            .any(|&o| m.get(o).attr("mode").is_some())
+        {
+            continue;
+        }
+        // `mode => $x` with `$x` undef here: hiera or the declaring code may set it.
+        if writes_mode(cx, r) {
+            continue;
+        }
+        match r.get("source_permissions") {
+            None | Some(Value::Undef) => {}
+            Some(v) if v.as_str() == Some("ignore") => {}
+            Some(_) => continue,
+        }
+        // Already on the hosts from a package or a command: Puppet keeps its mode.
+        if !m.facts.shipped_by(&path).is_empty() || !m.facts.created_by(&path).is_empty() {
+            continue;
+        }
+        let runner = m
+            .facts
+            .services_through(&path)
+            .iter()
+            .chain(m.facts.execs_running(&path))
+            .copied()
+            .find(|&s| !m.exclusive(id, s));
+        let Some(runner) = runner else { continue };
+        let puppet3 = m.puppet.major < 4;
+        if puppet3 {
+            // Puppet 3 copies the source's mode: only sources all known to be
+            // non-executable in git leave the file without an execute bit.
+            if r.get("source").is_some() {
+                let sources: Vec<Option<EntryKind>> = m
+                    .index
+                    .file_uses
+                    .iter()
+                    .filter(|u| u.res == id && u.attr == "source")
+                    .map(|u| {
+                        (!u.external)
+                            .then_some(u.file_ref.resolved.as_deref())
+                            .flatten()
+                            .and_then(|p| cx.change.after.tree.get(p))
+                            .map(|e| e.kind)
+                    })
+                    .collect();
+                if sources.is_empty() || sources.iter().any(|k| *k != Some(EntryKind::File)) {
+                    continue;
+                }
+            }
+        }
+        let res = r.display_ref();
+        let (runs, fails) = if m.get(runner).ty == "exec" {
+            (
+                format!("{} runs it as its command", m.get(runner).display_ref()),
+                "the command fails with EACCES (Permission denied)",
+            )
+        } else {
+            (
+                format!("{} runs it", m.get(runner).display_ref()),
+                "running it fails with EACCES (systemd: 203/EXEC)",
+            )
+        };
+        let why = if puppet3 {
+            if r.get("source").is_some() {
+                "Puppet 3 copies the mode of its source, which git records as 100644"
+            } else {
+                "a new file from `content` is created 0644 (umask 022)"
+            }
+        } else {
+            "from Puppet 4, `source_permissions` is `ignore` and a new file is created 0644 \
+             (umask 022) whatever the mode of its source in git"
+        };
+        let mut f = finding(
+            rule,
+            at_first_attr(m, Side::After, id, &["source", "content"]),
+            format!(
+                "{res} is deployed to a new path with no `mode`: {why}, but {runs}: on every \
+                 host where it does not exist yet, {fails}"
+            ),
+        );
+        f.help = Some("set `mode => '0755'` on the file".to_owned());
+        f.related = vec![related(m, Side::After, runner, "runs it".into())];
+        f.resource = Some(r.into());
+        out.push(f);
+    }
+}
+
+/// Whether the declaration of head-revision resource `r` writes a `mode` (or splats a
+/// hash of attributes) that the model dropped because it evaluated to `undef`: a class
+/// parameter left to its default, which hiera or the declaring code may set. Read from
+/// the syntax tree of the declaration, found by its title's position.
+fn writes_mode(cx: &Context<'_>, r: &crate::model::Resource) -> bool {
+    use crate::ast::ExprKind;
+    if r.title_span.is_empty() {
+        return false;
+    }
+    let Some(man) = cx.manifest(Side::After, &r.file) else {
+        return false;
+    };
+    let at = r.title_span;
+    let mut found = false;
+    for stmt in &man.parsed.program.statements {
+        super::executables::walk(stmt, &mut |e| {
+            if let ExprKind::Resource { bodies, .. } = &e.kind {
+                for b in bodies {
+                    if b.span.start <= at.start && at.end <= b.span.end {
+                        found |= b.attrs.iter().any(|a| a.name == "mode" || a.is_splat());
+                    }
+                }
+            }
+        });
+        if found {
+            break;
+        }
+    }
+    found
+}
+
+/// A mode with no execute bit on an executable path (see the module documentation).
+fn mode_without_execute_bit(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
     let mut ids: Vec<ResId> = touched(cx);
     // Files run by a service this change (re)starts.
@@ -242,6 +413,25 @@ mod tests {
         // Directories and links.
         "class demo { file { '/usr/local/bin': ensure => directory, mode => '0644' } }",
         "class demo { file { '/usr/local/bin/t': ensure => link, target => '/opt/t', mode => '0644' } }",
+        // No mode, but nothing runs it: a user may run it with `sh`.
+        "class demo { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' } }",
+        // A mode from anywhere: a parameter, a resource default, `source_permissions`.
+        "class demo($m) {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => $m }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "class demo {\n  File { mode => '0755' }\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', source_permissions => use }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        // A mode parameter left undef: hiera or the declaring code may set it.
+        "class demo($mode = undef) {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool', mode => $mode }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "define demo::tool($mode = undef) {\n  file { \"/usr/local/bin/${title}\": source => \"puppet:///modules/demo/${title}\", mode => $mode }\n}\nclass demo {\n  demo::tool { 'x': }\n  service { 'x': binary => '/usr/local/bin/x' }\n}",
+        // Run through an interpreter: the interpreter is what is executed.
+        "class demo {\n  file { '/usr/local/bin/x.sh': content => 'echo' }\n  service { 'x': binary => '/bin/sh /usr/local/bin/x.sh' }\n}",
+        "class demo {\n  file { '/usr/local/bin/x.sh': content => 'echo' }\n  exec { 'x': command => '/bin/bash /usr/local/bin/x.sh', refreshonly => true }\n}",
+        // The runner is in the other branch of the condition.
+        "class demo($pkg) {\n  if $pkg { service { 'tool': binary => '/usr/local/bin/tool' } }\n  else { file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' } }\n}",
+        // Nothing deployed (an empty file is empty-binary's), absent, a link.
+        "class demo {\n  file { '/usr/local/bin/tool': ensure => absent }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        "class demo {\n  file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
+        // Created by a command first (the file is there; Puppet keeps its mode).
+        "class demo {\n  exec { 'build': command => '/usr/bin/make install', creates => '/usr/local/bin/tool' }\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -261,6 +451,26 @@ mod tests {
         ),
         // No ensure: only the mode is managed, on the binary already there.
         ("class demo {\n  file { '/usr/bin/tool': mode => 'u=rw,go=r' }\n}\n", &[2]),
+        // A new file with no mode that a service runs: created 0644.
+        (
+            "class demo {\n  file { '/usr/local/bin/exporter':\n    source => 'puppet:///modules/demo/exporter',\n  }\n  service { 'exporter': ensure => running, binary => '/usr/local/bin/exporter --port 9100' }\n}\n",
+            &[3],
+        ),
+        // An exec's command starts with it; `source_permissions => ignore` is the default.
+        (
+            "class demo {\n  file { '/opt/app/migrate': content => template('demo/migrate.erb'), source_permissions => ignore }\n  exec { 'migrate': command => '/opt/app/migrate --all', refreshonly => true }\n}\n",
+            &[2],
+        ),
+        // Inside a defined type, reported at the define's `source`.
+        (
+            "define demo::tool() {\n  file { \"/usr/local/bin/${title}\": source => \"puppet:///modules/demo/${title}\" }\n}\nclass demo {\n  demo::tool { 'x': }\n  service { 'x': binary => '/usr/local/bin/x' }\n}\n",
+            &[2],
+        ),
+        // Through a link the repository manages.
+        (
+            "class demo {\n  file { '/opt/agent/1.2/agent': source => 'puppet:///modules/demo/agent' }\n  file { '/usr/local/bin/agent': ensure => link, target => '/opt/agent/1.2/agent' }\n  service { 'agent': binary => '/usr/local/bin/agent' }\n}\n",
+            &[2],
+        ),
     ];
 
     snippet_tests!(after_only);
@@ -272,6 +482,79 @@ mod tests {
         assert!(check_rule(NAME, &case).is_empty());
         let case = edit(&src.replace("0644", "0755"), src);
         assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    /// A service whose unit's `ExecStart=` runs a file this change deploys with no mode.
+    #[test]
+    fn a_unit_runs_a_new_file_without_mode() {
+        let unit = "[Service]\nExecStart=/usr/local/bin/foo --serve\n";
+        let body = "  file { '/usr/local/bin/foo': source => 'puppet:///modules/demo/foo' }\n";
+        let case = unit_edit(&service_class(""), &service_class(body), unit, unit)
+            .with_after("modules/demo/files/foo", "#!/bin/sh\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "File['/usr/local/bin/foo'] is deployed to a new path with no `mode`: from Puppet \
+             4, `source_permissions` is `ignore` and a new file is created 0644 (umask 022) \
+             whatever the mode of its source in git, but Service['foo'] runs it: on every \
+             host where it does not exist yet, running it fails with EACCES (systemd: \
+             203/EXEC)"
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        // A path the base revision managed already: the file is there with its mode.
+        let before = service_class(
+            "  file { '/usr/local/bin/foo': ensure => file, mode => '0755', source => 'puppet:///modules/demo/foo' }\n",
+        );
+        let case = unit_edit(&before, &service_class(body), unit, unit)
+            .with_before("modules/demo/files/foo", "#!/bin/sh\n")
+            .with_after("modules/demo/files/foo", "#!/bin/sh\n");
+        assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    /// Puppet 3 copied the source's mode (`source_permissions => use`): an executable file
+    /// in git is deployed executable.
+    #[test]
+    fn puppet_3_copies_the_mode_of_the_source_in_git() {
+        let src = "class demo {\n  file { '/usr/local/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/local/bin/tool' }\n}\n";
+        let puppet3 = |executable: bool| {
+            let mut case = after_only(src)
+                .with_after("Gemfile.lock", "GEM\n  specs:\n    puppet (3.8.7)\n")
+                .with_after("modules/demo/files/tool", "#!/bin/sh\n");
+            if executable {
+                case = case.with_executable("modules/demo/files/tool");
+            }
+            check_rule(NAME, &case)
+        };
+        assert!(puppet3(true).is_empty());
+        let found = puppet3(false);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("Puppet 3 copies the mode of its source, which git records as 100644"));
+        // Puppet 4 and later ignore the mode in git.
+        let case = after_only(src)
+            .with_after("modules/demo/files/tool", "#!/bin/sh\n")
+            .with_executable("modules/demo/files/tool");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    #[test]
+    fn a_path_a_declared_package_ships_is_there_already() {
+        let src = "class demo {\n  package { 'tool': }\n  file { '/usr/bin/tool': source => 'puppet:///modules/demo/tool' }\n  service { 'tool': binary => '/usr/bin/tool' }\n}\n";
+        let mut config = crate::config::Config::default();
+        config
+            .package_paths
+            .insert("tool".into(), vec!["/usr/bin/tool".into()]);
+        let found: Vec<_> = run_case(
+            &after_only(src),
+            &config,
+            &crate::rules::Selection::default(),
+        )
+        .into_iter()
+        .filter(|f| f.rule == NAME)
+        .collect();
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]

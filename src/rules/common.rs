@@ -231,6 +231,16 @@ pub fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
     }
 }
 
+/// Whether the base revision has a live link at `path` (normalised): a link the change
+/// only re-points replaces nothing else at its path.
+pub fn was_link(cx: &Context<'_>, path: &str) -> bool {
+    cx.before
+        .index
+        .links
+        .get(path)
+        .is_some_and(|ls| ls.iter().any(|l| cx.before.get(l.res).is_live()))
+}
+
 /// Links the change adds or re-points (a new resource, or a change of `ensure` or
 /// `target`), with their normalised paths. Links whose path is not known are skipped.
 pub fn touched_links(cx: &Context<'_>) -> Vec<(ResId, String)> {

@@ -224,6 +224,18 @@ fn norm(name: &str) -> String {
 /// The scope a resource enters the catalogue from: the class (or `top`, or node) that
 /// declared it, or that declared the outermost defined-type instance it was expanded
 /// from (the define's name would merge every instance of it).
+/// Whether some scope (a node, top scope, a class or define) declares both head-revision
+/// resources `a` and `b`, directly or through the classes it includes: the test this rule
+/// applies before comparing two declarations, for a rule that asks it of one pair. Reads
+/// every manifest's includes; call it only when such a pair is found.
+pub(crate) fn declared_together(cx: &Context<'_>, a: ResId, b: ResId) -> bool {
+    let includes = Includes::read(cx);
+    let [sa, sb] = [a, b].map(|x| scope_of(cx.after, cx.after.get(x)));
+    !includes
+        .declarers(&sa)
+        .is_disjoint(&includes.declarers(&sb))
+}
+
 fn scope_of(m: &Model, r: &Resource) -> String {
     if let Some(&outer) = r.define_chain.first() {
         let o = m.get(outer);

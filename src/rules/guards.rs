@@ -165,7 +165,10 @@ pub fn describe_steps(m: &Model, steps: &[GuardStep]) -> String {
                     (ConditionKind::If, 0) | (ConditionKind::Unless, 1) => "is true".to_owned(),
                     (ConditionKind::If | ConditionKind::Unless, _) => "is false".to_owned(),
                     (_, OTHER_BRANCH) => "matches another option".to_owned(),
-                    (_, b) => format!("takes option {}", b + 1),
+                    (_, b) => match c.option_text(b) {
+                        Some(text) => return text,
+                        None => format!("takes option {}", b + 1),
+                    },
                 };
                 format!("`{}` {branch}", c.subject)
             }
@@ -239,5 +242,36 @@ mod tests {
             vec![false, false, true, false]
         );
         assert_eq!(m.conditions[3].kind, ConditionKind::Case);
+    }
+
+    #[test]
+    fn branches_are_named_by_their_options() {
+        let m = model_of("class demo {\n  case $::osfamily {\n    'RedHat', 'Suse': { file { '/a': } }\n    default: { file { '/b': } }\n  }\n}\nnode 'spinach' { include demo }\nnode default { }\n");
+        let said = |path: &str| {
+            let r = m
+                .resources
+                .iter()
+                .find(|r| r.title.as_str() == Some(path))
+                .expect(path);
+            describe_steps(&m, &r.guard)
+        };
+        assert_eq!(said("/a"), "`$::osfamily` matches 'RedHat', 'Suse'");
+        assert_eq!(
+            said("/b"),
+            "`$::osfamily` matches none of the other options"
+        );
+        let node = m
+            .conditions
+            .iter()
+            .find(|c| c.kind == ConditionKind::Node)
+            .expect("node");
+        assert_eq!(
+            node.option_text(0).as_deref(),
+            Some("the node is 'spinach'")
+        );
+        assert_eq!(
+            node.option_text(1).as_deref(),
+            Some("the node falls to `node default`")
+        );
     }
 }

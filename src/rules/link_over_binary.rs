@@ -75,9 +75,10 @@ use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::ResId;
 
 use super::common::{
-    at_first_attr, is_file_like, is_regular_file, link_target, related, touched_links,
+    at_first_attr, is_file_like, is_regular_file, link_target, related, touched_links, was_link,
 };
 use super::hazard::Voice;
+use super::link_over_directory::directory_evidence;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -145,13 +146,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
     let mut out = Vec::new();
     for (id, path) in touched_links(cx) {
         // Already a link in the base revision: there is no binary left to clobber.
-        let was_link = cx
-            .before
-            .index
-            .links
-            .get(&path)
-            .is_some_and(|ls| ls.iter().any(|l| cx.before.get(l.res).is_live()));
-        if was_link {
+        if was_link(cx, &path) {
             continue;
         }
         // A deliberate conversion keeps the binary: the link leads to a managed file.
@@ -173,8 +168,14 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
                 evidence.push(Evidence::AlsoRegularFile(o));
             }
         }
+        // A path that is a directory on the hosts is `link-over-directory`'s: a package
+        // listed as shipping it, or the directory it lies in, says nothing of a binary.
+        let directory = directory_evidence(cx, id, &path).is_some_and(|e| !e.is_empty());
         // A declared package ships the path (package_paths, package contents).
         for pkg in cx.after.facts.shipped_by(&path) {
+            if directory {
+                break;
+            }
             if let Some(&p) = cx.after.index.packages.get(pkg).and_then(|v| v.first()) {
                 evidence.push(Evidence::PackageShips {
                     name: pkg.clone(),
@@ -196,7 +197,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<LinkOverBinary> {
         }
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         if evidence.is_empty() {
-            if !SYSTEM_DIRS.contains(&dir) {
+            if directory || !SYSTEM_DIRS.contains(&dir) {
                 continue;
             }
             // A package in the other branch of the same condition is the usual flip.

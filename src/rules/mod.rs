@@ -44,6 +44,7 @@ pub(crate) mod invalid_suppression;
 mod link_cycle;
 mod link_flapping;
 mod link_over_binary;
+mod link_over_directory;
 mod link_reversed;
 mod link_target_unmanaged;
 mod restart_before_binary;

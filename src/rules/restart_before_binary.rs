@@ -291,4 +291,33 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].message.contains("the binary /usr/local/bin/foo"));
     }
+
+    /// The change drops the ordering between the binary and the service that runs it.
+    #[test]
+    fn dropping_the_ordering_of_the_binary() {
+        let bin = |edge: &str| {
+            service_class(&format!(
+                "  file {{ '/usr/bin/foo': source => 'puppet:///modules/demo/foo', mode => '0755'{edge} }}\n"
+            ))
+        };
+        let (ordered, unordered) = (bin(", before => Service['foo']"), bin(""));
+        // The same change restarts the service (its unit template changes): reported.
+        let found = check_rule(NAME, &case(&ordered, &unordered));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0]
+            .message
+            .contains("File['/usr/bin/foo'] (the binary /usr/bin/foo)"));
+        // Dropping the edge alone restarts nothing: nothing to report.
+        assert!(check_rule(NAME, &edit(&ordered, &unordered)).is_empty());
+        // A new binary with no mode and no edge, the service restarted by the same change:
+        // both rules speak, each of its own problem.
+        let no_mode =
+            service_class("  file { '/usr/bin/foo': source => 'puppet:///modules/demo/foo' }\n");
+        let c = case(&service_class(""), &no_mode);
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+        assert_eq!(
+            check_rule(crate::rules::binary_not_executable::NAME, &c).len(),
+            1
+        );
+    }
 }

@@ -20,6 +20,8 @@ pub struct Case {
     pub after: BTreeMap<String, Vec<u8>>,
     /// Git submodules (gitlinks) of both sides, by path.
     pub submodules: Vec<String>,
+    /// Files of either side recorded as executable (git mode 100755), by path.
+    pub executables: Vec<String>,
 }
 
 impl Case {
@@ -37,6 +39,12 @@ impl Case {
     /// A git submodule (gitlink) at `path` on both sides.
     pub fn submodule(&mut self, path: &str) -> &mut Self {
         self.submodules.push(path.to_owned());
+        self
+    }
+
+    /// Record the file at `path` (on either side) as executable (git mode 100755).
+    pub fn with_executable(mut self, path: &str) -> Self {
+        self.executables.push(path.to_owned());
         self
     }
 
@@ -92,8 +100,8 @@ impl Case {
             });
         }
         Change {
-            before: revision("before", &self.before, &self.submodules),
-            after: revision("after", &self.after, &self.submodules),
+            before: revision("before", &self.before, &self.submodules, &self.executables),
+            after: revision("after", &self.after, &self.submodules, &self.executables),
             files,
             notes: Vec::new(),
         }
@@ -107,7 +115,12 @@ impl Case {
     }
 }
 
-fn revision(label: &str, files: &BTreeMap<String, Vec<u8>>, submodules: &[String]) -> Revision {
+fn revision(
+    label: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+    submodules: &[String],
+    executables: &[String],
+) -> Revision {
     let mut tree = Tree::default();
     for p in submodules {
         tree.files.insert(
@@ -122,7 +135,11 @@ fn revision(label: &str, files: &BTreeMap<String, Vec<u8>>, submodules: &[String
         tree.files.insert(
             p.clone(),
             TreeEntry {
-                kind: EntryKind::File,
+                kind: if executables.contains(p) {
+                    EntryKind::Executable
+                } else {
+                    EntryKind::File
+                },
                 blob: Arc::new(Blob::new(None, data.clone())),
             },
         );

@@ -427,6 +427,15 @@ impl<'a> Ev<'a> {
                             Some(subject),
                         );
                         self.note_aliases(id, env);
+                        let text = self.text(&env.file);
+                        self.model.conditions[id as usize].options = options
+                            .iter()
+                            .map(|o| {
+                                let vals: Vec<String> =
+                                    o.values.iter().map(|v| src(text, v.span)).collect();
+                                super::shorten(&vals.join(", "))
+                            })
+                            .collect();
                         for (i, _) in possible {
                             let e1 = self.with_guard(env, id, i as u32);
                             self.exec_block(&options[i].body, &e1);

@@ -526,6 +526,10 @@ impl<'a> Ev<'a> {
                 None,
             )
         });
+        if let Some(c) = cond {
+            self.model.conditions[c as usize].options =
+                nodes.iter().map(|n| shorten(&n.3)).collect();
+        }
         for (i, (file, _, body, label)) in nodes.iter().enumerate() {
             let mut env = top_env(file);
             env.scope = self.new_scope(Some(0));
@@ -628,6 +632,7 @@ impl<'a> Ev<'a> {
             subject,
             variables,
             tests_defined,
+            options: Vec::new(),
         });
         (self.model.conditions.len() - 1) as u32
     }
@@ -1126,6 +1131,15 @@ fn is_definition(e: &Expr) -> bool {
 }
 
 /// Source text of a span, on one line, shortened.
+/// `text` on one line, at most 60 characters, for an option label in a message.
+pub(super) fn shorten(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
+}
+
 pub(super) fn src(text: &str, span: Span) -> String {
     let s = text.get(span.range()).unwrap_or("");
     if s.len() <= 80 && !s.contains(['\n', '\t', '\r']) && !s.contains("  ") {
