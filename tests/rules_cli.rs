@@ -19,9 +19,9 @@ fn rules_lists_every_rule_with_its_severity() {
     let (code, out, err) = run(&["rules"]);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
-    // 23 contract rules and 4 host rules, a heading and 2 meta rules, a heading and 3
+    // 24 contract rules and 4 host rules, a heading and 2 meta rules, a heading and 3
     // tool rules.
-    assert_eq!(lines.len(), 34, "{out}");
+    assert_eq!(lines.len(), 35, "{out}");
     assert!(lines[0].starts_with("syntax-error "));
     assert!(lines[0].contains(" error "));
     let unmanaged = lines
@@ -42,13 +42,13 @@ fn rules_json_is_a_list_of_objects() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     let rows = v.as_array().unwrap();
-    assert_eq!(rows.len(), 32);
+    assert_eq!(rows.len(), 33);
     assert_eq!(rows[0]["name"], "syntax-error");
     assert_eq!(rows[0]["default_severity"], "error");
     assert_eq!(rows[0]["kind"], "check");
     assert_eq!(rows[0]["implemented"], true);
     let checks = rows.iter().filter(|r| r["kind"] == "check").count();
-    assert_eq!(checks, 27);
+    assert_eq!(checks, 28);
     let tools: Vec<&str> = rows
         .iter()
         .filter(|r| r["kind"] == "tool")
