@@ -290,6 +290,11 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         if tests_defined(m, &u.guard) {
             continue;
         }
+        // Declared before in a manifest that no longer parses: `syntax-error` reports
+        // the cause, and what the parser lost there is not missing, only unreadable.
+        if lost_to_syntax_error(cx, m, &u.ty, &u.title) {
+            continue;
+        }
         let sites = sites.get_or_insert_with(|| Sites::new(m));
         let holder = sites.holders.get(&(&*u.file, u.span)).copied();
         let via = holder.and_then(|h| {
@@ -405,6 +410,19 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         }
     }
     out
+}
+
+/// Whether the base revision declares `ty[title]` in a manifest that, on the side `m`
+/// is of, does not parse.
+fn lost_to_syntax_error(cx: &Context<'_>, m: &Model, ty: &str, title: &str) -> bool {
+    let side = side_of(cx, m);
+    if side == Side::Before {
+        return false;
+    }
+    cx.before.find(ty, title).iter().any(|&t| {
+        cx.manifest(side, &cx.before.get(t).file)
+            .is_some_and(|man| !man.parsed.errors.is_empty())
+    })
 }
 
 /// Whether a step of `guard` tests `defined(…)`: code that exists only when what it
@@ -1289,5 +1307,29 @@ mod tests {
             let found = check_rule(NAME, &after_only(&src));
             assert!(found.is_empty(), "{src}\n{found:#?}");
         }
+    }
+
+    #[test]
+    fn what_a_syntax_error_hides_is_not_declared_nowhere() {
+        // fuel-library 810d38ef: a stray `}` dropped the rest of the class.
+        let lib = "class nova {\n  package { 'nova-common': }\n}\n";
+        let user = "class nova::cert {\n  include nova\n  service { 'nova-cert': require => Package['nova-common'] }\n}\n";
+        let mut case = Case::default();
+        case.before("modules/nova/manifests/init.pp", lib)
+            .before("modules/nova/manifests/cert.pp", user)
+            .after(
+                "modules/nova/manifests/init.pp",
+                &lib.replace("class nova {", "class nova {\n  }"),
+            )
+            .after("modules/nova/manifests/cert.pp", user);
+        let found = check_rule(NAME, &case);
+        assert!(found.is_empty(), "{found:#?}");
+        // Removed from a manifest that parses: reported.
+        let mut case = Case::default();
+        case.before("modules/nova/manifests/init.pp", lib)
+            .before("modules/nova/manifests/cert.pp", user)
+            .after("modules/nova/manifests/init.pp", "class nova { }\n")
+            .after("modules/nova/manifests/cert.pp", user);
+        assert_eq!(check_rule(NAME, &case).len(), 1);
     }
 }
