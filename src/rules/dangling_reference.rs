@@ -1016,6 +1016,9 @@ mod tests {
         "class demo($x) {\n  if $x == 'a' { service { 'x': } }\n  if $x == 'a' { file { '/etc/x': notify => Service['x'] } }\n}\n",
         "class demo($x) {\n  case $x { 'a': { service { 'x': } } default: {} }\n  case $x { 'a': { file { '/etc/x': notify => Service['x'] } } default: {} }\n}\n",
         "class demo($manage) {\n  if $manage { service { 'x': } }\n  include demo::config\n}\nclass demo::config {\n  if $demo::manage { file { '/etc/x': notify => Service['x'] } }\n}\n",
+        // The target's condition tests a variable set per operating system; the reference
+        // sits under another test of the operating system (fuel-library 7a809040).
+        "class demo::params {\n  case $::osfamily {\n    'Debian': { $agent = 'q-agent' }\n    'RedHat': { $agent = false }\n  }\n}\nclass demo {\n  include demo::params\n  if $::operatingsystem == 'Ubuntu' {\n    file { '/etc/init/q.override': content => 'manual', before => Package['q-agent'] }\n  }\n  if $::demo::params::agent {\n    package { 'q-agent': name => $::demo::params::agent }\n  }\n}\n",
         // ... through a local copy of the parameter.
         "class demo($manage) {\n  $m = $manage\n  if $m { service { 'x': } }\n  if $manage { file { '/etc/x': notify => Service['x'] } }\n}\n",
         // A title list chosen by the same condition (`['x']` or `[]`).
