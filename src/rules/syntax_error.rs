@@ -68,7 +68,7 @@ pub const NAME: &str = "syntax-error";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary: "a changed manifest does not parse",
+    summary: "a changed manifest does not parse (its first new error)",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("syntax_error.rs"),
