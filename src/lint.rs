@@ -89,6 +89,15 @@ pub fn run(cx: &Context<'_>) -> Vec<Finding> {
     // After suppressions and configured severities: an internal error is never hidden.
     findings.extend(internal_errors(cx.change, failures));
     sort(&mut findings);
+    // One problem reached twice (a collector override over three declarations of one
+    // resource) is one finding.
+    findings.dedup_by(|a, b| {
+        a.rule == b.rule
+            && a.location == b.location
+            && a.message == b.message
+            && a.severity == b.severity
+            && a.resource == b.resource
+    });
     findings
 }
 
@@ -214,5 +223,24 @@ mod tests {
         config.rules.insert("unused-suppression", Level::Off);
         let sel = Selection::resolve(&SelectionArgs::default(), &config).unwrap();
         assert!(run_case(&case(), &config, &sel).is_empty());
+    }
+
+    #[test]
+    fn one_problem_reached_through_several_declarations_is_one_finding() {
+        // fuel-library 74c28c17: a collector override over three declarations of a file.
+        let mut case = Case::default();
+        case.after(
+            "modules/neutron/manifests/ml2.pp",
+            "class neutron::ml2 {\n  if $::osfamily == 'Debian' {\n    file { '/etc/neutron/plugin.ini': ensure => link, target => '/etc/neutron/ml2.ini' }\n  } else {\n    file { '/etc/neutron/plugin.ini': ensure => link, target => '/etc/neutron/ml2.ini' }\n  }\n}\n",
+        )
+        .after(
+            "modules/nsx/manifests/init.pp",
+            "class nsx {\n  File <| title == '/etc/neutron/plugin.ini' |> {\n    ensure => link,\n    target => '/etc/neutron/nsx.ini',\n  }\n}\n",
+        );
+        let found: Vec<_> = run_case(&case, &Config::default(), &Selection::default())
+            .into_iter()
+            .filter(|f| f.rule == "link-target-unmanaged")
+            .collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
     }
 }

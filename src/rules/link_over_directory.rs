@@ -107,7 +107,7 @@ pub(crate) static RULE: Rule = Rule {
 
 /// Directories every Debian-like host has, which no link should replace. Not `/bin`,
 /// `/sbin`, `/lib` or `/var/run`: on merged-`/usr` systems they are links already.
-const SYSTEM_DIRS: &[&str] = &[
+pub(crate) const SYSTEM_DIRS: &[&str] = &[
     "/etc",
     "/home",
     "/opt",

@@ -4,7 +4,9 @@
 //! manages: no `file` resource with content, source or checksum, no package hint from the
 //! configuration's `package_paths` or the package contents files, no `exec` whose `creates` is that path, and no
 //! externally managed prefix (`external_prefixes`). Chains are resolved first (a link to
-//! a directory that is itself a link), and the last hop is judged. A target that is not
+//! a directory that is itself a link), and the last hop is judged; a target managed
+//! under the name the link gives (or a path on the way) counts as managed, and a
+//! directory every host has (`/var`, `/usr/local/bin`, `/tmp`) needs no resource. A target that is not
 //! fully known (`/opt/${app}/bin/x`) is not judged: any verdict would be a guess. Only
 //! links the change adds or re-points are checked.
 //!
@@ -93,7 +95,19 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue; // link-cycle reports it
         }
         let last = chain.last().to_owned();
-        if provider_of(cx, cx.after, &last).is_some()
+        // The target as written, or a path on the way, managed as a file or directory:
+        // the repository manages it under that name (an unrelated `/x1 -> /var` link on
+        // a parent directory does not make `/x1/app` unmanaged).
+        if chain
+            .paths
+            .iter()
+            .any(|p| provider_of(cx, cx.after, p).is_some())
+            || holds_managed_paths(cx, &target)
+        {
+            continue;
+        }
+        if always_there(&last)
+            || provider_of(cx, cx.after, &last).is_some()
             || holds_managed_paths(cx, &last)
             || package_named_for(cx.after, &last, None).is_some()
         {
@@ -141,6 +155,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// A directory that managed paths live under (a link to a release directory).
+/// A directory every host has (`/var`, `/usr/local/bin`, `/tmp`, …): a link to it does
+/// not dangle.
+fn always_there(path: &str) -> bool {
+    const MORE: &[&str] = &[
+        "/bin", "/boot", "/dev", "/lib", "/mnt", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp",
+        "/var/run", "/var/tmp",
+    ];
+    super::link_over_directory::SYSTEM_DIRS.contains(&path) || MORE.contains(&path)
+}
+
 fn holds_managed_paths(cx: &Context<'_>, dir: &str) -> bool {
     let prefix = format!("{dir}/");
     cx.after
@@ -159,6 +183,9 @@ mod tests {
     use crate::rules::Selection;
 
     const PASS: &[&str] = &[
+        // The target is managed as written; an unrelated link on a parent directory
+        // (apache infrastructure-puppet's `/x1 -> /var`) does not hide it.
+        "class compat { file { '/x1': ensure => link, target => '/var' } }\nclass cwiki {\n  file { '/x1/cwiki': ensure => directory }\n  file { '/x1/cwiki/confluence-5.0.3': ensure => directory }\n  file { '/x1/cwiki/current': ensure => link, target => '/x1/cwiki/confluence-5.0.3' }\n}\n",
         // A link in /usr/local/bin to a managed binary.
         "class demo {\n  file { '/opt/tool/bin/tool': source => 'puppet:///modules/demo/tool', mode => '0755' }\n  file { '/usr/local/bin/tool': ensure => link, target => '/opt/tool/bin/tool' }\n}",
         // Package/link if-else where the target is managed.

@@ -68,7 +68,7 @@ pub const NAME: &str = "syntax-error";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary: "a changed manifest does not parse",
+    summary: "a changed manifest does not parse (its first new error)",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("syntax_error.rs"),
@@ -124,23 +124,18 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .collect()
             })
             .unwrap_or_default();
-        let new: Vec<&crate::parser::SyntaxError> = m
-            .parsed
-            .errors
-            .iter()
-            .filter(|e| {
-                let k = (e.message.as_str(), line_text(&m.text, e.span.start));
-                match old.iter().position(|o| *o == k) {
-                    Some(i) => {
-                        old.swap_remove(i);
-                        false
-                    }
-                    None => true,
+        let (mut first_old, mut new) = (None, Vec::new());
+        for e in &m.parsed.errors {
+            let k = (e.message.as_str(), line_text(&m.text, e.span.start));
+            match old.iter().position(|o| *o == k) {
+                Some(i) => {
+                    old.swap_remove(i);
+                    first_old = first_old.or(Some(e));
                 }
-            })
-            .collect();
-        let more = new.len().saturating_sub(1);
-        if let Some(e) = new.first() {
+                None => new.push(e),
+            }
+        }
+        let report = |e: &crate::parser::SyntaxError, more: usize| {
             let mut f = finding(rule, at(e.span), e.message.clone());
             if !e.expected.is_empty() {
                 f.help = Some(format!("expected {}", one_of(&e.expected)));
@@ -168,7 +163,17 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     message: format!("{what} opened here"),
                 });
             }
+            f
+        };
+        // The file's first old error, marked as the base revision's (hidden unless
+        // `--show-preexisting`, counted in the summary).
+        if let Some(e) = first_old.take() {
+            let mut f = report(e, 0);
+            f.preexisting = true;
             out.push(f);
+        }
+        if let Some(e) = new.first() {
+            out.push(report(e, new.len() - 1));
         }
     }
 }
@@ -255,12 +260,15 @@ mod tests {
         let parsed = crate::parser::parse(two);
         assert!(parsed.errors.len() >= 2, "{:?}", parsed.errors);
         let one = two.replace("'x' 'y'", "'x', 'y'");
-        assert!(check_rule(NAME, &edit(two, &one)).is_empty());
-        // A new error before an old one is reported, the old one is not counted.
+        let found = check_rule(NAME, &edit(two, &one));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].preexisting, "{found:#?}");
+        // A new error before an old one is reported; the old one is marked as the base's.
         let three = one.replace("$v = ['x', 'y']", "$v = ['x', 'y'");
         let found = check_rule(NAME, &edit(&one, &three));
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(Case::line_of(&three, &found[0]), 3);
+        let new: Vec<_> = found.iter().filter(|f| !f.preexisting).collect();
+        assert_eq!(new.len(), 1, "{found:#?}");
+        assert_eq!(Case::line_of(&three, new[0]), 3);
     }
 
     #[test]

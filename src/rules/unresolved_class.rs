@@ -71,8 +71,7 @@ pub const NAME: &str = "unresolved-class";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary:
-        "`include`/`require`/`contain`/`class {}` of a class that exists nowhere in the modulepath",
+    summary: "`include`/`require`/`contain`/`class {}` of a class, or a resource of a defined type, that exists nowhere in the modulepath",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("unresolved_class.rs"),

@@ -287,6 +287,7 @@ impl<'a> Ev<'a> {
                 let v = self.eval(rhs, env);
                 match (&lhs.kind, op) {
                     (ExprKind::Variable(n), AssignOp::Assign) => {
+                        self.note_assignment(n, env);
                         self.set_var(env.scope, n, v.clone())
                     }
                     (ExprKind::Array(targets), AssignOp::Assign) => {

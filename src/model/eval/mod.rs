@@ -327,6 +327,10 @@ struct Ev<'a> {
     /// Bumped whenever a frame gets its first resource default, which invalidates every
     /// [`Frame::nearest_defaults`].
     defaults_version: u32,
+    /// Variable (last name segment) -> the conditions whose branches assign it
+    /// (`case $::osfamily { 'Debian': { $pkg = … } }`): a later `if $pkg` tests what they
+    /// test too (see [`Ev::note_aliases`]).
+    assigned_under: HashMap<SmolStr, Vec<u32>>,
     /// Variables assigned at top or node scope anywhere (see [`AssignedNames`]).
     assigned: AssignedNames,
     /// Built-in variables and facts, the repository's custom facts included.
@@ -419,6 +423,7 @@ impl<'a> Ev<'a> {
             deferred_noted: false,
             assigned: AssignedNames::default(),
             node_vars: NodeVariables::default(),
+            assigned_under: HashMap::new(),
         }
     }
 
@@ -651,6 +656,18 @@ impl<'a> Ev<'a> {
             .map(|v| v.name.clone())
             .collect();
         let mut extra = Vec::new();
+        // A variable assigned in branches of other conditions: `$pkg` set per
+        // `$::osfamily` tests the operating system.
+        for n in &names {
+            let last = n.rsplit("::").next().unwrap_or(n);
+            for &cond in self.assigned_under.get(last).into_iter().flatten() {
+                if cond != id {
+                    if let Some(c) = self.model.conditions.get(cond as usize) {
+                        extra.extend(c.variables.iter().cloned());
+                    }
+                }
+            }
+        }
         for n in names {
             if let Value::Symbolic(sym) = self.lookup_var(&n, env) {
                 if let [SymPart::Unknown(what)] = sym.parts.as_slice() {
@@ -672,6 +689,19 @@ impl<'a> Ev<'a> {
         for v in extra {
             if !c.variables.contains(&v) {
                 c.variables.push(v);
+            }
+        }
+    }
+
+    /// Record that `name` is assigned under the branches of `env`'s guard.
+    pub(super) fn note_assignment(&mut self, name: &str, env: &Env) {
+        if env.guard.is_empty() {
+            return;
+        }
+        let conds = self.assigned_under.entry(SmolStr::new(name)).or_default();
+        for g in &env.guard {
+            if !conds.contains(&g.cond) && conds.len() < 8 {
+                conds.push(g.cond);
             }
         }
     }
