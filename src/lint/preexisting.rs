@@ -69,7 +69,6 @@ pub fn find(
         .into_iter()
         .filter(|f| f.suppressed.is_none() && rules.contains(f.rule))
         .collect();
-    drop(cx);
     crate::model::drop_off_thread(base_analysis);
     match_base(findings, &base_findings, change, &base)
 }
