@@ -378,11 +378,39 @@ fn moved_out_of_reach(
         to = m.get(c).title_str().map(str::to_owned);
     }
     let to = to?;
+    // Not a move when the base revision already declared it in `to` too (the change
+    // removed the other declaration: ocf 5164fd3c dropped a temporary `ensure =>
+    // absent` copy), nor when hiera data names `to` (a `classes` list classifies it).
+    let in_to = |b: ResId| {
+        own_class(cx.before, b)
+            .and_then(|c| cx.before.get(c).title_str())
+            .is_some_and(|c| c == to)
+    };
+    if cx.before.find(ty, title).iter().any(|&b| in_to(b)) || hiera_names(cx, m, &to) {
+        return None;
+    }
     cx.before.find(ty, title).iter().find_map(|&b| {
         let c = own_class(cx.before, b)?;
         let from = cx.before.get(c).title_str()?;
         let still = m.find("class", from).iter().any(|&a| class_declared(m, a));
         (from != to && class_declared(cx.before, c) && still).then(|| (to.clone(), from.to_owned()))
+    })
+}
+
+/// Whether a hiera data file of `m`'s side names class `class` (as a list item or a value:
+/// `- ocf_broker`, `'ocf_broker'`), the way `classes` lists classify nodes.
+fn hiera_names(cx: &Context<'_>, m: &Model, class: &str) -> bool {
+    let tree = &cx.change.side(side_of(cx, m)).tree;
+    let bare = class.trim_start_matches("::");
+    m.hiera.files().any(|p| {
+        tree.text(p).is_some_and(|text| {
+            text.lines().any(|l| {
+                let v = l.trim().trim_start_matches('-').trim();
+                let v = v.split_once(": ").map_or(v, |(_, value)| value);
+                let v = v.trim().trim_matches(['\'', '"']).trim_start_matches("::");
+                v == bare
+            })
+        })
     })
 }
 
@@ -1423,6 +1451,38 @@ mod tests {
             &after.replace("class demo {\n", "class demo {\n  include demo::service\n"),
         );
         assert!(check_rule(NAME, &case).is_empty());
+        // Classified by a hiera `classes` list: declared.
+        let mut listed = case.clone();
+        listed
+            .after(SNIPPET_PATH, after)
+            .after(
+                "hiera.yaml",
+                "---\nversion: 5\nhierarchy:\n  - name: common\n    path: common.yaml\n",
+            )
+            .after("data/common.yaml", "classes:\n  - demo::service\n");
+        assert!(
+            check_rule(NAME, &listed).is_empty(),
+            "{:#?}",
+            check_rule(NAME, &listed)
+        );
+        // Not a move: the base revision declared it in both classes (ocf 5164fd3c removed a
+        // temporary `ensure => absent` copy); the class that keeps it refers to its own.
+        let mut copy = Case::default();
+        let service_ref = "class demo::service {\n  package { 'x': }\n  service { 'x': require => Package['x'] }\n}\n";
+        copy.before(
+            SNIPPET_PATH,
+            "class demo {\n  package { 'x': ensure => absent }\n}\n",
+        )
+        .before("manifests/site.pp", site)
+        .before("modules/demo/manifests/service.pp", service_ref)
+        .after(SNIPPET_PATH, "class demo {\n}\n")
+        .after("manifests/site.pp", site)
+        .after("modules/demo/manifests/service.pp", service_ref);
+        assert!(
+            check_rule(NAME, &copy).is_empty(),
+            "{:#?}",
+            check_rule(NAME, &copy)
+        );
         // A class the repository never declared itself (an ENC classifies it): not judged.
         let mut enc = case.clone();
         enc.before.remove("manifests/site.pp");
