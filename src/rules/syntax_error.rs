@@ -181,7 +181,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// The text of the line holding byte `offset`, trimmed.
 fn line_text(text: &str, offset: u32) -> &str {
     let at = (offset as usize).min(text.len());
-    let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let end = text
         .get(at..)
         .and_then(|t| t.find('\n'))
