@@ -1203,6 +1203,12 @@ mod tests {
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
+        // A variable of the same name set per operating system in another class says
+        // nothing about this class's parameter.
+        (
+            "class other {\n  case $::osfamily { 'Debian': { $manage = true } default: { $manage = false } }\n}\nclass demo($manage) {\n  include other\n  if $manage { service { 'x': } }\n  if $::operatingsystem == 'Ubuntu' { file { '/etc/x': notify => Service['x'] } }\n}\n",
+            &[7],
+        ),
         // Two different conditions.
         (
             "class demo($a, $b) {\n  if $a { service { 'x': } }\n  if $b { file { '/etc/x': notify => Service['x'] } }\n}\n",

@@ -327,10 +327,10 @@ struct Ev<'a> {
     /// Bumped whenever a frame gets its first resource default, which invalidates every
     /// [`Frame::nearest_defaults`].
     defaults_version: u32,
-    /// Variable (last name segment) -> the conditions whose branches assign it
+    /// Variable (its scope, its name) -> the conditions whose branches assign it
     /// (`case $::osfamily { 'Debian': { $pkg = … } }`): a later `if $pkg` tests what they
     /// test too (see [`Ev::note_aliases`]).
-    assigned_under: HashMap<SmolStr, Vec<u32>>,
+    assigned_under: HashMap<(usize, SmolStr), Vec<u32>>,
     /// Variables assigned at top or node scope anywhere (see [`AssignedNames`]).
     assigned: AssignedNames,
     /// Built-in variables and facts, the repository's custom facts included.
@@ -659,8 +659,10 @@ impl<'a> Ev<'a> {
         // A variable assigned in branches of other conditions: `$pkg` set per
         // `$::osfamily` tests the operating system.
         for n in &names {
-            let last = n.rsplit("::").next().unwrap_or(n);
-            for &cond in self.assigned_under.get(last).into_iter().flatten() {
+            let Some(key) = self.var_scope(n, env) else {
+                continue;
+            };
+            for &cond in self.assigned_under.get(&key).into_iter().flatten() {
                 if cond != id {
                     if let Some(c) = self.model.conditions.get(cond as usize) {
                         extra.extend(c.variables.iter().cloned());
@@ -693,12 +695,15 @@ impl<'a> Ev<'a> {
         }
     }
 
-    /// Record that `name` is assigned under the branches of `env`'s guard.
+    /// Record that `name` is assigned in `env`'s scope under the branches of its guard.
     pub(super) fn note_assignment(&mut self, name: &str, env: &Env) {
         if env.guard.is_empty() {
             return;
         }
-        let conds = self.assigned_under.entry(SmolStr::new(name)).or_default();
+        let conds = self
+            .assigned_under
+            .entry((env.scope, SmolStr::new(name)))
+            .or_default();
         for g in &env.guard {
             if !conds.contains(&g.cond) && conds.len() < 8 {
                 conds.push(g.cond);
@@ -792,6 +797,32 @@ impl<'a> Ev<'a> {
             s = self.vars[i].parent;
         }
         Err(Value::unknown(name))
+    }
+
+    /// The scope that binds variable `name` where `env` reads it, with the name as bound
+    /// there: the search of [`Ev::resolve_var`], without declaring any class.
+    fn var_scope(&self, name: &str, env: &Env) -> Option<(usize, SmolStr)> {
+        let found = |mut s: Option<usize>, var: &str, skip_top: bool| {
+            while let Some(i) = s {
+                if self.vars[i].vars.get(var).is_some() {
+                    return Some((i, SmolStr::new(var)));
+                }
+                s = self.vars[i].parent.filter(|&p| !skip_top || p != 0);
+            }
+            None
+        };
+        match name.strip_prefix("::") {
+            Some(rest) if !rest.contains("::") => found(Some(0), rest, false),
+            _ => match name.trim_start_matches("::").rsplit_once("::") {
+                Some((class, var)) => match self.class_state.get(&class.to_ascii_lowercase()) {
+                    Some(ClassState::Done { scope, .. } | ClassState::Evaluating { scope, .. }) => {
+                        found(Some(*scope), var, true)
+                    }
+                    None => None,
+                },
+                None => found(Some(env.scope), name, false),
+            },
+        }
     }
 
     fn lookup_qualified(&mut self, name: &str, env: &Env) -> Result<Value, Value> {
