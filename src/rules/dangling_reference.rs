@@ -451,21 +451,9 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         if lost_to_syntax_error(cx, m, &u.ty, &u.title) {
             continue;
         }
-        let sites = sites.get_or_insert_with(|| Sites::new(m));
-        let holder = sites.holders.get(&(&*u.file, u.span)).copied();
-        let via = holder.and_then(|h| {
-            m.get(h)
-                .attrs
-                .iter()
-                .find(|a| a.value_span == u.span && METAPARAMS.contains(&a.name.as_str()))
-                .map(|a| a.name.to_string())
-        });
-        let via = via.or_else(|| {
-            sites
-                .edges
-                .get(&(&*u.file, u.span))
-                .map(|&e| m.edges[e].via.to_string())
-        });
+        let (holder, via) = sites
+            .get_or_insert_with(|| Sites::new(m))
+            .at(m, &u.file, u.span);
         out.push(Problem {
             file: u.file.clone(),
             span: u.span,
@@ -478,7 +466,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             chosen: None,
         });
     }
-    out.extend(alternative_refs(cx, m));
+    out.extend(alternative_refs(cx, m, &mut sites));
     out.extend(undefined_type_refs(m, &outside));
     for e in &m.edges {
         if e.via == EdgeVia::RequireFunction {
@@ -751,7 +739,11 @@ fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
 /// $::osfamily`), in code that no condition guards: on the nodes where the title is
 /// another, nothing matches. A reference through the same variable (`Package[$pkg]`)
 /// or under a condition (usually the same fact) is left alone.
-fn alternative_refs(cx: &Context<'_>, m: &Model) -> Vec<Problem> {
+fn alternative_refs<'m>(
+    cx: &Context<'_>,
+    m: &'m Model,
+    sites: &mut Option<Sites<'m>>,
+) -> Vec<Problem> {
     let side = side_of(cx, m);
     let mut out = Vec::new();
     for u in &m.alternative_refs {
@@ -777,22 +769,9 @@ fn alternative_refs(cx: &Context<'_>, m: &Model) -> Vec<Problem> {
         } else {
             r.name_value().to_string()
         };
-        let holder = m
-            .edges
-            .iter()
-            .find(|e| e.span == u.span && e.file == u.file && e.via.is_metaparam())
-            .map(|e| {
-                if matches!(e.via, EdgeVia::Before | EdgeVia::Notify) {
-                    e.from
-                } else {
-                    e.to
-                }
-            });
-        let via = m
-            .edges
-            .iter()
-            .find(|e| e.span == u.span && e.file == u.file)
-            .map(|e| e.via.to_string());
+        let (holder, via) = sites
+            .get_or_insert_with(|| Sites::new(m))
+            .at(m, &u.file, u.span);
         out.push(Problem {
             file: u.file.clone(),
             span: u.span,
@@ -886,6 +865,26 @@ impl<'m> Sites<'m> {
             edges.entry((&*e.file, e.span)).or_insert(i);
         }
         Sites { holders, edges }
+    }
+
+    /// The resource whose metaparameter holds the reference at `file`/`span`, and how it
+    /// refers (the metaparameter, or the chaining arrow).
+    fn at(&self, m: &Model, file: &str, span: Span) -> (Option<ResId>, Option<String>) {
+        let holder = self.holders.get(&(file, span)).copied();
+        let via = holder
+            .and_then(|h| {
+                m.get(h)
+                    .attrs
+                    .iter()
+                    .find(|a| a.value_span == span && METAPARAMS.contains(&a.name.as_str()))
+                    .map(|a| a.name.to_string())
+            })
+            .or_else(|| {
+                self.edges
+                    .get(&(file, span))
+                    .map(|&e| m.edges[e].via.to_string())
+            });
+        (holder, via)
     }
 }
 
