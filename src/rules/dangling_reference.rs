@@ -88,7 +88,7 @@ use crate::model::value::capitalize_type;
 use crate::model::{normalize_path, CollectorSite, EdgeVia, Model, ResId, Value};
 
 use super::executables::{external_modules, walk};
-use super::guards::{describe_steps, module_of, module_of_file, unsatisfied_when};
+use super::guards::{describe_steps, module_of, module_of_file, repo_modules, unsatisfied_when};
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
 
@@ -690,12 +690,7 @@ fn enclosing_definition(cx: &Context<'_>, m: &Model, file: &str, span: Span) -> 
 /// `Demo::Unit['x']` in a metaparameter, where `demo` is a module of the repository that
 /// defines no type `demo::unit` (the model keeps such a value as a type, not a reference).
 fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
-    let repo_modules: BTreeSet<String> = m
-        .classes
-        .keys()
-        .chain(m.defines.keys())
-        .map(|n| module_of(n))
-        .collect();
+    let repo_modules = &outside.repo_modules;
     let mut out = Vec::new();
     for (id, r) in m.live_resources() {
         for a in r
@@ -891,6 +886,8 @@ impl<'m> Sites<'m> {
 /// What could declare a resource without the repository showing it.
 struct Outside<'a> {
     external: &'a BTreeSet<String>,
+    /// The modules the repository defines a class or defined type of.
+    repo_modules: BTreeSet<String>,
     /// The external modules the tree does not have a class or defined type of.
     named_external: BTreeSet<String>,
     /// Repository modules that declare a class of an external module.
@@ -912,12 +909,7 @@ impl<'a> Outside<'a> {
         // class of a module listed as external, or of a module the tree does not have at
         // all (`unresolved-class` reports that one), or an instance of a defined type of
         // such a module: what they declare is not visible here.
-        let repo_modules: BTreeSet<String> = m
-            .classes
-            .keys()
-            .chain(m.defines.keys())
-            .map(|n| module_of(n))
-            .collect();
+        let repo_modules = repo_modules(m);
         let outside_module = |md: &str| external.contains(md) || !repo_modules.contains(md);
         let mut using_external: BTreeSet<String> = m
             .unresolved_classes
@@ -987,6 +979,7 @@ impl<'a> Outside<'a> {
             .collect();
         Outside {
             external,
+            repo_modules,
             named_external,
             using_external,
             created,

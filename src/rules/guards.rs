@@ -23,6 +23,15 @@ pub fn module_of_file(m: &Model, path: &str) -> Option<String> {
     layout::module_of_path(&m.modulepath, path).map(str::to_owned)
 }
 
+/// The modules the repository defines a class or defined type of.
+pub fn repo_modules(m: &Model) -> BTreeSet<String> {
+    m.classes
+        .keys()
+        .chain(m.defines.keys())
+        .map(|n| module_of(n))
+        .collect()
+}
+
 /// A branch value standing for "another option of this `case`/selector".
 pub const OTHER_BRANCH: u32 = u32::MAX;
 

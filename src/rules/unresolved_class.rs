@@ -60,7 +60,7 @@ use crate::diagnostic::{Finding, Location, Related, ResourceKey, Severity, Side}
 use crate::model::{Model, UnresolvedRef};
 
 use super::executables::{external_modules, module_repository};
-use super::guards::{describe_steps, module_of};
+use super::guards::{describe_steps, module_of, repo_modules};
 use super::registry::edit_distance;
 use super::registry::{Kind, Rule};
 use super::{finding, Context};
@@ -115,12 +115,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // the repository defines (a typo), never on a guess about the site.
         if let Some(root) = module_repository(cx.after) {
             let module = module_of(name);
-            let local = cx
-                .after
-                .classes
-                .keys()
-                .chain(cx.after.defines.keys())
-                .any(|k| module_of(k) == module);
+            let local = repo_modules(cx.after).contains(&module);
             if module != root && !local && nearest(cx, name).is_none() {
                 continue;
             }
@@ -206,12 +201,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// it was to declare, this says why.
 fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<Finding>) {
     let undefined = |m: &'_ Model| -> Vec<(crate::model::ResId, String)> {
-        let modules: BTreeSet<String> = m
-            .classes
-            .keys()
-            .chain(m.defines.keys())
-            .map(|k| module_of(k))
-            .collect();
+        let modules = repo_modules(m);
         m.live_resources()
             .filter(|(_, r)| r.ty.contains("::") && !m.defines.contains_key(r.ty.as_str()))
             .map(|(id, r)| (id, r.ty.trim_start_matches("::").to_ascii_lowercase()))
