@@ -27,12 +27,25 @@
 //! found it everywhere before). When the change moved every declaration out of a class
 //! the repository declares into a class nothing in the repository declares (`include`,
 //! `contain`, `require`, `class { … }`, a node), the reference is reported as breaking
-//! the nodes that include the old class. References that could be satisfied
-//! from outside the repository stay silent: defined types of modules listed in
-//! `external_modules`, a `Puppetfile` or a `metadata.json`'s dependencies, built-in types in a module that declares a class
-//! from such a module (or named after one), titles a symbolic declaration could take, and
-//! types created by `create_resources`. `Class['x']` for a class that exists nowhere is
-//! `unresolved-class`.
+//! the nodes that include the old class (not when the base revision already declared it
+//! in that class too, nor when hiera data names the class). References that could be
+//! satisfied from outside the repository stay silent: defined types of modules listed in
+//! `external_modules`, a `Puppetfile`, a `metadata.json`'s dependencies, a legacy
+//! `Modulefile` or a `modules.env` list; built-in types in a module whose code declares a
+//! class of such a module, or of a module the tree does not have at all (which
+//! `unresolved-class` reports), or an instance of a listed module's defined type; targets
+//! named after such a module; `File[$p]` where `concat { $p: }` declares it; titles a
+//! symbolic declaration could take; and types created by `create_resources`. A reference
+//! under `if defined(…)` and a target declared before in a manifest that no longer parses
+//! (`syntax-error` reports the cause) are not reported either. `Class['x']` for a class
+//! that exists nowhere is `unresolved-class`.
+//!
+//! A title chosen among alternatives (`package { $pkg: }` with `$pkg` set per
+//! `$::osfamily`) satisfies a reference to any of them. A literal reference to one of
+//! them (`Package['nova-compute']`) outside any condition is reported as a warning: it
+//! finds nothing where the title is another. A variable assigned in the branches of a
+//! condition carries what that condition tests, so `if $pkg` and a reference under
+//! `$::operatingsystem == 'Ubuntu'` are correlated.
 //!
 //! A partly known title (`ceph-mon-${::hostname}`) satisfies the references its pattern
 //! matches. A wholly unknown one (`service { $service_name: }` with the name from a fact

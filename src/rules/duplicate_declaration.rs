@@ -2,7 +2,9 @@
 //!
 //! Flags two declarations of the same resource, the same type and normalised title (or,
 //! for files, path), that can end up in one catalog: declared by the same class, or by
-//! classes that one class (a role, a node, top scope) includes together, and not in
+//! classes that one class (a role, a node, top scope — the environment's main manifests;
+//! top-level code inside a module file is a separate `puppet apply` entry point of its
+//! own) includes together, and not in
 //! exclusive branches of the same condition. Two classes that nothing in the repository
 //! includes together are not compared: which roles combine them is not known. Nor are
 //! two declarations under two different conditions the tool cannot evaluate (they are
