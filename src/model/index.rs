@@ -65,6 +65,32 @@ pub struct ServiceBinary {
     pub at: Option<(String, Span)>,
 }
 
+/// A command a service runs besides its executable: a `ExecStartPre=`, `ExecReload=`,
+/// `ExecStop=`, … of a unit the repository manages, or the `restart`, `stop` or `status`
+/// attribute. Only fully written absolute executables are kept, and not those whose
+/// failure systemd ignores (the `-` prefix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceCommand {
+    /// `ExecStartPre`, `ExecReload`, … or the attribute (`restart`, `stop`, `status`).
+    pub key: String,
+    /// The normalised executable.
+    pub path: String,
+    /// The unit file resource, when from a unit.
+    pub unit: Option<ResId>,
+    /// Where the executable is written in the repository, when from a unit.
+    pub at: Option<(String, Span)>,
+}
+
+impl ServiceCommand {
+    /// Whether the service cannot start when this command cannot run.
+    pub fn blocks_start(&self) -> bool {
+        matches!(
+            self.key.as_str(),
+            "ExecStartPre" | "ExecStartPost" | "ExecCondition"
+        )
+    }
+}
+
 /// An `EnvironmentFile=` of a service's unit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnvironmentFile {
@@ -85,6 +111,8 @@ pub struct ServiceInfo {
     pub unit_files: Vec<ResId>,
     /// `EnvironmentFile=` entries of the unit whose path is fully known.
     pub environment_files: Vec<EnvironmentFile>,
+    /// The other commands it runs (start and stop hooks, reload, `restart`/`stop`/`status`).
+    pub commands: Vec<ServiceCommand>,
 }
 
 /// A repository file used by a resource attribute.
@@ -302,6 +330,7 @@ fn service_info(
         binary: None,
         unit_files: Vec::new(),
         environment_files: Vec::new(),
+        commands: Vec::new(),
     };
     let unit = if name.contains('.') {
         name.to_string()
@@ -356,10 +385,30 @@ fn service_info(
             });
         }
     }
+    // The commands Puppet runs to restart, stop or query it.
+    for attr in ["restart", "stop", "status"] {
+        if let Some(Value::Str(cmd)) = r.get(attr) {
+            if let Some(path) = command_path(cmd.split_whitespace().next().unwrap_or("")) {
+                push_command(&mut info.commands, attr, path, None, None);
+            }
+        }
+    }
     // 2. The ExecStart of a unit file the repository manages.
     for &u in &unit_res {
         for text in unit::texts(m, ix, tree, u) {
             let parsed = text.parse();
+            for c in parsed.exec_commands() {
+                if c.key == "ExecStart" || c.prefixes.ignore_failure {
+                    continue;
+                }
+                let (Some(word), Some(p)) = (&c.executable, c.path.known()) else {
+                    continue;
+                };
+                if let Some(path) = command_path(p) {
+                    let at = text.locate(tree, word.span);
+                    push_command(&mut info.commands, &c.key, path, Some(u), at);
+                }
+            }
             for e in parsed.environment_files() {
                 let Some(p) = e.path.known() else { continue };
                 let p = expand_specifiers(&p, &unit);
@@ -399,6 +448,31 @@ fn service_info(
         }
     }
     info
+}
+
+/// An executable as a normalised absolute path, when it is written out in full (no
+/// specifier, variable, glob or template output).
+fn command_path(word: &str) -> Option<String> {
+    let p = word.trim_matches(['\'', '"']);
+    (p.starts_with('/') && p.len() > 1 && !p.contains(['%', '$', '*', '?', '[', '…', '<']))
+        .then(|| normalize_path(p))
+}
+
+fn push_command(
+    out: &mut Vec<ServiceCommand>,
+    key: &str,
+    path: String,
+    unit: Option<ResId>,
+    at: Option<(String, Span)>,
+) {
+    if !out.iter().any(|c| c.key == key && c.path == path) {
+        out.push(ServiceCommand {
+            key: key.to_string(),
+            path,
+            unit,
+            at,
+        });
+    }
 }
 
 #[cfg(test)]

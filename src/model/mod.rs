@@ -51,7 +51,8 @@ pub use change::{AttrDiff, ModelChange, ReasonStep, ResourceDiff, Restart};
 pub use facts::{ensure_of, file_state, Chain, Content, Ensure, Facts, FileState};
 pub use hiera::Hiera;
 pub use index::{
-    BinarySource, EnvironmentFile, FileUse, Index, LinkInfo, ServiceBinary, ServiceInfo,
+    BinarySource, EnvironmentFile, FileUse, Index, LinkInfo, ServiceBinary, ServiceCommand,
+    ServiceInfo,
 };
 pub use unit::{Literal, UnitText};
 pub use value::{SymPart, Symbolic, Value};

@@ -100,6 +100,32 @@ struct Runner {
     location: Location,
     /// The resource or its unit changed, or it is restarted.
     touched: bool,
+    via: Via,
+}
+
+/// How a runner comes to run the path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// It is the executable: `binary`, `start`, `ExecStart=`, `command`.
+    Executable,
+    /// Another command of the service: `ExecStartPre=`, `ExecReload=`, … or the
+    /// `restart`/`stop`/`status` attribute.
+    Command(String),
+    /// A shell script the service runs as its executable runs it.
+    Wrapper(String),
+}
+
+impl Via {
+    /// Whether the service cannot start when the path is missing.
+    fn blocks_start(&self) -> bool {
+        match self {
+            Via::Executable | Via::Wrapper(_) => true,
+            Via::Command(key) => matches!(
+                key.as_str(),
+                "ExecStartPre" | "ExecStartPost" | "ExecCondition"
+            ),
+        }
+    }
 }
 
 /// A service (or timer job, or exec before a service) that runs a path nothing in the
@@ -113,6 +139,15 @@ pub(crate) struct Unmanaged {
     pub origin: Origin,
     /// A managed path with a near name, and the resource that manages it.
     pub near: Option<(String, ResId)>,
+    pub via: Via,
+}
+
+impl Unmanaged {
+    /// Whether it is reported as an error: the change brings it about, and the service
+    /// cannot start without the path (a missing reload or stop command is a warning).
+    pub(crate) fn is_error(&self) -> bool {
+        !matches!(self.origin, Origin::Standing) && self.via.blocks_start()
+    }
 }
 
 /// How the change brings the problem about.
@@ -189,6 +224,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<Unmanaged> {
             location: r.location,
             origin,
             near,
+            via: r.via,
         });
     }
     out
@@ -204,14 +240,24 @@ pub(crate) fn render(
     let runner = cx.after.get(h.runner);
     let who = runner.display_ref();
     let path = &h.path;
-    let mut message = format!("{who} runs {path}, which nothing in the repository provides");
+    let how = match &h.via {
+        Via::Executable => String::new(),
+        Via::Command(key) if key.starts_with("Exec") => format!(" in `{key}=`"),
+        Via::Command(attr) => format!(" as its `{attr}` command"),
+        Via::Wrapper(script) => format!(" from its script {script}"),
+    };
+    let mut message =
+        format!("{who} runs {path}{how}, which nothing in the repository provides");
     if let Origin::Lost(p) = &h.origin {
         message.push_str(&format!(" any more ({} removed {})", voice.actor(), p.what));
     }
-    message.push_str(
-        ": the service fails to start (203/EXEC) where the path is missing, or runs \
-         whatever stale file a host has there",
-    );
+    message.push_str(match &h.via {
+        Via::Command(key) if !h.via.blocks_start() => consequence(key),
+        _ => {
+            ": the service fails to start (203/EXEC) where the path is missing, or runs \
+             whatever stale file a host has there"
+        }
+    });
     let help = if let Some((cand, id)) = &h.near {
         message.push_str(&format!("; did you mean {cand}?"));
         format!(
@@ -225,7 +271,7 @@ pub(crate) fn render(
         )
     };
     let mut f = finding(rule, h.location.clone(), message);
-    if matches!(h.origin, Origin::Standing) {
+    if !h.is_error() {
         f.severity = Severity::Warning;
     }
     f.help = Some(help);
@@ -256,8 +302,31 @@ pub(crate) fn render(
     f
 }
 
-/// Everything of `m` that runs an absolute path: services, timer jobs, execs ordered
-/// before a service.
+/// What goes wrong when a command other than the start commands is missing.
+fn consequence(key: &str) -> &'static str {
+    match key {
+        "ExecReload" => {
+            ": reloading the service fails where the path is missing (the old configuration \
+             stays in force), or runs whatever stale file a host has there"
+        }
+        "restart" => {
+            ": Puppet's restart of the service fails where the path is missing (it keeps \
+             running with the old configuration), or runs whatever stale file a host has there"
+        }
+        "status" => {
+            ": Puppet cannot tell whether the service runs where the path is missing, and \
+             starts it again on every run"
+        }
+        _ => {
+            ": stopping the service fails where the path is missing (systemd then kills it \
+             and marks the unit failed), or runs whatever stale file a host has there"
+        }
+    }
+}
+
+/// Everything of `m` that runs an absolute path: services (their executable, their other
+/// commands, and what a shell script they run as executable runs), timer jobs, execs
+/// ordered before a service.
 fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -> Vec<Runner> {
     let mut out = Vec::new();
     for infos in m.index.services.values() {
@@ -266,20 +335,55 @@ fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -
             if !r.is_live() {
                 continue;
             }
-            let Some(bin) = &s.binary else { continue };
-            let Some(path) = absolute(&bin.path) else {
-                continue;
-            };
             let is_touched = touched.contains(&s.res)
                 || s.unit_files.iter().any(|u| touched.contains(u))
                 || (side == Side::After && cx.diff.restart_of(s.res).is_some());
-            out.push(Runner {
-                res: s.res,
-                name: Some(s.name.clone()),
-                location: service_location(m, side, s, bin),
-                path,
-                touched: is_touched,
-            });
+            let executable = s
+                .binary
+                .as_ref()
+                .and_then(|bin| Some((bin, absolute(&bin.path)?)));
+            if let Some((bin, path)) = &executable {
+                out.push(Runner {
+                    res: s.res,
+                    name: Some(s.name.clone()),
+                    location: service_location(m, side, s, bin),
+                    path: path.clone(),
+                    touched: is_touched,
+                    via: Via::Executable,
+                });
+            }
+            for c in &s.commands {
+                let location = match &c.at {
+                    Some((file, span)) => Location {
+                        side,
+                        file: file.clone(),
+                        span: *span,
+                    },
+                    None if c.unit.is_none() => at_attr(m, side, s.res, &c.key),
+                    None => at_title(m, side, s.res),
+                };
+                out.push(Runner {
+                    res: s.res,
+                    name: Some(s.name.clone()),
+                    path: c.path.clone(),
+                    location,
+                    touched: is_touched,
+                    via: Via::Command(c.key.clone()),
+                });
+            }
+            let Some((_, path)) = executable else {
+                continue;
+            };
+            for (script, wrapper) in wrapped(cx, m, side, &path) {
+                out.push(Runner {
+                    res: s.res,
+                    name: Some(s.name.clone()),
+                    path: wrapper.path,
+                    location: wrapper.location,
+                    touched: is_touched || touched.contains(&script),
+                    via: Via::Wrapper(path.clone()),
+                });
+            }
         }
     }
     for (id, r) in m.live_resources() {
@@ -305,9 +409,84 @@ fn runners(cx: &Context<'_>, m: &Model, side: Side, touched: &BTreeSet<ResId>) -
             path: normalize_path(first),
             location: at_attr(m, side, id, attr),
             touched: touched.contains(&id),
+            via: Via::Executable,
         });
     }
     out
+}
+
+/// A command a wrapper script runs.
+struct Wrapped {
+    path: String,
+    location: Location,
+}
+
+/// The commands the shell script deployed at `path` runs unconditionally by absolute
+/// path, with the `file` resource deploying it. Paths the script tests first (`[ -x … ]`)
+/// and the script itself are left out.
+fn wrapped(cx: &Context<'_>, m: &Model, side: Side, path: &str) -> Vec<(ResId, Wrapped)> {
+    let tree = match side {
+        Side::Before => &cx.change.before.tree,
+        Side::After => &cx.change.after.tree,
+    };
+    let mut out = Vec::new();
+    for &id in m.index.managing(path) {
+        let r = m.get(id);
+        if !r.is_live() || r.ty != "file" {
+            continue;
+        }
+        for text in crate::model::unit::texts(m, &m.index, tree, id) {
+            if text.partial || !is_shell_script(&text.text) {
+                continue;
+            }
+            let report = {
+                let _reading = crate::isolate::reading(text.file());
+                crate::analysis::shell::analyze(&text.text, text.kind)
+            };
+            for run in report.runs {
+                if run.conditional
+                    || run.path == path
+                    || report.tested.contains(&run.path)
+                    || out.iter().any(|(_, w): &(ResId, Wrapped)| w.path == run.path)
+                {
+                    continue;
+                }
+                let Some((file, span)) = text.locate(tree, run.span) else {
+                    continue;
+                };
+                out.push((
+                    id,
+                    Wrapped {
+                        path: normalize_path(&run.path),
+                        location: Location { side, file, span },
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a text starts with a shell's `#!` line (`sh`, `bash`, `dash`, `ksh`, `zsh`,
+/// directly or through `env`).
+fn is_shell_script(text: &str) -> bool {
+    let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("#!")) else {
+        return false;
+    };
+    let mut words = line.split_whitespace();
+    let Some(mut interp) = words.next() else {
+        return false;
+    };
+    if interp.rsplit('/').next() == Some("env") {
+        match words.find(|w| !w.starts_with('-')) {
+            Some(w) => interp = w,
+            None => return false,
+        }
+    }
+    matches!(
+        interp.rsplit('/').next(),
+        Some("sh" | "bash" | "dash" | "ksh" | "zsh")
+    )
 }
 
 /// Whether an exec is ordered before (or notifies) a service.
@@ -493,6 +672,13 @@ mod tests {
         "class demo {\n  exec { 'bootstrap': command => '/etc/init.d/mysql bootstrap-pxc', before => Service['mysql'] }\n  service { 'mysql': }\n}",
         // Symbolic executable.
         "class demo($bin) {\n  service { 'x': binary => \"${bin}/x\" }\n}",
+        // A start hook whose failure systemd ignores (`-`), a reload through a distribution
+        // tool, a stop command from the package named like the service.
+        "class demo {\n  package { 'x': }\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStartPre=-/usr/local/bin/x-prepare\\nExecStart=/usr/bin/x\\nExecReload=/bin/kill -HUP $MAINPID\\nExecStop=/usr/bin/x-stop\\n\" }\n  service { 'x': ensure => running }\n}",
+        // A wrapper that runs what it first checks for, or only on a condition.
+        "class demo {\n  file { '/usr/local/bin/run-x': mode => '0755', content => \"#!/bin/sh\\nset -e\\n[ -x /opt/x/bin/xd ] || exit 0\\nexec /opt/x/bin/xd --serve\\n\" }\n  file { '/usr/local/bin/run-y': mode => '0755', content => \"#!/bin/bash\\nif /opt/y/bin/check; then echo ok; fi\\n/opt/y/bin/migrate || true\\nexec /usr/local/bin/yd\\n\" }\n  file { '/usr/local/bin/yd': source => 'puppet:///modules/demo/yd', mode => '0755' }\n  service { 'x': binary => '/usr/local/bin/run-x' }\n  service { 'y': binary => '/usr/local/bin/run-y' }\n}",
+        // A script that is not a shell script is not read as one.
+        "class demo {\n  file { '/usr/local/bin/run-z': mode => '0755', content => \"#!/usr/bin/python3\\nimport os\\nos.execv('/opt/z/bin/zd', ['zd'])\\n\" }\n  service { 'z': binary => '/usr/local/bin/run-z' }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -507,6 +693,18 @@ mod tests {
         ("class demo {\n  package { 'x': }\n  service { 'x': binary => '/usr/local/bin/x' }\n}\n", &[3]),
         // A timer job running an unmanaged script.
         ("class demo {\n  systemd::timer::job { 'cleanup': command => '/usr/local/bin/cleanup --all' }\n}\n", &[2]),
+        // A start hook nothing provides (the unit's ExecStart is managed).
+        (
+            "class demo {\n  file { '/usr/local/bin/x': source => 'puppet:///modules/demo/x', mode => '0755' }\n  file { '/etc/systemd/system/x.service':\n    content => \"[Service]\\nExecStartPre=/usr/local/bin/x-prepare\\nExecStart=/usr/local/bin/x\\n\",\n  }\n  service { 'x': ensure => running }\n}\n",
+            &[4],
+        ),
+        // The restart command of a service.
+        ("class demo {\n  service { 'x':\n    restart => '/usr/local/bin/x-restart graceful',\n  }\n}\n", &[3]),
+        // A wrapper script that runs a daemon nothing deploys.
+        (
+            "class demo {\n  file { '/usr/local/bin/run-x':\n    mode    => '0755',\n    content => \"#!/bin/sh\\nexport HOME=/var/lib/x\\nexec /opt/x/bin/xd --serve\\n\",\n  }\n  service { 'x': binary => '/usr/local/bin/run-x' }\n}\n",
+            &[4],
+        ),
     ];
 
     snippet_tests!(after_only);
@@ -579,6 +777,57 @@ mod tests {
         assert_eq!(found[0].severity, Severity::Warning);
         let case = edit(src, &format!("{src}# edited\n"));
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn reload_and_stop_commands_are_warnings_start_hooks_and_wrappers_errors() {
+        let unit = |key: &str| {
+            format!(
+                "class demo {{\n  file {{ '/usr/local/bin/x': source => 'puppet:///modules/demo/x', mode => '0755' }}\n  file {{ '/usr/local/bin/x-ctl': source => 'puppet:///modules/demo/x-ctl', mode => '0755' }}\n  file {{ '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/usr/local/bin/x\\n{key}=/usr/local/sbin/x-ctl now\\n\" }}\n  service {{ 'x': ensure => running }}\n}}\n"
+            )
+        };
+        for (key, severity, says) in [
+            ("ExecStartPre", Severity::Error, "fails to start"),
+            ("ExecReload", Severity::Warning, "reloading the service fails"),
+            ("ExecStop", Severity::Warning, "stopping the service fails"),
+        ] {
+            let src = unit(key);
+            let found = check_rule(NAME, &after_only(&src));
+            assert_eq!(found.len(), 1, "{key}: {found:#?}");
+            let f = &found[0];
+            assert_eq!(f.severity, severity, "{key}");
+            assert!(f.message.contains(&format!("in `{key}=`")), "{}", f.message);
+            assert!(f.message.contains(says), "{}", f.message);
+            assert!(
+                f.message.contains("did you mean /usr/local/bin/x-ctl?"),
+                "{}",
+                f.message
+            );
+            assert_eq!(&src[f.location.span.range()], "/usr/local/sbin/x-ctl");
+        }
+        let src = "class demo {\n  file { '/usr/local/bin/run-x': mode => '0755', content => \"#!/usr/bin/env bash\\nexec /opt/x/bin/xd\\n\" }\n  service { 'x': binary => '/usr/local/bin/run-x' }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(
+            found[0]
+                .message
+                .contains("runs /opt/x/bin/xd from its script /usr/local/bin/run-x"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(&src[found[0].location.span.range()], "/opt/x/bin/xd");
+    }
+
+    #[test]
+    fn a_wrapper_running_a_path_it_already_ran_is_not_new() {
+        let before = "class demo {\n  file { '/usr/local/bin/run-x': mode => '0755', content => \"#!/bin/sh\\nexec /opt/x/bin/xd\\n\" }\n  service { 'x': binary => '/usr/local/bin/run-x' }\n}\n";
+        let after = before.replace("xd\\n", "xd --verbose\\n");
+        let found = check_rule(NAME, &edit(before, &after));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        let found = check_rule(NAME, &edit(before, &format!("{before}# edited\n")));
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]

@@ -235,9 +235,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// already judged).
 fn counts_for_revert(h: &Hazard) -> bool {
     match h {
-        Hazard::Unmanaged(u) => {
-            !matches!(u.origin, super::service_binary_unmanaged::Origin::Standing)
-        }
+        Hazard::Unmanaged(u) => u.is_error(),
         Hazard::LinkOverBinary(l) => l.has_direct_evidence(),
         Hazard::Relinked(_) | Hazard::Missing(_) | Hazard::EmptyBinary(_) => true,
     }

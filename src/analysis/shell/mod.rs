@@ -163,6 +163,18 @@ pub struct Write {
     pub order: usize,
 }
 
+/// A command the script runs by its absolute path (after wrappers such as `exec`,
+/// `nohup`, `sudo -u x`), written out in full.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub path: String,
+    /// Where the executable word is.
+    pub span: Span,
+    /// It only runs on a condition, or its failure is handled: it is the test of an
+    /// `if`/`while`, follows `&&`/`||`, or is followed by `||`.
+    pub conditional: bool,
+}
+
 /// Everything [`analyze`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScriptReport {
@@ -178,6 +190,10 @@ pub struct ScriptReport {
     pub writes: Vec<Write>,
     /// Unterminated quotes, substitutions, here-documents.
     pub lex_errors: Vec<lexer::LexError>,
+    /// Commands run by absolute path, in order.
+    pub runs: Vec<Run>,
+    /// Absolute paths the script tests (`[ -x PATH ]`, `test -f PATH`, `[[ -e PATH ]]`).
+    pub tested: Vec<String>,
 }
 
 impl ScriptReport {
@@ -626,6 +642,23 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
             let name = first.text.clone();
             let base = name.rsplit('/').next().unwrap_or(&name).to_string();
             let args: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+            if first.exact && name.starts_with('/') {
+                report.runs.push(Run {
+                    path: name.clone(),
+                    span: first.span,
+                    conditional: cmd.condition
+                        || matches!(cmd.before, Some(Op::AndIf | Op::OrIf))
+                        || cmd.after == Some(Op::OrIf),
+                });
+            }
+            if matches!(base.as_str(), "[" | "[[" | "test") {
+                report.tested.extend(
+                    words[1..]
+                        .iter()
+                        .filter(|w| w.exact && w.text.starts_with('/'))
+                        .map(|w| w.text.clone()),
+                );
+            }
             let redirect_target = cmd.redirects.iter().rev().find_map(|r| {
                 (r.op.writes() && r.op.fd.unwrap_or(1) == 1)
                     .then(|| {
