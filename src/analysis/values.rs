@@ -62,6 +62,7 @@ pub enum ValueProblemKind {
     MountAsServer,
     SourceWhitespace,
     UninterpolatedVariable,
+    RelativePath,
 }
 
 /// A problem with a value; `span` is relative to the text that was checked (`None`: the
@@ -416,6 +417,31 @@ pub fn check_mode(value: ModeValue) -> Option<ValueProblem> {
             Some(p)
         }
     }
+}
+
+/// The path of a `file` (its `path`, else its title): Puppet requires an absolute one and
+/// fails the catalog otherwise ("File paths must be fully qualified", checked with
+/// `puppet apply` 7.23). Windows paths (`C:/…`, `C:\\…`, `\\\\server\\…`) are left alone: a
+/// repository may manage Windows nodes. The empty string is left to the checks of
+/// undefined variables.
+pub fn check_file_path(s: &str) -> Option<ValueProblem> {
+    let b = s.as_bytes();
+    let windows =
+        (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':') || s.starts_with("\\\\");
+    if s.is_empty() || s.starts_with('/') || windows {
+        return None;
+    }
+    Some(
+        ValueProblem::new(
+            ValueProblemKind::RelativePath,
+            Verdict::Rejected,
+            format!(
+                "the path `{s}` is not absolute: Puppet fails the whole run with \"File paths \
+                 must be fully qualified\""
+            ),
+        )
+        .help(format!("write `/{}`", s.trim_start_matches("./"))),
+    )
 }
 
 /// `source` of a `file` (one entry; check every entry of an array).

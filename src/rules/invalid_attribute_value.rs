@@ -1,7 +1,8 @@
 //! ## What it does
 //!
 //! Flags attribute values a built-in type rejects, or treats as something the author
-//! did not mean: an unknown `ensure` value (`file`, `service`, `package`; `exec` has no
+//! did not mean: a `file` path (its title, or `path`) that is not absolute, an unknown
+//! `ensure` value (`file`, `service`, `package`; `exec` has no
 //! `ensure` at all), a `mode` that is neither octal nor symbolic (or a number, which
 //! Puppet 7 refuses and Puppet 4 to 6 warn about; Puppet 3 reads numbers as strings and
 //! takes it, so it is not reported in a repository written for Puppet 3: see
@@ -55,7 +56,8 @@
 use std::collections::BTreeSet;
 
 use crate::analysis::values::{
-    check_ensure, check_mode, check_source, check_uninterpolated, ModeValue, Scalar, ValueProblem,
+    check_ensure, check_file_path, check_mode, check_source, check_uninterpolated, ModeValue,
+    Scalar, ValueProblem,
 };
 use crate::ast::{Expr, ExprKind, Span, StrPart};
 use crate::diagnostic::{Finding, Location, Severity, Side};
@@ -72,7 +74,7 @@ pub const NAME: &str = "invalid-attribute-value";
 pub(crate) static RULE: Rule = Rule {
     name: NAME,
     default_severity: Severity::Error,
-    summary: "values a built-in type rejects (unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)",
+    summary: "values a built-in type rejects (relative file path, unknown `ensure`, bad `mode`, malformed `source` URL, `${` in single quotes)",
     kind: Kind::Check,
     check: Some(check),
     source: include_str!("invalid_attribute_value.rs"),
@@ -146,6 +148,27 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 out.push(f);
             }
         }
+        // The title of a new file is its path unless `path` is given.
+        if is_new && r.ty == "file" && r.get("path").is_none() && !r.title_span.is_empty() {
+            if let Value::Str(t) = &r.title {
+                if let Some(p) = check_file_path(t) {
+                    if seen.insert((r.file.to_string(), r.title_span, p.message.clone())) {
+                        let mut f = finding(
+                            rule,
+                            Location {
+                                side: Side::After,
+                                file: r.file.to_string(),
+                                span: r.title_span,
+                            },
+                            format!("the title of {}: {}", r.display_ref(), p.message),
+                        );
+                        f.help = p.help.clone();
+                        f.resource = Some(r.into());
+                        out.push(f);
+                    }
+                }
+            }
+        }
         // The title of a new resource.
         if is_new && !r.title_span.is_empty() {
             for (lit, p) in quoted_problems(cx, &r.file, r.title_span) {
@@ -207,6 +230,11 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
             }
             _ => {}
         },
+        ("file", "path") => {
+            if let Value::Str(s) = &a.value {
+                out.extend(check_file_path(s));
+            }
+        }
         ("file", "source") => {
             let mut vals = Vec::new();
             a.value.flatten_into(&mut vals);
@@ -404,6 +432,9 @@ mod tests {
         "class demo {\n  file { '/etc/default/x': ensure => file, source => 'puppet:///modules/demo/${HOME}' }\n}",
         // Symbolic values are not judged.
         "class demo($e, $m) {\n  file { '/x': ensure => $e, mode => $m }\n}",
+        // A title that is only a name when `path` is given; Windows paths; a path from a
+        // parameter the model cannot know.
+        "class demo($dir) {\n  file { 'collectd-python': ensure => directory, path => '/usr/lib/collectd/python' }\n  file { 'C:/ProgramData/x': ensure => directory }\n  file { $dir: ensure => directory }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -420,6 +451,11 @@ mod tests {
         ),
         ("class demo {\n  file { '/etc/x':\n    mode => 0644,\n  }\n}\n", &[3]),
         ("class demo($v) {\n  file { '/opt/${v}/x': ensure => file }\n}\n", &[2]),
+        // A relative path (datacentred 320a9d95): the whole run fails.
+        (
+            "class demo {\n  file { 'usr/lib/collectd/python':\n    ensure => directory,\n  }\n  file { 'x': path => 'etc/x' }\n}\n",
+            &[2, 5],
+        ),
     ];
 
     snippet_tests!(after_only);

@@ -246,8 +246,7 @@ pub(crate) fn render(
         Via::Command(attr) => format!(" as its `{attr}` command"),
         Via::Wrapper(script) => format!(" from its script {script}"),
     };
-    let mut message =
-        format!("{who} runs {path}{how}, which nothing in the repository provides");
+    let mut message = format!("{who} runs {path}{how}, which nothing in the repository provides");
     if let Origin::Lost(p) = &h.origin {
         message.push_str(&format!(" any more ({} removed {})", voice.actor(), p.what));
     }
@@ -447,7 +446,9 @@ fn wrapped(cx: &Context<'_>, m: &Model, side: Side, path: &str) -> Vec<(ResId, W
                 if run.conditional
                     || run.path == path
                     || report.tested.contains(&run.path)
-                    || out.iter().any(|(_, w): &(ResId, Wrapped)| w.path == run.path)
+                    || out
+                        .iter()
+                        .any(|(_, w): &(ResId, Wrapped)| w.path == run.path)
                 {
                     continue;
                 }
@@ -788,7 +789,11 @@ mod tests {
         };
         for (key, severity, says) in [
             ("ExecStartPre", Severity::Error, "fails to start"),
-            ("ExecReload", Severity::Warning, "reloading the service fails"),
+            (
+                "ExecReload",
+                Severity::Warning,
+                "reloading the service fails",
+            ),
             ("ExecStop", Severity::Warning, "stopping the service fails"),
         ] {
             let src = unit(key);
