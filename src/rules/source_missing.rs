@@ -20,6 +20,9 @@
 //! In a repository written for Puppet 3 (see `puppet_version` in the README), a
 //! `template()` that no module has is looked up in the root `templates/`, as Puppet 3's
 //! `templatedir`; from Puppet 4 it is missing, and the help says the version assumed. A
+//! template named without a module (`template('x.conf')`) is found only in that
+//! templatedir: it is judged against the root `templates/` when the repository keeps one,
+//! and is missing from Puppet 4 on (`epp` always). A
 //! `puppet:///files/…` source is read from the root `files/` when it holds the file (the
 //! `files` mount of `fileserver.conf`).
 //!
@@ -69,7 +72,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostic::{Finding, Severity, Side};
+use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::layout::GitIgnore;
 use crate::model::{FileUse, ResId, Value};
 
@@ -181,6 +184,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let Some((m, rest, dir)) = module_ref(u, spec) else {
+            if let Some(mut f) = bare_template(cx, u, spec, loc) {
+                f.resource = Some(r.into());
+                out.push(f);
+            }
             continue;
         };
         let expected = expected_path(cx, &m, dir, &rest);
@@ -357,10 +364,65 @@ fn lost_by_change(cx: &Context<'_>, u: &FileUse) -> bool {
     })
 }
 
+/// `template('x')` or `epp('x')` with no module part. Puppet 3 looks a template up in its
+/// `templatedir` only (kept as the root `templates/`); Puppet 4 and later take the first
+/// word as the module and find nothing. Judged when the repository keeps a root
+/// `templates/` or is known to be Puppet 4 or later (`epp` always is); otherwise the
+/// templatedir is somewhere the repository does not show.
+fn bare_template(cx: &Context<'_>, u: &FileUse, spec: &str, loc: Location) -> Option<Finding> {
+    let func = u.file_ref.func.as_str();
+    if !matches!(func, "template" | "epp") || spec.is_empty() || spec.contains('/') {
+        return None;
+    }
+    let tree = &cx.change.after.tree;
+    let puppet = &cx.after.puppet;
+    let modern = func == "epp" || (puppet.is_known() && puppet.major > 3);
+    let templatedir = !modern
+        && cx.after.root_module.is_none()
+        && crate::model::layout::exists(tree, "templates", true);
+    let res = cx.after.get(u.res).display_ref();
+    let what = shown(u, spec);
+    let effect = "the catalog will not compile on any node that evaluates it";
+    let mut f = if templatedir {
+        let expected = format!("templates/{spec}");
+        let mut f = finding(
+            &RULE,
+            loc,
+            format!("{res} reads {what}, but {expected} does not exist"),
+        );
+        f.help = Some(match nearest_in(cx, &["templates".to_owned()], spec) {
+            Some(near) => format!("did you mean {near}? As written, {effect}"),
+            None => format!("add the file, or fix the name; as written, {effect}"),
+        });
+        f
+    } else if modern {
+        let mut f = finding(
+            &RULE,
+            loc,
+            format!(
+                "{res} reads {what}, which names no module: Puppet looks for `MODULE/FILE` in \
+                 the module's templates/ and finds nothing"
+            ),
+        );
+        f.help = Some(format!(
+            "write {func}('MODULE/{spec}'); as written, {effect} (assumed {puppet})"
+        ));
+        f
+    } else {
+        return None;
+    };
+    Some(f)
+}
+
 /// The closest existing file of the module's directory, by name.
 fn nearest(cx: &Context<'_>, module: &str, dir: &str, rest: &str) -> Option<String> {
+    nearest_in(cx, &module_dirs(cx, module, dir), rest)
+}
+
+/// The closest existing file under one of `dirs`, by its name there.
+fn nearest_in(cx: &Context<'_>, dirs: &[String], rest: &str) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
-    for d in module_dirs(cx, module, dir) {
+    for d in dirs {
         let prefix = format!("{d}/");
         for p in cx.change.after.tree.paths() {
             let Some(cand) = p.strip_prefix(&prefix) else {
@@ -504,6 +566,38 @@ mod tests {
             Some("files/bin/x")
         );
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn a_template_without_a_module() {
+        // dsa-puppet a2755641: Puppet 3 reads `template('syslog-ng.conf')` from its
+        // templatedir only, where the file is `syslog-ng.conf.erb`.
+        let src = "class demo {\n  file { '/etc/syslog-ng/syslog-ng.conf': content => template('syslog-ng.conf') }\n}\n";
+        let mut case = after_only(src);
+        case.after("templates/syslog-ng.conf.erb", "@version: 3.0\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains(
+            "reads template('syslog-ng.conf'), but templates/syslog-ng.conf does not exist"
+        ));
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("did you mean templates/syslog-ng.conf.erb?"),
+            "{help}"
+        );
+        // Found there: Puppet 3's templatedir.
+        case.after("templates/syslog-ng.conf", "@version: 3.0\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // No root templates/ and no known Puppet: the templatedir is elsewhere.
+        assert!(check_rule(NAME, &after_only(src)).is_empty());
+        // Puppet 4 and later take the name as a module and find nothing.
+        let mut case = after_only(src);
+        case.after("Gemfile.lock", "GEM\n  specs:\n    puppet (6.28.0)\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("which names no module"));
+        let src = "class demo {\n  file { '/etc/x': content => epp('x.epp') }\n}\n";
+        assert_eq!(check_rule(NAME, &after_only(src)).len(), 1);
     }
 
     #[test]
