@@ -99,6 +99,7 @@ const TEXT_ATTRS: &[&str] = &[
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
     let mut seen = BTreeSet::new();
+    let mut base_defaults = None;
     for id in touched(cx) {
         let r = cx.after.get(id);
         let changed: Option<BTreeSet<&str>> = cx
@@ -118,6 +119,20 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             if a.origin == AttrOrigin::Param {
+                continue;
+            }
+            // A value from a resource default is the default's problem: judged when the
+            // base revision had no such default (one file default of `mode => 0644` would
+            // otherwise be reported for every new file under it).
+            if a.origin == AttrOrigin::Default
+                && base_defaults
+                    .get_or_insert_with(|| defaults_of(cx.before))
+                    .contains(&(
+                        a.file.to_string(),
+                        a.name.to_string(),
+                        format!("{:?}", a.value),
+                    ))
+            {
                 continue;
             }
             let mut problems: Vec<(ValueProblem, Option<Span>)> = Vec::new();
@@ -191,6 +206,21 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// The attributes resource defaults give at a revision: (manifest, name, value).
+fn defaults_of(m: &crate::model::Model) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for (_, r) in m.live_resources() {
+        for a in r.attrs.iter().filter(|a| a.origin == AttrOrigin::Default) {
+            out.insert((
+                a.file.to_string(),
+                a.name.to_string(),
+                format!("{:?}", a.value),
+            ));
+        }
+    }
+    out
 }
 
 /// Problems of the evaluated value of `ensure`, `mode` and `source`.
@@ -459,6 +489,21 @@ mod tests {
     ];
 
     snippet_tests!(after_only);
+
+    #[test]
+    fn a_default_is_judged_once_when_it_is_new() {
+        // ocf 8a706c03: a new file under an old `File { mode => 0644 }` default.
+        let before =
+            "class demo {\n  File { mode => 0644 }\n  file { '/etc/a': ensure => file }\n}\n";
+        let after = before.replace("}\n}", "}\n  file { '/etc/b': ensure => file }\n}");
+        assert!(check_rule(NAME, &edit(before, &after)).is_empty());
+        // The default itself is new.
+        let before = "class demo {\n  file { '/etc/a': ensure => file }\n}\n";
+        let after = before.replace("{\n  file", "{\n  File { mode => 0644 }\n  file");
+        let found = check_rule(NAME, &edit(before, &after));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(&after[found[0].location.span.range()], "0644");
+    }
 
     #[test]
     fn points_inside_the_value() {

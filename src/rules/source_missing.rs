@@ -22,7 +22,9 @@
 //! `templatedir`; from Puppet 4 it is missing, and the help says the version assumed. A
 //! template named without a module (`template('x.conf')`) is found only in that
 //! templatedir: it is judged against the root `templates/` when the repository keeps one,
-//! and is missing from Puppet 4 on (`epp` always). A
+//! and is missing from Puppet 4 on (`epp` always). A reference is a warning, not an
+//! error, when the resource already read a missing file through the same attribute at
+//! the base revision (one missing name changed into another). A
 //! `puppet:///files/…` source is read from the root `files/` when it holds the file (the
 //! `files` mount of `fileserver.conf`).
 //!
@@ -220,6 +222,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
         };
         let mut f = finding(rule, loc, message);
+        // The base revision already read a missing file here: still broken, not broken
+        // by this change (datacentred cd861be8 renamed one missing template to another).
+        if let Some(old) = missing_before(cx, u) {
+            f.severity = Severity::Warning;
+            f.message
+                .push_str(&format!("; it already read {old}, which was missing too"));
+        }
         let compile = u.file_ref.func != "source";
         let effect = if compile {
             "the catalog will not compile on any node that evaluates it"
@@ -348,6 +357,24 @@ fn unverifiable(
                 )
             }),
     }
+}
+
+/// What the base revision's resource read through the same attribute and function that
+/// was missing then too (a fully known module reference that did not resolve), as shown.
+fn missing_before(cx: &Context<'_>, u: &FileUse) -> Option<String> {
+    let &b = cx.diff.matched.get(&u.res)?;
+    cx.before.index.file_uses.iter().find_map(|o| {
+        let Value::Str(spec) = &*o.file_ref.spec else {
+            return None;
+        };
+        (o.res == b
+            && o.attr == u.attr
+            && o.file_ref.func == u.file_ref.func
+            && o.file_ref.resolved.is_none()
+            && !o.external
+            && module_ref(o, spec).is_some())
+        .then(|| shown(o, spec))
+    })
 }
 
 /// Whether the base revision resolved this reference (the change deleted or moved the
@@ -566,6 +593,28 @@ mod tests {
             Some("files/bin/x")
         );
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn a_reference_that_was_missing_before_is_a_warning() {
+        let before = "class demo {\n  file { '/etc/x': content => template('demo/old.erb') }\n}\n";
+        let after = before.replace("old.erb", "new.erb");
+        let found = check_rule(NAME, &edit(before, &after));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0]
+                .message
+                .contains("it already read template('demo/old.erb'), which was missing too"),
+            "{}",
+            found[0].message
+        );
+        // Missing only now: an error.
+        let mut case = edit(before, &after);
+        case.before("modules/demo/templates/old.erb", "x\n");
+        let found = check_rule(NAME, &case);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Error);
     }
 
     #[test]
