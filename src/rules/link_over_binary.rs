@@ -15,8 +15,10 @@
 //! - or, when nothing above says so, lies in a package-managed system directory
 //!   (`/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
 //!
-//! The message gives the evidence; every finding has the rule's severity (its default,
-//! or the configured one). A path that was already a link in the base revision is not
+//! The message gives the evidence. A finding has the rule's severity (its default, or
+//! the configured one), except that the directory alone makes it at most a warning unless
+//! the other branch of a condition installs packages or a service or exec runs the path
+//! (a vendor tool exposed in `/usr/bin` that nothing runs there). A path that was already a link in the base revision is not
 //! reported (re-pointing a link clobbers no binary).
 //!
 //! ## Why is this bad?
@@ -132,6 +134,18 @@ impl LinkOverBinary {
         self.evidence
             .iter()
             .any(|e| !matches!(e, Evidence::PackageDir { .. }))
+    }
+
+    /// Whether the directory alone is reason enough for an error: the other branch of a
+    /// condition installs packages (the `if $use_package { package } else { link }`
+    /// pattern), or a service or exec runs the link's path, so what really lies there
+    /// decides what runs. A new link in `/usr/bin` to a vendor tool that nothing runs by
+    /// that path is a warning: nothing says a package ships the path.
+    fn directory_is_enough(&self, cx: &Context<'_>) -> bool {
+        self.evidence.iter().any(|e| {
+            matches!(e, Evidence::PackageDir { exclusive_packages, .. } if !exclusive_packages.is_empty())
+        }) || !cx.after.facts.services_running(&self.path).is_empty()
+            || !cx.after.facts.execs_running(&self.path).is_empty()
     }
 }
 
@@ -319,6 +333,9 @@ pub(crate) fn render(
     );
     f.related = rel;
     f.resource = Some(res.into());
+    if !h.has_direct_evidence() && !h.directory_is_enough(cx) && f.severity == Severity::Error {
+        f.severity = Severity::Warning;
+    }
     f
 }
 
@@ -341,11 +358,21 @@ mod tests {
     ];
 
     const FAIL: &[(&str, &[(u32, Severity)])] = &[
-        // The incident's link: /usr/bin is package territory (at the rule's severity, like
-        // every finding of the rule).
+        // The incident's link: /usr/bin is package territory, and the service runs the
+        // path (or the other branch installs the package): an error.
         (
-            "class demo {\n  file { '/usr/bin/kube-scheduler':\n    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n  }\n}\n",
+            "class demo {\n  file { '/usr/bin/kube-scheduler':\n    ensure => link,\n    target => '/usr/local/bin/kube-scheduler',\n  }\n  service { 'kube-scheduler': binary => '/usr/bin/kube-scheduler' }\n}\n",
             &[(3, Severity::Error)],
+        ),
+        (
+            "class demo($use_package) {\n  if $use_package {\n    package { 'kubernetes-master': }\n  } else {\n    file { '/usr/bin/kube-scheduler': ensure => link, target => '/usr/local/bin/kube-scheduler' }\n  }\n}\n",
+            &[(5, Severity::Error)],
+        ),
+        // Only the directory says so, and nothing runs the path (datacentred 14a0ed32:
+        // `/usr/bin/racadm -> /opt/dell/srvadmin/sbin/racadm`): a warning.
+        (
+            "class demo {\n  file { '/usr/bin/racadm':\n    ensure => link,\n    target => '/opt/dell/srvadmin/sbin/racadm',\n  }\n}\n",
+            &[(3, Severity::Warning)],
         ),
         // The same path managed as a regular file elsewhere: error.
         (

@@ -214,7 +214,10 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<Unmanaged> {
             None if r.touched || !cx.diff.matched.contains_key(&r.res) => Origin::Introduced,
             None => continue,
         };
-        let near = nearest(cx.after, &r.path, &mut by_stem);
+        let near = nearest(cx.after, &r.path, &mut by_stem).filter(|(cand, _)| {
+            // Not the wrapper script itself (`/usr/local/bin/x` running `/opt/x/bin/x`).
+            !matches!(&r.via, Via::Wrapper(script) if script == cand)
+        });
         if is_distro_path(&r.path) && near.is_none() && !matches!(origin, Origin::Lost(_)) {
             continue;
         }

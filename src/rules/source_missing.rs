@@ -410,7 +410,7 @@ fn bare_template(cx: &Context<'_>, u: &FileUse, spec: &str, loc: Location) -> Op
     let res = cx.after.get(u.res).display_ref();
     let what = shown(u, spec);
     let effect = "the catalog will not compile on any node that evaluates it";
-    let mut f = if templatedir {
+    let f = if templatedir {
         let expected = format!("templates/{spec}");
         let mut f = finding(
             &RULE,

@@ -235,7 +235,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// already judged).
 fn counts_for_revert(h: &Hazard) -> bool {
     match h {
-        Hazard::Unmanaged(u) => u.is_error(),
+        // The executable itself: what a wrapper script or a start hook runs is a weaker
+        // inference about a state the base revision already had.
+        Hazard::Unmanaged(u) => {
+            u.is_error() && u.via == super::service_binary_unmanaged::Via::Executable
+        }
         Hazard::LinkOverBinary(l) => l.has_direct_evidence(),
         Hazard::Relinked(_) | Hazard::Missing(_) | Hazard::EmptyBinary(_) => true,
     }
