@@ -80,6 +80,17 @@ impl UnitText {
 /// module file (the first one that exists). `ix` is the index of `m` (passed apart
 /// because the index itself reads units while it is built).
 pub fn texts(m: &Model, ix: &Index, tree: &Tree, id: ResId) -> Vec<UnitText> {
+    texts_with(m, ix, tree, id, false)
+}
+
+/// [`texts`] for looking into files that matter only if they are small text (a deployed
+/// file that may be a shell script): a `source` larger than the sniffing limit (a
+/// binary) is not read at all.
+pub fn small_texts(m: &Model, ix: &Index, tree: &Tree, id: ResId) -> Vec<UnitText> {
+    texts_with(m, ix, tree, id, true)
+}
+
+fn texts_with(m: &Model, ix: &Index, tree: &Tree, id: ResId, small: bool) -> Vec<UnitText> {
     let r = m.get(id);
     let mut out = Vec::new();
     if let Some(a) = r.attr("content") {
@@ -156,7 +167,12 @@ pub fn texts(m: &Model, ix: &Index, tree: &Tree, id: ResId) -> Vec<UnitText> {
         .filter(|f| f.res == id && f.attr == "source")
     {
         if let Some(p) = &fu.file_ref.resolved {
-            if let Some(t) = tree.text(p) {
+            let text = if small {
+                tree.small_text(p)
+            } else {
+                tree.text(p)
+            };
+            if let Some(t) = text {
                 out.push(UnitText {
                     text: t.to_owned(),
                     kind: TemplateKind::Plain,

@@ -437,7 +437,7 @@ fn wrapped(cx: &Context<'_>, m: &Model, side: Side, path: &str) -> Vec<(ResId, W
         if !r.is_live() || r.ty != "file" {
             continue;
         }
-        for text in crate::model::unit::texts(m, &m.index, tree, id) {
+        for text in crate::model::unit::small_texts(m, &m.index, tree, id) {
             if text.partial || !is_shell_script(&text.text) {
                 continue;
             }
