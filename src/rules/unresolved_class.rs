@@ -19,7 +19,8 @@
 //! A `Class['x']` reference to a class that exists nowhere is reported here, not as
 //! `dangling-reference`. So is the declaration of a resource whose defined type
 //! (`x::y { … }`) no manifest defines, when module `x` is neither in the tree nor
-//! listed as external ("Invalid resource type": usually a misspelt type name).
+//! listed as external ("Unknown resource type": usually a misspelt type name), or whose
+//! type is a class (`x::web { 'apache2': }` for `class x::web`).
 //!
 //! ## Why is this bad?
 //!
@@ -208,8 +209,8 @@ fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<
             .filter(|(_, ty)| {
                 let md = module_of(ty);
                 !ty.split("::").any(str::is_empty)
-                    && !modules.contains(&md)
-                    && !external.contains(&md)
+                    && ((!modules.contains(&md) && !external.contains(&md))
+                        || m.classes.contains_key(ty.as_str()))
             })
             .collect()
     };
@@ -235,6 +236,11 @@ fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<
         } else {
             format!("nodes where {}", describe_steps(cx.after, &r.guard))
         };
+        let class = cx.after.classes.get(ty.as_str());
+        let what = match class {
+            Some(_) => "which is a class, not a defined type",
+            None => "which no manifest of the modulepath defines",
+        };
         let mut f = finding(
             &RULE,
             Location {
@@ -243,11 +249,20 @@ fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<
                 span: r.title_span,
             },
             format!(
-                "{} is declared with type `{ty}`, which no manifest of the modulepath defines: \
-                 the catalog fails to compile (\"Invalid resource type\") on {when}",
+                "{} is declared with type `{ty}`, {what}: the catalog fails to compile \
+                 (\"Unknown resource type\") on {when}",
                 r.display_ref()
             ),
         );
+        if class.is_some() {
+            f.help = Some(format!(
+                "declare the class with `class {{ '{ty}': … }}` (once per node), or make it a \
+                 `define` if it is meant to be declared several times"
+            ));
+            f.resource = Some(r.into());
+            out.push(f);
+            continue;
+        }
         let limit = (ty.len() / 4).clamp(1, 3);
         let near = cx
             .after
@@ -564,5 +579,26 @@ mod tests {
         let src = "class demo {\n  ova::generic_service { 'nova-volume': }\n}\n";
         let case = edit(src, &format!("{src}class other {{ }}\n"));
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn a_class_declared_as_a_resource() {
+        // SUNET c8ae40bc: `sunet::cgit::webserver { 'apache2': }` for a class (puppet
+        // apply 7.23: "Unknown resource type").
+        let class = "class demo::web(String $service = $name) {\n  service { $service: }\n}\n";
+        let src = format!("{class}class demo {{\n  demo::web {{ 'apache2': }}\n}}\n");
+        let found = check_rule(NAME, &after_only(&src));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .contains("`demo::web`, which is a class, not a defined type"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(Case::line_of(&src, &found[0]), 5);
+        // Declared as a class: fine.
+        let src = format!("{class}class demo {{\n  class {{ 'demo::web': }}\n}}\n");
+        assert!(check_rule(NAME, &after_only(&src)).is_empty());
     }
 }
