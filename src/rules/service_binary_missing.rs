@@ -197,6 +197,14 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<BinaryMissing> {
                     || m.ordering_path(*x, s)
                     || m.ordering_path(s, *x))
         });
+        // Some scope must declare both: a class that retires a unit and a new class that
+        // runs a service of that name are alternatives when nothing includes the two
+        // together (SUNET 54a7ce67). Asked last: it reads every manifest's includes.
+        causes.retain(|(x, _)| {
+            m.ordering_path(*x, s)
+                || m.ordering_path(s, *x)
+                || super::duplicate_declaration::declared_together(cx, *x, s)
+        });
         causes.dedup_by(|a, b| a.1 == b.1);
         if causes.is_empty() {
             continue;
@@ -320,6 +328,28 @@ mod tests {
             "Service['node-exporter'] stays running after this change, but package \
              `node-exporter`, which provides it, is removed"
         ));
+    }
+
+    #[test]
+    fn two_classes_nothing_declares_together_are_alternatives() {
+        // SUNET 54a7ce67: the old class retires the unit, a new class of the same module
+        // runs a service of that name; nothing includes both.
+        let mut c = Case::default();
+        c.after(
+            "modules/demo/manifests/registry.pp",
+            "class demo::registry {\n  file { '/etc/systemd/system/registry.service': ensure => absent }\n}\n",
+        );
+        c.after(
+            "modules/demo/manifests/registry2.pp",
+            "class demo::registry2 {\n  service { 'registry': ensure => running }\n}\n",
+        );
+        assert!(check_rule(NAME, &c).is_empty());
+        // A node that declares both.
+        c.after(
+            "manifests/site.pp",
+            "node 'r1' {\n  include demo::registry\n  include demo::registry2\n}\n",
+        );
+        assert_eq!(check_rule(NAME, &c).len(), 1);
     }
 
     #[test]
