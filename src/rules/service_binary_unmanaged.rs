@@ -4,7 +4,12 @@
 //! a unit file the repository manages, or `service_binaries` in the configuration) is an
 //! absolute path that nothing in the repository provides; also the command of a timer-job
 //! define (`systemd::timer::job { … command => … }`) and of an `exec` ordered before a
-//! service. A path is provided by a `file` with content or source (or a recursive
+//! service. The service's other commands count too: `ExecStartPre=`, `ExecStartPost=`,
+//! `ExecCondition=`, `ExecReload=`, `ExecStop=`, `ExecStopPost=` of its unit and its
+//! `restart`/`stop`/`status` attributes (not one prefixed `-`, whose failure systemd
+//! ignores), and what a shell script it runs as its executable runs unconditionally by
+//! absolute path (a wrapper's `exec /opt/x/bin/xd`; not a command after `&&`/`||`, in an
+//! `if` test, or a path the script tests first with `[ -x … ]`). A path is provided by a `file` with content or source (or a recursive
 //! directory source above it), a managed link, an `exec`/`archive` whose `creates` is the
 //! path, a package listed for it in `package_paths` or a declared package that ships it
 //! according to the package contents files (`--package-contents`), an externally managed
@@ -21,7 +26,8 @@
 //!
 //! Severity: error when the change introduces the problem (a new service or command, a
 //! changed executable, or the removal of the package, file or link that provided it);
-//! warning when the change touches a service whose executable was already unprovided.
+//! warning when the change touches a service whose executable was already unprovided, and
+//! for reload, stop and status commands, without which the service still starts.
 //! Untouched services with an old problem are not reported.
 //!
 //! ## Why is this bad?
