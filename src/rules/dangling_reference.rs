@@ -901,7 +901,7 @@ struct Outside<'a> {
     external: &'a BTreeSet<String>,
     /// The modules the repository defines a class or defined type of.
     repo_modules: BTreeSet<String>,
-    /// The external modules the tree does not have a class or defined type of.
+    /// The external modules the tree does not have a directory of.
     named_external: BTreeSet<String>,
     /// Repository modules that declare a class of an external module.
     using_external: BTreeSet<String>,
@@ -985,9 +985,20 @@ impl<'a> Outside<'a> {
         for (id, r) in m.resources.iter().enumerate() {
             by_type.entry(r.ty.as_str()).or_default().push(id);
         }
+        // Not a module whose directory the tree has; a stub `class neutron {}` in a task
+        // manifest (fuel-library) does not make the module the repository's.
+        let tree = match side {
+            Side::Before => &cx.change.before.tree,
+            Side::After => &cx.change.after.tree,
+        };
         let named_external = external
             .iter()
-            .filter(|x| !repo_modules.contains(*x))
+            .filter(|x| {
+                !m.modulepath
+                    .iter()
+                    .any(|mp| crate::model::layout::exists(tree, &format!("{mp}/{x}"), true))
+                    && (m.root_module.as_deref() != Some(x.as_str()))
+            })
             .cloned()
             .collect();
         Outside {
@@ -1432,6 +1443,21 @@ mod tests {
             .filter(|f| f.rule == NAME)
             .collect();
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn a_stub_class_does_not_make_an_external_module_the_repositorys() {
+        // fuel-library b4f804ea: task manifests stub `class neutron {}`, the Puppetfile
+        // lists neutron, whose classes may declare Service['neutron-server'].
+        let src = "class demo($server) {\n  if $server { service { 'neutron-server': ensure => running } }\n  notify { 'x': } ~> Service['neutron-server']\n}\n";
+        let mut case = after_only(src);
+        case.after("modules/demo/manifests/stub.pp", "class neutron {}\n");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
+        case.after("Puppetfile", "mod 'openstack/neutron'\n");
+        assert!(check_rule(NAME, &case).is_empty());
+        // A module the tree really has is the repository's: judged.
+        case.after("modules/neutron/manifests/init.pp", "class neutron {}\n");
+        assert_eq!(check_rule(NAME, &case).len(), 1);
     }
 
     #[test]
