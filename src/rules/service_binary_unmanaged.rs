@@ -7,16 +7,17 @@
 //! service. The service's other commands count too: `ExecStartPre=`, `ExecStartPost=`,
 //! `ExecCondition=`, `ExecReload=`, `ExecStop=`, `ExecStopPost=` of its unit and its
 //! `restart`/`stop`/`status` attributes (not one prefixed `-`, whose failure systemd
-//! ignores), and what a shell script it runs as its executable runs unconditionally by
-//! absolute path (a wrapper's `exec /opt/x/bin/xd`; not a command after `&&`/`||`, in an
-//! `if` test, or a path the script tests first with `[ -x … ]`). A path is provided by a `file` with content or source (or a recursive
+//! ignores), and the program a shell script it runs as its executable hands over to (a
+//! wrapper's `exec /opt/x/bin/xd`, else its last command) by absolute path, unless it runs
+//! only on a condition (after `&&`/`||`, as an `if` test) or the script tests for it first
+//! (`[ -x … ]`). A path is provided by a `file` with content or source (or a recursive
 //! directory source above it), a managed link, an `exec`/`archive` whose `creates` is the
 //! path, a package listed for it in `package_paths` or a declared package that ships it
 //! according to the package contents files (`--package-contents`), an externally managed
-//! prefix, or —
-//! outside `/usr/local` and `/opt` — a declared package named like the service or the
-//! binary. A path that is itself a managed link is left to `link-target-unmanaged`, which
-//! judges where the link leads, so the same mistake is not reported twice.
+//! prefix, or — outside `/usr/local` and `/opt` — a declared package named like the
+//! service or the binary. A path that is itself a managed link is left to
+//! `link-target-unmanaged`, which judges where the link leads, so the same mistake is not
+//! reported twice.
 //!
 //! When a managed path differs only by directory (`bin`/`sbin`), by extension (`.py`,
 //! `.sh`, …) or has the same file name elsewhere, the message says "did you mean …".
@@ -429,9 +430,10 @@ struct Wrapped {
     location: Location,
 }
 
-/// The commands the shell script deployed at `path` runs unconditionally by absolute
-/// path, with the `file` resource deploying it. Paths the script tests first (`[ -x … ]`)
-/// and the script itself are left out.
+/// The program the shell script deployed at `path` hands over to (`exec /opt/x/bin/xd`,
+/// else its last command), when it runs it unconditionally by absolute path, with the
+/// `file` resource deploying it. Paths the script tests first (`[ -x … ]`) and the script
+/// itself are left out.
 fn wrapped(cx: &Context<'_>, m: &Model, side: Side, path: &str) -> Vec<(ResId, Wrapped)> {
     let tree = match side {
         Side::Before => &cx.change.before.tree,
@@ -451,7 +453,15 @@ fn wrapped(cx: &Context<'_>, m: &Model, side: Side, path: &str) -> Vec<(ResId, W
                 let _reading = crate::isolate::reading(text.file());
                 crate::analysis::shell::analyze(&text.text, text.kind)
             };
-            for run in report.runs {
+            // The program the wrapper becomes (`exec …`), else its last command: the
+            // steps before it (preparing directories, waiting for a port) are not the
+            // service's executable.
+            let runs: Vec<&crate::analysis::shell::Run> = if report.runs.iter().any(|r| r.exec) {
+                report.runs.iter().filter(|r| r.exec).collect()
+            } else {
+                report.runs.last().into_iter().collect()
+            };
+            for run in runs {
                 if run.conditional
                     || run.path == path
                     || report.tested.contains(&run.path)
@@ -687,6 +697,8 @@ mod tests {
         "class demo {\n  package { 'x': }\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStartPre=-/usr/local/bin/x-prepare\\nExecStart=/usr/bin/x\\nExecReload=/bin/kill -HUP $MAINPID\\nExecStop=/usr/bin/x-stop\\n\" }\n  service { 'x': ensure => running }\n}",
         // A wrapper that runs what it first checks for, or only on a condition.
         "class demo {\n  file { '/usr/local/bin/run-x': mode => '0755', content => \"#!/bin/sh\\nset -e\\n[ -x /opt/x/bin/xd ] || exit 0\\nexec /opt/x/bin/xd --serve\\n\" }\n  file { '/usr/local/bin/run-y': mode => '0755', content => \"#!/bin/bash\\nif /opt/y/bin/check; then echo ok; fi\\n/opt/y/bin/migrate || true\\nexec /usr/local/bin/yd\\n\" }\n  file { '/usr/local/bin/yd': source => 'puppet:///modules/demo/yd', mode => '0755' }\n  service { 'x': binary => '/usr/local/bin/run-x' }\n  service { 'y': binary => '/usr/local/bin/run-y' }\n}",
+        // Steps before the `exec` are not the service's executable.
+        "class demo {\n  file { '/usr/local/bin/run-w': mode => '0755', content => \"#!/bin/sh\\n/opt/w/bin/prepare --dirs\\nexec /usr/local/bin/wd\\n\" }\n  file { '/usr/local/bin/wd': source => 'puppet:///modules/demo/wd', mode => '0755' }\n  service { 'w': binary => '/usr/local/bin/run-w' }\n}",
         // A script that is not a shell script is not read as one.
         "class demo {\n  file { '/usr/local/bin/run-z': mode => '0755', content => \"#!/usr/bin/python3\\nimport os\\nos.execv('/opt/z/bin/zd', ['zd'])\\n\" }\n  service { 'z': binary => '/usr/local/bin/run-z' }\n}",
     ];

@@ -173,6 +173,8 @@ pub struct Run {
     /// It only runs on a condition, or its failure is handled: it is the test of an
     /// `if`/`while`, follows `&&`/`||`, or is followed by `||`.
     pub conditional: bool,
+    /// Run through `exec`: the script becomes this program.
+    pub exec: bool,
 }
 
 /// Everything [`analyze`] found.
@@ -637,7 +639,8 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                 .collect();
             // `sudo wget …`, `env X=1 curl …`, `timeout 60 wget …`: the real command (none
             // when a wrapper ends the words: `command -v timeout`, `sudo -u`).
-            let words = all.get(wrapper_len(&all)..).unwrap_or_default();
+            let wrappers = wrapper_len(&all);
+            let words = all.get(wrappers..).unwrap_or_default();
             let Some(first) = words.first() else { continue };
             let name = first.text.clone();
             let base = name.rsplit('/').next().unwrap_or(&name).to_string();
@@ -649,6 +652,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                     conditional: cmd.condition
                         || matches!(cmd.before, Some(Op::AndIf | Op::OrIf))
                         || cmd.after == Some(Op::OrIf),
+                    exec: all[..wrappers].iter().any(|w| w.text == "exec"),
                 });
             }
             if matches!(base.as_str(), "[" | "[[" | "test") {
