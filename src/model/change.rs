@@ -1,10 +1,11 @@
 //! What a change does to the model: resource-level diff and the services it restarts.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::graph::successors;
 use super::value::Value;
-use super::{normalize_key, EdgeVia, Model, ResId};
+use super::{normalize_key, normalize_key_cow, EdgeVia, Model, ResId};
 use crate::input::Change;
 
 /// One attribute that differs.
@@ -146,13 +147,42 @@ pub struct ModelChange {
     changed_at: HashMap<ResId, usize>,
 }
 
-fn key_of(m: &Model, id: ResId) -> (String, String) {
+/// The pairing key of a resource: its type and normalised title, borrowed from the model
+/// when the title is a normal string (a check keys every resource of both sides).
+fn key_of(m: &Model, id: ResId) -> (&str, Cow<'_, str>) {
     let r = &m.resources[id];
     let title = match &r.title {
-        Value::Str(s) => s.clone(),
-        v => v.to_string().into(),
+        Value::Str(s) => normalize_key_cow(&r.ty, s),
+        v => Cow::Owned(normalize_key(&r.ty, &v.to_string())),
     };
-    (r.ty.to_string(), normalize_key(&r.ty, &title))
+    (r.ty.as_str(), title)
+}
+
+/// The resources of one side with the same key, in id order: most keys have one, which
+/// takes no allocation of its own.
+struct Group {
+    first: ResId,
+    rest: Vec<ResId>,
+}
+
+impl Group {
+    fn new(id: ResId) -> Group {
+        Group {
+            first: id,
+            rest: Vec::new(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<ResId> {
+        match i {
+            0 => Some(self.first),
+            _ => self.rest.get(i - 1).copied(),
+        }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = ResId> + '_ {
+        std::iter::once(self.first).chain(self.rest.iter().copied())
+    }
 }
 
 fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
@@ -165,34 +195,47 @@ fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
 
 impl ModelChange {
     pub fn compute(before: &Model, after: &Model, change: &Change) -> ModelChange {
-        let mut groups_b: HashMap<(String, String), Vec<ResId>> = HashMap::new();
+        use std::collections::hash_map::Entry;
+        let mut groups_b: HashMap<(&str, Cow<'_, str>), Group> =
+            HashMap::with_capacity(before.resources.len());
         for id in 0..before.resources.len() {
-            groups_b.entry(key_of(before, id)).or_default().push(id);
-        }
-        let mut groups_a: Vec<((String, String), Vec<ResId>)> = Vec::new();
-        let mut pos: HashMap<(String, String), usize> = HashMap::new();
-        for id in 0..after.resources.len() {
-            let k = key_of(after, id);
-            match pos.get(&k) {
-                Some(&i) => groups_a[i].1.push(id),
-                None => {
-                    pos.insert(k.clone(), groups_a.len());
-                    groups_a.push((k, vec![id]));
+            match groups_b.entry(key_of(before, id)) {
+                Entry::Occupied(mut e) => e.get_mut().rest.push(id),
+                Entry::Vacant(e) => {
+                    e.insert(Group::new(id));
                 }
             }
         }
+        // The after side's groups in the order their keys first appear.
+        let mut groups_a: Vec<Group> = Vec::new();
+        let mut keys_a: Vec<(&str, Cow<'_, str>)> = Vec::new();
+        let mut pos: HashMap<(&str, Cow<'_, str>), usize> =
+            HashMap::with_capacity(after.resources.len());
+        for id in 0..after.resources.len() {
+            let k = key_of(after, id);
+            match pos.entry(k) {
+                Entry::Occupied(e) => groups_a[*e.get()].rest.push(id),
+                Entry::Vacant(e) => {
+                    keys_a.push(e.key().clone());
+                    e.insert(groups_a.len());
+                    groups_a.push(Group::new(id));
+                }
+            }
+        }
+        drop(pos);
         // Same key: the i-th resource of a group on one side is the i-th on the other.
-        let mut pairs = Vec::new();
+        let mut pairs = Vec::with_capacity(after.resources.len());
         let mut added = Vec::new();
-        for (k, ids) in &groups_a {
-            let bs = groups_b.get(k).map(Vec::as_slice).unwrap_or_default();
-            for (i, &a) in ids.iter().enumerate() {
-                match bs.get(i) {
-                    Some(&b) => pairs.push((a, b)),
+        for (k, ids) in keys_a.iter().zip(&groups_a) {
+            let bs = groups_b.get(k);
+            for (i, a) in ids.ids().enumerate() {
+                match bs.and_then(|g| g.get(i)) {
+                    Some(b) => pairs.push((a, b)),
                     None => added.push(a),
                 }
             }
         }
+        drop((groups_a, keys_a, groups_b));
         Self::from_pairs(before, after, change, added, &pairs, |_, _| true)
     }
 

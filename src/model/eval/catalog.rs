@@ -5,8 +5,8 @@
 
 use super::super::value::Value;
 use super::super::{
-    normalize_key, Attr, AttrOrigin, EdgeVia, GuardStep, Origin, ResId, Resource, Scope,
-    UnresolvedRef,
+    normalize_key, normalize_key_cow, normalize_key_smol, Attr, AttrOrigin, EdgeVia, GuardStep,
+    Origin, ResId, Resource, Scope, UnresolvedRef,
 };
 use super::{
     collect_refs, ClassHow, ClassState, DeferredClass, DefineDef, Endpoint, Env, Ev, PendingRel,
@@ -261,11 +261,7 @@ impl<'a> Ev<'a> {
     pub(super) fn push_resource(&mut self, r: Resource) -> ResId {
         let id = self.model.resources.len();
         for k in resource_keys(&r) {
-            self.model
-                .by_key
-                .entry((r.ty.to_string(), k))
-                .or_default()
-                .push(id);
+            self.model.by_key.push(&r.ty, k, id);
         }
         self.model.resources.push(r);
         id
@@ -544,8 +540,12 @@ impl<'a> Ev<'a> {
         env: &Env,
     ) {
         if let Some(t) = title.as_str() {
-            let key = (ty.to_string(), normalize_key(ty, t));
-            if self.model.by_key.get(&key).is_some_and(|v| !v.is_empty()) {
+            if !self
+                .model
+                .by_key
+                .get(ty, &normalize_key_cow(ty, t))
+                .is_empty()
+            {
                 return;
             }
         }
@@ -764,26 +764,26 @@ pub(super) fn symbolic_key(title: &Value) -> Option<String> {
 /// alternatives (`case $::osfamily { 'RedHat': { $pkgs = [a, b] } default: { $pkgs = [a, c] } }`
 /// then `package { $pkgs: }`) is also found by each string it may be, so that
 /// `Package['c']` finds the resource declared under the alternatives.
-pub(super) fn resource_keys(r: &Resource) -> Vec<String> {
-    let mut keys = Vec::with_capacity(2);
-    let mut add = |k: String| {
+pub(super) fn resource_keys(r: &Resource) -> Vec<SmolStr> {
+    let mut keys: Vec<SmolStr> = Vec::with_capacity(2);
+    let mut add = |k: SmolStr| {
         if !keys.contains(&k) {
             keys.push(k);
         }
     };
     for v in [&r.title, r.name_value()] {
-        if let Some(t) = v.as_str() {
-            add(normalize_key(&r.ty, t));
+        if let Value::Str(t) = v {
+            add(normalize_key_smol(&r.ty, t));
         } else if let Some(k) = symbolic_key(v) {
-            add(normalize_key(&r.ty, &k));
+            add(normalize_key(&r.ty, &k).into());
             if let Value::OneOf(_) = v {
                 let mut leaves = Vec::new();
                 for alt in v.alternatives() {
                     alt.flatten_into(&mut leaves);
                 }
                 for leaf in leaves.iter().flat_map(Value::alternatives) {
-                    if let Some(t) = leaf.as_str() {
-                        add(normalize_key(&r.ty, t));
+                    if let Value::Str(t) = leaf {
+                        add(normalize_key_smol(&r.ty, t));
                     }
                 }
             }
