@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::graph::successors;
 use super::value::Value;
-use super::{normalize_key, normalize_key_cow, EdgeVia, Model, ResId};
+use super::{normalize_key, normalize_key_cow, EdgeVia, FxMap, Model, ResId};
 use crate::input::Change;
 
 /// One attribute that differs.
@@ -196,8 +196,8 @@ fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
 impl ModelChange {
     pub fn compute(before: &Model, after: &Model, change: &Change) -> ModelChange {
         use std::collections::hash_map::Entry;
-        let mut groups_b: HashMap<(&str, Cow<'_, str>), Group> =
-            HashMap::with_capacity(before.resources.len());
+        let mut groups_b: FxMap<(&str, Cow<'_, str>), Group> =
+            FxMap::with_capacity_and_hasher(before.resources.len(), Default::default());
         for id in 0..before.resources.len() {
             match groups_b.entry(key_of(before, id)) {
                 Entry::Occupied(mut e) => e.get_mut().rest.push(id),
@@ -209,8 +209,8 @@ impl ModelChange {
         // The after side's groups in the order their keys first appear.
         let mut groups_a: Vec<Group> = Vec::new();
         let mut keys_a: Vec<(&str, Cow<'_, str>)> = Vec::new();
-        let mut pos: HashMap<(&str, Cow<'_, str>), usize> =
-            HashMap::with_capacity(after.resources.len());
+        let mut pos: FxMap<(&str, Cow<'_, str>), usize> =
+            FxMap::with_capacity_and_hasher(after.resources.len(), Default::default());
         for id in 0..after.resources.len() {
             let k = key_of(after, id);
             match pos.entry(k) {

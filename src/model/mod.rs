@@ -551,12 +551,77 @@ pub fn normalize_path(p: &str) -> String {
     out
 }
 
+/// FxHash (as in rustc): a multiply-rotate hash, several times faster than the standard
+/// SipHash on the short strings the evaluator keys its maps by (class names, resource
+/// titles), where hashing took about 4% of a check. Not resistant to chosen collisions,
+/// which costs at worst time, never a different result.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A map or set hashed with [`FxHasher`].
+pub(crate) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+pub(crate) type FxSet<K> =
+    std::collections::HashSet<K, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// The resources of a type by key (normalised title or namevar). Keys are the resources'
 /// own strings where they are already normal (shared, not copied), and a key with one
 /// resource, as most have, needs no list.
 #[derive(Debug, Default)]
 pub(crate) struct KeyIndex {
-    map: HashMap<(SmolStr, SmolStr), Ids>,
+    map: FxMap<(SmolStr, SmolStr), Ids>,
 }
 
 #[derive(Debug)]
