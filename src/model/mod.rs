@@ -613,8 +613,7 @@ impl std::hash::Hasher for FxHasher {
 
 /// A map or set hashed with [`FxHasher`].
 pub(crate) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
-pub(crate) type FxSet<K> =
-    std::collections::HashSet<K, std::hash::BuildHasherDefault<FxHasher>>;
+pub(crate) type FxSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// The resources of a type by key (normalised title or namevar). Keys are the resources'
 /// own strings where they are already normal (shared, not copied), and a key with one
@@ -671,23 +670,15 @@ pub(crate) fn normalize_key_smol(ty: &str, title: &SmolStr) -> SmolStr {
     }
 }
 
-/// Gives the resource list and each resource's attributes exactly the room they use.
-/// Both grew by doubling during evaluation (defaults and overrides are added to a
-/// resource's attributes after it is declared), and a model lives as long as the check:
-/// on a 77,000-resource revision the unused room was tens of megabytes per side. A
-/// shrinking reallocation may stay in place, so the elements are moved to a new list.
+/// Gives the resource list exactly the room it uses: it grew by doubling during
+/// evaluation, and a model lives as long as the check (on a 77,000-resource revision the
+/// unused room was about 15 MB per side). A shrinking reallocation may stay in place, so
+/// the resources are moved to a new list.
 fn compact(m: &mut Model) {
     if m.resources.capacity() > m.resources.len() {
         let mut exact = Vec::with_capacity(m.resources.len());
         exact.append(&mut m.resources);
         m.resources = exact;
-    }
-    for r in &mut m.resources {
-        if r.attrs.capacity() > r.attrs.len() {
-            let mut exact = Vec::with_capacity(r.attrs.len());
-            exact.append(&mut r.attrs);
-            r.attrs = exact;
-        }
     }
 }
 

@@ -1629,7 +1629,10 @@ impl<'t> Parser<'t> {
             break;
         }
         let close = self.bump();
-        Ok(Expr::new(ExprKind::Array(exact(items)), open.span.to(close.span)))
+        Ok(Expr::new(
+            ExprKind::Array(exact(items)),
+            open.span.to(close.span),
+        ))
     }
 
     // production: hash
@@ -1664,7 +1667,10 @@ impl<'t> Parser<'t> {
             break;
         }
         let close = self.bump();
-        Ok(Expr::new(ExprKind::Hash(exact(entries)), open.span.to(close.span)))
+        Ok(Expr::new(
+            ExprKind::Hash(exact(entries)),
+            open.span.to(close.span),
+        ))
     }
 
     // ----- control flow -----

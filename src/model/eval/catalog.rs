@@ -636,20 +636,28 @@ impl<'a> Ev<'a> {
         if with_defaults.is_empty() {
             return;
         }
+        let mut add: Vec<Attr> = Vec::new();
         for id in created {
             let ty = self.model.resources[id].ty.clone();
+            let r = &self.model.resources[id];
             for &i in &with_defaults {
                 for (dty, attrs) in &self.frames[i].defaults {
                     if *dty != ty {
                         continue;
                     }
                     for a in attrs {
-                        let r = &mut self.model.resources[id];
-                        if !r.attrs.iter().any(|x| x.name == a.name) && !a.value.is_undef() {
-                            r.attrs.push(a.clone());
+                        let known = r.attrs.iter().chain(&add).any(|x| x.name == a.name);
+                        if !known && !a.value.is_undef() {
+                            add.push(a.clone());
                         }
                     }
                 }
+            }
+            if !add.is_empty() {
+                // Exactly the room needed: the model keeps every resource's attributes.
+                let attrs = &mut self.model.resources[id].attrs;
+                attrs.reserve_exact(add.len());
+                attrs.append(&mut add);
             }
         }
     }

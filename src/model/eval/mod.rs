@@ -27,8 +27,8 @@ use super::facter::NodeVariables;
 use super::hiera::Hiera;
 use super::value::{SymPart, Value};
 use super::{
-    normalize_key, Attr, FxMap, FxSet, Condition, ConditionKind, Definition, EdgeVia, EvalNote, GuardStep, Model,
-    ModelOptions, ResId, Scope, TestedVariable, UnboundVar,
+    normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, FxMap, FxSet,
+    GuardStep, Model, ModelOptions, ResId, Scope, TestedVariable, UnboundVar,
 };
 use crate::ast::SmolStr;
 use crate::ast::{AttrOp, Block, Expr, ExprKind, Lambda, Param, Span, StrPart};
