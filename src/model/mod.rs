@@ -511,11 +511,12 @@ pub fn normalize_key_cow<'a>(ty: &str, title: &'a str) -> Cow<'a, str> {
     match ty {
         "file" => {
             let b = title.as_bytes();
-            let normal = !b.windows(2).any(|w| w == b"//") && !(b.len() > 1 && b.ends_with(b"/"));
-            if normal {
-                Cow::Borrowed(title)
-            } else {
+            let doubled = b.windows(2).any(|w| w == b"//");
+            let trailing = b.len() > 1 && b.ends_with(b"/");
+            if doubled || trailing {
                 Cow::Owned(normalize_path(title))
+            } else {
+                Cow::Borrowed(title)
             }
         }
         "class" => {
