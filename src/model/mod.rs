@@ -607,8 +607,15 @@ impl std::hash::Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// Mixed once more (SplitMix64's finaliser): the table picks a bucket by the low bits,
+    /// which a multiplication mixes only from the low bits of its input, so without it
+    /// keys differing at the end of their last 8 bytes (`'/srv/f10'`, `'/srv/f11'`, …)
+    /// would crowd into a few buckets.
     fn finish(&self) -> u64 {
-        self.hash
+        let mut z = self.hash;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 
@@ -846,6 +853,18 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fx_hash_spreads_keys_that_differ_at_the_end() {
+        use std::hash::BuildHasher;
+        let build = std::hash::BuildHasherDefault::<FxHasher>::default();
+        // 1,000 eight-byte keys that differ only in their last bytes: the low 10 bits (a
+        // table of 1,024 buckets) must take many values, not a handful.
+        let buckets: std::collections::HashSet<u64> = (0..1000)
+            .map(|i| build.hash_one(format!("/srv/{i:03}")) & 1023)
+            .collect();
+        assert!(buckets.len() > 500, "{} buckets", buckets.len());
+    }
 
     #[test]
     fn path_normalisation() {
