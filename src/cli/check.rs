@@ -57,6 +57,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> miette::Result<i32> {
+    // A change's time includes reading it: the iterator reads a change when asked for it
+    // (both trees of the first one already in `load_iter`), before the loop body starts.
+    let mut started = std::time::Instant::now();
     let changes = input::load_iter(&args.input)?;
     // An explicit `--config` is read (and validated) before anything is analysed, so a
     // broken file stops the run with its own error whatever the change holds.
@@ -97,7 +100,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // Opened once for a run (again only if a change's configuration lists other files).
     let mut contents: Option<(Vec<std::path::PathBuf>, PackageContents)> = None;
     for change in changes {
-        let started = std::time::Instant::now();
+        let read = started.elapsed();
         let change = change?;
         progress.step(&format!(
             "{} {}",
@@ -111,7 +114,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
                 change.after.label,
                 change.files.len(),
                 if change.files.len() == 1 { "" } else { "s" },
-                started.elapsed().as_millis()
+                read.as_millis()
             );
             for note in &change.notes {
                 eprintln!("  {note}");
@@ -165,6 +168,7 @@ pub fn run(args: Args) -> miette::Result<i32> {
             }
             report.configuration = Some(source);
         }
+        started = std::time::Instant::now();
     }
 
     progress.finish();

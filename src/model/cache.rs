@@ -3,24 +3,42 @@
 //! Keyed by the git blob id when there is one, else by a hash of the content, so a file
 //! unchanged between "before" and "after" is parsed once. Parsing runs in parallel (rayon).
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use super::FxMap;
 use crate::input::{is_manifest, Blob, EntryKind, Tree};
 use crate::parser::{self, Parsed};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
-    Oid(String),
+    /// A git object id, as bytes: a check keys every manifest of both sides several
+    /// times, and a copy of the hex text was an allocation each time.
+    Oid([u8; 20]),
+    /// An id that is not a SHA-1 in hex (none is expected).
+    Id(String),
     Content(u64, usize),
+}
+
+/// The 20 bytes of a SHA-1 object id written in hex.
+fn oid_bytes(id: &str) -> Option<[u8; 20]> {
+    let hex = id.as_bytes();
+    if hex.len() != 40 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 20];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
 }
 
 fn key_of(blob: &Blob) -> Key {
     match &blob.id {
-        Some(id) => Key::Oid(id.clone()),
+        Some(id) => oid_bytes(id).map_or_else(|| Key::Id(id.clone()), Key::Oid),
         // Content without an id was made in memory (from disk or a patch) and is always
         // readable; `None` cannot happen and would key the empty content.
         None => {
@@ -35,7 +53,7 @@ fn key_of(blob: &Blob) -> Key {
 /// A thread-safe cache of parse results.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    map: Mutex<HashMap<Key, Arc<Parsed>>>,
+    map: Mutex<FxMap<Key, Arc<Parsed>>>,
     parsed: Mutex<usize>,
 }
 
@@ -99,5 +117,25 @@ impl ParseCache {
             .filter(|b| seen.insert(Arc::as_ptr(b)))
             .collect();
         self.parse_all(&blobs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_ids_key_by_their_bytes() {
+        let id = "0123456789abcdef0123456789abcdef01234567";
+        let bytes = oid_bytes(id).unwrap();
+        assert_eq!(bytes[0], 0x01);
+        assert_eq!(bytes[7], 0xef);
+        assert_eq!(bytes[19], 0x67);
+        assert_eq!(oid_bytes("0123"), None);
+        assert_eq!(oid_bytes(&"g".repeat(40)), None);
+        let a = Blob::new(Some(id.to_string()), b"class a {}".to_vec());
+        let b = Blob::new(Some("x".to_string()), b"class a {}".to_vec());
+        assert_eq!(key_of(&a), Key::Oid(bytes));
+        assert_eq!(key_of(&b), Key::Id("x".to_string()));
     }
 }

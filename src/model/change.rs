@@ -1,10 +1,13 @@
 //! What a change does to the model: resource-level diff and the services it restarts.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::graph::successors;
 use super::value::Value;
-use super::{normalize_key, EdgeVia, Model, ResId};
+use rayon::prelude::*;
+
+use super::{normalize_key, normalize_key_cow, Attr, EdgeVia, FxMap, Model, ResId};
 use crate::input::Change;
 
 /// One attribute that differs.
@@ -146,53 +149,135 @@ pub struct ModelChange {
     changed_at: HashMap<ResId, usize>,
 }
 
-fn key_of(m: &Model, id: ResId) -> (String, String) {
+/// The pairing key of a resource: its type and normalised title, borrowed from the model
+/// when the title is a normal string (a check keys every resource of both sides).
+fn key_of(m: &Model, id: ResId) -> (&str, Cow<'_, str>) {
     let r = &m.resources[id];
     let title = match &r.title {
-        Value::Str(s) => s.clone(),
-        v => v.to_string().into(),
+        Value::Str(s) => normalize_key_cow(&r.ty, s),
+        v => Cow::Owned(normalize_key(&r.ty, &v.to_string())),
     };
-    (r.ty.to_string(), normalize_key(&r.ty, &title))
+    (r.ty.as_str(), title)
 }
 
-fn attr_map(m: &Model, id: ResId) -> BTreeMap<&str, &Value> {
-    m.resources[id]
-        .attrs
-        .iter()
-        .map(|a| (a.name.as_str(), &a.value))
-        .collect()
+/// The resources of one side with the same key, in id order: most keys have one, which
+/// takes no allocation of its own.
+struct Group {
+    first: ResId,
+    rest: Vec<ResId>,
+}
+
+impl Group {
+    fn new(id: ResId) -> Group {
+        Group {
+            first: id,
+            rest: Vec::new(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<ResId> {
+        match i {
+            0 => Some(self.first),
+            _ => self.rest.get(i - 1).copied(),
+        }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = ResId> + '_ {
+        std::iter::once(self.first).chain(self.rest.iter().copied())
+    }
+}
+
+fn attr_map(attrs: &[Attr]) -> BTreeMap<&str, &Value> {
+    attrs.iter().map(|a| (a.name.as_str(), &a.value)).collect()
+}
+
+/// The attributes that differ between a resource's after (`ra`) and before (`rb`) sides,
+/// in name order: those the after side has, then those only the before side has.
+fn attr_diffs(ra: &[Attr], rb: &[Attr]) -> Vec<AttrDiff> {
+    let mut diffs = Vec::new();
+    // Fast path: the same attributes in the same order (most resources).
+    let same = ra.len() == rb.len()
+        && ra
+            .iter()
+            .zip(rb)
+            .all(|(x, y)| x.name == y.name && x.value == y.value);
+    if same {
+        return diffs;
+    }
+    let (ma, mb) = (attr_map(ra), attr_map(rb));
+    for (name, va) in &ma {
+        match mb.get(name) {
+            Some(vb) if vb == va => {}
+            vb => diffs.push(AttrDiff {
+                name: name.to_string(),
+                before: vb.map(|v| (*v).clone()),
+                after: Some((*va).clone()),
+            }),
+        }
+    }
+    for (name, vb) in &mb {
+        if !ma.contains_key(name) {
+            diffs.push(AttrDiff {
+                name: name.to_string(),
+                before: Some((*vb).clone()),
+                after: None,
+            });
+        }
+    }
+    diffs
 }
 
 impl ModelChange {
     pub fn compute(before: &Model, after: &Model, change: &Change) -> ModelChange {
-        let mut groups_b: HashMap<(String, String), Vec<ResId>> = HashMap::new();
-        for id in 0..before.resources.len() {
-            groups_b.entry(key_of(before, id)).or_default().push(id);
-        }
-        let mut groups_a: Vec<((String, String), Vec<ResId>)> = Vec::new();
-        let mut pos: HashMap<(String, String), usize> = HashMap::new();
-        for id in 0..after.resources.len() {
-            let k = key_of(after, id);
-            match pos.get(&k) {
-                Some(&i) => groups_a[i].1.push(id),
-                None => {
-                    pos.insert(k.clone(), groups_a.len());
-                    groups_a.push((k, vec![id]));
+        use std::collections::hash_map::Entry;
+        // The two sides are keyed at the same time.
+        let (groups_b, (keys_a, groups_a)) = rayon::join(
+            || {
+                let mut groups_b: FxMap<(&str, Cow<'_, str>), Group> =
+                    FxMap::with_capacity_and_hasher(before.resources.len(), Default::default());
+                for id in 0..before.resources.len() {
+                    match groups_b.entry(key_of(before, id)) {
+                        Entry::Occupied(mut e) => e.get_mut().rest.push(id),
+                        Entry::Vacant(e) => {
+                            e.insert(Group::new(id));
+                        }
+                    }
                 }
-            }
-        }
+                groups_b
+            },
+            || {
+                // The after side's groups in the order their keys first appear.
+                let mut groups_a: Vec<Group> = Vec::new();
+                let mut keys_a: Vec<(&str, Cow<'_, str>)> = Vec::new();
+                let mut pos: FxMap<(&str, Cow<'_, str>), usize> =
+                    FxMap::with_capacity_and_hasher(after.resources.len(), Default::default());
+                for id in 0..after.resources.len() {
+                    let k = key_of(after, id);
+                    match pos.entry(k) {
+                        Entry::Occupied(e) => groups_a[*e.get()].rest.push(id),
+                        Entry::Vacant(e) => {
+                            keys_a.push(e.key().clone());
+                            e.insert(groups_a.len());
+                            groups_a.push(Group::new(id));
+                        }
+                    }
+                }
+                (keys_a, groups_a)
+            },
+        );
         // Same key: the i-th resource of a group on one side is the i-th on the other.
-        let mut pairs = Vec::new();
+        let mut pairs = Vec::with_capacity(after.resources.len());
         let mut added = Vec::new();
-        for (k, ids) in &groups_a {
-            let bs = groups_b.get(k).map(Vec::as_slice).unwrap_or_default();
-            for (i, &a) in ids.iter().enumerate() {
-                match bs.get(i) {
-                    Some(&b) => pairs.push((a, b)),
+        for (k, ids) in keys_a.iter().zip(&groups_a) {
+            let bs = groups_b.get(k);
+            for (i, a) in ids.ids().enumerate() {
+                match bs.and_then(|g| g.get(i)) {
+                    Some(b) => pairs.push((a, b)),
                     None => added.push(a),
                 }
             }
         }
+        drop((groups_a, keys_a, groups_b));
         Self::from_pairs(before, after, change, added, &pairs, |_, _| true)
     }
 
@@ -224,7 +309,7 @@ impl ModelChange {
         change: &Change,
         added: Vec<ResId>,
         pairs: &[(ResId, ResId)],
-        compare: impl Fn(ResId, ResId) -> bool,
+        compare: impl Fn(ResId, ResId) -> bool + Sync,
     ) -> ModelChange {
         let changed_paths: HashSet<&str> = change
             .files
@@ -244,58 +329,37 @@ impl ModelChange {
             ..ModelChange::default()
         };
         let mut seen_b = vec![false; before.resources.len()];
+        out.matched.reserve(pairs.len());
         for &(a, b) in pairs {
             seen_b[b] = true;
             out.matched.insert(a, b);
-            let mut diffs = Vec::new();
-            if compare(a, b) {
-                let (ra, rb) = (&after.resources[a].attrs, &before.resources[b].attrs);
-                // Fast path: the same attributes in the same order (most resources).
-                let same = ra.len() == rb.len()
-                    && ra
-                        .iter()
-                        .zip(rb)
-                        .all(|(x, y)| x.name == y.name && x.value == y.value);
-                if !same {
-                    let (ma, mb) = (attr_map(after, a), attr_map(before, b));
-                    for (name, va) in &ma {
-                        match mb.get(name) {
-                            Some(vb) if vb == va => {}
-                            vb => diffs.push(AttrDiff {
-                                name: name.to_string(),
-                                before: vb.map(|v| (*v).clone()),
-                                after: Some((*va).clone()),
-                            }),
-                        }
-                    }
-                    for (name, vb) in &mb {
-                        if !ma.contains_key(name) {
-                            diffs.push(AttrDiff {
-                                name: name.to_string(),
-                                before: Some((*vb).clone()),
-                                after: None,
-                            });
-                        }
-                    }
-                }
-            }
-            let mut files: Vec<String> = uses_of
-                .get(&a)
-                .into_iter()
-                .flatten()
-                .filter(|p| changed_paths.contains(*p))
-                .map(|p| p.to_string())
-                .collect();
-            files.dedup();
-            if !diffs.is_empty() || !files.is_empty() {
-                out.changed.push(ResourceDiff {
+        }
+        // Each pair is compared on its own: in parallel, kept in the order of `pairs`.
+        out.changed = pairs
+            .par_iter()
+            .with_min_len(1024)
+            .filter_map(|&(a, b)| {
+                let attrs = if compare(a, b) {
+                    attr_diffs(&after.resources[a].attrs, &before.resources[b].attrs)
+                } else {
+                    Vec::new()
+                };
+                let mut files: Vec<String> = uses_of
+                    .get(&a)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| changed_paths.contains(*p))
+                    .map(|p| p.to_string())
+                    .collect();
+                files.dedup();
+                (!attrs.is_empty() || !files.is_empty()).then_some(ResourceDiff {
                     before: b,
                     after: a,
-                    attrs: diffs,
+                    attrs,
                     changed_files: files,
-                });
-            }
-        }
+                })
+            })
+            .collect();
         let mut data: Vec<String> = before
             .hiera
             .files()

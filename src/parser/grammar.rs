@@ -524,7 +524,7 @@ impl<'t> Parser<'t> {
                 }
             }
         }
-        memo
+        exact(memo)
     }
 
     // production: block
@@ -803,7 +803,7 @@ impl<'t> Parser<'t> {
                 Some((open, "in this resource body")),
             ));
         }
-        Ok(bodies)
+        Ok(exact(bodies))
     }
 
     // production: attribute_operations
@@ -854,7 +854,7 @@ impl<'t> Parser<'t> {
             }
             _ => {}
         }
-        Ok(attrs)
+        Ok(exact(attrs))
     }
 
     // production: attribute_operation
@@ -1137,7 +1137,7 @@ impl<'t> Parser<'t> {
             }
             break;
         }
-        Ok(args)
+        Ok(exact(args))
     }
 
     // production: arguments argument
@@ -1176,7 +1176,7 @@ impl<'t> Parser<'t> {
             }
             break;
         }
-        Ok(args)
+        Ok(exact(args))
     }
 
     // production: hash_entry
@@ -1292,7 +1292,7 @@ impl<'t> Parser<'t> {
             }
             break;
         }
-        Ok(params)
+        Ok(exact(params))
     }
 
     // production: parameter
@@ -1513,7 +1513,7 @@ impl<'t> Parser<'t> {
                 }
             }
         }
-        Ok(Expr::new(ExprKind::Interpolated(parts), start.span))
+        Ok(Expr::new(ExprKind::Interpolated(exact(parts)), start.span))
     }
 
     // production: interpolation
@@ -1629,7 +1629,10 @@ impl<'t> Parser<'t> {
             break;
         }
         let close = self.bump();
-        Ok(Expr::new(ExprKind::Array(items), open.span.to(close.span)))
+        Ok(Expr::new(
+            ExprKind::Array(exact(items)),
+            open.span.to(close.span),
+        ))
     }
 
     // production: hash
@@ -1664,7 +1667,10 @@ impl<'t> Parser<'t> {
             break;
         }
         let close = self.bump();
-        Ok(Expr::new(ExprKind::Hash(entries), open.span.to(close.span)))
+        Ok(Expr::new(
+            ExprKind::Hash(exact(entries)),
+            open.span.to(close.span),
+        ))
     }
 
     // ----- control flow -----
@@ -1836,7 +1842,7 @@ impl<'t> Parser<'t> {
             open.span,
             "this parameter list is not closed",
         )?;
-        Ok(params)
+        Ok(exact(params))
     }
 
     // production: class_def
@@ -2180,4 +2186,17 @@ fn number_kind(text: &str) -> ExprKind {
         },
         Err(_) => ExprKind::Float(text.parse().unwrap_or(f64::INFINITY)),
     }
+}
+
+/// `v` with exactly the room it uses. Syntax trees live for a whole check (both sides'
+/// models are built from them and the rules read them), and a list grown by pushing keeps
+/// up to half of its room unused: four places for a resource's one body or attribute. A
+/// shrinking reallocation may stay in place, so the elements move to a new list.
+fn exact<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.extend(v);
+    out
 }

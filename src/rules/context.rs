@@ -300,9 +300,9 @@ impl Manifests {
                 let Some(data) = blob.data() else { continue };
                 let m = shared
                     .entry(data.as_ptr())
-                    .or_insert_with(|| match (p, blob.text()) {
+                    .or_insert_with(|| match (p, blob.shared_text()) {
                         (Some(parsed), Some(text)) => Arc::new(Manifest {
-                            text: Arc::from(text),
+                            text,
                             parsed,
                             utf8_error: None,
                         }),

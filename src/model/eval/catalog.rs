@@ -5,8 +5,8 @@
 
 use super::super::value::Value;
 use super::super::{
-    normalize_key, Attr, AttrOrigin, EdgeVia, GuardStep, Origin, ResId, Resource, Scope,
-    UnresolvedRef,
+    normalize_key, normalize_key_cow, normalize_key_smol, Attr, AttrOrigin, EdgeVia, GuardStep,
+    Origin, ResId, Resource, Scope, UnresolvedRef,
 };
 use super::{
     collect_refs, ClassHow, ClassState, DeferredClass, DefineDef, Endpoint, Env, Ev, PendingRel,
@@ -261,11 +261,7 @@ impl<'a> Ev<'a> {
     pub(super) fn push_resource(&mut self, r: Resource) -> ResId {
         let id = self.model.resources.len();
         for k in resource_keys(&r) {
-            self.model
-                .by_key
-                .entry((r.ty.to_string(), k))
-                .or_default()
-                .push(id);
+            self.model.by_key.push(&r.ty, k, id);
         }
         self.model.resources.push(r);
         id
@@ -544,8 +540,12 @@ impl<'a> Ev<'a> {
         env: &Env,
     ) {
         if let Some(t) = title.as_str() {
-            let key = (ty.to_string(), normalize_key(ty, t));
-            if self.model.by_key.get(&key).is_some_and(|v| !v.is_empty()) {
+            if !self
+                .model
+                .by_key
+                .get(ty, &normalize_key_cow(ty, t))
+                .is_empty()
+            {
                 return;
             }
         }
@@ -636,20 +636,28 @@ impl<'a> Ev<'a> {
         if with_defaults.is_empty() {
             return;
         }
+        let mut add: Vec<Attr> = Vec::new();
         for id in created {
             let ty = self.model.resources[id].ty.clone();
+            let r = &self.model.resources[id];
             for &i in &with_defaults {
                 for (dty, attrs) in &self.frames[i].defaults {
                     if *dty != ty {
                         continue;
                     }
                     for a in attrs {
-                        let r = &mut self.model.resources[id];
-                        if !r.attrs.iter().any(|x| x.name == a.name) && !a.value.is_undef() {
-                            r.attrs.push(a.clone());
+                        let known = r.attrs.iter().chain(&add).any(|x| x.name == a.name);
+                        if !known && !a.value.is_undef() {
+                            add.push(a.clone());
                         }
                     }
                 }
+            }
+            if !add.is_empty() {
+                // Exactly the room needed: the model keeps every resource's attributes.
+                let attrs = &mut self.model.resources[id].attrs;
+                attrs.reserve_exact(add.len());
+                attrs.append(&mut add);
             }
         }
     }
@@ -764,26 +772,26 @@ pub(super) fn symbolic_key(title: &Value) -> Option<String> {
 /// alternatives (`case $::osfamily { 'RedHat': { $pkgs = [a, b] } default: { $pkgs = [a, c] } }`
 /// then `package { $pkgs: }`) is also found by each string it may be, so that
 /// `Package['c']` finds the resource declared under the alternatives.
-pub(super) fn resource_keys(r: &Resource) -> Vec<String> {
-    let mut keys = Vec::with_capacity(2);
-    let mut add = |k: String| {
+pub(super) fn resource_keys(r: &Resource) -> Vec<SmolStr> {
+    let mut keys: Vec<SmolStr> = Vec::with_capacity(2);
+    let mut add = |k: SmolStr| {
         if !keys.contains(&k) {
             keys.push(k);
         }
     };
     for v in [&r.title, r.name_value()] {
-        if let Some(t) = v.as_str() {
-            add(normalize_key(&r.ty, t));
+        if let Value::Str(t) = v {
+            add(normalize_key_smol(&r.ty, t));
         } else if let Some(k) = symbolic_key(v) {
-            add(normalize_key(&r.ty, &k));
+            add(normalize_key(&r.ty, &k).into());
             if let Value::OneOf(_) = v {
                 let mut leaves = Vec::new();
                 for alt in v.alternatives() {
                     alt.flatten_into(&mut leaves);
                 }
                 for leaf in leaves.iter().flat_map(Value::alternatives) {
-                    if let Some(t) = leaf.as_str() {
-                        add(normalize_key(&r.ty, t));
+                    if let Value::Str(t) = leaf {
+                        add(normalize_key_smol(&r.ty, t));
                     }
                 }
             }

@@ -20,15 +20,15 @@ mod catalog;
 mod expr;
 mod resolve;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::facter::NodeVariables;
 use super::hiera::Hiera;
 use super::value::{SymPart, Value};
 use super::{
-    normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, GuardStep, Model,
-    ModelOptions, ResId, Scope, TestedVariable, UnboundVar,
+    normalize_key, Attr, Condition, ConditionKind, Definition, EdgeVia, EvalNote, FxMap, FxSet,
+    GuardStep, Model, ModelOptions, ResId, Scope, TestedVariable, UnboundVar,
 };
 use crate::ast::SmolStr;
 use crate::ast::{AttrOp, Block, Expr, ExprKind, Lambda, Param, Span, StrPart};
@@ -300,20 +300,20 @@ struct Ev<'a> {
     tree: &'a Tree,
     opts: &'a ModelOptions,
     model: Model,
-    texts: HashMap<Arc<str>, &'a str>,
-    class_defs: HashMap<String, ClassDef<'a>>,
-    define_defs: HashMap<String, DefineDef<'a>>,
+    texts: FxMap<Arc<str>, &'a str>,
+    class_defs: FxMap<String, ClassDef<'a>>,
+    define_defs: FxMap<String, DefineDef<'a>>,
     nodes: Vec<(&'a Arc<str>, &'a [Expr], &'a Block, String)>,
     vars: Vec<VarScope>,
     frames: Vec<Frame>,
-    class_state: HashMap<String, ClassState>,
+    class_state: FxMap<String, ClassState>,
     rels: Vec<PendingRel>,
     collectors: Vec<Collector>,
     overrides: Vec<PendingOverride>,
     realize: Vec<(String, String, Arc<str>, Span)>,
     /// Collectors already in [`Model::collectors`] (file, span): one in a defined type is
     /// evaluated once per instance.
-    collector_sites: HashSet<(Arc<str>, Span)>,
+    collector_sites: FxSet<(Arc<str>, Span)>,
     template_specs: std::cell::OnceCell<Vec<(String, String)>>,
     file_specs: std::cell::OnceCell<Vec<(String, String)>>,
     /// Class bodies being evaluated inside one another right now (see
@@ -330,7 +330,7 @@ struct Ev<'a> {
     /// Variable (its scope, its name) -> the conditions whose branches assign it
     /// (`case $::osfamily { 'Debian': { $pkg = … } }`): a later `if $pkg` tests what they
     /// test too (see [`Ev::note_aliases`]).
-    assigned_under: HashMap<(usize, SmolStr), Vec<u32>>,
+    assigned_under: FxMap<(usize, SmolStr), Vec<u32>>,
     /// Variables assigned at top or node scope anywhere (see [`AssignedNames`]).
     assigned: AssignedNames,
     /// Built-in variables and facts, the repository's custom facts included.
@@ -398,9 +398,9 @@ impl<'a> Ev<'a> {
             tree,
             opts,
             model,
-            texts: HashMap::new(),
-            class_defs: HashMap::new(),
-            define_defs: HashMap::new(),
+            texts: FxMap::default(),
+            class_defs: FxMap::default(),
+            define_defs: FxMap::default(),
             nodes: Vec::new(),
             vars: vec![VarScope::default()],
             frames: vec![Frame {
@@ -410,12 +410,12 @@ impl<'a> Ev<'a> {
                 nearest_defaults: (0, None),
             }],
             defaults_version: 1,
-            class_state: HashMap::new(),
+            class_state: FxMap::default(),
             rels: Vec::new(),
             collectors: Vec::new(),
             overrides: Vec::new(),
             realize: Vec::new(),
-            collector_sites: HashSet::new(),
+            collector_sites: FxSet::default(),
             template_specs: std::cell::OnceCell::new(),
             file_specs: std::cell::OnceCell::new(),
             class_depth: 0,
@@ -423,7 +423,7 @@ impl<'a> Ev<'a> {
             deferred_noted: false,
             assigned: AssignedNames::default(),
             node_vars: NodeVariables::default(),
-            assigned_under: HashMap::new(),
+            assigned_under: FxMap::default(),
         }
     }
 

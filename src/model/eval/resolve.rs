@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use super::super::value::Value;
 use super::super::{
-    normalize_key, Attr, AttrOrigin, Edge, Model, ResId, Resource, Scope, UnresolvedRef,
+    normalize_key, normalize_key_cow, Attr, AttrOrigin, Edge, Model, ResId, Resource, Scope,
+    UnresolvedRef,
 };
 use super::catalog::{resource_keys, symbolic_key};
 use super::{Endpoint, Pending, PendingRel, Query};
@@ -128,7 +129,7 @@ pub(in crate::model) fn resolve(m: &mut Model, p: Pending) {
         m.by_key.clear();
         for (id, r) in m.resources.iter().enumerate() {
             for k in resource_keys(r) {
-                m.by_key.entry((r.ty.to_string(), k)).or_default().push(id);
+                m.by_key.push(&r.ty, k, id);
             }
         }
     }
@@ -178,10 +179,7 @@ pub(in crate::model) fn resolve(m: &mut Model, p: Pending) {
 }
 
 fn lookup(m: &Model, ty: &str, title: &str) -> Vec<ResId> {
-    m.by_key
-        .get(&(ty.to_string(), normalize_key(ty, title)))
-        .cloned()
-        .unwrap_or_default()
+    m.by_key.get(ty, &normalize_key_cow(ty, title)).to_vec()
 }
 
 fn resolve_endpoints(
