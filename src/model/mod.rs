@@ -292,13 +292,17 @@ impl Resource {
     }
 
     /// The namevar's value (file `path`, package/service `name`, exec `command`) or title.
+    /// `name` is an alias of every type's namevar: `file { 'x': name => '/etc/x' }`
+    /// manages `/etc/x` (puppet apply 7.23).
     pub fn name_value(&self) -> &Value {
         let nv = match self.ty.as_str() {
             "file" => "path",
             "exec" => "command",
             _ => "name",
         };
-        self.get(nv).unwrap_or(&self.title)
+        self.get(nv)
+            .or_else(|| self.get("name"))
+            .unwrap_or(&self.title)
     }
 
     /// Whether the resource is applied: not virtual/exported, or realised.

@@ -164,7 +164,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
         // The title of a new file is its path unless `path` is given.
-        if is_new && r.ty == "file" && r.get("path").is_none() && !r.title_span.is_empty() {
+        if is_new
+            && r.ty == "file"
+            && r.get("path").is_none()
+            && r.get("name").is_none()
+            && !r.title_span.is_empty()
+            && literal_text(cx, &r.file, r.title_span)
+        {
             if let Value::Str(t) = &r.title {
                 if let Some(p) = check_file_path(t) {
                     if seen.insert((r.file.to_string(), r.title_span, p.message.clone())) {
@@ -206,6 +212,20 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Whether the expression at `span` of `file` is written without variables: a path built
+/// from a class parameter with no value here (`"${home}.ssh"`) is not judged, nor a
+/// single-quoted `${…}` (reported as not interpolated).
+fn literal_text(cx: &Context<'_>, file: &str, span: Span) -> bool {
+    cx.manifest(Side::After, file)
+        .and_then(|m| m.text.get(span.range()))
+        .is_some_and(|t| !t.contains('$'))
+}
+
+/// [`literal_text`] of an attribute's value.
+fn written_out(cx: &Context<'_>, a: &Attr) -> bool {
+    literal_text(cx, &a.file, a.value_span)
 }
 
 /// The attributes resource defaults give at a revision: (manifest, name, value).
@@ -260,7 +280,7 @@ fn value_problems(cx: &Context<'_>, r: &Resource, a: &Attr) -> Vec<ValueProblem>
             }
             _ => {}
         },
-        ("file", "path") => {
+        ("file", "path" | "name") if written_out(cx, a) => {
             if let Value::Str(s) = &a.value {
                 out.extend(check_file_path(s));
             }
@@ -464,7 +484,7 @@ mod tests {
         "class demo($e, $m) {\n  file { '/x': ensure => $e, mode => $m }\n}",
         // A title that is only a name when `path` is given; Windows paths; a path from a
         // parameter the model cannot know.
-        "class demo($dir) {\n  file { 'collectd-python': ensure => directory, path => '/usr/lib/collectd/python' }\n  file { 'C:/ProgramData/x': ensure => directory }\n  file { $dir: ensure => directory }\n}",
+        "class demo($dir, $home = undef) {\n  file { 'collectd-python': ensure => directory, path => '/usr/lib/collectd/python' }\n  file { 'rabbitmq-env.conf': name => '/etc/rabbitmq/rabbitmq-env.conf' }\n  file { 'C:/ProgramData/x': ensure => directory }\n  file { $dir: ensure => directory }\n  file { \"${home}.ssh\": ensure => directory }\n}",
     ];
 
     const FAIL: &[(&str, &[u32])] = &[
@@ -481,10 +501,11 @@ mod tests {
         ),
         ("class demo {\n  file { '/etc/x':\n    mode => 0644,\n  }\n}\n", &[3]),
         ("class demo($v) {\n  file { '/opt/${v}/x': ensure => file }\n}\n", &[2]),
-        // A relative path (datacentred 320a9d95): the whole run fails.
+        // A relative path (datacentred 320a9d95, and `name`, an alias of `path`): the
+        // whole run fails.
         (
-            "class demo {\n  file { 'usr/lib/collectd/python':\n    ensure => directory,\n  }\n  file { 'x': path => 'etc/x' }\n}\n",
-            &[2, 5],
+            "class demo {\n  file { 'usr/lib/collectd/python':\n    ensure => directory,\n  }\n  file { 'x': path => 'etc/x' }\n  file { 'y': name => 'etc/y' }\n}\n",
+            &[2, 5, 6],
         ),
     ];
 
