@@ -359,8 +359,10 @@ fn unverifiable(
     }
 }
 
-/// What the base revision's resource read through the same attribute and function that
-/// was missing then too (a fully known module reference that did not resolve), as shown.
+/// What else the base revision's resource read through the same attribute and function
+/// that was missing then too (a fully known module reference that did not resolve), as
+/// shown. The same reference is left to the comparison with the base revision, which
+/// hides it as pre-existing.
 fn missing_before(cx: &Context<'_>, u: &FileUse) -> Option<String> {
     let &b = cx.diff.matched.get(&u.res)?;
     cx.before.index.file_uses.iter().find_map(|o| {
@@ -370,6 +372,7 @@ fn missing_before(cx: &Context<'_>, u: &FileUse) -> Option<String> {
         (o.res == b
             && o.attr == u.attr
             && o.file_ref.func == u.file_ref.func
+            && o.file_ref.spec != u.file_ref.spec
             && o.file_ref.resolved.is_none()
             && !o.external
             && module_ref(o, spec).is_some())
@@ -609,6 +612,13 @@ mod tests {
             "{}",
             found[0].message
         );
+        // The same missing reference: the same finding as at the base revision, left to
+        // the comparison that hides it as pre-existing.
+        let touched = before.replace("'/etc/x':", "'/etc/x': mode => '0644',");
+        let found = check_rule(NAME, &edit(before, &touched));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(!found[0].message.contains("already read"));
         // Missing only now: an error.
         let mut case = edit(before, &after);
         case.before("modules/demo/templates/old.erb", "x\n");
