@@ -56,6 +56,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ast::ResourceForm;
 use crate::ast::{Expr, ExprKind};
 use crate::diagnostic::{Finding, Severity, Side};
 use crate::model::{Model, Origin, ResId, Resource, Scope, Value};
@@ -238,6 +239,15 @@ pub(crate) fn declared_together(cx: &Context<'_>, a: ResId, b: ResId) -> bool {
         .is_disjoint(&includes.declarers(&sb))
 }
 
+/// Whether the resource, or a defined-type instance it was expanded from, is virtual or
+/// exported (`@…`, `@@…`).
+fn virtual_here(m: &Model, id: ResId) -> bool {
+    let r = m.get(id);
+    std::iter::once(r)
+        .chain(r.define_chain.iter().map(|&d| m.get(d)))
+        .any(|x| x.form != ResourceForm::Regular)
+}
+
 fn scope_of(m: &Model, r: &Resource) -> String {
     if let Some(&outer) = r.define_chain.first() {
         let o = m.get(outer);
@@ -289,6 +299,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for o in cands {
             let other = cx.after.get(o);
             if o == id || !other.is_live() || cx.after.exclusive(id, o) {
+                continue;
+            }
+            // A virtual resource enters a catalogue where it is realised, which the scopes
+            // here do not follow: `@user::virtual::localuser { 'jenkins': }` realised only
+            // on template hosts never meets the slaves' own `authorized_keys`
+            // (system-config 00059f5b).
+            if [id, o].into_iter().any(|x| virtual_here(cx.after, x)) {
                 continue;
             }
             // Inside two declarations of the same define instance: that pair is judged
@@ -463,6 +480,38 @@ mod tests {
             &format!("{src}class c {{ file {{ '/etc/y': content => 'c' }} }}\n"),
         );
         assert!(check_rule(NAME, &case).is_empty());
+    }
+
+    #[test]
+    fn a_virtual_resource_meets_others_only_where_it_is_realised() {
+        // system-config 00059f5b: a virtual user's `authorized_keys`, realised only on
+        // template hosts, and the slaves' own, both at one path through `name`.
+        let mut case = Case::default();
+        case.after(
+            "modules/user/manifests/virtual.pp",
+            "class user::virtual {\n  define localuser() {\n    file { \"${title}_keys\": name => \"/home/${title}/.ssh/authorized_keys\", content => 'k' }\n  }\n}\n",
+        )
+        .after(
+            "modules/slave/manifests/init.pp",
+            "class slave {\n  file { 'jenkinskeys': name => '/home/jenkins/.ssh/authorized_keys', content => 'j' }\n}\n",
+        )
+        .after(
+            "manifests/site.pp",
+            "include user::virtual\n@user::virtual::localuser { 'jenkins': }\nnode /template/ { realize(User::Virtual::Localuser['jenkins']) }\nnode /slave/ { include slave }\n",
+        );
+        assert!(check_rule(NAME, &case).is_empty());
+        let m = model_of_case(&case);
+        let keys: Vec<_> = m
+            .resources
+            .iter()
+            .filter(|r| r.ty == "file")
+            .map(|r| r.name_value().clone())
+            .collect();
+        assert_eq!(
+            keys,
+            vec![Value::str("/home/jenkins/.ssh/authorized_keys"); 2],
+            "`name` is the path"
+        );
     }
 
     #[test]
