@@ -248,6 +248,16 @@ fn virtual_here(m: &Model, id: ResId) -> bool {
         .any(|x| x.form != ResourceForm::Regular)
 }
 
+/// Whether the code shows both head-revision resources `a` and `b` declared (each scope
+/// is declared by some node, class or top scope) and never by one scope together. When
+/// one is declared nowhere in the code (classified by hiera or a node classifier), this
+/// says nothing and is false. Reads every manifest's includes.
+pub(crate) fn never_declared_together(cx: &Context<'_>, a: ResId, b: ResId) -> bool {
+    let includes = Includes::read(cx);
+    let [da, db] = [a, b].map(|x| includes.declarers(&scope_of(cx.after, cx.after.get(x))));
+    da.len() > 1 && db.len() > 1 && da.is_disjoint(&db)
+}
+
 fn scope_of(m: &Model, r: &Resource) -> String {
     if let Some(&outer) = r.define_chain.first() {
         let o = m.get(outer);

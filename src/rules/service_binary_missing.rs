@@ -197,13 +197,13 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<BinaryMissing> {
                     || m.ordering_path(*x, s)
                     || m.ordering_path(s, *x))
         });
-        // Some scope must declare both: a class that retires a unit and a new class that
-        // runs a service of that name are alternatives when nothing includes the two
-        // together (SUNET 54a7ce67). Asked last: it reads every manifest's includes.
+        // A class that retires a unit and a class that runs a service of that name are
+        // alternatives when the code declares both, but never together. Asked last: it
+        // reads every manifest's includes.
         causes.retain(|(x, _)| {
             m.ordering_path(*x, s)
                 || m.ordering_path(s, *x)
-                || super::duplicate_declaration::declared_together(cx, *x, s)
+                || !super::duplicate_declaration::never_declared_together(cx, *x, s)
         });
         causes.dedup_by(|a, b| a.1 == b.1);
         if causes.is_empty() {
@@ -332,8 +332,8 @@ mod tests {
 
     #[test]
     fn two_classes_nothing_declares_together_are_alternatives() {
-        // SUNET 54a7ce67: the old class retires the unit, a new class of the same module
-        // runs a service of that name; nothing includes both.
+        // The old class retires the unit, a new class of the same module runs a service
+        // of that name.
         let mut c = Case::default();
         c.after(
             "modules/demo/manifests/registry.pp",
@@ -342,6 +342,13 @@ mod tests {
         c.after(
             "modules/demo/manifests/registry2.pp",
             "class demo::registry2 {\n  service { 'registry': ensure => running }\n}\n",
+        );
+        // Classified outside the code (hiera, a node classifier): they may meet.
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+        // Nodes that declare one or the other, never both.
+        c.after(
+            "manifests/site.pp",
+            "node 'r1' {\n  include demo::registry\n}\nnode 'r2' {\n  include demo::registry2\n}\n",
         );
         assert!(check_rule(NAME, &c).is_empty());
         // A node that declares both.
