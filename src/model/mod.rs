@@ -301,7 +301,7 @@ impl Resource {
             _ => "name",
         };
         self.get(nv)
-            .or_else(|| self.get("name"))
+            .or_else(|| if nv == "name" { None } else { self.get("name") })
             .unwrap_or(&self.title)
     }
 

@@ -53,7 +53,7 @@
 //! - Puppet `file` type reference (`ensure`, `mode`, `source`).
 //! - Puppet language: strings (single quotes do not interpolate).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::values::{
     check_ensure, check_file_path, check_mode, check_source, check_uninterpolated, ModeValue,
@@ -127,11 +127,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if a.origin == AttrOrigin::Default
                 && base_defaults
                     .get_or_insert_with(|| defaults_of(cx.before))
-                    .contains(&(
-                        a.file.to_string(),
-                        a.name.to_string(),
-                        format!("{:?}", a.value),
-                    ))
+                    .get(&(&*a.file, a.name.as_str()))
+                    .is_some_and(|values| values.contains(&&a.value))
             {
                 continue;
             }
@@ -228,16 +225,15 @@ fn written_out(cx: &Context<'_>, a: &Attr) -> bool {
     literal_text(cx, &a.file, a.value_span)
 }
 
-/// The attributes resource defaults give at a revision: (manifest, name, value).
-fn defaults_of(m: &crate::model::Model) -> BTreeSet<(String, String, String)> {
-    let mut out = BTreeSet::new();
+/// The values resource defaults give at a revision, by (manifest, attribute).
+fn defaults_of(m: &crate::model::Model) -> BTreeMap<(&str, &str), Vec<&Value>> {
+    let mut out: BTreeMap<(&str, &str), Vec<&Value>> = BTreeMap::new();
     for (_, r) in m.live_resources() {
         for a in r.attrs.iter().filter(|a| a.origin == AttrOrigin::Default) {
-            out.insert((
-                a.file.to_string(),
-                a.name.to_string(),
-                format!("{:?}", a.value),
-            ));
+            let values = out.entry((&*a.file, a.name.as_str())).or_default();
+            if !values.contains(&&a.value) {
+                values.push(&a.value);
+            }
         }
     }
     out

@@ -697,6 +697,9 @@ mod tests {
         "class demo {\n  package { 'x': }\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStartPre=-/usr/local/bin/x-prepare\\nExecStart=/usr/bin/x\\nExecReload=/bin/kill -HUP $MAINPID\\nExecStop=/usr/bin/x-stop\\n\" }\n  service { 'x': ensure => running }\n}",
         // A wrapper that runs what it first checks for, or only on a condition.
         "class demo {\n  file { '/usr/local/bin/run-x': mode => '0755', content => \"#!/bin/sh\\nset -e\\n[ -x /opt/x/bin/xd ] || exit 0\\nexec /opt/x/bin/xd --serve\\n\" }\n  file { '/usr/local/bin/run-y': mode => '0755', content => \"#!/bin/bash\\nif /opt/y/bin/check; then echo ok; fi\\n/opt/y/bin/migrate || true\\nexec /usr/local/bin/yd\\n\" }\n  file { '/usr/local/bin/yd': source => 'puppet:///modules/demo/yd', mode => '0755' }\n  service { 'x': binary => '/usr/local/bin/run-x' }\n  service { 'y': binary => '/usr/local/bin/run-y' }\n}",
+        // The reload helper deployed in one branch, the package named like the service in
+        // the other: provided either way.
+        "class demo($from_package) {\n  if $from_package { package { 'x': } }\n  else { file { '/usr/local/bin/x-reload': source => 'puppet:///modules/demo/x-reload', mode => '0755' } }\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/usr/bin/x\\nExecReload=/usr/local/bin/x-reload\\n\" }\n  service { 'x': ensure => running }\n}",
         // Steps before the `exec` are not the service's executable.
         "class demo {\n  file { '/usr/local/bin/run-w': mode => '0755', content => \"#!/bin/sh\\n/opt/w/bin/prepare --dirs\\nexec /usr/local/bin/wd\\n\" }\n  file { '/usr/local/bin/wd': source => 'puppet:///modules/demo/wd', mode => '0755' }\n  service { 'w': binary => '/usr/local/bin/run-w' }\n}",
         // A script that is not a shell script is not read as one.
