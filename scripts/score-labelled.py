@@ -24,7 +24,8 @@ whose first error has a verdict in corpus/sweep-judgements.tsv (same commit and 
 shows it, and the summary counts the noisy commits whose first error was judged TRUE
 (a real problem the commit introduced: a hazard the labelling did not find, not noise
 in the usual sense; it still counts as noise here, as in the evaluation). out-of-scope rows
-are not run. Exit status: 0 (the script reports, it does not gate), 1 when the binary
+are not run. Hazards marked "[drawn as ordinary ...]" were drawn by the random sample
+and relabelled once their fix was read; "noise as drawn" counts them back in. Exit status: 0 (the script reports, it does not gate), 1 when the binary
 ended with a status other than 0 or 1 on a commit or a data file is malformed, 2 on a
 usage error.
 """
@@ -38,6 +39,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent.parent
 DATA = HERE / "corpus" / "labelled"
 KINDS = ("hazard", "ordinary", "out-of-scope")
+# The mark of a hazard the random sample of ordinary commits drew.
+DRAWN = "[drawn as ordinary"
 
 
 def parse(path):
@@ -157,12 +160,18 @@ def main():
         hz = [r for r in rows if r[1] == "hazard"]
         od = [r for r in rows if r[1] == "ordinary"]
         caught = strict = noisy = 0
+        # Hazards the random sample drew as ordinary (relabelled after reading their
+        # fix): counted back for the noise of the sample as drawn.
+        drawn = drawn_noisy = 0
         misses, loose, noise, failed, hits = [], [], [], [], []
         for commit, kind, rules, why in hz + od:
             rc, fs, err = check(bin_, mirror, commit)
             if rc not in (0, 1):
                 failed.append((commit, rc, err))
                 continue
+            if kind == "hazard" and DRAWN in why:
+                drawn += 1
+                drawn_noisy += any(f["severity"] == "error" for f in fs)
             if kind == "hazard":
                 seen = [f for f in fs if f["severity"] in ("warning", "error")]
                 hit = [f for f in fs if f["rule"] in rules]
@@ -188,6 +197,10 @@ def main():
         print(f"ordinary {len(od)}: {noisy} with an error-level finding "
               f"({100 * noisy / len(od) if od else 0:.1f}%), {true} of them judged TRUE "
               f"in corpus/sweep-judgements.tsv")
+        if drawn:
+            print(f"as drawn {len(od) + drawn}: {noisy + drawn_noisy} with an error-level "
+                  f"finding ({pct(noisy + drawn_noisy, len(od) + drawn)}), counting the "
+                  f"{drawn} drawn as ordinary and relabelled hazards")
         if verbose:
             for c, rules, f in hits:
                 print(f"  caught  {c[:12]} [{'|'.join(rules)}] {first(f)}")
@@ -202,17 +215,19 @@ def main():
         for c, rc, err in failed:
             print(f"  FAILED  {c[:12]} exit {rc}: {' '.join(err)}")
             status = 1
-        table.append((name, len(hz), caught, strict, len(od), noisy, true))
+        table.append((name, len(hz), caught, strict, len(od), noisy, true,
+                      len(od) + drawn, noisy + drawn_noisy))
     if table:
-        print("\n| corpus | hazards | recall (warning or error) | with the expected rule | ordinary | noise (error) | of which judged true |")
-        print("|---|---|---|---|---|---|---|")
-        for name, h, c, s, o, n, t in table:
+        print("\n| corpus | hazards | recall (warning or error) | with the expected rule | ordinary | noise (error) | of which judged true | noise as drawn |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, h, c, s, o, n, t, od_, nd in table:
             print(f"| `{name}` | {h} | {c} ({100 * c / h if h else 0:.0f}%) | {s} ({100 * s / h if h else 0:.0f}%) "
-                  f"| {o} | {n} ({100 * n / o if o else 0:.1f}%) | {t} |")
+                  f"| {o} | {n} ({100 * n / o if o else 0:.1f}%) | {t} | {nd} of {od_} ({100 * nd / od_ if od_ else 0:.1f}%) |")
         H = sum(t[1] for t in table); C = sum(t[2] for t in table); S = sum(t[3] for t in table)
         O = sum(t[4] for t in table); N = sum(t[5] for t in table); T = sum(t[6] for t in table)
+        OD = sum(t[7] for t in table); ND = sum(t[8] for t in table)
         print(f"| all | {H} | {C} ({100 * C / H if H else 0:.0f}%) | {S} ({100 * S / H if H else 0:.0f}%) "
-              f"| {O} | {N} ({100 * N / O if O else 0:.1f}%) | {T} |")
+              f"| {O} | {N} ({100 * N / O if O else 0:.1f}%) | {T} | {ND} of {OD} ({100 * ND / OD if OD else 0:.1f}%) |")
     return status
 
 

@@ -29,6 +29,7 @@
 mod cache;
 pub mod change;
 mod eval;
+pub(crate) use eval::node_label;
 pub mod facter;
 pub mod facts;
 mod functions;

@@ -114,13 +114,16 @@ impl Includes {
         let mut inc = Includes::default();
         for (path, m) in &cx.manifests.after {
             let top = top_scope(cx.after, path);
-            for (i, st) in m.parsed.program.statements.iter().enumerate() {
+            for st in &m.parsed.program.statements {
                 match &st.kind {
                     ExprKind::ClassDef(d) => inc.block(&norm(&d.name), &d.body.statements),
                     ExprKind::DefineDef(d) => inc.block(&norm(&d.name), &d.body.statements),
                     ExprKind::NodeDef(d) => {
-                        let crate::ast::NodeDef { body, .. } = &**d;
-                        inc.block(&format!("node:{i}:{}", st.span.start), &body.statements)
+                        // Keyed like the scope of the resources a node body declares
+                        // ([`scope_of`]), so that they meet the classes it includes.
+                        let crate::ast::NodeDef { names, body, .. } = &**d;
+                        let label = crate::model::node_label(&m.text, names);
+                        inc.block(&format!("node {label}"), &body.statements)
                     }
                     _ => inc.expr(&top, st),
                 }
@@ -558,5 +561,30 @@ mod tests {
             "class { 'tasks::a': }\nclass { 'tasks::b': }\n",
         );
         assert_eq!(check_rule(NAME, &case).len(), 1);
+    }
+
+    #[test]
+    fn a_node_body_meets_the_classes_it_includes() {
+        let class = "class app {\n  file { '/etc/app.conf': content => 'x' }\n}\n";
+        let define = "define app::conf($path) {\n  file { $path: content => 'y' }\n}\n";
+        let case = |site: &str| {
+            let mut c = Case::default();
+            c.after("modules/app/manifests/init.pp", class)
+                .after("modules/app/manifests/conf.pp", define)
+                .after("manifests/site.pp", site);
+            c
+        };
+        // Declared in the node body, and by a class the node includes.
+        let both = "node 'a' {\n  include app\n  file { '/etc/app.conf': content => 'z' }\n}\n";
+        assert_eq!(check_rule(NAME, &case(both)).len(), 1);
+        // Through a define instance in the node body.
+        let both = "node 'a' {\n  include app\n  app::conf { 'c': path => '/etc/app.conf' }\n}\n";
+        assert_eq!(check_rule(NAME, &case(both)).len(), 1);
+        // Two nodes, one each: never in one catalog.
+        let apart = "node 'a' {\n  include app\n}\nnode 'b' {\n  file { '/etc/app.conf': content => 'z' }\n}\n";
+        assert!(check_rule(NAME, &case(apart)).is_empty());
+        // The class included only in a branch of the node.
+        let branch = "node 'a' {\n  if $facts['x'] { include app }\n  file { '/etc/app.conf': content => 'z' }\n}\n";
+        assert!(check_rule(NAME, &case(branch)).is_empty());
     }
 }

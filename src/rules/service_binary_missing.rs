@@ -192,6 +192,7 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<BinaryMissing> {
         // or a relationship between the two.
         causes.retain(|(x, _)| {
             !exclusive(m, *x, s)
+                && !displaced(m, *x, s)
                 && (is_touched(cx, *x) || is_touched(cx, s))
                 && (m.get(*x).module == r.module
                     || m.ordering_path(*x, s)
@@ -269,6 +270,23 @@ fn wants_running(r: &Resource) -> Option<&'static str> {
 }
 
 /// A live package resource that removes its package.
+/// Whether the code that declares `x` also declares, whenever it declares `x`, another
+/// resource with the service's type and title: then no catalog compiles with both `x` and
+/// `s` (the two namesakes would be a duplicate declaration), and a relationship written
+/// to `Service['name']` next to `x` means that namesake, not `s`. The usual case is a
+/// class that retires a service (`ensure => stopped` and its unit `absent`) while a new
+/// class runs one of the same name.
+fn displaced(m: &crate::model::Model, x: ResId, s: ResId) -> bool {
+    let (rx, rs) = (m.get(x), m.get(s));
+    let Some(title) = rs.title_str() else {
+        return false;
+    };
+    m.find(&rs.ty, title).iter().any(|&o| {
+        let ro = m.get(o);
+        o != s && ro.is_live() && ro.container == rx.container && rx.guard.starts_with(&ro.guard)
+    })
+}
+
 fn package_removed(r: &Resource) -> bool {
     r.is_live() && facts::package_removed(r)
 }
@@ -355,6 +373,35 @@ mod tests {
         c.after(
             "manifests/site.pp",
             "node 'r1' {\n  include demo::registry\n  include demo::registry2\n}\n",
+        );
+        assert_eq!(check_rule(NAME, &c).len(), 1);
+    }
+
+    #[test]
+    fn a_class_retiring_its_own_namesake_leaves_the_new_service_alone() {
+        // SUNET 54a7ce67: the old class stops its service and removes the unit; a new
+        // class of the module runs a service of the same title (through a define). Both
+        // relate to `Service['registry']`, but a catalog with both classes would declare
+        // the service twice.
+        let mut c = Case::default();
+        c.after(
+            "modules/demo/manifests/registry.pp",
+            "class demo::registry {\n  service { 'registry': ensure => stopped, enable => false }\n  file { '/etc/systemd/system/registry.service': ensure => absent, notify => Service['registry'] }\n}\n",
+        );
+        c.after(
+            "modules/demo/manifests/registry2.pp",
+            "class demo::registry2 {\n  service { 'registry': ensure => running, require => Exec['x'] }\n  exec { 'x': command => '/bin/true' }\n}\n",
+        );
+        assert!(
+            check_rule(NAME, &c).is_empty(),
+            "{:#?}",
+            check_rule(NAME, &c)
+        );
+        // The namesake only in a branch of the old class: a node may get the removal
+        // without it, together with the new service.
+        c.after(
+            "modules/demo/manifests/registry.pp",
+            "class demo::registry($stop = true) {\n  if $stop { service { 'registry': ensure => stopped } }\n  file { '/etc/systemd/system/registry.service': ensure => absent, notify => Service['registry'] }\n}\n",
         );
         assert_eq!(check_rule(NAME, &c).len(), 1);
     }

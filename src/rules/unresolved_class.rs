@@ -201,6 +201,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// resource type". Usually a misspelt type name; `dangling-reference` then reports what
 /// it was to declare, this says why.
 fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<Finding>) {
+    // A library module's site supplies the other modules it uses; a class is a class
+    // wherever the module is used.
+    let library = module_repository(cx.after).is_some();
     let undefined = |m: &'_ Model| -> Vec<(crate::model::ResId, String)> {
         let modules = repo_modules(m);
         m.live_resources()
@@ -209,15 +212,11 @@ fn undefined_types(cx: &Context<'_>, external: &BTreeSet<String>, out: &mut Vec<
             .filter(|(_, ty)| {
                 let md = module_of(ty);
                 !ty.split("::").any(str::is_empty)
-                    && ((!modules.contains(&md) && !external.contains(&md))
+                    && ((!library && !modules.contains(&md) && !external.contains(&md))
                         || m.classes.contains_key(ty.as_str()))
             })
             .collect()
     };
-    if module_repository(cx.after).is_some() {
-        // A library module's site supplies the other modules it uses.
-        return;
-    }
     let before: BTreeSet<(String, String)> = undefined(cx.before)
         .into_iter()
         .map(|(id, ty)| (cx.before.get(id).file.to_string(), ty))
@@ -600,5 +599,24 @@ mod tests {
         // Declared as a class: fine.
         let src = format!("{class}class demo {{\n  class {{ 'demo::web': }}\n}}\n");
         assert!(check_rule(NAME, &after_only(&src)).is_empty());
+    }
+
+    #[test]
+    fn a_class_declared_as_a_resource_in_a_module_repository() {
+        // SUNET is one module at the root of its repository: a type from another module
+        // is the site's business, but the module's own class is not a defined type.
+        let mut c = Case::default();
+        c.after("metadata.json", "{\"name\": \"sunet-demo\"}\n");
+        c.after(
+            "manifests/init.pp",
+            "class demo {\n  demo::web { 'apache2': }\n  apache::vhost { 'x': }\n}\n",
+        );
+        c.after(
+            "manifests/web.pp",
+            "class demo::web(String $service = 'apache2') {\n  service { $service: }\n}\n",
+        );
+        let found = check_rule(NAME, &c);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("`demo::web`, which is a class"));
     }
 }

@@ -478,11 +478,7 @@ impl<'a> Ev<'a> {
                 ExprKind::NodeDef(d) if prefix.is_empty() => {
                     let crate::ast::NodeDef { names, body, .. } = &**d;
                     let text = self.texts.get(file).copied().unwrap_or("");
-                    let label = names
-                        .iter()
-                        .map(|n| src(text, n.span))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let label = node_label(text, names);
                     self.nodes.push((file, names, body, label));
                 }
                 _ => {}
@@ -1199,6 +1195,15 @@ pub(super) fn shorten(text: &str) -> String {
         Some((i, _)) => format!("{}…", &one[..i]),
         None => one,
     }
+}
+
+/// The label of a node block in [`super::Scope::Node`]: its names as written.
+pub(crate) fn node_label(text: &str, names: &[Expr]) -> String {
+    names
+        .iter()
+        .map(|n| src(text, n.span))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) fn src(text: &str, span: Span) -> String {
