@@ -3,7 +3,12 @@
 //! Flags a `file` resource on an executable path that will be an empty file:
 //! `ensure => file` or `present` with neither `content` nor `source`, or
 //! `content => ''` (directly, or through a variable whose known value is `''`). Resource
-//! defaults and collector overrides that supply content are taken into account.
+//! defaults and collector overrides that supply content are taken into account. When the
+//! `''` is the default of the enclosing class's parameter, written as the bare variable
+//! (`class x($cookie = '') { file { …: content => $cookie } }`), the finding is a
+//! warning: hiera's automatic parameter lookup or the class's declarer usually gives it
+//! the value, which the repository may not show (a secret). A define's default stays an
+//! error: its instances are evaluated with what they pass.
 //!
 //! An executable path is one under a `bin`, `sbin` or `libexec` directory (configurable
 //! with `executable_dirs`), one declared with an execute bit in `mode`, or one a service
@@ -57,6 +62,7 @@
 //! - Puppet `file` type, `ensure => file` with neither `content` nor `source` creates an
 //!   empty file (verified on Puppet 7.23).
 
+use crate::ast::ExprKind;
 use crate::diagnostic::{Finding, Location, Severity, Side};
 use crate::model::{file_state, ResId, Value};
 
@@ -91,6 +97,10 @@ pub(crate) struct EmptyBinary {
     pub how: Emptied,
     /// The `content` or `ensure` that empties it.
     pub location: Location,
+    /// The `''` is the default of the enclosing class's parameter, written as the bare
+    /// variable: a placeholder that hiera (automatic parameter lookup) or the class's
+    /// declarer fills in. Reported as a warning, and not counted for a revert.
+    pub placeholder: Option<String>,
 }
 
 /// How a file ends up empty.
@@ -127,7 +137,9 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<EmptyBinary> {
         let Some(why) = executable_reason(cx, &path, Some(r)) else {
             continue;
         };
+        let mut placeholder = None;
         let (how, location) = if empty_content {
+            placeholder = class_parameter_default(cx, id);
             (
                 Emptied::EmptyContent,
                 at_attr(cx.after, Side::After, id, "content"),
@@ -150,9 +162,37 @@ pub(crate) fn detect(cx: &Context<'_>) -> Vec<EmptyBinary> {
             why,
             how,
             location,
+            placeholder,
         });
     }
     out
+}
+
+/// The name of the class parameter whose default `''` gives the file's `content`, when
+/// `content` is written as that bare variable (`content => $cookie`) inside the class
+/// that has the parameter (`class x($cookie = '')`).
+fn class_parameter_default(cx: &Context<'_>, id: ResId) -> Option<String> {
+    let a = cx.after.get(id).attr("content")?;
+    let man = cx.manifest(Side::After, &a.file)?;
+    let written = man.text.get(a.value_span.range())?.trim();
+    let var = written.strip_prefix('$')?;
+    if var.contains("::") || var.is_empty() {
+        return None;
+    }
+    man.parsed
+        .program
+        .statements
+        .iter()
+        .find_map(|st| match &st.kind {
+            ExprKind::ClassDef(d)
+                if st.span.start <= a.value_span.start && a.value_span.end <= st.span.end =>
+            {
+                d.params.iter().find(|p| p.name == var)
+            }
+            _ => None,
+        })
+        .filter(|p| matches!(&p.default, Some(e) if matches!(&e.kind, ExprKind::Str(x) if x.is_empty())))
+        .map(|p| p.name.to_string())
 }
 
 /// The finding for `h`. Nothing in it depends on whose action it describes: the file is
@@ -185,6 +225,13 @@ pub(crate) fn render(
                  stop managing the file's content"
                     .into(),
             );
+            if let Some(p) = &h.placeholder {
+                f.severity = Severity::Warning;
+                f.message.push_str(&format!(
+                    " when nothing sets the class parameter `${p}` (its default is ''; hiera \
+                     or the class's declarer may give it a value)"
+                ));
+            }
             f
         }
         Emptied::NoData { ensure } => {
@@ -248,9 +295,14 @@ mod tests {
         ("class demo {\n  file { '/opt/x/sbin/daemon': ensure => present }\n}\n", &[2]),
         // content => '' truncates.
         ("class demo {\n  file { '/usr/bin/tool':\n    content => '',\n  }\n}\n", &[3]),
-        // Through a variable whose value is known to be ''.
+        // Through a variable whose value is known to be '' (a warning: see below).
         (
             "class demo($script = '') {\n  file { '/srv/app/run': ensure => file, mode => '0750',\n    content => $script }\n}\n",
+            &[3],
+        ),
+        // A define's parameter: its instances are evaluated with what they pass.
+        (
+            "define demo::run($script = '') {\n  file { \"/srv/${title}/run\": ensure => file, mode => '0750',\n    content => $script }\n}\nclass demo { demo::run { 'app': } }\n",
             &[3],
         ),
         // A partly known path in a known executable directory (a define's `$title`).
@@ -298,5 +350,29 @@ mod tests {
         assert!(found[0]
             .message
             .contains("empty file at an executable path"));
+    }
+
+    #[test]
+    fn a_class_parameter_default_is_a_placeholder() {
+        // dsa-puppet 0daa0d70: `class rabbitmq($clustercookie = '')` writes the cookie
+        // with `content => $clustercookie`; hiera supplies the value.
+        let src = "class demo($script = '') {\n  file { '/srv/app/run': ensure => file, mode => '0750',\n    content => $script }\n}\n";
+        let found = check_rule(NAME, &after_only(src));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].message.contains("class parameter `$script`"),
+            "{}",
+            found[0].message
+        );
+        // Written as a literal, or the define's default: an error.
+        for src in [
+            "class demo {\n  file { '/srv/app/run': ensure => file, mode => '0750', content => '' }\n}\n",
+            FAIL[4].0,
+        ] {
+            let found = check_rule(NAME, &after_only(src));
+            assert_eq!(found.len(), 1, "{src}");
+            assert_eq!(found[0].severity, Severity::Error, "{src}");
+        }
     }
 }

@@ -241,7 +241,9 @@ fn counts_for_revert(h: &Hazard) -> bool {
             u.is_error() && u.via == super::service_binary_unmanaged::Via::Executable
         }
         Hazard::LinkOverBinary(l) => l.has_direct_evidence(),
-        Hazard::Relinked(_) | Hazard::Missing(_) | Hazard::EmptyBinary(_) => true,
+        // A placeholder default is a warning forward, and no more on a revert.
+        Hazard::EmptyBinary(e) => e.placeholder.is_none(),
+        Hazard::Relinked(_) | Hazard::Missing(_) => true,
     }
 }
 
