@@ -388,3 +388,40 @@ fn first_run_fetch_with_errexit_still_truncates_in_place() {
     // The URL is built from unresolved positional parameters; the target is still exact.
     assert!(h.iter().all(|h| h.exact));
 }
+
+/// What a script runs by absolute path, with whether it runs it only on a condition.
+fn runs(script: &str) -> Vec<(String, bool)> {
+    analyze(script, TemplateKind::Plain)
+        .runs
+        .into_iter()
+        .map(|r| (r.path, r.conditional))
+        .collect()
+}
+
+#[test]
+fn commands_in_if_and_case_branches_run_on_a_condition() {
+    let s = |p: &str, c: bool| (p.to_owned(), c);
+    // Top level, before and after the statements: unconditional.
+    assert_eq!(
+        runs("#!/bin/sh\n/usr/bin/a\nif [ -f /etc/x ]; then\n  /usr/bin/b\nelse\n  /usr/bin/c\nfi\nexec /usr/bin/d\n"),
+        [s("/usr/bin/a", false), s("/usr/bin/b", true), s("/usr/bin/c", true), s("/usr/bin/d", false)]
+    );
+    // A case over the script's argument, on several lines and on one.
+    assert_eq!(
+        runs("case \"$1\" in\n  start)\n    exec /usr/bin/a\n    ;;\n  *)\n    /usr/bin/b\n    ;;\nesac\n/usr/bin/c\n"),
+        [s("/usr/bin/a", true), s("/usr/bin/b", true), s("/usr/bin/c", false)]
+    );
+    assert_eq!(
+        runs("case $1 in start) /usr/bin/a ;; esac\n/usr/bin/b\n"),
+        [s("/usr/bin/a", true), s("/usr/bin/b", false)]
+    );
+    // Nested: the outer statement's end, not the inner one's, ends the branch.
+    assert_eq!(
+        runs("if true; then\n  if false; then /usr/bin/a; fi\n  /usr/bin/b\nfi\n/usr/bin/c\n"),
+        [
+            s("/usr/bin/a", true),
+            s("/usr/bin/b", true),
+            s("/usr/bin/c", false)
+        ]
+    );
+}

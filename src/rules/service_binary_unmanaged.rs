@@ -9,7 +9,8 @@
 //! `restart`/`stop`/`status` attributes (not one prefixed `-`, whose failure systemd
 //! ignores), and the program a shell script it runs as its executable hands over to (a
 //! wrapper's `exec /opt/x/bin/xd`, else its last command) by absolute path, unless it runs
-//! only on a condition (after `&&`/`||`, as an `if` test) or the script tests for it first
+//! only on a condition (after `&&`/`||`, as an `if` test, in an `if` or `case` branch) or
+//! the script tests for it first
 //! (`[ -x … ]`). A path is provided by a `file` with content or source (or a recursive
 //! directory source above it), a managed link, an `exec`/`archive` whose `creates` is the
 //! path, a package listed for it in `package_paths` or a declared package that ships it
@@ -700,6 +701,8 @@ mod tests {
         // The reload helper deployed in one branch, the package named like the service in
         // the other: provided either way.
         "class demo($from_package) {\n  if $from_package { package { 'x': } }\n  else { file { '/usr/local/bin/x-reload': source => 'puppet:///modules/demo/x-reload', mode => '0755' } }\n  file { '/etc/systemd/system/x.service': content => \"[Service]\\nExecStart=/usr/bin/x\\nExecReload=/usr/local/bin/x-reload\\n\" }\n  service { 'x': ensure => running }\n}",
+        // An init-style wrapper: what it runs depends on its argument.
+        "class demo {\n  file { '/usr/local/bin/run-v': mode => '0755', content => \"#!/bin/sh\\ncase \\$1 in\\n  start) exec /opt/v/bin/vd ;;\\n  *) echo usage ;;\\nesac\\n\" }\n  service { 'v': binary => '/usr/local/bin/run-v' }\n}",
         // Steps before the `exec` are not the service's executable.
         "class demo {\n  file { '/usr/local/bin/run-w': mode => '0755', content => \"#!/bin/sh\\n/opt/w/bin/prepare --dirs\\nexec /usr/local/bin/wd\\n\" }\n  file { '/usr/local/bin/wd': source => 'puppet:///modules/demo/wd', mode => '0755' }\n  service { 'w': binary => '/usr/local/bin/run-w' }\n}",
         // A script that is not a shell script is not read as one.

@@ -171,7 +171,8 @@ pub struct Run {
     /// Where the executable word is.
     pub span: Span,
     /// It only runs on a condition, or its failure is handled: it is the test of an
-    /// `if`/`while`, follows `&&`/`||`, or is followed by `||`.
+    /// `if`/`while`, sits in a branch of an `if` or `case`, follows `&&`/`||`, or is
+    /// followed by `||`.
     pub conditional: bool,
     /// Run through `exec`: the script becomes this program.
     pub exec: bool,
@@ -226,6 +227,8 @@ struct Command {
     before: Option<Op>,
     after: Option<Op>,
     condition: bool,
+    /// Inside the body of an `if` or `case` (the `then`/`else` part, a `case` option).
+    in_branch: bool,
     /// `for` loops around it: (variable, literal values) — `None` when not literal.
     loops: Vec<(String, Option<Vec<String>>)>,
     /// Index into the flat command list of the command right after `||`/`&&`.
@@ -246,6 +249,8 @@ struct Flattener<'t> {
     commands: Vec<Command>,
     loops: Vec<Option<(String, Option<Vec<String>>)>>,
     condition: bool,
+    /// Open `if` and `case` statements around the current command.
+    branches: usize,
     paren_depth: usize,
     errors: Vec<lexer::LexError>,
 }
@@ -266,6 +271,12 @@ impl<'t> Flattener<'t> {
                         self.paren_depth = self.paren_depth.saturating_sub(1);
                     }
                     if is_case_pattern {
+                        // `case $x in start) …` on one line: the statement opens here.
+                        let opens = matches!(seg.first(), Some(Token::Word(w))
+                            if w.literal().as_deref() == Some("case"));
+                        if opens {
+                            self.branches += 1;
+                        }
                         seg.clear();
                         continue;
                     }
@@ -324,6 +335,11 @@ impl<'t> Flattener<'t> {
                 _ => {}
             }
             match t.as_str() {
+                "if" => self.branches += 1,
+                "fi" | "esac" => self.branches = self.branches.saturating_sub(1),
+                _ => {}
+            }
+            match t.as_str() {
                 "while" | "until" => self.loops.push(None),
                 "done" => {
                     self.loops.pop();
@@ -349,7 +365,11 @@ impl<'t> Flattener<'t> {
                 self.loops.push(tracked.then_some((var, values)));
                 return;
             }
-            if first == "case" || first == "function" {
+            if first == "case" {
+                self.branches += 1;
+                return;
+            }
+            if first == "function" {
                 return;
             }
         }
@@ -381,6 +401,7 @@ impl<'t> Flattener<'t> {
             before,
             after,
             condition: self.condition,
+            in_branch: self.branches > 0,
             loops,
             order,
         };
@@ -571,6 +592,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
         commands: Vec::new(),
         loops: Vec::new(),
         condition: false,
+        branches: 0,
         paren_depth: 0,
         errors: Vec::new(),
     };
@@ -650,6 +672,7 @@ pub fn analyze(text: &str, kind: TemplateKind) -> ScriptReport {
                     path: name.clone(),
                     span: first.span,
                     conditional: cmd.condition
+                        || cmd.in_branch
                         || matches!(cmd.before, Some(Op::AndIf | Op::OrIf))
                         || cmd.after == Some(Op::OrIf),
                     exec: all[..wrappers].iter().any(|w| w.text == "exec"),
