@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use super::hiera::LayerData;
 use super::FxMap;
 use crate::input::{is_manifest, Blob, EntryKind, Tree};
 use crate::parser::{self, Parsed};
@@ -55,6 +56,8 @@ fn key_of(blob: &Blob) -> Key {
 pub struct ParseCache {
     map: Mutex<FxMap<Key, Arc<Parsed>>>,
     parsed: Mutex<usize>,
+    /// Hiera data files read, keyed like the manifests.
+    hiera: Mutex<FxMap<Key, Arc<LayerData>>>,
 }
 
 impl ParseCache {
@@ -102,6 +105,25 @@ impl ParseCache {
             }
         }
         keys.iter().map(|k| map.get(k).cloned()).collect()
+    }
+
+    /// The hiera data of `blob`: from the cache, else `read` (outside the lock; two
+    /// threads that miss at once both read, with the same result).
+    pub(crate) fn hiera_data(
+        &self,
+        blob: &Blob,
+        read: impl FnOnce() -> LayerData,
+    ) -> Arc<LayerData> {
+        let key = key_of(blob);
+        let lock = || match self.hiera.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(d) = lock().get(&key) {
+            return d.clone();
+        }
+        let d = Arc::new(read());
+        lock().entry(key).or_insert(d).clone()
     }
 
     /// Parse the manifests of every tree in one parallel pass, before the sides are

@@ -704,12 +704,28 @@ pub fn drop_off_thread<T: Send + 'static>(x: T) {
 }
 
 impl Model {
+    /// Fill `cache` before the models of `trees` are built side by side: every manifest
+    /// parsed in one parallel pass ([`ParseCache::prefetch`]) and, meanwhile, the hiera
+    /// data each tree's model reads (each distinct file once). Without it both sides miss
+    /// the cache at the same moment and each reads every shared file.
+    pub fn prefetch(trees: &[&Tree], opts: &ModelOptions, cache: &ParseCache) {
+        rayon::join(
+            || cache.prefetch(trees),
+            || {
+                for tree in trees {
+                    let modulepath = layout::read_modulepath(tree, opts);
+                    Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath, cache);
+                }
+            },
+        );
+    }
+
     /// Parse (through `cache`) and evaluate every manifest of `tree`.
     /// Stages, in order: layout and hiera, parse, evaluate, resolve, index, facts.
     pub fn build(tree: &Tree, opts: &ModelOptions, cache: &ParseCache) -> Model {
         let t0 = std::time::Instant::now();
         let modulepath = layout::read_modulepath(tree, opts);
-        let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath);
+        let hiera = Hiera::load(tree, opts.hiera_files.as_deref(), &modulepath, cache);
         let files = eval::parse(tree, &modulepath, cache);
         let t_parse = t0.elapsed();
         // The evaluator may still find Puppet 3's templatedir in use (evidence 6).

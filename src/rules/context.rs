@@ -38,7 +38,7 @@ impl Analysis {
     pub fn build(change: &Change, config: &Config) -> Analysis {
         let cache = ParseCache::new();
         let opts = config.model_options();
-        cache.prefetch(&[&change.before.tree, &change.after.tree]);
+        Model::prefetch(&[&change.before.tree, &change.after.tree], &opts, &cache);
         let side = |tree, label: &'static str| {
             isolate::catch(
                 || format!("the evaluator ({label})"),
