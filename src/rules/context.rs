@@ -67,23 +67,31 @@ impl Analysis {
                 failures.push(f);
             }
         }
-        rayon::join(
-            || read_rule_inputs(&before, &change.before.tree, &change.after.tree),
-            || read_rule_inputs(&after, &change.after.tree, &change.before.tree),
+        // The parsed manifests are gathered (one thread, every path of both trees) while
+        // the rule inputs are read and the models compared.
+        let (diff, manifests) = rayon::join(
+            || {
+                rayon::join(
+                    || read_rule_inputs(&before, &change.before.tree, &change.after.tree),
+                    || read_rule_inputs(&after, &change.after.tree, &change.before.tree),
+                );
+                isolate::catch(
+                    || "the comparison of the two revisions".into(),
+                    || ModelChange::compute(&before, &after, change),
+                )
+            },
+            || {
+                isolate::catch(
+                    || "the parser".into(),
+                    || Manifests::from_cache(change, &cache),
+                )
+            },
         );
-        let diff = isolate::catch(
-            || "the comparison of the two revisions".into(),
-            || ModelChange::compute(&before, &after, change),
-        )
-        .unwrap_or_else(|f| {
+        let diff = diff.unwrap_or_else(|f| {
             failures.push(f);
             ModelChange::default()
         });
-        let manifests = isolate::catch(
-            || "the parser".into(),
-            || Manifests::from_cache(change, &cache),
-        )
-        .unwrap_or_else(|f| {
+        let manifests = manifests.unwrap_or_else(|f| {
             failures.push(f);
             Manifests::default()
         });
