@@ -38,6 +38,8 @@ fn oid_bytes(id: &str) -> Option<[u8; 20]> {
 }
 
 fn key_of(blob: &Blob) -> Key {
+    // A lookup by id tells what the content is without reading it.
+    blob.note_use();
     match &blob.id {
         Some(id) => oid_bytes(id).map_or_else(|| Key::Id(id.clone()), Key::Oid),
         // Content without an id was made in memory (from disk or a patch) and is always

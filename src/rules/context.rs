@@ -39,16 +39,7 @@ impl Analysis {
         let cache = ParseCache::new();
         let opts = config.model_options();
         Model::prefetch(&[&change.before.tree, &change.after.tree], &opts, &cache);
-        let side = |tree, label: &'static str| {
-            isolate::catch(
-                || format!("the evaluator ({label})"),
-                || Model::build(tree, &opts, &cache),
-            )
-        };
-        let (before, after) = rayon::join(
-            || side(&change.before.tree, "before the change"),
-            || side(&change.after.tree, "after the change"),
-        );
+        let (before, after) = build_models(change, &opts, &cache);
         let mut failures = Vec::new();
         let (mut before, mut after) = match (before, after) {
             (Ok(b), Ok(a)) => (b, a),
@@ -153,6 +144,93 @@ impl Analysis {
             selection,
             hosts: &crate::hosts::NONE,
         }
+    }
+}
+
+/// The models of both sides of `change`, each built in isolation (a panic is that side's
+/// [`Failure`]).
+///
+/// Side by side, unless the change only modifies files that the evaluation is not expected
+/// to read ([`unread_by_evaluation`]: templates and deployed files, which only the index
+/// reads): then the before side is evaluated alone, and when it did not use any of the
+/// modified files ([`crate::input::Blob::uses`], counted across the evaluation), the after
+/// side takes a copy of that evaluation instead of evaluating the same code again; each
+/// side builds its own index and facts. When the evaluation did use one, the after side
+/// is evaluated after all.
+fn build_models(
+    change: &Change,
+    opts: &crate::model::ModelOptions,
+    cache: &ParseCache,
+) -> (Result<Model, Failure>, Result<Model, Failure>) {
+    const BEFORE: &str = "the evaluator (before the change)";
+    const AFTER: &str = "the evaluator (after the change)";
+    let (old, new) = (&change.before.tree, &change.after.tree);
+    let side = |tree, part: &'static str| {
+        isolate::catch(|| part.to_string(), || Model::build(tree, opts, cache))
+    };
+    let Some(modified) = modified_unread(change) else {
+        return rayon::join(|| side(old, BEFORE), || side(new, AFTER));
+    };
+    let uses: Vec<u64> = modified.iter().map(|b| b.uses()).collect();
+    let evaluated = isolate::catch(|| BEFORE.to_string(), || Model::evaluate(old, opts, cache));
+    let unused = modified.iter().zip(&uses).all(|(b, &n)| b.uses() == n);
+    match evaluated {
+        Ok(ev) if unused => {
+            let shared = isolate::catch(|| AFTER.to_string(), || ev.share());
+            rayon::join(
+                || isolate::catch(|| BEFORE.to_string(), || ev.finish(old, opts)),
+                || shared.and_then(|s| isolate::catch(|| AFTER.to_string(), || s.finish(new, opts))),
+            )
+        }
+        Ok(ev) => rayon::join(
+            || isolate::catch(|| BEFORE.to_string(), || ev.finish(old, opts)),
+            || side(new, AFTER),
+        ),
+        Err(f) => (Err(f), side(new, AFTER)),
+    }
+}
+
+/// The before side's blobs of the files `change` modifies, when every file it touches is
+/// modified in place (same path, same kind, not a submodule) and none is one that the
+/// evaluation is expected to read; else `None`.
+fn modified_unread(change: &Change) -> Option<Vec<&Arc<Blob>>> {
+    let mut out = Vec::new();
+    for f in &change.files {
+        let path = f.old_path.as_deref()?;
+        let same = f.status == FileStatus::Modified
+            && f.new_path.as_deref() == Some(path)
+            && f.old_kind == f.new_kind
+            && f.old_kind != Some(EntryKind::Submodule);
+        if !same || !unread_by_evaluation(path) {
+            return None;
+        }
+        out.push(&change.before.tree.get(path)?.blob);
+    }
+    Some(out)
+}
+
+/// Whether the evaluation is not expected to read `path`: templates and module files,
+/// which only the index and the rules read, and files of no Puppet category, except
+/// those the evaluation does read (custom and external facts, version evidence such as
+/// `Gemfile.lock` and `metadata.json`, data and configuration files wherever they are).
+/// Only a guess, which [`build_models`] checks by the blobs' use counts: a wrong guess
+/// costs time, never a different model.
+fn unread_by_evaluation(path: &str) -> bool {
+    use crate::input::{categorize, Category};
+    if path.contains("facts.d/") || path.contains("lib/facter/") {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    match categorize(path) {
+        Some(Category::Template | Category::ModuleFile) => true,
+        None => {
+            !matches!(
+                ext,
+                "pp" | "rb" | "json" | "yaml" | "yml" | "eyaml" | "conf" | "lock"
+            ) && !name.starts_with("Gemfile")
+        }
+        Some(_) => false,
     }
 }
 
