@@ -179,7 +179,10 @@ fn build_models(
             let shared = isolate::catch(|| AFTER.to_string(), || ev.share());
             rayon::join(
                 || isolate::catch(|| BEFORE.to_string(), || ev.finish(old, opts)),
-                || shared.and_then(|s| isolate::catch(|| AFTER.to_string(), || s.finish(new, opts))),
+                || {
+                    shared
+                        .and_then(|s| isolate::catch(|| AFTER.to_string(), || s.finish(new, opts)))
+                },
             )
         }
         Ok(ev) => rayon::join(
@@ -413,5 +416,104 @@ impl Manifests {
             Side::Before => &mut self.before,
             Side::After => &mut self.after,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::Case;
+
+    /// The models of `case` built as a check builds them, and each side on its own.
+    fn built_both_ways(case: &Case) -> (Analysis, Model, Model) {
+        let change = case.change();
+        let config = Config::default();
+        let analysis = Analysis::build(&change, &config);
+        let opts = config.model_options();
+        let alone = |tree| Model::build(tree, &opts, &ParseCache::new());
+        let before = alone(&change.before.tree);
+        let after = alone(&change.after.tree);
+        (analysis, before, after)
+    }
+
+    fn same_model(a: &Model, b: &Model) {
+        assert_eq!(format!("{:?}", a.resources), format!("{:?}", b.resources));
+        assert_eq!(format!("{:?}", a.edges), format!("{:?}", b.edges));
+        assert_eq!(format!("{:?}", a.index), format!("{:?}", b.index));
+        assert_eq!(format!("{:?}", a.facts), format!("{:?}", b.facts));
+        assert_eq!(a.puppet, b.puppet);
+    }
+
+    #[test]
+    fn files_the_evaluation_reads_are_not_guessed_unread() {
+        for p in [
+            "modules/app/templates/unit.service.erb",
+            "modules/app/files/run.sh",
+            "modules/app/files/app.conf",
+            "README.md",
+            "scripts/deploy.sh",
+        ] {
+            assert!(unread_by_evaluation(p), "{p}");
+        }
+        for p in [
+            "manifests/site.pp",
+            "modules/app/manifests/init.pp",
+            "hieradata/common.yaml",
+            "hiera.yaml",
+            "environment.conf",
+            "modules/app/metadata.json",
+            "Gemfile.lock",
+            "Puppetfile",
+            "modules/app/lib/facter/role.rb",
+            "modules/app/files/facts.d/role.txt",
+            "facts.d/site.yaml",
+        ] {
+            assert!(!unread_by_evaluation(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_template_change_shares_the_evaluation_and_indexes_each_side() {
+        let manifest = "class app {\n  file { '/etc/systemd/system/app.service':\n    content => template('app/app.service.erb'),\n  }\n  service { 'app': ensure => running }\n}\ninclude app\n";
+        let case = Case::default()
+            .with_before("manifests/site.pp", manifest)
+            .with_after("manifests/site.pp", manifest)
+            .with_before(
+                "modules/app/templates/app.service.erb",
+                "[Service]\nExecStart=/usr/bin/app\n",
+            )
+            .with_after(
+                "modules/app/templates/app.service.erb",
+                "[Service]\nExecStart=/usr/local/bin/app2\n",
+            );
+        assert!(modified_unread(&case.change()).is_some());
+        let (analysis, before, after) = built_both_ways(&case);
+        same_model(&analysis.before, &before);
+        same_model(&analysis.after, &after);
+        // The index read each side's template.
+        assert_ne!(
+            format!("{:?}", analysis.before.index),
+            format!("{:?}", analysis.after.index)
+        );
+    }
+
+    #[test]
+    fn a_modified_file_the_evaluation_reads_after_all_is_evaluated_on_each_side() {
+        // Hiera data kept under `files/`: guessed unread, read by the evaluation.
+        let hiera = "version: 5\ndefaults:\n  datadir: files\nhierarchy:\n  - name: common\n    path: common.yaml\n";
+        let manifest = "class app ($pkg = 'none') {\n  package { $pkg: ensure => installed }\n}\ninclude app\n";
+        let case = Case::default()
+            .with_before("hiera.yaml", hiera)
+            .with_after("hiera.yaml", hiera)
+            .with_before("manifests/site.pp", manifest)
+            .with_after("manifests/site.pp", manifest)
+            .with_before("files/common.yaml", "app::pkg: old-name\n")
+            .with_after("files/common.yaml", "app::pkg: new-name\n");
+        assert!(modified_unread(&case.change()).is_some());
+        let (analysis, before, after) = built_both_ways(&case);
+        same_model(&analysis.before, &before);
+        same_model(&analysis.after, &after);
+        assert_eq!(analysis.after.find("package", "new-name").len(), 1);
+        assert!(analysis.after.find("package", "old-name").is_empty());
     }
 }
