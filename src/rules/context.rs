@@ -39,7 +39,13 @@ impl Analysis {
         let cache = ParseCache::new();
         let opts = config.model_options();
         Model::prefetch(&[&change.before.tree, &change.after.tree], &opts, &cache);
-        let (before, after) = build_models(change, &opts, &cache);
+        let gather = || {
+            isolate::catch(
+                || "the parser".into(),
+                || Manifests::from_cache(change, &cache),
+            )
+        };
+        let (before, after, gathered) = build_models(change, &opts, &cache, &gather);
         let mut failures = Vec::new();
         let (mut before, mut after) = match (before, after) {
             (Ok(b), Ok(a)) => (b, a),
@@ -59,7 +65,7 @@ impl Analysis {
             }
         }
         // The parsed manifests are gathered (one thread, every path of both trees) while
-        // the rule inputs are read and the models compared.
+        // the rule inputs are read and the models compared, unless that was done already.
         let (diff, manifests) = rayon::join(
             || {
                 rayon::join(
@@ -71,12 +77,7 @@ impl Analysis {
                     || ModelChange::compute(&before, &after, change),
                 )
             },
-            || {
-                isolate::catch(
-                    || "the parser".into(),
-                    || Manifests::from_cache(change, &cache),
-                )
-            },
+            || gathered.unwrap_or_else(gather),
         );
         let diff = diff.unwrap_or_else(|f| {
             failures.push(f);
@@ -157,11 +158,19 @@ impl Analysis {
 /// side takes a copy of that evaluation instead of evaluating the same code again; each
 /// side builds its own index and facts. When the evaluation did use one, the after side
 /// is evaluated after all.
-fn build_models(
+fn build_models<G>(
     change: &Change,
     opts: &crate::model::ModelOptions,
     cache: &ParseCache,
-) -> (Result<Model, Failure>, Result<Model, Failure>) {
+    gather: &G,
+) -> (
+    Result<Model, Failure>,
+    Result<Model, Failure>,
+    Option<G::Output>,
+)
+where
+    G: Fn() -> Result<Manifests, Failure> + Sync,
+{
     const BEFORE: &str = "the evaluator (before the change)";
     const AFTER: &str = "the evaluator (after the change)";
     let (old, new) = (&change.before.tree, &change.after.tree);
@@ -169,12 +178,18 @@ fn build_models(
         isolate::catch(|| part.to_string(), || Model::build(tree, opts, cache))
     };
     let Some(modified) = modified_unread(change) else {
-        return rayon::join(|| side(old, BEFORE), || side(new, AFTER));
+        let (b, a) = rayon::join(|| side(old, BEFORE), || side(new, AFTER));
+        return (b, a, None);
     };
     let uses: Vec<u64> = modified.iter().map(|b| b.uses()).collect();
-    let evaluated = isolate::catch(|| BEFORE.to_string(), || Model::evaluate(old, opts, cache));
+    // The other thread gathers the parsed manifests meanwhile (a read of a modified blob
+    // there only makes the after side evaluate: never a wrong sharing).
+    let (evaluated, gathered) = rayon::join(
+        || isolate::catch(|| BEFORE.to_string(), || Model::evaluate(old, opts, cache)),
+        gather,
+    );
     let unused = modified.iter().zip(&uses).all(|(b, &n)| b.uses() == n);
-    match evaluated {
+    let (b, a) = match evaluated {
         Ok(ev) if unused => {
             let shared = isolate::catch(|| AFTER.to_string(), || ev.share());
             rayon::join(
@@ -190,7 +205,8 @@ fn build_models(
             || side(new, AFTER),
         ),
         Err(f) => (Err(f), side(new, AFTER)),
-    }
+    };
+    (b, a, Some(gathered))
 }
 
 /// The before side's blobs of the files `change` modifies, when every file it touches is
