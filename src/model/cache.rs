@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use super::eval::FileWalk;
 use super::hiera::LayerData;
 use super::FxMap;
 use crate::input::{is_manifest, Blob, EntryKind, Tree};
@@ -56,7 +57,7 @@ fn key_of(blob: &Blob) -> Key {
 /// A thread-safe cache of parse results.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    map: Mutex<FxMap<Key, Arc<Parsed>>>,
+    map: Mutex<FxMap<Key, (Arc<Parsed>, Arc<FileWalk>)>>,
     parsed: Mutex<usize>,
     /// Hiera data files read, keyed like the manifests.
     hiera: Mutex<FxMap<Key, Arc<LayerData>>>,
@@ -76,6 +77,18 @@ impl ParseCache {
     /// Blobs that are not UTF-8, or cannot be read (kept as unreadable on the blob), yield
     /// `None`.
     pub fn parse_all(&self, blobs: &[&Arc<Blob>]) -> Vec<Option<Arc<Parsed>>> {
+        self.parse_all_walked(blobs)
+            .into_iter()
+            .map(|p| p.map(|(parsed, _)| parsed))
+            .collect()
+    }
+
+    /// [`ParseCache::parse_all`] with what the evaluation takes from a walk of each file
+    /// ([`FileWalk`]), made along with the parse.
+    pub(crate) fn parse_all_walked(
+        &self,
+        blobs: &[&Arc<Blob>],
+    ) -> Vec<Option<(Arc<Parsed>, Arc<FileWalk>)>> {
         let keys: Vec<Key> = blobs.iter().map(|b| key_of(b)).collect();
         let missing: Vec<(usize, &Arc<Blob>)> = {
             let map = match self.map.lock() {
@@ -90,9 +103,16 @@ impl ParseCache {
                 .map(|(i, b)| (i, *b))
                 .collect()
         };
-        let fresh: Vec<(usize, Option<Arc<Parsed>>)> = missing
+        let fresh: Vec<(usize, Option<(Arc<Parsed>, Arc<FileWalk>)>)> = missing
             .par_iter()
-            .map(|(i, b)| (*i, b.text().map(|t| Arc::new(parser::parse(t)))))
+            .map(|(i, b)| {
+                let parsed = b.text().map(|t| {
+                    let p = parser::parse(t);
+                    let walk = FileWalk::of(&p);
+                    (Arc::new(p), Arc::new(walk))
+                });
+                (*i, parsed)
+            })
             .collect();
         let mut map = match self.map.lock() {
             Ok(m) => m,
