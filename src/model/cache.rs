@@ -54,10 +54,13 @@ fn key_of(blob: &Blob) -> Key {
     }
 }
 
+/// A parse result with what the evaluation takes from a walk of the whole file.
+pub(crate) type Walked = (Arc<Parsed>, Arc<FileWalk>);
+
 /// A thread-safe cache of parse results.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    map: Mutex<FxMap<Key, (Arc<Parsed>, Arc<FileWalk>)>>,
+    map: Mutex<FxMap<Key, Walked>>,
     parsed: Mutex<usize>,
     /// Hiera data files read, keyed like the manifests.
     hiera: Mutex<FxMap<Key, Arc<LayerData>>>,
@@ -85,10 +88,7 @@ impl ParseCache {
 
     /// [`ParseCache::parse_all`] with what the evaluation takes from a walk of each file
     /// ([`FileWalk`]), made along with the parse.
-    pub(crate) fn parse_all_walked(
-        &self,
-        blobs: &[&Arc<Blob>],
-    ) -> Vec<Option<(Arc<Parsed>, Arc<FileWalk>)>> {
+    pub(crate) fn parse_all_walked(&self, blobs: &[&Arc<Blob>]) -> Vec<Option<Walked>> {
         let keys: Vec<Key> = blobs.iter().map(|b| key_of(b)).collect();
         let missing: Vec<(usize, &Arc<Blob>)> = {
             let map = match self.map.lock() {
@@ -103,7 +103,7 @@ impl ParseCache {
                 .map(|(i, b)| (i, *b))
                 .collect()
         };
-        let fresh: Vec<(usize, Option<(Arc<Parsed>, Arc<FileWalk>)>)> = missing
+        let fresh: Vec<(usize, Option<Walked>)> = missing
             .par_iter()
             .map(|(i, b)| {
                 let parsed = b.text().map(|t| {

@@ -148,6 +148,9 @@ impl Analysis {
     }
 }
 
+/// A side's model, or why it could not be built.
+type Built = Result<Model, Failure>;
+
 /// The models of both sides of `change`, each built in isolation (a panic is that side's
 /// [`Failure`]).
 ///
@@ -163,11 +166,7 @@ fn build_models<G>(
     opts: &crate::model::ModelOptions,
     cache: &ParseCache,
     gather: &G,
-) -> (
-    Result<Model, Failure>,
-    Result<Model, Failure>,
-    Option<G::Output>,
-)
+) -> (Built, Built, Option<G::Output>)
 where
     G: Fn() -> Result<Manifests, Failure> + Sync,
 {
