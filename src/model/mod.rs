@@ -800,10 +800,23 @@ impl Model {
     }
 
     /// A copy of what [`Model::evaluate`] made: everything but the index and the facts
-    /// (still empty then).
+    /// (still empty then). [`Model::clone_evaluated_but_resources`] names every field, so
+    /// that a new one cannot be left out unnoticed.
     fn clone_evaluated(&self) -> Model {
+        use rayon::prelude::*;
+        // The resources are most of it: copied on both threads, the rest meanwhile.
+        let (resources, mut m) = rayon::join(
+            || self.resources.par_iter().cloned().collect(),
+            || self.clone_evaluated_but_resources(),
+        );
+        m.resources = resources;
+        m
+    }
+
+    /// [`Model::clone_evaluated`] without the resources, left empty.
+    fn clone_evaluated_but_resources(&self) -> Model {
         Model {
-            resources: self.resources.clone(),
+            resources: Vec::new(),
             edges: self.edges.clone(),
             conditions: self.conditions.clone(),
             classes: self.classes.clone(),
