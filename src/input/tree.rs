@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// What kind of entry a path is in git terms.
@@ -61,6 +62,9 @@ pub struct Blob {
     size: OnceLock<Option<u64>>,
     /// Where to read the content from when it was not read up front.
     lazy: Option<LazySource>,
+    /// How many times anything asked about the content (content, size, failure, whether
+    /// it is loaded, or a cache key): [`Blob::uses`].
+    uses: AtomicU64,
 }
 
 struct LazySource {
@@ -92,6 +96,7 @@ impl Blob {
             data: OnceLock::from(Ok(Content::from_shared(data.into()))),
             size: OnceLock::new(),
             lazy: None,
+            uses: AtomicU64::new(0),
         }
     }
 
@@ -102,7 +107,23 @@ impl Blob {
             data: OnceLock::new(),
             size: OnceLock::new(),
             lazy: Some(LazySource { gitdir, oid }),
+            uses: AtomicU64::new(0),
         }
+    }
+
+    /// How many times the content was asked about so far, from any thread: the content,
+    /// the size, a failure, whether it is loaded, or a cache key made of it
+    /// ([`Blob::note_use`]). Two readings that differ tell that something used the blob
+    /// in between: the analysis shares one evaluation between the two sides of a change
+    /// when the evaluation did not use what the change modifies.
+    pub fn uses(&self) -> u64 {
+        self.uses.load(Ordering::Relaxed)
+    }
+
+    /// Count a use of the content made without asking for it (a cache keyed by the
+    /// object id): see [`Blob::uses`].
+    pub fn note_use(&self) {
+        self.uses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A blob whose read already failed (an object read up front that is missing): it is
@@ -113,6 +134,7 @@ impl Blob {
             data: OnceLock::from(Err(error)),
             size: OnceLock::new(),
             lazy: Some(LazySource { gitdir, oid }),
+            uses: AtomicU64::new(0),
         }
     }
 
@@ -131,6 +153,7 @@ impl Blob {
 
     /// The content as read (the first call reads a deferred object), or why it cannot be.
     fn content(&self) -> Result<&Content, &BlobError> {
+        self.note_use();
         self.data
             .get_or_init(|| match &self.lazy {
                 Some(src) => read_object(&src.gitdir, src.oid),
@@ -142,11 +165,13 @@ impl Blob {
     /// Why an earlier read of the content failed, without reading anything: `None` when
     /// the content was read, or was never asked for.
     pub fn failure(&self) -> Option<&BlobError> {
+        self.note_use();
         self.data.get().and_then(|d| d.as_ref().err())
     }
 
     /// Whether the content is in memory already.
     pub fn is_loaded(&self) -> bool {
+        self.note_use();
         matches!(self.data.get(), Some(Ok(_)))
     }
 
@@ -155,6 +180,7 @@ impl Blob {
     /// a missing object has no known size. Asking the size never counts as asking for the
     /// content: a missing object is not listed by [`Tree::unreadable`] for it.
     pub fn size(&self) -> Option<u64> {
+        self.note_use();
         if let Some(Ok(d)) = self.data.get() {
             return Some(d.bytes().len() as u64);
         }

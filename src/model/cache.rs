@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use super::eval::FileWalk;
+use super::hiera::LayerData;
 use super::FxMap;
 use crate::input::{is_manifest, Blob, EntryKind, Tree};
 use crate::parser::{self, Parsed};
@@ -37,6 +39,8 @@ fn oid_bytes(id: &str) -> Option<[u8; 20]> {
 }
 
 fn key_of(blob: &Blob) -> Key {
+    // A lookup by id tells what the content is without reading it.
+    blob.note_use();
     match &blob.id {
         Some(id) => oid_bytes(id).map_or_else(|| Key::Id(id.clone()), Key::Oid),
         // Content without an id was made in memory (from disk or a patch) and is always
@@ -50,11 +54,16 @@ fn key_of(blob: &Blob) -> Key {
     }
 }
 
+/// A parse result with what the evaluation takes from a walk of the whole file.
+pub(crate) type Walked = (Arc<Parsed>, Arc<FileWalk>);
+
 /// A thread-safe cache of parse results.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    map: Mutex<FxMap<Key, Arc<Parsed>>>,
+    map: Mutex<FxMap<Key, Walked>>,
     parsed: Mutex<usize>,
+    /// Hiera data files read, keyed like the manifests.
+    hiera: Mutex<FxMap<Key, Arc<LayerData>>>,
 }
 
 impl ParseCache {
@@ -71,6 +80,15 @@ impl ParseCache {
     /// Blobs that are not UTF-8, or cannot be read (kept as unreadable on the blob), yield
     /// `None`.
     pub fn parse_all(&self, blobs: &[&Arc<Blob>]) -> Vec<Option<Arc<Parsed>>> {
+        self.parse_all_walked(blobs)
+            .into_iter()
+            .map(|p| p.map(|(parsed, _)| parsed))
+            .collect()
+    }
+
+    /// [`ParseCache::parse_all`] with what the evaluation takes from a walk of each file
+    /// ([`FileWalk`]), made along with the parse.
+    pub(crate) fn parse_all_walked(&self, blobs: &[&Arc<Blob>]) -> Vec<Option<Walked>> {
         let keys: Vec<Key> = blobs.iter().map(|b| key_of(b)).collect();
         let missing: Vec<(usize, &Arc<Blob>)> = {
             let map = match self.map.lock() {
@@ -85,9 +103,16 @@ impl ParseCache {
                 .map(|(i, b)| (i, *b))
                 .collect()
         };
-        let fresh: Vec<(usize, Option<Arc<Parsed>>)> = missing
+        let fresh: Vec<(usize, Option<Walked>)> = missing
             .par_iter()
-            .map(|(i, b)| (*i, b.text().map(|t| Arc::new(parser::parse(t)))))
+            .map(|(i, b)| {
+                let parsed = b.text().map(|t| {
+                    let p = parser::parse(t);
+                    let walk = FileWalk::of(&p);
+                    (Arc::new(p), Arc::new(walk))
+                });
+                (*i, parsed)
+            })
             .collect();
         let mut map = match self.map.lock() {
             Ok(m) => m,
@@ -102,6 +127,25 @@ impl ParseCache {
             }
         }
         keys.iter().map(|k| map.get(k).cloned()).collect()
+    }
+
+    /// The hiera data of `blob`: from the cache, else `read` (outside the lock; two
+    /// threads that miss at once both read, with the same result).
+    pub(crate) fn hiera_data(
+        &self,
+        blob: &Blob,
+        read: impl FnOnce() -> LayerData,
+    ) -> Arc<LayerData> {
+        let key = key_of(blob);
+        let lock = || match self.hiera.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(d) = lock().get(&key) {
+            return d.clone();
+        }
+        let d = Arc::new(read());
+        lock().entry(key).or_insert(d).clone()
     }
 
     /// Parse the manifests of every tree in one parallel pass, before the sides are

@@ -2,7 +2,9 @@
 //! no `%{…}` interpolation, for the environment and for each module.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::cache::ParseCache;
 use super::value::{SymPart, Value};
 use crate::ast::SmolStr;
 use crate::input::Tree;
@@ -11,7 +13,40 @@ use crate::input::Tree;
 #[derive(Clone, Debug, Default)]
 pub struct Layer {
     pub path: String,
-    pub data: HashMap<String, Value>,
+    /// Shared with the other side of a change when the file is the same there
+    /// ([`ParseCache`]): a large data file took 50 ms to read as YAML, per side.
+    pub data: Arc<HashMap<String, Value>>,
+}
+
+/// What a data file holds, whatever its path: the part of reading a layer that depends on
+/// the content only, which [`ParseCache`] keeps per distinct file.
+#[derive(Debug)]
+pub(crate) enum LayerData {
+    Data(Arc<HashMap<String, Value>>),
+    /// An empty document.
+    Empty,
+    /// Not YAML, or not a mapping: why.
+    Invalid(String),
+}
+
+impl LayerData {
+    fn parse(text: &str) -> LayerData {
+        match serde_yaml::from_str::<serde_yaml::Value>(text) {
+            Ok(serde_yaml::Value::Mapping(m)) => LayerData::Data(Arc::new(
+                m.into_iter()
+                    .filter_map(|(k, v)| {
+                        Some((
+                            k.as_str()?.trim_start_matches("::").to_string(),
+                            from_yaml(&v),
+                        ))
+                    })
+                    .collect(),
+            )),
+            Ok(serde_yaml::Value::Null) => LayerData::Empty,
+            Ok(_) => LayerData::Invalid("not a mapping of keys to values".into()),
+            Err(e) => LayerData::Invalid(e.to_string()),
+        }
+    }
 }
 
 /// The environment layers (in lookup order), then each module's own layers.
@@ -25,8 +60,14 @@ pub struct Hiera {
 
 impl Hiera {
     /// Load from `files` when given, else from `hiera.yaml`, else the conventional
-    /// `hieradata/common.yaml` and `data/common.yaml`.
-    pub fn load(tree: &Tree, files: Option<&[String]>, modulepath: &[String]) -> Hiera {
+    /// `hieradata/common.yaml` and `data/common.yaml`. Data files are read through `cache`,
+    /// each distinct one once.
+    pub fn load(
+        tree: &Tree,
+        files: Option<&[String]>,
+        modulepath: &[String],
+        cache: &ParseCache,
+    ) -> Hiera {
         let mut h = Hiera::default();
         let env_files = match files {
             Some(f) => f.to_vec(),
@@ -34,7 +75,7 @@ impl Hiera {
                 .unwrap_or_else(|| vec!["hieradata/common.yaml".into(), "data/common.yaml".into()]),
         };
         for f in env_files {
-            if let Some(l) = h.read_layer(tree, &f) {
+            if let Some(l) = h.read_layer(tree, &f, cache) {
                 h.layers.push(l);
             }
         }
@@ -55,7 +96,7 @@ impl Hiera {
                 let layers: Vec<Layer> = level_paths(tree, &base)
                     .unwrap_or_default()
                     .into_iter()
-                    .filter_map(|f| h.read_layer(tree, &f))
+                    .filter_map(|f| h.read_layer(tree, &f, cache))
                     .collect();
                 h.module_layers.insert(m.to_string(), layers);
             }
@@ -63,32 +104,17 @@ impl Hiera {
         h
     }
 
-    fn read_layer(&mut self, tree: &Tree, path: &str) -> Option<Layer> {
-        let text = tree.text(path)?;
-        match serde_yaml::from_str::<serde_yaml::Value>(text) {
-            Ok(serde_yaml::Value::Mapping(m)) => {
-                let data = m
-                    .into_iter()
-                    .filter_map(|(k, v)| {
-                        Some((
-                            k.as_str()?.trim_start_matches("::").to_string(),
-                            from_yaml(&v),
-                        ))
-                    })
-                    .collect();
-                Some(Layer {
-                    path: path.to_string(),
-                    data,
-                })
-            }
-            Ok(serde_yaml::Value::Null) => None,
-            Ok(_) => {
-                self.errors
-                    .push((path.to_string(), "not a mapping of keys to values".into()));
-                None
-            }
-            Err(e) => {
-                self.errors.push((path.to_string(), e.to_string()));
+    fn read_layer(&mut self, tree: &Tree, path: &str, cache: &ParseCache) -> Option<Layer> {
+        let blob = &tree.get(path)?.blob;
+        let text = blob.text()?;
+        match &*cache.hiera_data(blob, || LayerData::parse(text)) {
+            LayerData::Data(data) => Some(Layer {
+                path: path.to_string(),
+                data: data.clone(),
+            }),
+            LayerData::Empty => None,
+            LayerData::Invalid(e) => {
+                self.errors.push((path.to_string(), e.clone()));
                 None
             }
         }

@@ -38,17 +38,14 @@ impl Analysis {
     pub fn build(change: &Change, config: &Config) -> Analysis {
         let cache = ParseCache::new();
         let opts = config.model_options();
-        cache.prefetch(&[&change.before.tree, &change.after.tree]);
-        let side = |tree, label: &'static str| {
+        Model::prefetch(&[&change.before.tree, &change.after.tree], &opts, &cache);
+        let gather = || {
             isolate::catch(
-                || format!("the evaluator ({label})"),
-                || Model::build(tree, &opts, &cache),
+                || "the parser".into(),
+                || Manifests::from_cache(change, &cache),
             )
         };
-        let (before, after) = rayon::join(
-            || side(&change.before.tree, "before the change"),
-            || side(&change.after.tree, "after the change"),
-        );
+        let (before, after, gathered) = build_models(change, &opts, &cache, &gather);
         let mut failures = Vec::new();
         let (mut before, mut after) = match (before, after) {
             (Ok(b), Ok(a)) => (b, a),
@@ -67,23 +64,26 @@ impl Analysis {
                 failures.push(f);
             }
         }
-        rayon::join(
-            || read_rule_inputs(&before, &change.before.tree, &change.after.tree),
-            || read_rule_inputs(&after, &change.after.tree, &change.before.tree),
+        // The parsed manifests are gathered (one thread, every path of both trees) while
+        // the rule inputs are read and the models compared, unless that was done already.
+        let (diff, manifests) = rayon::join(
+            || {
+                rayon::join(
+                    || read_rule_inputs(&before, &change.before.tree, &change.after.tree),
+                    || read_rule_inputs(&after, &change.after.tree, &change.before.tree),
+                );
+                isolate::catch(
+                    || "the comparison of the two revisions".into(),
+                    || ModelChange::compute(&before, &after, change),
+                )
+            },
+            || gathered.unwrap_or_else(gather),
         );
-        let diff = isolate::catch(
-            || "the comparison of the two revisions".into(),
-            || ModelChange::compute(&before, &after, change),
-        )
-        .unwrap_or_else(|f| {
+        let diff = diff.unwrap_or_else(|f| {
             failures.push(f);
             ModelChange::default()
         });
-        let manifests = isolate::catch(
-            || "the parser".into(),
-            || Manifests::from_cache(change, &cache),
-        )
-        .unwrap_or_else(|f| {
+        let manifests = manifests.unwrap_or_else(|f| {
             failures.push(f);
             Manifests::default()
         });
@@ -145,6 +145,110 @@ impl Analysis {
             selection,
             hosts: &crate::hosts::NONE,
         }
+    }
+}
+
+/// A side's model, or why it could not be built.
+type Built = Result<Model, Failure>;
+
+/// The models of both sides of `change`, each built in isolation (a panic is that side's
+/// [`Failure`]).
+///
+/// Side by side, unless the change only modifies files that the evaluation is not expected
+/// to read ([`unread_by_evaluation`]: templates and deployed files, which only the index
+/// reads): then the before side is evaluated alone, and when it did not use any of the
+/// modified files ([`crate::input::Blob::uses`], counted across the evaluation), the after
+/// side takes a copy of that evaluation instead of evaluating the same code again; each
+/// side builds its own index and facts. When the evaluation did use one, the after side
+/// is evaluated after all.
+fn build_models<G>(
+    change: &Change,
+    opts: &crate::model::ModelOptions,
+    cache: &ParseCache,
+    gather: &G,
+) -> (Built, Built, Option<G::Output>)
+where
+    G: Fn() -> Result<Manifests, Failure> + Sync,
+{
+    const BEFORE: &str = "the evaluator (before the change)";
+    const AFTER: &str = "the evaluator (after the change)";
+    let (old, new) = (&change.before.tree, &change.after.tree);
+    let side = |tree, part: &'static str| {
+        isolate::catch(|| part.to_string(), || Model::build(tree, opts, cache))
+    };
+    let Some(modified) = modified_unread(change) else {
+        let (b, a) = rayon::join(|| side(old, BEFORE), || side(new, AFTER));
+        return (b, a, None);
+    };
+    let uses: Vec<u64> = modified.iter().map(|b| b.uses()).collect();
+    // The other thread gathers the parsed manifests meanwhile (a read of a modified blob
+    // there only makes the after side evaluate: never a wrong sharing).
+    let (evaluated, gathered) = rayon::join(
+        || isolate::catch(|| BEFORE.to_string(), || Model::evaluate(old, opts, cache)),
+        gather,
+    );
+    let unused = modified.iter().zip(&uses).all(|(b, &n)| b.uses() == n);
+    let (b, a) = match evaluated {
+        Ok(ev) if unused => {
+            let shared = isolate::catch(|| AFTER.to_string(), || ev.share());
+            rayon::join(
+                || isolate::catch(|| BEFORE.to_string(), || ev.finish(old, opts)),
+                || {
+                    shared
+                        .and_then(|s| isolate::catch(|| AFTER.to_string(), || s.finish(new, opts)))
+                },
+            )
+        }
+        Ok(ev) => rayon::join(
+            || isolate::catch(|| BEFORE.to_string(), || ev.finish(old, opts)),
+            || side(new, AFTER),
+        ),
+        Err(f) => (Err(f), side(new, AFTER)),
+    };
+    (b, a, Some(gathered))
+}
+
+/// The before side's blobs of the files `change` modifies, when every file it touches is
+/// modified in place (same path, same kind, not a submodule) and none is one that the
+/// evaluation is expected to read; else `None`.
+fn modified_unread(change: &Change) -> Option<Vec<&Arc<Blob>>> {
+    let mut out = Vec::new();
+    for f in &change.files {
+        let path = f.old_path.as_deref()?;
+        let same = f.status == FileStatus::Modified
+            && f.new_path.as_deref() == Some(path)
+            && f.old_kind == f.new_kind
+            && f.old_kind != Some(EntryKind::Submodule);
+        if !same || !unread_by_evaluation(path) {
+            return None;
+        }
+        out.push(&change.before.tree.get(path)?.blob);
+    }
+    Some(out)
+}
+
+/// Whether the evaluation is not expected to read `path`: templates and module files,
+/// which only the index and the rules read, and files of no Puppet category, except
+/// those the evaluation does read (custom and external facts, version evidence such as
+/// `Gemfile.lock` and `metadata.json`, data and configuration files wherever they are).
+/// Only a guess, which [`build_models`] checks by the blobs' use counts: a wrong guess
+/// costs time, never a different model.
+fn unread_by_evaluation(path: &str) -> bool {
+    use crate::input::{categorize, Category};
+    if path.contains("facts.d/") || path.contains("lib/facter/") {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    match categorize(path) {
+        Some(Category::Template | Category::ModuleFile) => true,
+        None => {
+            !matches!(
+                ext,
+                "pp" | "rb" | "json" | "yaml" | "yml" | "eyaml" | "conf" | "lock"
+            ) && !name.starts_with("Gemfile")
+        }
+        Some(_) => false,
     }
 }
 
@@ -327,5 +431,104 @@ impl Manifests {
             Side::Before => &mut self.before,
             Side::After => &mut self.after,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::Case;
+
+    /// The models of `case` built as a check builds them, and each side on its own.
+    fn built_both_ways(case: &Case) -> (Analysis, Model, Model) {
+        let change = case.change();
+        let config = Config::default();
+        let analysis = Analysis::build(&change, &config);
+        let opts = config.model_options();
+        let alone = |tree| Model::build(tree, &opts, &ParseCache::new());
+        let before = alone(&change.before.tree);
+        let after = alone(&change.after.tree);
+        (analysis, before, after)
+    }
+
+    fn same_model(a: &Model, b: &Model) {
+        assert_eq!(format!("{:?}", a.resources), format!("{:?}", b.resources));
+        assert_eq!(format!("{:?}", a.edges), format!("{:?}", b.edges));
+        assert_eq!(format!("{:?}", a.index), format!("{:?}", b.index));
+        assert_eq!(format!("{:?}", a.facts), format!("{:?}", b.facts));
+        assert_eq!(a.puppet, b.puppet);
+    }
+
+    #[test]
+    fn files_the_evaluation_reads_are_not_guessed_unread() {
+        for p in [
+            "modules/app/templates/unit.service.erb",
+            "modules/app/files/run.sh",
+            "modules/app/files/app.conf",
+            "README.md",
+            "scripts/deploy.sh",
+        ] {
+            assert!(unread_by_evaluation(p), "{p}");
+        }
+        for p in [
+            "manifests/site.pp",
+            "modules/app/manifests/init.pp",
+            "hieradata/common.yaml",
+            "hiera.yaml",
+            "environment.conf",
+            "modules/app/metadata.json",
+            "Gemfile.lock",
+            "Puppetfile",
+            "modules/app/lib/facter/role.rb",
+            "modules/app/files/facts.d/role.txt",
+            "facts.d/site.yaml",
+        ] {
+            assert!(!unread_by_evaluation(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_template_change_shares_the_evaluation_and_indexes_each_side() {
+        let manifest = "class app {\n  file { '/etc/systemd/system/app.service':\n    content => template('app/app.service.erb'),\n  }\n  service { 'app': ensure => running }\n}\ninclude app\n";
+        let case = Case::default()
+            .with_before("manifests/site.pp", manifest)
+            .with_after("manifests/site.pp", manifest)
+            .with_before(
+                "modules/app/templates/app.service.erb",
+                "[Service]\nExecStart=/usr/bin/app\n",
+            )
+            .with_after(
+                "modules/app/templates/app.service.erb",
+                "[Service]\nExecStart=/usr/local/bin/app2\n",
+            );
+        assert!(modified_unread(&case.change()).is_some());
+        let (analysis, before, after) = built_both_ways(&case);
+        same_model(&analysis.before, &before);
+        same_model(&analysis.after, &after);
+        // The index read each side's template.
+        assert_ne!(
+            format!("{:?}", analysis.before.index),
+            format!("{:?}", analysis.after.index)
+        );
+    }
+
+    #[test]
+    fn a_modified_file_the_evaluation_reads_after_all_is_evaluated_on_each_side() {
+        // Hiera data kept under `files/`: guessed unread, read by the evaluation.
+        let hiera = "version: 5\ndefaults:\n  datadir: files\nhierarchy:\n  - name: common\n    path: common.yaml\n";
+        let manifest = "class app ($pkg = 'none') {\n  package { $pkg: ensure => installed }\n}\ninclude app\n";
+        let case = Case::default()
+            .with_before("hiera.yaml", hiera)
+            .with_after("hiera.yaml", hiera)
+            .with_before("manifests/site.pp", manifest)
+            .with_after("manifests/site.pp", manifest)
+            .with_before("files/common.yaml", "app::pkg: old-name\n")
+            .with_after("files/common.yaml", "app::pkg: new-name\n");
+        assert!(modified_unread(&case.change()).is_some());
+        let (analysis, before, after) = built_both_ways(&case);
+        same_model(&analysis.before, &before);
+        same_model(&analysis.after, &after);
+        assert_eq!(analysis.after.find("package", "new-name").len(), 1);
+        assert!(analysis.after.find("package", "old-name").is_empty());
     }
 }

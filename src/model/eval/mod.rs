@@ -54,50 +54,76 @@ pub(super) fn parse<'t>(
         .map(|(p, e)| (p.as_str(), &e.blob))
         .collect();
     let blobs: Vec<&Arc<crate::input::Blob>> = manifests.iter().map(|(_, b)| *b).collect();
-    let parsed = cache.parse_all(&blobs);
+    let parsed = cache.parse_all_walked(&blobs);
     manifests
         .iter()
         .zip(parsed)
         .filter_map(|((path, blob), p)| {
+            let (parsed, walk) = p?;
             Some(ParsedFile {
                 path: Arc::from(*path),
                 text: blob.text()?,
-                parsed: p?,
+                parsed,
+                walk,
                 in_module: super::layout::module_of_path(modulepath, path).is_some(),
             })
         })
         .collect()
 }
 
-/// The first `import` statement of `files` (Puppet 4 removed it, so the repository is
-/// written for Puppet 3: [`super::version`]).
-pub(super) fn first_import(files: &[ParsedFile<'_>]) -> Option<super::PuppetVersion> {
-    for f in files {
-        let mut found = false;
-        for st in &f.parsed.program.statements {
-            for_each_expr(st, &mut |e| {
-                if let ExprKind::Call {
+/// What the evaluation takes from every expression of a whole file before evaluating it:
+/// found by one walk of the file when it is parsed ([`ParseCache`]), so a file the two
+/// sides share is walked once, in the parallel parse, not once per side.
+#[derive(Debug, Default)]
+pub(crate) struct FileWalk {
+    /// Whether an `import` statement is there ([`first_import`]).
+    import: bool,
+    /// The classes declared resource-like with a literal title (`class { 'x': }`),
+    /// normalised, in order ([`resource_like_class_names`]).
+    class_resources: Vec<String>,
+}
+
+impl FileWalk {
+    pub(crate) fn of(parsed: &Parsed) -> FileWalk {
+        let mut out = FileWalk::default();
+        for st in &parsed.program.statements {
+            for_each_expr(st, &mut |e| match &e.kind {
+                ExprKind::Call {
                     func,
                     statement: true,
                     ..
-                } = &e.kind
-                {
-                    found |= matches!(&func.kind, ExprKind::Name(n) if n == "import");
+                } => {
+                    out.import |= matches!(&func.kind, ExprKind::Name(n) if n == "import");
                 }
+                ExprKind::Resource {
+                    type_expr, bodies, ..
+                } => {
+                    if matches!(&type_expr.kind, ExprKind::Name(n) if n == "class") {
+                        for b in bodies {
+                            if let ExprKind::Str(name) = &b.title.kind {
+                                out.class_resources.push(normalize_key("class", name));
+                            }
+                        }
+                    }
+                }
+                _ => {}
             });
-            if found {
-                let basis = super::VersionBasis::Import {
-                    file: f.path.to_string(),
-                };
-                return Some(super::PuppetVersion {
-                    major: 3,
-                    shown: super::version::OLD.into(),
-                    basis,
-                });
-            }
         }
+        out
     }
-    None
+}
+
+/// The first `import` statement of `files` (Puppet 4 removed it, so the repository is
+/// written for Puppet 3: [`super::version`]).
+pub(super) fn first_import(files: &[ParsedFile<'_>]) -> Option<super::PuppetVersion> {
+    let f = files.iter().find(|f| f.walk.import)?;
+    Some(super::PuppetVersion {
+        major: 3,
+        shown: super::version::OLD.into(),
+        basis: super::VersionBasis::Import {
+            file: f.path.to_string(),
+        },
+    })
 }
 
 /// Evaluate `files` into a model (resources, guards, conditions, definitions, notes) and
@@ -168,6 +194,7 @@ pub(super) struct ParsedFile<'a> {
     path: Arc<str>,
     text: &'a str,
     parsed: Arc<Parsed>,
+    walk: Arc<FileWalk>,
     in_module: bool,
 }
 
@@ -918,26 +945,10 @@ impl<'a> Ev<'a> {
 /// Names in `class { 'name': … }` declarations (quoted literal names), anywhere in the
 /// code.
 fn resource_like_class_names(files: &[ParsedFile<'_>]) -> HashSet<String> {
-    let mut out = HashSet::new();
-    for f in files {
-        for st in &f.parsed.program.statements {
-            for_each_expr(st, &mut |e| {
-                if let ExprKind::Resource {
-                    type_expr, bodies, ..
-                } = &e.kind
-                {
-                    if matches!(&type_expr.kind, ExprKind::Name(n) if n == "class") {
-                        for b in bodies {
-                            if let ExprKind::Str(name) = &b.title.kind {
-                                out.insert(normalize_key("class", name));
-                            }
-                        }
-                    }
-                }
-            });
-        }
-    }
-    out
+    files
+        .iter()
+        .flat_map(|f| f.walk.class_resources.iter().cloned())
+        .collect()
 }
 
 /// The variables `e` (a condition's tested expression) reads, each once, and whether it
