@@ -170,6 +170,40 @@ fn a_second_syntax_error_in_the_same_file_is_reported() {
 }
 
 #[test]
+fn a_file_that_did_not_parse_and_still_does_not_is_not_new() {
+    // Syntax errors compare per file: the change fixes the file's error but leaves
+    // another, on a line it did not touch (dsa-puppet e51ac653, "syntax").
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    base_module(&a);
+    base_module(&b);
+    write(
+        &a,
+        "manifests/site.pp",
+        "node default {\n  include base\n  file { '/a': content => 'x }\n  file { '/b': mode => '0644' owner => 'root' }\n}\n",
+    );
+    write(
+        &b,
+        "manifests/site.pp",
+        "node default {\n  include base\n  file { '/a': ensure => file }\n  file { '/b': mode => '0644' owner => 'root' }\n}\n",
+    );
+    let (code, doc) = json(t.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["summary"]["preexisting"], 1, "{doc}");
+    // The same file, and a new error before the old one: the old line is matched first.
+    write(
+        &b,
+        "manifests/site.pp",
+        "node default {\n  include base,\n  file { '/a': ensure => , }\n}\n",
+    );
+    write(&a, "manifests/site.pp", SITE_BROKEN);
+    let (_, doc) = json(t.path(), &["--show-preexisting"]);
+    let found = findings(&doc);
+    assert!(found.contains(&("syntax-error".into(), 3, true)), "{doc}");
+    assert!(found.iter().all(|f| f.1 == 3 || !f.2), "{doc}");
+}
+
+#[test]
 fn a_new_unresolved_class_is_reported_beside_an_old_one() {
     let t = tempfile::tempdir().unwrap();
     let (a, b) = (t.path().join("a"), t.path().join("b"));

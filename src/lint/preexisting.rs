@@ -15,9 +15,13 @@
 //! - the same resource ([`Finding::resource`]) or, for a finding without one, the same
 //!   file (its name before the change, when the change renamed it);
 //! - the same message and related messages, with line and column numbers blanked;
-//! - for a finding without a resource (a syntax error), also the same text on the line it
-//!   points at, so a shifted line still matches and a new error with the same message
-//!   elsewhere in the file does not;
+//! - for a finding without a resource, also the same text on the line it points at, so a
+//!   shifted line still matches and a new error with the same message elsewhere in the
+//!   file does not;
+//! - except for syntax errors, which compare per file: Puppet stops at a file's first
+//!   syntax error (and `syntax-error` reports only that one), so a file that did not parse
+//!   at the base revision and still does not is the same problem, wherever the error now
+//!   is (a change that fixes one of two errors in a file leaves it as broken as before);
 //! - one base finding stands for one real finding: a second identical problem is new.
 //!
 //! Only after-side findings at warning level or above, not suppressed, of a
@@ -134,12 +138,14 @@ fn match_base(
             None => pending.push((i, Some(k))),
         }
     }
-    // Then findings about a resource whose line was edited: same resource, same message.
+    // Then findings about a resource whose line was edited (same resource, same message),
+    // and syntax errors of a file that did not parse at the base either.
     for (i, k) in pending {
         let hide = match k {
             None => true,
             Some(k) => {
-                matches!(k.subject, Subject::Resource(_))
+                (matches!(k.subject, Subject::Resource(_))
+                    || k.rule == crate::rules::syntax_error::NAME)
                     && pool.get_mut(&k).and_then(|c| c.pop()).is_some()
             }
         };
@@ -154,6 +160,15 @@ fn match_base(
 fn key(f: &Finding, file: &str) -> Key {
     let mut related: Vec<String> = f.related.iter().map(|r| normalize(&r.message)).collect();
     related.sort();
+    // A syntax error is a property of its file (see the module's documentation).
+    if f.rule == crate::rules::syntax_error::NAME {
+        return Key {
+            rule: f.rule,
+            subject: Subject::File(file.to_string()),
+            message: String::new(),
+            related: Vec::new(),
+        };
+    }
     Key {
         rule: f.rule,
         subject: match &f.resource {

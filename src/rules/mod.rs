@@ -52,7 +52,7 @@ mod service_binary_missing;
 mod service_binary_relinked;
 mod service_binary_unmanaged;
 mod source_missing;
-mod syntax_error;
+pub(crate) mod syntax_error;
 mod undefined_variable_path;
 mod unit_exec_invalid;
 mod unresolved_class;
