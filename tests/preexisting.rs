@@ -201,6 +201,16 @@ fn a_file_that_did_not_parse_and_still_does_not_is_not_new() {
     let found = findings(&doc);
     assert!(found.contains(&("syntax-error".into(), 3, true)), "{doc}");
     assert!(found.iter().all(|f| f.1 == 3 || !f.2), "{doc}");
+    // A failed fix: the change rewrites the broken line into another error (SUNET
+    // faab0aa1, `-> }`). The file was broken before, but this error is the change's.
+    write(
+        &b,
+        "manifests/site.pp",
+        "node default {\n  include base\n  file { '/a': ensure => file } -> }\n}\n",
+    );
+    let (code, doc) = json(t.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(findings(&doc), vec![("syntax-error".into(), 3, false)]);
 }
 
 #[test]

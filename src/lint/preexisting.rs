@@ -18,10 +18,11 @@
 //! - for a finding without a resource, also the same text on the line it points at, so a
 //!   shifted line still matches and a new error with the same message elsewhere in the
 //!   file does not;
-//! - except for syntax errors, which compare per file: Puppet stops at a file's first
-//!   syntax error (and `syntax-error` reports only that one), so a file that did not parse
-//!   at the base revision and still does not is the same problem, wherever the error now
-//!   is (a change that fixes one of two errors in a file leaves it as broken as before);
+//! - a syntax error on another line is still the base's when the base file did not
+//!   parse either and has that line word for word: the change did not write it, the
+//!   parser reaches it now that an earlier error is fixed (a change that fixes one of two
+//!   errors leaves the file as broken as before). A syntax error on a line the change
+//!   wrote is new, even in a file that was already broken (a failed fix);
 //! - one base finding stands for one real finding: a second identical problem is new.
 //!
 //! Only after-side findings at warning level or above, not suppressed, of a
@@ -135,17 +136,24 @@ fn match_base(
                 candidates.swap_remove(j);
                 pending.push((i, None));
             }
-            None => pending.push((i, Some(k))),
+            None => {
+                // A syntax error on a line the base file has word for word (a line the
+                // change did not write) was there, hidden behind the base's first error.
+                let untouched = k.rule == crate::rules::syntax_error::NAME
+                    && line
+                        .as_deref()
+                        .is_some_and(|l| !l.is_empty() && base_lines.has_line(base, file, l));
+                pending.push((i, Some((k, untouched))))
+            }
         }
     }
     // Then findings about a resource whose line was edited (same resource, same message),
-    // and syntax errors of a file that did not parse at the base either.
+    // and syntax errors on untouched lines of a file that did not parse at the base either.
     for (i, k) in pending {
         let hide = match k {
             None => true,
-            Some(k) => {
-                (matches!(k.subject, Subject::Resource(_))
-                    || k.rule == crate::rules::syntax_error::NAME)
+            Some((k, untouched)) => {
+                (matches!(k.subject, Subject::Resource(_)) || untouched)
                     && pool.get_mut(&k).and_then(|c| c.pop()).is_some()
             }
         };
@@ -218,16 +226,25 @@ struct LineTexts {
 type Text = (std::sync::Arc<str>, LineIndex);
 
 impl LineTexts {
-    fn get(&mut self, change: &Change, loc: &Location) -> Option<String> {
-        let entry = self
-            .files
-            .entry((loc.side, loc.file.clone()))
+    fn file(&mut self, change: &Change, side: Side, file: &str) -> Option<&Text> {
+        self.files
+            .entry((side, file.to_owned()))
             .or_insert_with(|| {
-                let text: std::sync::Arc<str> = change.side(loc.side).tree.text(&loc.file)?.into();
+                let text: std::sync::Arc<str> = change.side(side).tree.text(file)?.into();
                 let index = LineIndex::new(&text);
                 Some((text, index))
-            });
-        let (text, index) = entry.as_ref()?;
+            })
+            .as_ref()
+    }
+
+    /// Whether `file` of the head side of `change` has a line whose trimmed text is `line`.
+    fn has_line(&mut self, change: &Change, file: &str, line: &str) -> bool {
+        self.file(change, Side::After, file)
+            .is_some_and(|(text, _)| text.lines().any(|l| l.trim() == line))
+    }
+
+    fn get(&mut self, change: &Change, loc: &Location) -> Option<String> {
+        let (text, index) = self.file(change, loc.side, &loc.file)?;
         let line0 = index.line_of(loc.span.start);
         let start = index.line_start(line0) as usize;
         let end = if line0 + 1 < index.line_count() {
