@@ -28,7 +28,11 @@ errors() {
   "$bin" check --repo "$repo" --base "$commit^" --head "$1" --no-cache --select "$rule" \
     --format json 2>/dev/null | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    print(-1)  # the check failed (exit 2: an unreadable commit): not a fix
+    sys.exit()
 changes = d["changes"] if "changes" in d else [d]
 print(sum(f["severity"] == "error" for c in changes for f in c.get("findings", [])))'
 }
