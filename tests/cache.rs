@@ -209,3 +209,146 @@ fn a_modified_work_tree_is_not_cached() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
     assert!(entries(&cache).is_empty());
 }
+
+/// The commit ids of `HEAD^` and `HEAD` in `repo`.
+fn commit_ids(repo: &Path) -> (String, String) {
+    let id = |rev: &str| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["rev-parse", rev])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    (id("HEAD^"), id("HEAD"))
+}
+
+/// `check --base BASE --head HEAD_ID` (commits named by id), with the cache in `cache`:
+/// exit status, standard output, standard error.
+fn check_ids(repo: &Path, cache: &Path, extra: &[&str]) -> (i32, String, String) {
+    let (base, head) = commit_ids(repo);
+    let out = Command::new(env!("CARGO_BIN_EXE_puppet-preflight"))
+        .current_dir(repo)
+        .args(["check", "--base", &base, "--head", &head])
+        .args(extra)
+        .env("PUPPET_PREFLIGHT_CACHE_DIR", cache)
+        .env_remove("PUPPET_PREFLIGHT_NO_CACHE")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The stored pointers of two commits (files with an `entry` field), as opposed to the
+/// entries themselves.
+fn pointers(cache: &Path) -> Vec<PathBuf> {
+    entries(cache)
+        .into_iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"entry\":")))
+        .collect()
+}
+
+#[test]
+fn two_commits_checked_again_are_answered_without_reading_their_trees() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = repo(dir.path());
+    let cache = dir.path().join("cache");
+    for format in ["json", "human", "sarif", "gerrit", "junit"] {
+        let first = check_ids(&r, &cache, &["--format", format]);
+        assert_eq!(first.0, 1, "{first:?}");
+        let again = check_ids(&r, &cache, &["--format", format]);
+        // Byte for byte, source snippets and line numbers included.
+        assert_eq!(again, first, "{format}");
+    }
+    assert_eq!(
+        pointers(&cache).len(),
+        1,
+        "one pointer for the pair and settings"
+    );
+    assert_eq!(
+        entries(&cache).len(),
+        2,
+        "the pointer and the entry it names"
+    );
+    let (_, _, said) = check_ids(&r, &cache, &["--verbose"]);
+    assert!(said.contains("(from the result cache)"), "{said}");
+    // Pre-existing findings are filtered from the stored entry as from a fresh one.
+    let shown = check_ids(&r, &cache, &["--show-preexisting", "--format", "json"]);
+    let fresh = check_ids(
+        &r,
+        &cache,
+        &["--show-preexisting", "--format", "json", "--no-cache"],
+    );
+    assert_eq!(shown, fresh);
+}
+
+#[test]
+fn a_corrupt_pointer_is_ignored_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = repo(dir.path());
+    let cache = dir.path().join("cache");
+    let first = check_ids(&r, &cache, &["--format", "json"]);
+    let pointer = pointers(&cache).pop().unwrap();
+    let good = std::fs::read_to_string(&pointer).unwrap();
+    for garbage in [
+        "".to_string(),
+        "{".to_string(),
+        good.replace("\"key\":\"", "\"key\":\"0"),
+        good.replace("\"entry\":\"", "\"entry\":\"0"),
+        good.replace("\"fail_level\":\"error\"", "\"fail_level\":\"fatal\""),
+    ] {
+        std::fs::write(&pointer, &garbage).unwrap();
+        assert_eq!(
+            check_ids(&r, &cache, &["--format", "json"]),
+            first,
+            "{garbage:?}"
+        );
+        assert_eq!(pointers(&cache).len(), 1, "{garbage:?}");
+    }
+}
+
+#[test]
+fn the_pair_key_covers_the_selection_flags_and_the_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = repo(dir.path());
+    let cache = dir.path().join("cache");
+    let json = ["--format", "json"];
+    let (code, all, _) = check_ids(&r, &cache, &json);
+    assert_eq!(code, 1);
+    let (code, some, _) = check_ids(
+        &r,
+        &cache,
+        &["--format", "json", "--select", "syntax-error"],
+    );
+    assert_eq!(code, 0, "{some}");
+    assert_ne!(all, some);
+    // The fail level is the one the settings give, not the stored run's.
+    let (code, _, _) = check_ids(&r, &cache, &["--format", "json", "--fail-level", "never"]);
+    assert_eq!(code, 0);
+    assert_eq!(check_ids(&r, &cache, &json).0, 1);
+    // The same path to a configuration file with other content is another key.
+    let config = dir.path().join("preflight.yaml");
+    std::fs::write(&config, "rules:\n  link-over-binary: off\n").unwrap();
+    let with = ["--format", "json", "--config", config.to_str().unwrap()];
+    let (_, off, _) = check_ids(&r, &cache, &with);
+    assert!(!off.contains("\"link-over-binary\""), "{off}");
+    std::fs::write(&config, "rules:\n  link-over-binary: error\n").unwrap();
+    let (_, on, _) = check_ids(&r, &cache, &with);
+    assert!(on.contains("\"link-over-binary\""), "{on}");
+}
+
+#[test]
+fn a_check_of_head_by_name_does_not_use_a_pointer() {
+    // `--head HEAD` also reads the work tree's untracked module files, which no commit
+    // names: such a check always reads the trees.
+    let dir = tempfile::tempdir().unwrap();
+    let r = repo(dir.path());
+    let cache = dir.path().join("cache");
+    check(&r, &cache, &[], &[]);
+    check(&r, &cache, &[], &[]);
+    assert!(pointers(&cache).is_empty());
+}

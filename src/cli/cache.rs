@@ -67,6 +67,26 @@ pub struct Entry {
     pub puppet: Option<String>,
 }
 
+/// What a `--base`/`--head` check of two commits needs besides its [`Entry`], stored
+/// under [`Cache::pair_key`]: with it, a repeated check of the same commits reads neither
+/// tree (on a 20,000-manifest repository, listing them was most of a cached check).
+#[derive(Serialize, Deserialize)]
+pub struct Pointer {
+    /// The pair key it is stored under (an entry under another key is not trusted).
+    pub key: String,
+    /// The key of the [`Entry`] (from both trees' listings and the settings).
+    pub entry: String,
+    pub base: String,
+    pub head: String,
+    pub title: Option<String>,
+    /// The files the change touches: path, and the old path of a rename.
+    pub files: Vec<(String, Option<String>)>,
+    /// Which configuration the check used, in words.
+    pub configuration: String,
+    /// The lowest severity that fails the run (`None`: never).
+    pub fail_level: Option<String>,
+}
+
 impl Cache {
     /// The cache for this run: disabled by `no_cache` or [`OFF_VAR`], else the directory
     /// from [`DIR_VAR`], `$XDG_CACHE_HOME` or `$HOME/.cache`.
@@ -133,6 +153,44 @@ impl Cache {
         Some(oid.to_string())
     }
 
+    /// The key of a `--base`/`--head` check of the commits `pair` with these settings
+    /// (the rule selection flags and an explicit configuration file's content): computed
+    /// without reading either tree, it finds a [`Pointer`] to the entry the full check
+    /// stored. The commits name both trees and the configuration they carry.
+    pub fn pair_key(&self, pair: &crate::input::CommitPair, settings: &str) -> Option<String> {
+        self.dir.as_ref()?;
+        let text = format!(
+            "puppet-preflight pair {FORMAT} {}\n{}\n{}\n{settings}\n{} {}\n",
+            env!("CARGO_PKG_VERSION"),
+            build_identity()?,
+            self.repo,
+            pair.base,
+            pair.head,
+        );
+        let oid = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()?;
+        Some(oid.to_string())
+    }
+
+    /// The pointer stored under `key`, if there is a sound one.
+    pub fn get_pointer(&self, key: &str) -> Option<Pointer> {
+        let path = self.path_of(key)?;
+        let bytes = std::fs::read(&path).ok()?;
+        match serde_json::from_slice::<Pointer>(&bytes) {
+            Ok(p) if p.key == key => Some(p),
+            _ => {
+                let _ = std::fs::remove_file(&path);
+                None
+            }
+        }
+    }
+
+    /// Store `pointer` under its key; failures are ignored.
+    pub fn put_pointer(&self, pointer: &Pointer) {
+        if let Ok(bytes) = serde_json::to_vec(pointer) {
+            self.write(&pointer.key, &bytes);
+        }
+    }
+
     fn path_of(&self, key: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         (key.len() > 2).then(|| dir.join(&key[..2]).join(format!("{}.json", &key[2..])))
@@ -159,13 +217,18 @@ impl Cache {
 
     /// Store `entry` under `key`; failures are ignored (the cache only saves time).
     pub fn put(&self, key: &str, entry: &Entry) {
+        if let Ok(bytes) = serde_json::to_vec(&encode(entry, key)) {
+            self.write(key, &bytes);
+        }
+    }
+
+    /// Write `bytes` as the file of `key`: to a temporary file renamed into place, so
+    /// that a concurrent reader sees all of it or nothing. Then evict.
+    fn write(&self, key: &str, bytes: &[u8]) {
         let Some(path) = self.path_of(key) else {
             return;
         };
         let Some(parent) = path.parent() else { return };
-        let Ok(bytes) = serde_json::to_vec(&encode(entry, key)) else {
-            return;
-        };
         if std::fs::create_dir_all(parent).is_err() {
             return;
         }
@@ -175,7 +238,7 @@ impl Cache {
             std::thread::current().id()
         ));
         let written = std::fs::File::create(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|mut f| f.write_all(bytes))
             .and_then(|()| std::fs::rename(&tmp, &path));
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);

@@ -60,6 +60,27 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // A change's time includes reading it: the iterator reads a change when asked for it
     // (both trees of the first one already in `load_iter`), before the loop body starts.
     let mut started = std::time::Instant::now();
+    // Entries are per repository: what could be read decides a result, and a partial
+    // clone of the same history may lack objects this one has.
+    let where_from = args
+        .input
+        .repo
+        .clone()
+        .map_or_else(std::env::current_dir, Ok);
+    let cache = match where_from.and_then(std::fs::canonicalize) {
+        Ok(repo) => Cache::open(args.no_cache, &repo),
+        Err(_) => Cache::open(true, std::path::Path::new("")),
+    };
+    // Two commits checked before with the same settings: answered from the cache without
+    // reading either tree.
+    let pair = pair_of(&args, &cache);
+    if let Some((pair, key)) = &pair {
+        if let Some((report, fail)) = from_pointer(&args, &cache, pair, key, started) {
+            let rules: Vec<_> = rules::registry::all().to_vec();
+            let mut data = ReportData::new(&rules, vec![report]);
+            return Ok(report::finish(&args.output, &mut data, fail)?);
+        }
+    }
     let changes = input::load_iter(&args.input)?;
     // An explicit `--config` is read (and validated) before anything is analysed, so a
     // broken file stops the run with its own error whatever the change holds.
@@ -81,17 +102,6 @@ pub fn run(args: Args) -> miette::Result<i32> {
     // holds more than a window of trees.
     let mut reports = Vec::new();
     let mut fail_level = None;
-    // Entries are per repository: what could be read decides a result, and a partial
-    // clone of the same history may lack objects this one has.
-    let where_from = args
-        .input
-        .repo
-        .clone()
-        .map_or_else(std::env::current_dir, Ok);
-    let cache = match where_from.and_then(std::fs::canonicalize) {
-        Ok(repo) => Cache::open(args.no_cache, &repo),
-        Err(_) => Cache::open(true, std::path::Path::new("")),
-    };
     // Snapshots are read once per distinct configured list (a series usually has one).
     let mut hosts: Option<(HostsKey, Hosts)> = None;
     let mut first = true;
@@ -125,7 +135,12 @@ pub fn run(args: Args) -> miette::Result<i32> {
             // The configuration the change itself carries: the after side's file.
             None => {
                 if std::mem::take(&mut first) {
-                    warn_if_worktree_config_differs(&args.input, &change);
+                    let used = change
+                        .after
+                        .tree
+                        .get(input::CONFIG_FILE)
+                        .and_then(|e| e.blob.data());
+                    warn_if_worktree_config_differs(&args.input, &change.after.label, used);
                 }
                 (config_of(&change)?, config_source(&args.input, &change))
             }
@@ -150,14 +165,33 @@ pub fn run(args: Args) -> miette::Result<i32> {
             contents,
             verbose: args.output.verbose,
         };
-        reports.push(check_one(
+        let (report, stored) = check_one(
             &change,
             &config,
             &selection,
             args.show_preexisting,
             args.output.draws_graph(),
             &outside,
-        )?);
+        )?;
+        // What a later check of the same two commits needs to skip reading them. Not
+        // with package contents files, whose state the pair key does not cover.
+        if let (Some((_, pair_key)), Some(entry), None) = (&pair, stored, contents) {
+            cache.put_pointer(&cache::Pointer {
+                key: pair_key.clone(),
+                entry,
+                base: report.base.clone(),
+                head: report.head.clone(),
+                title: report.title.clone(),
+                files: report
+                    .files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.old_path.clone()))
+                    .collect(),
+                configuration: source.clone(),
+                fail_level: fail_level.map(|s| s.as_str().to_string()),
+            });
+        }
+        reports.push(report);
         if let Some(report) = reports.last_mut() {
             if args.output.verbose {
                 eprintln!(
@@ -199,7 +233,7 @@ fn check_one(
     show_preexisting: bool,
     draw_graph: bool,
     outside: &Outside<'_>,
-) -> Result<ChangeReport, input::InputError> {
+) -> Result<(ChangeReport, Option<String>), input::InputError> {
     let Outside {
         cache,
         hosts,
@@ -223,8 +257,13 @@ fn check_one(
         key.as_deref().and_then(|k| cache.get(k))
     };
     let mut graph = report::graph::ChangeGraph::default();
+    // The key of the entry the cache holds for this change after this check, if any.
+    let mut stored = None;
     let entry = match cached {
-        Some(entry) => entry,
+        Some(entry) => {
+            stored = key;
+            entry
+        }
         None => {
             let (entry, drawn) = analyse(
                 change, config, selection, hosts, draw_graph, contents, verbose,
@@ -237,12 +276,24 @@ fn check_one(
                 .findings
                 .iter()
                 .any(|f| f.rule == report::INTERNAL_ERROR);
-            if let (Some(k), true, false) = (&key, complete, failed) {
-                cache.put(k, &entry);
+            if let (Some(k), true, false) = (key, complete, failed) {
+                cache.put(&k, &entry);
+                stored = Some(k);
             }
             entry
         }
     };
+    let mut report = ChangeReport::from_change(change, Vec::new(), 0);
+    fill_report(&mut report, entry, show_preexisting);
+    report.sources = report::Sources::for_findings(change, &report.findings);
+    report.graph = graph;
+    Ok((report, stored))
+}
+
+/// Put the findings, effects and facts of `entry` into `report`, the pre-existing
+/// findings counted only unless `show_preexisting`. The texts the findings point into
+/// are left to the caller.
+fn fill_report(report: &mut ChangeReport, entry: cache::Entry, show_preexisting: bool) {
     let cache::Entry {
         mut findings,
         effects,
@@ -255,12 +306,97 @@ fn check_one(
         findings.retain(|f| !f.preexisting);
         hidden = before - findings.len();
     }
-    let mut report = ChangeReport::from_change(change, findings, manifests_parsed);
+    report.manifests_parsed = manifests_parsed;
+    report.findings = findings;
     report.preexisting_hidden = hidden;
     report.effects = effects;
-    report.graph = graph;
     report.puppet = puppet;
-    Ok(report)
+}
+
+/// The commits of a `--base`/`--head` check and their key in the result cache, when a
+/// stored result may answer it: the cache is on, no graph is drawn, and neither host
+/// snapshots nor package contents files are given (their state is not in the key).
+fn pair_of(args: &Args, cache: &Cache) -> Option<(input::CommitPair, String)> {
+    if args.output.draws_graph()
+        || !args.host_snapshots.is_empty()
+        || !args.package_contents.is_empty()
+    {
+        return None;
+    }
+    // The selection flags, and the content of an explicit configuration file.
+    let mut settings = format!("{:?}\n", args.selection);
+    if let Some(path) = &args.selection.config {
+        let bytes = std::fs::read(path).ok()?;
+        settings.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    let pair = input::commit_pair(&args.input)?;
+    let key = cache.pair_key(&pair, &settings)?;
+    Some((pair, key))
+}
+
+/// The report of the check of `pair`, from the entry a full check of the same commits
+/// stored (and its fail level), or `None` when the cache does not have both.
+fn from_pointer(
+    args: &Args,
+    cache: &Cache,
+    pair: &input::CommitPair,
+    key: &str,
+    started: std::time::Instant,
+) -> Option<(ChangeReport, Option<crate::diagnostic::Severity>)> {
+    let pointer = cache.get_pointer(key)?;
+    let fail = match &pointer.fail_level {
+        Some(s) => Some(crate::diagnostic::Severity::parse(s)?),
+        None => None,
+    };
+    let entry = cache.get(&pointer.entry)?;
+    let mut report = ChangeReport {
+        base: pointer.base,
+        head: pointer.head,
+        title: pointer.title,
+        files: pointer
+            .files
+            .into_iter()
+            .map(|(path, old_path)| report::ChangedFile { path, old_path })
+            .collect(),
+        ..ChangeReport::default()
+    };
+    fill_report(&mut report, entry, args.show_preexisting);
+    let wanted: std::collections::BTreeSet<(crate::diagnostic::Side, &str)> = report
+        .findings
+        .iter()
+        .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
+        .map(|l| (l.side, l.file.as_str()))
+        .collect();
+    let mut sources = report::Sources::default();
+    for (side, path) in wanted {
+        if let Some(text) = pair.file(side, path).and_then(|b| b.shared_text()) {
+            sources.insert(side, path, text);
+        }
+    }
+    report.sources = sources;
+    if args.selection.config.is_none() && !args.selection.isolated {
+        let used = pair.file(crate::diagnostic::Side::After, input::CONFIG_FILE);
+        warn_if_worktree_config_differs(
+            &args.input,
+            &report.head,
+            used.as_ref().and_then(input::Blob::data),
+        );
+    }
+    if args.output.verbose {
+        eprintln!(
+            "puppet-preflight: {}..{}: {} file{} changed (from the result cache)\n  \
+             configuration: {}\n  checked in {} ms: {}",
+            report.base,
+            report.head,
+            report.files.len(),
+            if report.files.len() == 1 { "" } else { "s" },
+            pointer.configuration,
+            started.elapsed().as_millis(),
+            report.counts().findings_phrase()
+        );
+    }
+    report.configuration = Some(pointer.configuration);
+    Some((report, fail))
 }
 
 /// The findings of one change, every pre-existing one marked, and its effects; with
@@ -412,15 +548,10 @@ fn config_source(input: &InputArgs, change: &Change) -> String {
 
 /// Say so on standard error when the work tree's configuration is not the one read (an
 /// untracked or edited file the user expects to apply).
-fn warn_if_worktree_config_differs(args: &InputArgs, change: &Change) {
-    let used = change
-        .after
-        .tree
-        .get(input::CONFIG_FILE)
-        .and_then(|e| e.blob.data());
+fn warn_if_worktree_config_differs(args: &InputArgs, label: &str, used: Option<&[u8]>) {
     if let Some(state) = input::worktree_config_state(args, used) {
         let read = if used.is_some() {
-            format!("the one in {}", change.after.label)
+            format!("the one in {label}")
         } else {
             "the defaults".to_string()
         };

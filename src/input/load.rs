@@ -15,7 +15,7 @@ use super::disk::{read_dir_tree, read_entry, relative_utf8, share};
 use super::error::InputError;
 use super::git::{short, Listed, Repo};
 use super::patch;
-use super::tree::{EntryKind, Tree, TreeEntry};
+use super::tree::{Blob, EntryKind, Tree, TreeEntry};
 use super::{categorize, Category, Change, FileChange, FileStatus, Revision};
 
 /// Reads the change(s) the flags describe: one [`Change`], or one per commit for `--each`
@@ -53,6 +53,59 @@ pub fn read_revision(dir: Option<&Path>, rev: &str) -> Result<Tree, InputError> 
     let listing = repo.list_commit(&commit)?;
     let mut trees = repo.read_trees(&[&listing])?;
     Ok(trees.pop().unwrap_or_default())
+}
+
+/// The two commits of a `--base`/`--head` check, resolved without reading either tree:
+/// what the result cache needs to answer a check it has seen ([`commit_pair`]).
+pub struct CommitPair {
+    repo: Repo,
+    pub base: git2::Oid,
+    pub head: git2::Oid,
+}
+
+/// The commits `args` compare, when a stored result may stand for the check: `--head` names
+/// a commit other than `HEAD` (a check of `HEAD` also lists the work tree's untracked module
+/// files), and the base is `--base` or the head's only parent. `None` otherwise, and for
+/// anything unusual (an unknown revision, a shallow clone, a root or merge commit): the
+/// full read handles and reports those.
+pub fn commit_pair(args: &InputArgs) -> Option<CommitPair> {
+    let Mode::Revisions { base, head } = args.mode() else {
+        return None;
+    };
+    let head = head.filter(|h| h != "HEAD")?;
+    let repo = Repo::open(args.repo.as_deref()).ok()?;
+    let head_commit = repo.commit(&head).ok()?;
+    let base_id = match base {
+        Some(b) => repo.commit(&b).ok()?.id(),
+        None if head_commit.parent_count() == 1 => {
+            repo.first_parent(&head_commit, &head).ok()??.id()
+        }
+        None => return None,
+    };
+    let head_id = head_commit.id();
+    drop(head_commit);
+    Some(CommitPair {
+        repo,
+        base: base_id,
+        head: head_id,
+    })
+}
+
+impl CommitPair {
+    /// The content of `path` in the commit of `side`, read as a change's trees read it.
+    pub fn file(&self, side: crate::diagnostic::Side, path: &str) -> Option<Blob> {
+        let id = match side {
+            crate::diagnostic::Side::Before => self.base,
+            crate::diagnostic::Side::After => self.head,
+        };
+        let tree = self.repo.repo.find_commit(id).ok()?.tree().ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        let blob = self.repo.repo.find_blob(entry.id()).ok()?;
+        Some(Blob::new(
+            Some(entry.id().to_string()),
+            blob.content().to_vec(),
+        ))
+    }
 }
 
 /// What [`load_iter`] yields: the changes of one input mode.

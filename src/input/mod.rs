@@ -40,7 +40,7 @@ pub use config_file::{worktree_config_state, WorktreeState, CONFIG_FILE};
 pub use contents::{PackageContents, Shipped};
 pub use disk::{read_directory, read_paths};
 pub use error::InputError;
-pub use load::{load, load_iter, read_revision, Changes, EachChanges};
+pub use load::{commit_pair, load, load_iter, read_revision, Changes, CommitPair, EachChanges};
 pub use tree::{Blob, BlobError, EntryKind, Tree, TreeEntry, SNIFF_LIMIT};
 
 use crate::diagnostic::Side;

@@ -672,6 +672,10 @@ impl KeyIndex {
     pub(crate) fn clear(&mut self) {
         self.map.clear();
     }
+
+    fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
 }
 
 /// [`normalize_key`] of a title held as a [`SmolStr`]: the same string, shared, when it is
@@ -689,7 +693,8 @@ pub(crate) fn normalize_key_smol(ty: &str, title: &SmolStr) -> SmolStr {
 /// unused room was about 15 MB per side). A shrinking reallocation may stay in place, so
 /// the resources are moved to a new list.
 fn compact(m: &mut Model) {
-    if m.resources.capacity() > m.resources.len() {
+    // Room reserved in advance and left unused was never touched: not worth a copy.
+    if m.resources.capacity() > m.resources.len() + m.resources.len() / 4 {
         let mut exact = Vec::with_capacity(m.resources.len());
         exact.append(&mut m.resources);
         m.resources = exact;
@@ -752,6 +757,12 @@ impl Evaluated {
 }
 
 impl Model {
+    /// Room for `n` resources, in the list and in the index by key.
+    pub(crate) fn reserve_resources(&mut self, n: usize) {
+        self.resources.reserve(n);
+        self.by_key.reserve(n);
+    }
+
     /// Fill `cache` before the models of `trees` are built side by side: every manifest
     /// parsed in one parallel pass ([`ParseCache::prefetch`]) and, meanwhile, the hiera
     /// data each tree's model reads (each distinct file once). Without it both sides miss
