@@ -448,7 +448,9 @@ fn related(m: &Model, side: Side, id: ResId, message: String) -> Related {
 /// Every reference of `m` that is unsatisfied in some compilation.
 fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Problem> {
     let mut out = Vec::new();
-    let outside = Outside::new(cx, m, external);
+    // Built on first use: it walks every manifest of the side, and most changes have
+    // nothing for it to judge.
+    let outside = std::cell::LazyCell::new(|| Outside::new(cx, m, external));
     let collectors = collectors_by_file(m);
     let mut sites: Option<Sites<'_>> = None;
     for u in &m.unresolved_refs {
@@ -480,7 +482,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
         });
     }
     out.extend(alternative_refs(cx, m, &mut sites));
-    out.extend(undefined_type_refs(m, &outside));
+    out.extend(undefined_type_refs(m, external));
     for e in &m.edges {
         if e.via == EdgeVia::RequireFunction {
             continue;
@@ -702,8 +704,8 @@ fn enclosing_definition(cx: &Context<'_>, m: &Model, file: &str, span: Span) -> 
 
 /// `Demo::Unit['x']` in a metaparameter, where `demo` is a module of the repository that
 /// defines no type `demo::unit` (the model keeps such a value as a type, not a reference).
-fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
-    let repo_modules = &outside.repo_modules;
+fn undefined_type_refs(m: &Model, external: &BTreeSet<String>) -> Vec<Problem> {
+    let repo_modules = repo_modules(m);
     let mut out = Vec::new();
     for (id, r) in m.live_resources() {
         for a in r
@@ -721,7 +723,7 @@ fn undefined_type_refs(m: &Model, outside: &Outside<'_>) -> Vec<Problem> {
                 let module = module_of(&ty);
                 if m.defines.contains_key(&ty)
                     || !repo_modules.contains(&module)
-                    || outside.external.contains(&module)
+                    || external.contains(&module)
                 {
                     continue;
                 }
@@ -899,8 +901,6 @@ impl<'m> Sites<'m> {
 /// What could declare a resource without the repository showing it.
 struct Outside<'a> {
     external: &'a BTreeSet<String>,
-    /// The modules the repository defines a class or defined type of.
-    repo_modules: BTreeSet<String>,
     /// The external modules the tree does not have a directory of.
     named_external: BTreeSet<String>,
     /// Repository modules that declare a class of an external module.
@@ -1003,7 +1003,6 @@ impl<'a> Outside<'a> {
             .collect();
         Outside {
             external,
-            repo_modules,
             named_external,
             using_external,
             created,

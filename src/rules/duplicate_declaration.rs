@@ -278,7 +278,8 @@ fn scope_of(m: &Model, r: &Resource) -> String {
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
-    let includes = Includes::read(cx);
+    // Read (every manifest) only when a declaration has a namesake to compare with.
+    let includes = std::cell::LazyCell::new(|| Includes::read(cx));
     let mut memo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut declarers = |scope: String| -> BTreeSet<String> {
         memo.entry(scope)
