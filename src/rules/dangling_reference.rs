@@ -450,11 +450,12 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
     let mut out = Vec::new();
     // Built on first use: it walks every manifest of the side, and most changes have
     // nothing for it to judge.
-    let outside = std::cell::LazyCell::new(|| Outside::new(cx, m, external));
+    let outside_cell = std::cell::OnceCell::new();
+    let outside = || outside_cell.get_or_init(|| Outside::new(cx, m, external));
     let collectors = collectors_by_file(m);
     let mut sites: Option<Sites<'_>> = None;
     for u in &m.unresolved_refs {
-        if u.ty == "class" || outside.could_provide(m, &u.file, &u.ty, &u.title) {
+        if u.ty == "class" || outside().could_provide(m, &u.file, &u.ty, &u.title) {
             continue;
         }
         // `if defined(Exec['x']) { Exec['x'] -> … }`: only there when the target is.
@@ -558,7 +559,7 @@ fn problems(cx: &Context<'_>, m: &Model, external: &BTreeSet<String>) -> Vec<Pro
             // Where the repository's declaration is missing, an external module named
             // like the target (`Service['neutron-server']`, module `neutron`) may
             // declare it.
-            if outside.named_like_external(&r.ty, title) {
+            if outside().named_like_external(&r.ty, title) {
                 continue;
             }
             // What the edge's own guard does not show: the conditions under which its

@@ -279,11 +279,12 @@ fn scope_of(m: &Model, r: &Resource) -> String {
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let rule = &RULE;
     // Read (every manifest) only when a declaration has a namesake to compare with.
-    let includes = std::cell::LazyCell::new(|| Includes::read(cx));
+    let includes_cell = std::cell::OnceCell::new();
+    let includes = || includes_cell.get_or_init(|| Includes::read(cx));
     let mut memo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut declarers = |scope: String| -> BTreeSet<String> {
         memo.entry(scope)
-            .or_insert_with_key(|s| includes.declarers(s))
+            .or_insert_with_key(|s| includes().declarers(s))
             .clone()
     };
     let mut seen: BTreeSet<(ResId, ResId)> = BTreeSet::new();
@@ -364,7 +365,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             // Compiled together only if some scope declares both (or they share one).
-            if includes
+            if includes()
                 .declarers(&scope_of(cx.after, other))
                 .is_disjoint(&mine)
             {
