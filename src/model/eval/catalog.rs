@@ -375,13 +375,20 @@ impl<'a> Ev<'a> {
             }
             let mut titles = Vec::new();
             title.flatten_into(&mut titles);
-            for t in titles {
+            let last = titles.len().saturating_sub(1);
+            for (i, t) in titles.into_iter().enumerate() {
+                // The last title takes the attributes; the others (an array title) copies.
+                let attrs = if i == last {
+                    std::mem::take(&mut attrs)
+                } else {
+                    attrs.clone()
+                };
                 if let Some(id) = self.declare_one(
                     &ty,
                     t,
                     b.span,
                     b.title.span,
-                    attrs.clone(),
+                    attrs,
                     form,
                     Origin::Declared,
                     env,
@@ -464,12 +471,14 @@ impl<'a> Ev<'a> {
                 a
             })
             .collect();
+        // The instance keeps the attributes; the parameters are read back from it (the
+        // declaring frame's defaults are added only when that frame ends).
         let id = self.declared_resource(
             ty,
             title.clone(),
             span,
             title_span,
-            attrs.clone(),
+            attrs,
             form,
             origin,
             env,
@@ -515,7 +524,7 @@ impl<'a> Ev<'a> {
         let defaults = self.visible_defaults(env.frame, ty);
         // In order: a default may name the parameters to its left (a scope holding them).
         for p in def.params {
-            let v = if let Some(v) = given_value(&attrs, &p.name) {
+            let v = if let Some(v) = given_value(&self.model.resources[id].attrs, &p.name) {
                 v
             } else if let Some(v) = given_value(&defaults, &p.name) {
                 v

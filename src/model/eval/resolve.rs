@@ -30,8 +30,17 @@ pub(in crate::model) fn resolve(m: &mut Model, p: Pending) {
     let mut matched: Vec<Vec<ResId>> = Vec::with_capacity(collectors.len());
     // (type, lowercase tag) -> resources, for the common `Type <| tag == 'x' |>`.
     let mut by_tag: HashMap<(&str, String), Vec<ResId>> = HashMap::new();
-    if collectors.iter().any(|c| tag_of_query(&c.query).is_some()) {
+    // Only the types a collector by tag asks for (a repository collects a few types).
+    let tag_types: Vec<&str> = collectors
+        .iter()
+        .filter(|c| tag_of_query(&c.query).is_some())
+        .map(|c| c.ty.as_str())
+        .collect();
+    if !tag_types.is_empty() {
         for (id, r) in m.resources.iter().enumerate() {
+            if !tag_types.contains(&r.ty.as_str()) {
+                continue;
+            }
             let mut tags: Vec<String> = vec![r.ty.to_ascii_lowercase()];
             if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
                 tags.push(c.to_ascii_lowercase());
