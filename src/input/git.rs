@@ -222,61 +222,11 @@ impl Repo {
     /// Lists the stage-0 entries of the index, read-only. Intent-to-add entries (`git add
     /// -N`) are left out: a commit does not contain them. Skip-worktree entries are
     /// reported back so that the work-tree mode can take their content from the index.
-    pub fn list_index(&self) -> Result<IndexListing, InputError> {
+    /// `with_stats`: also keep what git recorded about each file on disk (only the
+    /// work-tree mode compares files with it).
+    pub fn list_index(&self, with_stats: bool) -> Result<IndexListing, InputError> {
         let (path, from_env) = self.index_path();
-        let shown = path.display().to_string();
-        if !path.exists() {
-            if from_env {
-                return Err(InputError::Index {
-                    path: shown,
-                    message: "GIT_INDEX_FILE names a file that does not exist".into(),
-                });
-            }
-            // A repository where nothing was ever staged has no index file yet.
-            return Ok(IndexListing::default());
-        }
-        let index = git2::Index::open(&path).map_err(|e| InputError::Index {
-            path: shown.clone(),
-            message: e.message().to_string(),
-        })?;
-        let mut listing = IndexListing {
-            written: std::fs::metadata(&path)
-                .ok()
-                .map(|m| (m.mtime(), m.mtime_nsec())),
-            ..IndexListing::default()
-        };
-        for entry in index.iter() {
-            let p = utf8_path(&entry.path)?;
-            let stage = (entry.flags >> 12) & 0x3;
-            if stage != 0 {
-                return Err(InputError::UnmergedIndex {
-                    path: shown,
-                    first: p,
-                });
-            }
-            let ext = git2::IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended);
-            if ext.contains(git2::IndexEntryExtendedFlag::INTENT_TO_ADD) {
-                listing.intent_to_add.push(p);
-                continue;
-            }
-            if ext.contains(git2::IndexEntryExtendedFlag::SKIP_WORKTREE) {
-                listing.skip_worktree.insert(p.clone());
-            }
-            listing.stats.insert(
-                p.clone(),
-                IndexStat {
-                    mtime: (i64::from(entry.mtime.seconds()), entry.mtime.nanoseconds()),
-                    size: entry.file_size,
-                    ino: entry.ino,
-                },
-            );
-            listing.entries.push(Listed {
-                path: p,
-                kind: kind_from_mode(entry.mode),
-                id: entry.id,
-            });
-        }
-        Ok(listing)
+        list_index_file(&path, from_env, with_stats)
     }
 
     /// Lists several commits: the first fully, each next one as the previous listing
@@ -452,6 +402,70 @@ impl Repo {
             tree,
         }
     }
+}
+
+/// [`Repo::list_index`] of the index file at `path` (`from_env`: named by
+/// `GIT_INDEX_FILE`). Needs no repository handle, so it can run beside a tree listing.
+pub(crate) fn list_index_file(
+    path: &Path,
+    from_env: bool,
+    with_stats: bool,
+) -> Result<IndexListing, InputError> {
+    let shown = path.display().to_string();
+    if !path.exists() {
+        if from_env {
+            return Err(InputError::Index {
+                path: shown,
+                message: "GIT_INDEX_FILE names a file that does not exist".into(),
+            });
+        }
+        // A repository where nothing was ever staged has no index file yet.
+        return Ok(IndexListing::default());
+    }
+    let index = git2::Index::open(path).map_err(|e| InputError::Index {
+        path: shown.clone(),
+        message: e.message().to_string(),
+    })?;
+    let mut listing = IndexListing {
+        written: std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.mtime(), m.mtime_nsec())),
+        ..IndexListing::default()
+    };
+    for entry in index.iter() {
+        let p = utf8_path(&entry.path)?;
+        let stage = (entry.flags >> 12) & 0x3;
+        if stage != 0 {
+            return Err(InputError::UnmergedIndex {
+                path: shown,
+                first: p,
+            });
+        }
+        let ext = git2::IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended);
+        if ext.contains(git2::IndexEntryExtendedFlag::INTENT_TO_ADD) {
+            listing.intent_to_add.push(p);
+            continue;
+        }
+        if ext.contains(git2::IndexEntryExtendedFlag::SKIP_WORKTREE) {
+            listing.skip_worktree.insert(p.clone());
+        }
+        if with_stats {
+            listing.stats.insert(
+                p.clone(),
+                IndexStat {
+                    mtime: (i64::from(entry.mtime.seconds()), entry.mtime.nanoseconds()),
+                    size: entry.file_size,
+                    ino: entry.ino,
+                },
+            );
+        }
+        listing.entries.push(Listed {
+            path: p,
+            kind: kind_from_mode(entry.mode),
+            id: entry.id,
+        });
+    }
+    Ok(listing)
 }
 
 /// What `list_index` found.

@@ -264,9 +264,9 @@ fn load_revisions(
 /// the modules `tree` has (a directory holding `manifests/`, or the repository root):
 /// [`Tree::untracked`]. Only those directories are walked, not the whole work tree.
 fn untracked_module_files(repo: &Repo, tree: &Tree) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+    use rayon::prelude::*;
     let Some(workdir) = repo.repo.workdir() else {
-        return out;
+        return BTreeSet::new();
     };
     let roots: BTreeSet<&str> = tree
         .files
@@ -276,34 +276,42 @@ fn untracked_module_files(repo: &Repo, tree: &Tree) -> BTreeSet<String> {
             None => p.starts_with("manifests/").then_some(""),
         })
         .collect();
-    for root in roots {
-        for dir in ["files", "templates"] {
-            let rel_dir = if root.is_empty() {
-                dir.to_string()
-            } else {
-                format!("{root}/{dir}")
-            };
-            let walker = walkdir::WalkDir::new(workdir.join(&rel_dir))
+    let dirs: Vec<String> = roots
+        .iter()
+        .flat_map(|root| {
+            ["files", "templates"].map(|dir| {
+                if root.is_empty() {
+                    dir.to_string()
+                } else {
+                    format!("{root}/{dir}")
+                }
+            })
+        })
+        .collect();
+    // The directories are walked in parallel (a large repository has thousands); the
+    // files git does not track are then asked about ignore rules here, as a repository
+    // handle serves one thread.
+    let candidates: Vec<String> = dirs
+        .par_iter()
+        .flat_map_iter(|rel_dir| {
+            walkdir::WalkDir::new(workdir.join(rel_dir))
                 .follow_links(false)
                 .into_iter()
-                .filter_entry(|e| e.file_name() != ".git");
-            for entry in walker.flatten() {
-                if entry.file_type().is_dir() {
-                    continue;
-                }
-                let rel = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
-                let Ok(rel) = relative_utf8(rel) else {
-                    continue;
-                };
-                if tree.files.contains_key(&rel) || repo.repo.is_path_ignored(&rel).unwrap_or(true)
-                {
-                    continue;
-                }
-                out.insert(rel);
-            }
-        }
-    }
-    out
+                .filter_entry(|e| e.file_name() != ".git")
+                .flatten()
+                .filter(|entry| !entry.file_type().is_dir())
+                .filter_map(|entry| {
+                    let rel = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
+                    relative_utf8(rel).ok()
+                })
+                .filter(|rel| !tree.files.contains_key(rel))
+                .collect::<Vec<String>>()
+        })
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|rel| !repo.repo.is_path_ignored(rel).unwrap_or(true))
+        .collect()
 }
 
 /// The base listing for the staged and work-tree modes, and its revision shell.
@@ -328,13 +336,22 @@ fn require_work_tree(repo: &Repo, what: &'static str) -> Result<(), InputError> 
 /// record. `GIT_INDEX_FILE` is honoured.
 fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
     require_work_tree(repo, "index (staging area)")?;
-    let (base_list, mut before) = base_listing(repo, base)?;
-    let index = repo.list_index()?;
+    // The index is read on another thread while the base commit is listed.
+    let (index_path, from_env) = repo.index_path();
+    let (base_listed, index) = std::thread::scope(|s| {
+        let index = s.spawn(|| super::git::list_index_file(&index_path, from_env, false));
+        let base_listed = base_listing(repo, base);
+        (base_listed, index.join())
+    });
+    let (base_list, mut before) = base_listed?;
+    let index = match index {
+        Ok(listing) => listing?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     let mut trees = repo.read_trees(&[&base_list, &index.entries])?;
     let after_tree = trees.pop().unwrap_or_default();
     before.tree = trees.pop().unwrap_or_default();
     let mut notes = Vec::new();
-    let (index_path, from_env) = repo.index_path();
     if from_env {
         notes.push(format!(
             "index read from GIT_INDEX_FILE={}",
@@ -369,7 +386,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
         })?
         .to_path_buf();
     let (base_list, mut before) = base_listing(repo, base)?;
-    let index = repo.list_index()?;
+    let index = repo.list_index(true)?;
     let mut trees = repo.read_trees(&[&base_list, &index.entries])?;
     let index_tree = trees.pop().unwrap_or_default();
     before.tree = trees.pop().unwrap_or_default();
