@@ -276,7 +276,8 @@ fn two_commits_checked_again_are_answered_without_reading_their_trees() {
     );
     let (_, _, said) = check_ids(&r, &cache, &["--verbose"]);
     assert!(said.contains("(from the result cache)"), "{said}");
-    // Pre-existing findings are filtered from the stored entry as from a fresh one.
+    // `--show-preexisting` is applied to what is read, not part of the key (a repository
+    // with pre-existing findings: a_pointer_answers_with_and_without_…).
     let shown = check_ids(&r, &cache, &["--show-preexisting", "--format", "json"]);
     let fresh = check_ids(
         &r,
@@ -351,4 +352,41 @@ fn a_check_of_head_by_name_does_not_use_a_pointer() {
     check(&r, &cache, &[], &[]);
     check(&r, &cache, &[], &[]);
     assert!(pointers(&cache).is_empty());
+}
+
+#[test]
+fn a_pointer_answers_with_and_without_the_preexisting_findings() {
+    // The base already has a syntax error that the change moves down a line: a finding
+    // the report hides (counted) or lists with --show-preexisting, from the same entry.
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("repo");
+    std::fs::create_dir_all(&r).unwrap();
+    git(&r, &["init", "-q", "-b", "main"]);
+    let broken = "node default {\n  file { '/a': ensure => , }\n}\n";
+    write(&r, "manifests/site.pp", broken);
+    git(&r, &["add", "-A"]);
+    git(&r, &["commit", "-qm", "base"]);
+    write(
+        &r,
+        "manifests/site.pp",
+        &format!("# the default node\n{broken}"),
+    );
+    git(&r, &["commit", "-qam", "a comment"]);
+    let cache = dir.path().join("cache");
+    let hidden = check_ids(&r, &cache, &["--format", "json"]);
+    assert_eq!(pointers(&cache).len(), 1);
+    let shown = check_ids(&r, &cache, &["--format", "json", "--show-preexisting"]);
+    assert!(hidden.1.contains("\"preexisting\": 1"), "{}", hidden.1);
+    assert!(!hidden.1.contains("\"syntax-error\""), "{}", hidden.1);
+    assert!(shown.1.contains("\"syntax-error\""), "{}", shown.1);
+    // Both read from the pointer give what a fresh check gives.
+    for extra in [&[][..], &["--show-preexisting"][..]] {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(extra);
+        let cached = check_ids(&r, &cache, &args);
+        args.push("--no-cache");
+        assert_eq!(cached, check_ids(&r, &cache, &args), "{extra:?}");
+    }
+    let (_, _, said) = check_ids(&r, &cache, &["--show-preexisting", "--verbose"]);
+    assert!(said.contains("(from the result cache)"), "{said}");
 }

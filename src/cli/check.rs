@@ -361,18 +361,11 @@ fn from_pointer(
         ..ChangeReport::default()
     };
     fill_report(&mut report, entry, args.show_preexisting);
-    let wanted: std::collections::BTreeSet<(crate::diagnostic::Side, &str)> = report
-        .findings
-        .iter()
-        .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
-        .map(|l| (l.side, l.file.as_str()))
-        .collect();
+    // The source lines shown with the findings, read from the commits.
     let mut sources = report::Sources::default();
-    for (side, path) in wanted {
-        if let Some(text) = pair.file(side, path).and_then(|b| b.shared_text()) {
-            sources.insert(side, path, text);
-        }
-    }
+    sources.add_with(report::locations_of(&report.findings), |side, path| {
+        pair.file(side, path)?.shared_text()
+    });
     report.sources = sources;
     if args.selection.config.is_none() && !args.selection.isolated {
         let used = pair.file(crate::diagnostic::Side::After, input::CONFIG_FILE);

@@ -688,8 +688,9 @@ pub(crate) fn normalize_key_smol(ty: &str, title: &SmolStr) -> SmolStr {
     }
 }
 
-/// Gives the resource list exactly the room it uses: it grew by doubling during
-/// evaluation, and a model lives as long as the check (on a 77,000-resource revision the
+/// Gives the resource list exactly the room it uses when a quarter or more of it is
+/// unused: a revision with more resources than evaluation reserved for grew the list by
+/// doubling, and a model lives as long as the check (on a 77,000-resource revision the
 /// unused room was about 15 MB per side). A shrinking reallocation may stay in place, so
 /// the resources are moved to a new list.
 fn compact(m: &mut Model) {

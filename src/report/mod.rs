@@ -89,12 +89,7 @@ impl Sources {
     /// without a snippet, at line 1 (see [`position`]).
     pub fn for_findings(change: &Change, findings: &[Finding]) -> Sources {
         let mut sources = Sources::default();
-        sources.add_from(
-            change,
-            findings.iter().flat_map(|f| {
-                std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location))
-            }),
-        );
+        sources.add_from(change, locations_of(findings));
         sources
     }
 
@@ -104,20 +99,35 @@ impl Sources {
         change: &Change,
         locations: impl IntoIterator<Item = &'l Location>,
     ) {
+        self.add_with(locations, |side, file| {
+            change.side(side).tree.text(file).map(Arc::from)
+        });
+    }
+
+    /// Add the text of the files `locations` point into, as `text` (side, path) gives it
+    /// (`None`: missing or not UTF-8); each file is asked for once.
+    pub fn add_with<'l>(
+        &mut self,
+        locations: impl IntoIterator<Item = &'l Location>,
+        text: impl Fn(Side, &str) -> Option<Arc<str>>,
+    ) {
         for loc in locations {
             let key = (loc.side, loc.file.clone());
             if self.files.contains_key(&key) {
                 continue;
             }
-            let tree = match loc.side {
-                Side::Before => &change.before.tree,
-                Side::After => &change.after.tree,
-            };
-            if let Some(text) = tree.text(&loc.file) {
+            if let Some(text) = text(loc.side, &loc.file) {
                 self.insert(key.0, key.1, text);
             }
         }
     }
+}
+
+/// Every location `findings` point to: each finding's own and its related ones.
+pub fn locations_of(findings: &[Finding]) -> impl Iterator<Item = &Location> {
+    findings
+        .iter()
+        .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
 }
 
 /// One file of the change: its path after the change and, for renames, before.
