@@ -565,12 +565,12 @@ fn run_case(dir: &Path) {
             before: Revision {
                 label: "before".into(),
                 summary: None,
-                tree: bt,
+                tree: bt.into(),
             },
             after: Revision {
                 label: "after".into(),
                 summary: None,
-                tree: at,
+                tree: at.into(),
             },
             files,
             notes: vec![],

@@ -131,12 +131,12 @@ fn corpus_evaluates_without_panics() {
         before: Revision {
             label: "before".into(),
             summary: None,
-            tree,
+            tree: tree.into(),
         },
         after: Revision {
             label: "after".into(),
             summary: None,
-            tree: after_tree,
+            tree: after_tree.into(),
         },
         files: vec![FileChange {
             status: FileStatus::Modified,

@@ -92,12 +92,12 @@ fn corpus_as_one_added_change() {
         before: Revision {
             label: "empty".into(),
             summary: None,
-            tree: Tree::default(),
+            tree: Tree::default().into(),
         },
         after: Revision {
             label: root.display().to_string(),
             summary: None,
-            tree: after,
+            tree: after.into(),
         },
         files,
         notes: vec![],

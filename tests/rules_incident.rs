@@ -119,12 +119,12 @@ fn change() -> Change {
         before: Revision {
             label: "a7dc91ac^".into(),
             summary: None,
-            tree: before,
+            tree: before.into(),
         },
         after: Revision {
             label: "a7dc91ac".into(),
             summary: None,
-            tree: after,
+            tree: after.into(),
         },
         files,
         notes: vec![],

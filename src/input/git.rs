@@ -399,7 +399,7 @@ impl Repo {
             summary: commit
                 .summary_bytes()
                 .map(|s| String::from_utf8_lossy(s).into_owned()),
-            tree,
+            tree: tree.into(),
         }
     }
 }

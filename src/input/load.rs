@@ -139,7 +139,7 @@ fn empty_revision() -> Revision {
     Revision {
         label: "empty".into(),
         summary: None,
-        tree: Tree::default(),
+        tree: Tree::default().into(),
     }
 }
 
@@ -255,7 +255,8 @@ fn load_revisions(
     };
     let mut after = after;
     if head_rev == "HEAD" {
-        after.tree.untracked = untracked_module_files(repo, &after.tree);
+        let untracked = untracked_module_files(repo, &after.tree);
+        std::sync::Arc::make_mut(&mut after.tree).untracked = untracked;
     }
     change(before, after, notes)
 }
@@ -350,7 +351,7 @@ fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
     };
     let mut trees = repo.read_trees(&[&base_list, &index.entries])?;
     let after_tree = trees.pop().unwrap_or_default();
-    before.tree = trees.pop().unwrap_or_default();
+    before.tree = trees.pop().unwrap_or_default().into();
     let mut notes = Vec::new();
     if from_env {
         notes.push(format!(
@@ -368,7 +369,7 @@ fn load_staged(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> {
     let after = Revision {
         label: "index".into(),
         summary: None,
-        tree: after_tree,
+        tree: after_tree.into(),
     };
     change(before, after, notes)
 }
@@ -389,7 +390,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
     let index = repo.list_index(true)?;
     let mut trees = repo.read_trees(&[&base_list, &index.entries])?;
     let index_tree = trees.pop().unwrap_or_default();
-    before.tree = trees.pop().unwrap_or_default();
+    before.tree = trees.pop().unwrap_or_default().into();
 
     let config = repo.repo.config().ok();
     let flag = |name: &str| {
@@ -498,7 +499,7 @@ fn load_worktree(repo: &Repo, base: Option<&str>) -> Result<Change, InputError> 
     let after = Revision {
         label: "worktree".into(),
         summary: None,
-        tree: after,
+        tree: after.into(),
     };
     change(before, after, notes)
 }
@@ -598,7 +599,7 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
     };
     let (base_list, mut before) = base_listing(repo, base)?;
     let mut trees = repo.read_trees(&[&base_list])?;
-    before.tree = trees.pop().unwrap_or_default();
+    before.tree = trees.pop().unwrap_or_default().into();
     let base_name = match base {
         Some(rev) => format!("{rev} ({})", short_label(&before.label)),
         None => format!("HEAD ({})", short_label(&before.label)),
@@ -636,7 +637,7 @@ fn load_patch(repo: &Repo, source: &str, base: Option<&str>) -> Result<Change, I
             [one] => Some(one.clone()),
             [first, .., last] => Some(format!("{first} … {last}")),
         },
-        tree: applied.tree,
+        tree: applied.tree.into(),
     };
     let mut change = change(before, after, notes)?;
     // Binary content the patch does not carry still counts as changed.
@@ -809,12 +810,12 @@ fn load_directories(before: &Path, after: &Path) -> Result<Change, InputError> {
         Revision {
             label: before.display().to_string(),
             summary: None,
-            tree: before_tree,
+            tree: before_tree.into(),
         },
         Revision {
             label: after.display().to_string(),
             summary: None,
-            tree: after_tree,
+            tree: after_tree.into(),
         },
         Vec::new(),
     )

@@ -122,7 +122,8 @@ pub struct Revision {
     pub label: String,
     /// One-line summary (commit subject), when there is one.
     pub summary: Option<String>,
-    pub tree: Tree,
+    /// Shared: the reverse change `unsafe-revert` judges holds the same two trees.
+    pub tree: std::sync::Arc<Tree>,
 }
 
 /// What the tool judges: both sides and the files that differ.
@@ -196,7 +197,7 @@ impl Change {
             before: Revision {
                 label: "empty".into(),
                 summary: None,
-                tree: Tree::default(),
+                tree: Tree::default().into(),
             },
             after: self.before.clone(),
             files,

@@ -147,7 +147,7 @@ fn revision(
     Revision {
         label: label.to_owned(),
         summary: None,
-        tree,
+        tree: tree.into(),
     }
 }
 
