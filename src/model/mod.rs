@@ -631,39 +631,47 @@ pub(crate) type FxSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDe
 
 /// The resources of a type by key (normalised title or namevar). Keys are the resources'
 /// own strings where they are already normal (shared, not copied), and a key with one
-/// resource, as most have, needs no list.
+/// resource, as most have, needs no list. Types are numbered, and an entry is 40 bytes
+/// (80 with the type's name and a list in each): on a 77,000-resource revision the map
+/// was about 10 MB per side.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeyIndex {
-    map: FxMap<(SmolStr, SmolStr), Ids>,
-}
-
-#[derive(Clone, Debug)]
-enum Ids {
-    One(ResId),
-    Many(Vec<ResId>),
+    types: FxMap<SmolStr, u32>,
+    /// (type number, key) -> a resource id, or [`Self::MANY`] | an index into `many`.
+    map: FxMap<(u32, SmolStr), usize>,
+    many: Vec<Vec<ResId>>,
 }
 
 impl KeyIndex {
+    const MANY: usize = 1 << (usize::BITS - 1);
+
     /// The resources of type `ty` (lowercase) with the normalised key `key`.
     pub(crate) fn get(&self, ty: &str, key: &str) -> &[ResId] {
-        match self.map.get(&(SmolStr::new(ty), SmolStr::new(key))) {
-            Some(Ids::One(id)) => std::slice::from_ref(id),
-            Some(Ids::Many(ids)) => ids,
+        let Some(&t) = self.types.get(ty) else {
+            return &[];
+        };
+        match self.map.get(&(t, SmolStr::new(key))) {
+            Some(&v) if v & Self::MANY != 0 => &self.many[v & !Self::MANY],
+            Some(id) => std::slice::from_ref(id),
             None => &[],
         }
     }
 
     pub(crate) fn push(&mut self, ty: &SmolStr, key: SmolStr, id: ResId) {
         use std::collections::hash_map::Entry;
-        match self.map.entry((ty.clone(), key)) {
+        let next = self.types.len() as u32;
+        let t = *self.types.entry(ty.clone()).or_insert(next);
+        match self.map.entry((t, key)) {
             Entry::Vacant(e) => {
-                e.insert(Ids::One(id));
+                e.insert(id);
             }
             Entry::Occupied(mut e) => {
-                let ids = e.get_mut();
-                match ids {
-                    Ids::One(first) => *ids = Ids::Many(vec![*first, id]),
-                    Ids::Many(v) => v.push(id),
+                let v = e.get_mut();
+                if *v & Self::MANY != 0 {
+                    self.many[*v & !Self::MANY].push(id);
+                } else {
+                    self.many.push(vec![*v, id]);
+                    *v = (self.many.len() - 1) | Self::MANY;
                 }
             }
         }
@@ -671,6 +679,7 @@ impl KeyIndex {
 
     pub(crate) fn clear(&mut self) {
         self.map.clear();
+        self.many.clear();
     }
 
     fn reserve(&mut self, n: usize) {

@@ -117,7 +117,7 @@ impl Analysis {
         .unwrap_or_default();
         Analysis {
             manifests: Manifests {
-                before: BTreeMap::new(),
+                before: Arc::default(),
                 after: self.manifests.before,
             },
             before: empty,
@@ -373,8 +373,9 @@ impl Manifest {
 /// sides (the same git object, or the same bytes) is parsed once and shared.
 #[derive(Debug, Default)]
 pub struct Manifests {
-    pub before: BTreeMap<String, Arc<Manifest>>,
-    pub after: BTreeMap<String, Arc<Manifest>>,
+    /// Shared: the reverse change `unsafe-revert` judges holds the same two maps.
+    pub before: Arc<BTreeMap<String, Arc<Manifest>>>,
+    pub after: Arc<BTreeMap<String, Arc<Manifest>>>,
 }
 
 impl Manifests {
@@ -426,10 +427,11 @@ impl Manifests {
         }
     }
 
-    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<String, Arc<Manifest>> {
+    /// One side's map to fill (a map still shared is copied first).
+    pub(crate) fn side_mut(&mut self, side: Side) -> &mut BTreeMap<String, Arc<Manifest>> {
         match side {
-            Side::Before => &mut self.before,
-            Side::After => &mut self.after,
+            Side::Before => Arc::make_mut(&mut self.before),
+            Side::After => Arc::make_mut(&mut self.after),
         }
     }
 }

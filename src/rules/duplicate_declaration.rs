@@ -112,7 +112,7 @@ struct Includes {
 impl Includes {
     fn read(cx: &Context<'_>) -> Includes {
         let mut inc = Includes::default();
-        for (path, m) in &cx.manifests.after {
+        for (path, m) in cx.manifests.after.iter() {
             let top = top_scope(cx.after, path);
             for st in &m.parsed.program.statements {
                 match &st.kind {

@@ -243,8 +243,8 @@ pub fn unparsed(change: &Change) -> Manifests {
                 utf8_error: None,
             });
             match side {
-                Side::Before => m.before.insert(path.clone(), entry),
-                Side::After => m.after.insert(path.clone(), entry),
+                Side::Before => m.side_mut(Side::Before).insert(path.clone(), entry),
+                Side::After => m.side_mut(Side::After).insert(path.clone(), entry),
             };
         }
     }
