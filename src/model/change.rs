@@ -220,9 +220,14 @@ fn pair_group(
     gb: &[(u64, ResId)],
     recs: &mut Vec<(ResId, ResId, Option<ResId>)>,
 ) {
-    let k0 = key_of(after, ga[0].1);
-    let one_key = ga[1..].iter().all(|e| key_of(after, e.1) == k0)
-        && gb.iter().all(|e| key_of(before, e.1) == k0);
+    // Equal types and titles make equal keys; only titles that differ are normalised.
+    let same_key = |mx: &Model, x: ResId, my: &Model, y: ResId| {
+        let (rx, ry) = (&mx.resources[x], &my.resources[y]);
+        (rx.ty == ry.ty && rx.title == ry.title) || key_of(mx, x) == key_of(my, y)
+    };
+    let a0 = ga[0].1;
+    let one_key = ga[1..].iter().all(|e| same_key(after, e.1, after, a0))
+        && gb.iter().all(|e| same_key(before, e.1, after, a0));
     if one_key {
         let first = ga[0].1;
         for (r, e) in ga.iter().enumerate() {
