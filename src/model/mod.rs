@@ -255,15 +255,16 @@ pub struct Resource {
     pub span: Span,
     pub title_span: Span,
     pub attrs: Vec<Attr>,
-    pub scope: Scope,
-    pub guard: Vec<GuardStep>,
+    /// Shared by the resources of one scope.
+    pub scope: Arc<Scope>,
+    pub guard: Box<[GuardStep]>,
     pub form: ResourceForm,
     /// Virtual or exported resources realised by a collector or `realize`.
     pub realized: bool,
     /// The innermost class or defined-type instance that contains this resource.
     pub container: Option<ResId>,
     /// Defined-type instances this resource was expanded from, outermost first.
-    pub define_chain: Vec<ResId>,
+    pub define_chain: Box<[ResId]>,
     pub origin: Origin,
     /// Module of the code that declared it.
     pub module: Option<SmolStr>,

@@ -654,7 +654,7 @@ fn effective_guard(
                 out.push(*s);
             }
         }
-        if let crate::model::Scope::Class(outer) = &r.scope {
+        if let crate::model::Scope::Class(outer) = &*r.scope {
             class = Some(outer.to_string());
         }
     }

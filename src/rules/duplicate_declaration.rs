@@ -268,7 +268,7 @@ fn scope_of(m: &Model, r: &Resource) -> String {
             return scope_of(m, o);
         }
     }
-    match &r.scope {
+    match &*r.scope {
         Scope::Class(c) => norm(c),
         Scope::Define { ty, .. } => norm(ty),
         Scope::Top => top_scope(m, &r.file),
@@ -330,7 +330,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     let (dx, dy) = (cx.after.get(x), cx.after.get(y));
                     x != y && dx.ty == dy.ty && dx.title == dy.title
                 })
-            }) || (matches!(r.scope, Scope::Define { .. })
+            }) || (matches!(*r.scope, Scope::Define { .. })
                 && r.scope == other.scope);
             if same_instance {
                 continue;
@@ -338,7 +338,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             // The same declaration of the same class, met twice by the evaluator (a class
             // reached both as declared and through another path): Puppet evaluates a class
             // body once, so this is one resource, not two.
-            if matches!(r.scope, Scope::Class(_))
+            if matches!(*r.scope, Scope::Class(_))
                 && r.scope == other.scope
                 && r.file == other.file
                 && r.span == other.span

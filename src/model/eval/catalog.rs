@@ -82,9 +82,9 @@ impl<'a> Ev<'a> {
             attrs: given.clone(),
             scope: env.kind.clone(),
             guard: if how == ClassHow::Undeclared {
-                Vec::new()
+                Box::default()
             } else {
-                env.guard.clone()
+                env.guard.as_slice().into()
             },
             form: ResourceForm::Regular,
             realized: false,
@@ -93,7 +93,7 @@ impl<'a> Ev<'a> {
             } else {
                 None
             },
-            define_chain: Vec::new(),
+            define_chain: Box::default(),
             origin: if matches!(how, ClassHow::Undeclared | ClassHow::Lookup) {
                 Origin::Undeclared
             } else {
@@ -113,7 +113,7 @@ impl<'a> Ev<'a> {
             guard: Vec::new(),
             container: Some(res),
             define_chain: Vec::new(),
-            kind: Scope::Class(SmolStr::new(&name)),
+            kind: std::sync::Arc::new(Scope::Class(SmolStr::new(&name))),
             module: module.clone(),
             define_stack: env.define_stack.clone(),
         };
@@ -500,10 +500,10 @@ impl<'a> Ev<'a> {
             guard: env.guard.clone(),
             container: Some(id),
             define_chain: chain,
-            kind: Scope::Define {
+            kind: std::sync::Arc::new(Scope::Define {
                 ty: SmolStr::new(ty),
                 title: SmolStr::new(&title_text),
-            },
+            }),
             module: module.clone(),
             define_stack: stack,
         };
@@ -608,11 +608,11 @@ impl<'a> Ev<'a> {
             title_span,
             attrs,
             scope: env.kind.clone(),
-            guard: env.guard.clone(),
+            guard: env.guard.as_slice().into(),
             form,
             realized: false,
             container: env.container,
-            define_chain: env.define_chain.clone(),
+            define_chain: env.define_chain.as_slice().into(),
             origin,
             module: env.module.clone(),
         });

@@ -274,7 +274,7 @@ struct Env {
     guard: Vec<GuardStep>,
     container: Option<ResId>,
     define_chain: Vec<ResId>,
-    kind: Scope,
+    kind: Arc<Scope>,
     module: Option<SmolStr>,
     define_stack: Vec<String>,
 }
@@ -537,7 +537,7 @@ impl<'a> Ev<'a> {
             guard: Vec::new(),
             container: None,
             define_chain: Vec::new(),
-            kind: Scope::Top,
+            kind: Arc::new(Scope::Top),
             module: None,
             define_stack: Vec::new(),
         };
@@ -572,7 +572,7 @@ impl<'a> Ev<'a> {
             let mut env = top_env(file);
             env.scope = self.new_scope(Some(0));
             env.frame = self.new_frame(Some(0));
-            env.kind = Scope::Node(SmolStr::new(label));
+            env.kind = Arc::new(Scope::Node(SmolStr::new(label)));
             if let Some(c) = cond {
                 env.guard.push(GuardStep {
                     cond: c,
@@ -914,7 +914,7 @@ impl<'a> Ev<'a> {
         if self.node_vars.provides(bare) || self.assigned.names.contains(bare) {
             return true;
         }
-        match &env.kind {
+        match &*env.kind {
             Scope::Class(c) => !name.starts_with("::") && self.inherits_unknown(c),
             _ => false,
         }

@@ -42,7 +42,7 @@ pub(in crate::model) fn resolve(m: &mut Model, p: Pending) {
                 continue;
             }
             let mut tags: Vec<String> = vec![r.ty.to_ascii_lowercase()];
-            if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+            if let Scope::Class(c) | Scope::Define { ty: c, .. } = &*r.scope {
                 tags.push(c.to_ascii_lowercase());
                 tags.extend(c.split("::").map(str::to_ascii_lowercase));
             }
@@ -285,7 +285,7 @@ fn has_tag(r: &Resource, want: &str) -> bool {
     if eq(&r.ty) {
         return true;
     }
-    if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+    if let Scope::Class(c) | Scope::Define { ty: c, .. } = &*r.scope {
         if eq(c) || c.split("::").any(eq) {
             return true;
         }
@@ -312,7 +312,7 @@ fn for_attr_values(r: &Resource, attr: &str, f: &mut dyn FnMut(&Value)) {
         "title" => f(&r.title),
         "tag" => {
             f(&Value::Str(SmolStr::new(&r.ty)));
-            if let Scope::Class(c) | Scope::Define { ty: c, .. } = &r.scope {
+            if let Scope::Class(c) | Scope::Define { ty: c, .. } = &*r.scope {
                 f(&Value::Str(SmolStr::new(c)));
                 for seg in c.split("::") {
                     f(&Value::Str(SmolStr::new(seg)));
