@@ -501,9 +501,9 @@ pub struct Model {
     /// (type, key) -> resources; key is the normalised title and namevar.
     by_key: KeyIndex,
     /// container -> directly contained resources.
-    children: Vec<Vec<ResId>>,
+    children: graph::Adjacency,
     /// from -> edge indices.
-    out_edges: Vec<Vec<usize>>,
+    out_edges: graph::Adjacency,
 }
 
 /// Normalise a resource key: file paths lose `//` and a trailing `/`; class names lose a
@@ -954,11 +954,7 @@ impl Model {
 
     /// Edges leaving `id` itself (not its containers).
     pub fn edges_from(&self, id: ResId) -> impl Iterator<Item = &Edge> + '_ {
-        self.out_edges
-            .get(id)
-            .into_iter()
-            .flatten()
-            .map(move |&e| &self.edges[e])
+        self.out_edges.get(id).iter().map(move |&e| &self.edges[e])
     }
 
     /// Is there an ordering path (any edge kind, containment applied) from `a` to `b`?

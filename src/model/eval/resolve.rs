@@ -14,6 +14,7 @@ use super::super::{
 use super::catalog::{resource_keys, symbolic_key};
 use super::{Endpoint, Pending, PendingRel, Query};
 use crate::ast::{ResourceForm, SmolStr};
+use crate::model::graph::Adjacency;
 
 /// Resolve what evaluation left pending into `m` (see the module comment), then fill the
 /// model's containment and edge tables and its counts.
@@ -162,16 +163,15 @@ pub(in crate::model) fn resolve(m: &mut Model, p: Pending) {
             }
         }
     }
-    m.children = vec![Vec::new(); m.resources.len()];
-    for (id, r) in m.resources.iter().enumerate() {
-        if let Some(c) = r.container {
-            m.children[c].push(id);
-        }
-    }
-    m.out_edges = vec![Vec::new(); m.resources.len()];
-    for (i, e) in m.edges.iter().enumerate() {
-        m.out_edges[e.from].push(i);
-    }
+    let n = m.resources.len();
+    m.children = Adjacency::build(
+        n,
+        m.resources
+            .iter()
+            .enumerate()
+            .filter_map(|(id, r)| r.container.map(|c| (c, id))),
+    );
+    m.out_edges = Adjacency::build(n, m.edges.iter().enumerate().map(|(i, e)| (e.from, i)));
     m.stats.resources = m.resources.len();
     m.stats.edges = m.edges.len();
     m.stats.symbolic_values = m
