@@ -384,7 +384,9 @@ impl<'a> Ev<'a> {
         }
         let mut e = env.clone();
         e.scope = scope;
-        self.exec_block(&l.body, &e)
+        let v = self.exec_block(&l.body, &e);
+        self.end_scope(scope);
+        v
     }
 
     /// `m/t` spec forms of every module template (or file) with its repository path,

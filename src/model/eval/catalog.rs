@@ -537,6 +537,7 @@ impl<'a> Ev<'a> {
         }
         self.exec_block(def.body, &denv);
         self.end_frame(denv.frame);
+        self.end_scope(scope);
         Some(id)
     }
 

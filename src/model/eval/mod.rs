@@ -638,6 +638,19 @@ impl<'a> Ev<'a> {
         self.vars.len() - 1
     }
 
+    /// Frees the variables of a scope no one can read any more: a defined-type instance's
+    /// or a lambda's once its body has run (only the environment of the body names it;
+    /// class scopes, which `$class::var` reads later, and node scopes are never ended).
+    /// On a 20,000-manifest revision the finished instances' variables were about 10 MB
+    /// per side at the peak of a check.
+    fn end_scope(&mut self, scope: usize) {
+        if scope + 1 == self.vars.len() {
+            self.vars.pop();
+        } else {
+            self.vars[scope].vars = Vars::default();
+        }
+    }
+
     fn new_frame(&mut self, parent: Option<usize>) -> usize {
         self.frames.push(Frame {
             defaults: Vec::new(),
