@@ -545,21 +545,7 @@ fn restarts(after: &Model, ch: &ModelChange) -> Vec<Restart> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{Blob, EntryKind, Tree, TreeEntry};
-    use crate::model::{ModelOptions, ParseCache};
-    use std::sync::Arc;
-
-    fn model_of(pp: &str) -> Model {
-        let mut tree = Tree::default();
-        tree.files.insert(
-            "manifests/site.pp".into(),
-            TreeEntry {
-                kind: EntryKind::File,
-                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
-            },
-        );
-        Model::build(&tree, &ModelOptions::default(), &ParseCache::new())
-    }
+    use crate::model::testing::model_of;
 
     fn id(m: &Model, title: &str) -> ResId {
         m.find("file", title)[0]
@@ -576,8 +562,7 @@ mod tests {
         ka.sort_unstable();
         let mut kb: Vec<(u64, ResId)> = ["/x", "/y"].map(|t| (h, id(&before, t))).into();
         kb.sort_unstable();
-        let (pairs, added) = pair_by_key(&before, &after, &ka, &kb);
-        let mut pairs = pairs;
+        let (mut pairs, added) = pair_by_key(&before, &after, &ka, &kb);
         pairs.sort_unstable();
         let mut want = vec![
             (id(&after, "/x"), id(&before, "/x")),

@@ -551,20 +551,9 @@ fn command_program(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{Blob, EntryKind, Tree, TreeEntry};
-    use crate::model::ParseCache;
-    use std::sync::Arc;
 
     fn model_of(pp: &str, opts: &ModelOptions) -> Model {
-        let mut tree = Tree::default();
-        tree.files.insert(
-            "manifests/site.pp".into(),
-            TreeEntry {
-                kind: EntryKind::File,
-                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
-            },
-        );
-        Model::build(&tree, opts, &ParseCache::new())
+        crate::model::testing::model_at("manifests/site.pp", pp, opts)
     }
 
     fn state_of(pp: &str) -> FileState {

@@ -477,22 +477,7 @@ fn push_command(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::input::{Blob, EntryKind, TreeEntry};
-    use crate::model::ParseCache;
-    use std::sync::Arc;
-
-    fn model_of(pp: &str) -> Model {
-        let mut tree = Tree::default();
-        tree.files.insert(
-            "manifests/site.pp".into(),
-            TreeEntry {
-                kind: EntryKind::File,
-                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
-            },
-        );
-        Model::build(&tree, &ModelOptions::default(), &ParseCache::new())
-    }
+    use crate::model::testing::model_of;
 
     #[test]
     fn links_are_indexed_by_normalised_path() {

@@ -37,6 +37,8 @@ mod graph;
 mod hiera;
 mod index;
 pub mod layout;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod unit;
 pub mod value;
 pub mod version;

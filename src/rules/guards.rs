@@ -190,20 +190,11 @@ pub fn describe_steps(m: &Model, steps: &[GuardStep]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{Blob, EntryKind, Tree, TreeEntry};
-    use crate::model::{ModelOptions, ParseCache};
-    use std::sync::Arc;
+    use crate::model::ModelOptions;
 
     fn model_of(pp: &str) -> Model {
-        let mut tree = Tree::default();
-        tree.files.insert(
-            "modules/demo/manifests/init.pp".into(),
-            TreeEntry {
-                kind: EntryKind::File,
-                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
-            },
-        );
-        Model::build(&tree, &ModelOptions::default(), &ParseCache::new())
+        let path = "modules/demo/manifests/init.pp";
+        crate::model::testing::model_at(path, pp, &ModelOptions::default())
     }
 
     #[test]

@@ -861,21 +861,39 @@ mod tests {
         assert_eq!(sorted(titles), vec!["/a", "/b", "/c", "/d", "/e", "/f"]);
     }
 
+    /// A defined-type instance's and a lambda's variables are freed once the body has run
+    /// (`Ev::end_scope`): each instance still sees its own parameters, the next instance
+    /// none of the previous one's, and a class declared from inside an instance keeps its
+    /// scope for `$class::var`.
+    #[test]
+    fn finished_instances_and_lambdas_leave_other_scopes_intact() {
+        let titles = file_titles(
+            "define d($p = 'dflt') {\n\
+             \x20 ['a', 'b'].each |$x| { file { \"/${title}/${p}/${x}\": } }\n\
+             \x20 include c\n\
+             }\n\
+             class c { $v = 'cv' file { \"/c/${v}\": } }\n\
+             d { 'one': p => 'given' }\n\
+             d { 'two': }\n\
+             file { \"/top/${c::v}\": }\n",
+        );
+        assert_eq!(
+            sorted(titles),
+            vec![
+                "/c/cv",
+                "/one/given/a",
+                "/one/given/b",
+                "/top/cv",
+                "/two/dflt/a",
+                "/two/dflt/b"
+            ]
+        );
+    }
+
     #[test]
     fn a_title_chosen_among_alternatives_is_found_by_each_of_them() {
-        use crate::input::{Blob, EntryKind, Tree, TreeEntry};
-        use crate::model::{Model, ModelOptions, ParseCache};
-        use std::sync::Arc;
         let pp = "class demo {\n  case $::osfamily {\n    'RedHat': { $pkgs = ['novnc', 'openstack-nova-novncproxy'] $one = 'openstack-nova-compute' }\n    default:  { $pkgs = ['novnc', 'nova-novncproxy'] $one = 'nova-compute' }\n  }\n  package { $pkgs: ensure => present }\n  package { $one: ensure => present }\n}\ninclude demo\n";
-        let mut tree = Tree::default();
-        tree.files.insert(
-            "manifests/site.pp".into(),
-            TreeEntry {
-                kind: EntryKind::File,
-                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
-            },
-        );
-        let m = Model::build(&tree, &ModelOptions::default(), &ParseCache::new());
+        let m = crate::model::testing::model_of(pp);
         for name in [
             "novnc",
             "nova-novncproxy",

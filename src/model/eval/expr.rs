@@ -901,20 +901,8 @@ fn guarded_variables(cond: &Expr) -> Vec<SmolStr> {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use crate::input::{Blob, EntryKind, Tree, TreeEntry};
-    use crate::model::{Model, ModelOptions, ParseCache};
-    use std::sync::Arc;
-
     pub(in crate::model::eval) fn file_titles(pp: &str) -> Vec<String> {
-        let mut tree = Tree::default();
-        tree.files.insert(
-            "manifests/site.pp".into(),
-            TreeEntry {
-                kind: EntryKind::File,
-                blob: Arc::new(Blob::new(None, pp.as_bytes().to_vec())),
-            },
-        );
-        let m = Model::build(&tree, &ModelOptions::default(), &ParseCache::new());
+        let m = crate::model::testing::model_of(pp);
         m.resources
             .iter()
             .filter(|r| r.ty == "file")
